@@ -1,0 +1,110 @@
+//! Every KV key ArgusAI writes, in one place: which namespace it lives in, its
+//! format, and how long it lives. Adapters take a `KvKey`, never a raw string.
+
+use crate::ids::{CommitSha, InstallationId, RepoName};
+
+/// KV binding names (see `wrangler.toml`).
+pub const CACHE: &str = "CACHE";
+pub const RATE_LIMITS: &str = "RATE_LIMITS";
+pub const CONFIG: &str = "CONFIG";
+
+pub trait KvKey {
+    /// The KV binding this key belongs to.
+    const NAMESPACE: &'static str;
+    fn key(&self) -> String;
+    /// `expirationTtl` in seconds; KV's minimum is 60.
+    fn ttl_secs(&self) -> Option<u64>;
+}
+
+/// A per-repository fixed-window counter of accepted webhooks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RateWindowKey {
+    pub repo: RepoName,
+    /// Start of the window, in seconds since the epoch.
+    pub window_start: u64,
+    pub window_secs: u64,
+}
+
+impl KvKey for RateWindowKey {
+    const NAMESPACE: &'static str = RATE_LIMITS;
+    fn key(&self) -> String {
+        format!("rate:{}:{}", self.repo, self.window_start)
+    }
+    fn ttl_secs(&self) -> Option<u64> {
+        // Outlive the window a little, and respect KV's 60 s floor.
+        Some((self.window_secs * 2).max(60))
+    }
+}
+
+/// A cached review result (findings only, never code).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReviewCacheKey {
+    pub repo: RepoName,
+    pub head_sha: CommitSha,
+    pub config_hash: String,
+}
+
+impl KvKey for ReviewCacheKey {
+    const NAMESPACE: &'static str = CACHE;
+    fn key(&self) -> String {
+        format!("review:{}:{}:{}", self.repo, self.head_sha, self.config_hash)
+    }
+    fn ttl_secs(&self) -> Option<u64> {
+        Some(3600)
+    }
+}
+
+/// A cached installation access token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstallationTokenKey {
+    pub installation: InstallationId,
+}
+
+impl KvKey for InstallationTokenKey {
+    const NAMESPACE: &'static str = CACHE;
+    fn key(&self) -> String {
+        format!("token:{}", self.installation)
+    }
+    fn ttl_secs(&self) -> Option<u64> {
+        // Installation tokens live one hour; the cache keeps them 50 minutes at most.
+        Some(50 * 60)
+    }
+}
+
+/// Configuration layers stored by operators.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConfigKey {
+    GlobalDefaults,
+    Repo(RepoName),
+}
+
+impl KvKey for ConfigKey {
+    const NAMESPACE: &'static str = CONFIG;
+    fn key(&self) -> String {
+        match self {
+            ConfigKey::GlobalDefaults => "global:defaults".into(),
+            ConfigKey::Repo(r) => format!("repo:{r}"),
+        }
+    }
+    fn ttl_secs(&self) -> Option<u64> {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_formats() {
+        let repo = RepoName::new("o", "r");
+        assert_eq!(RateWindowKey { repo: repo.clone(), window_start: 120, window_secs: 60 }.key(), "rate:o/r:120");
+        assert_eq!(
+            ReviewCacheKey { repo: repo.clone(), head_sha: CommitSha("ab".into()), config_hash: "h".into() }.key(),
+            "review:o/r:ab:h"
+        );
+        assert_eq!(InstallationTokenKey { installation: InstallationId(7) }.key(), "token:7");
+        assert_eq!(ConfigKey::Repo(repo).key(), "repo:o/r");
+        assert_eq!(ConfigKey::GlobalDefaults.key(), "global:defaults");
+    }
+}

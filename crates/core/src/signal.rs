@@ -1,0 +1,148 @@
+//! What the front Worker tells a pull request's coordinator (Durable Object),
+//! and the commands users give in PR comments. Serialized as JSON between the
+//! two, so both sides share these types.
+
+use crate::event::PrAction;
+use crate::ids::{CommitSha, DeliveryId, InstallationId, PrRef, UnixMillis};
+use serde::{Deserialize, Serialize};
+
+/// One accepted delivery, routed to `pr`'s coordinator.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inbound {
+    pub delivery: DeliveryId,
+    pub received_at: UnixMillis,
+    pub pr: PrRef,
+    pub installation: Option<InstallationId>,
+    pub signal: Signal,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Signal {
+    /// A push or state change that asks for a review of `head_sha`.
+    Review {
+        trigger: PrAction,
+        head_sha: CommitSha,
+        base_sha: CommitSha,
+        base_ref: String,
+        title: String,
+        author: String,
+        labels: Vec<String>,
+    },
+    Closed { merged: bool },
+    ConvertedToDraft,
+    /// `@argusai …` in a PR comment by someone with write access.
+    Command { command: Command, comment_id: u64, author: String },
+}
+
+impl Signal {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Signal::Review { .. } => "review",
+            Signal::Closed { .. } => "closed",
+            Signal::ConvertedToDraft => "converted_to_draft",
+            Signal::Command { .. } => "command",
+        }
+    }
+}
+
+/// The coordinator's answer to an [`Inbound`], passed back to the webhook's caller.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboundReply {
+    /// False when the delivery id was seen before (a redelivery or a duplicate).
+    pub accepted: bool,
+    /// The coordinator's state after the signal, e.g. `idle`, `debouncing`, `running`.
+    pub state: String,
+    pub note: Option<String>,
+}
+
+/// A command from a PR comment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "name", content = "text", rename_all = "snake_case")]
+pub enum Command {
+    /// Review what changed since the last reviewed commit.
+    Review,
+    /// Review the whole pull request again.
+    FullReview,
+    /// Stop automatic reviews until `resume`.
+    Pause,
+    Resume,
+    Help,
+    /// Mentioned, but not a command ArgusAI knows; the text after the handle.
+    Unknown(String),
+}
+
+impl Command {
+    /// Finds `@handle <command>` in a comment body (case-insensitive, at a word
+    /// boundary so `x@argusai.dev` is not a mention). Lines quoted with `>` are
+    /// skipped: quoting an earlier command must not run it again.
+    pub fn parse(body: &str, handle: &str) -> Option<Command> {
+        let needle = format!("@{}", handle.to_ascii_lowercase());
+        for line in body.lines() {
+            let trimmed = line.trim_start();
+            if trimmed.starts_with('>') {
+                continue;
+            }
+            let lower = trimmed.to_ascii_lowercase();
+            let mut from = 0;
+            while let Some(pos) = lower[from..].find(&needle) {
+                let start = from + pos;
+                let end = start + needle.len();
+                let before_ok = start == 0 || !is_handle_char(lower.as_bytes()[start - 1]);
+                let after_ok = end == lower.len() || !is_handle_char(lower.as_bytes()[end]) && lower.as_bytes()[end] != b'.';
+                if before_ok && after_ok {
+                    return Some(Self::from_words(&lower[end..]));
+                }
+                from = end;
+            }
+        }
+        None
+    }
+
+    fn from_words(rest: &str) -> Command {
+        let words: Vec<&str> = rest.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_ascii_alphanumeric())).filter(|w| !w.is_empty()).collect();
+        match words.as_slice() {
+            ["full", "review", ..] => Command::FullReview,
+            ["review", ..] => Command::Review,
+            ["pause", ..] => Command::Pause,
+            ["resume", ..] => Command::Resume,
+            ["help", ..] | [] => Command::Help,
+            other => Command::Unknown(other.iter().take(4).copied().collect::<Vec<_>>().join(" ")),
+        }
+    }
+}
+
+fn is_handle_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
+}
+
+/// The head a job is for; used by the stale-head guard.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeadCheck {
+    pub head_sha: CommitSha,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_parse() {
+        let cases = [
+            ("@argusai review", Some(Command::Review)),
+            ("@ArgusAI full review", Some(Command::FullReview)),
+            ("hey @argusai, pause.", Some(Command::Pause)),
+            ("@argusai resume", Some(Command::Resume)),
+            ("@argusai", Some(Command::Help)),
+            ("@argusai help", Some(Command::Help)),
+            ("@argusai dance now", Some(Command::Unknown("dance now".into()))),
+            ("> @argusai review\nthanks", None),
+            ("mail x@argusai.dev", None),
+            ("@argusai-bot review", None),
+            ("nothing here", None),
+        ];
+        for (body, want) in cases {
+            assert_eq!(Command::parse(body, "argusai"), want, "{body:?}");
+        }
+    }
+}

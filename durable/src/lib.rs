@@ -1,0 +1,1 @@
+//! ArgusAI per-PR Durable Object shell.

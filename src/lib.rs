@@ -1,0 +1,1 @@
+//! ArgusAI Worker entry points.
