@@ -1,0 +1,5 @@
+//! The one integration test binary of `argus-diff` (ripgrep's layout): each
+//! module covers one part of the engine, driven by the real corpora.
+
+mod common;
+mod corpus;
