@@ -1,1 +1,54 @@
-//! ArgusAI Worker entry points.
+//! ArgusAI's Worker: the entry points Cloudflare calls (`fetch` for HTTP,
+//! `queue` for review jobs) and the routes of the front door. The logic lives in
+//! the pure crates under `crates/`; this crate only adapts them to the platform.
+
+mod platform;
+mod respond;
+mod status;
+mod webhook;
+
+use worker::{event, Context, Env, Method, Request, Response, Result};
+
+/// The per-pull-request coordinator class. Re-exported from the deployable crate
+/// so the wasm linker keeps its exports (see ARCHITECTURE.md).
+pub use argus_durable::PrCoordinator;
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
+    let path = req.path();
+    let method = req.method();
+    match (method, path.as_str()) {
+        (Method::Post, "/webhooks/github") => webhook::handle(req, &env, &ctx).await,
+        (_, "/webhooks/github") => method_not_allowed("POST"),
+        (Method::Get, "/health") => health(&env),
+        (_, "/health") => method_not_allowed("GET"),
+        (Method::Get, p) if p.starts_with("/status/") => status::handle(&req, &env).await,
+        (_, p) if p.starts_with("/status/") => method_not_allowed("GET"),
+        _ => respond::error(404, "not found"),
+    }
+}
+
+fn method_not_allowed(allow: &str) -> Result<Response> {
+    let mut resp = respond::error(405, &format!("method not allowed; use {allow}"))?;
+    resp.headers_mut().set("allow", allow)?;
+    Ok(resp)
+}
+
+/// `GET /health`: liveness plus what is configured, never a secret's value.
+fn health(env: &Env) -> Result<Response> {
+    use platform::config::var;
+    let configured = |name: &str| env.secret(name).map(|s| !s.to_string().trim().is_empty()).unwrap_or(false);
+    respond::json(
+        &serde_json::json!({
+            "status": "ok",
+            "service": "argusai",
+            "version": env!("CARGO_PKG_VERSION"),
+            "provider": var(env, "LLM_PROVIDER").unwrap_or_else(|| "github-models".into()),
+            "model": var(env, "GITHUB_MODEL").or_else(|| var(env, "LLM_MODEL")),
+            "webhook_secret_configured": configured("GITHUB_WEBHOOK_SECRET"),
+            "github_app_configured": var(env, "GITHUB_APP_ID").is_some() && configured("GITHUB_APP_PRIVATE_KEY"),
+            "status_endpoint_enabled": configured("STATUS_TOKEN"),
+        }),
+        200,
+    )
+}

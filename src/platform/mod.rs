@@ -1,0 +1,6 @@
+//! Thin adapters between the pure core and the Workers platform: configuration
+//! from `Env`, structured logs, and KV access through typed keys.
+
+pub mod config;
+pub mod kv;
+pub mod log;
