@@ -1,0 +1,111 @@
+//! The coordinator's tunables, with the defaults the issue asks for, read from
+//! Worker vars by the shell through a lookup closure so this crate stays pure.
+
+use thiserror::Error;
+
+/// Tunables of one PR's coordinator. Times are in milliseconds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Quiet time after a push before its review starts (`REVIEW_DEBOUNCE_SECONDS`, default 5 s).
+    pub debounce_ms: u64,
+    /// A steady stream of pushes cannot postpone a review forever: it starts at
+    /// most this long after the first push of the window (default 6 × debounce).
+    pub max_wait_ms: u64,
+    /// How long a consumer may hold a job before the coordinator assumes it died
+    /// (`COORDINATOR_LEASE_SECONDS`, default 900 s: a queue consumer's wall-clock limit is 15 min,
+    /// <https://developers.cloudflare.com/queues/platform/limits/>).
+    pub lease_ms: u64,
+    /// How long a delivery id is remembered (at least 24 h, per the issue).
+    pub dedupe_ttl_ms: u64,
+    /// Memory bound of the delivery-id set; past it the oldest ids are forgotten early.
+    pub dedupe_capacity: usize,
+    /// Reviews kept for the status page.
+    pub history_len: usize,
+    /// Delivery ids kept for the status page (newest last).
+    pub recent_deliveries_len: usize,
+    /// PR notes kept for the GitHub adapter to post.
+    pub outbox_len: usize,
+    /// Reruns of one job after its lease expired (the issue: "rerun once").
+    pub max_expiry_reruns: u32,
+    /// Wait before re-trying an enqueue that the queue refused.
+    pub enqueue_retry_ms: u64,
+}
+
+pub const DAY_MS: u64 = 24 * 60 * 60 * 1000;
+
+impl Default for Config {
+    fn default() -> Self {
+        Self::with_debounce_secs(5)
+    }
+}
+
+impl Config {
+    pub fn with_debounce_secs(secs: u64) -> Self {
+        let debounce_ms = secs.saturating_mul(1000);
+        Self {
+            debounce_ms,
+            max_wait_ms: debounce_ms.saturating_mul(6).max(1000),
+            lease_ms: 900_000,
+            dedupe_ttl_ms: DAY_MS,
+            dedupe_capacity: 1000,
+            history_len: 20,
+            recent_deliveries_len: 20,
+            outbox_len: 20,
+            max_expiry_reruns: 1,
+            enqueue_retry_ms: 5_000,
+        }
+    }
+
+    /// Builds the config from Worker vars. Unset vars take defaults; a var that
+    /// is set but unusable is reported, and its default used, so one typo in
+    /// `wrangler.toml` never stops reviews.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> (Self, Vec<ConfigError>) {
+        let mut problems = Vec::new();
+        let mut read = |name: &'static str, default: u64, min: u64, max: u64| -> u64 {
+            match var(name) {
+                None => default,
+                Some(raw) => match raw.trim().parse::<u64>() {
+                    Ok(v) if (min..=max).contains(&v) => v,
+                    _ => {
+                        problems.push(ConfigError::Invalid { name, value: raw, min, max });
+                        default
+                    }
+                },
+            }
+        };
+        let debounce = read("REVIEW_DEBOUNCE_SECONDS", 5, 0, 3600);
+        let lease = read("COORDINATOR_LEASE_SECONDS", 900, 1, 86_400);
+        let mut cfg = Self::with_debounce_secs(debounce);
+        cfg.lease_ms = lease * 1000;
+        (cfg, problems)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum ConfigError {
+    #[error("{name}={value:?} is not a whole number in {min}..={max}; using the default")]
+    Invalid { name: &'static str, value: String, min: u64, max: u64 },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vars_override_defaults_and_bad_values_are_reported() {
+        // (vars, debounce ms, lease ms, problems reported)
+        type Case<'a> = (&'a [(&'a str, &'a str)], u64, u64, usize);
+        let cases: &[Case] = &[
+            (&[], 5_000, 900_000, 0),
+            (&[("REVIEW_DEBOUNCE_SECONDS", "2")], 2_000, 900_000, 0),
+            (&[("REVIEW_DEBOUNCE_SECONDS", "0"), ("COORDINATOR_LEASE_SECONDS", "3")], 0, 3_000, 0),
+            (&[("REVIEW_DEBOUNCE_SECONDS", "five")], 5_000, 900_000, 1),
+            (&[("REVIEW_DEBOUNCE_SECONDS", "-1"), ("COORDINATOR_LEASE_SECONDS", "0")], 5_000, 900_000, 2),
+        ];
+        for (vars, debounce, lease, problems) in cases {
+            let (cfg, errs) = Config::from_vars(|n| vars.iter().find(|(k, _)| *k == n).map(|(_, v)| v.to_string()));
+            assert_eq!((cfg.debounce_ms, cfg.lease_ms, errs.len()), (*debounce, *lease, *problems), "{vars:?}");
+            assert!(cfg.dedupe_ttl_ms >= DAY_MS);
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! The consumer's decisions (ack, retry with delay, dead letter) for each kind
+//! of outcome, against an in-memory coordinator and a scripted pipeline double.
+
+use crate::sim::*;
+use argus_coordinator::consumer::*;
+use argus_coordinator::machine::{Event, Outcome, Reply};
+use argus_coordinator::protocol::*;
+use argus_coordinator::{Config, PipelineError, RetryPolicy, ReviewPipeline, ReviewReport, StatusView};
+use argus_core::event::PrAction::*;
+use argus_core::ids::{PrRef, UnixMillis};
+use argus_core::job::{QueueMessage, ReviewJob};
+use futures_executor::block_on;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+/// The coordinator as the consumer sees it through the Durable Object routes.
+struct MemLink {
+    sim: Rc<RefCell<Sim>>,
+    down: Cell<bool>,
+    calls: Cell<usize>,
+}
+
+impl MemLink {
+    fn call(&self, event: Event) -> Result<Reply, LinkError> {
+        self.calls.set(self.calls.get() + 1);
+        if self.down.get() {
+            return Err(LinkError::Transport("durable object unavailable".into()));
+        }
+        match self.sim.borrow_mut().send(event) {
+            Reply::Error(e) => Err(LinkError::Refused(e)),
+            r => Ok(r),
+        }
+    }
+}
+
+fn unexpected<T>(r: Reply) -> Result<T, LinkError> {
+    Err(LinkError::Transport(format!("unexpected reply {r:?}")))
+}
+
+impl CoordinatorLink for MemLink {
+    async fn lease(&self, _: &PrRef, req: &LeaseRequest) -> Result<LeaseReply, LinkError> {
+        match self.call(Event::LeaseRequested(req.clone()))? {
+            Reply::Lease(l) => Ok(l),
+            r => unexpected(r),
+        }
+    }
+    async fn head_check(&self, _: &PrRef, req: &HeadCheckRequest) -> Result<HeadReply, LinkError> {
+        match self.call(Event::HeadCheck(req.clone()))? {
+            Reply::Head(h) => Ok(h),
+            r => unexpected(r),
+        }
+    }
+    async fn finished(&self, _: &PrRef, req: &JobFinished) -> Result<ReportReply, LinkError> {
+        match self.call(Event::JobFinished(req.clone()))? {
+            Reply::Report(r) => Ok(r),
+            r => unexpected(r),
+        }
+    }
+    async fn failed(&self, _: &PrRef, req: &JobFailed) -> Result<ReportReply, LinkError> {
+        match self.call(Event::JobFailed(req.clone()))? {
+            Reply::Report(r) => Ok(r),
+            r => unexpected(r),
+        }
+    }
+    async fn dead_lettered(&self, _: &PrRef, req: &DeadLettered) -> Result<ReportReply, LinkError> {
+        match self.call(Event::DeadLettered(req.clone()))? {
+            Reply::Report(r) => Ok(r),
+            r => unexpected(r),
+        }
+    }
+}
+
+/// A pipeline double: answers from a script, and can push to the PR mid-run.
+#[derive(Default)]
+struct Script {
+    runs: RefCell<VecDeque<Result<ReviewReport, PipelineError>>>,
+    publishes: RefCell<VecDeque<Result<(), PipelineError>>>,
+    ran: Cell<usize>,
+    published: Cell<usize>,
+    during_run: RefCell<Option<Box<dyn Fn()>>>,
+}
+
+fn report() -> ReviewReport {
+    ReviewReport { findings: 2, tokens_in: 900, tokens_out: 120, duration_ms: 3_100, summary: "2 comments".into(), publication: serde_json::json!({"comments": 2}) }
+}
+
+impl ReviewPipeline for Script {
+    async fn run(&self, _: &ReviewJob) -> Result<ReviewReport, PipelineError> {
+        self.ran.set(self.ran.get() + 1);
+        if let Some(f) = self.during_run.borrow().as_ref() {
+            f();
+        }
+        self.runs.borrow_mut().pop_front().unwrap_or_else(|| Ok(report()))
+    }
+    async fn publish(&self, _: &ReviewJob, _: &ReviewReport) -> Result<(), PipelineError> {
+        self.published.set(self.published.get() + 1);
+        self.publishes.borrow_mut().pop_front().unwrap_or(Ok(()))
+    }
+}
+
+struct World {
+    sim: Rc<RefCell<Sim>>,
+    link: MemLink,
+    pipeline: Script,
+    policy: RetryPolicy,
+    logs: Vec<LogStep>,
+}
+
+impl World {
+    /// A PR just opened: its first job is on the queue.
+    fn opened() -> (World, serde_json::Value) {
+        let sim = Rc::new(RefCell::new(Sim::new(Config::default())));
+        sim.borrow_mut().send(review("open", Opened, "h0"));
+        let job = sim.borrow().last_job();
+        let link = MemLink { sim: sim.clone(), down: Cell::new(false), calls: Cell::new(0) };
+        let w = World { sim, link, pipeline: Script::default(), policy: RetryPolicy { base_secs: 10, max_secs: 3600 }, logs: vec![] };
+        (w, serde_json::to_value(QueueMessage::V1(job)).unwrap())
+    }
+
+    fn deliver(&mut self, body: &serde_json::Value, kind: QueueKind, seed: u64) -> Decision {
+        let ctx = MessageCtx { kind, policy: &self.policy, seed };
+        let logs = &mut self.logs;
+        block_on(process_message(&self.link, &self.pipeline, body, &ctx, &mut |s| logs.push(s)))
+    }
+
+    fn status(&self) -> StatusView {
+        let sim = self.sim.borrow();
+        StatusView::of(sim.m.state(), sim.m.next_wakeup(), UnixMillis(sim.now)).unwrap()
+    }
+}
+
+#[test]
+fn a_good_run_is_published_reported_and_acked() {
+    let (mut w, body) = World::opened();
+    assert_eq!(w.deliver(&body, QueueKind::Review, 1), Decision::Ack);
+    assert_eq!((w.pipeline.ran.get(), w.pipeline.published.get()), (1, 1));
+    let st = w.status();
+    assert_eq!((st.state.as_str(), st.last_reviewed_sha.clone()), ("idle", Some(sha("h0"))));
+    assert_eq!(st.history[0].findings, Some(2));
+    let steps: Vec<&str> = w.logs.iter().map(|l| l.step).collect();
+    assert_eq!(steps, ["leased", "reviewed", "published", "reported"]);
+    // The same message again (at-least-once delivery): denied, acked, not run.
+    assert_eq!(w.deliver(&body, QueueKind::Review, 2), Decision::Ack);
+    assert_eq!(w.pipeline.ran.get(), 1);
+    assert_eq!(w.logs.last().unwrap().detail, "Finished");
+}
+
+#[test]
+fn unparseable_messages_are_acked_without_calling_the_coordinator() {
+    let (mut w, _) = World::opened();
+    for body in [serde_json::json!("hello"), serde_json::json!({"v": "9", "job_id": "x"}), serde_json::json!({"v": "1"})] {
+        assert_eq!(w.deliver(&body, QueueKind::Review, 0), Decision::Ack, "{body}");
+        assert_eq!(w.deliver(&body, QueueKind::DeadLetter, 0), Decision::Ack, "{body}");
+    }
+    assert_eq!(w.link.calls.get(), 0);
+    assert!(w.logs.iter().all(|l| l.step == "unparseable"));
+}
+
+/// Retryable failures: retried with a growing delay until the queue's
+/// `max_retries` (4 in wrangler.toml), then the dead-letter consumer marks the review failed.
+#[test]
+fn retryable_failures_back_off_then_dead_letter() {
+    let (mut w, body) = World::opened();
+    let max_retries = 4;
+    for _ in 0..=max_retries {
+        w.pipeline.runs.borrow_mut().push_back(Err(PipelineError::retryable("LLM provider answered 503", None)));
+    }
+    let mut delays = vec![];
+    for delivery in 0..=max_retries {
+        match w.deliver(&body, QueueKind::Review, 42) {
+            Decision::Retry { delay_secs } => delays.push(delay_secs),
+            Decision::Ack => panic!("delivery {delivery} acked"),
+        }
+        assert_eq!(w.status().state, "queued");
+    }
+    assert!(delays.windows(2).all(|p| p[0] <= p[1]), "{delays:?}");
+    assert!(delays[0] <= 10 && delays[4] >= 80, "{delays:?}");
+    // The queue moves the message to the dead-letter queue.
+    assert_eq!(w.deliver(&body, QueueKind::DeadLetter, 42), Decision::Ack);
+    let st = w.status();
+    assert_eq!(st.state, "failed");
+    assert!(st.last_error.as_deref().unwrap().contains("LLM provider answered 503"), "{:?}", st.last_error);
+    assert_eq!(st.history.last().unwrap().outcome, Outcome::DeadLettered);
+}
+
+#[test]
+fn retry_after_from_the_far_side_is_a_floor() {
+    let (mut w, body) = World::opened();
+    w.pipeline.runs.borrow_mut().push_back(Err(PipelineError::retryable("secondary rate limit", Some(120))));
+    assert_eq!(w.deliver(&body, QueueKind::Review, 7), Decision::Retry { delay_secs: 120 });
+}
+
+#[test]
+fn permanent_and_user_errors_are_acked_and_reported() {
+    for (err, note) in [(PipelineError::permanent("installation suspended"), false), (PipelineError::user("pull request too large"), true)] {
+        let (mut w, body) = World::opened();
+        w.pipeline.runs.borrow_mut().push_back(Err(err.clone()));
+        assert_eq!(w.deliver(&body, QueueKind::Review, 0), Decision::Ack);
+        let st = w.status();
+        assert_eq!((st.state.as_str(), st.last_error.as_deref()), ("failed", Some(err.message.as_str())));
+        assert_eq!(w.sim.borrow().notes.iter().any(|n| n.contains(&err.message)), note);
+    }
+}
+
+#[test]
+fn a_push_during_the_run_stops_the_post() {
+    let (mut w, body) = World::opened();
+    let sim = w.sim.clone();
+    *w.pipeline.during_run.borrow_mut() = Some(Box::new(move || {
+        sim.borrow_mut().send(review("push", Synchronize, "h1"));
+    }));
+    assert_eq!(w.deliver(&body, QueueKind::Review, 0), Decision::Ack);
+    assert_eq!(w.pipeline.published.get(), 0, "no post on a stale head");
+    let st = w.status();
+    assert_eq!(st.history[0].outcome, Outcome::Superseded);
+    assert_eq!(st.history[0].tokens_in, Some(900), "its cost is recorded");
+    assert_eq!(st.state, "debouncing", "the new head is next");
+    assert!(w.logs.iter().any(|l| l.step == "stale_head"));
+}
+
+#[test]
+fn a_failed_publish_is_retried_like_a_failed_run() {
+    let (mut w, body) = World::opened();
+    w.pipeline.publishes.borrow_mut().push_back(Err(PipelineError::retryable("GitHub answered 502", None)));
+    assert!(matches!(w.deliver(&body, QueueKind::Review, 0), Decision::Retry { .. }));
+    assert_eq!(w.deliver(&body, QueueKind::Review, 0), Decision::Ack);
+    assert_eq!((w.pipeline.ran.get(), w.pipeline.published.get()), (2, 2));
+    assert_eq!(w.status().last_reviewed_sha, Some(sha("h0")));
+}
+
+#[test]
+fn an_unreachable_coordinator_means_retry_not_loss() {
+    let (mut w, body) = World::opened();
+    w.link.down.set(true);
+    assert!(matches!(w.deliver(&body, QueueKind::Review, 0), Decision::Retry { .. }));
+    assert!(matches!(w.deliver(&body, QueueKind::DeadLetter, 0), Decision::Retry { .. }));
+    assert_eq!(w.pipeline.ran.get(), 0);
+    w.link.down.set(false);
+    assert_eq!(w.deliver(&body, QueueKind::Review, 0), Decision::Ack);
+    assert_eq!(w.pipeline.published.get(), 1);
+}
+
+#[test]
+fn a_consumer_that_dies_is_replaced_by_one_rerun() {
+    let (mut w, body) = World::opened();
+    // The first consumer takes the lease and never reports.
+    let job = w.sim.borrow().last_job();
+    w.sim.borrow_mut().lease(&job).unwrap();
+    // The queue redelivers the original message: the lease is held, so it is acked.
+    assert_eq!(w.deliver(&body, QueueKind::Review, 0), Decision::Ack);
+    w.sim.borrow_mut().advance(Config::default().lease_ms);
+    let rerun = w.sim.borrow().last_job();
+    assert_eq!(rerun.attempt, 2);
+    assert_eq!(w.deliver(&serde_json::to_value(QueueMessage::V1(rerun)).unwrap(), QueueKind::Review, 0), Decision::Ack);
+    assert_eq!((w.pipeline.ran.get(), w.pipeline.published.get()), (1, 1));
+    let st = w.status();
+    assert_eq!((st.state.as_str(), st.attempts), ("idle", 2));
+}
+
+#[test]
+fn queue_kind_comes_from_the_queue_name() {
+    for (name, kind) in [("argusai-reviews-dev", QueueKind::Review), ("argusai-reviews-dev-dlq", QueueKind::DeadLetter), ("argusai-reviews-dlq", QueueKind::DeadLetter)] {
+        assert_eq!(QueueKind::of(name), kind, "{name}");
+    }
+}

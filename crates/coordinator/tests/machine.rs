@@ -1,0 +1,411 @@
+//! The coordinator's behaviour under simulated time: dedupe, coalescing,
+//! leases, superseded jobs, commands, close, and every illegal input answered.
+
+use crate::sim::*;
+use argus_coordinator::machine::{Event, Outcome, Reply};
+use argus_coordinator::protocol::*;
+use argus_coordinator::{Config, StatusView};
+use argus_core::error::ErrorClass;
+use argus_core::event::PrAction::{self, *};
+use argus_core::ids::UnixMillis;
+use argus_core::job::ReviewMode;
+use argus_core::signal::{Command, InboundReply, Signal};
+
+fn accepted(reply: &Reply) -> bool {
+    matches!(reply, Reply::Inbound(InboundReply { accepted: true, .. }))
+}
+
+#[test]
+fn a_hundred_copies_of_one_delivery_make_one_job() {
+    let mut s = Sim::new(Config::default());
+    let replies: Vec<Reply> = (0..100).map(|_| s.send(review("d-1", Opened, "c1"))).collect();
+    assert!(accepted(&replies[0]));
+    assert!(replies[1..].iter().all(|r| matches!(r, Reply::Inbound(InboundReply { accepted: false, .. }))));
+    s.advance(60_000);
+    assert_eq!(s.queue.len(), 1, "exactly one job");
+    assert_eq!(s.queue[0].head_sha, sha("c1"));
+    assert_eq!(s.m.state().duplicates_ignored, 99);
+    assert_eq!(s.persists, 1, "duplicates cost no storage write");
+}
+
+#[test]
+fn delivery_ids_are_remembered_for_a_day_then_forgotten() {
+    let mut s = Sim::new(Config::default());
+    s.send(command("d-1", Command::Help));
+    // (offset from the first sighting, still a duplicate?)
+    for (offset_h, dup) in [(1, true), (23, true), (24, false)] {
+        s.now = T0 + offset_h * 3_600_000;
+        let reply = s.send(command("d-1", Command::Help));
+        assert_eq!(!accepted(&reply), dup, "after {offset_h} h");
+    }
+}
+
+/// Coalescing windows as data: (debounce s, first trigger, push offsets in ms,
+/// expected (enqueue time offset, head label) per job). Each job is run at once
+/// by a well-behaved consumer so later windows start clean.
+#[test]
+fn coalescing_windows() {
+    type Case = (u64, PrAction, &'static [u64], &'static [(u64, &'static str)]);
+    let cases: &[Case] = &[
+        // `opened` with no prior review starts promptly; then pushes are debounced.
+        (5, Opened, &[], &[(0, "h0")]),
+        (5, Synchronize, &[], &[(5_000, "h0")]),
+        // 10 pushes inside the window → one job, on the newest head.
+        (5, Synchronize, &[500, 1_000, 1_500, 2_000, 2_500, 3_000, 3_500, 4_000, 4_500], &[(9_500, "h9")]),
+        // Two bursts separated by more than the window → two jobs.
+        (5, Synchronize, &[1_000, 20_000, 21_000], &[(6_000, "h1"), (26_000, "h3")]),
+        // A push every 4 s would postpone a trailing window forever; max wait (6 × 5 s) caps it.
+        (5, Synchronize, &[4_000, 8_000, 12_000, 16_000, 20_000, 24_000, 28_000, 32_000], &[(30_000, "h7"), (37_000, "h8")]),
+        // Debounce 0: every push is its own review.
+        (0, Synchronize, &[10, 20], &[(0, "h0"), (10, "h1"), (20, "h2")]),
+        // opened promptly, then a push storm right after → a second, debounced job.
+        (5, Opened, &[100, 200, 300], &[(0, "h0"), (5_300, "h3")]),
+    ];
+    for (debounce, first, offsets, want) in cases {
+        let mut s = Sim::new(Config::with_debounce_secs(*debounce));
+        let mut jobs_run = 0;
+        let mut events: Vec<(u64, PrAction)> = vec![(0, *first)];
+        events.extend(offsets.iter().map(|o| (*o, Synchronize)));
+        // A consumer that runs each job the moment it is enqueued.
+        let drive_to = |s: &mut Sim, jobs_run: &mut usize, until: u64| loop {
+            let next = s.alarm.filter(|&a| a <= until).unwrap_or(until).max(s.now);
+            s.advance(next - s.now);
+            while *jobs_run < s.queue.len() {
+                let job = s.queue[*jobs_run].clone();
+                s.run_job(&job);
+                *jobs_run += 1;
+            }
+            if s.now >= until {
+                break;
+            }
+        };
+        for (i, (at, trigger)) in events.iter().enumerate() {
+            drive_to(&mut s, &mut jobs_run, T0 + at);
+            s.send(review(&format!("d{i}"), *trigger, &format!("h{i}")));
+            let now = s.now;
+            drive_to(&mut s, &mut jobs_run, now);
+        }
+        let end = s.now + 100_000;
+        drive_to(&mut s, &mut jobs_run, end);
+        let got: Vec<(u64, String)> = s.queue.iter().map(|j| (j.enqueued_at.0 - T0, j.head_sha.to_string())).collect();
+        let want: Vec<(u64, String)> = want.iter().map(|(t, h)| (*t, sha(h).to_string())).collect();
+        assert_eq!(got, want, "debounce {debounce}s, {first:?} then {offsets:?}");
+        assert_eq!(s.phase(), "idle");
+    }
+}
+
+#[test]
+fn push_storm_during_a_review_supersedes_it_and_reviews_only_the_final_head() {
+    let mut s = Sim::new(Config::default());
+    s.send(review("open", Opened, "h0"));
+    let first = s.last_job();
+    let lease = s.lease(&first).unwrap();
+    for i in 1..=20 {
+        s.advance(100);
+        s.send(review(&format!("push{i}"), Synchronize, &format!("h{i}")));
+    }
+    assert!(s.m.state().job.as_ref().unwrap().superseded);
+    assert_eq!(s.queue.len(), 1, "nothing new while the first job holds the lease");
+    // The first consumer finishes: the guard says stale, so it does not post.
+    assert_eq!(s.head_check(&first, &lease), Reply::Head(HeadReply::Stale { current_head: Some(sha("h20")) }));
+    assert!(matches!(s.finish(&first, &lease, false), Reply::Report(ReportReply { recorded: true, .. })));
+    s.advance(60_000);
+    assert_eq!(s.queue.len(), 2);
+    let second = s.last_job();
+    assert_eq!((second.head_sha.clone(), second.mode), (sha("h20"), ReviewMode::Full));
+    assert_eq!(second.deliveries.len(), 20);
+    assert!(s.run_job(&second));
+    let st = s.m.state();
+    assert_eq!(st.last_reviewed_sha, Some(sha("h20")));
+    assert_eq!(st.coalesced_pushes, 19);
+    let outcomes: Vec<Outcome> = st.history.iter().map(|h| h.outcome).collect();
+    assert_eq!(outcomes, [Outcome::Superseded, Outcome::Posted]);
+    assert_eq!(st.history[0].tokens_in, Some(1200), "a superseded run's cost is recorded");
+}
+
+#[test]
+fn a_push_before_the_job_is_leased_cancels_it() {
+    let mut s = Sim::new(Config::default());
+    s.send(review("open", Opened, "h0"));
+    let stale = s.last_job();
+    s.send(review("push", Synchronize, "h1"));
+    assert_eq!(s.lease(&stale), Err(Reply::Lease(LeaseReply::Denied { reason: DenyReason::Superseded })));
+    s.advance(5_000);
+    let next = s.last_job();
+    assert_eq!((s.queue.len(), next.head_sha.clone()), (2, sha("h1")));
+    assert_eq!(s.m.state().history[0].outcome, Outcome::Cancelled);
+}
+
+#[test]
+fn incremental_reviews_start_from_the_last_reviewed_head() {
+    let mut s = Sim::new(Config::default());
+    s.send(review("open", Opened, "h0"));
+    let j = s.last_job();
+    s.run_job(&j);
+    s.send(review("push", Synchronize, "h1"));
+    s.advance(5_000);
+    let j = s.last_job();
+    assert_eq!((j.mode, j.since_sha.clone()), (ReviewMode::Incremental, Some(sha("h0"))));
+    // The same head again (another delivery) is not reviewed twice.
+    s.run_job(&j);
+    s.send(review("again", Synchronize, "h1"));
+    s.advance(60_000);
+    assert_eq!(s.queue.len(), 2);
+}
+
+#[test]
+fn an_expired_lease_reruns_the_job_once_then_fails() {
+    let cfg = Config { lease_ms: 60_000, ..Config::default() };
+    let mut s = Sim::new(cfg);
+    s.send(review("open", Opened, "h0"));
+    let job = s.last_job();
+    let dead_lease = s.lease(&job).unwrap();
+    assert_eq!(s.lease(&job), Err(Reply::Lease(LeaseReply::Denied { reason: DenyReason::Busy })), "a duplicate message waits");
+    s.advance(59_999);
+    assert_eq!(s.queue.len(), 1);
+    s.advance(1);
+    assert_eq!(s.queue.len(), 2, "rerun enqueued at expiry");
+    let rerun = s.last_job();
+    assert_eq!((rerun.job_id.clone(), rerun.attempt), (job.job_id.clone(), 2));
+    assert_eq!(s.phase(), "queued");
+    // The dead consumer wakes up: its lease is gone and its old message is refused.
+    assert!(matches!(s.head_check(&job, &dead_lease), Reply::Error(ErrorReply { code: ErrorCode::StaleLease, .. })));
+    assert_eq!(s.lease(&job), Err(Reply::Lease(LeaseReply::Denied { reason: DenyReason::StaleAttempt })));
+    let _second = s.lease(&rerun).unwrap();
+    assert_eq!(s.m.state().attempts, 2, "the rerun counts as an attempt");
+    s.advance(60_000);
+    assert_eq!(s.queue.len(), 2, "no second rerun");
+    assert_eq!(s.phase(), "failed");
+    assert!(s.m.state().last_error.as_deref().unwrap().contains("lease expired again"));
+}
+
+#[test]
+fn the_rerun_after_expiry_can_succeed_and_the_late_report_is_only_recorded() {
+    let mut s = Sim::new(Config { lease_ms: 1_000, ..Config::default() });
+    s.send(review("open", Opened, "h0"));
+    let job = s.last_job();
+    let slow = s.lease(&job).unwrap();
+    s.advance(1_000);
+    let rerun = s.last_job();
+    assert!(s.run_job(&rerun));
+    assert!(matches!(s.finish(&job, &slow, true), Reply::Error(ErrorReply { code: ErrorCode::NotRunning, .. })));
+    let outcomes: Vec<Outcome> = s.m.state().history.iter().map(|h| h.outcome).collect();
+    assert_eq!(outcomes, [Outcome::Posted, Outcome::Late]);
+    assert_eq!(s.phase(), "idle");
+}
+
+#[test]
+fn retryable_failures_keep_the_job_and_permanent_ones_end_it() {
+    let mut s = Sim::new(Config::default());
+    s.send(review("open", Opened, "h0"));
+    let job = s.last_job();
+    for n in 1..=3 {
+        let lease = s.lease(&job).unwrap();
+        let reply = s.fail(&job, &lease, ErrorClass::Retryable { after_secs: None }, "GitHub answered 502");
+        assert_eq!(reply, Reply::Report(ReportReply { recorded: true, retry: true, failures: n }));
+        assert_eq!(s.phase(), "queued");
+    }
+    let lease = s.lease(&job).unwrap();
+    assert_eq!(s.m.state().attempts, 4);
+    s.fail(&job, &lease, ErrorClass::Permanent, "repository not accessible");
+    assert_eq!(s.phase(), "failed");
+    assert_eq!(s.m.state().last_error.as_deref(), Some("repository not accessible"));
+    // A user-fixable error is also said on the PR.
+    s.send(command("c", Command::FullReview));
+    let job = s.last_job();
+    let lease = s.lease(&job).unwrap();
+    s.fail(&job, &lease, ErrorClass::User, "the pull request is too large (3000 files)");
+    assert!(s.notes.last().unwrap().contains("too large"));
+}
+
+#[test]
+fn dead_letter_marks_the_review_failed_with_the_reason() {
+    let mut s = Sim::new(Config::default());
+    s.send(review("open", Opened, "h0"));
+    let job = s.last_job();
+    for _ in 0..5 {
+        let lease = s.lease(&job).unwrap();
+        s.fail(&job, &lease, ErrorClass::Retryable { after_secs: Some(30) }, "model rate limited");
+    }
+    let reply = s.send(Event::DeadLettered(DeadLettered { job_id: job.job_id.clone(), reason: "retries exhausted".into() }));
+    assert!(matches!(reply, Reply::Report(ReportReply { recorded: true, .. })));
+    let status = StatusView::of(s.m.state(), None, UnixMillis(s.now)).unwrap();
+    assert_eq!(status.state, "failed");
+    assert_eq!(status.last_error.as_deref(), Some("dead-lettered after 5 failed attempts: retries exhausted (last error: model rate limited)"));
+    assert_eq!(status.history.last().unwrap().outcome, Outcome::DeadLettered);
+    // A later dead letter for the same job changes nothing.
+    let again = s.send(Event::DeadLettered(DeadLettered { job_id: job.job_id.clone(), reason: "x".into() }));
+    assert!(matches!(again, Reply::Report(ReportReply { recorded: false, .. })));
+    // A new push gets the PR going again.
+    s.send(review("push", Synchronize, "h1"));
+    s.advance(5_000);
+    assert_eq!(s.phase(), "queued");
+}
+
+#[test]
+fn pause_stops_automatic_reviews_and_resume_catches_up() {
+    let mut s = Sim::new(Config::default());
+    s.send(review("open", Opened, "h0"));
+    let j = s.last_job();
+    s.run_job(&j);
+    s.send(review("p1", Synchronize, "h1"));
+    s.send(command("pause", Command::Pause));
+    assert_eq!(s.phase(), "idle", "the pending automatic review is dropped");
+    s.send(review("p2", Synchronize, "h2"));
+    s.advance(60_000);
+    assert_eq!(s.queue.len(), 1);
+    assert!(s.m.state().paused);
+    // An explicit command still reviews while paused.
+    s.send(command("rev", Command::Review));
+    assert_eq!(s.queue.len(), 2);
+    let j = s.last_job();
+    assert_eq!((j.head_sha.clone(), j.mode), (sha("h2"), ReviewMode::Incremental));
+    s.run_job(&j);
+    s.send(review("p3", Synchronize, "h3"));
+    s.send(command("resume", Command::Resume));
+    assert_eq!(s.queue.len(), 3, "resume reviews the unreviewed head at once");
+    assert_eq!(s.last_job().head_sha, sha("h3"));
+    assert_eq!(s.reactions, [9_001, 9_001, 9_001], "every command gets 👀");
+    assert_eq!(s.notes.len(), 2, "paused and resumed notes");
+}
+
+#[test]
+fn commands_answer_with_notes() {
+    // (command, note must contain, jobs enqueued)
+    let cases: &[(Command, &str, usize)] = &[
+        (Command::Help, "`@argusai full review`", 0),
+        (Command::Unknown("dance `now`".into()), "I don't know the command `dance now`", 0),
+        (Command::Review, "Nothing new since the last review", 0),
+        (Command::FullReview, "", 1),
+    ];
+    for (cmd, want, jobs) in cases {
+        let mut s = Sim::new(Config::default());
+        s.send(review("open", Opened, "h0"));
+        let j = s.last_job();
+        s.run_job(&j);
+        s.send(command("c", cmd.clone()));
+        assert_eq!(s.queue.len() - 1, *jobs, "{cmd:?}");
+        if !want.is_empty() {
+            assert!(s.notes.last().is_some_and(|n| n.contains(want)), "{cmd:?}: {:?}", s.notes);
+        }
+    }
+    // A review command before any head is known cannot start a job.
+    let mut s = Sim::new(Config::default());
+    s.send(command("c", Command::Review));
+    assert!(s.queue.is_empty() && s.notes[0].contains("have not seen"));
+}
+
+#[test]
+fn closing_archives_and_cancels_pending_work() {
+    let mut s = Sim::new(Config::default());
+    s.send(review("open", Opened, "h0"));
+    let j = s.last_job();
+    let lease = s.lease(&j).unwrap();
+    s.send(review("push", Synchronize, "h1"));
+    s.send(inbound("close", Signal::Closed { merged: true }));
+    assert_eq!(s.phase(), "archived");
+    assert!(s.m.state().pending.is_none());
+    assert_eq!(s.head_check(&j, &lease), Reply::Head(HeadReply::Stale { current_head: Some(sha("h1")) }), "nothing is posted on a closed PR");
+    s.finish(&j, &lease, false);
+    assert_eq!(s.alarm, None, "no alarm left behind");
+    s.send(review("late-push", Synchronize, "h2"));
+    s.advance(60_000);
+    assert_eq!((s.queue.len(), s.phase()), (1, "archived"));
+    // Reopening brings it back.
+    s.send(review("reopen", Reopened, "h2"));
+    s.advance(5_000);
+    assert_eq!((s.queue.len(), s.last_job().head_sha), (2, sha("h2")));
+}
+
+#[test]
+fn drafts_get_no_automatic_reviews_until_ready() {
+    let mut s = Sim::new(Config::default());
+    s.send(review("open", Opened, "h0"));
+    let j = s.last_job();
+    s.run_job(&j);
+    s.send(review("p1", Synchronize, "h1"));
+    s.send(inbound("draft", Signal::ConvertedToDraft));
+    s.send(review("p2", Synchronize, "h2"));
+    s.advance(60_000);
+    assert_eq!(s.queue.len(), 1);
+    s.send(review("ready", ReadyForReview, "h2"));
+    s.advance(5_000);
+    assert_eq!((s.queue.len(), s.last_job().head_sha), (2, sha("h2")));
+}
+
+/// Inputs that make no sense in the state they arrive in: each gets an answer
+/// (an error or a denial), none panics, and errors change nothing.
+#[test]
+fn illegal_transitions_are_answered() {
+    use argus_core::ids::{PrNumber, PrRef, RepoName};
+    let other_pr = {
+        let Event::Inbound(mut i) = review("x", Opened, "h0") else { unreachable!() };
+        i.pr = PrRef::new(RepoName::new("else", "where"), PrNumber(1));
+        Event::Inbound(i)
+    };
+    let lease = |job: &str, attempt| Event::LeaseRequested(LeaseRequest { job_id: job.into(), attempt });
+    let head = |job: &str, lease: &str| Event::HeadCheck(HeadCheckRequest { job_id: job.into(), lease_id: lease.into(), head_sha: sha("h0") });
+    let finished = |job: &str, lease: &str| Event::JobFinished(JobFinished { job_id: job.into(), lease_id: lease.into(), stats: ReviewStats::default(), posted: true });
+    let failed = |job: &str, lease: &str| Event::JobFailed(JobFailed { job_id: job.into(), lease_id: lease.into(), class: ErrorClass::Permanent, reason: "x".into() });
+    // (setup: "fresh" | "queued" | "running", event, expected answer)
+    enum Want {
+        Error(ErrorCode),
+        Denied(DenyReason),
+        NotRecorded,
+    }
+    let cases: Vec<(&str, Event, Want)> = vec![
+        ("fresh", lease("nope", 1), Want::Denied(DenyReason::UnknownJob)),
+        ("fresh", head("nope", "l"), Want::Error(ErrorCode::NotRunning)),
+        ("fresh", finished("nope", "l"), Want::Error(ErrorCode::NotRunning)),
+        ("fresh", failed("nope", "l"), Want::Error(ErrorCode::NotRunning)),
+        ("fresh", Event::DeadLettered(DeadLettered { job_id: "nope".into(), reason: "r".into() }), Want::NotRecorded),
+        ("fresh", Event::EnqueueFailed { job_id: "nope".into(), reason: "r".into() }, Want::Error(ErrorCode::NotRunning)),
+        ("queued", other_pr.clone(), Want::Error(ErrorCode::WrongPr)),
+        ("queued", head("JOB", "never-granted"), Want::Error(ErrorCode::StaleLease)),
+        ("queued", finished("JOB", "never-granted"), Want::Error(ErrorCode::StaleLease)),
+        ("running", lease("JOB", 1), Want::Denied(DenyReason::Busy)),
+        ("running", lease("JOB", 0), Want::Denied(DenyReason::StaleAttempt)),
+        ("running", finished("JOB", "forged"), Want::Error(ErrorCode::StaleLease)),
+        ("running", failed("other-job", "LEASE"), Want::Error(ErrorCode::NotRunning)),
+        ("running", Event::EnqueueFailed { job_id: "JOB".into(), reason: "r".into() }, Want::Error(ErrorCode::NotRunning)),
+    ];
+    for (setup, event, want) in cases {
+        let mut s = Sim::new(Config::default());
+        let (mut job_id, mut lease_id) = (String::new(), String::new());
+        if setup != "fresh" {
+            s.send(review("open", Opened, "h0"));
+            job_id = s.last_job().job_id;
+        }
+        if setup == "running" {
+            lease_id = s.lease(&s.last_job()).unwrap();
+        }
+        let event: Event = serde_json::from_str(&serde_json::to_string(&event).unwrap().replace("JOB", &job_id).replace("LEASE", &lease_id)).unwrap();
+        let before = s.m.state().clone();
+        let step = s.m.handle(UnixMillis(s.now), event.clone());
+        match (&want, &step.reply) {
+            (Want::Error(code), Reply::Error(e)) => {
+                assert_eq!(e.code, *code, "{setup}: {event:?}");
+                assert!(!e.error.is_empty());
+                assert_eq!(s.m.state(), &before, "an error changes nothing: {event:?}");
+                assert!(step.actions.is_empty());
+            }
+            (Want::Denied(reason), Reply::Lease(LeaseReply::Denied { reason: got })) => assert_eq!(got, reason, "{setup}: {event:?}"),
+            (Want::NotRecorded, Reply::Report(ReportReply { recorded: false, .. })) => {}
+            (_, other) => panic!("{setup}: {event:?} answered {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn stored_state_round_trips_and_tolerates_missing_fields() {
+    let mut s = Sim::new(Config::default());
+    s.send(review("open", Opened, "h0"));
+    let j = s.last_job();
+    s.lease(&j).unwrap();
+    let json = serde_json::to_string(s.m.state()).unwrap();
+    let back: argus_coordinator::PrState = serde_json::from_str(&json).unwrap();
+    assert_eq!(&back, s.m.state());
+    // An older snapshot without newer fields still loads.
+    let old: argus_coordinator::PrState = serde_json::from_str(r#"{"pr":{"repo":{"owner":"o","name":"r"},"number":1},"paused":true}"#).unwrap();
+    assert!(old.paused && old.job.is_none());
+}

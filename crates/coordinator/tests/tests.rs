@@ -1,0 +1,7 @@
+//! The one integration test binary of argus-coordinator (one binary links faster).
+
+mod consumer;
+mod machine;
+mod random;
+mod sim;
+mod status;
