@@ -1,0 +1,28 @@
+//! ArgusAI's GitHub App client, pure over argus-core's HTTP seam: App JWT and
+//! installation tokens ([`auth`]), a rate-limit-aware REST client ([`client`])
+//! with classified errors ([`error`]), and the review operations ([`ops`]):
+//! reading PRs, posting one review GitHub accepts (bisecting bad anchors),
+//! the summary comment, check runs and reactions. Never depends on `worker`.
+//!
+//! ```text
+//! let gh = GitHub::new(GitHubConfig::new(api_url, app_id), http, clock, JwtSimpleSigner::from_pem(&key)?, kv_cache);
+//! let inst = gh.installation(job.installation);
+//! let pr = inst.pull_request(&job.pr).await?;
+//! ```
+
+pub mod auth;
+pub mod bisect;
+pub mod client;
+pub mod error;
+#[cfg(feature = "fake")]
+pub mod fake;
+pub mod link;
+pub mod marker;
+pub mod ops;
+pub mod types;
+
+pub use auth::{AppJwtClaims, CachedToken, JwtSigner, JwtSimpleSigner, MemoryTokenCache, TokenCache};
+pub use client::{GitHub, GitHubConfig};
+pub use error::{AuthError, GitHubError, RateLimitKind};
+pub use ops::Installation;
+pub use types::*;
