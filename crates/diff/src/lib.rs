@@ -17,3 +17,6 @@
 //!   - `diff::render_unified(&ParsedDiff) -> String` re-renders (byte-exact for
 //!     input without problems); `render_hunks` gives GitHub's `patch` shape.
 pub mod diff;
+pub mod select;
+pub mod tokens;
+pub mod prompt;
