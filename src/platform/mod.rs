@@ -2,5 +2,6 @@
 //! from `Env`, structured logs, and KV access through typed keys.
 
 pub mod config;
+pub mod http;
 pub mod kv;
 pub mod log;

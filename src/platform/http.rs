@@ -1,0 +1,71 @@
+//! `HttpClient` and `Clock` over the Workers runtime: `worker::Fetch` with a
+//! per-request deadline (the request is aborted when it passes), `Date::now`,
+//! and `worker::Delay` for sleeping. The pure GitHub and LLM clients run on these.
+
+use argus_core::http::{Clock, HttpClient, HttpRequest, HttpResponse, Method as CoreMethod, TransportError};
+use argus_core::ids::UnixMillis;
+use futures_util::future::{select, Either};
+use std::time::Duration;
+use worker::{AbortController, Date, Delay, Fetch, Headers, Method, Request, RequestInit};
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WorkerHttp;
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WorkerClock;
+
+fn method(m: CoreMethod) -> Method {
+    match m {
+        CoreMethod::Get => Method::Get,
+        CoreMethod::Post => Method::Post,
+        CoreMethod::Patch => Method::Patch,
+        CoreMethod::Put => Method::Put,
+        CoreMethod::Delete => Method::Delete,
+    }
+}
+
+fn network(e: impl std::fmt::Display) -> TransportError {
+    TransportError::Network(e.to_string())
+}
+
+impl HttpClient for WorkerHttp {
+    async fn send(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let headers = Headers::new();
+        for (name, value) in &req.headers {
+            headers.append(name, value).map_err(network)?;
+        }
+        let mut init = RequestInit::new();
+        init.with_method(method(req.method)).with_headers(headers);
+        if let Some(body) = &req.body {
+            init.with_body(Some(js_sys::Uint8Array::from(body.as_slice()).into()));
+        }
+        let request = Request::new_with_init(&req.url, &init).map_err(network)?;
+        let controller = AbortController::default();
+        let signal = controller.signal();
+        let exchange = async {
+            let mut resp = Fetch::Request(request).send_with_signal(&signal).await.map_err(network)?;
+            let status = resp.status_code();
+            let headers = resp.headers().entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
+            let body = resp.bytes().await.map_err(network)?;
+            Ok(HttpResponse { status, headers, body })
+        };
+        let deadline = Delay::from(Duration::from_millis(req.timeout_ms));
+        match select(Box::pin(exchange), deadline).await {
+            Either::Left((result, _)) => result,
+            Either::Right(((), _)) => {
+                controller.abort();
+                Err(TransportError::Timeout(req.timeout_ms))
+            }
+        }
+    }
+}
+
+impl Clock for WorkerClock {
+    fn now(&self) -> UnixMillis {
+        UnixMillis(Date::now().as_millis())
+    }
+
+    async fn sleep(&self, ms: u64) {
+        Delay::from(Duration::from_millis(ms)).await;
+    }
+}
