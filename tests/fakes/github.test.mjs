@@ -1,0 +1,285 @@
+// Tests of the fake GitHub itself: if it is not faithful, every e2e test that
+// leans on it proves nothing. Run: `npx node --test tests/fakes/github.test.mjs`.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { createSign } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startFakeGitHub, splitUnifiedDiff, patchLines, checkComment, TEST_PRIVATE_KEY_PATH } from "./github.mjs";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const CORPORA = path.resolve(HERE, "../../../shared/corpora");
+const diff = (name) => readFileSync(path.join(CORPORA, "diffs", name), "utf8");
+const PRIVATE_KEY = readFileSync(TEST_PRIVATE_KEY_PATH, "utf8");
+const APP_ID = 4242;
+const HEAD = "1".repeat(40);
+const BASE = "2".repeat(40);
+
+function jwt(claims, key = PRIVATE_KEY) {
+  const enc = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const input = `${enc({ alg: "RS256", typ: "JWT" })}.${enc(claims)}`;
+  const sig = createSign("RSA-SHA256").update(input).sign(key).toString("base64url");
+  return `${input}.${sig}`;
+}
+const nowSec = () => Math.floor(Date.now() / 1000);
+const goodJwt = () => jwt({ iat: nowSec() - 60, exp: nowSec() + 540, iss: String(APP_ID) });
+
+const HEADERS = { "user-agent": "ArgusAI", accept: "application/vnd.github+json", "x-github-api-version": "2022-11-28" };
+
+let fake;
+let token;
+async function call(method, p, { body, auth = `Bearer ${token}`, headers = {} } = {}) {
+  const res = await fetch(`${fake.url}${p}`, {
+    method,
+    headers: { ...HEADERS, ...(auth ? { authorization: auth } : {}), ...(body ? { "content-type": "application/json" } : {}), ...headers },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
+}
+async function mintToken() {
+  const r = await call("POST", "/app/installations/77/access_tokens", { auth: `Bearer ${goodJwt()}` });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return r.body.token;
+}
+
+before(async () => {
+  fake = await startFakeGitHub({ appId: APP_ID });
+  // The real ripgrep commit: 4 text files and a binary one.
+  fake.addPullRequest({
+    owner: "octo", repo: "hello", number: 7, headSha: HEAD, baseSha: BASE,
+    diffPath: path.join(CORPORA, "diffs/real/ripgrep-0b04553affdb.diff"),
+    baseFiles: { ".github/argusai.toml": "max_comments = 5\n" },
+    headFiles: { ".github/argusai.toml": "max_comments = 999\n" },
+  });
+  token = await mintToken();
+});
+after(() => fake.close());
+
+test("App JWT is verified: signature, iss, iat/exp window", async () => {
+  const other = readFileSync(path.join(HERE, "../fixtures/test-app-key.pkcs8.pem"), "utf8"); // same key, PKCS#8: still valid
+  const cases = [
+    ["good", goodJwt(), 201],
+    ["good, PKCS#8-signed", jwt({ iat: nowSec() - 60, exp: nowSec() + 540, iss: String(APP_ID) }, other), 201],
+    ["no token", null, 401],
+    ["not a JWT", "Bearer abc", 401],
+    ["tampered claims", goodJwt().replace(/\.([^.]+)\./, (_, c) => `.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(c, "base64url")), iss: "1" })).toString("base64url")}.`), 401],
+    ["wrong iss", jwt({ iat: nowSec() - 60, exp: nowSec() + 540, iss: "999" }), 401],
+    ["expired", jwt({ iat: nowSec() - 700, exp: nowSec() - 100, iss: String(APP_ID) }), 401],
+    ["exp more than 10 min", jwt({ iat: nowSec() - 60, exp: nowSec() + 900, iss: String(APP_ID) }), 401],
+    ["iat in the future", jwt({ iat: nowSec() + 120, exp: nowSec() + 500, iss: String(APP_ID) }), 401],
+    ["installation token on /app", `Bearer ${token}`, 401],
+  ];
+  for (const [name, cred, want] of cases) {
+    const auth = cred === null ? null : cred.startsWith("Bearer ") ? cred : `Bearer ${cred}`;
+    const r = await call("POST", "/app/installations/77/access_tokens", { auth });
+    assert.equal(r.status, want, `${name}: ${JSON.stringify(r.body)}`);
+    if (want === 401) assert.equal(r.body.documentation_url, "https://docs.github.com/rest", name);
+    else assert.match(r.body.expires_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, name);
+  }
+});
+
+test("installation tokens are required on repo routes and expire", async () => {
+  assert.equal((await call("GET", "/repos/octo/hello/pulls/7")).status, 200);
+  assert.equal((await call("GET", "/repos/octo/hello/pulls/7", { auth: null })).status, 401);
+  assert.equal((await call("GET", "/repos/octo/hello/pulls/7", { auth: `Bearer ${goodJwt()}` })).status, 401, "a JWT is not a token");
+  const short = await mintToken();
+  fake.advanceTime(3601 * 1000);
+  try {
+    const r = await call("GET", "/repos/octo/hello/pulls/7", { auth: `Bearer ${short}` });
+    assert.deepEqual([r.status, r.body.message], [401, "Bad credentials"]);
+  } finally {
+    fake.advanceTime(-3601 * 1000);
+  }
+  assert.equal((await call("GET", "/repos/octo/hello/pulls/7", { headers: { "user-agent": "" } })).status, 403, "User-Agent required");
+  assert.equal((await call("GET", "/repos/octo/hello/pulls/7", { headers: { "x-github-api-version": "1999-01-01" } })).status, 400);
+});
+
+test("PR and files come from the real diff, GitHub-shaped and paginated", async () => {
+  const pr = await call("GET", "/repos/octo/hello/pulls/7");
+  assert.deepEqual([pr.body.head.sha, pr.body.base.sha, pr.body.draft, pr.body.state, pr.body.user.login], [HEAD, BASE, false, "open", "octocat"]);
+
+  const pages = [];
+  let next = "/repos/octo/hello/pulls/7/files?per_page=2";
+  while (next) {
+    const r = await call("GET", next);
+    pages.push(r.body);
+    const m = /<([^>]+)>; rel="next"/.exec(r.headers.get("link") ?? "");
+    next = m ? m[1].replace(fake.url, "") : null;
+  }
+  assert.deepEqual(pages.map((p) => p.length), [2, 2, 1]);
+  const files = pages.flat();
+  assert.deepEqual(files.map((f) => [f.filename, f.status, f.patch !== undefined]), [
+    ["grep-cli/src/decompress.rs", "modified", true],
+    ["src/app.rs", "modified", true],
+    ["tests/data/sherlock.br", "added", true],
+    ["tests/data/sherlock.zst", "added", false],
+    ["tests/misc.rs", "modified", true],
+  ]);
+  const misc = files[4];
+  assert.ok(misc.patch.startsWith("@@ -909,6 +909,36 @@"), "patch is hunks only, no headers");
+  assert.ok(!misc.patch.includes("diff --git") && !misc.patch.endsWith("\n"));
+  assert.equal(misc.additions, 30);
+  // per_page is capped at 100.
+  const big = await call("GET", "/repos/octo/hello/pulls/7/files?per_page=500");
+  assert.equal(big.body.length, 5);
+  assert.equal(big.headers.get("link"), null);
+});
+
+test("renames carry previous_filename", () => {
+  const files = splitUnifiedDiff(diff("real/ripgrep-e3da7268362e.diff"));
+  const renamed = files.find((f) => f.status === "renamed");
+  assert.deepEqual([renamed.previous_filename, renamed.filename], ["src/search.rs", "src/search_stream.rs"]);
+});
+
+test("the edge corpus splits without crashing and binary files get no patch", async () => {
+  const { readdirSync } = await import("node:fs");
+  const dir = path.join(CORPORA, "diffs/edge/git-generated");
+  let binaries = 0;
+  for (const name of readdirSync(dir)) {
+    const files = splitUnifiedDiff(readFileSync(path.join(dir, name), "utf8"));
+    for (const f of files) {
+      assert.ok(f.filename && !f.filename.startsWith("b/"), `${name}: ${f.filename}`);
+      if (f.patch === undefined) binaries++;
+      else assert.match(f.patch, /^@@ /, name);
+    }
+  }
+  assert.ok(binaries >= 1, "the corpus has a binary file (and mode-only/empty files without hunks)");
+});
+
+test("anchor rules: lines per side, ranges within one hunk, start before end", () => {
+  const patch = "@@ -10,4 +10,5 @@ fn a()\n ctx10\n-old11\n+new11\n+new12\n ctx13\n@@ -40,2 +41,2 @@\n-old40\n+new41\n ctx42";
+  const hunks = patchLines(patch);
+  assert.deepEqual([...hunks[0].RIGHT].sort(), [10, 11, 12, 13]);
+  assert.deepEqual([...hunks[0].LEFT].sort(), [10, 11, 12]);
+  const files = [{ filename: "a.rs", patch }, { filename: "bin.png" }];
+  const cases = [
+    [{ path: "a.rs", line: 11, side: "RIGHT" }, null],
+    [{ path: "a.rs", line: 11 }, null],
+    [{ path: "a.rs", line: 11, side: "LEFT" }, null],
+    [{ path: "a.rs", line: 13, side: "LEFT" }, "Line could not be resolved"],
+    [{ path: "a.rs", line: 20, side: "RIGHT" }, "Line could not be resolved"],
+    [{ path: "a.rs", line: 41, side: "RIGHT" }, null],
+    [{ path: "a.rs", start_line: 10, line: 13, side: "RIGHT" }, null],
+    [{ path: "a.rs", start_line: 11, start_side: "LEFT", line: 12, side: "RIGHT" }, null],
+    [{ path: "a.rs", start_line: 12, line: 41, side: "RIGHT" }, "Pull request review thread start line must be part of the same hunk as the line."],
+    [{ path: "a.rs", start_line: 12, line: 12, side: "RIGHT" }, "Pull request review thread start line must precede the end line."],
+    [{ path: "a.rs", start_line: 13, line: 11, side: "RIGHT" }, "Pull request review thread start line must precede the end line."],
+    [{ path: "bin.png", line: 1 }, "Path could not be resolved"],
+    [{ path: "nope.rs", line: 1 }, "Path could not be resolved"],
+  ];
+  for (const [c, want] of cases) assert.equal(checkComment(files, c), want, JSON.stringify(c));
+});
+
+test("one bad comment rejects the whole review with GitHub's 422 body; nothing is stored", async () => {
+  const before = fake.state.reviews.length;
+  const r = await call("POST", "/repos/octo/hello/pulls/7/reviews", {
+    body: { commit_id: HEAD, event: "COMMENT", body: "x", comments: [
+      { path: "tests/misc.rs", line: 915, side: "RIGHT", body: "fine" },
+      { path: "tests/misc.rs", line: 5000, side: "RIGHT", body: "bad" },
+    ] },
+  });
+  assert.equal(r.status, 422);
+  assert.deepEqual(r.body, {
+    message: "Unprocessable Entity",
+    errors: ["Line could not be resolved"],
+    documentation_url: "https://docs.github.com/rest/pulls/reviews#create-a-review-for-a-pull-request",
+    status: "422",
+  });
+  assert.equal(fake.state.reviews.length, before);
+});
+
+test("a good review is recorded; pending reviews are single, deletable and invisible", async () => {
+  const pending = await call("POST", "/repos/octo/hello/pulls/7/reviews", { body: { commit_id: HEAD, body: "probe", comments: [{ path: "src/app.rs", line: 2024, body: "p" }] } });
+  assert.deepEqual([pending.status, pending.body.state], [200, "PENDING"]);
+  const second = await call("POST", "/repos/octo/hello/pulls/7/reviews", { body: { commit_id: HEAD, body: "probe 2", comments: [] } });
+  assert.deepEqual([second.status, second.body.errors], [422, ["User can only have one pending review per pull request"]]);
+  assert.equal((await call("GET", "/repos/octo/hello/pulls/7/comments")).body.length, 0, "pending comments are not listed");
+  assert.equal((await call("DELETE", `/repos/octo/hello/pulls/7/reviews/${pending.body.id}`)).status, 200);
+
+  const ok = await call("POST", "/repos/octo/hello/pulls/7/reviews", {
+    body: { commit_id: HEAD, event: "COMMENT", body: "review <!-- argusai:review head=1 -->", comments: [
+      { path: "tests/misc.rs", start_line: 912, start_side: "RIGHT", line: 920, side: "RIGHT", body: "range" },
+      { path: "grep-cli/src/decompress.rs", line: 370, side: "LEFT", body: "old side" },
+    ] },
+  });
+  assert.deepEqual([ok.status, ok.body.state], [200, "COMMENTED"]);
+  assert.equal((await call("DELETE", `/repos/octo/hello/pulls/7/reviews/${ok.body.id}`)).status, 422, "a submitted review cannot be deleted");
+  const listed = await call("GET", "/repos/octo/hello/pulls/7/comments");
+  assert.deepEqual(listed.body.map((c) => [c.path, c.start_line, c.line, c.side]), [["tests/misc.rs", 912, 920, "RIGHT"], ["grep-cli/src/decompress.rs", null, 370, "LEFT"]]);
+  assert.equal(fake.submittedReviews("octo", "hello", 7).length, 1);
+  const reviews = await call("GET", "/repos/octo/hello/pulls/7/reviews");
+  assert.ok(reviews.body.some((r) => r.body.includes("argusai:review")));
+  const stale = await call("POST", "/repos/octo/hello/pulls/7/reviews", { body: { commit_id: "9".repeat(40), event: "COMMENT", body: "x" } });
+  assert.equal(stale.status, 422);
+});
+
+test("contents per ref and compare", async () => {
+  const base = await call("GET", `/repos/octo/hello/contents/.github/argusai.toml?ref=${BASE}`);
+  assert.equal(Buffer.from(base.body.content, "base64").toString(), "max_comments = 5\n");
+  const head = await call("GET", "/repos/octo/hello/contents/.github%2Fargusai.toml?ref=feature");
+  assert.equal(Buffer.from(head.body.content, "base64").toString(), "max_comments = 999\n");
+  assert.equal((await call("GET", "/repos/octo/hello/contents/missing.txt?ref=main")).status, 404);
+  const cmp = await call("GET", `/repos/octo/hello/compare/${BASE}...${HEAD}`);
+  assert.deepEqual([cmp.status, cmp.body.status, cmp.body.files.length], [200, "ahead", 5]);
+  fake.setCompare({ owner: "octo", repo: "hello", base: "f".repeat(40), head: HEAD, status: "diverged" });
+  assert.equal((await call("GET", `/repos/octo/hello/compare/${"f".repeat(40)}...${HEAD}`)).body.status, "diverged");
+  assert.equal((await call("GET", `/repos/octo/hello/compare/${"e".repeat(40)}...${HEAD}`)).status, 404);
+});
+
+test("summary comments, check runs and reactions are recorded", async () => {
+  const c = await call("POST", "/repos/octo/hello/issues/7/comments", { body: { body: "summary <!-- argusai:summary -->" } });
+  assert.equal(c.status, 201);
+  assert.equal((await call("PATCH", `/repos/octo/hello/issues/comments/${c.body.id}`, { body: { body: "updated <!-- argusai:summary -->" } })).status, 200);
+  const listed = await call("GET", "/repos/octo/hello/issues/7/comments");
+  assert.deepEqual(listed.body.map((x) => x.body), ["updated <!-- argusai:summary -->"]);
+
+  const run = await call("POST", "/repos/octo/hello/check-runs", { body: { name: "ArgusAI review", head_sha: HEAD, status: "in_progress" } });
+  assert.equal(run.status, 201);
+  assert.equal((await call("PATCH", `/repos/octo/hello/check-runs/${run.body.id}`, { body: { status: "completed" } })).status, 422, "completed needs a conclusion");
+  const done = await call("PATCH", `/repos/octo/hello/check-runs/${run.body.id}`, { body: { status: "completed", conclusion: "neutral", output: { title: "t", summary: "s" } } });
+  assert.deepEqual([done.status, done.body.conclusion], [200, "neutral"]);
+  assert.equal(fake.state.checkRuns.at(-1).history.length, 2, "create + the accepted update; the rejected one is not recorded");
+
+  assert.equal((await call("POST", "/repos/octo/hello/issues/comments/55/reactions", { body: { content: "eyes" } })).status, 201);
+  assert.equal((await call("POST", "/repos/octo/hello/issues/comments/55/reactions", { body: { content: "eyes" } })).status, 200, "same reaction twice: 200");
+  assert.equal((await call("POST", "/repos/octo/hello/issues/comments/55/reactions", { body: { content: "eyez" } })).status, 422);
+  assert.deepEqual(fake.state.reactions.map((r) => [r.commentId, r.content]), [[55, "eyes"]]);
+});
+
+test("faults: 5xx, secondary rate limit with retry-after, latency, counted", async () => {
+  fake.inject({ method: "GET", path: "/pulls/7", status: 502, body: { message: "Server Error" } });
+  assert.equal((await call("GET", "/repos/octo/hello/pulls/7")).status, 502);
+  assert.equal((await call("GET", "/repos/octo/hello/pulls/7")).status, 200, "one time only");
+
+  fake.injectSecondaryRateLimit({ method: "POST", path: "/reviews", retryAfterSec: 3 });
+  const limited = await call("POST", "/repos/octo/hello/pulls/7/reviews", { body: { event: "COMMENT", body: "x" } });
+  assert.deepEqual([limited.status, limited.headers.get("retry-after")], [403, "3"]);
+  assert.match(limited.body.message, /secondary rate limit/);
+
+  fake.inject({ path: /\/pulls\/7$/, latencyMs: 150 });
+  const t0 = performance.now();
+  assert.equal((await call("GET", "/repos/octo/hello/pulls/7")).status, 200);
+  assert.ok(performance.now() - t0 >= 140, "slowed down");
+  assert.ok(fake.count("GET", /\/pulls\/7$/) >= 4);
+});
+
+test("CLI mode serves a PR from a diff file", async () => {
+  const cli = spawn(process.execPath, [path.join(HERE, "github.mjs"), "--port", "0", "--diff", path.join(CORPORA, "diffs/real/ripgrep-0b04553affdb.diff"), "--app-id", String(APP_ID)], { stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    const line = await new Promise((resolve, reject) => {
+      cli.stdout.once("data", (d) => resolve(String(d)));
+      cli.once("exit", (code) => reject(new Error(`exited ${code}`)));
+    });
+    const { url, pullRequest } = JSON.parse(line);
+    assert.equal(pullRequest, "octo-org/sandbox#1");
+    const tok = await fetch(`${url}/app/installations/1/access_tokens`, { method: "POST", headers: { ...HEADERS, authorization: `Bearer ${goodJwt()}` } });
+    const { token: t } = await tok.json();
+    const files = await fetch(`${url}/repos/octo-org/sandbox/pulls/1/files`, { headers: { ...HEADERS, authorization: `Bearer ${t}` } });
+    assert.equal((await files.json()).length, 5);
+  } finally {
+    cli.kill("SIGTERM");
+  }
+});
