@@ -20,3 +20,4 @@ pub mod diff;
 pub mod select;
 pub mod tokens;
 pub mod prompt;
+pub mod chunk;
