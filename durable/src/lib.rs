@@ -1,1 +1,39 @@
-//! ArgusAI per-PR Durable Object shell.
+//! ArgusAI's per-pull-request Durable Object (`PrCoordinator`, binding
+//! `PR_COORDINATOR`) and the queue consumer: thin shells that carry out what
+//! `argus-coordinator` decides. The front Worker calls [`route_inbound`],
+//! [`status_response`] and [`consumer::handle_batch`].
+
+pub mod consumer;
+mod link;
+mod object;
+
+pub use object::PrCoordinator;
+
+use argus_coordinator::protocol::routes;
+use argus_core::ids::PrRef;
+use argus_core::signal::{Inbound, InboundReply};
+use worker::{Env, Response};
+
+/// The Durable Object binding (see wrangler.toml).
+pub const BINDING: &str = "PR_COORDINATOR";
+/// The queue jobs are put on (see wrangler.toml).
+pub const REVIEW_QUEUE: &str = "REVIEW_QUEUE";
+
+/// Hands an accepted delivery to its PR's coordinator (named by
+/// [`PrRef::durable_object_name`]) and returns the coordinator's answer.
+/// A delivery the coordinator refuses (e.g. one naming another PR) comes back
+/// as `accepted: false, state: "rejected"` with the reason in `note`; an
+/// unreachable coordinator is an `Err`.
+pub async fn route_inbound(env: &Env, inbound: &Inbound) -> worker::Result<InboundReply> {
+    match link::call::<_, InboundReply>(env, &inbound.pr, routes::INBOUND, Some(inbound)).await? {
+        Ok(reply) => Ok(reply),
+        Err(refused) => Ok(InboundReply { accepted: false, state: "rejected".into(), note: Some(refused.error) }),
+    }
+}
+
+/// The PR's status as JSON, or as a small HTML page when `wants_html`; a PR
+/// never seen is a 404 `{"error": ...}`. Authorization is the caller's job.
+pub async fn status_response(env: &Env, pr: &PrRef, wants_html: bool) -> worker::Result<Response> {
+    let path = if wants_html { format!("{}?format=html", routes::STATUS) } else { routes::STATUS.to_string() };
+    link::get(env, pr, &path).await
+}

@@ -1,0 +1,74 @@
+//! Calls from Workers code to a PR's coordinator through its Durable Object
+//! stub: JSON in, JSON out, refusals decoded into `ErrorReply`.
+
+use crate::BINDING;
+use argus_coordinator::consumer::{CoordinatorLink, LinkError};
+use argus_coordinator::protocol::*;
+use argus_core::ids::PrRef;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use worker::{Env, Headers, Method, Request, RequestInit, Response, Stub, wasm_bindgen::JsValue};
+
+fn stub(env: &Env, pr: &PrRef) -> worker::Result<Stub> {
+    env.durable_object(BINDING)?.id_from_name(&pr.durable_object_name())?.get_stub()
+}
+
+/// POSTs `body` (or GETs when `None`) to `path` on `pr`'s coordinator.
+/// `Ok(Err(..))` is a refusal the coordinator explained; `Err` is a transport failure.
+pub async fn call<B: Serialize, R: DeserializeOwned>(env: &Env, pr: &PrRef, path: &str, body: Option<&B>) -> worker::Result<Result<R, ErrorReply>> {
+    let mut init = RequestInit::new();
+    if let Some(body) = body {
+        let headers = Headers::new();
+        headers.set("content-type", "application/json")?;
+        init.with_method(Method::Post).with_headers(headers).with_body(Some(JsValue::from_str(&serde_json::to_string(body)?)));
+    }
+    let req = Request::new_with_init(&format!("{}{path}", routes::BASE_URL), &init)?;
+    let mut resp = stub(env, pr)?.fetch_with_request(req).await?;
+    let status = resp.status_code();
+    let text = resp.text().await?;
+    if (200..300).contains(&status) {
+        return Ok(Ok(serde_json::from_str(&text)?));
+    }
+    match serde_json::from_str::<ErrorReply>(&text) {
+        Ok(refused) => Ok(Err(refused)),
+        Err(_) => Err(worker::Error::RustError(format!("coordinator answered {status}: {}", text.chars().take(200).collect::<String>()))),
+    }
+}
+
+/// GETs `path` and returns the coordinator's response as it is.
+pub async fn get(env: &Env, pr: &PrRef, path: &str) -> worker::Result<Response> {
+    stub(env, pr)?.fetch_with_str(&format!("{}{path}", routes::BASE_URL)).await
+}
+
+/// The consumer's [`CoordinatorLink`] over Durable Object stubs.
+pub struct StubLink<'a> {
+    pub env: &'a Env,
+}
+
+impl StubLink<'_> {
+    async fn post<B: Serialize, R: DeserializeOwned>(&self, pr: &PrRef, path: &str, body: &B) -> Result<R, LinkError> {
+        match call(self.env, pr, path, Some(body)).await {
+            Ok(Ok(r)) => Ok(r),
+            Ok(Err(refused)) => Err(LinkError::Refused(refused)),
+            Err(e) => Err(LinkError::Transport(e.to_string())),
+        }
+    }
+}
+
+impl CoordinatorLink for StubLink<'_> {
+    async fn lease(&self, pr: &PrRef, req: &LeaseRequest) -> Result<LeaseReply, LinkError> {
+        self.post(pr, routes::LEASE, req).await
+    }
+    async fn head_check(&self, pr: &PrRef, req: &HeadCheckRequest) -> Result<HeadReply, LinkError> {
+        self.post(pr, routes::HEAD, req).await
+    }
+    async fn finished(&self, pr: &PrRef, req: &JobFinished) -> Result<ReportReply, LinkError> {
+        self.post(pr, routes::FINISHED, req).await
+    }
+    async fn failed(&self, pr: &PrRef, req: &JobFailed) -> Result<ReportReply, LinkError> {
+        self.post(pr, routes::FAILED, req).await
+    }
+    async fn dead_lettered(&self, pr: &PrRef, req: &DeadLettered) -> Result<ReportReply, LinkError> {
+        self.post(pr, routes::DEAD_LETTER, req).await
+    }
+}

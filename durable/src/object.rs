@@ -1,0 +1,236 @@
+//! The `PrCoordinator` Durable Object: loads the coordinator's state, feeds it
+//! events from its HTTP routes and its alarm, and carries out the resulting
+//! actions (storage write, alarm, queue send). No decisions are made here.
+
+use crate::REVIEW_QUEUE;
+use argus_coordinator::machine::{Action, Event, Reply};
+use argus_coordinator::protocol::{ErrorCode, ErrorReply, routes};
+use argus_coordinator::{Config, Coordinator, PrState, StatusView};
+use argus_core::ids::UnixMillis;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+use std::cell::RefCell;
+use std::rc::Rc;
+use worker::{Date, DurableObject, Env, Method, Request, Response, Result, ScheduledTime, State, console_error, console_log, durable_object, js_sys};
+
+/// The storage key of the coordinator's state (a JSON string, so a snapshot
+/// that no longer parses can be reported and replaced instead of wedging the object).
+const STATE_KEY: &str = "coordinator:v1";
+
+#[durable_object]
+pub struct PrCoordinator {
+    state: State,
+    env: Env,
+    /// Loaded once, then the source of truth; storage is written after each change.
+    /// Shared with the loader that `new` starts.
+    machine: Rc<RefCell<Option<Coordinator>>>,
+    config: Config,
+}
+
+impl DurableObject for PrCoordinator {
+    fn new(state: State, env: Env) -> Self {
+        let (config, problems) = Config::from_vars(|name| env.var(name).ok().map(|v| v.to_string()));
+        for p in problems {
+            log("config_problem", json!({ "detail": p.to_string() }));
+        }
+        let machine = Rc::new(RefCell::new(None));
+        // Gate every event until the state is loaded (the runtime holds them back
+        // while this runs), so no handler ever sees a half-initialised object.
+        let (slot, storage, cfg) = (machine.clone(), state.storage(), config.clone());
+        let _init = state.block_concurrency_while(async move {
+            let loaded = load(&storage, cfg).await?;
+            let mut slot = slot.borrow_mut();
+            if slot.is_none() {
+                *slot = Some(loaded);
+            }
+            Ok(())
+        });
+        Self { state, env, machine, config }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        self.ensure_loaded().await?;
+        let path = req.path();
+        let event = match (req.method(), path.as_str()) {
+            (Method::Get, routes::STATUS) => {
+                let html = req.url()?.query_pairs().any(|(k, v)| k == "format" && v == "html");
+                return self.status(html);
+            }
+            (Method::Post, routes::INBOUND) => body(&mut req).await.map(Event::Inbound),
+            (Method::Post, routes::LEASE) => body(&mut req).await.map(Event::LeaseRequested),
+            (Method::Post, routes::HEAD) => body(&mut req).await.map(Event::HeadCheck),
+            (Method::Post, routes::FINISHED) => body(&mut req).await.map(Event::JobFinished),
+            (Method::Post, routes::FAILED) => body(&mut req).await.map(Event::JobFailed),
+            (Method::Post, routes::DEAD_LETTER) => body(&mut req).await.map(Event::DeadLettered),
+            _ => return error_response(&ErrorReply { code: ErrorCode::BadRequest, error: format!("no route {} {path}", req.method()) }, 404),
+        };
+        let event = match event {
+            Ok(e) => e,
+            Err(e) => return error_response(&e, e.code.http_status()),
+        };
+        match self.apply(event).await? {
+            Reply::Inbound(r) => Response::from_json(&r),
+            Reply::Lease(r) => Response::from_json(&r),
+            Reply::Head(r) => Response::from_json(&r),
+            Reply::Report(r) => Response::from_json(&r),
+            Reply::Error(e) => error_response(&e, e.code.http_status()),
+            Reply::None => Response::from_json(&json!({})),
+        }
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        self.ensure_loaded().await?;
+        self.apply(Event::AlarmFired).await?;
+        Response::ok("")
+    }
+}
+
+impl PrCoordinator {
+    /// A fallback for the loader in `new`: harmless when it already ran, and
+    /// race-free because only the first completed load is kept.
+    async fn ensure_loaded(&self) -> Result<()> {
+        if self.machine.borrow().is_some() {
+            return Ok(());
+        }
+        let loaded = load(&self.state.storage(), self.config.clone()).await?;
+        let mut slot = self.machine.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(loaded);
+        }
+        Ok(())
+    }
+
+    /// Feeds `event` to the machine and carries out its actions.
+    ///
+    /// Handlers of one object interleave at every `await` that is not a storage
+    /// operation, so the transition is applied to the in-memory state
+    /// synchronously, before any `await`; then the snapshot is written, then
+    /// the outbound work is done. 100 concurrent copies of one delivery thus
+    /// see each other's effect and make one job.
+    async fn apply(&self, first: Event) -> Result<Reply> {
+        let mut events = vec![first];
+        let mut first_reply = None;
+        while let Some(event) = events.pop() {
+            let now = UnixMillis(Date::now().as_millis());
+            let kind = event_kind(&event);
+            let (step, snapshot) = {
+                let mut guard = self.machine.borrow_mut();
+                let machine = guard.as_mut().ok_or_else(|| worker::Error::RustError("coordinator state not loaded".into()))?;
+                let step = machine.handle(now, event);
+                let snapshot = if step.actions.contains(&Action::Persist) { Some(serde_json::to_string(machine.state())?) } else { None };
+                (step, snapshot)
+            };
+            if let Some(snapshot) = snapshot {
+                self.state.storage().put(STATE_KEY, snapshot).await?;
+            }
+            for action in &step.actions {
+                match action {
+                    Action::Persist => {}
+                    Action::SetAlarm { .. } | Action::ClearAlarm => self.sync_alarm().await?,
+                    Action::Enqueue { message } => {
+                        let job = message.job();
+                        let sent = match self.env.queue(REVIEW_QUEUE) {
+                            Ok(q) => q.send(message).await,
+                            Err(e) => Err(e),
+                        };
+                        match sent {
+                            Ok(()) => log("enqueued", json!({ "pr": job.pr.to_string(), "job_id": job.job_id, "attempt": job.attempt, "head_sha": job.head_sha })),
+                            Err(e) => {
+                                log("enqueue_failed", json!({ "pr": job.pr.to_string(), "job_id": job.job_id, "error": e.to_string() }));
+                                events.push(Event::EnqueueFailed { job_id: job.job_id.clone(), reason: e.to_string() });
+                            }
+                        }
+                    }
+                    // The GitHub adapter does not exist yet: the machine keeps these in
+                    // its outbox (shown as `pending_notes` on the status page) for it to post.
+                    Action::PostNote { body } => log("note_pending", json!({ "chars": body.len() })),
+                    Action::React { comment_id, content } => log("reaction_pending", json!({ "comment_id": comment_id, "content": content })),
+                }
+            }
+            log("event", json!({ "event": kind, "reply": reply_kind(&step.reply), "actions": step.actions.len(), "state": self.phase() }));
+            first_reply.get_or_insert(step.reply);
+        }
+        Ok(first_reply.unwrap_or(Reply::None))
+    }
+
+    /// Sets the storage alarm to what the machine wants *now*, not what it
+    /// wanted when the action was made: another handler may have changed it
+    /// while this one awaited, and the last call must leave the latest value.
+    async fn sync_alarm(&self) -> Result<()> {
+        let want = self.machine.borrow().as_ref().and_then(|m| m.state().alarm_at);
+        let storage = self.state.storage();
+        match want {
+            Some(at) => storage.set_alarm(ScheduledTime::new(js_sys::Date::new(&(at.0 as f64).into()))).await,
+            None => storage.delete_alarm().await,
+        }
+    }
+
+    fn phase(&self) -> &'static str {
+        self.machine.borrow().as_ref().map(|m| m.state().phase().as_str()).unwrap_or("unloaded")
+    }
+
+    fn status(&self, html: bool) -> Result<Response> {
+        let now = UnixMillis(Date::now().as_millis());
+        let view = {
+            let guard = self.machine.borrow();
+            guard.as_ref().and_then(|m| StatusView::of(m.state(), m.next_wakeup(), now))
+        };
+        match view {
+            None => error_response(&ErrorReply { code: ErrorCode::UnknownPr, error: "no webhook for this pull request has been seen".into() }, 404),
+            Some(v) if html => Response::from_html(v.to_html()),
+            Some(v) => Response::from_json(&v),
+        }
+    }
+}
+
+async fn load(storage: &worker::Storage, cfg: Config) -> Result<Coordinator> {
+    let stored: Option<String> = storage.get(STATE_KEY).await?;
+    let state = match stored.map(|s| serde_json::from_str::<PrState>(&s)) {
+        None => PrState::default(),
+        Some(Ok(st)) => st,
+        Some(Err(e)) => {
+            // Starting over loses the history, but a wedged PR would lose every future review.
+            console_error!("{}", json!({ "component": "pr_coordinator", "step": "state_unreadable", "detail": e.to_string() }));
+            PrState::default()
+        }
+    };
+    Ok(Coordinator::from_state(cfg, state))
+}
+
+async fn body<T: DeserializeOwned>(req: &mut Request) -> std::result::Result<T, ErrorReply> {
+    let text = req.text().await.map_err(|e| ErrorReply { code: ErrorCode::BadRequest, error: e.to_string() })?;
+    serde_json::from_str(&text).map_err(|e| ErrorReply { code: ErrorCode::BadRequest, error: format!("unreadable body: {e}") })
+}
+
+fn error_response(e: &ErrorReply, status: u16) -> Result<Response> {
+    Ok(Response::from_json(e)?.with_status(status))
+}
+
+fn event_kind(e: &Event) -> &'static str {
+    match e {
+        Event::Inbound(i) => i.signal.kind(),
+        Event::AlarmFired => "alarm",
+        Event::LeaseRequested(_) => "lease",
+        Event::HeadCheck(_) => "head_check",
+        Event::JobFinished(_) => "finished",
+        Event::JobFailed(_) => "failed",
+        Event::DeadLettered(_) => "dead_lettered",
+        Event::EnqueueFailed { .. } => "enqueue_failed",
+    }
+}
+
+fn reply_kind(r: &Reply) -> serde_json::Value {
+    match r {
+        Reply::Inbound(i) => json!({ "accepted": i.accepted, "note": i.note }),
+        Reply::Lease(l) => serde_json::to_value(l).unwrap_or_default(),
+        Reply::Head(h) => serde_json::to_value(h).unwrap_or_default(),
+        Reply::Report(r) => serde_json::to_value(r).unwrap_or_default(),
+        Reply::Error(e) => serde_json::to_value(e).unwrap_or_default(),
+        Reply::None => serde_json::Value::Null,
+    }
+}
+
+/// One JSON line per step, for `wrangler tail` and Workers Logs.
+fn log(step: &str, detail: serde_json::Value) {
+    console_log!("{}", json!({ "component": "pr_coordinator", "step": step, "detail": detail }));
+}
