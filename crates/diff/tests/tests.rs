@@ -4,3 +4,4 @@
 mod common;
 mod corpus;
 mod chunking;
+mod units;
