@@ -5,3 +5,4 @@ mod common;
 mod corpus;
 mod chunking;
 mod units;
+mod props;
