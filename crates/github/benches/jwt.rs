@@ -1,12 +1,15 @@
 //! JWT sign time with jwt-simple: the key parsed once (what `JwtSimpleSigner`
 //! does) against re-parsing the PEM for every token (what PR-Agent does, 26 ms a
-//! JWT in BASELINES.md), plus the app-JWT cache hit that the hot path really pays.
+//! JWT in BASELINES.md), plus the app-JWT cache hit that the hot path really pays,
+//! and one GET through the client with a cached installation token (the client's
+//! own overhead: headers, classification, JSON decoding, over the in-memory GitHub).
 //! Run: `cargo bench -p argus-github --bench jwt -- --warm-up-time 1 --measurement-time 3`.
 
 use argus_core::ids::UnixMillis;
 use argus_core::secret::SecretString;
 use argus_github::auth::{AppJwtClaims, JwtSigner, JwtSimpleSigner, MemoryTokenCache};
-use argus_github::fake::{FakeClock, FakeGitHub};
+use argus_core::ids::{InstallationId, PrNumber, PrRef, RepoName};
+use argus_github::fake::{FakeClock, FakeGitHub, FakePr};
 use argus_github::{GitHub, GitHubConfig};
 use criterion::{Criterion, criterion_group, criterion_main};
 use futures_executor::block_on;
@@ -34,9 +37,27 @@ fn bench(c: &mut Criterion) {
 
     let clock = FakeClock::at(UnixMillis(1_764_000_000_000));
     let fake = FakeGitHub::new(clock.clone(), 12345, &fixture("test-app-key.pub.pem"));
-    let gh = GitHub::new(GitHubConfig::new(Some(argus_github::fake::FAKE_API_URL), 12345), fake, clock, signer, MemoryTokenCache::default());
+    let gh = GitHub::new(GitHubConfig::new(Some(argus_github::fake::FAKE_API_URL), 12345), fake.clone(), clock, signer, MemoryTokenCache::default());
     block_on(gh.app_jwt()).expect("first jwt");
     c.bench_function("app JWT, cache hit", |b| b.iter(|| block_on(gh.app_jwt()).expect("cached")));
+
+    fake.add_pull_request(FakePr {
+        owner: "o".into(),
+        repo: "r".into(),
+        number: 1,
+        head_sha: "1".repeat(40),
+        base_sha: "2".repeat(40),
+        draft: false,
+        state: "open".into(),
+        author: "mona".into(),
+        files: vec![],
+    });
+    let pr = PrRef::new(RepoName::new("o", "r"), PrNumber(1));
+    let inst = gh.installation(InstallationId(1));
+    block_on(inst.pull_request(&pr)).expect("mints the token");
+    c.bench_function("GET pull request, cached token, in-memory GitHub", |b| {
+        b.iter(|| block_on(inst.pull_request(black_box(&pr))).expect("pr"))
+    });
 }
 
 criterion_group!(benches, bench);
