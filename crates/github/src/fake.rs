@@ -211,11 +211,11 @@ impl PatchLines {
             let start_side = start_side.unwrap_or(side);
             let Ok(start) = u32::try_from(start) else { return Some("Line could not be resolved") };
             if start_side == side && start >= line {
-                return Some("start_line must precede the end line.");
+                return Some("Pull request review thread start line must precede the end line.");
             }
             match self.hunk_of(start, start_side) {
                 None => return Some("Start line could not be resolved"),
-                Some(h) if h != hunk => return Some("start_line must be part of the same hunk as the line."),
+                Some(h) if h != hunk => return Some("Pull request review thread start line must be part of the same hunk as the line."),
                 Some(_) => {}
             }
         }
