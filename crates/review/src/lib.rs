@@ -1,0 +1,14 @@
+//! ArgusAI's review findings: everything between the model's reply and the review GitHub accepts.
+//!
+//! - [`redact`]: secrets are replaced by markers before any text reaches a prompt.
+//! - [`contract`]: the system prompt, the JSON output schema and a tolerant reply parser.
+//! - [`place`]: findings anchored on diff lines GitHub accepts, or sent to the summary.
+//! - [`fingerprint`]: line-shift-robust fingerprints that drop already-posted and duplicate findings.
+//! - [`render`]: sanitized review comments and the summary, within GitHub's body limit.
+
+pub mod anchor;
+pub mod contract;
+pub mod fingerprint;
+pub mod place;
+pub mod redact;
+pub mod render;

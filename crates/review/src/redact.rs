@@ -1,0 +1,528 @@
+//! Secret redaction: known secret shapes are replaced by a visible marker before any
+//! text reaches a prompt, and counted per kind for the review summary.
+//!
+//! Redaction never changes the number of lines of the text, so a redacted diff or
+//! rendered prompt keeps every line number the model may cite. A private key block
+//! keeps its `BEGIN`/`END` lines and the line structure between them; only the key
+//! material is replaced.
+//!
+//! The token shapes come from the issuers' own documentation:
+//! - GitHub: <https://docs.github.com/en/authentication/keeping-your-account-and-data-secure/about-authentication-to-github#githubs-token-formats>
+//! - AWS access key ids: <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids>
+//! - Slack: <https://api.slack.com/authentication/token-types>
+//! - Stripe: <https://docs.stripe.com/keys>
+//! - Google API keys and service-account keys: <https://cloud.google.com/docs/authentication/api-keys>,
+//!   <https://cloud.google.com/iam/docs/keys-create-delete> (the JSON key file holds a PEM `private_key`).
+//! - JWT: <https://www.rfc-editor.org/rfc/rfc7519#section-3> (base64url header `eyJ…`).
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::OnceLock;
+
+/// What kind of secret was found. The kebab-case name appears in the marker and the summary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SecretKind {
+    /// PEM private key blocks (RSA, EC, OpenSSH, PKCS#8; GCP service-account keys are these).
+    PrivateKey,
+    /// AWS access key ids (`AKIA…`, `ASIA…`).
+    AwsAccessKey,
+    /// Google API keys (`AIza…`).
+    GcpApiKey,
+    /// GitHub tokens: `ghp_`, `gho_`, `ghs_`, `ghu_`, `ghr_`, `github_pat_`.
+    GithubToken,
+    /// Slack tokens (`xoxb-`, `xoxp-`, …) and incoming-webhook URLs.
+    SlackToken,
+    /// Stripe live secret and restricted keys (`sk_live_`, `rk_live_`).
+    StripeKey,
+    /// JSON Web Tokens (`eyJ….eyJ….sig`).
+    Jwt,
+    /// A high-entropy value assigned to a name like `password`, `secret`, `token` or `api_key`.
+    AssignedSecret,
+}
+
+impl SecretKind {
+    pub const ALL: [SecretKind; 8] = [
+        SecretKind::PrivateKey,
+        SecretKind::AwsAccessKey,
+        SecretKind::GcpApiKey,
+        SecretKind::GithubToken,
+        SecretKind::SlackToken,
+        SecretKind::StripeKey,
+        SecretKind::Jwt,
+        SecretKind::AssignedSecret,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SecretKind::PrivateKey => "private-key",
+            SecretKind::AwsAccessKey => "aws-access-key",
+            SecretKind::GcpApiKey => "gcp-api-key",
+            SecretKind::GithubToken => "github-token",
+            SecretKind::SlackToken => "slack-token",
+            SecretKind::StripeKey => "stripe-key",
+            SecretKind::Jwt => "jwt",
+            SecretKind::AssignedSecret => "assigned-secret",
+        }
+    }
+
+    /// The text that replaces a secret of this kind.
+    pub fn marker(self) -> String {
+        format!("[REDACTED:{}]", self.name())
+    }
+}
+
+impl fmt::Display for SecretKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How many secrets of each kind were replaced; merged across files and chunks for the summary.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RedactionReport {
+    pub counts: BTreeMap<SecretKind, usize>,
+}
+
+impl RedactionReport {
+    pub fn total(&self) -> usize {
+        self.counts.values().sum()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.total() == 0
+    }
+    pub fn count(&self, kind: SecretKind) -> usize {
+        self.counts.get(&kind).copied().unwrap_or(0)
+    }
+    pub fn add(&mut self, kind: SecretKind, n: usize) {
+        if n > 0 {
+            *self.counts.entry(kind).or_default() += n;
+        }
+    }
+    pub fn merge(&mut self, other: &RedactionReport) {
+        for (k, n) in &other.counts {
+            self.add(*k, *n);
+        }
+    }
+}
+
+/// The redacted text (borrowed when nothing was found) and what was replaced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Redacted<'a> {
+    pub text: Cow<'a, str>,
+    pub report: RedactionReport,
+}
+
+/// Replaces every known secret shape in `text` with its marker; the line count never changes.
+pub fn redact(text: &str) -> Redacted<'_> {
+    let mut report = RedactionReport::default();
+    // Private keys first: their base64 body could otherwise be mistaken for other shapes.
+    let mut out = redact_private_keys(text, &mut report);
+    for (kind, re) in token_patterns() {
+        if let Cow::Owned(s) = replace_counting(&out, re, *kind, &mut report) {
+            out = Cow::Owned(s);
+        }
+    }
+    if let Cow::Owned(s) = redact_assignments(&out, &mut report) {
+        out = Cow::Owned(s);
+    }
+    // `out` borrows from either `text` or an owned intermediate; normalize the lifetime.
+    let text = match out {
+        Cow::Borrowed(_) if report.is_empty() => Cow::Borrowed(text),
+        other => Cow::Owned(other.into_owned()),
+    };
+    Redacted { text, report }
+}
+
+fn replace_counting<'t>(text: &'t str, re: &Regex, kind: SecretKind, report: &mut RedactionReport) -> Cow<'t, str> {
+    let mut n = 0;
+    let out = re.replace_all(text, |_: &regex::Captures<'_>| {
+        n += 1;
+        kind.marker()
+    });
+    report.add(kind, n);
+    out
+}
+
+fn re(pattern: &str) -> Regex {
+    // The patterns are constants checked by the tests; a typo is a programming error.
+    Regex::new(pattern).expect("redaction pattern is valid")
+}
+
+fn token_patterns() -> &'static [(SecretKind, Regex)] {
+    static PATTERNS: OnceLock<Vec<(SecretKind, Regex)>> = OnceLock::new();
+    PATTERNS.get_or_init(|| {
+        vec![
+            (SecretKind::GithubToken, re(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,244})\b")),
+            (SecretKind::AwsAccessKey, re(r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b")),
+            (SecretKind::GcpApiKey, re(r"\bAIza[0-9A-Za-z_\-]{35}")),
+            (
+                SecretKind::SlackToken,
+                re(r"\bxox[abposre]-[A-Za-z0-9\-]{10,}|https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9_/\-]{20,}"),
+            ),
+            (SecretKind::StripeKey, re(r"\b[sr]k_live_[A-Za-z0-9]{16,}\b")),
+            (SecretKind::Jwt, re(r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*")),
+        ]
+    })
+}
+
+fn pem_begin() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    // Split over lines so the source itself does not look like a key to secret scanners.
+    RE.get_or_init(|| {
+        re(concat!(
+            r"-----BEGIN [A-Z0-9 ]{0,40}",
+            r"PRIVATE KEY(?: BLOCK)?-----"
+        ))
+    })
+}
+
+fn pem_end() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        re(concat!(
+            r"-----END [A-Z0-9 ]{0,40}",
+            r"PRIVATE KEY(?: BLOCK)?-----"
+        ))
+    })
+}
+
+/// A key block is at most a few KB; an `END` further away than this belongs to something else.
+const MAX_PEM_SPAN: usize = 16 * 1024;
+/// Base64 runs at least this long inside a key block are key material.
+const MIN_KEY_RUN: usize = 16;
+
+fn redact_private_keys<'t>(text: &'t str, report: &mut RedactionReport) -> Cow<'t, str> {
+    let mut out = String::new();
+    let mut copied = 0; // bytes of `text` already copied to `out`
+    let mut pos = 0;
+    while let Some(begin) = pem_begin().find_at(text, pos) {
+        let body_start = begin.end();
+        let limit = floor_char_boundary(text, body_start.saturating_add(MAX_PEM_SPAN));
+        let body_end = match pem_end().find(&text[body_start..limit]) {
+            Some(end) => body_start + end.start(),
+            // No END in sight (a hunk can cut a key in half): the key runs on while lines
+            // still look like key material.
+            None => key_material_lines_end(text, body_start),
+        };
+        out.push_str(&text[copied..body_start]);
+        replace_base64_runs(&text[body_start..body_end], &mut out);
+        copied = body_end;
+        pos = body_end.max(body_start);
+        report.add(SecretKind::PrivateKey, 1);
+    }
+    if copied == 0 {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    Cow::Owned(out)
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    if i >= s.len() {
+        return s.len();
+    }
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn is_b64(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')
+}
+
+/// End of the run of lines after `start` that carry key material (a long base64 run).
+fn key_material_lines_end(text: &str, start: usize) -> usize {
+    // The rest of the BEGIN line belongs to the block.
+    let mut end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    while end < text.len() {
+        let line_start = end + 1;
+        let line_end = text[line_start..].find('\n').map_or(text.len(), |i| line_start + i);
+        let line = &text.as_bytes()[line_start..line_end];
+        let longest = line.split(|b| !is_b64(*b)).map(<[u8]>::len).max().unwrap_or(0);
+        if longest < MIN_KEY_RUN {
+            break;
+        }
+        end = line_end;
+    }
+    end
+}
+
+/// Copies `span` to `out`, replacing every long base64 run by the private-key marker.
+/// A JSON `\n` escape before a run is kept, so `"…\nMIIE…"` stays readable.
+fn replace_base64_runs(span: &str, out: &mut String) {
+    let bytes = span.as_bytes();
+    let marker = SecretKind::PrivateKey.marker();
+    let mut i = 0;
+    let mut copied = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\n' {
+            // Skip a line's diff or prompt prefix (`+`, `-`, ` `, or `12+` with a line
+            // number): `+` and digits are base64 characters, but not key material here.
+            i += 1;
+            let digits = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+            if matches!(bytes.get(i + digits), Some(b'+' | b'-' | b' ' | b'~')) {
+                i += digits + 1;
+            }
+            continue;
+        }
+        if !is_b64(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let mut start = i;
+        while i < bytes.len() && is_b64(bytes[i]) {
+            i += 1;
+        }
+        if start > 0 && bytes[start - 1] == b'\\' && bytes[start] == b'n' {
+            start += 1;
+        }
+        if i - start >= MIN_KEY_RUN {
+            out.push_str(&span[copied..start]);
+            out.push_str(&marker);
+            copied = i;
+        }
+    }
+    out.push_str(&span[copied..]);
+}
+
+/// `NAME = value`, `NAME: value`, `"NAME": "value"`, `NAME := value`, `NAME => value`
+/// where NAME contains a secret-ish word. The value is group `v` (quoted) or `u` (bare).
+fn assignment_pattern() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        re(concat!(
+            r#"(?i)\b[A-Za-z0-9_.\-]*(?:password|passwd|pwd|secret|token|api[_\-]?key|access[_\-]?key|private[_\-]?key|auth[_\-]?key|credentials?)[A-Za-z0-9_.\-]*"#,
+            r#"["']?\s*(?::=|=>|==|=|:)\s*"#,
+            r#"(?:"(?P<v>[^"\s]{8,200})"|'(?P<w>[^'\s]{8,200})'|(?P<u>[A-Za-z0-9+/=_\-]{12,200})\b)"#,
+        ))
+    })
+}
+
+fn redact_assignments<'t>(text: &'t str, report: &mut RedactionReport) -> Cow<'t, str> {
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut n = 0;
+    for caps in assignment_pattern().captures_iter(text) {
+        let (value, quoted) = match (caps.name("v").or(caps.name("w")), caps.name("u")) {
+            (Some(v), _) => (v, true),
+            (None, Some(u)) => (u, false),
+            (None, None) => continue,
+        };
+        if !looks_like_secret_value(value.as_str(), quoted) {
+            continue;
+        }
+        out.push_str(&text[copied..value.start()]);
+        out.push_str(&SecretKind::AssignedSecret.marker());
+        copied = value.end();
+        n += 1;
+    }
+    report.add(SecretKind::AssignedSecret, n);
+    if n == 0 {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    Cow::Owned(out)
+}
+
+/// Literal secrets are random-looking; references (`${X}`, `process.env.X`), markers
+/// and placeholders are not, and redacting those would only hide code from the reviewer.
+fn looks_like_secret_value(v: &str, quoted: bool) -> bool {
+    if v.contains("REDACTED")
+        || v.contains(['$', '{', '}', '<', '>', '(', ')', '%', '[', ']'])
+        || v.starts_with("process.env")
+        || v.starts_with("os.environ")
+    {
+        return false;
+    }
+    let lower = v.to_ascii_lowercase();
+    if ["changeme", "example", "placeholder", "your_", "your-", "xxxxxx", "******", "dummy", "redacted"]
+        .iter()
+        .any(|p| lower.contains(p))
+    {
+        return false;
+    }
+    let mixed = v.bytes().any(|b| b.is_ascii_digit()) && v.bytes().any(|b| b.is_ascii_alphabetic());
+    if !quoted && !mixed {
+        // A bare word after `token:` is usually an identifier or a type, not a literal.
+        return false;
+    }
+    let threshold = if v.len() >= 16 { 3.5 } else { 3.0 };
+    shannon_entropy(v) >= threshold
+}
+
+/// Shannon entropy in bits per byte.
+pub fn shannon_entropy(s: &str) -> f64 {
+    if s.is_empty() {
+        return 0.0;
+    }
+    let mut freq = [0u32; 256];
+    for b in s.bytes() {
+        freq[b as usize] += 1;
+    }
+    let len = s.len() as f64;
+    freq.iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / len;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Builds a deterministic pseudo-random string from `alphabet` at run time, so that
+    /// no token-shaped literal sits in the repository source.
+    fn synth(alphabet: &str, len: usize, seed: u64) -> String {
+        let a: Vec<char> = alphabet.chars().collect();
+        let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                a[(x % a.len() as u64) as usize]
+            })
+            .collect()
+    }
+    const ALNUM: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    const UPPER_DIGITS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    const B64: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+    fn cat(parts: &[&str]) -> String {
+        parts.concat()
+    }
+
+    /// PEM armor lines, built so that no source line looks like a key header.
+    fn armor(which: &str, label: &str) -> String {
+        let key = concat!("PRIV", "ATE KEY-----");
+        format!("-----{which} {label}{key}")
+    }
+
+    /// (input line, expected kind) for every shape; each token is assembled from pieces.
+    fn cases() -> Vec<(String, SecretKind)> {
+        let gh = |p: &str| cat(&[p, "_", &synth(ALNUM, 36, p.len() as u64 + 3)]);
+        vec![
+            (format!("let t = \"{}\";", gh("ghp")), SecretKind::GithubToken),
+            (format!("oauth {}", gh("gho")), SecretKind::GithubToken),
+            (format!("x-token: {}", gh("ghs")), SecretKind::GithubToken),
+            (format!("pat={}", cat(&["github", "_pat_", &synth(ALNUM, 22, 9), "_", &synth(ALNUM, 59, 10)])), SecretKind::GithubToken),
+            (format!("aws_id = {}", cat(&["AK", "IA", &synth(UPPER_DIGITS, 16, 4)])), SecretKind::AwsAccessKey),
+            (format!("key: {}", cat(&["AI", "za", &synth(ALNUM, 35, 5)])), SecretKind::GcpApiKey),
+            (format!("SLACK={}", cat(&["xo", "xb-", &synth("0123456789", 12, 6), "-", &synth(ALNUM, 24, 7)])), SecretKind::SlackToken),
+            (format!("hook {}", cat(&["https://hooks.", "slack.com/services/T", &synth(UPPER_DIGITS, 8, 1), "/B", &synth(UPPER_DIGITS, 8, 2), "/", &synth(ALNUM, 24, 3)])), SecretKind::SlackToken),
+            (format!("stripe.api_key({})", cat(&["sk", "_live_", &synth(ALNUM, 24, 8)])), SecretKind::StripeKey),
+            (
+                format!("Authorization: Bearer {}", cat(&["ey", "J", &synth(ALNUM, 20, 11), ".ey", "J", &synth(ALNUM, 30, 12), ".", &synth(ALNUM, 43, 13)])),
+                SecretKind::Jwt,
+            ),
+            (format!("DB_PASSWORD = \"{}\"", synth(ALNUM, 20, 14)), SecretKind::AssignedSecret),
+            (format!("\"client_secret\": \"{}\",", synth(ALNUM, 32, 15)), SecretKind::AssignedSecret),
+            (format!("API_KEY={}", synth(ALNUM, 32, 16)), SecretKind::AssignedSecret),
+            (format!("  auth_token: '{}'", synth(ALNUM, 12, 17)), SecretKind::AssignedSecret),
+        ]
+    }
+
+    #[test]
+    fn every_shape_is_replaced_and_counted() {
+        for (input, kind) in cases() {
+            let r = redact(&input);
+            assert_eq!(r.report.count(kind), 1, "{kind} not counted in {input:?} -> {:?}", r.text);
+            assert_eq!(r.report.total(), 1, "{input:?} -> {:?}", r.report);
+            assert!(r.text.contains(&kind.marker()), "{input:?} -> {:?}", r.text);
+            // Nothing of the secret remains: its longest random run is gone.
+            assert!(r.text.len() < input.len() + 30, "{:?}", r.text);
+        }
+    }
+
+    #[test]
+    fn ordinary_code_is_left_alone() {
+        let benign = [
+            "let token = request.headers().get(\"authorization\");",
+            "password: String,",
+            "fn secret_key(&self) -> &SecretString { &self.secret }",
+            "API_KEY=${API_KEY}",
+            "token = process.env.GITHUB_TOKEN",
+            "password = \"changeme\"",
+            "let api_key = \"short\";",
+            "const TOKEN_KIND: &str = \"installation\";",
+            "see https://github.com/rust-lang/rust/pull/12345",
+            "sha = 3f786850e387550fdab836ed7e6dc881de23001b",
+            "-----BEGIN CERTIFICATE-----",
+            "secret_name: aaaaaaaaaaaaaaaa",
+        ];
+        for line in benign {
+            let r = redact(line);
+            assert!(r.report.is_empty(), "{line:?} -> {:?}", r.text);
+            assert!(matches!(r.text, Cow::Borrowed(_)), "{line:?} should not allocate");
+        }
+    }
+
+    #[test]
+    fn private_key_block_in_a_diff_keeps_its_lines() {
+        let body: Vec<String> = (0..5).map(|i| synth(B64, 64, 20 + i)).collect();
+        let mut diff = String::from("@@ -0,0 +1,8 @@\n+# deploy key\n+");
+        diff.push_str(&format!("{}\n", armor("BEGIN", "RSA ")));
+        for l in &body {
+            diff.push_str(&format!("+{l}\n"));
+        }
+        diff.push_str(&format!("+{}\n fn main() {{}}\n", armor("END", "RSA ")));
+        let r = redact(&diff);
+        assert_eq!(r.report.count(SecretKind::PrivateKey), 1);
+        assert_eq!(r.text.lines().count(), diff.lines().count());
+        for l in &body {
+            assert!(!r.text.contains(&l[..20]), "key material left: {}", r.text);
+        }
+        assert!(r.text.contains("+[REDACTED:private-key]\n"), "{}", r.text);
+        assert!(r.text.ends_with(" fn main() {}\n"));
+    }
+
+    #[test]
+    fn gcp_service_account_json_key_is_redacted_on_one_line() {
+        let key = format!("{}\\n{}\\n{}\\n{}\\n", armor("BEGIN", ""), synth(B64, 64, 30), synth(B64, 40, 31), armor("END", ""));
+        let line = format!("+  \"private_key\": \"{key}\",");
+        let r = redact(&line);
+        assert_eq!(r.report.count(SecretKind::PrivateKey), 1, "{}", r.text);
+        assert!(!r.text.contains(&synth(B64, 64, 30)[..20]));
+        assert!(r.text.contains("\\n[REDACTED:private-key]\\n"), "{}", r.text);
+    }
+
+    #[test]
+    fn key_cut_by_a_hunk_end_is_still_redacted() {
+        let text = format!("+{}\n+{}\n+{}\n fn after() {{}}\n", armor("BEGIN", "OPENSSH "), synth(B64, 70, 40), synth(B64, 70, 41));
+        let r = redact(&text);
+        assert_eq!(r.report.count(SecretKind::PrivateKey), 1);
+        assert!(r.text.ends_with("\n fn after() {}\n"), "{}", r.text);
+        assert!(!r.text.contains(&synth(B64, 70, 41)[..20]));
+    }
+
+    #[test]
+    fn counts_add_up_across_kinds_and_merge() {
+        let text: String = cases().iter().map(|(l, _)| format!("{l}\n")).collect();
+        let r = redact(&text);
+        assert_eq!(r.report.total(), cases().len());
+        assert_eq!(r.text.lines().count(), cases().len());
+        let mut merged = r.report.clone();
+        merged.merge(&r.report);
+        assert_eq!(merged.total(), 2 * cases().len());
+        assert_eq!(merged.count(SecretKind::GithubToken), 8);
+    }
+
+    #[test]
+    fn odd_input_never_panics() {
+        let begin = armor("BEGIN", "");
+        let inputs = [String::new(), begin.clone(), format!("é{begin}\u{1F600}"), format!("{begin}\n+é{}", synth(B64, 30, 1)), "password=\"".into(), "token: ''".into()];
+        for s in &inputs {
+            let r = redact(s);
+            assert_eq!(r.text.lines().count(), s.lines().count());
+        }
+    }
+}

@@ -1,0 +1,717 @@
+//! Rendering and sanitizing what ArgusAI posts: the inline review comments, the summary,
+//! the hidden markers that carry the reviewed head SHA and finding fingerprints, and the
+//! "create a review" request — always a COMMENT, never an approval or a change request.
+//!
+//! Model text is untrusted: before it reaches GitHub, @mentions and issue references are
+//! made inert, links and images are reduced to their text, bare URLs become code, and
+//! HTML is escaped. Every body stays within GitHub's 65536-character limit.
+
+use crate::anchor::{Placed, Unplaced};
+use crate::contract::{Finding, Severity, Side};
+use crate::fingerprint::Fingerprint;
+use crate::redact::RedactionReport;
+use argus_core::ids::CommitSha;
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::fmt::Write;
+use std::sync::OnceLock;
+
+/// GitHub rejects comment and review bodies longer than this ("body is too long (maximum is
+/// 65536 characters)"). We count UTF-16 code units, which is never less than characters.
+pub const MAX_BODY: usize = 65536;
+
+/// Prefix of every hidden marker ArgusAI writes. Model text can never produce it: the
+/// sanitizer breaks it up (see [`sanitize_markdown`]).
+pub const MARKER_TAG: &str = "argus-review:v1";
+
+fn utf16_len(s: &str) -> usize {
+    s.chars().map(char::len_utf16).sum()
+}
+
+/// Cuts `s` to at most `max` UTF-16 units, ending with `…` when cut.
+pub fn truncate(s: &str, max: usize) -> String {
+    if utf16_len(s) <= max {
+        return s.to_owned();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        if used + c.len_utf16() + 1 > max {
+            break;
+        }
+        used += c.len_utf16();
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+fn re(p: &str) -> Regex {
+    Regex::new(p).expect("sanitizer pattern is valid")
+}
+
+/// Markdown links and images `[text](url)`, `![alt](url)`, reference links `[text][ref]`.
+fn link_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| re(r"!?\[([^\]\n]*)\](?:\([^)\n]*\)|\[[^\]\n]*\])"))
+}
+
+/// A link reference definition `[ref]: url` (a whole line).
+fn link_def_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| re(r"^\s{0,3}\[[^\]\n]+\]:\s*\S+"))
+}
+
+/// Things GitHub would turn into links or notifications: URLs and `www.` autolinks,
+/// e-mail addresses, `@user`/`@org/team` mentions, `owner/repo#123`, `#123` and `GH-123`
+/// references. See <https://docs.github.com/en/get-started/writing-on-github/working-with-advanced-formatting/autolinked-references-and-urls>.
+fn inert_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        re(concat!(
+            r"(?i:(?:https?|ftp)://|www\.|mailto:)[^\s<>`]+",
+            r"|[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}",
+            r"|@[A-Za-z0-9][A-Za-z0-9\-]*(?:/[A-Za-z0-9_.\-]+)?",
+            r"|[A-Za-z0-9_.\-]+/[A-Za-z0-9_.\-]+#[0-9]+",
+            r"|(?:\bGH-|#)[0-9]+\b",
+        ))
+    })
+}
+
+/// Wraps `s` in a code span that no backtick inside it can close.
+pub fn code_span(s: &str) -> String {
+    let s = s.replace(['\n', '\r'], " ");
+    let longest = longest_backtick_run(&s);
+    let fence = "`".repeat(longest + 1);
+    // A space on each side keeps a leading or trailing backtick out of the fence.
+    let pad = if s.starts_with('`') || s.ends_with('`') || longest > 0 { " " } else { "" };
+    format!("{fence}{pad}{s}{pad}{fence}")
+}
+
+fn longest_backtick_run(s: &str) -> usize {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in s.chars() {
+        if c == '`' {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    longest
+}
+
+/// A code fence for `code`: three backticks, or more than any backtick run inside.
+pub fn fence_for(code: &str) -> String {
+    "`".repeat(longest_backtick_run(code).max(2) + 1)
+}
+
+/// Makes model-written Markdown safe to post: see the module docs. Code blocks and code
+/// spans are kept as written (GitHub renders them literally); an unclosed code block is
+/// closed so it cannot swallow what follows. Our marker tag is broken up everywhere.
+pub fn sanitize_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut fence: Option<(char, usize)> = None;
+    for line in text.lines() {
+        let line = line.replace(MARKER_TAG, "argus-review\u{200B}:v1");
+        let trimmed = line.trim_start_matches(' ');
+        let indent = line.len() - trimmed.len();
+        let fence_char = trimmed.chars().next().filter(|c| *c == '`' || *c == '~');
+        let run = fence_char.map_or(0, |c| trimmed.chars().take_while(|x| *x == c).count());
+        match fence {
+            Some((c, n)) => {
+                if indent <= 3 && fence_char == Some(c) && run >= n && trimmed[run..].trim().is_empty() {
+                    fence = None;
+                }
+                out.push_str(&line);
+            }
+            None if indent <= 3 && run >= 3 => {
+                let c = fence_char.unwrap_or('`');
+                // A backtick fence's info string may not contain backticks (CommonMark 4.5).
+                if c == '~' || !trimmed[run..].contains('`') {
+                    fence = Some((c, run));
+                    out.push_str(&line);
+                } else {
+                    sanitize_line(&line, &mut out);
+                }
+            }
+            None => {
+                if link_def_re().is_match(&line) {
+                    continue;
+                }
+                sanitize_line(&line, &mut out);
+            }
+        }
+        out.push('\n');
+    }
+    if let Some((c, n)) = fence {
+        out.extend(std::iter::repeat_n(c, n));
+        out.push('\n');
+    }
+    let trimmed_len = out.trim_end().len();
+    out.truncate(trimmed_len);
+    out
+}
+
+/// One line outside code blocks: code spans are kept, the text between them sanitized.
+fn sanitize_line(line: &str, out: &mut String) {
+    let b = line.as_bytes();
+    let mut i = 0;
+    let mut text_start = 0;
+    while i < b.len() {
+        if b[i] != b'`' {
+            i += 1;
+            continue;
+        }
+        let run_start = i;
+        while i < b.len() && b[i] == b'`' {
+            i += 1;
+        }
+        let n = i - run_start;
+        // Find a closing run of exactly n backticks.
+        let mut j = i;
+        let mut close = None;
+        while j < b.len() {
+            if b[j] == b'`' {
+                let s = j;
+                while j < b.len() && b[j] == b'`' {
+                    j += 1;
+                }
+                if j - s == n {
+                    close = Some(j);
+                    break;
+                }
+            } else {
+                j += 1;
+            }
+        }
+        if let Some(end) = close {
+            sanitize_text(&line[text_start..run_start], out);
+            out.push_str(&line[run_start..end]);
+            i = end;
+            text_start = end;
+        }
+        // An unmatched run is literal text; it stays in the text part.
+    }
+    sanitize_text(&line[text_start..], out);
+}
+
+/// Plain text: links reduced to their text, autolinks and mentions made code, HTML escaped.
+fn sanitize_text(text: &str, out: &mut String) {
+    if text.is_empty() {
+        return;
+    }
+    let text = link_re().replace_all(text, "$1");
+    let mut last = 0;
+    for m in inert_re().find_iter(&text) {
+        let before = &text[..m.start()];
+        // `a@b` inside a word is not a mention; leave it to the e-mail rule or as text.
+        if m.as_str().starts_with('@') && before.chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            continue;
+        }
+        escape_html(&text[last..m.start()], out);
+        out.push_str(&code_span(m.as_str()));
+        last = m.end();
+    }
+    escape_html(&text[last..], out);
+}
+
+fn escape_html(s: &str, out: &mut String) {
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            // An entity like `&#64;` would otherwise decode to a character we neutralized.
+            '&' => out.push_str("&amp;"),
+            _ => out.push(c),
+        }
+    }
+}
+
+/// Sanitized `text` within `max` UTF-16 units. Sanitizing can lengthen text (escapes,
+/// code spans), so the raw text is cut until the sanitized result fits; cutting before
+/// sanitizing keeps code blocks closed and spans whole.
+pub fn sanitize_within(text: &str, max: usize) -> String {
+    let mut raw_max = max;
+    for _ in 0..8 {
+        let s = sanitize_markdown(&truncate(text, raw_max));
+        let len = utf16_len(&s);
+        if len <= max {
+            return s;
+        }
+        // Shrink in proportion to the expansion seen, with some slack.
+        raw_max = (raw_max as u128 * max as u128 / len as u128) as usize * 9 / 10;
+    }
+    // Pathological expansion: plain escaped text always fits once cut to a fifth
+    // (the longest escape, `&amp;`, is five characters for one).
+    let mut out = String::new();
+    escape_html(&truncate(text, max / 5), &mut out);
+    out
+}
+
+/// One line of model text (a title): sanitized, line breaks folded.
+pub fn sanitize_inline(text: &str) -> String {
+    sanitize_markdown(&text.replace(['\n', '\r'], " ")).replace('\n', " ")
+}
+
+/// What the hidden markers of ArgusAI's earlier comments say.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PostedState {
+    /// The head SHA of the most recent summary among the bodies read.
+    pub last_head: Option<CommitSha>,
+    pub fingerprints: BTreeSet<Fingerprint>,
+}
+
+fn marker_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| re(r"<!-- argus-review:v1((?: [a-z]+=[0-9a-fA-F,]*)*) -->"))
+}
+
+/// The hidden marker of an inline comment.
+pub fn comment_marker(fp: Fingerprint) -> String {
+    format!("<!-- {MARKER_TAG} fp={fp} -->")
+}
+
+/// The hidden marker of a summary: the reviewed head and every fingerprint of the review.
+pub fn summary_marker<'a>(head: &CommitSha, fps: impl IntoIterator<Item = &'a Fingerprint>) -> String {
+    let list: Vec<String> = fps.into_iter().map(Fingerprint::to_string).collect();
+    format!("<!-- {MARKER_TAG} head={} fp={} -->", head.as_str(), list.join(","))
+}
+
+/// Reads the markers out of comment bodies, oldest first. The caller passes only bodies
+/// authored by ArgusAI's own app: anyone can type a marker into a comment of their own.
+pub fn parse_markers<'a>(bodies: impl IntoIterator<Item = &'a str>) -> PostedState {
+    let mut state = PostedState::default();
+    for body in bodies {
+        for caps in marker_re().captures_iter(body) {
+            for pair in caps[1].split_whitespace() {
+                match pair.split_once('=') {
+                    Some(("fp", list)) => state.fingerprints.extend(list.split(',').filter_map(Fingerprint::parse)),
+                    Some(("head", sha)) if sha.len() == 40 => state.last_head = Some(CommitSha(sha.to_ascii_lowercase())),
+                    _ => {}
+                }
+            }
+        }
+    }
+    state
+}
+
+fn severity_badge(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "🔴 Critical",
+        Severity::High => "🟠 High",
+        Severity::Medium => "🟡 Medium",
+        Severity::Low => "🔵 Low",
+    }
+}
+
+/// The body of one inline review comment.
+pub fn render_comment(p: &Placed) -> String {
+    let f = &p.finding;
+    let marker = comment_marker(p.fingerprint);
+    let mut head = format!("**{}** · {} · **{}**\n\n", severity_badge(f.severity), f.category, sanitize_inline(&truncate(&f.title, 200)));
+    if let Some(m) = p.moved_from {
+        let cited = match m.start_line {
+            Some(s) => format!("lines {s}–{}", m.line),
+            None => format!("line {}", m.line),
+        };
+        let _ = writeln!(head, "_The model cited {cited}; this comment sits on the nearest lines with the same code._\n");
+    }
+    let suggestion = p.suggestion.as_deref().map(|code| {
+        let fence = fence_for(code);
+        let code = code.strip_suffix('\n').unwrap_or(code);
+        format!("\n\n{fence}suggestion\n{code}\n{fence}")
+    });
+    let fixed = utf16_len(&head) + suggestion.as_deref().map_or(0, utf16_len) + utf16_len(&marker) + 4;
+    // A suggestion that cannot fit whole is dropped rather than cut: cut code would be wrong code.
+    let (suggestion, fixed) = if fixed > MAX_BODY / 2 { (None, fixed - suggestion.as_deref().map_or(0, utf16_len)) } else { (suggestion, fixed) };
+    let body = sanitize_within(&f.body, MAX_BODY.saturating_sub(fixed + 64));
+    let mut out = head;
+    out.push_str(&body);
+    if let Some(s) = suggestion {
+        out.push_str(&s);
+    }
+    out.push_str("\n\n");
+    out.push_str(&marker);
+    out
+}
+
+/// How one file fared, for the summary's table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRow {
+    pub path: String,
+    pub changed_lines: u32,
+    pub status: FileOutcome,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FileOutcome {
+    Reviewed,
+    /// Some hunks were not reviewed (budget), `lines` changed lines of them.
+    Partial { lines: u32, reason: String },
+    Skipped { reason: String },
+}
+
+/// Tokens spent on this review.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    pub requests: u32,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+}
+
+/// Prices in US dollars per million tokens; `None` in the summary input means unknown or free.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Pricing {
+    pub input_per_mtok: f64,
+    pub output_per_mtok: f64,
+}
+
+impl Pricing {
+    pub fn cost(&self, u: &Usage) -> f64 {
+        (u.input_tokens as f64 * self.input_per_mtok + u.output_tokens as f64 * self.output_per_mtok) / 1e6
+    }
+}
+
+/// Everything the summary shows. Model-written parts are sanitized here.
+#[derive(Clone, Debug)]
+pub struct SummaryInput<'a> {
+    pub head: &'a CommitSha,
+    pub model: &'a str,
+    /// The `summary` of each chunk's reply.
+    pub model_summaries: &'a [String],
+    pub placed: &'a [Placed],
+    pub unplaced: &'a [Unplaced],
+    pub files: &'a [FileRow],
+    pub usage: Usage,
+    pub pricing: Option<Pricing>,
+    pub redactions: &'a RedactionReport,
+    /// Findings the parser rejected for invalid fields.
+    pub rejected: usize,
+    /// Findings dropped because they were already posted or repeated across chunks.
+    pub duplicates: usize,
+}
+
+/// The verdict is computed from severities, never taken from model text.
+fn verdict(placed: &[Placed], unplaced: &[Unplaced], partial: bool) -> String {
+    let mut counts = [0usize; 4];
+    for f in placed.iter().map(|p| &p.finding).chain(unplaced.iter().map(|u| &u.finding)) {
+        counts[f.severity as usize] += 1;
+    }
+    let total: usize = counts.iter().sum();
+    let by_sev: Vec<String> = Severity::ALL.iter().filter(|s| counts[**s as usize] > 0).map(|s| format!("{} {}", counts[*s as usize], s)).collect();
+    let mut v = if counts[0] + counts[1] > 0 {
+        format!("🟠 **Needs attention**: {total} finding{} ({})", plural(total), by_sev.join(", "))
+    } else if counts[2] > 0 {
+        format!("🟡 **Worth a look**: {total} finding{} ({})", plural(total), by_sev.join(", "))
+    } else if total > 0 {
+        format!("🔵 **Minor notes only**: {total} finding{} ({})", plural(total), by_sev.join(", "))
+    } else {
+        "✅ **No issues found** in the reviewed changes".to_owned()
+    };
+    if partial {
+        v.push_str(" · ⚠️ partial review, see below");
+    }
+    v
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn cell(s: &str) -> String {
+    // Inside a table, `|` ends the cell even in a code span unless escaped.
+    code_span(s).replace('|', "\\|")
+}
+
+/// Appends items while they fit in `budget`, then a line saying how many were left out.
+fn push_items(out: &mut String, budget: &mut usize, items: impl ExactSizeIterator<Item = String>) {
+    let total = items.len();
+    for (i, item) in items.enumerate() {
+        let need = utf16_len(&item) + 1;
+        // Keep room for the "omitted" line.
+        if need + 80 > *budget {
+            let line = format!("- … and {} more, omitted to fit GitHub's comment size limit\n", total - i);
+            *budget = budget.saturating_sub(utf16_len(&line));
+            out.push_str(&line);
+            return;
+        }
+        *budget -= need;
+        out.push_str(&item);
+        out.push('\n');
+    }
+}
+
+/// The review summary (the review's top-level body).
+pub fn render_summary(s: &SummaryInput<'_>) -> String {
+    // The marker is written first into the budget: losing it would repost everything.
+    let mut fps: Vec<&Fingerprint> = s.placed.iter().map(|p| &p.fingerprint).chain(s.unplaced.iter().map(|u| &u.fingerprint)).collect();
+    fps.truncate(MAX_BODY / 4 / (Fingerprint::HEX_LEN + 1));
+    let marker = summary_marker(s.head, fps);
+    let mut budget = MAX_BODY - utf16_len(&marker) - 2;
+    let partial = s.files.iter().any(|f| !matches!(f.status, FileOutcome::Reviewed));
+    let mut out = String::new();
+    let _ = writeln!(out, "## ArgusAI review of {}\n", code_span(s.head.short()));
+    let _ = writeln!(out, "{}\n", verdict(s.placed, s.unplaced, partial));
+    for summary in s.model_summaries.iter().filter(|m| !m.trim().is_empty()) {
+        // Many chunks mean many summaries; the findings matter more than their prose.
+        if utf16_len(&out) > MAX_BODY / 4 {
+            out.push_str("> …\n\n");
+            break;
+        }
+        let text = sanitize_within(summary, 2000);
+        for line in text.lines() {
+            let _ = writeln!(out, "> {line}");
+        }
+        out.push('\n');
+    }
+    if !s.placed.is_empty() {
+        let _ = writeln!(out, "{} inline comment{} below.\n", s.placed.len(), plural(s.placed.len()));
+    }
+    budget = budget.saturating_sub(utf16_len(&out));
+
+    let mut tail = String::new();
+    let _ = write!(tail, "\n---\n<sub>{} · {} request{} · {} input + {} output tokens", sanitize_inline(s.model), s.usage.requests, plural(s.usage.requests as usize), s.usage.input_tokens, s.usage.output_tokens);
+    match s.pricing {
+        Some(p) => {
+            let _ = write!(tail, " · estimated cost ${:.4}", p.cost(&s.usage));
+        }
+        None => tail.push_str(" · cost not known (free tier or unpriced model)"),
+    }
+    if !s.redactions.is_empty() {
+        let kinds: Vec<String> = s.redactions.counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        let _ = write!(tail, " · {} secret{} redacted before review ({})", s.redactions.total(), plural(s.redactions.total()), kinds.join(", "));
+    }
+    if s.rejected > 0 {
+        let _ = write!(tail, " · {} malformed finding{} discarded", s.rejected, plural(s.rejected));
+    }
+    if s.duplicates > 0 {
+        let _ = write!(tail, " · {} duplicate{} not reposted", s.duplicates, plural(s.duplicates));
+    }
+    tail.push_str(" · ArgusAI only comments; it never approves or requests changes.</sub>\n\n");
+    budget = budget.saturating_sub(utf16_len(&tail));
+
+    if !s.unplaced.is_empty() {
+        let head = "### Other findings\nThese could not be attached to a line of the diff.\n\n";
+        out.push_str(head);
+        budget = budget.saturating_sub(utf16_len(head));
+        let mut sorted: Vec<&Unplaced> = s.unplaced.iter().collect();
+        sorted.sort_by_key(|u| u.finding.severity);
+        let items = sorted.into_iter().map(|u| other_finding_item(&u.finding, &u.reason.to_string()));
+        push_items(&mut out, &mut budget, items.collect::<Vec<_>>().into_iter());
+        out.push('\n');
+    }
+    if !s.files.is_empty() {
+        let head = "### Files\n\n| File | Changed lines | Review |\n|---|---:|---|\n";
+        out.push_str(head);
+        budget = budget.saturating_sub(utf16_len(head));
+        let rows = s.files.iter().map(|f| {
+            let status = match &f.status {
+                FileOutcome::Reviewed => "reviewed".to_owned(),
+                FileOutcome::Partial { lines, reason } => format!("⚠️ {lines} lines not reviewed: {}", sanitize_inline(reason).replace('|', "\\|")),
+                FileOutcome::Skipped { reason } => format!("skipped: {}", sanitize_inline(reason).replace('|', "\\|")),
+            };
+            format!("| {} | {} | {} |", cell(&f.path), f.changed_lines, status)
+        });
+        push_items(&mut out, &mut budget, rows.collect::<Vec<_>>().into_iter());
+    }
+    out.push_str(&tail);
+    out.push_str(&marker);
+    debug_assert!(utf16_len(&out) <= MAX_BODY);
+    out
+}
+
+fn other_finding_item(f: &Finding, reason: &str) -> String {
+    let lines = match f.start_line {
+        Some(s) => format!("lines {s}–{}", f.end_line),
+        None => format!("line {}", f.end_line),
+    };
+    let side = if f.side == Side::Left { " (old file)" } else { "" };
+    let body = sanitize_within(&f.body, 800).replace('\n', "\n  ");
+    format!(
+        "- **{}** · {} · **{}** — {} {lines}{side}\n  {body}\n  <sub>Not inline: {}.</sub>",
+        severity_badge(f.severity),
+        f.category,
+        sanitize_inline(&truncate(&f.title, 200)),
+        code_span(&f.path),
+        sanitize_inline(reason),
+    )
+}
+
+/// The only review event ArgusAI sends: findings inform, they never approve or block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReviewEvent {
+    #[serde(rename = "COMMENT")]
+    Comment,
+}
+
+/// One entry of `comments` in "create a review".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewComment {
+    pub path: String,
+    pub body: String,
+    pub line: u32,
+    pub side: Side,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_side: Option<Side>,
+}
+
+/// The request body of `POST /repos/{owner}/{repo}/pulls/{n}/reviews`.
+/// <https://docs.github.com/en/rest/pulls/reviews#create-a-review-for-a-pull-request>
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewRequest {
+    pub commit_id: String,
+    pub body: String,
+    pub event: ReviewEvent,
+    pub comments: Vec<ReviewComment>,
+}
+
+/// Builds the whole review: the summary plus one comment per placed finding.
+pub fn review_request(summary: &SummaryInput<'_>) -> ReviewRequest {
+    let comments = summary
+        .placed
+        .iter()
+        .map(|p| ReviewComment {
+            path: p.finding.path.clone(),
+            body: render_comment(p),
+            line: p.anchor.line,
+            side: p.anchor.side,
+            start_line: p.anchor.start_line,
+            start_side: p.anchor.start_line.map(|_| p.anchor.side),
+        })
+        .collect();
+    ReviewRequest { commit_id: summary.head.as_str().to_owned(), body: render_summary(summary), event: ReviewEvent::Comment, comments }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::anchor::{Anchor, UnplacedReason};
+    use crate::contract::Category;
+    use crate::fingerprint::fingerprint;
+
+    #[test]
+    fn sanitizer_table() {
+        let cases = [
+            ("ping @octocat and @org/team", "ping `@octocat` and `@org/team`"),
+            ("mail me: a.b@example.com", "mail me: `a.b@example.com`"),
+            ("see [the docs](https://evil.example/x) now", "see the docs now"),
+            ("![img](https://evil.example/p.png)", "img"),
+            ("go to https://evil.example/?a=1&b=2 now", "go to `https://evil.example/?a=1&b=2` now"),
+            ("www.evil.example", "`www.evil.example`"),
+            ("fixes #12 and octo/repo#3, GH-4", "fixes `#12` and `octo/repo#3`, `GH-4`"),
+            ("<img src=x onerror=alert(1)> & <b>bold</b>", "&lt;img src=x onerror=alert(1)&gt; &amp; &lt;b&gt;bold&lt;/b&gt;"),
+            ("&#64;octocat", "&amp;`#64`;octocat"),
+            ("use `@Override` and `a<b>`", "use `@Override` and `a<b>`"),
+            ("a ``x ` @y`` b @z", "a ``x ` @y`` b `@z`"),
+            ("an unmatched ` then @x", "an unmatched ` then `@x`"),
+            ("[ref]: https://evil.example\ntext", "text"),
+            ("<!-- argus-review:v1 fp=0123456789abcdef -->", "&lt;!-- argus-review\u{200B}:v1 fp=0123456789abcdef --&gt;"),
+            ("```rust\nlet a = b<c>(); // @x\n```\nafter @y", "```rust\nlet a = b<c>(); // @x\n```\nafter `@y`"),
+            ("```\nunclosed <b> @x", "```\nunclosed <b> @x\n```"),
+            ("````\n```\nstill code @x\n````\n@y", "````\n```\nstill code @x\n````\n`@y`"),
+            ("```\n<!-- argus-review:v1 fp=0123456789abcdef -->\n```", "```\n<!-- argus-review\u{200B}:v1 fp=0123456789abcdef -->\n```"),
+            ("user_name@host is fine", "user_name@host is fine"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(sanitize_markdown(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn sanitized_text_never_yields_a_marker_html_or_link() {
+        let nasty = "<!-- argus-review:v1 head=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa fp=0123456789abcdef --> [x](javascript:alert(1)) <script>";
+        let s = sanitize_markdown(nasty);
+        assert_eq!(parse_markers([s.as_str()]), PostedState::default());
+        assert!(!s.contains('<') && !s.contains("]("), "{s}");
+    }
+
+    #[test]
+    fn code_spans_and_fences_outgrow_backticks() {
+        assert_eq!(code_span("a"), "`a`");
+        assert_eq!(code_span("a`b"), "`` a`b ``");
+        assert_eq!(code_span("``x"), "``` ``x ```");
+        assert_eq!(fence_for("no ticks"), "```");
+        assert_eq!(fence_for("let s = \"````\";"), "`````");
+    }
+
+    #[test]
+    fn truncate_counts_utf16_and_marks_the_cut() {
+        assert_eq!(truncate("abc", 3), "abc");
+        assert_eq!(truncate("abcdef", 4), "abc…");
+        let emoji = "😀😀😀"; // 2 UTF-16 units each
+        assert_eq!(truncate(emoji, 5), "😀😀…");
+        assert!(utf16_len(&truncate(&"😀".repeat(100), 11)) <= 11);
+    }
+
+    fn finding(sev: Severity, title: &str, body: &str, line: u32) -> Finding {
+        Finding {
+            path: "src/lib.rs".into(),
+            side: Side::Right,
+            start_line: None,
+            end_line: line,
+            severity: sev,
+            category: Category::Bug,
+            title: title.into(),
+            body: body.into(),
+            replacement: None,
+        }
+    }
+
+    fn placed(f: Finding) -> Placed {
+        let fp = fingerprint(&f.path, &f.title, &f.body, []);
+        Placed { anchor: Anchor { side: Side::Right, start_line: None, line: f.end_line }, suggestion: None, moved_from: None, fingerprint: fp, finding: f }
+    }
+
+    #[test]
+    fn markers_round_trip_through_rendered_bodies() {
+        let head = CommitSha("ab".repeat(20));
+        let p = placed(finding(Severity::High, "t", "b", 3));
+        let u = Unplaced { fingerprint: fingerprint("x", "y", "z", []), finding: finding(Severity::Low, "u", "v", 9), reason: UnplacedReason::OutsideDiff { line: 9 } };
+        let placed = [p.clone()];
+        let unplaced = [u.clone()];
+        let report = RedactionReport::default();
+        let input = SummaryInput { head: &head, model: "m", model_summaries: &[], placed: &placed, unplaced: &unplaced, files: &[], usage: Usage::default(), pricing: None, redactions: &report, rejected: 0, duplicates: 0 };
+        let review = review_request(&input);
+        let bodies: Vec<&str> = std::iter::once(review.body.as_str()).chain(review.comments.iter().map(|c| c.body.as_str())).collect();
+        let state = parse_markers(bodies);
+        assert_eq!(state.last_head, Some(head));
+        assert_eq!(state.fingerprints, BTreeSet::from([p.fingerprint, u.fingerprint]));
+        assert_eq!(serde_json::to_value(&review).unwrap()["event"], "COMMENT");
+    }
+
+    #[test]
+    fn huge_inputs_stay_within_githubs_limit() {
+        let head = CommitSha("c".repeat(40));
+        let long = "very long body with @mention <b> ".repeat(5000);
+        let placed: Vec<Placed> = (1..=5).map(|i| placed(finding(Severity::Medium, &format!("t{}", "i".repeat(i as usize)), &long, i))).collect();
+        let unplaced: Vec<Unplaced> = (1..=1000)
+            .map(|i| Unplaced { fingerprint: fingerprint(&format!("x{i}"), "", "", []), finding: finding(Severity::Low, &"😀".repeat(300), &long, i), reason: UnplacedReason::UnknownFile })
+            .collect();
+        let files: Vec<FileRow> = (0..3000).map(|i| FileRow { path: format!("dir/file_{i}|`x`.rs"), changed_lines: i, status: FileOutcome::Skipped { reason: "too many files".into() } }).collect();
+        let summaries = vec![long.clone(), long.clone()];
+        let report = RedactionReport::default();
+        let input = SummaryInput { head: &head, model: "m", model_summaries: &summaries, placed: &placed, unplaced: &unplaced, files: &files, usage: Usage::default(), pricing: None, redactions: &report, rejected: 0, duplicates: 0 };
+        let review = review_request(&input);
+        assert!(utf16_len(&review.body) <= MAX_BODY, "{}", utf16_len(&review.body));
+        assert!(review.body.contains("more, omitted to fit"));
+        assert!(review.body.ends_with("-->"));
+        let state = parse_markers([review.body.as_str()]);
+        assert_eq!(state.fingerprints.len(), 5 + 958, "every fingerprint that fits in a quarter of the body");
+        for c in &review.comments {
+            assert!(utf16_len(&c.body) <= MAX_BODY);
+            assert!(!c.body.contains("@mention <b>"));
+        }
+        let mut big = placed[0].clone();
+        big.finding.body = "x".repeat(200_000);
+        big.suggestion = Some("y\n".repeat(40_000));
+        let body = render_comment(&big);
+        assert!(utf16_len(&body) <= MAX_BODY, "{}", utf16_len(&body));
+        assert!(!body.contains("```suggestion"), "an oversized suggestion is dropped whole");
+    }
+}
