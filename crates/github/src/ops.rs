@@ -17,6 +17,8 @@ use serde::Serialize;
 /// GitHub lists at most 3000 files of a PR
 /// (<https://docs.github.com/en/rest/pulls/pulls#list-pull-requests-files>).
 pub const MAX_PR_FILES: usize = 3000;
+/// A comparison lists at most this many changed files.
+pub const MAX_COMPARE_FILES: usize = 300;
 /// Where a repository configures ArgusAI; read from the base branch only, so a PR
 /// cannot change the rules it is reviewed under.
 pub const CONFIG_PATH: &str = ".github/argusai.toml";
@@ -104,6 +106,16 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
         };
         Ok(match cmp.status.as_str() {
             "identical" => ReviewScope::UpToDate,
+            // A comparison lists at most 300 changed files
+            // (<https://docs.github.com/en/rest/commits/commits#compare-two-commits>); with
+            // that many the incremental view may be incomplete, so review everything.
+            "ahead" if cmp.files.len() >= MAX_COMPARE_FILES => ReviewScope::Full {
+                reason: format!(
+                    "{} or more files changed since the last reviewed commit {}; reviewing the whole pull request",
+                    MAX_COMPARE_FILES,
+                    since.short()
+                ),
+            },
             "ahead" => ReviewScope::Incremental { since: since.clone(), files: PrFiles::from_files(cmp.files, false) },
             other => ReviewScope::Full {
                 reason: format!(

@@ -286,6 +286,12 @@ fn review_scope_table() {
     assert!(reason.contains("not an ancestor") && reason.contains("force-push") && reason.contains("fffffff"), "{reason}");
     let ReviewScope::Full { reason } = scope(Some(&gone)) else { panic!("a vanished commit must be full") };
     assert!(reason.contains("no longer exists"), "{reason}");
+    // 300 files is the comparison's ceiling: the incremental view may be cut short.
+    let many = CommitSha("b".repeat(40));
+    let files = (0..300).map(|i| FakeFile::modified(&format!("f{i}.rs"), "@@ -1 +1 @@\n-a\n+b")).collect();
+    e.fake.set_compare("octo/hello", many.as_str(), HEAD, "ahead", files);
+    let ReviewScope::Full { reason } = scope(Some(&many)) else { panic!("300 files must be full") };
+    assert!(reason.contains("300 or more files"), "{reason}");
 }
 
 #[test]
