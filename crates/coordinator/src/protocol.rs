@@ -6,6 +6,27 @@ use argus_core::error::ErrorClass;
 use argus_core::ids::{CommitSha, UnixMillis};
 use serde::{Deserialize, Serialize};
 
+/// Paths of the Durable Object's routes, called through a stub (the host is
+/// ignored; see [`BASE_URL`]). All bodies are JSON; errors are [`ErrorReply`].
+pub mod routes {
+    /// POST [`argus_core::signal::Inbound`] → [`argus_core::signal::InboundReply`].
+    pub const INBOUND: &str = "/inbound";
+    /// GET → [`crate::StatusView`] JSON, or HTML with `?format=html`; 404 for a PR never seen.
+    pub const STATUS: &str = "/status";
+    /// POST [`super::LeaseRequest`] → [`super::LeaseReply`].
+    pub const LEASE: &str = "/lease";
+    /// POST [`super::HeadCheckRequest`] → [`super::HeadReply`].
+    pub const HEAD: &str = "/head";
+    /// POST [`super::JobFinished`] → [`super::ReportReply`].
+    pub const FINISHED: &str = "/finished";
+    /// POST [`super::JobFailed`] → [`super::ReportReply`].
+    pub const FAILED: &str = "/failed";
+    /// POST [`super::DeadLettered`] → [`super::ReportReply`].
+    pub const DEAD_LETTER: &str = "/dead-letter";
+    /// Stubs need an absolute URL; the host names nothing.
+    pub const BASE_URL: &str = "https://coordinator";
+}
+
 /// `POST /lease`: a consumer asks to run `job_id`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeaseRequest {
