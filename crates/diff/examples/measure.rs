@@ -79,7 +79,11 @@ fn main() {
             let est = estimate(&ours) as u64;
             est_total += est;
             if real >= 20 {
-                ratios.push(est as f64 / real as f64 - 1.0);
+                let r = est as f64 / real as f64 - 1.0;
+                if std::env::var_os("SHOW_WORST").is_some() && r < -0.05 {
+                    println!("under {:+.1} % {} ({} tokens)", r * 100.0, f.path(), real);
+                }
+                ratios.push(r);
             }
         }
     }

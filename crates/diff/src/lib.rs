@@ -1,23 +1,48 @@
-//! `argus-diff`: the diff half of ArgusAI's review engine. Pure: no `worker`,
-//! no IO, no clock; everything is tested and benchmarked natively.
+//! `argus-diff`: the diff half of ArgusAI's review engine — parse, select,
+//! render, budget. Pure: no `worker`, no IO, no clock; tested and benchmarked
+//! natively on the real corpora (`../shared/corpora/diffs`).
 //!
-//! # API
+//! # API (what `argus-review` and the CLI call)
 //!
-//! - [`diff`]: the model and parser.
-//!   - `diff::parse_unified(text: &str) -> ParsedDiff<'_>`: a full unified git
-//!     diff (or svn/hg/bzr plain diff) into `files: Vec<FileDiff>` → `hunks:
-//!     Vec<Hunk>` → `lines: Vec<Line>`, plus `problems: Vec<Problem>`. Never panics.
-//!   - `diff::parse_patch(path, patch) -> ParsedPatch { file, problems }`: one
-//!     GitHub `/pulls/{n}/files` `patch` (hunks only).
-//!   - Line numbers are typed: `OldLine` (LEFT) and `NewLine` (RIGHT), both
-//!     1-based `NonZeroU32`; `DiffPos::{Left(OldLine), Right(NewLine)}`.
-//!   - Helpers for placement: `FileDiff::commentable() -> Commentable` (every
-//!     position GitHub accepts, with its hunk), `FileDiff::hunk_of(DiffPos)`,
-//!     `FileDiff::new_line(NewLine)`, `FileDiff::new_line_content(NewLine)`.
-//!   - `diff::render_unified(&ParsedDiff) -> String` re-renders (byte-exact for
-//!     input without problems); `render_hunks` gives GitHub's `patch` shape.
+//! - [`diff`] — model and parser.
+//!   - `diff::parse_unified(text: &str) -> ParsedDiff<'_>`: a full unified diff
+//!     (git, or svn/hg/bzr plain) into `files: Vec<FileDiff>` → `hunks: Vec<Hunk>`
+//!     → `lines: Vec<Line>` (text borrowed), plus `problems: Vec<Problem>`. Never panics.
+//!   - `diff::parse_patch(path: &str, patch: &str) -> ParsedPatch { file, problems }`:
+//!     one GitHub `/pulls/{n}/files` `patch` (hunks only).
+//!   - Typed, 1-based line numbers: `OldLine` (LEFT) and `NewLine` (RIGHT)
+//!     (`NonZeroU32` inside; `::new(u32) -> Option<Self>`, `.get()`), and
+//!     `DiffPos::{Left(OldLine), Right(NewLine)}` / `Side::{Left, Right}`.
+//!   - Placement helpers on `FileDiff`: `commentable() -> Commentable` (every
+//!     position GitHub accepts, with its hunk; `Commentable::hunk(DiffPos)`),
+//!     `hunk_of(DiffPos) -> Option<usize>`, `new_line(NewLine) -> Option<&Line>`,
+//!     `new_line_content(NewLine) -> Option<&str>`, `old_line(OldLine)`,
+//!     `path()`, `changed_lines()`.
+//!   - `diff::render_unified(&ParsedDiff) -> String` (byte-exact for input
+//!     without problems), `render_file`, `render_hunks` (GitHub `patch` shape).
+//! - [`select`] — `select::select(&files, &SelectConfig) -> Result<Selection, SelectError>`
+//!   (or `Selector::new(&cfg)?.select(&files)`): `Selection { kept: Vec<Kept>,
+//!   skipped: Vec<Skipped> }`, each skip with `SkipReason` (serde-tagged) and
+//!   `.sentence()`. `MAX_FILES_PER_REVIEW`, `DEFAULT_IGNORES`, `FileClass`
+//!   (value order), `Language::{from_path, name, hint}`.
+//! - [`prompt`] — `prompt::render_file(&FileDiff, full_new: Option<&str>,
+//!   ContextOptions, &mut String)`; numbered lines are the citable ones
+//!   (`Numbering::Added` default, or `AllNewSide`); extra context lines from the
+//!   full file start with `~`.
+//! - [`tokens`] — `tokens::estimate(&str) -> u32`, table-free, sub-additive,
+//!   biased to over-estimate o200k_base.
+//! - [`chunk`] — `chunk::plan(&files, &Selection, &Budget, sources: &[Option<&str>],
+//!   ContextOptions) -> ChunkPlan { chunks, not_reviewed, available }` and
+//!   `chunk::render_chunk(&files, &Chunk, sources, ContextOptions) -> String`.
+//!   Every changed line is in a chunk or in `not_reviewed` with a reason.
+//!
+//! # Figures (real corpus; see `examples/` and `benches/`)
+//!
+//! Tokens per changed line (o200k_base): GitHub patch 18.42, PR-Agent 25.79,
+//! ours 18.68 (added lines numbered) / 19.37 (all new-side lines numbered).
+
+pub mod chunk;
 pub mod diff;
+pub mod prompt;
 pub mod select;
 pub mod tokens;
-pub mod prompt;
-pub mod chunk;

@@ -19,14 +19,20 @@ pub fn estimate(text: &str) -> u32 {
     while i < b.len() {
         let c = b[i];
         if c.is_ascii_alphabetic() {
-            let s = i;
+            // o200k splits letter runs where a lowercase letter is followed by
+            // an uppercase one (`camelCase` = `camel` + `Case`); each piece is
+            // one token when it is a common word, and long or random pieces
+            // (identifiers, base64) split further, about every five letters.
+            let mut s = i;
+            i += 1;
             while i < b.len() && b[i].is_ascii_alphabetic() {
+                if b[i].is_ascii_uppercase() && b[i - 1].is_ascii_lowercase() {
+                    units += 4 * ((i - s) as u32).div_ceil(5);
+                    s = i;
+                }
                 i += 1;
             }
-            // Common words are one token; long identifiers split into pieces
-            // of about five letters.
-            let len = (i - s) as u32;
-            units += 4 * len.div_ceil(5);
+            units += 4 * ((i - s) as u32).div_ceil(5);
         } else if c.is_ascii_digit() {
             let s = i;
             while i < b.len() && b[i].is_ascii_digit() {
@@ -70,5 +76,8 @@ pub fn estimate(text: &str) -> u32 {
             units += 4 * chars;
         }
     }
-    units.div_ceil(4)
+    // Quarter tokens to tokens, scaled by 0.92: calibrated on the corpus so
+    // the total lands about 13 % over o200k and the 5th percentile of files
+    // at about 0 % (figures in `examples/measure.rs` and the crate docs).
+    units.saturating_mul(23).div_ceil(100)
 }
