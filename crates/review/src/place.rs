@@ -177,8 +177,16 @@ fn anchored_content<'a>(index: &DiffIndex<'_, 'a>, file: Option<usize>, side: Si
 /// Places findings, fingerprints them and drops duplicates, keeping the input order.
 pub fn place(index: &DiffIndex<'_, '_>, findings: Vec<Finding>, dedupe: &mut Dedupe) -> Placement {
     let mut out = Placement::default();
-    for f in findings {
+    for mut f in findings {
         let file = index.file(&f.path);
+        // A finding citing a renamed file by its old name is posted on the new name:
+        // GitHub only knows the path the file has in the PR's head.
+        if let Some(i) = file {
+            let path = index.files[i].path();
+            if path != f.path {
+                f.path = path.to_owned();
+            }
+        }
         match place_one(index, &f) {
             Ok((anchor, moved_from)) => {
                 let start = anchor.start_line.unwrap_or(anchor.line);

@@ -1,0 +1,4 @@
+//! The one integration-test binary of argus-review: placement fixtures and properties,
+//! snapshots of the review ArgusAI posts for a real corpus diff, and the `argus` CLI.
+
+mod placement;
