@@ -136,6 +136,12 @@ fn bench(c: &mut Criterion) {
             now: UnixMillis(0),
         };
         let resp = response(200, &[("content-type", ct)], &body);
+        c.bench_function(&format!("build {name}"), |b| {
+            b.iter(|| wire.build(black_box(&req), &call))
+        });
+        c.bench_function(&format!("parse {name} ({} B reply)", body.len()), |b| {
+            b.iter(|| wire.parse(black_box(&resp), &call).unwrap())
+        });
         c.bench_function(
             &format!("build+parse {name} ({} B reply)", body.len()),
             |b| {

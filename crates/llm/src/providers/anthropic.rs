@@ -5,7 +5,7 @@
 //! <https://docs.anthropic.com/en/docs/build-with-claude/tool-use#forcing-tool-use>.
 
 use super::{
-    CallOptions, is_event_stream, needs_prompt_schema, reported_model, with_schema_instruction,
+    CallOptions, is_event_stream, needs_prompt_schema, reported_model, schema_instruction,
 };
 use crate::config::LlmConfig;
 use crate::error::LlmError;
@@ -13,7 +13,9 @@ use crate::sse::{SseEvent, SseParser};
 use crate::types::{ChatRequest, ChatResponse, FinishReason, Message, Role, StructuredMode, Usage};
 use argus_core::http::{HttpRequest, HttpResponse, Method};
 use argus_core::secret::SecretString;
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::borrow::Cow;
 
 /// The API version header every request carries.
 pub const ANTHROPIC_VERSION: &str = "2023-06-01";
@@ -51,46 +53,35 @@ impl AnthropicEndpoint {
         }
     }
 
-    pub fn body(&self, req: &ChatRequest, call: &CallOptions) -> Value {
+    /// The request body, borrowing the prompt text from `req`.
+    pub fn body<'a>(&self, req: &'a ChatRequest, call: &'a CallOptions) -> AnthropicBody<'a> {
         let mode = Self::effective_mode(req, call.mode);
-        let messages = match (&req.schema, needs_prompt_schema(mode)) {
-            (Some(schema), true) => with_schema_instruction(&req.messages, schema),
-            _ => req.messages.clone(),
+        let (mut system, messages) = split_system(&req.messages);
+        if let (Some(schema), true) = (&req.schema, needs_prompt_schema(mode)) {
+            // Right after the first system message, as `with_schema_instruction` places it.
+            system.insert(system.len().min(1), Cow::Owned(schema_instruction(schema)));
+        }
+        let tool = match (mode, &req.schema) {
+            (Some(StructuredMode::ToolUse), Some(schema)) => Some(schema),
+            _ => None,
         };
-        let (system, turns) = split_system(&messages);
-        let mut body = Map::new();
-        body.insert("model".into(), json!(call.model));
-        body.insert("max_tokens".into(), json!(req.max_output_tokens));
-        if !system.is_empty() {
-            body.insert("system".into(), json!(system));
-        }
-        body.insert(
-            "messages".into(),
-            Value::Array(
-                turns
-                    .iter()
-                    .map(|(role, content)| json!({"role": role, "content": content}))
-                    .collect(),
-            ),
-        );
-        if let Some(t) = req.temperature {
+        AnthropicBody {
+            model: &call.model,
+            max_tokens: req.max_output_tokens,
+            system: if system.is_empty() { None } else { Some(system.join("\n\n")) },
+            messages,
             // Anthropic's range is 0..=1; OpenAI's goes to 2.
-            body.insert("temperature".into(), json!(t.clamp(0.0, 1.0)));
+            temperature: req.temperature.map(|t| t.clamp(0.0, 1.0)),
+            tools: tool.map(|s| {
+                [Tool {
+                    name: &s.name,
+                    description: "Record the result. Call this exactly once with the complete result.",
+                    input_schema: &s.schema,
+                }]
+            }),
+            tool_choice: tool.map(|s| ToolChoice { kind: "tool", name: &s.name }),
+            stream: call.stream.then_some(true),
         }
-        if let (Some(StructuredMode::ToolUse), Some(schema)) = (mode, &req.schema) {
-            body.insert(
-                "tools".into(),
-                json!([{"name": schema.name, "description": "Record the result. Call this exactly once with the complete result.", "input_schema": schema.schema}]),
-            );
-            body.insert(
-                "tool_choice".into(),
-                json!({"type": "tool", "name": schema.name}),
-            );
-        }
-        if call.stream {
-            body.insert("stream".into(), json!(true));
-        }
-        Value::Object(body)
     }
 
     pub fn build(&self, req: &ChatRequest, call: &CallOptions) -> HttpRequest {
@@ -130,32 +121,148 @@ impl AnthropicEndpoint {
     }
 }
 
-/// System messages joined into the top-level `system`; the rest as turns that
+/// System messages for the top-level `system`; the rest as turns that
 /// alternate and start with `user`, as the API requires (same-role neighbours merged).
-fn split_system(messages: &[Message]) -> (String, Vec<(&'static str, String)>) {
+fn split_system(messages: &[Message]) -> (Vec<Cow<'_, str>>, Vec<Turn<'_>>) {
     let mut system = Vec::new();
-    let mut turns: Vec<(&'static str, String)> = Vec::new();
+    let mut turns: Vec<Turn<'_>> = Vec::new();
     for m in messages {
         let role = match m.role {
             Role::System => {
-                system.push(m.content.as_str());
+                system.push(Cow::Borrowed(m.content.as_str()));
                 continue;
             }
             Role::User => "user",
             Role::Assistant => "assistant",
         };
         match turns.last_mut() {
-            Some((last, content)) if *last == role => {
-                content.push_str("\n\n");
-                content.push_str(&m.content);
+            Some(last) if last.role == role => {
+                let merged = last.content.to_mut();
+                merged.push_str("\n\n");
+                merged.push_str(&m.content);
             }
-            _ => turns.push((role, m.content.clone())),
+            _ => turns.push(Turn {
+                role,
+                content: Cow::Borrowed(&m.content),
+            }),
         }
     }
-    if turns.first().is_none_or(|(r, _)| *r != "user") {
-        turns.insert(0, ("user", "(see the system prompt)".to_string()));
+    if turns.first().is_none_or(|t| t.role != "user") {
+        turns.insert(
+            0,
+            Turn {
+                role: "user",
+                content: Cow::Borrowed("(see the system prompt)"),
+            },
+        );
     }
-    (system.join("\n\n"), turns)
+    (system, turns)
+}
+
+/// The Messages API request body.
+#[derive(Debug, Serialize)]
+pub struct AnthropicBody<'a> {
+    pub model: &'a str,
+    pub max_tokens: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
+    pub messages: Vec<Turn<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tools: Option<[Tool<'a>; 1]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool_choice: Option<ToolChoice<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream: Option<bool>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Turn<'a> {
+    pub role: &'static str,
+    pub content: Cow<'a, str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Tool<'a> {
+    pub name: &'a str,
+    pub description: &'static str,
+    pub input_schema: &'a Value,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ToolChoice<'a> {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub name: &'a str,
+}
+
+/// One stream event; unknown fields are ignored, text borrowed when unescaped.
+#[derive(Deserialize)]
+struct Event<'a> {
+    #[serde(rename = "type", borrow, default)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    message: Option<MessageStart<'a>>,
+    #[serde(borrow, default)]
+    content_block: Option<Block<'a>>,
+    #[serde(borrow, default)]
+    delta: Option<EventDelta<'a>>,
+    #[serde(default)]
+    usage: Option<WireUsage>,
+}
+
+#[derive(Deserialize)]
+struct MessageStart<'a> {
+    #[serde(borrow, default)]
+    model: Option<Cow<'a, str>>,
+    #[serde(default)]
+    usage: Option<WireUsage>,
+}
+
+#[derive(Deserialize)]
+struct Block<'a> {
+    #[serde(rename = "type", borrow, default)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    text: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct EventDelta<'a> {
+    #[serde(rename = "type", borrow, default)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    text: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    partial_json: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    stop_reason: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize, Default)]
+struct WireUsage {
+    #[serde(default)]
+    input_tokens: Option<u64>,
+    #[serde(default)]
+    output_tokens: Option<u64>,
+    #[serde(default)]
+    cache_creation_input_tokens: Option<u64>,
+    #[serde(default)]
+    cache_read_input_tokens: Option<u64>,
+}
+
+impl From<&WireUsage> for Usage {
+    /// Cached prompt tokens are still prompt tokens for budgets and reports.
+    fn from(u: &WireUsage) -> Self {
+        let n = |v: Option<u64>| v.unwrap_or(0);
+        Usage {
+            prompt_tokens: n(u.input_tokens)
+                + n(u.cache_creation_input_tokens)
+                + n(u.cache_read_input_tokens),
+            completion_tokens: n(u.output_tokens),
+        }
+    }
 }
 
 fn usage_of(u: &Value) -> Usage {
@@ -261,56 +368,53 @@ impl AnthropicStream {
     }
 
     fn on_event(&mut self, e: SseEvent) {
-        let Ok(v) = serde_json::from_str::<Value>(&e.data) else {
+        let Ok(v) = serde_json::from_str::<Event<'_>>(&e.data) else {
             return;
         };
         self.events += 1;
-        let kind = v
-            .get("type")
-            .and_then(Value::as_str)
-            .or(e.event.as_deref())
-            .unwrap_or("");
+        let kind = v.kind.as_deref().or(e.event.as_deref()).unwrap_or("");
         match kind {
             "message_start" => {
-                let m = v.get("message");
-                if let Some(model) = m.and_then(|m| m.get("model")).and_then(Value::as_str) {
-                    self.model = Some(model.to_string());
-                }
-                if let Some(u) = m.and_then(|m| m.get("usage")) {
-                    self.usage = Some(usage_of(u));
+                if let Some(m) = v.message {
+                    if let Some(model) = m.model {
+                        self.model = Some(model.into_owned());
+                    }
+                    if let Some(u) = &m.usage {
+                        self.usage = Some(u.into());
+                    }
                 }
             }
             "content_block_start" => {
-                if v.pointer("/content_block/type").and_then(Value::as_str) == Some("tool_use") {
-                    self.saw_tool = true;
-                }
-                if let Some(t) = v.pointer("/content_block/text").and_then(Value::as_str) {
-                    self.text.push_str(t);
+                if let Some(block) = v.content_block {
+                    if block.kind.as_deref() == Some("tool_use") {
+                        self.saw_tool = true;
+                    }
+                    if let Some(t) = block.text {
+                        self.text.push_str(&t);
+                    }
                 }
             }
-            "content_block_delta" => match v.pointer("/delta/type").and_then(Value::as_str) {
-                Some("text_delta") => self.text.push_str(
-                    v.pointer("/delta/text")
-                        .and_then(Value::as_str)
-                        .unwrap_or(""),
-                ),
-                Some("input_json_delta") => self.tool_json.push_str(
-                    v.pointer("/delta/partial_json")
-                        .and_then(Value::as_str)
-                        .unwrap_or(""),
-                ),
-                _ => {}
-            },
+            "content_block_delta" => {
+                if let Some(d) = v.delta {
+                    match d.kind.as_deref() {
+                        Some("text_delta") => self.text.push_str(d.text.as_deref().unwrap_or("")),
+                        Some("input_json_delta") => self
+                            .tool_json
+                            .push_str(d.partial_json.as_deref().unwrap_or("")),
+                        _ => {}
+                    }
+                }
+            }
             "message_delta" => {
-                if let Some(r) = v.pointer("/delta/stop_reason").and_then(Value::as_str) {
+                if let Some(r) = v.delta.as_ref().and_then(|d| d.stop_reason.as_deref()) {
                     self.stop = Some(FinishReason::from_anthropic(r));
                 }
                 // `message_delta` usage is cumulative output; input came with `message_start`.
-                if let Some(out) = v.pointer("/usage/output_tokens").and_then(Value::as_u64) {
-                    let u = self.usage.get_or_insert_with(Usage::default);
-                    u.completion_tokens = out;
-                    if let Some(inp) = v.pointer("/usage/input_tokens").and_then(Value::as_u64) {
-                        u.prompt_tokens = u.prompt_tokens.max(inp);
+                if let Some(wu) = &v.usage {
+                    if let Some(out) = wu.output_tokens {
+                        let u = self.usage.get_or_insert_with(Usage::default);
+                        u.completion_tokens = out;
+                        u.prompt_tokens = u.prompt_tokens.max(Usage::from(wu).prompt_tokens);
                     }
                 }
             }

@@ -68,10 +68,7 @@ pub fn mode_for(config: &LlmConfig, model: &str, req: &ChatRequest) -> Option<St
 /// where the server does not enforce the schema (JSON mode requires the word
 /// "JSON" in the prompt anyway: <https://platform.openai.com/docs/guides/structured-outputs#json-mode>).
 pub fn with_schema_instruction(messages: &[Message], schema: &JsonSchema) -> Vec<Message> {
-    let instruction = format!(
-        "Reply with JSON only (no prose, no Markdown fences) that validates against this JSON Schema:\n{}",
-        serde_json::to_string(&schema.schema).unwrap_or_default()
-    );
+    let instruction = schema_instruction(schema);
     let mut out = messages.to_vec();
     match out.iter_mut().find(|m| m.role == Role::System) {
         Some(system) => {
@@ -81,6 +78,14 @@ pub fn with_schema_instruction(messages: &[Message], schema: &JsonSchema) -> Vec
         None => out.insert(0, Message::system(instruction)),
     }
     out
+}
+
+/// The instruction that carries the schema in the prompt.
+pub fn schema_instruction(schema: &JsonSchema) -> String {
+    format!(
+        "Reply with JSON only (no prose, no Markdown fences) that validates against this JSON Schema:\n{}",
+        serde_json::to_string(&schema.schema).unwrap_or_default()
+    )
 }
 
 /// Whether the messages must carry the schema as text for `mode`.
