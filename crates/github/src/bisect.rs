@@ -185,6 +185,20 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Any bad subset of up to 300 comments is found exactly, within 2k·⌈log2 n⌉ probes.
+        #[test]
+        fn finds_any_bad_subset(n in 1usize..300, picks in proptest::collection::vec(0usize..300, 1..6)) {
+            let mut bad: Vec<usize> = picks.into_iter().map(|p| p % n).collect();
+            bad.sort_unstable();
+            bad.dedup();
+            let (found, probes) = run(n, &bad);
+            proptest::prop_assert_eq!(&found, &bad);
+            let log = (n as f64).log2().ceil().max(1.0) as u32;
+            proptest::prop_assert!(probes <= 2 * bad.len() as u32 * log, "n={} bad={:?} probes={}", n, bad, probes);
+        }
+    }
+
     #[test]
     fn empty_batch_needs_no_probe() {
         assert_eq!(run(0, &[]), (vec![], 0));

@@ -79,4 +79,27 @@ mod tests {
             assert_eq!(next_link(header).as_deref(), *want, "{header}");
         }
     }
+
+    proptest::proptest! {
+        /// Arbitrary header text never panics.
+        #[test]
+        fn never_panics(s in "\\PC*") {
+            let _ = next_link(&s);
+        }
+
+        /// A header built from GitHub's parts always yields its `next` target, whatever
+        /// the order of the relations.
+        #[test]
+        fn finds_next_among_shuffled_relations(page in 2u32..10_000, rot in 0usize..4) {
+            let mut parts = vec![
+                format!("<https://api.github.com/x?page={}>; rel=\"next\"", page),
+                "<https://api.github.com/x?page=1>; rel=\"first\"".to_string(),
+                "<https://api.github.com/x?page=99999>; rel=\"last\"".to_string(),
+                "<https://api.github.com/x?page=1>; rel=\"prev\"".to_string(),
+            ];
+            parts.rotate_left(rot);
+            let want = format!("https://api.github.com/x?page={}", page);
+            proptest::prop_assert_eq!(next_link(&parts.join(", ")), Some(want));
+        }
+    }
 }

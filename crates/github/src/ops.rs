@@ -373,7 +373,9 @@ fn review_body(body: &str, rejected: &[RejectedComment], marker: &str) -> String
                 None => format!("line {}", c.end.line),
             };
             let side = if c.end.side == Side::Left { " (old side)" } else { "" };
-            out.push_str(&format!("- **`{}` {lines}{side}**: {}\n", c.path, c.body.trim()));
+            // Continuation lines are indented so a multi-line body stays inside its list item.
+            let text = c.body.trim().replace('\n', "\n  ");
+            out.push_str(&format!("- **`{}` {lines}{side}**: {text}\n", c.path));
         }
         out.push_str("\n</details>");
     }
@@ -398,6 +400,23 @@ mod tests {
         assert!(is_anchor_error(&e(&[])));
         assert!(!is_anchor_error(&e(&["commit_id is not part of the pull request"])));
         assert!(!is_anchor_error(&e(&["User can only have one pending review per pull request"])));
+    }
+
+    #[test]
+    fn rejected_comments_render_as_one_list_item_each() {
+        let rejected = vec![RejectedComment {
+            comment: InlineComment::single("a.rs", 3, Side::Left, "first line\n\n```rust\nlet x = 1;\n```"),
+            reason: "r".into(),
+        }];
+        let body = review_body("Body", &rejected, "<!-- m -->");
+        assert_eq!(
+            body,
+            "Body\n\n<details><summary>1 comment(s) could not be placed on the diff</summary>\n\n\
+             - **`a.rs` line 3 (old side)**: first line\n  \n  ```rust\n  let x = 1;\n  ```\n\n</details>\n\n<!-- m -->"
+        );
+        // A huge body is cut to GitHub's limit and keeps its marker.
+        let huge = review_body(&"x".repeat(70_000), &[], "<!-- m -->");
+        assert!(huge.chars().count() <= MAX_COMMENT_CHARS && huge.ends_with("<!-- m -->"));
     }
 
     #[test]

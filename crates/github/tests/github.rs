@@ -562,3 +562,21 @@ fn memory_token_cache_puts_and_removes() {
     block_on(cache.remove(&key));
     assert!(cache.is_empty());
 }
+
+/// What the bot posts when some anchors are bad, as GitHub receives it (bors-style
+/// snapshot of the request the fake recorded).
+#[test]
+fn snapshot_of_a_review_that_lands_with_bad_anchors() {
+    let e = env();
+    e.fake.add_pull_request(ripgrep_pr());
+    let comments = vec![
+        InlineComment::single("tests/misc.rs", 915, Side::Right, "This test never checks the exit code."),
+        InlineComment::single("tests/misc.rs", 5000, Side::Right, "Hallucinated line."),
+        InlineComment::range("grep-cli/src/decompress.rs", Anchor { line: 355, side: Side::Right }, Anchor { line: 372, side: Side::Right }, "Range across two hunks."),
+        InlineComment::single("grep-cli/src/decompress.rs", 370, Side::Left, "The removed branch handled `.zst`."),
+    ];
+    block_on(e.gh.installation(INST).post_review(&pr_ref(), &head(), "ArgusAI found 4 issues.", comments)).unwrap();
+    let review = &e.fake.submitted_reviews()[0];
+    let posted = json!({ "event": review.event, "commit_id": review.commit_id, "body": review.body, "comments": review.comments });
+    insta::assert_snapshot!(serde_json::to_string_pretty(&posted).unwrap());
+}
