@@ -91,7 +91,7 @@ mod tests {
         /// the order of the relations.
         #[test]
         fn finds_next_among_shuffled_relations(page in 2u32..10_000, rot in 0usize..4) {
-            let mut parts = vec![
+            let mut parts = [
                 format!("<https://api.github.com/x?page={}>; rel=\"next\"", page),
                 "<https://api.github.com/x?page=1>; rel=\"first\"".to_string(),
                 "<https://api.github.com/x?page=99999>; rel=\"last\"".to_string(),
