@@ -240,7 +240,8 @@ export async function startFakeGitHub(options = {}) {
       const u = new URL(url.toString());
       u.searchParams.set("per_page", String(perPage));
       u.searchParams.set("page", String(p));
-      return `<${baseUrl}${u.pathname}${u.search}>; rel="${rel}"`;
+      // `u.pathname` already holds the GHES prefix, if any.
+      return `<${origin}${u.pathname}${u.search}>; rel="${rel}"`;
     };
     const links = [];
     if (page > 1) links.push(link(page - 1, "prev"));
@@ -477,7 +478,8 @@ export async function startFakeGitHub(options = {}) {
     server.once("error", reject);
     server.listen(options.port ?? 0, "127.0.0.1", resolve);
   });
-  const baseUrl = `http://127.0.0.1:${server.address().port}${prefix}`;
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const baseUrl = `${origin}${prefix}`;
 
   const fake = {
     url: baseUrl,

@@ -283,3 +283,20 @@ test("CLI mode serves a PR from a diff file", async () => {
     cli.kill("SIGTERM");
   }
 });
+
+test("GitHub Enterprise Server shape: everything under /api/v3, Link included", async () => {
+  const ghes = await startFakeGitHub({ appId: APP_ID, apiPrefix: "/api/v3" });
+  try {
+    assert.match(ghes.url, /\/api\/v3$/);
+    ghes.addPullRequest({ owner: "o", repo: "r", number: 1, headSha: HEAD, baseSha: BASE, diffPath: path.join(CORPORA, "diffs/real/ripgrep-0b04553affdb.diff") });
+    const tok = await fetch(`${ghes.url}/app/installations/1/access_tokens`, { method: "POST", headers: { ...HEADERS, authorization: `Bearer ${goodJwt()}` } });
+    const { token: t } = await tok.json();
+    const first = await fetch(`${ghes.url}/repos/o/r/pulls/1/files?per_page=3`, { headers: { ...HEADERS, authorization: `Bearer ${t}` } });
+    const next = /<([^>]+)>; rel="next"/.exec(first.headers.get("link"))[1];
+    assert.ok(next.startsWith(`${ghes.url}/repos/o/r/pulls/1/files?`), next);
+    const second = await fetch(next, { headers: { ...HEADERS, authorization: `Bearer ${t}` } });
+    assert.equal((await second.json()).length, 2);
+  } finally {
+    await ghes.close();
+  }
+});
