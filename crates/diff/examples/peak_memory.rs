@@ -2,6 +2,9 @@
 //! the whole corpus as one diff, measured with a counting global allocator.
 //! Run: `cargo run --release -p argus-diff --example peak_memory`.
 
+// A native measurement binary: the wasm-oriented ban on `Instant::now` does not apply.
+#![allow(clippy::disallowed_methods)]
+
 use argus_diff::chunk::{plan, Budget};
 use argus_diff::diff::parse_unified;
 use argus_diff::prompt::ContextOptions;

@@ -2,6 +2,9 @@
 //! where parse + select + chunk spends its time. Figures only.
 //! Run: `cargo run --release -p argus-diff --example stage_timing`.
 
+// A native measurement binary: the wasm-oriented ban on `Instant::now` does not apply.
+#![allow(clippy::disallowed_methods)]
+
 use argus_diff::chunk::{plan, Budget};
 use argus_diff::diff::parse_unified;
 use argus_diff::prompt::ContextOptions;

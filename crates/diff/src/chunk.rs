@@ -273,21 +273,21 @@ fn pack_with_limit(
 ) -> Vec<Chunk> {
     let sizes: Vec<u32> = units.iter().map(|u| u.part.tokens).collect();
     let mut keep = units.len();
-    if let Some(max) = max_chunks {
-        if ffd(&sizes, available).len() > max {
-            // The bin count of FFD grows with the prefix length; binary search
-            // for the longest prefix that fits in `max` bins.
-            let (mut lo, mut hi) = (0, units.len());
-            while lo < hi {
-                let mid = (lo + hi).div_ceil(2);
-                if ffd(&sizes[..mid], available).len() <= max {
-                    lo = mid;
-                } else {
-                    hi = mid - 1;
-                }
+    if let Some(max) = max_chunks
+        && ffd(&sizes, available).len() > max
+    {
+        // The bin count of FFD grows with the prefix length; binary search
+        // for the longest prefix that fits in `max` bins.
+        let (mut lo, mut hi) = (0, units.len());
+        while lo < hi {
+            let mid = (lo + hi).div_ceil(2);
+            if ffd(&sizes[..mid], available).len() <= max {
+                lo = mid;
+            } else {
+                hi = mid - 1;
             }
-            keep = lo;
         }
+        keep = lo;
     }
     let bins = ffd(&sizes[..keep], available);
     let mut units: Vec<Option<Unit>> = units.into_iter().map(Some).collect();

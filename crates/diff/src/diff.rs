@@ -532,11 +532,11 @@ impl<'a> Parser<'a> {
     fn run(mut self) -> ParsedDiff<'a> {
         while let Some(l) = self.peek() {
             let s = self.slice(l);
-            if s.starts_with("diff --git ") {
+            if let Some(rest) = s.strip_prefix("diff --git ") {
                 self.end_file(l.start);
                 self.start_file(l.start, FileKind::Git);
                 self.facts = HeaderFacts::default();
-                self.git_line(&s["diff --git ".len()..]);
+                self.git_line(rest);
                 self.advance(l);
                 continue;
             }
@@ -563,11 +563,8 @@ impl<'a> Parser<'a> {
             }
             match self.cur {
                 Some(_) if !self.in_hunks => self.header_line(s),
-                Some(_) => {
-                    if self.pending.is_none() {
-                        self.pending = Some(l.start);
-                    }
-                }
+                Some(_) if self.pending.is_none() => self.pending = Some(l.start),
+                Some(_) => {}
                 None => {}
             }
             self.advance(l);

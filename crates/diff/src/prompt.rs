@@ -181,13 +181,13 @@ pub fn render_hunk(
     out: &mut String,
 ) {
     hunk_header(h, out);
-    if range.start == 0 {
-        if let Some(src) = full_new {
-            for l in extra_context_above(h, src, floor, opts) {
-                out.push(EXTRA_CONTEXT_PREFIX);
-                out.push_str(l);
-                out.push('\n');
-            }
+    if range.start == 0
+        && let Some(src) = full_new
+    {
+        for l in extra_context_above(h, src, floor, opts) {
+            out.push(EXTRA_CONTEXT_PREFIX);
+            out.push_str(l);
+            out.push('\n');
         }
     }
     hunk_lines(h, range, opts.numbering, out);

@@ -469,11 +469,12 @@ impl Selector {
         // An explicit include overrides the defaults: a user who asks for
         // `vendor/**` gets it.
         let explicitly_included = !self.config.include.is_empty();
-        if self.config.default_ignores && !explicitly_included {
-            if let Some(&i) = self.defaults.matches(path).first() {
-                let (pattern, category) = DEFAULT_IGNORES[i];
-                return Some(SkipReason::DefaultIgnore { category, pattern: pattern.to_owned() });
-            }
+        if self.config.default_ignores
+            && !explicitly_included
+            && let Some(&i) = self.defaults.matches(path).first()
+        {
+            let (pattern, category) = DEFAULT_IGNORES[i];
+            return Some(SkipReason::DefaultIgnore { category, pattern: pattern.to_owned() });
         }
         if changed > self.config.max_changed_lines_per_file {
             return Some(SkipReason::TooManyChangedLines { changed, max: self.config.max_changed_lines_per_file });

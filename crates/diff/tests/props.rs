@@ -30,10 +30,8 @@ fn build<'a>(os: u32, ns: u32, lines: &'a [(u8, String)], no_eol: bool) -> Hunk<
         }
         out.push(l);
     }
-    if no_eol {
-        if let Some(l) = out.last_mut() {
-            l.no_newline = true;
-        }
+    if no_eol && let Some(l) = out.last_mut() {
+        l.no_newline = true;
     }
     let oc = out.iter().filter(|l| l.kind != LineKind::Added).count() as u32;
     let nc = out.iter().filter(|l| l.kind != LineKind::Removed).count() as u32;
