@@ -310,6 +310,9 @@ impl LlmConfig {
         if let Some(ms) = number("LLM_CALL_DEADLINE_MS") {
             retry.call_deadline_ms = ms;
         }
+        if let Some(ms) = number("LLM_REVIEW_DEADLINE_MS") {
+            retry.review_deadline_ms = ms;
+        }
 
         let mut price_part = |setting: &'static str| -> Option<f64> {
             let raw = get(setting)?;
@@ -440,6 +443,33 @@ mod tests {
         assert!(c.stream);
         assert_eq!(c.limits_for(&c.model).max_input_tokens, 8000);
         assert_eq!(c.price_for(&c.model), Some(Price::FREE));
+        assert_eq!(c.retry, RetryPolicy::default());
+    }
+
+    #[test]
+    fn timing_settings() {
+        let c = parse(&[
+            ("GITHUB_TOKEN", "t"),
+            ("LLM_MAX_ATTEMPTS", "5"),
+            ("LLM_TIMEOUT_MS", "30000"),
+            ("LLM_CALL_DEADLINE_MS", "90000"),
+            ("LLM_REVIEW_DEADLINE_MS", "300000"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (
+                c.retry.max_attempts_per_model,
+                c.retry.attempt_timeout_ms,
+                c.retry.call_deadline_ms
+            ),
+            (5, 30_000, 90_000)
+        );
+        assert_eq!(
+            c.retry
+                .review_deadline(argus_core::ids::UnixMillis(1_000))
+                .0,
+            301_000
+        );
     }
 
     #[test]

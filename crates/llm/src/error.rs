@@ -110,7 +110,11 @@ impl LlmError {
                 model: model.to_string(),
                 message,
             },
-            408 => Self::Timeout { after_ms: 0 },
+            // The server gave up waiting for us: transient, like a 5xx.
+            408 => Self::Unavailable {
+                status: 408,
+                message,
+            },
             413 => Self::PromptTooLarge {
                 model: model.to_string(),
                 message,

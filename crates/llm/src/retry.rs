@@ -20,6 +20,9 @@ pub struct RetryPolicy {
     pub attempt_timeout_ms: u64,
     /// All attempts and fallbacks of one call end by this long after it started (`LLM_CALL_DEADLINE_MS`).
     pub call_deadline_ms: u64,
+    /// All calls of one review end by this long after the review started
+    /// (`LLM_REVIEW_DEADLINE_MS`); see [`RetryPolicy::review_deadline`].
+    pub review_deadline_ms: u64,
 }
 
 impl Default for RetryPolicy {
@@ -31,11 +34,21 @@ impl Default for RetryPolicy {
             max_retry_after_ms: 30_000,
             attempt_timeout_ms: 60_000,
             call_deadline_ms: 180_000,
+            // Well inside a queue consumer's 15-minute wall-clock limit.
+            review_deadline_ms: 600_000,
         }
     }
 }
 
 impl RetryPolicy {
+    /// The deadline to pass to every call of a review that started at `start`.
+    pub fn review_deadline(
+        &self,
+        start: argus_core::ids::UnixMillis,
+    ) -> argus_core::ids::UnixMillis {
+        start.plus_millis(self.review_deadline_ms)
+    }
+
     /// The ceiling of the backoff before retry number `retry` (1 = first retry):
     /// `base · 2^(retry-1)`, capped.
     pub fn backoff_ceiling_ms(&self, retry: u32) -> u64 {

@@ -473,3 +473,74 @@ fn usage_is_accounted_per_call_and_per_review() {
     );
     assert!(t.cost_complete && !t.estimated);
 }
+
+/// Workers AI through a fake binding: same client, same retries and fallback.
+mod workers_ai {
+    use super::*;
+    use argus_llm::{WorkersAi, WorkersAiError, WorkersAiProvider};
+    use serde_json::{Value, json};
+    use std::cell::RefCell;
+
+    /// Records every `run`; the 70B model is "over capacity".
+    #[derive(Clone, Default)]
+    struct FakeAi {
+        calls: Rc<RefCell<Vec<(String, Value)>>>,
+    }
+
+    impl WorkersAi for FakeAi {
+        async fn run(&self, model: &str, input: Value) -> Result<Value, WorkersAiError> {
+            self.calls.borrow_mut().push((model.to_string(), input));
+            if model.contains("70b") {
+                return Err(WorkersAiError::RateLimited(
+                    "3040: Capacity temporarily exceeded".into(),
+                ));
+            }
+            Ok(
+                json!({"response": {"findings": []}, "usage": {"prompt_tokens": 12, "completion_tokens": 5}}),
+            )
+        }
+    }
+
+    #[test]
+    fn capacity_errors_fall_back_to_the_next_model() {
+        let cfg = config(&[
+            ("LLM_PROVIDER", "workers-ai"),
+            ("LLM_MODEL", "@cf/meta/llama-3.3-70b-instruct-fp8-fast"),
+            ("LLM_FALLBACK_MODELS", "@cf/meta/llama-3.1-8b-instruct"),
+        ]);
+        let clock = SimClock::starting_at(T0);
+        let ai = FakeAi::default();
+        let client = Rc::new(LlmClient::new(
+            WorkersAiProvider { ai: ai.clone() },
+            clock.clone(),
+            MemoryBreakerStore::default(),
+            cfg,
+            7,
+        ));
+        let schema = argus_llm::JsonSchema {
+            name: "review".into(),
+            schema: crate::findings_schema(),
+            strict: false,
+        };
+        let c = client.clone();
+        let done = run_sim(&clock, async move {
+            c.complete(&request().with_schema(schema), None).await
+        })
+        .unwrap()
+        .unwrap();
+        assert_eq!(done.model_used, "@cf/meta/llama-3.1-8b-instruct");
+        assert_eq!(done.response.text, r#"{"findings":[]}"#);
+        assert_eq!(
+            (done.usage.prompt_tokens, done.usage.completion_tokens),
+            (12, 5)
+        );
+        assert_eq!(
+            done.usage.cost_usd, None,
+            "Workers AI is billed in neurons: no price table"
+        );
+        let calls = ai.calls.borrow();
+        assert_eq!(calls.len(), 2);
+        assert_eq!(calls[1].1["response_format"]["type"], "json_schema");
+        assert_eq!(calls[1].1["max_tokens"], 500);
+    }
+}

@@ -410,12 +410,14 @@ impl AnthropicStream {
                     self.stop = Some(FinishReason::from_anthropic(r));
                 }
                 // `message_delta` usage is cumulative output; input came with `message_start`.
-                if let Some(wu) = &v.usage {
-                    if let Some(out) = wu.output_tokens {
-                        let u = self.usage.get_or_insert_with(Usage::default);
-                        u.completion_tokens = out;
-                        u.prompt_tokens = u.prompt_tokens.max(Usage::from(wu).prompt_tokens);
-                    }
+                if let Some((wu, out)) = v
+                    .usage
+                    .as_ref()
+                    .and_then(|wu| Some((wu, wu.output_tokens?)))
+                {
+                    let u = self.usage.get_or_insert_with(Usage::default);
+                    u.completion_tokens = out;
+                    u.prompt_tokens = u.prompt_tokens.max(Usage::from(wu).prompt_tokens);
                 }
             }
             "message_stop" => self.done = true,

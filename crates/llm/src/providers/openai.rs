@@ -63,7 +63,7 @@ pub struct StreamOptions {
 
 /// Messages as `{role, content}` objects (the role as its wire string).
 pub(crate) fn serialize_messages<S: serde::Serializer>(
-    messages: &Cow<'_, [Message]>,
+    messages: &[Message],
     s: S,
 ) -> Result<S::Ok, S::Error> {
     use serde::ser::SerializeSeq;
@@ -439,10 +439,11 @@ impl OpenAiStream {
             self.error = Some(crate::error::error_message(err.to_string().as_bytes()));
             return;
         }
-        if let Some(m) = chunk.model.filter(|m| !m.is_empty()) {
-            if self.model.as_deref() != Some(&*m) {
-                self.model = Some(m.into_owned());
-            }
+        if let Some(m) = chunk
+            .model
+            .filter(|m| !m.is_empty() && self.model.as_deref() != Some(&**m))
+        {
+            self.model = Some(m.into_owned());
         }
         if let Some(u) = chunk.usage {
             self.usage = Some(u.into());
