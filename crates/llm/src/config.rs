@@ -1,6 +1,25 @@
 //! LLM configuration parsed from environment-variable strings (Worker vars and
 //! secrets), with errors that name the setting to fix. Raw strings go in via a
 //! lookup function, so the parser is pure and tested without an environment.
+//!
+//! | setting | default | meaning |
+//! |---|---|---|
+//! | `LLM_PROVIDER` | `github-models` | `github-models`, `openai` (also Azure and self-hosted), `anthropic`, `workers-ai` |
+//! | `LLM_MODEL` / `GITHUB_MODEL` | per provider (`openai/gpt-4o-mini` on GitHub Models) | the primary model (`LLM_MODEL` wins); for Azure, the deployment name |
+//! | `LLM_FALLBACK_MODELS` | none | comma-separated, tried in order after the primary gives up |
+//! | `LLM_BASE_URL` | per provider | e.g. `http://127.0.0.1:11434/v1` (Ollama), `https://x.openai.azure.com` |
+//! | `GITHUB_TOKEN` (secret) | — | GitHub Models auth (`models:read`) |
+//! | `LLM_API_KEY` (secret) | — | OpenAI / Azure / Anthropic key; optional with a custom `LLM_BASE_URL` |
+//! | `GITHUB_MODELS_ORG` | none | bill GitHub Models usage to this organization |
+//! | `LLM_API_VERSION` | `2024-10-21` on `*.openai.azure.com` | Azure `api-version`; setting it selects Azure URLs and the `api-key` header |
+//! | `LLM_STRUCTURED_OUTPUT` | per provider/model | force `json_schema`, `json_object`, `tool` (Anthropic) or `prompt` |
+//! | `LLM_STREAM` | `true` | ask for SSE so a cut stream keeps what arrived |
+//! | `LLM_MAX_INPUT_TOKENS`, `LLM_MAX_OUTPUT_TOKENS`, `LLM_CONCURRENCY` | limits table | override the per-model limits (for every model in the chain) |
+//! | `LLM_MAX_ATTEMPTS` | 3 | attempts per model |
+//! | `LLM_TIMEOUT_MS` | 60000 | one attempt |
+//! | `LLM_CALL_DEADLINE_MS` | 180000 | one call, all attempts and fallbacks |
+//! | `LLM_REVIEW_DEADLINE_MS` | 600000 | all calls of one review |
+//! | `LLM_PRICE_INPUT_PER_MTOK`, `LLM_PRICE_OUTPUT_PER_MTOK` | price table | USD per million tokens, both or neither |
 
 use crate::breaker::BreakerPolicy;
 use crate::limits::{self, LimitOverrides, ModelLimits, Price};
@@ -385,6 +404,22 @@ impl LlmConfig {
         limits::limits_for(self.provider, model, &self.limits)
     }
 
+    /// The limits a chunk must fit so that ANY model in the fallback chain can
+    /// take it: the smallest input and output sizes over all of them (a chunk
+    /// sized for gpt-4.1's 8000 tokens would be a 413 on a 4000-token o-series
+    /// fallback), and the primary model's concurrency. The chunker uses this.
+    pub fn chunk_limits(&self) -> ModelLimits {
+        let primary = self.limits_for(&self.model);
+        self.fallback_models
+            .iter()
+            .map(|m| self.limits_for(m))
+            .fold(primary, |acc, l| ModelLimits {
+                max_input_tokens: acc.max_input_tokens.min(l.max_input_tokens),
+                max_output_tokens: acc.max_output_tokens.min(l.max_output_tokens),
+                concurrency: acc.concurrency,
+            })
+    }
+
     /// Price of `model`: the configured override, else the table, else unknown.
     pub fn price_for(&self, model: &str) -> Option<Price> {
         self.price
@@ -444,6 +479,26 @@ mod tests {
         assert_eq!(c.limits_for(&c.model).max_input_tokens, 8000);
         assert_eq!(c.price_for(&c.model), Some(Price::FREE));
         assert_eq!(c.retry, RetryPolicy::default());
+    }
+
+    #[test]
+    fn chunk_limits_fit_every_model_in_the_chain() {
+        let c = parse(&[
+            ("GITHUB_TOKEN", "t"),
+            ("GITHUB_MODEL", "openai/gpt-4.1"),
+            ("LLM_FALLBACK_MODELS", "openai/o4-mini"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.chunk_limits(),
+            ModelLimits {
+                max_input_tokens: 4000,
+                max_output_tokens: 4000,
+                concurrency: 2
+            }
+        );
+        let solo = parse(&[("GITHUB_TOKEN", "t")]).unwrap();
+        assert_eq!(solo.chunk_limits(), solo.limits_for(&solo.model));
     }
 
     #[test]
