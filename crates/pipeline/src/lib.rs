@@ -13,7 +13,6 @@
 //!          → check run completed (success | neutral) → cache write (findings only)
 //! ```
 
-pub mod engine;
 pub mod ports;
 pub mod publication;
 pub mod service;

@@ -9,7 +9,6 @@
 //! otherwise leave an `in_progress` check on a stale head forever. The check
 //! still goes `in_progress` → `completed` (two requests, in that order).
 
-use crate::engine::{self, Anchor};
 use crate::ports::{ConfigSource, LogEvent, PipelineLog, ReviewCache};
 use crate::publication::*;
 use argus_config::{Config, Sources};
@@ -28,11 +27,15 @@ use argus_github::{
     CheckConclusion, GitHub, GitHubError, InlineComment, JwtSigner, PrFile, ReviewOutcome, ReviewScope, TokenCache,
 };
 use argus_llm::{BreakerState, BreakerStore, ChatRequest, JsonSchema, LlmClient, LlmConfig, LlmProvider, Message, UsageLedger};
+use argus_review::anchor::{Placed, Unplaced};
 use argus_review::contract::{self, Category, Finding, PromptOptions, ReplyProblem};
+use argus_review::fingerprint::Dedupe;
+use argus_review::place::{DiffIndex, place};
 use argus_review::redact::{RedactionReport, redact};
+use argus_review::render::{self, FileRow, SummaryInput};
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// Bumped when prompts or parsing change, so cached findings of an older
 /// engine are not reused (it is part of the cache key's config hash).
@@ -270,8 +273,7 @@ where
         // The model reviews `review_files`; comments are placed on the PR's whole diff,
         // which is what GitHub validates anchors against.
         let parsed: Vec<FileDiff<'_>> = review_files.iter().map(to_file_diff).collect();
-        let pr_diffs: HashMap<&str, FileDiff<'_>> =
-            pr_files.reviewable.iter().map(|f| (f.filename.as_str(), to_file_diff(f))).collect();
+        let pr_diffs: Vec<FileDiff<'_>> = pr_files.reviewable.iter().map(to_file_diff).collect();
 
         let select_config = SelectConfig {
             include: config.include.clone(),
@@ -295,17 +297,33 @@ where
         let config_hash = config_hash(&config, &llm_config, &guidance, &scope);
         let cache_key = ReviewCacheKey { repo: repo.clone(), head_sha: job.head_sha.clone(), config_hash: config_hash.clone() };
 
+        // Planned on every run (it is cheap and pure): the summary's file table needs it
+        // even when the findings come from the cache.
+        let limits = llm_config.limits_for(&llm_config.model);
+        let header = redact(&format!("Pull request: {}\n{}\n\n", pr.title, scope.sentence())).text.into_owned();
+        let instructions_budget: u32 =
+            config.path_instructions.iter().map(|p| tokens::estimate(&p.instructions) + tokens::estimate(&p.path) + 8).sum();
+        let budget = Budget {
+            input_limit: limits.max_input_tokens,
+            reserved_output: 0,
+            // The schema travels with the request in most modes; count it as overhead too.
+            prompt_overhead: tokens::estimate(&system)
+                + tokens::estimate(&header)
+                + tokens::estimate(&contract::output_schema().to_string())
+                + instructions_budget
+                + 64,
+            max_chunks: Some(MAX_CHUNKS),
+        };
+        let plan = chunk::plan(&parsed, &selection, &budget, &[], ContextOptions::default());
+        let file_rows = argus_review::engine::file_rows(&parsed, &selection, &plan);
+
         let mut redactions = RedactionReport::default();
-        let mut not_reviewed: Vec<(String, String)> = Vec::new();
         let cached = match self.cache.get(&cache_key).await {
             Some(text) => serde_json::from_str::<CachedReview>(&text).ok().filter(|c| c.v == PUBLICATION_VERSION),
             None => None,
         };
         let thought = if let Some(c) = cached {
             self.log(job, "cache_hit", serde_json::json!({ "key": cache_key.key(), "findings": c.findings.len() }));
-            for s in &selection.skipped {
-                not_reviewed.push((s.path.clone(), s.reason.sentence()));
-            }
             Thought {
                 findings: c.findings,
                 model_summaries: c.model_summaries,
@@ -319,31 +337,10 @@ where
             }
         } else {
             self.log(job, "cache_miss", serde_json::json!({ "key": cache_key.key() }));
-            let limits = llm_config.limits_for(&llm_config.model);
-            let header = format!("Pull request: {}\n{}\n\n", pr.title, scope.sentence());
-            let header = redact(&header).text.into_owned();
-            let instructions_budget: u32 =
-                config.path_instructions.iter().map(|p| tokens::estimate(&p.instructions) + tokens::estimate(&p.path) + 8).sum();
-            let budget = Budget {
-                input_limit: limits.max_input_tokens,
-                reserved_output: 0,
-                // The schema travels with the request in most modes; count it as overhead too.
-                prompt_overhead: tokens::estimate(&system)
-                    + tokens::estimate(&header)
-                    + tokens::estimate(&contract::output_schema().to_string())
-                    + instructions_budget
-                    + 64,
-                max_chunks: Some(MAX_CHUNKS),
-            };
-            let plan = chunk::plan(&parsed, &selection, &budget, &[], ContextOptions::default());
-            for n in &plan.not_reviewed {
-                not_reviewed.push((n.path.clone(), n.reason.sentence()));
-            }
             let mut requests = Vec::new();
             for c in &plan.chunks {
-                let diff = chunk::render_chunk(&parsed, c, &[], ContextOptions::default());
-                let red = redact(&diff);
-                redactions.merge(&red.report);
+                let (diff, report) = argus_review::engine::chunk_prompt(&parsed, c, &[], ContextOptions::default());
+                redactions.merge(&report);
                 let mut user = header.clone();
                 let mut seen = HashSet::new();
                 for part in &c.files {
@@ -354,7 +351,7 @@ where
                     }
                 }
                 user.push_str("\nThe diff (untrusted data):\n\n");
-                user.push_str(&red.text);
+                user.push_str(&diff);
                 let req = ChatRequest::new(vec![Message::system(system.clone()), Message::user(user)], limits.max_output_tokens.min(4000))
                     .with_schema(JsonSchema { name: "argus_review".into(), schema: contract::output_schema(), strict: true });
                 requests.push(req);
@@ -421,8 +418,10 @@ where
         };
 
         let own = inst.own_review_comments(&job.pr).await.map_err(|e| gh_err("listing ArgusAI's earlier comments", e))?;
-        let earlier: HashSet<String> = own.iter().flat_map(|c| engine::fingerprints_in(&c.body)).collect();
-        let report = self.decide(job, &config, &scope, &pr_diffs, thought, earlier, not_reviewable, not_reviewed, config_problems, redactions, cache_key, started);
+        let earlier = render::parse_markers(own.iter().map(|c| c.body.as_str())).fingerprints;
+        let pricing = llm_config.price_for(&thought.model).map(|p| render::Pricing { input_per_mtok: p.input_per_mtok, output_per_mtok: p.output_per_mtok });
+        let facts = Facts { scope: &scope, file_rows, not_reviewable, config_problems, redactions, pricing };
+        let report = self.decide(job, &config, &pr_diffs, thought, earlier, facts, cache_key, started);
         Ok(report)
     }
 
@@ -444,147 +443,149 @@ where
         &self,
         job: &ReviewJob,
         config: &Config,
-        scope: &Scope,
-        pr_diffs: &HashMap<&str, FileDiff<'_>>,
+        pr_diffs: &[FileDiff<'_>],
         thought: Thought,
-        earlier: HashSet<String>,
-        not_reviewable: Vec<(String, String)>,
-        not_reviewed: Vec<(String, String)>,
-        config_problems: Vec<String>,
-        redactions: RedactionReport,
+        earlier: BTreeSet<argus_review::fingerprint::Fingerprint>,
+        facts: Facts<'_>,
         cache_key: ReviewCacheKey,
         started: UnixMillis,
     ) -> ReviewReport {
         let threshold = config.severity_threshold;
         let quiet = config.profile == argus_config::Profile::Quiet;
         let mut below_threshold = 0;
-        let mut repeated = 0;
-        let mut seen = HashSet::new();
-        let mut fresh: Vec<(Finding, String)> = Vec::new();
+        let mut kept = Vec::new();
         for f in &thought.findings {
             let sev = argus_config::Severity::parse(f.severity.as_str()).unwrap_or(argus_config::Severity::Low);
             if !sev.at_least(threshold) || (quiet && matches!(f.category, Category::Style | Category::Docs | Category::Tests)) {
                 below_threshold += 1;
-                continue;
+            } else {
+                kept.push(f.clone());
             }
-            let fp = engine::fingerprint(f);
-            if earlier.contains(&fp) || !seen.insert(fp.clone()) {
-                repeated += 1;
-                continue;
-            }
-            fresh.push((f.clone(), fp));
         }
         // Most serious first; stable, so the model's order breaks ties.
-        fresh.sort_by_key(|(f, _)| f.severity);
+        kept.sort_by_key(|f| f.severity);
+        // Placement on the PR's whole diff (what GitHub validates anchors against),
+        // dedupe against ArgusAI's earlier comments and across chunks.
+        let index = DiffIndex::new(pr_diffs);
+        let mut dedupe = Dedupe::new(earlier);
+        let placement = place(&index, kept, &mut dedupe);
+        let repeated = placement.duplicates.len();
+        let mut inline: Vec<Placed> = placement.placed;
+        let over_limit: Vec<Placed> = inline.split_off(inline.len().min(config.max_inline_comments as usize));
+        let unplaced: Vec<Unplaced> = placement.unplaced;
+        let fresh = inline.len() + over_limit.len() + unplaced.len();
 
-        let mut comments = Vec::new();
-        let mut listed = Vec::new();
-        for (f, fp) in &fresh {
-            match engine::place(f, pr_diffs.get(f.path.as_str())) {
-                Ok(anchor) if comments.len() < config.max_inline_comments as usize => {
-                    comments.push(draft(f, &anchor, fp));
-                }
-                Ok(_) => listed.push(engine::render_listed(f, None)),
-                Err(why) => listed.push(engine::render_listed(f, Some(&why))),
-            }
-        }
         let totals = thought.ledger.totals();
         let neutral = thought.unusable > 0;
-        let mut s = String::new();
-        s.push_str(&format!("### ArgusAI review of `{}`\n\n{}\n\n", job.head_sha.short(), scope.sentence()));
+        let head = &job.head_sha;
+        // ArgusAI's own notes (scope, unusable output, what was left out) go right
+        // under the rendered summary's heading.
+        let mut preface = String::new();
+        preface.push_str(&facts.scope.sentence());
+        preface.push_str("\n\n");
         if thought.unusable > 0 {
-            s.push_str(&format!(
+            preface.push_str(&format!(
                 "⚠️ **The model output could not be used** for {} of {} request(s): the reply was not the JSON ArgusAI asked for. \
                  Those parts of the change are not reviewed; push again or comment `@argusai full review` to retry.\n\n",
                 thought.unusable, thought.requests
             ));
         }
-        if fresh.is_empty() {
-            s.push_str("No new findings.");
-        } else {
-            s.push_str(&format!("**{} new finding(s)**: {} inline, {} listed below.", fresh.len(), comments.len(), listed.len()));
-        }
+        let mut notes = Vec::new();
         if repeated > 0 {
-            s.push_str(&format!(" {repeated} finding(s) already reported earlier were not repeated."));
+            notes.push(format!("{repeated} finding(s) already reported earlier were not repeated."));
         }
         if below_threshold > 0 {
-            s.push_str(&format!(" {below_threshold} finding(s) below the `{}` threshold or profile were left out.", threshold.as_str()));
+            notes.push(format!("{below_threshold} finding(s) below the `{}` threshold or profile were left out.", threshold.as_str()));
         }
-        s.push('\n');
-        for m in &thought.model_summaries {
-            s.push_str(&format!("\n> {}\n", engine::sanitize(&engine::one_line(m, 600))));
+        if thought.from_cache {
+            notes.push("Findings reused from the cache (same head and configuration).".into());
         }
-        if !listed.is_empty() {
-            s.push_str("\n#### Other findings\n\n");
-            for l in &listed {
-                s.push_str(l);
-                s.push('\n');
+        if !notes.is_empty() {
+            preface.push_str(&notes.join(" "));
+            preface.push_str("\n\n");
+        }
+        let rendered = render::render_summary(&SummaryInput {
+            head,
+            model: &thought.model,
+            model_summaries: &thought.model_summaries,
+            placed: &inline,
+            unplaced: &unplaced,
+            files: &facts.file_rows,
+            usage: render::Usage { requests: thought.requests as u32, input_tokens: totals.prompt_tokens, output_tokens: totals.completion_tokens },
+            pricing: facts.pricing,
+            redactions: &facts.redactions,
+            rejected: thought.rejected_by_parser,
+            duplicates: repeated,
+        });
+        let mut s = match rendered.split_once("\n\n") {
+            Some((heading, rest)) => format!("{heading}\n\n{preface}{rest}"),
+            None => format!("{preface}{rendered}"),
+        };
+        if !over_limit.is_empty() {
+            s.push_str(&format!(
+                "\n### More findings\nOver the limit of {} inline comments (`max_inline_comments`).\n\n",
+                config.max_inline_comments
+            ));
+            for p in &over_limit {
+                s.push_str(&listed(&p.finding));
             }
         }
-        let mut skipped: Vec<&(String, String)> = not_reviewable.iter().chain(not_reviewed.iter()).collect();
-        skipped.dedup();
-        if !skipped.is_empty() {
-            s.push_str("\n<details><summary>Not reviewed</summary>\n\n");
-            for (path, why) in skipped.iter().take(100) {
-                s.push_str(&format!("- `{}`: {}\n", path.replace('`', "'"), why));
+        if !facts.not_reviewable.is_empty() {
+            s.push_str("\n### Not reviewable\n\n");
+            for (path, why) in facts.not_reviewable.iter().take(100) {
+                s.push_str(&format!("- {}: {}\n", render::code_span(path), why));
             }
-            if skipped.len() > 100 {
-                s.push_str(&format!("- … and {} more\n", skipped.len() - 100));
-            }
-            s.push_str("\n</details>\n");
         }
-        if !config_problems.is_empty() {
+        if !facts.config_problems.is_empty() {
             s.push_str("\n**Configuration problems** (the review used the remaining valid settings):\n\n");
-            for p in &config_problems {
+            for p in &facts.config_problems {
                 s.push_str(&format!("- {}\n", p.replace('\n', " ")));
             }
         }
-        if !redactions.is_empty() {
-            let kinds: Vec<String> = redactions.counts.iter().map(|(k, n)| format!("{n} × {k}")).collect();
-            s.push_str(&format!("\n🔒 {} likely secret(s) were redacted before the code went to the model ({}).\n", redactions.total(), kinds.join(", ")));
-        }
-        if !thought.reply_problems.is_empty() || thought.rejected_by_parser > 0 {
-            s.push_str(&format!(
-                "\n<sub>Model reply notes: {}{} finding(s) rejected as malformed.</sub>\n",
-                thought.reply_problems.iter().map(|p| format!("{p}; ")).collect::<String>(),
-                thought.rejected_by_parser
-            ));
+        if !thought.reply_problems.is_empty() {
+            s.push_str(&format!("\n<sub>Model reply notes: {}.</sub>\n", thought.reply_problems.join("; ")));
         }
         let duration_ms = self.clock.now().0.saturating_sub(started.0);
-        s.push_str(&format!(
-            "\n<sub>{} · {} request(s){} · {} tokens in / {} out · {} ms</sub>\n",
-            thought.model,
-            thought.requests,
-            if thought.from_cache { " (cached result)" } else { "" },
-            totals.prompt_tokens,
-            totals.completion_tokens,
-            duration_ms
-        ));
 
-        let review = (!comments.is_empty() || !listed.is_empty()).then(|| ReviewDraft {
+        let comments: Vec<DraftComment> = inline
+            .iter()
+            .map(|p| DraftComment {
+                path: p.finding.path.clone(),
+                line: p.anchor.line,
+                side: p.anchor.side,
+                start_line: p.anchor.start_line,
+                body: render::render_comment(p),
+            })
+            .collect();
+        let review = (fresh > 0).then(|| ReviewDraft {
             body: format!(
-                "ArgusAI found {} new finding(s) in `{}`; the summary comment has the details.",
-                fresh.len(),
-                job.head_sha.short()
+                "ArgusAI found {fresh} new finding(s) in `{}`: {} inline, the rest in the summary comment.",
+                head.short(),
+                comments.len()
             ),
             comments,
         });
         let title = if neutral {
             "The model output could not be used".to_string()
-        } else if fresh.is_empty() {
+        } else if fresh == 0 {
             "No new findings".to_string()
         } else {
-            format!("{} new finding(s)", fresh.len())
+            format!("{fresh} new finding(s)")
         };
         // Cache only what a rerun would reproduce: complete, usable results; never code.
         let cache = (!thought.from_cache && !neutral).then(|| CacheEntry {
             config_hash: cache_key.config_hash.clone(),
             value: serde_json::to_string(&CachedReview {
                 v: PUBLICATION_VERSION,
-                findings: thought.findings.iter().cloned().map(|mut f| {
-                    f.replacement = None;
-                    f
-                }).collect(),
+                findings: thought
+                    .findings
+                    .iter()
+                    .cloned()
+                    .map(|mut f| {
+                        f.replacement = None;
+                        f
+                    })
+                    .collect(),
                 model_summaries: thought.model_summaries.clone(),
                 model: thought.model.clone(),
             })
@@ -592,7 +593,7 @@ where
         });
         let publication = Publication {
             v: PUBLICATION_VERSION,
-            head_sha: job.head_sha.to_string(),
+            head_sha: head.to_string(),
             skipped: None,
             review,
             summary: s.clone(),
@@ -602,11 +603,11 @@ where
         self.log(
             job,
             "decided",
-            serde_json::json!({ "new": fresh.len(), "repeated": repeated, "below_threshold": below_threshold,
+            serde_json::json!({ "new": fresh, "inline": inline.len(), "repeated": repeated, "below_threshold": below_threshold,
                 "neutral": neutral, "from_cache": thought.from_cache, "duration_ms": duration_ms }),
         );
         ReviewReport {
-            findings: fresh.len() as u32,
+            findings: fresh as u32,
             tokens_in: totals.prompt_tokens,
             tokens_out: totals.completion_tokens,
             duration_ms,
@@ -712,14 +713,31 @@ fn to_file_diff(f: &PrFile) -> FileDiff<'_> {
     d
 }
 
-fn draft(f: &Finding, anchor: &Anchor, fp: &str) -> DraftComment {
-    DraftComment {
-        path: anchor.path.clone(),
-        line: anchor.line,
-        side: anchor.side,
-        start_line: anchor.start_line,
-        body: engine::render_comment(f, anchor, fp),
-    }
+/// What `decide` reports besides the findings.
+struct Facts<'a> {
+    scope: &'a Scope,
+    file_rows: Vec<FileRow>,
+    /// Files GitHub gave no patch for, with why.
+    not_reviewable: Vec<(String, String)>,
+    config_problems: Vec<String>,
+    redactions: RedactionReport,
+    pricing: Option<render::Pricing>,
+}
+
+/// A finding over the inline limit, as a summary list item.
+fn listed(f: &Finding) -> String {
+    let lines = match f.start_line {
+        Some(s) if s < f.end_line => format!("lines {s}–{}", f.end_line),
+        _ => format!("line {}", f.end_line),
+    };
+    format!(
+        "- **{}** · {} · **{}** — {} {lines}: {}\n",
+        f.severity.as_str(),
+        f.category.as_str(),
+        render::sanitize_inline(&render::truncate(&f.title, 200)),
+        render::code_span(&f.path),
+        render::sanitize_inline(&render::truncate(&f.body, 600))
+    )
 }
 
 fn to_inline(c: &DraftComment) -> InlineComment {

@@ -2,7 +2,7 @@
 //! in-memory GitHub and a scripted model, run and publish as the consumer
 //! calls them, one test per behaviour the issue names.
 
-mod engine;
+
 mod harness;
 
 use argus_coordinator::{ReviewPipeline, ReviewReport};
@@ -117,7 +117,7 @@ fn second_push_is_incremental_repeats_nothing_and_edits_the_summary() {
                 PRIVATE_RS_LINE.with(|l| l.get()),
                 "medium",
                 "Unchecked change in axum-extra/src/extract/cookie/private.rs",
-                "Said again.",
+                "No test covers this.",
             ));
         }
         completion(&json!({ "findings": findings, "summary": "ok" }).to_string())
@@ -219,9 +219,9 @@ fn base_branch_toml_changes_behaviour_and_head_branch_toml_does_nothing() {
     assert!(user.contains("Maintainers' instructions for `axum-extra/src/extract/cookie/private.rs`: Check that every key is rotated with PRIVATE-ROTATION-RULE."));
     assert_eq!(r.findings, 3, "three files, high only");
     let review = &w.github.submitted_reviews()[0];
-    assert!(review.comments.iter().all(|c| c["body"].as_str().unwrap().starts_with("**high**")));
+    assert!(review.comments.iter().all(|c| c["body"].as_str().unwrap().contains("High**")), "{:#?}", review.comments);
     let s = &summaries(&w)[0];
-    assert!(s.contains("`axum-extra/src/extract/cookie/signed.rs`: ignored by the configuration"), "{s}");
+    assert!(s.contains("| `axum-extra/src/extract/cookie/signed.rs` | 4 | skipped: ignored by the configuration"), "{s}");
     assert!(s.contains("3 finding(s) below the `high` threshold"), "{s}");
 }
 
@@ -389,7 +389,7 @@ fn secrets_in_the_diff_never_reach_the_prompts() {
     for secret in [token.as_str(), aws, "hunter2-correct-horse-battery"] {
         assert!(!prompts.contains(secret), "{secret} reached the model");
     }
-    assert!(summaries(&w)[0].contains("redacted before the code went to the model"));
+    assert!(summaries(&w)[0].contains("redacted before review"), "{}", summaries(&w)[0]);
 }
 
 #[test]
