@@ -42,8 +42,7 @@ impl SseParser {
             }
         }
         while let Some(pos) = rest.iter().position(|&b| b == b'\n' || b == b'\r') {
-            self.line.extend_from_slice(&rest[..pos]);
-            let terminator = rest[pos];
+            let (head, terminator) = (&rest[..pos], rest[pos]);
             rest = &rest[pos + 1..];
             if terminator == b'\r' {
                 match rest.first() {
@@ -52,8 +51,17 @@ impl SseParser {
                     Some(_) => {}
                 }
             }
-            let line = std::mem::take(&mut self.line);
-            self.process_line(&line, &mut on_event);
+            if self.line.is_empty() {
+                // The common case: the whole line is in this chunk, no copy.
+                self.process_line(head, &mut on_event);
+            } else {
+                self.line.extend_from_slice(head);
+                let line = std::mem::take(&mut self.line);
+                self.process_line(&line, &mut on_event);
+                // Keep the buffer's capacity for the next split line.
+                self.line = line;
+                self.line.clear();
+            }
         }
         self.line.extend_from_slice(rest);
     }
