@@ -149,13 +149,9 @@ impl<P: LlmProvider, K: Clock, S: BreakerStore> LlmClient<P, K, S> {
                         problems,
                     );
                 }
-                let breaker = match transition {
-                    Some(next) => {
-                        self.save_breaker(&breaker_key, &next, &mut problems).await;
-                        next
-                    }
-                    None => breaker,
-                };
+                if let Some(next) = transition {
+                    self.save_breaker(&breaker_key, &next, &mut problems).await;
+                }
 
                 tries += 1;
                 let timeout_ms = policy.attempt_timeout_ms.min(deadline.0 - now.0).max(1);
@@ -170,11 +166,14 @@ impl<P: LlmProvider, K: Clock, S: BreakerStore> LlmClient<P, K, S> {
                 let ended = self.clock.now();
 
                 // Any answer from the server proves it is up; only outages count against it.
+                // Re-read the state first: other calls of this review (or other
+                // invocations) may have moved it while this attempt ran.
+                let current = self.load_breaker(&breaker_key, &mut problems).await;
                 let next_state = match &result {
-                    Err(e) if e.is_outage() => breaker.on_failure(ended, &self.config.breaker),
-                    _ => breaker.on_success(),
+                    Err(e) if e.is_outage() => current.on_failure(ended, &self.config.breaker),
+                    _ => current.on_success(),
                 };
-                if next_state != breaker {
+                if next_state != current {
                     self.save_breaker(&breaker_key, &next_state, &mut problems)
                         .await;
                 }

@@ -544,3 +544,27 @@ mod workers_ai {
         assert_eq!(calls[1].1["max_tokens"], 500);
     }
 }
+
+/// Regression guard: concurrent failing calls each count against the breaker
+/// (a stale read per call used to let N parallel failures count as one).
+#[test]
+fn concurrent_outage_failures_all_count() {
+    let cfg = gh(&[("LLM_MAX_ATTEMPTS", "1"), ("LLM_CONCURRENCY", "5")]);
+    let key = cfg.breaker_key();
+    let h = harness(cfg, |c| {
+        ScriptedHttp::sequence(c, vec![status(503).after(100)])
+    });
+    let client = h.client.clone();
+    let reqs: Vec<ChatRequest> = (0..5).map(|_| request()).collect();
+    let results = run_sim(
+        &h.clock,
+        async move { client.complete_all(&reqs, None).await },
+    )
+    .unwrap();
+    assert!(results.iter().all(Result::is_err));
+    assert!(
+        matches!(h.store.get(&key), Some(BreakerState::Open { .. })),
+        "{:?}",
+        h.store.get(&key)
+    );
+}
