@@ -8,6 +8,7 @@
 
 pub mod anchor;
 pub mod contract;
+pub mod engine;
 pub mod fingerprint;
 pub mod place;
 pub mod redact;

@@ -1,0 +1,75 @@
+//! Glue between argus-diff's plan and this crate's findings half, shared by the Worker's
+//! review job and the `argus` command line so both run exactly the same steps.
+
+use crate::contract::parse_reply;
+use crate::fingerprint::Dedupe;
+use crate::place::{DiffIndex, Placement, place};
+use crate::redact::{RedactionReport, redact};
+use crate::render::{FileOutcome, FileRow};
+use argus_diff::chunk::{Chunk, ChunkPlan, NotReviewedReason, render_chunk};
+use argus_diff::diff::FileDiff;
+use argus_diff::prompt::ContextOptions;
+use argus_diff::select::Selection;
+
+/// One row per file of the diff, in diff order: reviewed, partly reviewed (with the lines
+/// left out and why) or skipped (with why), for the summary's table.
+pub fn file_rows(files: &[FileDiff<'_>], selection: &Selection, plan: &ChunkPlan) -> Vec<FileRow> {
+    let mut rows: Vec<Option<FileRow>> = vec![None; files.len()];
+    for k in &selection.kept {
+        if let Some(slot) = rows.get_mut(k.index) {
+            *slot = Some(FileRow { path: k.path.clone(), changed_lines: k.changed_lines, status: FileOutcome::Reviewed });
+        }
+    }
+    for s in &selection.skipped {
+        if let Some(slot) = rows.get_mut(s.index) {
+            *slot = Some(FileRow { path: s.path.clone(), changed_lines: s.changed_lines, status: FileOutcome::Skipped { reason: s.reason.sentence() } });
+        }
+    }
+    for n in &plan.not_reviewed {
+        if matches!(n.reason, NotReviewedReason::Skipped { .. }) {
+            continue; // already a Skipped row
+        }
+        let Some(Some(row)) = rows.get_mut(n.file) else { continue };
+        row.status = match std::mem::replace(&mut row.status, FileOutcome::Reviewed) {
+            FileOutcome::Partial { lines, reason } => FileOutcome::Partial { lines: lines + n.changed_lines, reason },
+            FileOutcome::Reviewed => FileOutcome::Partial { lines: n.changed_lines, reason: n.reason.sentence() },
+            skipped => skipped,
+        };
+    }
+    rows.into_iter().flatten().collect()
+}
+
+/// The diff part of one chunk's prompt, with secrets replaced; the report counts them.
+pub fn chunk_prompt(files: &[FileDiff<'_>], chunk: &Chunk, sources: &[Option<&str>], opts: ContextOptions) -> (String, RedactionReport) {
+    let text = render_chunk(files, chunk, sources, opts);
+    let r = redact(&text);
+    let report = r.report;
+    (r.text.into_owned(), report)
+}
+
+/// Everything the model replied for one review, turned into what gets posted.
+#[derive(Debug, Default)]
+pub struct Findings {
+    pub placement: Placement,
+    pub summaries: Vec<String>,
+    /// Findings the parser rejected, with reasons, across all replies.
+    pub rejected: Vec<crate::contract::Rejection>,
+    pub problems: Vec<crate::contract::ReplyProblem>,
+}
+
+/// Parses every chunk's reply, places and dedupes the findings (across chunks and
+/// against `dedupe`'s already-posted fingerprints), keeping the chunks' order.
+pub fn collect<'r>(index: &DiffIndex<'_, '_>, replies: impl IntoIterator<Item = &'r str>, dedupe: &mut Dedupe) -> Findings {
+    let mut out = Findings::default();
+    for reply in replies {
+        let parsed = parse_reply(reply);
+        out.rejected.extend(parsed.rejected);
+        out.problems.extend(parsed.problems);
+        out.summaries.extend(parsed.summary);
+        let p = place(index, parsed.findings, dedupe);
+        out.placement.placed.extend(p.placed);
+        out.placement.unplaced.extend(p.unplaced);
+        out.placement.duplicates.extend(p.duplicates);
+    }
+    out
+}
