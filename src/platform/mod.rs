@@ -5,3 +5,4 @@ pub mod config;
 pub mod http;
 pub mod kv;
 pub mod log;
+pub mod webcrypto;

@@ -7,6 +7,7 @@ import { createHmac, randomUUID } from "node:crypto";
 import { readFileSync, existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+import http from "node:http";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const CORPORA = path.resolve(ROOT, "../shared/corpora");
@@ -100,4 +101,37 @@ export async function eventually(fn, { timeoutMs = 10000, intervalMs = 50, what 
 
 export function statusOf(argus, prPath) {
   return argus.fetch(prPath, { headers: { authorization: `Bearer ${STATUS_TOKEN}`, accept: "application/json" } });
+}
+
+/**
+ * Posts over a real socket and resolves with the status as soon as the response
+ * head arrives, even if the server answers (and closes) before the upload ends,
+ * as servers may do for an oversized body. `chunked` omits Content-Length.
+ */
+export function rawPost(baseUrl, pathName, headers, body, { chunked = false } = {}) {
+  return new Promise((resolve, reject) => {
+    const target = new URL(pathName, baseUrl);
+    const h = { ...headers };
+    if (!chunked) h["content-length"] = Buffer.byteLength(body);
+    const req = http.request({ host: target.hostname, port: target.port, path: target.pathname, method: "POST", headers: h }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (d) => (text += d));
+      res.on("end", () => resolve({ status: res.statusCode, text }));
+      res.on("error", () => resolve({ status: res.statusCode, text }));
+    });
+    req.on("error", (e) => (req.destroyed && req.res ? undefined : reject(e)));
+    const buf = Buffer.from(body);
+    const step = 1 << 20;
+    let offset = 0;
+    const pump = () => {
+      while (offset < buf.length) {
+        const ok = req.write(buf.subarray(offset, offset + step));
+        offset += step;
+        if (!ok) return req.once("drain", pump);
+      }
+      req.end();
+    };
+    pump();
+  });
 }
