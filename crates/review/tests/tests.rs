@@ -4,3 +4,4 @@
 mod placement;
 mod cli;
 mod review_snapshots;
+mod robustness;
