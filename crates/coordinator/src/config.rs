@@ -15,6 +15,11 @@ pub struct Config {
     /// (`COORDINATOR_LEASE_SECONDS`, default 900 s: a queue consumer's wall-clock limit is 15 min,
     /// <https://developers.cloudflare.com/queues/platform/limits/>).
     pub lease_ms: u64,
+    /// How long a job may wait on the queue without being leased before the
+    /// coordinator assumes its message was lost and reruns it
+    /// (`COORDINATOR_QUEUE_TIMEOUT_SECONDS`, default 2 h: longer than the
+    /// consumer's largest retry delay, `RetryPolicy::max_secs`, so a retry in backoff is not mistaken for a loss).
+    pub queue_timeout_ms: u64,
     /// How long a delivery id is remembered (at least 24 h, per the issue).
     pub dedupe_ttl_ms: u64,
     /// Memory bound of the delivery-id set; past it the oldest ids are forgotten early.
@@ -46,6 +51,7 @@ impl Config {
             debounce_ms,
             max_wait_ms: debounce_ms.saturating_mul(6).max(1000),
             lease_ms: 900_000,
+            queue_timeout_ms: 2 * 3_600_000,
             dedupe_ttl_ms: DAY_MS,
             dedupe_capacity: 1000,
             history_len: 20,
@@ -75,8 +81,10 @@ impl Config {
         };
         let debounce = read("REVIEW_DEBOUNCE_SECONDS", 5, 0, 3600);
         let lease = read("COORDINATOR_LEASE_SECONDS", 900, 1, 86_400);
+        let queue_timeout = read("COORDINATOR_QUEUE_TIMEOUT_SECONDS", 7_200, 1, 7 * 86_400);
         let mut cfg = Self::with_debounce_secs(debounce);
         cfg.lease_ms = lease * 1000;
+        cfg.queue_timeout_ms = queue_timeout * 1000;
         (cfg, problems)
     }
 }

@@ -149,6 +149,10 @@ pub struct ActiveJob {
     pub runs: u32,
     pub expiry_reruns: u32,
     pub coalesced_pushes: u32,
+    /// Since when the job has waited on the queue without a lease (enqueued,
+    /// re-enqueued, or released after a retryable failure).
+    #[serde(default)]
+    pub waiting_since: UnixMillis,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -289,7 +293,7 @@ impl Coordinator {
             self.st.alarm_at = None;
             out.dirty = true;
         }
-        // Time passed since the last event: expire leases first, so a request
+        // Time passed since the last event: expire jobs first, so a request
         // arriving after an expiry sees the rerun, not the dead lease.
         self.pump(now, &mut out);
         let reply = match event {
@@ -606,6 +610,7 @@ impl Coordinator {
         if retryable && !job.superseded {
             // Keep the job; the queue delivers the message again after the backoff.
             job.failures += 1;
+            job.waiting_since = now;
             return Reply::Report(ReportReply { recorded: true, retry: true, failures: job.failures });
         }
         let job = self.st.job.take().expect("leased_job checked");
@@ -671,33 +676,47 @@ impl Coordinator {
         if self.st.seen.prune(now, self.cfg.dedupe_ttl_ms) > 0 {
             out.dirty = true;
         }
-        self.expire_lease(now, out);
+        self.expire_job(now, out);
         self.start_due(now, out);
     }
 
-    fn expire_lease(&mut self, now: UnixMillis, out: &mut Out) {
-        let expired = self.st.job.as_ref().and_then(|j| j.lease.as_ref()).is_some_and(|l| l.expires_at <= now);
-        if !expired {
+    /// When the job in flight is presumed lost: its lease's expiry, or, while it
+    /// waits on the queue, `queue_timeout_ms` after it started waiting (a message
+    /// lost between the storage write and the queue send, or by the queue itself).
+    fn job_deadline(&self, job: &ActiveJob) -> UnixMillis {
+        match &job.lease {
+            Some(l) => l.expires_at,
+            None => job.waiting_since.plus_millis(self.cfg.queue_timeout_ms),
+        }
+    }
+
+    fn expire_job(&mut self, now: UnixMillis, out: &mut Out) {
+        let Some(job) = &self.st.job else { return };
+        if self.job_deadline(job) > now {
             return;
         }
         out.dirty = true;
-        let secs = self.cfg.lease_ms / 1000;
+        let what = match &job.lease {
+            Some(_) => format!("lease expired: no report within {} s", self.cfg.lease_ms / 1000),
+            None => format!("queue timeout: no consumer took the job within {} s", self.cfg.queue_timeout_ms / 1000),
+        };
         let job = self.st.job.as_mut().expect("checked above");
         job.lease = None;
         if job.superseded || self.st.archived {
             let job = self.st.job.take().expect("checked above");
-            self.record(now, &job, Outcome::Superseded, None, Some("lease expired after the job was superseded".into()));
+            self.record(now, &job, Outcome::Superseded, None, Some(format!("{what} after the job was superseded")));
         } else if job.expiry_reruns < self.cfg.max_expiry_reruns {
             job.expiry_reruns += 1;
             job.job.attempt += 1;
             job.job.enqueued_at = now;
-            self.st.last_error = Some(format!("lease expired: no report within {secs} s; rerunning the job"));
+            job.waiting_since = now;
+            self.st.last_error = Some(format!("{what}; rerunning the job"));
             self.st.queued_at = Some(now);
             let message = QueueMessage::V1(job.job.clone());
             out.actions.push(Action::Enqueue { message });
         } else {
             let job = self.st.job.take().expect("checked above");
-            let reason = format!("lease expired again: no report within {secs} s after a rerun");
+            let reason = format!("{what}, again after a rerun");
             self.st.last_error = Some(reason.clone());
             self.st.failed = true;
             self.record(now, &job, Outcome::Failed, None, Some(reason));
@@ -735,7 +754,7 @@ impl Coordinator {
             enqueued_at: now,
         };
         let coalesced = pending.pushes.saturating_sub(1);
-        self.st.job = Some(ActiveJob { job: job.clone(), lease: None, superseded: false, failures: 0, runs: 0, expiry_reruns: 0, coalesced_pushes: coalesced });
+        self.st.job = Some(ActiveJob { job: job.clone(), lease: None, superseded: false, failures: 0, runs: 0, expiry_reruns: 0, coalesced_pushes: coalesced, waiting_since: now });
         self.st.queued_at = Some(now);
         self.st.started_at = None;
         self.st.finished_at = None;
@@ -746,9 +765,9 @@ impl Coordinator {
     }
 
     /// When the coordinator next needs to wake: the pending review's due time
-    /// (only when nothing runs: it waits for the job otherwise) or the lease's expiry.
+    /// (only when nothing runs: it waits for the job otherwise) or the job's deadline.
     pub fn next_wakeup(&self) -> Option<UnixMillis> {
-        let lease = self.st.job.as_ref().and_then(|j| j.lease.as_ref()).map(|l| l.expires_at);
+        let lease = self.st.job.as_ref().map(|j| self.job_deadline(j));
         let pending = if self.st.job.is_none() && !self.st.archived { self.st.pending.as_ref().map(|p| p.due_at) } else { None };
         match (lease, pending) {
             (Some(a), Some(b)) => Some(a.min(b)),

@@ -176,7 +176,35 @@ fn an_expired_lease_reruns_the_job_once_then_fails() {
     s.advance(60_000);
     assert_eq!(s.queue.len(), 2, "no second rerun");
     assert_eq!(s.phase(), "failed");
-    assert!(s.m.state().last_error.as_deref().unwrap().contains("lease expired again"));
+    assert!(s.m.state().last_error.as_deref().unwrap().contains("lease expired: no report within 60 s, again after a rerun"));
+}
+
+#[test]
+fn a_job_lost_on_the_way_to_the_queue_is_rerun_once_then_fails() {
+    let mut s = Sim::new(Config { queue_timeout_ms: 7_200_000, ..Config::default() });
+    s.send(review("open", Opened, "h0"));
+    // The message never reaches a consumer (the object died after its storage write).
+    s.advance(7_199_999);
+    assert_eq!((s.queue.len(), s.phase()), (1, "queued"));
+    s.advance(1);
+    assert_eq!((s.queue.len(), s.last_job().attempt), (2, 2));
+    s.advance(7_200_000);
+    assert_eq!((s.queue.len(), s.phase()), (2, "failed"));
+    assert!(s.m.state().last_error.as_deref().unwrap().starts_with("queue timeout"));
+}
+
+#[test]
+fn a_job_waiting_out_a_retry_backoff_is_not_taken_for_lost() {
+    let mut s = Sim::new(Config { queue_timeout_ms: 7_200_000, ..Config::default() });
+    s.send(review("open", Opened, "h0"));
+    s.advance(7_000_000);
+    let job = s.last_job();
+    let lease = s.lease(&job).unwrap();
+    s.fail(&job, &lease, ErrorClass::Retryable { after_secs: Some(3600) }, "secondary rate limit");
+    // The waiting clock restarts at the failure: one hour of backoff later the job is still the same.
+    s.advance(3_600_000);
+    assert_eq!(s.queue.len(), 1);
+    assert!(s.run_job(&job));
 }
 
 #[test]
