@@ -616,23 +616,14 @@ where
         }
     }
 
-    async fn post(&self, job: &ReviewJob, report: &ReviewReport) -> Result<(), PipelineError> {
-        let publication: Publication = serde_json::from_value(report.publication.clone())
-            .map_err(|e| PipelineError::permanent(format!("unreadable review publication: {e}")))?;
-        if publication.skipped.is_some() {
-            self.log(job, "publish_skipped", serde_json::json!({}));
-            return Ok(());
-        }
-        let repo = &job.pr.repo;
-        let head = CommitSha(publication.head_sha.clone());
+    /// Posts the one review (idempotent per head) and upserts the summary; returns
+    /// the summary as posted (with the anchors GitHub rejected added).
+    async fn post_review_and_summary(&self, job: &ReviewJob, publication: &Publication, head: &CommitSha) -> Result<String, PipelineError> {
         let inst = self.github.installation(job.installation);
-        let check_id = inst.start_check_run(repo, &head).await.map_err(|e| gh_err("starting the check run", e))?;
-        self.log(job, "check_started", serde_json::json!({ "check_run": check_id }));
-
         let mut summary = publication.summary.clone();
         if let Some(review) = &publication.review {
             let comments = review.comments.iter().map(to_inline).collect();
-            match inst.post_review(&job.pr, &head, &review.body, comments).await.map_err(|e| gh_err("posting the review", e))? {
+            match inst.post_review(&job.pr, head, &review.body, comments).await.map_err(|e| gh_err("posting the review", e))? {
                 ReviewOutcome::AlreadyPosted { review_id } => {
                     self.log(job, "review_already_posted", serde_json::json!({ "review": review_id }));
                 }
@@ -650,6 +641,33 @@ where
         }
         let outcome = inst.upsert_summary(&job.pr, &summary).await.map_err(|e| gh_err("updating the summary comment", e))?;
         self.log(job, "summary", serde_json::json!({ "outcome": format!("{outcome:?}") }));
+        Ok(summary)
+    }
+
+    async fn post(&self, job: &ReviewJob, report: &ReviewReport) -> Result<(), PipelineError> {
+        let publication: Publication = serde_json::from_value(report.publication.clone())
+            .map_err(|e| PipelineError::permanent(format!("unreadable review publication: {e}")))?;
+        if publication.skipped.is_some() {
+            self.log(job, "publish_skipped", serde_json::json!({}));
+            return Ok(());
+        }
+        let repo = &job.pr.repo;
+        let head = CommitSha(publication.head_sha.clone());
+        let inst = self.github.installation(job.installation);
+        let check_id = inst.start_check_run(repo, &head).await.map_err(|e| gh_err("starting the check run", e))?;
+        self.log(job, "check_started", serde_json::json!({ "check_run": check_id }));
+
+        let summary = match self.post_review_and_summary(job, &publication, &head).await {
+            Ok(s) => s,
+            Err(e) => {
+                // Never leave the check spinning: close it as neutral (best effort; the
+                // queue's retry starts a fresh one), then hand the error to the consumer.
+                let text = format!("ArgusAI could not finish posting this review and will retry if it can: {}", e.message);
+                let closed = inst.complete_check_run(repo, check_id, CheckConclusion::Neutral, "Review not posted yet", &text).await;
+                self.log(job, "check_closed_after_error", serde_json::json!({ "closed": closed.is_ok() }));
+                return Err(e);
+            }
+        };
         let conclusion = match publication.check.conclusion {
             Conclusion::Success => CheckConclusion::Success,
             Conclusion::Neutral => CheckConclusion::Neutral,

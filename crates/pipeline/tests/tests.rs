@@ -3,6 +3,7 @@
 //! calls them, one test per behaviour the issue names.
 
 
+mod consumer;
 mod harness;
 
 use argus_coordinator::{ReviewPipeline, ReviewReport};
@@ -320,6 +321,8 @@ fn github_errors_keep_their_class() {
     w.github.inject(Fault::status(Some(Method::Post), "/pulls/7/reviews", 403, &[("retry-after", "30")], json!({"message": "You have exceeded a secondary rate limit"})));
     let e = block_on(w.service.publish(&j, &report)).unwrap_err();
     assert_eq!(e.class, ErrorClass::Retryable { after_secs: Some(30) });
+    let first_check = w.github.state.borrow().check_runs[0].1.clone();
+    assert_eq!(first_check.last().unwrap()["conclusion"], "neutral", "the failed attempt's check is closed, not left spinning");
     block_on(w.service.publish(&j, &report)).unwrap();
     assert_eq!(w.github.submitted_reviews().len(), 1);
 
