@@ -25,4 +25,4 @@ pub use model::{Profile, ReviewEvent, Severity};
 pub use problem::{Effect, Layer, Problem, problems_markdown};
 pub use raw::{RawConfig, RawPathInstruction};
 pub use resolve::{Resolution, Sources, check_base_branch_toml, resolve};
-pub use resolved::{Config, PathInstruction};
+pub use resolved::{Config, PathInstruction, PathInstructionMatcher};

@@ -67,7 +67,7 @@ impl LayerValue for serde_json::Value {
 
 /// Parses the text of a `.github/argusai.toml`: TOML only.
 pub(crate) fn toml_layer(text: &str, layer: Layer, problems: &mut Vec<Problem>) -> RawConfig {
-    // First pass: the spanned document, for syntax errors and line numbers.
+    // The spanned document: syntax errors and line numbers.
     let doc = match toml::de::DeTable::parse(text) {
         Ok(doc) => doc,
         Err(e) => {
@@ -91,15 +91,14 @@ pub(crate) fn toml_layer(text: &str, layer: Layer, problems: &mut Vec<Problem>) 
             }
         }
     }
-    // Second pass: plain values. It cannot fail where the first succeeded, but
-    // if it ever does, the layer is reported, not trusted.
-    let table = match toml::from_str::<toml::Table>(text) {
+    // The same parse, now as plain values (no second pass over the text).
+    let table = match <toml::Table as serde::Deserialize>::deserialize(toml::de::Deserializer::from(doc)) {
         Ok(t) => t,
         Err(e) => {
             problems.push(Problem {
                 layer,
                 key: String::new(),
-                line: None,
+                line: e.span().map(|s| line_of(text, s.start)),
                 message: format!("is not valid TOML: {}", e.message().trim()),
                 effect: Effect::LayerIgnored,
             });

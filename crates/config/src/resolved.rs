@@ -3,6 +3,7 @@
 //! Built only by [`crate::resolve`]; its `Default` is the built-in layer.
 
 use crate::model::{Profile, ReviewEvent, Severity};
+use globset::{GlobSet, GlobSetBuilder};
 use serde::Serialize;
 
 /// The one configuration a review runs under. Field names equal the TOML keys
@@ -77,14 +78,40 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The path instructions compiled once, for matching every file of a review.
+    pub fn path_instruction_matcher(&self) -> PathInstructionMatcher {
+        let mut builder = GlobSetBuilder::new();
+        let mut instructions = Vec::new();
+        for pi in &self.path_instructions {
+            // Globs were validated during resolution; one that somehow fails
+            // to compile is left out rather than failing the review.
+            if let Ok(glob) = crate::validate::glob_of(&pi.path) {
+                builder.add(glob);
+                instructions.push(pi.instructions.clone());
+            }
+        }
+        let set = builder.build().unwrap_or_else(|_| GlobSet::empty());
+        PathInstructionMatcher { set, instructions }
+    }
+
     /// The path instructions whose glob matches `path`, in configuration order.
-    /// Globs compiled here again (they are known to be valid) so `Config` stays
-    /// plain data that serializes and compares.
-    pub fn instructions_for_path(&self, path: &str) -> Vec<&str> {
-        self.path_instructions
-            .iter()
-            .filter(|pi| crate::validate::glob(&pi.path).map(|m| m.is_match(path)).unwrap_or(false))
-            .map(|pi| pi.instructions.as_str())
-            .collect()
+    /// Compiles the globs on every call: use [`Config::path_instruction_matcher`] for many paths.
+    pub fn instructions_for_path(&self, path: &str) -> Vec<String> {
+        self.path_instruction_matcher().for_path(path).into_iter().map(str::to_string).collect()
+    }
+}
+
+/// Compiled `path_instructions` (see [`Config::path_instruction_matcher`]).
+#[derive(Clone, Debug)]
+pub struct PathInstructionMatcher {
+    set: GlobSet,
+    instructions: Vec<String>,
+}
+
+impl PathInstructionMatcher {
+    /// Every matching entry's instructions, in configuration order.
+    pub fn for_path(&self, path: &str) -> Vec<&str> {
+        // `matches` returns indices in ascending order, i.e. configuration order.
+        self.set.matches(path).into_iter().map(|i| self.instructions[i].as_str()).collect()
     }
 }

@@ -6,7 +6,7 @@
 
 use crate::problem::{Effect, Layer, Problem, code};
 use crate::raw::{RawConfig, RawPathInstruction};
-use globset::{GlobBuilder, GlobMatcher};
+use globset::{Glob, GlobBuilder, GlobMatcher};
 use std::collections::HashMap;
 
 /// Bounds enforced on every layer. Public so callers and docs can cite them.
@@ -32,11 +32,12 @@ pub mod limits {
     pub const LIST_ENTRY_CHARS: usize = 200;
 }
 
-/// Compiles a glob the way the diff engine does: `*` stays within one
+/// Parses a path glob the way the diff engine does: `*` stays within one
 /// directory (like .gitignore), and a pattern without `/` matches at any depth.
-pub fn glob(pattern: &str) -> Result<GlobMatcher, globset::Error> {
+/// Validation only parses (`Glob`); matching compiles once into a `GlobSet`.
+pub fn glob_of(pattern: &str) -> Result<Glob, globset::Error> {
     let full = if pattern.contains('/') { pattern.to_string() } else { format!("**/{pattern}") };
-    GlobBuilder::new(&full).literal_separator(true).build().map(|g| g.compile_matcher())
+    GlobBuilder::new(&full).literal_separator(true).build()
 }
 
 /// Compiles a base-branch glob: matched against the whole branch name, `*`
@@ -101,7 +102,7 @@ fn entries(sink: &mut Sink<'_>, key: &str, list: &mut Option<Vec<String>>, check
 }
 
 fn glob_entry(pattern: &str) -> Result<(), String> {
-    glob(pattern).map(|_| ()).map_err(|e| format!("{} is not a valid glob: {}", code(pattern), glob_reason(&e)))
+    glob_of(pattern).map(|_| ()).map_err(|e| format!("{} is not a valid glob: {}", code(pattern), glob_reason(&e)))
 }
 
 /// globset's message without the pattern it repeats.
@@ -151,7 +152,7 @@ pub(crate) fn layer(raw: &mut RawConfig, sink: &mut Sink<'_>) {
         }
     });
     entries(sink, "skip_base_branches", &mut raw.skip_base_branches, |p| {
-        branch_glob(p).map(|_| ()).map_err(|e| format!("{} is not a valid glob: {}", code(p), glob_reason(&e)))
+        GlobBuilder::new(p).literal_separator(true).build().map(|_| ()).map_err(|e| format!("{} is not a valid glob: {}", code(p), glob_reason(&e)))
     });
     entries(sink, "include", &mut raw.include, glob_entry);
     entries(sink, "ignore", &mut raw.ignore, glob_entry);
@@ -212,7 +213,7 @@ pub(crate) fn path_instruction(pi: &RawPathInstruction) -> Result<(), (&'static 
     if pi.path.trim().is_empty() {
         return Err(("path", "is empty".into()));
     }
-    glob(&pi.path).map_err(|e| ("path", format!("{} is not a valid glob: {}", code(&pi.path), glob_reason(&e))))?;
+    glob_of(&pi.path).map_err(|e| ("path", format!("{} is not a valid glob: {}", code(&pi.path), glob_reason(&e))))?;
     let n = pi.instructions.chars().count();
     if pi.instructions.trim().is_empty() {
         return Err(("instructions", "is empty".into()));

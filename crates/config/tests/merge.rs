@@ -188,8 +188,10 @@ fn instructions_for_path_applies_every_match_in_order() {
         ("docs/sub/x.md",  &[]),
         ("README.md",      &[]),
     ];
+    let matcher = c.path_instruction_matcher();
     for (path, expected) in cases {
         assert_eq!(c.instructions_for_path(path), *expected, "{path}");
+        assert_eq!(matcher.for_path(path), *expected, "{path} (compiled once)");
     }
 }
 
