@@ -10,5 +10,6 @@ mod generated;
 mod guidance;
 mod hash;
 mod merge;
+mod robust;
 mod util;
 mod validation;
