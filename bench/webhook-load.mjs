@@ -6,8 +6,10 @@
 // Phases:
 //   1. saturation: N requests, C in flight, routed `pull_request.synchronize`
 //      deliveries spread over many PRs (signature + parse + KV + Durable Object);
-//   2. the same with ignored events (signature + parse only);
-//   3. a fixed 200 req/s for 5 s, p50/p99 under a realistic load.
+//   2. the same with ignored events (signature + parse only); the difference
+//      between 1 and 2 is the KV read + Durable Object round trip;
+//   3. every delivery to one PR: one Durable Object's throughput;
+//   4. a fixed 200 req/s for 5 s, p50/p99 under a realistic load.
 import { startArgus, prPayload, WEBHOOK_SECRET } from "../tests/e2e/harness.mjs";
 import { spawn } from "node:child_process";
 import { writeFileSync, mkdtempSync } from "node:fs";
@@ -26,6 +28,7 @@ const routed = Array.from({ length: 200 }, (_, i) =>
   prPayload("pull_request.synchronize.22.json", { repo: `bench-${i % 10}`, number: i + 1 }),
 );
 writeFileSync(path.join(dir, "routed.json"), JSON.stringify(routed));
+writeFileSync(path.join(dir, "one-pr.json"), JSON.stringify([prPayload("pull_request.synchronize.22.json", { repo: "bench-one", number: 1 })]));
 writeFileSync(path.join(dir, "ignored.json"), JSON.stringify([prPayload("pull_request.labeled.9.json", { repo: "bench-ignored", number: 1 })]));
 
 function client(args) {
@@ -43,6 +46,9 @@ await client([url, path.join(dir, "routed.json"), "pull_request", WEBHOOK_SECRET
 const results = {
   routed_saturation: await client([url, path.join(dir, "routed.json"), "pull_request", WEBHOOK_SECRET, String(N), String(C), "0"]),
   ignored_saturation: await client([url, path.join(dir, "ignored.json"), "pull_request", WEBHOOK_SECRET, String(N), String(C), "0"]),
+  // Every delivery to ONE pull request: its Durable Object serializes them, so
+  // this is the coordinator's own throughput (dedupe + debounce per delivery).
+  one_pr_saturation: await client([url, path.join(dir, "one-pr.json"), "pull_request", WEBHOOK_SECRET, String(N), String(C), "0"]),
   routed_at_200_rps: await client([url, path.join(dir, "routed.json"), "pull_request", WEBHOOK_SECRET, "1000", "64", "200"]),
 };
 await argus.close();

@@ -5,4 +5,5 @@ pub mod config;
 pub mod http;
 pub mod kv;
 pub mod log;
+pub mod stores;
 pub mod webcrypto;

@@ -71,6 +71,24 @@ impl KvKey for InstallationTokenKey {
     }
 }
 
+/// A circuit breaker's state for one LLM provider (endpoint + credential). Written
+/// only on transitions, so it costs a handful of KV writes a day at most.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BreakerKey {
+    pub breaker: String,
+}
+
+impl KvKey for BreakerKey {
+    const NAMESPACE: &'static str = CACHE;
+    fn key(&self) -> String {
+        format!("breaker:{}", self.breaker)
+    }
+    fn ttl_secs(&self) -> Option<u64> {
+        // A breaker left open by a dead isolate must not outlive a day.
+        Some(24 * 3600)
+    }
+}
+
 /// Configuration layers stored by operators.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConfigKey {
@@ -106,5 +124,6 @@ mod tests {
         assert_eq!(InstallationTokenKey { installation: InstallationId(7) }.key(), "token:7");
         assert_eq!(ConfigKey::Repo(repo).key(), "repo:o/r");
         assert_eq!(ConfigKey::GlobalDefaults.key(), "global:defaults");
+        assert_eq!(BreakerKey { breaker: "github-models@https://models.github.ai".into() }.key(), "breaker:github-models@https://models.github.ai");
     }
 }
