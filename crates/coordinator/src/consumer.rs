@@ -156,7 +156,12 @@ async fn review<L: CoordinatorLink, P: ReviewPipeline>(link: &L, pipeline: &P, j
         }
         Err(LinkError::Refused(e)) => {
             // Our lease is gone (expired and rerun): someone else owns the job now.
+            // Do not post; still report, so the coordinator records what this run cost.
             say("head_check_refused", e.error);
+            let late = JobFinished { job_id: job.job_id.clone(), lease_id, stats: report.stats(), posted: false };
+            if let Err(e) = link.finished(&job.pr, &late).await {
+                say("late_cost_reported", e.to_string());
+            }
             return Decision::Ack;
         }
         Err(e) => {

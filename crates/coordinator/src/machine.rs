@@ -577,11 +577,23 @@ impl Coordinator {
 
     fn on_finished(&mut self, now: UnixMillis, rep: JobFinished, out: &mut Out) -> Reply {
         if let Err(e) = self.leased_job(&rep.job_id, &rep.lease_id) {
-            // The work was done and paid for even if its lease moved on: keep its cost.
-            if let Some(entry) = self.st.history.iter().rev().find(|h| h.job_id == rep.job_id).cloned() {
-                let late = HistoryEntry { outcome: Outcome::Late, finished_at: now, note: Some("reported after its lease ended".into()), ..with_stats(entry, &rep.stats) };
-                push_bounded(&mut self.st.history, late, self.cfg.history_len);
-                out.dirty = true;
+            // The work was done and paid for even if its lease moved on (expired,
+            // job rerun): keep its cost, if the lease is one this coordinator granted.
+            if self.granted_lease(&rep.job_id, &rep.lease_id) {
+                let template = match &self.st.job {
+                    Some(job) if job.job.job_id == rep.job_id => Some(entry(job, Outcome::Late, now, None)),
+                    _ => self.st.history.iter().rev().find(|h| h.job_id == rep.job_id).cloned(),
+                };
+                if let Some(t) = template {
+                    let late = HistoryEntry { outcome: Outcome::Late, finished_at: now, ..with_stats(t, &rep.stats) };
+                    let note = match &late.note {
+                        Some(n) => format!("reported after its lease ended; {n}"),
+                        None => "reported after its lease ended".into(),
+                    };
+                    let late = HistoryEntry { note: Some(note), ..late };
+                    push_bounded(&mut self.st.history, late, self.cfg.history_len);
+                    out.dirty = true;
+                }
             }
             return Reply::Error(e);
         }
@@ -791,27 +803,23 @@ impl Coordinator {
     // ----- bookkeeping ------------------------------------------------------
 
     fn record(&mut self, now: UnixMillis, job: &ActiveJob, outcome: Outcome, stats: Option<&ReviewStats>, note: Option<String>) {
-        let entry = HistoryEntry {
-            job_id: job.job.job_id.clone(),
-            head_sha: job.job.head_sha.clone(),
-            mode: job.job.mode,
-            outcome,
-            queued_at: job.job.enqueued_at,
-            finished_at: now,
-            duration_ms: None,
-            findings: None,
-            tokens_in: None,
-            tokens_out: None,
-            runs: job.runs,
-            coalesced_pushes: job.coalesced_pushes,
-            note,
+        let e = entry(job, outcome, now, note);
+        let e = match stats {
+            Some(s) => with_stats(e, s),
+            None => e,
         };
-        let entry = match stats {
-            Some(s) => with_stats(entry, s),
-            None => entry,
-        };
-        push_bounded(&mut self.st.history, entry, self.cfg.history_len);
+        push_bounded(&mut self.st.history, e, self.cfg.history_len);
         self.st.finished_at = Some(now);
+    }
+
+    /// Whether `lease_id` is a lease this coordinator issued for `job_id`
+    /// (lease ids are `{job_id}.{sequence}`).
+    fn granted_lease(&self, job_id: &str, lease_id: &str) -> bool {
+        lease_id
+            .strip_prefix(job_id)
+            .and_then(|rest| rest.strip_prefix('.'))
+            .and_then(|seq| seq.parse::<u64>().ok())
+            .is_some_and(|seq| seq >= 1 && seq <= self.st.lease_seq)
     }
 
     fn note(&mut self, now: UnixMillis, body: String, out: &mut Out) {
@@ -827,6 +835,24 @@ impl Coordinator {
 
     fn inbound_reply(&self, accepted: bool, note: Option<String>) -> Reply {
         Reply::Inbound(InboundReply { accepted, state: self.st.phase().as_str().into(), note })
+    }
+}
+
+fn entry(job: &ActiveJob, outcome: Outcome, now: UnixMillis, note: Option<String>) -> HistoryEntry {
+    HistoryEntry {
+        job_id: job.job.job_id.clone(),
+        head_sha: job.job.head_sha.clone(),
+        mode: job.job.mode,
+        outcome,
+        queued_at: job.job.enqueued_at,
+        finished_at: now,
+        duration_ms: None,
+        findings: None,
+        tokens_in: None,
+        tokens_out: None,
+        runs: job.runs,
+        coalesced_pushes: job.coalesced_pushes,
+        note,
     }
 }
 

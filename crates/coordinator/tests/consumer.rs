@@ -259,6 +259,20 @@ fn a_consumer_that_dies_is_replaced_by_one_rerun() {
 }
 
 #[test]
+fn a_run_that_outlived_its_lease_does_not_post_but_its_cost_is_kept() {
+    let (mut w, body) = World::opened();
+    let sim = w.sim.clone();
+    // The run takes longer than the lease: the coordinator reruns the job meanwhile.
+    *w.pipeline.during_run.borrow_mut() = Some(Box::new(move || sim.borrow_mut().advance(Config::default().lease_ms)));
+    assert_eq!(w.deliver(&body, QueueKind::Review, 0), Decision::Ack);
+    assert_eq!(w.pipeline.published.get(), 0);
+    let st = w.status();
+    assert_eq!((st.state.as_str(), st.current_job.as_ref().map(|j| j.attempt)), ("queued", Some(2)));
+    let late = st.history.last().unwrap();
+    assert_eq!((late.outcome, late.tokens_in), (Outcome::Late, Some(900)));
+}
+
+#[test]
 fn queue_kind_comes_from_the_queue_name() {
     for (name, kind) in [("argusai-reviews-dev", QueueKind::Review), ("argusai-reviews-dev-dlq", QueueKind::DeadLetter), ("argusai-reviews-dlq", QueueKind::DeadLetter)] {
         assert_eq!(QueueKind::of(name), kind, "{name}");
