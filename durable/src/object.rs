@@ -25,6 +25,10 @@ pub struct PrCoordinator {
     /// Shared with the loader that `new` starts.
     machine: Rc<RefCell<Option<Coordinator>>>,
     config: Config,
+    /// `LOG_LEVEL=debug` adds a line per event; by default only what changes
+    /// the outside world (enqueue, failures) is logged, as a log line costs
+    /// more than the event itself.
+    debug_log: bool,
 }
 
 impl DurableObject for PrCoordinator {
@@ -45,7 +49,8 @@ impl DurableObject for PrCoordinator {
             }
             Ok(())
         });
-        Self { state, env, machine, config }
+        let debug_log = env.var("LOG_LEVEL").map(|v| v.to_string().eq_ignore_ascii_case("debug")).unwrap_or(false);
+        Self { state, env, machine, config, debug_log }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -147,7 +152,9 @@ impl PrCoordinator {
                     Action::React { comment_id, content } => log("reaction_pending", json!({ "comment_id": comment_id, "content": content })),
                 }
             }
-            log("event", json!({ "event": kind, "reply": reply_kind(&step.reply), "actions": step.actions.len(), "state": self.phase() }));
+            if self.debug_log || matches!(step.reply, Reply::Error(_)) {
+                log("event", json!({ "event": kind, "reply": reply_kind(&step.reply), "actions": step.actions.len(), "state": self.phase() }));
+            }
             first_reply.get_or_insert(step.reply);
         }
         Ok(first_reply.unwrap_or(Reply::None))
