@@ -259,7 +259,7 @@ function anthropicMessage(rec, text, step, usage) {
 }
 
 async function writeStream(res, rec, text, step, usage, state) {
-  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive", ...(step.headers ?? {}) });
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", ...(step.headers ?? {}) });
   const model = step.model ?? rec.model ?? "fake-model";
   const pieces = splitPieces(text, step.pieces ?? 8);
   const cutAt = Number.isInteger(step.truncateAfter) ? step.truncateAfter : Infinity;

@@ -4,6 +4,7 @@
 import { test, describe, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { startFakeLlm, steps, linesInPrompt, citeLines, citeWrongLines, routeOf, estimateTokens } from "./llm.mjs";
 
@@ -200,6 +201,26 @@ describe("fake LLM", () => {
     fake.script(steps.citeLines({ max: 2 }));
     const body = await (await post(fake.url + "/v1/chat/completions", openAiBody())).json();
     assert.deepEqual(JSON.parse(body.choices[0].message.content).findings.map((f) => f.line), [11, 12]);
+  });
+
+  // Regression: SSE replies forced `connection: keep-alive`, so a client that reads to
+  // EOF (HTTP/1.1 with `connection: close`) waited for the 5 s keep-alive timeout.
+  test("a streamed reply closes a `connection: close` socket at once", async () => {
+    const body = JSON.stringify(openAiBody({ stream: true }));
+    const { port } = new URL(fake.url);
+    const t0 = Date.now();
+    const raw = await new Promise((resolve, reject) => {
+      const sock = net.connect(Number(port), "127.0.0.1", () => {
+        // write, not end: a half-closed socket makes Node close anyway and hides the bug.
+        sock.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      });
+      let data = "";
+      sock.on("data", (d) => (data += d));
+      sock.on("end", () => resolve(data));
+      sock.on("error", reject);
+    });
+    assert.ok(raw.includes("data: [DONE]"));
+    assert.ok(Date.now() - t0 < 1000, `closed after ${Date.now() - t0} ms`);
   });
 
   test("records requests: prompt, token estimate, secrets check", async () => {
