@@ -521,6 +521,10 @@ where
             Some((heading, rest)) => format!("{heading}\n\n{preface}{rest}"),
             None => format!("{preface}{rendered}"),
         };
+        // The rendered summary ends with its hidden marker; the sections below start on their own line.
+        if !s.ends_with('\n') {
+            s.push('\n');
+        }
         if !over_limit.is_empty() {
             s.push_str(&format!(
                 "\n### More findings\nOver the limit of {} inline comments (`max_inline_comments`).\n\n",

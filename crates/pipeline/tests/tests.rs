@@ -440,3 +440,37 @@ fn operator_layers_apply_below_the_repository_file_and_guidance_comes_from_base(
     let r = run_and_publish(&w, &job(HEAD1, None, ReviewMode::Incremental));
     assert_eq!(r.findings, 4);
 }
+
+#[test]
+fn the_summary_comment_is_stable() {
+    let w = world(per_file_model());
+    let mut files = first_push();
+    // A binary file: GitHub sends no patch, the summary says why it was not reviewed.
+    files.push(FakeFile { filename: "assets/logo.png".into(), status: "added".into(), previous_filename: None, patch: None, additions: 0, deletions: 0 });
+    w.github.add_pull_request(pr(HEAD1, files));
+    run_and_publish(&w, &job(HEAD1, None, ReviewMode::Incremental));
+    insta::assert_snapshot!("summary_axum_e3d34bb553d5", summaries(&w)[0]);
+}
+
+#[test]
+fn findings_over_the_inline_limit_go_to_the_summary() {
+    let w = world(per_file_model());
+    w.github.add_pull_request(pr(HEAD1, first_push()));
+    w.github.set_content(FULL, BASE, ".github/argusai.toml", b"max_inline_comments = 1\n");
+    let r = run_and_publish(&w, &job(HEAD1, None, ReviewMode::Incremental));
+    assert_eq!(r.findings, 4);
+    assert_eq!(w.github.submitted_reviews()[0].comments.len(), 1);
+    let s = &summaries(&w)[0];
+    assert!(s.contains("Over the limit of 1 inline comments"), "{s}");
+    assert_eq!(s.matches("Unchecked change in").count(), 3, "{s}");
+}
+
+#[test]
+fn an_incremental_job_for_the_reviewed_head_is_skipped() {
+    let w = world(per_file_model());
+    w.github.add_pull_request(pr(HEAD1, first_push()));
+    let r = run_and_publish(&w, &job(HEAD1, Some(HEAD1), ReviewMode::Incremental));
+    assert_eq!(publication(&r).skipped.as_deref(), Some("nothing changed since the last reviewed commit"));
+    assert_eq!(w.llm.calls(), 0);
+    assert!(w.github.state.borrow().issue_comments.is_empty());
+}
