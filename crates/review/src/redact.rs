@@ -157,15 +157,15 @@ fn token_patterns() -> &'static [(SecretKind, Regex)] {
     static PATTERNS: OnceLock<Vec<(SecretKind, Regex)>> = OnceLock::new();
     PATTERNS.get_or_init(|| {
         vec![
-            (SecretKind::GithubToken, re(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,244})\b")),
-            (SecretKind::AwsAccessKey, re(r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b")),
-            (SecretKind::GcpApiKey, re(r"\bAIza[0-9A-Za-z_\-]{35}")),
+            (SecretKind::GithubToken, re(r"(?-u:\b)(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,244})(?-u:\b)")),
+            (SecretKind::AwsAccessKey, re(r"(?-u:\b)(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}(?-u:\b)")),
+            (SecretKind::GcpApiKey, re(r"(?-u:\b)AIza[0-9A-Za-z_\-]{35}")),
             (
                 SecretKind::SlackToken,
-                re(r"\bxox[abposre]-[A-Za-z0-9\-]{10,}|https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9_/\-]{20,}"),
+                re(r"(?-u:\b)xox[abposre]-[A-Za-z0-9\-]{10,}|https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9_/\-]{20,}"),
             ),
-            (SecretKind::StripeKey, re(r"\b[sr]k_live_[A-Za-z0-9]{16,}\b")),
-            (SecretKind::Jwt, re(r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*")),
+            (SecretKind::StripeKey, re(r"(?-u:\b)[sr]k_live_[A-Za-z0-9]{16,}(?-u:\b)")),
+            (SecretKind::Jwt, re(r"(?-u:\b)eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*")),
         ]
     })
 }
@@ -297,18 +297,39 @@ fn assignment_pattern() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         re(concat!(
-            r#"(?i)\b[A-Za-z0-9_.\-]*(?:password|passwd|pwd|secret|token|api[_\-]?key|access[_\-]?key|private[_\-]?key|auth[_\-]?key|credentials?)[A-Za-z0-9_.\-]*"#,
+            r#"(?i-u:(?-u:\b)[A-Za-z0-9_.\-]*(?:password|passwd|pwd|secret|token|api[_\-]?key|access[_\-]?key|private[_\-]?key|auth[_\-]?key|credentials?)[A-Za-z0-9_.\-]*)"#,
             r#"["']?\s*(?::=|=>|==|=|:)\s*"#,
-            r#"(?:"(?P<v>[^"\s]{8,200})"|'(?P<w>[^'\s]{8,200})'|(?P<u>[A-Za-z0-9+/=_\-]{12,200})\b)"#,
+            r#"(?:"(?P<v>[^"\s]{8,200})"|'(?P<w>[^'\s]{8,200})'|(?P<u>[A-Za-z0-9+/=_\-]{12,200})(?-u:\b))"#,
         ))
     })
+}
+
+/// The secret-ish words alone: a cheap literal search that picks the few lines worth the
+/// full assignment pattern (running that over every byte is 20× slower).
+fn keyword_pattern() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| re(r"(?i-u)password|passwd|pwd|secret|token|api[_\-]?key|access[_\-]?key|private[_\-]?key|auth[_\-]?key|credential"))
 }
 
 fn redact_assignments<'t>(text: &'t str, report: &mut RedactionReport) -> Cow<'t, str> {
     let mut out = String::new();
     let mut copied = 0;
     let mut n = 0;
-    for caps in assignment_pattern().captures_iter(text) {
+    let mut next_line = 0; // lines before this offset were already scanned
+    let lines = keyword_pattern().find_iter(text).filter_map(|k| {
+        if k.start() < next_line {
+            return None;
+        }
+        let start = text[..k.start()].rfind('\n').map_or(0, |i| i + 1);
+        let end = text[k.end()..].find('\n').map_or(text.len(), |i| k.end() + i);
+        next_line = end;
+        Some(start)
+    });
+    let candidates = lines.flat_map(|start| {
+        let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        assignment_pattern().captures_iter(&text[start..end]).map(move |c| (start, c))
+    });
+    for (base, caps) in candidates {
         let (value, quoted) = match (caps.name("v").or(caps.name("w")), caps.name("u")) {
             (Some(v), _) => (v, true),
             (None, Some(u)) => (u, false),
@@ -317,9 +338,9 @@ fn redact_assignments<'t>(text: &'t str, report: &mut RedactionReport) -> Cow<'t
         if !looks_like_secret_value(value.as_str(), quoted) {
             continue;
         }
-        out.push_str(&text[copied..value.start()]);
+        out.push_str(&text[copied..base + value.start()]);
         out.push_str(&SecretKind::AssignedSecret.marker());
-        copied = value.end();
+        copied = base + value.end();
         n += 1;
     }
     report.add(SecretKind::AssignedSecret, n);

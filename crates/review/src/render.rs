@@ -70,11 +70,11 @@ fn inert_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         re(concat!(
-            r"(?i:(?:https?|ftp)://|www\.|mailto:)[^\s<>`]+",
+            r"(?i-u:(?:https?|ftp)://|www\.|mailto:)[^\s<>`]+",
             r"|[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}",
             r"|@[A-Za-z0-9][A-Za-z0-9\-]*(?:/[A-Za-z0-9_.\-]+)?",
             r"|[A-Za-z0-9_.\-]+/[A-Za-z0-9_.\-]+#[0-9]+",
-            r"|(?:\bGH-|#)[0-9]+\b",
+            r"|(?:(?-u:\b)GH-|#)[0-9]+(?-u:\b)",
         ))
     })
 }
