@@ -129,6 +129,16 @@ pub trait BreakerStore {
     async fn save(&self, key: &str, state: &BreakerState) -> Result<(), String>;
 }
 
+/// A borrowed store, so one platform store serves a client per review.
+impl<T: BreakerStore> BreakerStore for &T {
+    async fn load(&self, key: &str) -> Result<Option<BreakerState>, String> {
+        (**self).load(key).await
+    }
+    async fn save(&self, key: &str, state: &BreakerState) -> Result<(), String> {
+        (**self).save(key, state).await
+    }
+}
+
 impl<T: BreakerStore> BreakerStore for std::rc::Rc<T> {
     async fn load(&self, key: &str) -> Result<Option<BreakerState>, String> {
         (**self).load(key).await

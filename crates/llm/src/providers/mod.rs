@@ -37,6 +37,20 @@ pub trait LlmProvider {
     ) -> Result<ChatResponse, LlmError>;
 }
 
+/// A borrowed provider, so one platform provider serves a client per review.
+impl<T: LlmProvider> LlmProvider for &T {
+    fn kind(&self) -> ProviderKind {
+        (**self).kind()
+    }
+    async fn complete(
+        &self,
+        req: &ChatRequest,
+        call: &CallOptions,
+    ) -> Result<ChatResponse, LlmError> {
+        (**self).complete(req, call).await
+    }
+}
+
 /// The strongest structured-output mechanism `provider` offers for `model`.
 /// OpenAI-compatible servers get `json_schema` (OpenAI, Azure, GitHub Models'
 /// OpenAI models, vLLM, Ollama ≥ 0.5, LM Studio all accept it; the client steps
