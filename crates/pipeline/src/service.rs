@@ -26,7 +26,7 @@ use argus_diff::tokens;
 use argus_github::{
     CheckConclusion, GitHub, GitHubError, InlineComment, JwtSigner, PrFile, ReviewOutcome, ReviewScope, TokenCache,
 };
-use argus_llm::{BreakerState, BreakerStore, ChatRequest, JsonSchema, LlmClient, LlmConfig, LlmProvider, Message, UsageLedger};
+use argus_llm::{BreakerState, BreakerStore, ChatRequest, JsonSchema, LlmClient, LlmConfig, LlmError, LlmProvider, Message, UsageLedger};
 use argus_review::anchor::{Placed, Unplaced};
 use argus_review::contract::{self, Category, Finding, PromptOptions, ReplyProblem};
 use argus_review::fingerprint::Dedupe;
@@ -44,6 +44,10 @@ pub const ENGINE_VERSION: &str = "argus-pipeline/1";
 pub const GUIDANCE_FILES: [&str; 2] = [argus_config::guidance::AGENTS_MD, argus_config::guidance::ARGUSAI_MD];
 /// At most this many model requests per review (rate limits on free tiers).
 pub const MAX_CHUNKS: usize = 20;
+/// All model calls of one review end by this long after the job started, well
+/// inside a queue consumer's 15-minute wall-clock limit
+/// (<https://developers.cloudflare.com/queues/platform/limits/>).
+pub const REVIEW_DEADLINE_MS: u64 = 10 * 60 * 1000;
 
 /// Platform pieces of the LLM side. The client itself is built per review,
 /// because a repository's configuration may pick another model.
@@ -101,14 +105,15 @@ impl<X: BreakerStore> BreakerStore for ByRef<'_, X> {
 #[derive(Clone, Debug, PartialEq)]
 enum Scope {
     Full { reason: String },
-    Incremental { since: CommitSha },
+    /// `files`: what changed since `since`, from the comparison that decided the scope.
+    Incremental { since: CommitSha, files: Vec<PrFile> },
 }
 
 impl Scope {
     fn sentence(&self) -> String {
         match self {
             Scope::Full { reason } => format!("Full review: {reason}."),
-            Scope::Incremental { since } => {
+            Scope::Incremental { since, .. } => {
                 format!("Incremental review of the changes since `{}`, the last reviewed commit.", since.short())
             }
         }
@@ -116,7 +121,7 @@ impl Scope {
     fn key(&self) -> String {
         match self {
             Scope::Full { .. } => "full".into(),
-            Scope::Incremental { since } => format!("since:{since}"),
+            Scope::Incremental { since, .. } => format!("since:{since}"),
         }
     }
 }
@@ -242,7 +247,7 @@ where
             (ReviewMode::Incremental, since) => {
                 match inst.review_scope(repo, since.as_ref(), &job.head_sha).await.map_err(|e| gh_err("comparing commits", e))? {
                     ReviewScope::Full { reason } => Scope::Full { reason },
-                    ReviewScope::Incremental { since, .. } => Scope::Incremental { since },
+                    ReviewScope::Incremental { since, files } => Scope::Incremental { since, files: files.reviewable },
                     ReviewScope::UpToDate => {
                         return Ok(self.skip(job, started, "nothing changed since the last reviewed commit".into()));
                     }
@@ -257,11 +262,10 @@ where
         }
         let review_files: Vec<PrFile> = match &scope {
             Scope::Full { .. } => pr_files.reviewable.clone(),
-            Scope::Incremental { since } => {
-                let cmp = inst.compare(repo, since, &job.head_sha).await.map_err(|e| gh_err("comparing commits", e))?;
+            Scope::Incremental { files, .. } => {
                 let in_pr: HashSet<&str> = pr_files.reviewable.iter().map(|f| f.filename.as_str()).collect();
                 // A file changed by the new commits but no longer in the PR (reverted) has nothing to comment on.
-                cmp.files.into_iter().filter(|f| f.patch.is_some() && in_pr.contains(f.filename.as_str())).collect()
+                files.iter().filter(|f| in_pr.contains(f.filename.as_str())).cloned().collect()
             }
         };
         self.log(
@@ -362,7 +366,7 @@ where
                 serde_json::json!({ "chunks": requests.len(), "selected_files": selection.kept.len(), "not_reviewed": plan.not_reviewed.len(), "redactions": redactions.total() }),
             );
             let client = LlmClient::new(ByRef(&self.llm.provider), ByRef(&self.clock), ByRef(&self.llm.breakers), llm_config.clone(), self.seed);
-            let results = client.complete_all(&requests, None).await;
+            let results = client.complete_all(&requests, Some(started.plus_millis(REVIEW_DEADLINE_MS))).await;
             let mut t = Thought {
                 findings: Vec::new(),
                 model_summaries: Vec::new(),
@@ -397,7 +401,17 @@ where
                     }
                     Err(f) => {
                         t.ledger.record_failure();
-                        first_failure.get_or_insert(f);
+                        match f.error {
+                            // This one request cannot work (too big, refused): the rest of the
+                            // review still stands, and the summary says what was left out.
+                            LlmError::PromptTooLarge { .. } | LlmError::BadRequest { .. } => {
+                                t.unusable += 1;
+                                problems.insert(format!("a request failed: {}", f.error), ());
+                            }
+                            _ => {
+                                first_failure.get_or_insert(f);
+                            }
+                        }
                     }
                 }
             }
@@ -410,7 +424,9 @@ where
                     "tokens_in": totals.prompt_tokens, "tokens_out": totals.completion_tokens, "model": t.model }),
             );
             if let Some(f) = first_failure {
-                // An incomplete review is worse than a late one: retry the job or report why not.
+                // A rate limit, an outage or a bad key concerns every request: retry the
+                // whole job later (an incomplete review is worse than a late one) or report
+                // the permanent error, which names the setting to fix.
                 let class = f.error.class();
                 return Err(PipelineError { class, message: format!("the model call failed: {}", f.error) });
             }
@@ -485,8 +501,9 @@ where
         preface.push_str("\n\n");
         if thought.unusable > 0 {
             preface.push_str(&format!(
-                "⚠️ **The model output could not be used** for {} of {} request(s): the reply was not the JSON ArgusAI asked for. \
-                 Those parts of the change are not reviewed; push again or comment `@argusai full review` to retry.\n\n",
+                "⚠️ **The model output could not be used** for {} of {} request(s): the reply was not the JSON ArgusAI asked for, \
+                 or the provider refused the request (see the notes at the end). Those parts of the change are not reviewed; \
+                 push again or comment `@argusai full review` to retry.\n\n",
                 thought.unusable, thought.requests
             ));
         }

@@ -474,3 +474,25 @@ fn an_incremental_job_for_the_reviewed_head_is_skipped() {
     assert_eq!(w.llm.calls(), 0);
     assert!(w.github.state.borrow().issue_comments.is_empty());
 }
+
+#[test]
+fn a_refused_request_leaves_the_rest_of_the_review_standing() {
+    let ok = per_file_model();
+    let w = world_with_llm_env(
+        Rc::new(move |b: &Value, i| {
+            if i == 0 { status(413, &[], r#"{"error":{"code":"tokens_limit_reached","message":"Request body too large"}}"#) } else { ok(b, i) }
+        }),
+        // Small requests, so the PR needs several.
+        &[llm_env(), vec![("LLM_MAX_INPUT_TOKENS", "2600")]].concat(),
+    );
+    w.github.add_pull_request(pr(HEAD1, corpus_files("libgit2-b36effa22e01.diff")));
+    let r = run_and_publish(&w, &job(HEAD1, None, ReviewMode::Incremental));
+    let calls = w.llm.calls();
+    assert!(calls >= 2, "several requests: {calls}");
+    assert!(r.findings >= 1, "the other requests' findings are posted");
+    let s = &summaries(&w)[0];
+    assert!(s.contains(&format!("could not be used** for 1 of {calls} request(s)")), "{s}");
+    assert!(s.contains("Request body too large"), "{s}");
+    let checks = w.github.state.borrow().check_runs.clone();
+    assert_eq!(checks[0].1[1]["conclusion"], "neutral");
+}
