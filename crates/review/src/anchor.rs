@@ -43,6 +43,9 @@ pub enum UnplacedReason {
     OutsideDiff { line: u32 },
     /// The range starts in one hunk and ends in another (or outside any).
     SpansHunks { start_line: u32, line: u32 },
+    /// More findings than the configured number of inline comments; the least severe
+    /// ones are listed in the summary instead.
+    OverInlineLimit { max: usize },
 }
 
 impl fmt::Display for UnplacedReason {
@@ -54,6 +57,7 @@ impl fmt::Display for UnplacedReason {
             UnplacedReason::SpansHunks { start_line, line } => {
                 write!(f, "lines {start_line}–{line} are not within one hunk of the diff")
             }
+            UnplacedReason::OverInlineLimit { max } => write!(f, "over the limit of {max} inline comments per review"),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Glue between argus-diff's plan and this crate's findings half, shared by the Worker's
 //! review job and the `argus` command line so both run exactly the same steps.
 
-use crate::contract::parse_reply;
+use crate::anchor::{Unplaced, UnplacedReason};
+use crate::contract::{Severity, parse_reply};
 use crate::fingerprint::Dedupe;
 use crate::place::{DiffIndex, Placement, place};
 use crate::redact::{RedactionReport, redact};
@@ -72,4 +73,57 @@ pub fn collect<'r>(index: &DiffIndex<'_, '_>, replies: impl IntoIterator<Item = 
         out.placement.duplicates.extend(p.duplicates);
     }
     out
+}
+
+/// Applies the repository's limits: findings less severe than `threshold` are dropped
+/// (returned count), and beyond `max_inline` inline comments the least severe placed
+/// findings move to the summary. Order among equals is kept.
+pub fn apply_limits(placement: &mut Placement, threshold: Severity, max_inline: usize) -> usize {
+    let before = placement.placed.len() + placement.unplaced.len();
+    placement.placed.retain(|p| p.finding.severity <= threshold);
+    placement.unplaced.retain(|u| u.finding.severity <= threshold);
+    let dropped = before - placement.placed.len() - placement.unplaced.len();
+    if placement.placed.len() > max_inline {
+        // A stable sort by severity keeps the model's order within a severity.
+        placement.placed.sort_by_key(|p| p.finding.severity);
+        for p in placement.placed.drain(max_inline..) {
+            placement.unplaced.push(Unplaced { finding: p.finding, reason: UnplacedReason::OverInlineLimit { max: max_inline }, fingerprint: p.fingerprint });
+        }
+    }
+    dropped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::anchor::{Anchor, Placed};
+    use crate::contract::{Category, Finding, Side};
+    use crate::fingerprint::Fingerprint;
+
+    fn placed(sev: Severity, i: u64) -> Placed {
+        let finding = Finding {
+            path: "a".into(),
+            side: Side::Right,
+            start_line: None,
+            end_line: 1,
+            severity: sev,
+            category: Category::Bug,
+            title: format!("{i}"),
+            body: "b".into(),
+            replacement: None,
+        };
+        Placed { finding, anchor: Anchor { side: Side::Right, start_line: None, line: 1 }, suggestion: None, moved_from: None, fingerprint: Fingerprint(i) }
+    }
+
+    #[test]
+    fn limits_drop_below_threshold_and_move_the_least_severe_past_the_cap() {
+        use Severity::*;
+        let mut p = Placement { placed: vec![placed(Low, 1), placed(High, 2), placed(Medium, 3), placed(Critical, 4), placed(High, 5)], ..Placement::default() };
+        let dropped = apply_limits(&mut p, Medium, 2);
+        assert_eq!(dropped, 1);
+        let titles = |v: Vec<&Finding>| v.into_iter().map(|f| f.title.clone()).collect::<Vec<_>>();
+        assert_eq!(titles(p.placed.iter().map(|x| &x.finding).collect()), ["4", "2"]);
+        assert_eq!(titles(p.unplaced.iter().map(|x| &x.finding).collect()), ["5", "3"]);
+        assert_eq!(p.unplaced[0].reason.to_string(), "over the limit of 2 inline comments per review");
+    }
 }

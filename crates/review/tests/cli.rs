@@ -87,6 +87,23 @@ fn place_anchors_comments_and_lists_the_rest() {
 }
 
 #[test]
+fn place_applies_the_severity_threshold_and_inline_cap() {
+    let dir = std::env::temp_dir().join(format!("argus-cli-limits-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("argusai.toml");
+    std::fs::write(&cfg, "severity_threshold = \"low\"\nmax_inline_comments = 2\n").unwrap();
+    let reply = fixture("replies/ripgrep-2a2b1506d42c.txt");
+    let v = ok_json(&["place", &corpus_diff(), &reply, "--config", cfg.to_str().unwrap()]);
+    assert_eq!(v["comments"].as_array().unwrap().len(), 2);
+    let reasons: Vec<&str> = v["other_findings"].as_array().unwrap().iter().map(|o| o["reason"].as_str().unwrap()).collect();
+    assert_eq!(reasons.iter().filter(|r| r.contains("over the limit of 2 inline comments")).count(), 2, "{reasons:?}");
+    std::fs::write(&cfg, "severity_threshold = \"medium\"\n").unwrap();
+    let v = ok_json(&["place", &corpus_diff(), &reply, "--config", cfg.to_str().unwrap()]);
+    assert_eq!(v["below_severity_threshold"], 3);
+    assert_eq!(v["comments"].as_array().unwrap().len(), 1);
+}
+
+#[test]
 fn bad_input_is_a_clear_error_not_a_panic() {
     let missing = "/nonexistent/argus/x.diff";
     let diff = corpus_diff();

@@ -18,8 +18,8 @@ use argus_diff::diff::{FileDiff, parse_unified};
 use argus_diff::prompt::ContextOptions;
 use argus_diff::select::{SelectConfig, Selection, select};
 use argus_diff::tokens::estimate;
-use argus_review::contract::{PromptOptions, ReplyProblem, system_prompt};
-use argus_review::engine::{chunk_prompt, collect, file_rows};
+use argus_review::contract::{PromptOptions, ReplyProblem, Severity, system_prompt};
+use argus_review::engine::{apply_limits, chunk_prompt, collect, file_rows};
 use argus_review::fingerprint::Dedupe;
 use argus_review::place::DiffIndex;
 use argus_review::redact::RedactionReport;
@@ -107,8 +107,17 @@ fn read(path: &str) -> Result<String, CliError> {
     Ok(String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
-/// The selection settings and trusted instructions from a `.github/argusai.toml`.
-fn load_config(path: Option<&str>) -> Result<(SelectConfig, String, Vec<Value>), CliError> {
+/// What the CLI takes from `.github/argusai.toml` (resolved by argus-config).
+struct CliConfig {
+    select: SelectConfig,
+    instructions: String,
+    threshold: Severity,
+    max_inline: usize,
+    problems: Vec<Value>,
+}
+
+/// The selection settings, limits and trusted instructions from a `.github/argusai.toml`.
+fn load_config(path: Option<&str>) -> Result<CliConfig, CliError> {
     let text = path.map(read).transpose()?;
     let res = resolve(&Sources { base_branch_toml: text.as_deref(), ..Sources::default() });
     let c = res.config;
@@ -120,7 +129,13 @@ fn load_config(path: Option<&str>) -> Result<(SelectConfig, String, Vec<Value>),
         max_changed_lines_per_file: c.max_changed_lines_per_file,
     };
     let problems = res.problems.iter().map(|p| json!({ "key": p.key, "line": p.line, "message": p.to_string() })).collect();
-    Ok((select, c.instructions, problems))
+    let threshold = match c.severity_threshold {
+        argus_config::Severity::Critical => Severity::Critical,
+        argus_config::Severity::High => Severity::High,
+        argus_config::Severity::Medium => Severity::Medium,
+        argus_config::Severity::Low => Severity::Low,
+    };
+    Ok(CliConfig { select, instructions: c.instructions, threshold, max_inline: c.max_inline_comments as usize, problems })
 }
 
 struct Planned<'a> {
@@ -130,7 +145,7 @@ struct Planned<'a> {
     plan: ChunkPlan,
     budget: Budget,
     system: String,
-    config_problems: Vec<Value>,
+    config: CliConfig,
 }
 
 fn plan_diff<'a>(diff: &'a str, args: &Args) -> Result<Planned<'a>, CliError> {
@@ -139,9 +154,9 @@ fn plan_diff<'a>(diff: &'a str, args: &Args) -> Result<Planned<'a>, CliError> {
     if parsed.files.is_empty() {
         return Err(CliError::Input { path: diff_path.clone(), message: "no file diffs found (is this a unified diff?)".into() });
     }
-    let (select_cfg, instructions, config_problems) = load_config(args.config.as_deref())?;
-    let selection = select(&parsed.files, &select_cfg).map_err(|e| CliError::Input { path: args.config.clone().unwrap_or_default(), message: e.to_string() })?;
-    let system = system_prompt(&PromptOptions { max_findings: 20, guidelines: Some(instructions) });
+    let config = load_config(args.config.as_deref())?;
+    let selection = select(&parsed.files, &config.select).map_err(|e| CliError::Input { path: args.config.clone().unwrap_or_default(), message: e.to_string() })?;
+    let system = system_prompt(&PromptOptions { max_findings: 20, guidelines: Some(config.instructions.clone()) });
     let budget = Budget {
         input_limit: args.model_limit.unwrap_or(DEFAULT_MODEL_LIMIT),
         reserved_output: 0,
@@ -150,7 +165,7 @@ fn plan_diff<'a>(diff: &'a str, args: &Args) -> Result<Planned<'a>, CliError> {
     };
     let plan = plan(&parsed.files, &selection, &budget, &[], ContextOptions::default());
     let diff_problems = parsed.problems.iter().map(|p| json!(format!("{p:?}"))).collect();
-    Ok(Planned { files: parsed.files, diff_problems, selection, plan, budget, system, config_problems })
+    Ok(Planned { files: parsed.files, diff_problems, selection, plan, budget, system, config })
 }
 
 fn cmd_plan(args: &Args) -> Result<Value, CliError> {
@@ -180,7 +195,7 @@ fn cmd_plan(args: &Args) -> Result<Value, CliError> {
         "chunks": p.plan.chunks,
         "not_reviewed": p.plan.not_reviewed,
         "diff_problems": p.diff_problems,
-        "config_problems": p.config_problems,
+        "config_problems": p.config.problems,
     }))
 }
 
@@ -210,7 +225,8 @@ fn cmd_place(args: &Args) -> Result<Value, CliError> {
     for (path, content) in &sources {
         index = index.with_source(path, content);
     }
-    let found = collect(&index, [reply.as_str()], &mut Dedupe::default());
+    let mut found = collect(&index, [reply.as_str()], &mut Dedupe::default());
+    let below_threshold = apply_limits(&mut found.placement, p.config.threshold, p.config.max_inline);
     if found.problems.contains(&ReplyProblem::NoJson) {
         return Err(CliError::Input { path: reply_path.clone(), message: ReplyProblem::NoJson.to_string() });
     }
@@ -237,6 +253,7 @@ fn cmd_place(args: &Args) -> Result<Value, CliError> {
         "other_findings": other,
         "rejected": found.rejected,
         "duplicates": found.placement.duplicates.len(),
+        "below_severity_threshold": below_threshold,
         "reply_problems": found.problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "review": review,
     }))
