@@ -75,6 +75,8 @@ fn measure(files: Vec<FakeFile>, repo_toml: Option<&str>, latency_ms: u64, env: 
         seed: 1,
     });
     let j = job(HEAD1, None, ReviewMode::Incremental);
+    // A native example measuring real CPU time; the wasm ban on `Instant::now` does not apply.
+    #[allow(clippy::disallowed_methods)]
     let started = Instant::now();
     let s = service.clone();
     let report = run_sim(&sim, async move {

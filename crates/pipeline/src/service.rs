@@ -67,7 +67,7 @@ pub struct ReviewService<H, C, S, T, P, B, K, G, L, Ck> {
     pub log: L,
     /// The pipeline's own time (durations, log stamps, backoff of the LLM client).
     pub clock: Ck,
-    /// Jitter seed for the LLM client's backoff.
+    /// Jitter seed for the LLM client's backoff (mixed with the job id and attempt).
     pub seed: u64,
 }
 
@@ -365,7 +365,14 @@ where
                 "planned",
                 serde_json::json!({ "chunks": requests.len(), "selected_files": selection.kept.len(), "not_reviewed": plan.not_reviewed.len(), "redactions": redactions.total() }),
             );
-            let client = LlmClient::new(ByRef(&self.llm.provider), ByRef(&self.clock), ByRef(&self.llm.breakers), llm_config.clone(), self.seed);
+            // Jitter differs per job, so jobs that failed together do not retry in lockstep.
+            let seed = {
+                use std::hash::{Hash, Hasher};
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                (self.seed, &job.job_id, job.attempt).hash(&mut h);
+                h.finish()
+            };
+            let client = LlmClient::new(ByRef(&self.llm.provider), ByRef(&self.clock), ByRef(&self.llm.breakers), llm_config.clone(), seed);
             let results = client.complete_all(&requests, Some(started.plus_millis(REVIEW_DEADLINE_MS))).await;
             let mut t = Thought {
                 findings: Vec::new(),
