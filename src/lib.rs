@@ -4,10 +4,11 @@
 
 mod platform;
 mod respond;
+mod review;
 mod status;
 mod webhook;
 
-use worker::{event, Context, Env, Method, Request, Response, Result};
+use worker::{event, Context, Env, MessageBatch, Method, Request, Response, Result};
 
 /// The per-pull-request coordinator class. Re-exported from the deployable crate
 /// so the wasm linker keeps its exports (see ARCHITECTURE.md).
@@ -26,6 +27,14 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         (_, p) if p.starts_with("/status/") => method_not_allowed("GET"),
         _ => respond::error(404, "not found"),
     }
+}
+
+/// Review jobs, and the dead-letter queue's messages (told apart by the queue's
+/// name inside the consumer).
+#[event(queue)]
+async fn queue(batch: MessageBatch<serde_json::Value>, env: Env, _ctx: Context) -> Result<()> {
+    let pipeline = review::Pipeline::from_env(&env).await;
+    argus_durable::consumer::handle_batch(batch, &env, &pipeline).await
 }
 
 fn method_not_allowed(allow: &str) -> Result<Response> {

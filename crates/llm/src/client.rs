@@ -123,6 +123,7 @@ impl<P: LlmProvider, K: Clock, S: BreakerStore> LlmClient<P, K, S> {
             })
         };
 
+        let mut stream = self.config.stream;
         for (index, model) in models.iter().enumerate() {
             let mut mode = mode_for(&self.config, model, req);
             let has_next_model = index + 1 < models.len();
@@ -158,7 +159,7 @@ impl<P: LlmProvider, K: Clock, S: BreakerStore> LlmClient<P, K, S> {
                 let call = CallOptions {
                     model: model.clone(),
                     mode,
-                    stream: self.config.stream,
+                    stream,
                     timeout_ms,
                     now,
                 };
@@ -222,6 +223,14 @@ impl<P: LlmProvider, K: Clock, S: BreakerStore> LlmClient<P, K, S> {
                         "{model} refused {mode:?} structured output; retrying with {weaker:?}"
                     ));
                     mode = Some(weaker);
+                    tries -= 1;
+                    continue;
+                }
+
+                // The server refused streaming: the rest of this call goes without.
+                if stream && err.rejects_streaming() {
+                    problems.push(format!("{model} refused streaming; retrying without"));
+                    stream = false;
                     tries -= 1;
                     continue;
                 }

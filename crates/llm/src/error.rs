@@ -90,6 +90,19 @@ impl LlmError {
         }
     }
 
+    /// The server refused streaming or `stream_options` (some OpenAI-compatible
+    /// servers and API versions do): retry the call without streaming.
+    pub fn rejects_streaming(&self) -> bool {
+        match self {
+            // Whole words only: "upstream" must not count.
+            Self::BadRequest { message, .. } => message
+                .to_ascii_lowercase()
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .any(|w| matches!(w, "stream" | "stream_options" | "streaming")),
+            _ => false,
+        }
+    }
+
     /// Maps a non-2xx response to an error. `key_setting` names the secret to
     /// fix when the key is rejected; `model` is what was asked for.
     pub fn from_status(resp: &HttpResponse, model: &str, key_setting: &str, now_ms: u64) -> Self {
@@ -305,6 +318,33 @@ mod tests {
             message: "messages: empty".into(),
         };
         assert!(!e.rejects_structured_output());
+    }
+
+    #[test]
+    fn streaming_rejection_is_recognised_by_whole_words() {
+        for (message, want) in [
+            (
+                "Unrecognized request argument supplied: stream_options",
+                true,
+            ),
+            ("'stream' is not supported for this model", true),
+            ("Streaming is disabled", true),
+            ("upstream connect error", false),
+            ("messages must not be empty", false),
+        ] {
+            let e = LlmError::BadRequest {
+                status: 400,
+                message: message.into(),
+            };
+            assert_eq!(e.rejects_streaming(), want, "{message}");
+        }
+        assert!(
+            !LlmError::Unavailable {
+                status: 500,
+                message: "stream".into()
+            }
+            .rejects_streaming()
+        );
     }
 
     #[test]

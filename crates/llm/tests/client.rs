@@ -568,3 +568,32 @@ fn concurrent_outage_failures_all_count() {
         h.store.get(&key)
     );
 }
+
+#[test]
+fn a_server_refusing_stream_options_is_asked_again_without_streaming() {
+    let cfg = config(&[
+        ("LLM_PROVIDER", "openai"),
+        ("LLM_BASE_URL", "http://127.0.0.1:1/v1"),
+    ]);
+    let h = harness(cfg, |c| {
+        ScriptedHttp::new(c, |req, _| {
+            let body: serde_json::Value =
+                serde_json::from_slice(req.body.as_deref().unwrap()).unwrap();
+            if body.get("stream_options").is_some() {
+                Reply::json(
+                    400,
+                    r#"{"error":{"message":"Unrecognized request argument supplied: stream_options"}}"#,
+                )
+            } else {
+                ok("{}")
+            }
+        })
+    });
+    let done = h.call(None).unwrap();
+    assert_eq!(h.http.request_count(), 2);
+    assert_eq!(h.http.body(1).get("stream"), None);
+    assert_eq!(
+        done.problems,
+        ["gpt-4o-mini refused streaming; retrying without"]
+    );
+}

@@ -1,0 +1,39 @@
+// End to end, in workerd running the built wasm, against the faithful fakes:
+// a pull request event goes in, and a correct, deduplicated, well-anchored
+// review comes out on the PR, once.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { citeLines } from "../fakes/llm.mjs";
+import { startStack, realDiff, sha, prEvent, sendEvent, status, waitForHistory } from "./fixtures.mjs";
+
+let stack;
+before(async () => {
+  stack = await startStack();
+});
+after(async () => stack?.close());
+
+test("opened PR from a real diff → one review with valid anchors, one summary, check run completed, status with tokens", async () => {
+  const [owner, repo, number] = ["octo-org", "e2e-opened", 1];
+  const head = sha("opened-head"), base = sha("opened-base");
+  stack.github.addPullRequest({ owner, repo, number, diffText: realDiff("axum-028c472c8459.diff"), headSha: head, baseSha: base });
+  stack.llm.script(citeLines({ max: 3 }));
+  const accepted = await sendEvent(stack, "pull_request", prEvent({ owner, repo, number, head, base }));
+  assert.equal(accepted.status, "accepted");
+
+  const s = await waitForHistory(stack, owner, repo, number, 1);
+  const reviews = stack.github.submittedReviews(owner, repo, number);
+  assert.equal(reviews.length, 1, JSON.stringify(s));
+  assert.equal(reviews[0].event, "COMMENT");
+  assert.equal(reviews[0].commit_id, head);
+  assert.ok(reviews[0].comments.length >= 1, "the model's findings are posted inline");
+  const summaries = stack.github.state.issueComments.filter((c) => c.repo === `${owner}/${repo}` && c.number === number);
+  assert.equal(summaries.length, 1);
+  const checks = stack.github.state.checkRuns.filter((c) => c.repo === `${owner}/${repo}`);
+  assert.equal(checks.length, 1);
+  assert.equal(checks[0].status, "completed");
+  assert.ok(checks[0].history.some((h) => h.status === "in_progress"), JSON.stringify(checks[0].history));
+  assert.equal(s.last_reviewed_sha, head);
+  const last = s.history.at(-1);
+  assert.ok(last.tokens_in > 0, JSON.stringify(last));
+  assert.ok(last.duration_ms >= 0);
+});
