@@ -212,9 +212,18 @@ impl ScriptedHttp {
         }
     }
 
-    /// Replies in order; the last one repeats.
+    /// Replies in order; the last one repeats. An empty list answers every
+    /// request with a 500 saying so, rather than panicking inside the client.
     pub fn sequence(clock: &SimClock, replies: Vec<Reply>) -> Self {
-        Self::new(clock, move |_, i| replies[i.min(replies.len() - 1)].clone())
+        Self::new(clock, move |_, i| {
+            match replies.get(i.min(replies.len().saturating_sub(1))) {
+                Some(r) => r.clone(),
+                None => Reply::json(
+                    500,
+                    r#"{"error":{"message":"ScriptedHttp::sequence was given no replies"}}"#,
+                ),
+            }
+        })
     }
 
     pub fn request_count(&self) -> usize {
