@@ -496,3 +496,16 @@ fn a_refused_request_leaves_the_rest_of_the_review_standing() {
     let checks = w.github.state.borrow().check_runs.clone();
     assert_eq!(checks[0].1[1]["conclusion"], "neutral");
 }
+
+#[test]
+fn github_refusing_the_app_is_permanent_and_names_the_settings() {
+    let w = world(per_file_model());
+    w.github.add_pull_request(pr(HEAD1, first_push()));
+    w.github.inject(Fault::status(Some(Method::Post), "access_tokens", 401, &[], json!({"message": "A JSON web token could not be decoded"})));
+    let e = block_on(w.service.run(&job(HEAD1, None, ReviewMode::Incremental))).unwrap_err();
+    assert_eq!(e.class, ErrorClass::Permanent);
+    assert!(e.message.contains("GITHUB_APP_ID") && e.message.contains("GITHUB_APP_PRIVATE_KEY"), "{}", e.message);
+    assert_eq!(w.llm.calls(), 0);
+    let failed = w.log.events.borrow().iter().find(|e| e.step == "failed").cloned().expect("failure logged");
+    assert_eq!(failed.detail["class"]["class"], "permanent");
+}
