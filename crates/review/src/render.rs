@@ -396,7 +396,7 @@ pub struct SummaryInput<'a> {
 }
 
 /// The verdict is computed from severities, never taken from model text.
-fn verdict(placed: &[Placed], unplaced: &[Unplaced], partial: bool) -> String {
+fn verdict(placed: &[Placed], unplaced: &[Unplaced], partial: bool, duplicates: usize) -> String {
     let mut counts = [0usize; 4];
     for f in placed.iter().map(|p| &p.finding).chain(unplaced.iter().map(|u| &u.finding)) {
         counts[f.severity as usize] += 1;
@@ -409,6 +409,8 @@ fn verdict(placed: &[Placed], unplaced: &[Unplaced], partial: bool) -> String {
         format!("🟡 **Worth a look**: {total} finding{} ({})", plural(total), by_sev.join(", "))
     } else if total > 0 {
         format!("🔵 **Minor notes only**: {total} finding{} ({})", plural(total), by_sev.join(", "))
+    } else if duplicates > 0 {
+        format!("✅ **No new issues**: {duplicates} earlier finding{} not repeated", plural(duplicates))
     } else {
         "✅ **No issues found** in the reviewed changes".to_owned()
     };
@@ -455,7 +457,7 @@ pub fn render_summary(s: &SummaryInput<'_>) -> String {
     let partial = s.files.iter().any(|f| !matches!(f.status, FileOutcome::Reviewed));
     let mut out = String::new();
     let _ = writeln!(out, "## ArgusAI review of {}\n", code_span(s.head.short()));
-    let _ = writeln!(out, "{}\n", verdict(s.placed, s.unplaced, partial));
+    let _ = writeln!(out, "{}\n", verdict(s.placed, s.unplaced, partial, s.duplicates));
     for summary in s.model_summaries.iter().filter(|m| !m.trim().is_empty()) {
         // Many chunks mean many summaries; the findings matter more than their prose.
         if utf16_len(&out) > MAX_BODY / 4 {

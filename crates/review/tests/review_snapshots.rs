@@ -84,4 +84,11 @@ fn second_push_posts_nothing_again() {
     assert_eq!(duplicates, 6, "4 inline + 1 other + the in-reply repeat");
     // The fingerprints stay discoverable from the new summary only for what it posted.
     assert!(parse_markers([second.body.as_str()]).fingerprints.is_empty());
+    assert!(second.body.contains("**No new issues**: 6 earlier findings not repeated"), "{}", second.body);
+}
+
+#[test]
+fn system_prompt_golden() {
+    let p = argus_review::contract::system_prompt(&argus_review::contract::PromptOptions { max_findings: 15, guidelines: None });
+    insta::assert_snapshot!("system_prompt", p);
 }
