@@ -440,8 +440,15 @@ where
             t
         };
 
+        // What ArgusAI already said on this PR: fingerprints in its inline comments, and
+        // in its earlier review bodies (the findings that were not inline).
         let own = inst.own_review_comments(&job.pr).await.map_err(|e| gh_err("listing ArgusAI's earlier comments", e))?;
-        let earlier = render::parse_markers(own.iter().map(|c| c.body.as_str())).fingerprints;
+        let reviews = inst.reviews(&job.pr).await.map_err(|e| gh_err("listing the pull request's reviews", e))?;
+        let own_bodies = reviews
+            .iter()
+            .filter_map(|r| r.body.as_deref())
+            .filter(|b| argus_github::marker::review_marker_head(b).is_some());
+        let earlier = render::parse_markers(own.iter().map(|c| c.body.as_str()).chain(own_bodies)).fingerprints;
         let pricing = llm_config.price_for(&thought.model).map(|p| render::Pricing { input_per_mtok: p.input_per_mtok, output_per_mtok: p.output_per_mtok });
         let facts = Facts { scope: &scope, file_rows, not_reviewable, config_problems, redactions, pricing };
         let report = self.decide(job, &config, &pr_diffs, thought, earlier, facts, cache_key, started);
@@ -585,13 +592,24 @@ where
                 body: render::render_comment(p),
             })
             .collect();
-        let review = (fresh > 0).then(|| ReviewDraft {
-            body: format!(
-                "ArgusAI found {fresh} new finding(s) in `{}`: {} inline, the rest in the summary comment.",
-                head.short(),
-                comments.len()
-            ),
-            comments,
+        // The review is this push's permanent record (the summary is replaced on the
+        // next push), so the findings that are not inline are listed in its body too,
+        // with their fingerprints, which keeps the next push from repeating them.
+        let review = (fresh > 0).then(|| {
+            let mut body = format!("ArgusAI found {fresh} new finding(s) in `{}`: {} inline.", head.short(), comments.len());
+            if !unplaced.is_empty() || !over_limit.is_empty() {
+                body.push_str("\n\n### Not inline\n\n");
+                for u in &unplaced {
+                    body.push_str(&listed(&u.finding).replace('\n', &format!(" _(not inline: {})_\n", u.reason)));
+                }
+                for p in &over_limit {
+                    body.push_str(&listed(&p.finding).replace('\n', " _(over the inline limit)_\n"));
+                }
+                let fps: Vec<_> = unplaced.iter().map(|u| u.fingerprint).chain(over_limit.iter().map(|p| p.fingerprint)).collect();
+                body.push('\n');
+                body.push_str(&render::summary_marker(head, fps.iter()));
+            }
+            ReviewDraft { body, comments }
         });
         let title = if neutral {
             "The model output could not be used".to_string()

@@ -509,3 +509,29 @@ fn github_refusing_the_app_is_permanent_and_names_the_settings() {
     let failed = w.log.events.borrow().iter().find(|e| e.step == "failed").cloned().expect("failure logged");
     assert_eq!(failed.detail["class"]["class"], "permanent");
 }
+
+#[test]
+fn findings_that_were_not_inline_are_recorded_in_the_review_and_not_repeated() {
+    // Every run: one finding on a line outside the diff (cannot be inline).
+    let w = world(Rc::new(|body: &Value, _| {
+        let user = body["messages"][1]["content"].as_str().unwrap_or("");
+        let (p, _) = prompt_files(user).into_iter().next().expect("a file");
+        let f = finding(&p, 9999, "high", "Global lock ordering", "The lock order differs from the rest of the crate.");
+        completion(&json!({ "findings": [f], "summary": "" }).to_string())
+    }));
+    w.github.add_pull_request(pr(HEAD1, first_push()));
+    let r1 = run_and_publish(&w, &job(HEAD1, None, ReviewMode::Incremental));
+    assert_eq!(r1.findings, 1);
+    let review = &w.github.submitted_reviews()[0];
+    assert!(review.comments.is_empty());
+    assert!(review.body.contains("Global lock ordering") && review.body.contains("not inline: line 9999"), "{}", review.body);
+
+    let mut files = first_push();
+    files.extend(second_push_extra());
+    w.github.add_pull_request(pr(HEAD2, files));
+    w.github.set_compare(FULL, HEAD1, HEAD2, "ahead", first_push());
+    let r2 = run_and_publish(&w, &job(HEAD2, Some(HEAD1), ReviewMode::Incremental));
+    assert_eq!(r2.findings, 0, "the same finding is not listed again");
+    assert_eq!(w.github.submitted_reviews().len(), 1, "no review without new findings");
+    assert!(summaries(&w)[0].contains("1 finding(s) already reported earlier were not repeated"));
+}
