@@ -211,7 +211,17 @@ where
         let env = self.config_source.env_vars();
         let global = self.config_source.global_defaults().await;
         let repo_layer = self.config_source.repo_layer(repo).await;
-        let base_toml = inst.repo_config(repo, &pr.base.sha).await.map_err(|e| gh_err("reading .github/argusai.toml", e))?;
+        // An unreadable repository file (too large for the contents API, a directory)
+        // is a configuration problem, not a failed review; a GitHub outage is retried.
+        let mut unreadable = None;
+        let base_toml = match inst.repo_config(repo, &pr.base.sha).await {
+            Ok(text) => text,
+            Err(e) if !matches!(e.class(), ErrorClass::Retryable { .. }) => {
+                unreadable = Some(format!("`{}` on the base branch could not be read ({e}); the review used the other layers", argus_github::ops::CONFIG_PATH));
+                None
+            }
+            Err(e) => return Err(gh_err("reading .github/argusai.toml", e)),
+        };
         let resolution = argus_config::resolve(&Sources {
             env: &env,
             kv_global_defaults: global.as_deref(),
@@ -220,6 +230,7 @@ where
         });
         let config = resolution.config;
         let mut config_problems: Vec<String> = resolution.problems.iter().map(|p| p.to_string()).collect();
+        config_problems.extend(unreadable);
         let mut texts: [Option<String>; 2] = [None, None];
         for (slot, path) in texts.iter_mut().zip(GUIDANCE_FILES) {
             match inst.file_content(repo, path, pr.base.sha.as_str()).await {
