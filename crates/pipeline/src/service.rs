@@ -451,15 +451,20 @@ where
             t
         };
 
-        // What ArgusAI already said on this PR: fingerprints in its inline comments, and
-        // in its earlier review bodies (the findings that were not inline).
+        // What ArgusAI already said on this PR about other heads: fingerprints in its
+        // inline comments, and in its review bodies (the findings that were not inline).
+        // Its own review of *this* head does not count: that is a redelivery of this job
+        // (e.g. the consumer died after posting), which must produce the same summary,
+        // while `post_review` sees the head's marker and posts nothing twice.
+        let head = job.head_sha.as_str();
         let own = inst.own_review_comments(&job.pr).await.map_err(|e| gh_err("listing ArgusAI's earlier comments", e))?;
         let reviews = inst.reviews(&job.pr).await.map_err(|e| gh_err("listing the pull request's reviews", e))?;
+        let own_comments = own.iter().filter(|c| c.commit_id.as_deref() != Some(head)).map(|c| c.body.as_str());
         let own_bodies = reviews
             .iter()
             .filter_map(|r| r.body.as_deref())
-            .filter(|b| argus_github::marker::review_marker_head(b).is_some());
-        let earlier = render::parse_markers(own.iter().map(|c| c.body.as_str()).chain(own_bodies)).fingerprints;
+            .filter(|b| argus_github::marker::review_marker_head(b).is_some_and(|h| h != head));
+        let earlier = render::parse_markers(own_comments.chain(own_bodies)).fingerprints;
         let pricing = llm_config.price_for(&thought.model).map(|p| render::Pricing { input_per_mtok: p.input_per_mtok, output_per_mtok: p.output_per_mtok });
         let facts = Facts { scope: &scope, file_rows, not_reviewable, config_problems, redactions, pricing };
         let report = self.decide(job, &config, &pr_diffs, thought, earlier, facts, cache_key, started);

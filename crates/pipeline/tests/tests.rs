@@ -176,9 +176,19 @@ fn full_review_command_reviews_everything_even_after_an_earlier_review() {
     let w = world(per_file_model());
     w.github.add_pull_request(pr(HEAD1, first_push()));
     run_and_publish(&w, &job(HEAD1, None, ReviewMode::Incremental));
-    let report = block_on(w.service.run(&job(HEAD1, Some(HEAD1), ReviewMode::Full))).unwrap();
+    // `@argusai full review` after a push that changed nothing the model objects to:
+    // every file goes to the model again, and what was already posted is not repeated.
+    w.github.add_pull_request(pr(HEAD2, first_push()));
+    let report = run_and_publish(&w, &job(HEAD2, Some(HEAD1), ReviewMode::Full));
     assert!(publication(&report).summary.contains("Full review: a full review was requested."));
+    assert_eq!(prompt_files(&w.llm.user_prompt(1)).len(), 4, "every file reviewed again");
     assert_eq!(report.findings, 0, "everything found was already posted");
+    assert_eq!(w.github.submitted_reviews().len(), 1);
+
+    // Asking again on the same head posts nothing new.
+    let report = run_and_publish(&w, &job(HEAD2, Some(HEAD2), ReviewMode::Full));
+    assert_eq!(report.findings, 0);
+    assert_eq!(w.github.submitted_reviews().len(), 1);
 }
 
 const BASE_TOML: &str = r#"
@@ -265,6 +275,8 @@ fn same_head_and_config_calls_the_model_once_and_a_config_change_calls_again() {
     assert!(w.log.steps().contains(&"review_already_posted") || publication(&again).review.is_none());
     assert_eq!(w.github.submitted_reviews().len(), 1);
     assert_eq!(summaries(&w).len(), 1);
+    assert_eq!(again.findings, 4, "a redelivery reproduces the review instead of calling its own findings old");
+    assert!(summaries(&w)[0].contains("4 inline comments below"), "{}", summaries(&w)[0]);
     // The cache holds findings, never the diff.
     let cached = w.cache.values().join("\n");
     assert!(cached.contains("Unchecked change in"));
