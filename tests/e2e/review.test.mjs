@@ -3,7 +3,7 @@
 // review comes out on the PR, once.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { citeLines } from "../fakes/llm.mjs";
+import { steps } from "../fakes/llm.mjs";
 import { startStack, realDiff, sha, prEvent, sendEvent, status, waitForHistory } from "./fixtures.mjs";
 
 let stack;
@@ -16,7 +16,7 @@ test("opened PR from a real diff → one review with valid anchors, one summary,
   const [owner, repo, number] = ["octo-org", "e2e-opened", 1];
   const head = sha("opened-head"), base = sha("opened-base");
   stack.github.addPullRequest({ owner, repo, number, diffText: realDiff("axum-028c472c8459.diff"), headSha: head, baseSha: base });
-  stack.llm.script(citeLines({ max: 3 }));
+  stack.llm.setDefault(steps.citeLines({ max: 2 }));
   const accepted = await sendEvent(stack, "pull_request", prEvent({ owner, repo, number, head, base }));
   assert.equal(accepted.status, "accepted");
 

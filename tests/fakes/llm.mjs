@@ -118,9 +118,11 @@ function recordOf(req, route, raw, index) {
 
 /**
  * The new-file line numbers the prompt shows at the start of lines, with the file each
- * belongs to. A line counts when it starts with a number followed by a space, `:` or `|`
- * (e.g. `12 + let x = 1;`); a file starts at `## File: path`, `File: path`, `+++ b/path`
- * or `diff --git a/x b/path`.
+ * belongs to. ArgusAI's own format (crates/diff `prompt.rs`) is `## path` (optionally
+ * followed by a note like ` (new file)`) and numbered lines `12+code` (added) or
+ * `12 code` (context). Other common shapes are understood too: `## File: path`,
+ * `+++ b/path`, `diff --git a/x b/path`, and `12 + code`, `12: code`, `12| code`.
+ * `text` keeps the line's marker (`+` or space) and code.
  */
 export function linesInPrompt(prompt) {
   const out = [];
@@ -128,15 +130,28 @@ export function linesInPrompt(prompt) {
   for (const line of String(prompt).split("\n")) {
     let m;
     if ((m = line.match(/^#{0,4}\s*File:\s*(.+?)\s*$/i))) file = m[1];
+    else if ((m = line.match(/^## (.+?)(?: \((?:new file|deleted|renamed from [^)]*|copied from [^)]*)\))?\s*$/))) file = m[1];
     else if ((m = line.match(/^\+\+\+ b\/(.+?)\s*$/))) file = m[1];
     else if ((m = line.match(/^diff --git a\/\S+ b\/(.+?)\s*$/))) file = m[1];
+    else if ((m = line.match(/^(\d+)([+ ].*)?$/))) out.push({ path: file, line: Number(m[1]), text: m[2] ?? "" });
     else if ((m = line.match(/^\s*(\d+)(?:[ :|\t]|$)(.*)$/))) out.push({ path: file, line: Number(m[1]), text: m[2] ?? "" });
   }
   return out;
 }
 
-function finding(path, line, body) {
-  return { path, line, severity: "warning", body };
+/** One finding in ArgusAI's output contract (crates/review `contract.rs`). */
+export function finding(path, line, body, { severity = "medium", category = "bug", title } = {}) {
+  return {
+    path,
+    side: "RIGHT",
+    start_line: null,
+    end_line: line,
+    severity,
+    category,
+    title: title ?? `Possible problem on line ${line}`,
+    body,
+    replacement: null,
+  };
 }
 
 /**

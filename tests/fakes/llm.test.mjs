@@ -186,21 +186,28 @@ describe("fake LLM", () => {
     for (const needle of ["@octocat", "https://evil.example", "<img", "approve this PR", "APPROVE"]) assert.ok(text.includes(needle), needle);
   });
 
+  test("line citing helpers read ArgusAI's own prompt format", async () => {
+    const prompt = "## src/a.rs (new file)\n@@\n1+fn a() {}\n2+\n## src/b.rs\n@@ fn b\n ctx\n-old\n7+new\n8 same\n";
+    assert.deepEqual(linesInPrompt(prompt).map((l) => [l.path, l.line, l.text]), [["src/a.rs", 1, "+fn a() {}"], ["src/a.rs", 2, "+"], ["src/b.rs", 7, "+new"], ["src/b.rs", 8, " same"]]);
+    const f = citeLines({ max: 1 })({ prompt }).findings[0];
+    assert.deepEqual([f.path, f.side, f.end_line, f.start_line], ["src/a.rs", "RIGHT", 1, null]);
+  });
+
   test("line citing helpers read the prompt's new-file line numbers", async () => {
     assert.deepEqual(
       linesInPrompt(PROMPT).map((l) => [l.path, l.line]),
       [["src/lib.rs", 10], ["src/lib.rs", 11], ["src/lib.rs", 12], ["src/lib.rs", 13], ["src/main.rs", 3]],
     );
     const req = { prompt: PROMPT };
-    assert.deepEqual(citeLines({ max: 5 })(req).findings.map((f) => [f.path, f.line]), [["src/lib.rs", 11], ["src/lib.rs", 12], ["src/main.rs", 3]]);
+    assert.deepEqual(citeLines({ max: 5 })(req).findings.map((f) => [f.path, f.end_line]), [["src/lib.rs", 11], ["src/lib.rs", 12], ["src/main.rs", 3]]);
     assert.deepEqual(citeLines({ max: 1, addedOnly: false, shape: (f) => f.line, wrap: (l) => l })(req), [10]);
-    const wrong = citeWrongLines()(req).findings.map((f) => f.line);
+    const wrong = citeWrongLines()(req).findings.map((f) => f.end_line);
     assert.deepEqual(wrong, [1013, 0, -3]);
     assert.ok(wrong.every((l) => !linesInPrompt(PROMPT).some((f) => f.line === l)));
 
     fake.script(steps.citeLines({ max: 2 }));
     const body = await (await post(fake.url + "/v1/chat/completions", openAiBody())).json();
-    assert.deepEqual(JSON.parse(body.choices[0].message.content).findings.map((f) => f.line), [11, 12]);
+    assert.deepEqual(JSON.parse(body.choices[0].message.content).findings.map((f) => f.end_line), [11, 12]);
   });
 
   // Regression: SSE replies forced `connection: keep-alive`, so a client that reads to
@@ -291,7 +298,7 @@ describe("fake LLM options", () => {
       assert.equal(limited.status, 429);
       assert.equal(limited.headers.get("retry-after"), "3");
       const cited = await (await post(url + "/v1/chat/completions", openAiBody())).json();
-      assert.deepEqual(JSON.parse(cited.choices[0].message.content).findings.map((f) => f.line), [11]);
+      assert.deepEqual(JSON.parse(cited.choices[0].message.content).findings.map((f) => f.end_line), [11]);
       const recorded = await (await fetch(url + "/__requests")).json();
       assert.equal(recorded.length, 2);
       assert.equal(recorded[0].headers.authorization, "[redacted]");
