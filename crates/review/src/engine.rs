@@ -2,7 +2,7 @@
 //! review job and the `argus` command line so both run exactly the same steps.
 
 use crate::anchor::{Unplaced, UnplacedReason};
-use crate::contract::{Severity, parse_reply};
+use crate::contract::{Severity, UserMessage, parse_reply, user_message};
 use crate::fingerprint::Dedupe;
 use crate::place::{DiffIndex, Placement, place};
 use crate::redact::{RedactionReport, redact};
@@ -46,6 +46,42 @@ pub fn chunk_prompt(files: &[FileDiff<'_>], chunk: &Chunk, sources: &[Option<&st
     let r = redact(&text);
     let report = r.report;
     (r.text.into_owned(), report)
+}
+
+/// The PR facts every request of a review carries.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PrText<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+}
+
+/// The whole user message of chunk `index` of `total`: the PR's title and description,
+/// the language hints of the chunk's files, and its diff, all redacted and fenced.
+#[allow(clippy::too_many_arguments)]
+pub fn chunk_user_message(
+    files: &[FileDiff<'_>],
+    selection: &Selection,
+    chunk: &Chunk,
+    (index, total): (usize, usize),
+    pr: PrText<'_>,
+    sources: &[Option<&str>],
+    opts: ContextOptions,
+) -> (String, RedactionReport) {
+    let diff = render_chunk(files, chunk, sources, opts);
+    let mut hints: Vec<String> = Vec::new();
+    for part in &chunk.files {
+        let lang = selection.kept.iter().find(|k| k.index == part.file).and_then(|k| k.language);
+        if let Some(l) = lang
+            && let Some(h) = l.hint()
+        {
+            let line = format!("{}: {h}", l.name());
+            if !hints.contains(&line) {
+                hints.push(line);
+            }
+        }
+    }
+    let hint_refs: Vec<&str> = hints.iter().map(String::as_str).collect();
+    user_message(&UserMessage { title: pr.title, description: pr.description, language_hints: &hint_refs, diff: &diff, part: Some((index, total)) })
 }
 
 /// Everything the model replied for one review, turned into what gets posted.

@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! argus plan   <diff-file> [--config <toml>] [--model-limit N]   files kept/skipped, hunks, chunks (JSON)
-//! argus prompt <diff-file> [--config <toml>] [--model-limit N] [--text]   the rendered prompts
+//! argus prompt <diff-file> [--config <toml>] [--model-limit N] [--title T] [--description <file>] [--text]
+//!                                                              the rendered prompts
 //! argus place  <diff-file> <reply.json> [--source <path>=<file>]... [--head <sha>]
 //!                                                              anchored comments and other findings (JSON)
 //! ```
@@ -18,8 +19,8 @@ use argus_diff::diff::{FileDiff, parse_unified};
 use argus_diff::prompt::ContextOptions;
 use argus_diff::select::{SelectConfig, Selection, select};
 use argus_diff::tokens::estimate;
-use argus_review::contract::{PromptOptions, ReplyProblem, Severity, system_prompt};
-use argus_review::engine::{apply_limits, chunk_prompt, collect, file_rows};
+use argus_review::contract::{PromptOptions, ReplyProblem, Severity, UserMessage, system_prompt, user_message};
+use argus_review::engine::{PrText, apply_limits, chunk_user_message, collect, file_rows};
 use argus_review::fingerprint::Dedupe;
 use argus_review::place::DiffIndex;
 use argus_review::redact::RedactionReport;
@@ -29,13 +30,13 @@ use std::process::ExitCode;
 
 const USAGE: &str = "usage:
   argus plan   <diff-file> [--config <toml>] [--model-limit N]
-  argus prompt <diff-file> [--config <toml>] [--model-limit N] [--text]
+  argus prompt <diff-file> [--config <toml>] [--model-limit N] [--title T] [--description <file>] [--text]
   argus place  <diff-file> <reply.json> [--source <path>=<file>]... [--head <sha>]";
 
 /// GitHub Models' free tier accepts 8000 input tokens per request.
 const DEFAULT_MODEL_LIMIT: u32 = 8000;
-/// Room for the PR's title and description and the per-language notes in each request.
-const PR_CONTEXT_TOKENS: u32 = 600;
+/// Chat formatting around the two messages (role markers and separators), per request.
+const MESSAGE_OVERHEAD_TOKENS: u32 = 16;
 
 #[derive(Debug, thiserror::Error)]
 enum CliError {
@@ -65,6 +66,8 @@ struct Args {
     text: bool,
     sources: Vec<(String, String)>,
     head: Option<String>,
+    title: Option<String>,
+    description: Option<String>,
 }
 
 fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, CliError> {
@@ -80,6 +83,8 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, CliError> {
             }
             "--text" => a.text = true,
             "--head" => a.head = Some(value(&mut it, "--head")?),
+            "--title" => a.title = Some(value(&mut it, "--title")?),
+            "--description" => a.description = Some(value(&mut it, "--description")?),
             "--source" => {
                 let v = value(&mut it, "--source")?;
                 let (p, f) = v.split_once('=').ok_or_else(|| CliError::Usage(format!("--source wants <path-in-diff>=<file>, got {v:?}")))?;
@@ -157,10 +162,18 @@ fn plan_diff<'a>(diff: &'a str, args: &Args) -> Result<Planned<'a>, CliError> {
     let config = load_config(args.config.as_deref())?;
     let selection = select(&parsed.files, &config.select).map_err(|e| CliError::Input { path: args.config.clone().unwrap_or_default(), message: e.to_string() })?;
     let system = system_prompt(&PromptOptions { max_findings: 20, guidelines: Some(config.instructions.clone()) });
+    // The fixed part of every request: the system prompt and the user message around the
+    // diff (title, description, every language hint that may appear), measured as sent.
+    let description = args.description.as_deref().map(read).transpose()?.unwrap_or_default();
+    let mut hints: Vec<String> = selection.kept.iter().filter_map(|k| k.language.and_then(|l| l.hint().map(|h| format!("{}: {h}", l.name())))).collect();
+    hints.sort();
+    hints.dedup();
+    let hint_refs: Vec<&str> = hints.iter().map(String::as_str).collect();
+    let frame = user_message(&UserMessage { title: args.title.as_deref().unwrap_or(""), description: &description, language_hints: &hint_refs, diff: "", part: Some((0, 2)) }).0;
     let budget = Budget {
         input_limit: args.model_limit.unwrap_or(DEFAULT_MODEL_LIMIT),
         reserved_output: 0,
-        prompt_overhead: estimate(&system) + PR_CONTEXT_TOKENS,
+        prompt_overhead: estimate(&system) + estimate(&frame) + MESSAGE_OVERHEAD_TOKENS,
         max_chunks: None,
     };
     let plan = plan(&parsed.files, &selection, &budget, &[], ContextOptions::default());
@@ -205,8 +218,11 @@ fn cmd_prompt(args: &Args) -> Result<(Value, String), CliError> {
     let mut total = RedactionReport::default();
     let mut chunks = Vec::new();
     let mut text = format!("=== system ({} tokens est.)\n{}\n", estimate(&p.system), p.system);
+    let description = args.description.as_deref().map(read).transpose()?.unwrap_or_default();
+    let pr = PrText { title: args.title.as_deref().unwrap_or(""), description: &description };
+    let total_chunks = p.plan.chunks.len();
     for (i, c) in p.plan.chunks.iter().enumerate() {
-        let (user, report) = chunk_prompt(&p.files, c, &[], ContextOptions::default());
+        let (user, report) = chunk_user_message(&p.files, &p.selection, c, (i, total_chunks), pr, &[], ContextOptions::default());
         total.merge(&report);
         text.push_str(&format!("=== chunk {} of {} ({} tokens est.)\n{user}", i + 1, p.plan.chunks.len(), estimate(&user)));
         chunks.push(json!({ "index": i, "tokens_estimated": estimate(&user), "planned_tokens": c.tokens, "redactions": report, "user": user }));
