@@ -87,6 +87,24 @@ fn second_push_posts_nothing_again() {
     assert!(second.body.contains("**No new issues**: 6 earlier findings not repeated"), "{}", second.body);
 }
 
+/// The system prompt describes argus-diff's rendering; fail loudly if that drifts.
+#[test]
+fn system_prompt_matches_the_rendered_diff_format() {
+    let system = argus_review::contract::system_prompt(&Default::default());
+    let diff = corpus("diffs/real/ripgrep-2a2b1506d42c.diff");
+    let parsed = parse_unified(&diff);
+    let mut out = String::new();
+    argus_diff::prompt::render_file(&parsed.files[1], None, ContextOptions::default(), &mut out);
+    assert!(out.starts_with("## grep/src/search.rs\n@@"), "{out}");
+    assert!(out.contains("\n7+use syntax::Expr;\n"), "numbered added line: {out}");
+    assert!(out.contains("\n-        let re = try!(\n"), "unnumbered removed line: {out}");
+    assert!(out.contains("\n use Result;\n"), "unnumbered context line: {out}");
+    assert_eq!(argus_diff::prompt::EXTRA_CONTEXT_PREFIX, '~');
+    for phrase in ["starts with `## path`", "starts with a number is citable", "followed by `+`", "starting with `-`", "starting with `~`"] {
+        assert!(system.contains(phrase), "{phrase}");
+    }
+}
+
 #[test]
 fn system_prompt_golden() {
     let p = argus_review::contract::system_prompt(&argus_review::contract::PromptOptions { max_findings: 15, guidelines: None });
