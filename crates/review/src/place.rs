@@ -63,8 +63,13 @@ impl<'d, 'a> DiffIndex<'d, 'a> {
         self
     }
 
+    /// The file a finding's path names. Models sometimes keep git's `a/`/`b/` prefixes
+    /// or a leading `/`; those are tried only when the exact path is not in the diff.
     fn file(&self, path: &str) -> Option<usize> {
-        self.by_path.get(path).copied()
+        if let Some(&i) = self.by_path.get(path) {
+            return Some(i);
+        }
+        ["b/", "a/", "/"].iter().find_map(|p| path.strip_prefix(p).and_then(|rest| self.by_path.get(rest).copied()))
     }
 
     /// Content of the cited lines of the full new file, when known.
