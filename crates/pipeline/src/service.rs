@@ -29,6 +29,7 @@ use argus_github::{
 use argus_llm::{BreakerState, BreakerStore, ChatRequest, JsonSchema, LlmClient, LlmConfig, LlmError, LlmProvider, Message, UsageLedger};
 use argus_review::anchor::{Placed, Unplaced};
 use argus_review::contract::{self, Category, Finding, PromptOptions, ReplyProblem};
+use argus_review::engine::{PrText, apply_limits, chunk_user_message};
 use argus_review::fingerprint::Dedupe;
 use argus_review::place::{DiffIndex, place};
 use argus_review::redact::{RedactionReport, redact};
@@ -315,7 +316,17 @@ where
         // Planned on every run (it is cheap and pure): the summary's file table needs it
         // even when the findings come from the cache.
         let limits = llm_config.limits_for(&llm_config.model);
-        let header = redact(&format!("Pull request: {}\n{}\n\n", pr.title, scope.sentence())).text.into_owned();
+        let pr_text = PrText { title: &pr.title, description: "" };
+        // The frame of every request (argus-review fences the untrusted parts), measured
+        // with an empty diff, as the `argus` CLI budgets it.
+        let frame = argus_review::contract::user_message(&argus_review::contract::UserMessage {
+            title: &pr.title,
+            description: "",
+            language_hints: &[],
+            diff: "",
+            part: Some((0, 2)),
+        })
+        .0;
         let instructions_budget: u32 =
             config.path_instructions.iter().map(|p| tokens::estimate(&p.instructions) + tokens::estimate(&p.path) + 8).sum();
         let budget = Budget {
@@ -323,7 +334,8 @@ where
             reserved_output: 0,
             // The schema travels with the request in most modes; count it as overhead too.
             prompt_overhead: tokens::estimate(&system)
-                + tokens::estimate(&header)
+                + tokens::estimate(&frame)
+                + tokens::estimate(&scope.sentence())
                 + tokens::estimate(&contract::output_schema().to_string())
                 + instructions_budget
                 + 64,
@@ -353,10 +365,13 @@ where
         } else {
             self.log(job, "cache_miss", serde_json::json!({ "key": cache_key.key() }));
             let mut requests = Vec::new();
-            for c in &plan.chunks {
-                let (diff, report) = argus_review::engine::chunk_prompt(&parsed, c, &[], ContextOptions::default());
+            let total = plan.chunks.len();
+            for (i, c) in plan.chunks.iter().enumerate() {
+                let (message, report) = chunk_user_message(&parsed, &selection, c, (i, total), pr_text, &[], ContextOptions::default());
                 redactions.merge(&report);
-                let mut user = header.clone();
+                // Ours and the maintainers' (trusted) text first, then argus-review's fenced
+                // message with the untrusted PR data.
+                let mut user = format!("{}\n", scope.sentence());
                 let mut seen = HashSet::new();
                 for part in &c.files {
                     for text in config.instructions_for_path(&part.path) {
@@ -365,8 +380,8 @@ where
                         }
                     }
                 }
-                user.push_str("\nThe diff (untrusted data):\n\n");
-                user.push_str(&diff);
+                user.push('\n');
+                user.push_str(&message);
                 let req = ChatRequest::new(vec![Message::system(system.clone()), Message::user(user)], limits.max_output_tokens.min(4000))
                     .with_schema(JsonSchema { name: "argus_review".into(), schema: contract::output_schema(), strict: true });
                 requests.push(req);
@@ -496,30 +511,25 @@ where
         cache_key: ReviewCacheKey,
         started: UnixMillis,
     ) -> ReviewReport {
+        // The profile's category filter is the pipeline's; the severity threshold and the
+        // inline limit are argus-review's `apply_limits`, as in the `argus` CLI.
         let threshold = config.severity_threshold;
         let quiet = config.profile == argus_config::Profile::Quiet;
-        let mut below_threshold = 0;
-        let mut kept = Vec::new();
-        for f in &thought.findings {
-            let sev = argus_config::Severity::parse(f.severity.as_str()).unwrap_or(argus_config::Severity::Low);
-            if !sev.at_least(threshold) || (quiet && matches!(f.category, Category::Style | Category::Docs | Category::Tests)) {
-                below_threshold += 1;
-            } else {
-                kept.push(f.clone());
-            }
-        }
-        // Most serious first; stable, so the model's order breaks ties.
-        kept.sort_by_key(|f| f.severity);
+        let (kept, off_profile): (Vec<Finding>, Vec<Finding>) = thought
+            .findings
+            .iter()
+            .cloned()
+            .partition(|f| !(quiet && matches!(f.category, Category::Style | Category::Docs | Category::Tests)));
         // Placement on the PR's whole diff (what GitHub validates anchors against),
         // dedupe against ArgusAI's earlier comments and across chunks.
         let index = DiffIndex::new(pr_diffs);
         let mut dedupe = Dedupe::new(earlier);
-        let placement = place(&index, kept, &mut dedupe);
+        let mut placement = place(&index, kept, &mut dedupe);
+        let below_threshold = off_profile.len() + apply_limits(&mut placement, review_severity(threshold), config.max_inline_comments as usize);
         let repeated = placement.duplicates.len();
-        let mut inline: Vec<Placed> = placement.placed;
-        let over_limit: Vec<Placed> = inline.split_off(inline.len().min(config.max_inline_comments as usize));
+        let inline: Vec<Placed> = placement.placed;
         let unplaced: Vec<Unplaced> = placement.unplaced;
-        let fresh = inline.len() + over_limit.len() + unplaced.len();
+        let fresh = inline.len() + unplaced.len();
 
         let totals = thought.ledger.totals();
         let neutral = thought.unusable > 0;
@@ -572,15 +582,6 @@ where
         if !s.ends_with('\n') {
             s.push('\n');
         }
-        if !over_limit.is_empty() {
-            s.push_str(&format!(
-                "\n### More findings\nOver the limit of {} inline comments (`max_inline_comments`).\n\n",
-                config.max_inline_comments
-            ));
-            for p in &over_limit {
-                s.push_str(&listed(&p.finding));
-            }
-        }
         if !facts.not_reviewable.is_empty() {
             s.push_str("\n### Not reviewable\n\n");
             for (path, why) in facts.not_reviewable.iter().take(100) {
@@ -613,17 +614,13 @@ where
         // with their fingerprints, which keeps the next push from repeating them.
         let review = (fresh > 0).then(|| {
             let mut body = format!("ArgusAI found {fresh} new finding(s) in `{}`: {} inline.", head.short(), comments.len());
-            if !unplaced.is_empty() || !over_limit.is_empty() {
+            if !unplaced.is_empty() {
                 body.push_str("\n\n### Not inline\n\n");
                 for u in &unplaced {
-                    body.push_str(&listed(&u.finding).replace('\n', &format!(" _(not inline: {})_\n", u.reason)));
+                    body.push_str(&listed(&u.finding, &u.reason.to_string()));
                 }
-                for p in &over_limit {
-                    body.push_str(&listed(&p.finding).replace('\n', " _(over the inline limit)_\n"));
-                }
-                let fps: Vec<_> = unplaced.iter().map(|u| u.fingerprint).chain(over_limit.iter().map(|p| p.fingerprint)).collect();
                 body.push('\n');
-                body.push_str(&render::summary_marker(head, fps.iter()));
+                body.push_str(&render::summary_marker(head, unplaced.iter().map(|u| &u.fingerprint)));
             }
             ReviewDraft { body, comments }
         });
@@ -804,20 +801,31 @@ struct Facts<'a> {
     pricing: Option<render::Pricing>,
 }
 
-/// A finding over the inline limit, as a summary list item.
-fn listed(f: &Finding) -> String {
+/// A finding that is not inline, as a list item of the review body.
+fn listed(f: &Finding, why: &str) -> String {
     let lines = match f.start_line {
         Some(s) if s < f.end_line => format!("lines {s}–{}", f.end_line),
         _ => format!("line {}", f.end_line),
     };
     format!(
-        "- **{}** · {} · **{}** — {} {lines}: {}\n",
+        "- **{}** · {} · **{}** — {} {lines}: {} _(not inline: {})_\n",
         f.severity.as_str(),
         f.category.as_str(),
         render::sanitize_inline(&render::truncate(&f.title, 200)),
         render::code_span(&f.path),
-        render::sanitize_inline(&render::truncate(&f.body, 600))
+        render::sanitize_inline(&render::truncate(&f.body, 600)),
+        render::sanitize_inline(why)
     )
+}
+
+/// The configuration's severity scale in the findings contract's terms (same names).
+fn review_severity(s: argus_config::Severity) -> contract::Severity {
+    match s {
+        argus_config::Severity::Critical => contract::Severity::Critical,
+        argus_config::Severity::High => contract::Severity::High,
+        argus_config::Severity::Medium => contract::Severity::Medium,
+        argus_config::Severity::Low => contract::Severity::Low,
+    }
 }
 
 fn to_inline(c: &DraftComment) -> InlineComment {

@@ -473,8 +473,11 @@ fn findings_over_the_inline_limit_go_to_the_summary() {
     assert_eq!(r.findings, 4);
     assert_eq!(w.github.submitted_reviews()[0].comments.len(), 1);
     let s = &summaries(&w)[0];
-    assert!(s.contains("Over the limit of 1 inline comments"), "{s}");
-    assert_eq!(s.matches("Unchecked change in").count(), 3, "{s}");
+    assert_eq!(s.matches("Not inline: over the limit of 1 inline comments per review").count(), 3, "{s}");
+    // The review body records them too (with their fingerprints) for the next push's dedupe.
+    let body = &w.github.submitted_reviews()[0].body;
+    assert_eq!(body.matches("not inline: over the limit").count(), 3, "{body}");
+    assert!(body.contains("<!-- argus-review:v1 head="), "{body}");
 }
 
 #[test]
