@@ -315,7 +315,8 @@ where
 
         // Planned on every run (it is cheap and pure): the summary's file table needs it
         // even when the findings come from the cache.
-        let limits = llm_config.limits_for(&llm_config.model);
+        // Sized for the smallest model of the fallback chain, so a fallback never gets a 413.
+        let limits = llm_config.chunk_limits();
         let pr_text = PrText { title: &pr.title, description: "" };
         // The frame of every request (argus-review fences the untrusted parts), measured
         // with an empty diff, as the `argus` CLI budgets it.

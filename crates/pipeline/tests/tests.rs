@@ -568,3 +568,21 @@ fn an_unreadable_repo_file_is_a_configuration_problem_not_a_failure() {
     let e = block_on(w.service.run(&job(HEAD1, None, ReviewMode::Incremental))).unwrap_err();
     assert_eq!(e.class, ErrorClass::Retryable { after_secs: None });
 }
+
+#[test]
+fn chunks_fit_the_smallest_model_of_the_fallback_chain() {
+    let requests_with = |fallback: Option<&str>| {
+        let mut env = vec![("LLM_PROVIDER", "github-models"), ("GITHUB_TOKEN", "ghp_test"), ("LLM_MODEL", "openai/gpt-4.1"), ("LLM_STREAM", "false")];
+        if let Some(f) = fallback {
+            env.push(("LLM_FALLBACK_MODELS", f));
+        }
+        let w = world_with_llm_env(per_file_model(), &env);
+        w.github.add_pull_request(pr(HEAD1, corpus_files("libgit2-10672e3e455e.diff")));
+        w.github.set_content(FULL, BASE, ".github/argusai.toml", b"max_files = 3000\n");
+        run_and_publish(&w, &job(HEAD1, None, ReviewMode::Incremental));
+        w.llm.calls()
+    };
+    let alone = requests_with(None);
+    let with_o_series = requests_with(Some("openai/o3-mini"));
+    assert!(with_o_series > alone, "a 4000-token fallback needs smaller chunks: {alone} vs {with_o_series}");
+}
