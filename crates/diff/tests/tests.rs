@@ -6,3 +6,4 @@ mod corpus;
 mod chunking;
 mod units;
 mod props;
+mod estimator;
