@@ -149,7 +149,13 @@ impl FileClass {
         let lower = path.to_ascii_lowercase();
         let name = lower.rsplit('/').next().unwrap_or(&lower);
         let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
-        let in_dir = |d: &str| lower.starts_with(&format!("{d}/")) || lower.contains(&format!("/{d}/"));
+        // `d/` at the start or `/d/` anywhere, without building either string.
+        let in_dir = |d: &str| {
+            lower.match_indices(d).any(|(i, _)| {
+                let b = lower.as_bytes();
+                (i == 0 || b[i - 1] == b'/') && b.get(i + d.len()) == Some(&b'/')
+            })
+        };
         if matches!(ext, "md" | "rst" | "adoc" | "txt") || in_dir("docs") || in_dir("doc") || name.starts_with("license") {
             return FileClass::Docs;
         }
@@ -393,9 +399,10 @@ pub struct Selector {
 
 fn build(patterns: impl IntoIterator<Item = (String, bool)>) -> Result<GlobSet, SelectError> {
     let mut b = GlobSetBuilder::new();
-    for (p, case_insensitive) in patterns {
-        let glob = if case_insensitive {
-            GlobBuilder::new(&p).case_insensitive(true).literal_separator(true).build()
+    for (p, builtin) in patterns {
+        let glob = if builtin {
+            // A default pattern: lowercase, matched against the lowercased path.
+            GlobBuilder::new(&p).literal_separator(true).build()
         } else {
             // `*` stays within one directory, like .gitignore; a pattern
             // without `/` matches at any depth (`*.snap` = `**/*.snap`).
@@ -413,6 +420,11 @@ impl Selector {
         Ok(Self {
             include: build(config.include.iter().map(|p| (p.clone(), false)))?,
             ignore: build(config.ignore.iter().map(|p| (p.clone(), false)))?,
+            // Matched against the lowercased path: the patterns are all
+            // lowercase, and globset's case-insensitive mode would push every
+            // pattern into its slowest (regex) strategy, where a
+            // case-sensitive set answers most of them with one hash lookup of
+            // the extension or file name.
             defaults: build(DEFAULT_IGNORES.iter().map(|(p, _)| ((*p).to_owned(), true)))?,
             config: config.clone(),
         })
@@ -460,7 +472,7 @@ impl Selector {
         if f.hunks.is_empty() || f.hunks.iter().all(|h| h.lines.is_empty()) {
             return Some(SkipReason::NoTextChanges);
         }
-        if let Some(&i) = self.ignore.matches(path).first() {
+        if let Some(i) = first_match(&self.ignore, path) {
             return Some(SkipReason::ConfigIgnore { pattern: self.config.ignore[i].clone() });
         }
         if !self.config.include.is_empty() && !self.include.is_match(path) {
@@ -471,7 +483,7 @@ impl Selector {
         let explicitly_included = !self.config.include.is_empty();
         if self.config.default_ignores
             && !explicitly_included
-            && let Some(&i) = self.defaults.matches(path).first()
+            && let Some(i) = first_match(&self.defaults, &lowercase(path))
         {
             let (pattern, category) = DEFAULT_IGNORES[i];
             return Some(SkipReason::DefaultIgnore { category, pattern: pattern.to_owned() });
@@ -480,6 +492,26 @@ impl Selector {
             return Some(SkipReason::TooManyChangedLines { changed, max: self.config.max_changed_lines_per_file });
         }
         None
+    }
+}
+
+/// Index of the first pattern of `set` matching `path`. Most paths match
+/// nothing: `is_match` answers that without `matches`' allocation.
+fn first_match(set: &GlobSet, path: &str) -> Option<usize> {
+    if set.is_empty() || !set.is_match(path) {
+        return None;
+    }
+    set.matches(path).first().copied()
+}
+
+/// `path` lowercased for the default ignores (ASCII fast path).
+fn lowercase(path: &str) -> std::borrow::Cow<'_, str> {
+    if !path.bytes().any(|b| b.is_ascii_uppercase() || b >= 0x80) {
+        std::borrow::Cow::Borrowed(path)
+    } else if path.is_ascii() {
+        std::borrow::Cow::Owned(path.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Owned(path.to_lowercase())
     }
 }
 

@@ -179,3 +179,48 @@ fn estimator_is_sub_additive_on_lines() {
     assert!(whole <= parts, "{whole} > {parts}");
     assert_eq!(estimate(""), 0);
 }
+
+#[test]
+fn default_ignores_match_whatever_the_case() {
+    // The defaults are matched against the lowercased path, so they must be
+    // lowercase themselves.
+    for (p, _) in argus_diff::select::DEFAULT_IGNORES {
+        assert_eq!(*p, p.to_lowercase(), "default pattern {p} is not lowercase");
+    }
+    let table = [
+        ("Cargo.LOCK", true),
+        ("web/App.Min.JS", true),
+        ("third_party/Zlib/inflate.c", true),
+        ("a/Node_Modules/x/index.js", true),
+        ("Fonts/Ünïcode.WOFF2", true),
+        ("src/Vendored.rs", false),
+        ("src/lockfile.rs", false),
+        ("Ünïcode/Main.rs", false),
+    ];
+    let text: String = table.iter().map(|(p, _)| file(p, "@@ -1 +1 @@\n-a\n+b\n")).collect();
+    let d = parse_unified(&text);
+    let sel = select(&d.files, &SelectConfig::default()).expect("valid");
+    for (path, ignored) in table {
+        let skipped = sel.skipped.iter().any(|s| s.path == path && matches!(s.reason, SkipReason::DefaultIgnore { .. }));
+        assert_eq!(skipped, ignored, "{path}");
+    }
+}
+
+#[test]
+fn file_class_directories_are_whole_path_segments() {
+    let table = [
+        ("docs/a.rs", FileClass::Docs),
+        ("x/docs/a.rs", FileClass::Docs),
+        ("mydocs/a.rs", FileClass::Source),
+        ("x/docsy/a.rs", FileClass::Source),
+        ("Tests/a.rs", FileClass::Test),
+        ("crate/tests/a.rs", FileClass::Test),
+        ("crate/contests/a.rs", FileClass::Source),
+        ("tests", FileClass::Other),
+        (".github/workflows/ci.yml", FileClass::Build),
+        ("x.github/a.yml", FileClass::Config),
+    ];
+    for (path, class) in table {
+        assert_eq!(FileClass::from_path(path), class, "{path}");
+    }
+}
