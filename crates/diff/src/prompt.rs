@@ -106,8 +106,23 @@ pub fn hunk_lines(h: &Hunk<'_>, range: Range<usize>, numbering: Numbering, out: 
     }
 }
 
-fn push_u32(out: &mut String, n: u32) {
-    let _ = write!(out, "{n}");
+/// Decimal digits of `n`, without going through `fmt` (a line number is
+/// written for most prompt lines, and the formatter machinery cost more than
+/// the rest of the line).
+fn push_u32(out: &mut String, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        out.push(char::from(d));
+    }
 }
 
 /// Lines of the full new file above hunk `h`, from the nearest enclosing
@@ -191,4 +206,18 @@ pub fn render_hunk(
         }
     }
     hunk_lines(h, range, opts.numbering, out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_u32;
+
+    #[test]
+    fn line_numbers_are_written_like_display() {
+        for n in [1, 9, 10, 99, 100, 12345, 1_000_000_000, u32::MAX] {
+            let mut s = String::from("x");
+            push_u32(&mut s, n);
+            assert_eq!(s, format!("x{n}"));
+        }
+    }
 }
