@@ -79,6 +79,7 @@ test("duplicate storm: 100 concurrent copies of one delivery → one job, one re
   const byStatus = Object.groupBy(answers, (a) => a.body.status);
   assert.equal(byStatus.accepted?.length, 1, JSON.stringify(Object.keys(byStatus)));
   assert.equal(byStatus.duplicate?.length, 99);
+  assert.ok(byStatus.duplicate.every((a) => a.body.coordinator.accepted === false && a.body.delivery === delivery));
 
   const s = await waitForHistory(stack, pr.owner, pr.repo, pr.number, 1);
   assert.equal(s.history.length, 1, JSON.stringify(s.history));
@@ -134,6 +135,7 @@ test("a push while a review runs: the running job is superseded and not posted; 
   const s = await waitForHistory(stack, pr.owner, pr.repo, pr.number, 2);
   const outcomes = s.history.map((h) => [h.head_sha, h.outcome]);
   assert.deepEqual(outcomes, [[pr.head, "superseded"], [next, "posted"]]);
+  assert.ok(s.history[0].tokens_in > 0, `the superseded run's cost is recorded: ${JSON.stringify(s.history[0])}`);
   const reviews = reviewsOf(stack, pr);
   assert.equal(reviews.length, 1);
   assert.equal(reviews[0].commit_id, next, "the superseded job's review was posted");
@@ -160,6 +162,8 @@ test("consumer dies mid-job → its lease expires → the job is rerun once; att
       { timeoutMs: 30000, intervalMs: 200, what: "the rerun to post and the dead run to report late" },
     );
     assert.equal(s.attempts, 2, JSON.stringify(s));
+    const late = s.history.find((h) => h.outcome === "late");
+    assert.ok(late.tokens_in > 0, `the dead run's cost is recorded: ${JSON.stringify(late)}`);
     const posted = s.history.find((h) => h.outcome === "posted");
     assert.equal(posted.runs, 2);
     assert.equal(posted.head_sha, pr.head);
@@ -199,6 +203,7 @@ test("retryable failure → retried with growing delays → dead-letter queue �
   assert.ok(gaps.at(-1) - gaps[0] >= 2000, `delays did not grow: ${gaps}`);
   assert.ok(gaps.at(-1) >= 3500, `the last delay should be RETRY_MAX_SECONDS: ${gaps}`);
 
+  t.diagnostic(`last_error: ${s.last_error}`);
   assert.equal(s.attempts, 5);
   assert.equal(s.current_job, null);
   const last = s.history.at(-1);
