@@ -149,13 +149,10 @@ impl FileClass {
         let lower = path.to_ascii_lowercase();
         let name = lower.rsplit('/').next().unwrap_or(&lower);
         let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
-        // `d/` at the start or `/d/` anywhere, without building either string.
-        let in_dir = |d: &str| {
-            lower.match_indices(d).any(|(i, _)| {
-                let b = lower.as_bytes();
-                (i == 0 || b[i - 1] == b'/') && b.get(i + d.len()) == Some(&b'/')
-            })
-        };
+        // A directory segment equal to `d` (`d/` at the start or `/d/`
+        // anywhere), without building or searching for strings.
+        let dirs = lower.rsplit_once('/').map_or("", |(d, _)| d);
+        let in_dir = |d: &str| !dirs.is_empty() && dirs.split('/').any(|s| s == d);
         if matches!(ext, "md" | "rst" | "adoc" | "txt") || in_dir("docs") || in_dir("doc") || name.starts_with("license") {
             return FileClass::Docs;
         }
