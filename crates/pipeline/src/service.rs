@@ -255,7 +255,8 @@ where
 
         // Scope: incremental since the last reviewed commit when it is still an ancestor.
         let scope = match (job.mode, &job.since_sha) {
-            (ReviewMode::Full, _) => Scope::Full { reason: "a full review was requested".into() },
+            (ReviewMode::Full, None) => Scope::Full { reason: "this is the pull request's first review".into() },
+            (ReviewMode::Full, Some(_)) => Scope::Full { reason: "a full review was requested".into() },
             (ReviewMode::Incremental, since) => {
                 match inst.review_scope(repo, since.as_ref(), &job.head_sha).await.map_err(|e| gh_err("comparing commits", e))? {
                     ReviewScope::Full { reason } => Scope::Full { reason },
