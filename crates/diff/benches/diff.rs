@@ -1,12 +1,14 @@
 //! Criterion benchmarks of the diff engine on the real corpus: parse
-//! throughput (MB/s) over all files, parse + select + chunk throughput, and the
-//! largest corpus file. Figures only, no timed assertions. Run short:
+//! throughput (MB/s) over all files, parse + select + chunk throughput, the
+//! token estimator alone, and the largest corpus file. Figures only, no timed
+//! assertions. Run short:
 //! `cargo bench -p argus-diff -- --warm-up-time 1 --measurement-time 3`.
 
 use argus_diff::chunk::{plan, Budget};
 use argus_diff::diff::parse_unified;
 use argus_diff::prompt::ContextOptions;
 use argus_diff::select::{SelectConfig, Selector};
+use argus_diff::tokens::estimate;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
 use std::path::Path;
@@ -41,6 +43,14 @@ fn benches(c: &mut Criterion) {
                 let d = parse_unified(black_box(t));
                 let sel = selector.select(&d.files);
                 black_box(plan(&d.files, &sel, &budget, &[], ContextOptions::default()));
+            }
+        })
+    });
+    // The estimator alone over every corpus file, as one text each.
+    g.bench_function("estimate", |b| {
+        b.iter(|| {
+            for t in &texts {
+                black_box(estimate(black_box(t)));
             }
         })
     });
