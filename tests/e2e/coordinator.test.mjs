@@ -65,6 +65,14 @@ function slowModelFor(s, pr, latencyMs) {
   s.llm.script({ match: (rec) => rec.prompt.includes(pr.file), latencyMs, reply: citeLines({ max: 1 }) });
 }
 
+/** Waits until this PR's review is leased and waiting on the model (past the pipeline's own head check). */
+async function waitForModelCall(s, pr) {
+  await eventually(async () => (await statusOfPr(s, pr))?.state === "running" && s.llm.requests.some((r) => r.prompt.includes(pr.file)), {
+    timeoutMs: 15000,
+    what: `${pr.repo}'s review to reach the model`,
+  });
+}
+
 test("duplicate storm: 100 concurrent copies of one delivery → one job, one review, 99 duplicates ignored", async () => {
   const pr = newPr(stack, "dup-storm");
   const delivery = randomUUID();
@@ -126,7 +134,7 @@ test("a push while a review runs: the running job is superseded and not posted; 
   const pr = newPr(stack, "push-while-running");
   slowModelFor(stack, pr, 2500);
   await sendEvent(stack, "pull_request", prEvent({ ...pr, action: "opened" }));
-  await eventually(async () => (await statusOfPr(stack, pr))?.state === "running", { timeoutMs: 15000, what: "the first review to run" });
+  await waitForModelCall(stack, pr);
   const next = sha("push-while-running-head-1");
   stack.github.setHead({ owner: pr.owner, repo: pr.repo, number: pr.number, headSha: next, diffText: diffOf(pr.file, ["let a = 1;", "let b = 2;"]) });
   const j = await sendEvent(stack, "pull_request", prEvent({ ...pr, head: next, action: "synchronize" }));
@@ -317,7 +325,7 @@ test("PR closed → pending work cancelled, and a running review is not posted",
   const running = newPr(stack, "close-running");
   slowModelFor(stack, running, 2500);
   await sendEvent(stack, "pull_request", prEvent({ ...running, action: "opened" }));
-  await eventually(async () => (await statusOfPr(stack, running))?.state === "running", { timeoutMs: 15000, what: "the review to run" });
+  await waitForModelCall(stack, running);
   stack.github.state.pulls.get(`${running.owner}/${running.repo}#${running.number}`).state = "closed";
   await sendEvent(stack, "pull_request", prEvent({ ...running, action: "closed" }));
   s = await waitForHistory(stack, running.owner, running.repo, running.number, 1);
