@@ -12,6 +12,9 @@ use crate::platform::stores::{KvBreakerStore, KvTokenCache};
 use crate::platform::webcrypto::WebCryptoSigner;
 use argus_config::env::ENV_VARS;
 use argus_coordinator::{PipelineError, ReviewPipeline, ReviewReport};
+use argus_core::error::Classify;
+use argus_core::job::Notify;
+use argus_durable::consumer::Notifier;
 use argus_core::ids::RepoName;
 use argus_core::job::ReviewJob;
 use argus_core::keys::{ConfigKey, ReviewCacheKey};
@@ -171,6 +174,25 @@ async fn build(env: &Env) -> Result<Service, String> {
         clock: WorkerClock,
         seed: Date::now().as_millis(),
     })
+}
+
+impl Notifier for Pipeline {
+    async fn notify(&self, n: &Notify) -> Result<(), PipelineError> {
+        let s = match self {
+            Pipeline::Ready(s) => s,
+            Pipeline::Misconfigured(problem) => return Err(PipelineError::permanent(format!("ArgusAI is misconfigured: {problem}"))),
+        };
+        let inst = s.github.installation(n.installation);
+        let failed = |e: argus_github::error::GitHubError| PipelineError { class: e.class(), message: format!("posting a note: {e}") };
+        // Reactions first: they acknowledge a command at once; notes may take a write each.
+        for r in &n.reactions {
+            inst.react(&n.pr.repo, r.comment_id, &r.content).await.map_err(failed)?;
+        }
+        for note in &n.notes {
+            inst.post_note(&n.pr, note).await.map_err(failed)?;
+        }
+        Ok(())
+    }
 }
 
 impl ReviewPipeline for Pipeline {

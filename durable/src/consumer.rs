@@ -1,10 +1,14 @@
-//! The queue consumer for both review queues: each message goes through
+//! The queue consumer for both review queues: each review job goes through
 //! `argus_coordinator::process_message` (lease → run → stale-head guard →
 //! publish → report), and its decision becomes `ack()` or a delayed `retry`.
+//! Notify messages (the coordinator's notes and reactions) are posted through
+//! the [`Notifier`].
 
 use crate::link::StubLink;
 use argus_coordinator::consumer::{Decision, MessageCtx, QueueKind, process_message};
-use argus_coordinator::{RetryPolicy, ReviewPipeline};
+use argus_coordinator::{PipelineError, RetryPolicy, ReviewPipeline};
+use argus_core::error::ErrorClass;
+use argus_core::job::{Notify, NotifyMessage};
 use futures_util::StreamExt;
 use serde_json::json;
 use worker::{Date, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawMessage, console_log, js_sys, wasm_bindgen::JsCast};
@@ -13,10 +17,16 @@ use worker::{Date, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawM
 /// subrequests (GitHub, the model), and the free plan allows 50 per invocation.
 pub const CONCURRENCY: usize = 4;
 
+/// Posts what a coordinator decided to say on its PR.
+#[allow(async_fn_in_trait)]
+pub trait Notifier {
+    async fn notify(&self, notify: &Notify) -> Result<(), PipelineError>;
+}
+
 /// Handles a batch from `REVIEW_QUEUE` or its dead-letter queue (told apart by
 /// `batch.queue()`, whose name ends in `-dlq`). Every message is acked or
 /// retried individually; this never fails the whole batch.
-pub async fn handle_batch<P: ReviewPipeline>(batch: MessageBatch<serde_json::Value>, env: &Env, pipeline: &P) -> worker::Result<()> {
+pub async fn handle_batch<P: ReviewPipeline + Notifier>(batch: MessageBatch<serde_json::Value>, env: &Env, pipeline: &P) -> worker::Result<()> {
     let queue = batch.queue();
     let kind = QueueKind::of(&queue);
     let policy = retry_policy(env);
@@ -29,6 +39,15 @@ pub async fn handle_batch<P: ReviewPipeline>(batch: MessageBatch<serde_json::Val
         .for_each_concurrent(CONCURRENCY, |message| async move {
             let id = message.id();
             let body = body_json(&message.body());
+            if body.get("v").and_then(|v| v.as_str()) == Some(NotifyMessage::TAG) {
+                let decision = notify(pipeline, &body, kind, policy, seed(&id)).await;
+                match decision {
+                    Decision::Ack => message.ack(),
+                    Decision::Retry { delay_secs } => message.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(delay_secs).build()),
+                }
+                log("notify_decision", Some(&id), serde_json::to_value(&decision).unwrap_or_default());
+                return;
+            }
             let ctx = MessageCtx { kind, policy, seed: seed(&id) };
             let decision = process_message(link, pipeline, &body, &ctx, &mut |step| {
                 log(step.step, Some(&id), json!({ "job_id": step.job_id, "pr": step.pr, "detail": step.detail }));
@@ -42,6 +61,31 @@ pub async fn handle_batch<P: ReviewPipeline>(batch: MessageBatch<serde_json::Val
         })
         .await;
     Ok(())
+}
+
+/// Posts one notify message. Notes are best effort: after the dead-letter queue
+/// they are dropped (they stay visible as `pending_notes` on the status page).
+async fn notify<N: Notifier>(notifier: &N, body: &serde_json::Value, kind: QueueKind, policy: &RetryPolicy, seed: u64) -> Decision {
+    let Ok(NotifyMessage::V1(n)) = serde_json::from_value::<NotifyMessage>(body.clone()) else {
+        log("notify_unparseable", None, json!({}));
+        return Decision::Ack;
+    };
+    if kind == QueueKind::DeadLetter {
+        log("notify_dropped", None, json!({ "pr": n.pr.to_string(), "notes": n.notes.len() }));
+        return Decision::Ack;
+    }
+    match notifier.notify(&n).await {
+        Ok(()) => Decision::Ack,
+        Err(e) => {
+            log("notify_failed", None, json!({ "pr": n.pr.to_string(), "error": e.message }));
+            match e.class {
+                // The runtime does not expose the attempt count here; the first step of
+                // the schedule (at least Retry-After) is enough for a note.
+                ErrorClass::Retryable { after_secs } => Decision::Retry { delay_secs: policy.delay_secs(1, after_secs, seed) },
+                _ => Decision::Ack,
+            }
+        }
+    }
 }
 
 /// The retry schedule, tunable for tests (`RETRY_BASE_SECONDS`, `RETRY_MAX_SECONDS`).

@@ -7,6 +7,7 @@ use argus_coordinator::machine::{Action, Event, Reply};
 use argus_coordinator::protocol::{ErrorCode, ErrorReply, routes};
 use argus_coordinator::{Config, Coordinator, PrState, StatusView};
 use argus_core::ids::UnixMillis;
+use argus_core::job::{Notify, NotifyMessage, NotifyReaction};
 use serde::de::DeserializeOwned;
 use serde_json::json;
 use std::cell::RefCell;
@@ -115,6 +116,8 @@ impl PrCoordinator {
     async fn apply(&self, first: Event) -> Result<Reply> {
         let mut events = vec![first];
         let mut first_reply = None;
+        let mut notes: Vec<String> = Vec::new();
+        let mut reactions: Vec<NotifyReaction> = Vec::new();
         while let Some(event) = events.pop() {
             let now = UnixMillis(Date::now().as_millis());
             let kind = event_kind(&event);
@@ -146,10 +149,10 @@ impl PrCoordinator {
                             }
                         }
                     }
-                    // The GitHub adapter does not exist yet: the machine keeps these in
-                    // its outbox (shown as `pending_notes` on the status page) for it to post.
-                    Action::PostNote { body } => log("note_pending", json!({ "chars": body.len() })),
-                    Action::React { comment_id, content } => log("reaction_pending", json!({ "comment_id": comment_id, "content": content })),
+                    // Posted by the queue consumer (GitHub calls do not belong in the
+                    // object); gathered here and sent as one message below.
+                    Action::PostNote { body } => notes.push(body.clone()),
+                    Action::React { comment_id, content } => reactions.push(NotifyReaction { comment_id: *comment_id, content: content.clone() }),
                 }
             }
             if self.debug_log || matches!(step.reply, Reply::Error(_)) {
@@ -157,7 +160,30 @@ impl PrCoordinator {
             }
             first_reply.get_or_insert(step.reply);
         }
+        if !notes.is_empty() || !reactions.is_empty() {
+            self.send_notify(notes, reactions).await;
+        }
         Ok(first_reply.unwrap_or(Reply::None))
+    }
+
+    /// Queues the notes and reactions the machine decided on, for the consumer to
+    /// post. They stay in the state's outbox (the status page's `pending_notes`
+    /// shows the latest) whatever happens here: a lost note is shown there.
+    async fn send_notify(&self, notes: Vec<String>, reactions: Vec<NotifyReaction>) {
+        let target = self.machine.borrow().as_ref().and_then(|m| Some((m.state().pr.clone()?, m.state().installation?)));
+        let Some((pr, installation)) = target else {
+            log("notify_skipped", json!({ "reason": "pull request or installation unknown", "notes": notes.len() }));
+            return;
+        };
+        let message = NotifyMessage::V1(Notify { pr: pr.clone(), installation, notes, reactions });
+        let sent = match self.env.queue(REVIEW_QUEUE) {
+            Ok(q) => q.send(&message).await,
+            Err(e) => Err(e),
+        };
+        match sent {
+            Ok(()) => log("notify_enqueued", json!({ "pr": pr.to_string() })),
+            Err(e) => log("notify_failed", json!({ "pr": pr.to_string(), "error": e.to_string() })),
+        }
     }
 
     /// Sets the storage alarm to what the machine wants *now*, not what it

@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { linesInPrompt, finding } from "../fakes/llm.mjs";
-import { startStack, sha, prEvent, commentEvent, sendEvent, waitForHistory, status } from "./fixtures.mjs";
+import { startStack, sha, prEvent, commentEvent, sendEvent, waitForHistory, status, eventually } from "./fixtures.mjs";
 
 let stack;
 before(async () => {
@@ -265,4 +265,30 @@ test("secrets in the diff never reach the model", async () => {
   const sent = stack.llm.requests.map((r) => JSON.stringify(r.body ?? r)).join("\n");
   for (const secret of [aws, ghp, slack, "MIIEpAIBAAKCAQEA7Zq"]) assert.ok(!sent.includes(secret), `a secret reached the model: ${secret.slice(0, 8)}…`);
   assert.match(sent, /fn main/, "the rest of the code did reach the model");
+});
+
+test("commands are acknowledged with 👀; help and unknown commands get a reply; pause is said", async () => {
+  const repo = "e2e-commands", number = 8;
+  const base = sha("m-base"), head = sha("m-head");
+  stack.llm.reset();
+  stack.llm.setDefault({ reply: { findings: [], summary: "ok" } });
+  stack.github.addPullRequest({ owner: OWNER, repo, number, headSha: head, baseSha: base, diffText: newFileDiff("src/calc.rs", calc) });
+  await sendEvent(stack, "pull_request", prEvent({ owner: OWNER, repo, number, head, base }));
+  await waitForHistory(stack, OWNER, repo, number, 1);
+  const notes = () => stack.github.state.issueComments.filter((c) => c.repo === `${OWNER}/${repo}` && c.body.includes("argusai:note"));
+  const cases = [
+    [101, "@argusai help", /@argusai review|full review/],
+    [102, "@argusai dance", /don't know the command/],
+    [103, "@argusai pause", /Paused/],
+  ];
+  for (const [commentId, body, reply] of cases) {
+    await sendEvent(stack, "issue_comment", commentEvent({ owner: OWNER, repo, number, body, commentId }));
+    await eventually(() => notes().some((n) => reply.test(n.body)), { what: `a reply to ${body}` });
+    await eventually(() => stack.github.state.reactions.some((r) => r.commentId === commentId && r.content === "eyes"), { what: `👀 on ${body}` });
+  }
+  // A contributor without write access is not obeyed, and gets no reaction.
+  await sendEvent(stack, "issue_comment", commentEvent({ owner: OWNER, repo, number, body: "@argusai resume", commentId: 104, association: "CONTRIBUTOR" }));
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.ok(!stack.github.state.reactions.some((r) => r.commentId === 104));
+  assert.equal((await status(stack, OWNER, repo, number)).paused, true);
 });

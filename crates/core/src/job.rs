@@ -49,6 +49,38 @@ pub struct ReviewJob {
     pub enqueued_at: UnixMillis,
 }
 
+/// A message on `REVIEW_QUEUE` asking the consumer to post what a PR's
+/// coordinator decided to say: notes (help, paused, why a review failed) and
+/// reactions to command comments. Its own `v` tag keeps it apart from review
+/// jobs; it carries no code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "v")]
+pub enum NotifyMessage {
+    #[serde(rename = "notify/1")]
+    V1(Notify),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notify {
+    pub pr: PrRef,
+    pub installation: InstallationId,
+    /// Comment bodies, posted in order as separate comments.
+    pub notes: Vec<String>,
+    pub reactions: Vec<NotifyReaction>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotifyReaction {
+    pub comment_id: u64,
+    /// A GitHub reaction name, e.g. `eyes`.
+    pub content: String,
+}
+
+impl NotifyMessage {
+    /// The `v` tag of notify messages, for a consumer that peeks before parsing.
+    pub const TAG: &'static str = "notify/1";
+}
+
 /// At most this many delivery ids ride along in a job; the rest are only counted.
 pub const MAX_DELIVERIES_PER_JOB: usize = 20;
 
@@ -76,5 +108,19 @@ mod tests {
         assert!(json.starts_with(r#"{"v":"1","job_id":"j1""#), "{json}");
         assert!(json.len() < 2048, "{} bytes", json.len());
         assert_eq!(serde_json::from_str::<QueueMessage>(&json).unwrap(), msg);
+    }
+
+    #[test]
+    fn notify_message_is_told_apart_from_jobs() {
+        let n = NotifyMessage::V1(Notify {
+            pr: PrRef::new(RepoName::new("o", "r"), PrNumber(3)),
+            installation: InstallationId(1),
+            notes: vec!["Paused.".into()],
+            reactions: vec![NotifyReaction { comment_id: 9, content: "eyes".into() }],
+        });
+        let json = serde_json::to_value(&n).unwrap();
+        assert_eq!(json["v"], NotifyMessage::TAG);
+        assert!(serde_json::from_value::<QueueMessage>(json.clone()).is_err());
+        assert_eq!(serde_json::from_value::<NotifyMessage>(json).unwrap(), n);
     }
 }

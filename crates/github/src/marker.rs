@@ -13,6 +13,8 @@ const MARKER_END: &str = " -->";
 pub const SUMMARY_MARKER: &str = "<!-- argusai:summary -->";
 /// In every inline review comment ArgusAI posts.
 pub const COMMENT_MARKER: &str = "<!-- argusai:comment -->";
+/// Marks ArgusAI's short notes on a PR (help, paused, failures).
+pub const NOTE_MARKER: &str = "<!-- argusai:note -->";
 /// In the pending reviews created only to validate comment anchors; they are deleted.
 pub const PROBE_MARKER: &str = "<!-- argusai:probe -->";
 

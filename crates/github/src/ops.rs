@@ -7,7 +7,7 @@ use crate::auth::{JwtSigner, TokenCache};
 use crate::bisect::Bisector;
 use crate::client::{GitHub, PER_PAGE, decode, encode_path, encode_query};
 use crate::error::GitHubError;
-use crate::marker::{COMMENT_MARKER, PROBE_MARKER, SUMMARY_MARKER, review_marker, review_marker_head, with_marker};
+use crate::marker::{COMMENT_MARKER, NOTE_MARKER, PROBE_MARKER, SUMMARY_MARKER, review_marker, review_marker_head, with_marker};
 use crate::types::*;
 use argus_core::http::{Clock, HttpClient, Method};
 use argus_core::ids::{CommitSha, InstallationId, PrRef, RepoName};
@@ -326,9 +326,24 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
 
     /// 👀 on an issue comment: the command was accepted.
     pub async fn react_eyes(&self, repo: &RepoName, comment_id: u64) -> Result<(), GitHubError> {
-        let body = serde_json::json!({ "content": "eyes" });
+        self.react(repo, comment_id, "eyes").await
+    }
+
+    /// Reacts to an issue comment; `content` is one of GitHub's reaction names.
+    /// Reacting twice is harmless: GitHub answers 200 with the existing reaction.
+    pub async fn react(&self, repo: &RepoName, comment_id: u64, content: &str) -> Result<(), GitHubError> {
+        let body = serde_json::json!({ "content": content });
         let _: IdOnly = self.call(Method::Post, &format!("{}/issues/comments/{comment_id}/reactions", repo_path(repo)), json(&body)).await?;
         Ok(())
+    }
+
+    /// Posts a short note from ArgusAI on the PR's conversation (help text,
+    /// "paused", why a review failed), marked so it is never mistaken for the summary.
+    pub async fn post_note(&self, pr: &PrRef, body: &str) -> Result<u64, GitHubError> {
+        let body = with_marker(&truncate_chars(body, MAX_COMMENT_CHARS - NOTE_MARKER.len() - 2), NOTE_MARKER);
+        let created: IdOnly =
+            self.call(Method::Post, &format!("{}/issues/{}/comments", repo_path(&pr.repo), pr.number), json(&serde_json::json!({ "body": body }))).await?;
+        Ok(created.id)
     }
 }
 
