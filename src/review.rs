@@ -12,7 +12,7 @@ use crate::platform::stores::{KvBreakerStore, KvTokenCache};
 use crate::platform::webcrypto::WebCryptoSigner;
 use argus_config::env::ENV_VARS;
 use argus_coordinator::{PipelineError, ReviewPipeline, ReviewReport};
-use argus_core::error::Classify;
+use argus_core::error::{Classify, ErrorClass};
 use argus_core::job::Notify;
 use argus_durable::consumer::Notifier;
 use argus_core::ids::RepoName;
@@ -20,6 +20,7 @@ use argus_core::job::ReviewJob;
 use argus_core::keys::{ConfigKey, ReviewCacheKey};
 use argus_core::secret::SecretString;
 use argus_github::client::{GitHub, GitHubConfig};
+use argus_github::types::CheckConclusion;
 use argus_llm::{
     CallOptions, ChatRequest, ChatResponse, HttpProvider, LlmConfig, LlmError, LlmProvider, ProviderKind, Wire, WorkersAi,
     WorkersAiError, WorkersAiProvider,
@@ -176,6 +177,19 @@ async fn build(env: &Env) -> Result<Service, String> {
     })
 }
 
+/// A review that cannot happen (bad key, repository gone) still leaves a
+/// completed check run saying why, `neutral` so ArgusAI's own failure never
+/// blocks a merge. Retryable failures get none: the job is tried again, and a
+/// job that ends in the dead-letter queue gets the coordinator's note instead.
+/// Best effort: if GitHub refuses this too, the status page still has the reason.
+async fn failed_check(s: &Service, job: &ReviewJob, e: &PipelineError) {
+    let inst = s.github.installation(job.installation);
+    let Ok(id) = inst.start_check_run(&job.pr.repo, &job.head_sha).await else { return };
+    let _ = inst
+        .complete_check_run(&job.pr.repo, id, CheckConclusion::Neutral, "ArgusAI could not review this commit", &e.message)
+        .await;
+}
+
 impl Notifier for Pipeline {
     async fn notify(&self, n: &Notify) -> Result<(), PipelineError> {
         let s = match self {
@@ -198,7 +212,15 @@ impl Notifier for Pipeline {
 impl ReviewPipeline for Pipeline {
     async fn run(&self, job: &ReviewJob) -> Result<ReviewReport, PipelineError> {
         match self {
-            Pipeline::Ready(s) => s.run(job).await,
+            Pipeline::Ready(s) => {
+                let result = s.run(job).await;
+                if let Err(e) = &result {
+                    if !matches!(e.class, ErrorClass::Retryable { .. }) {
+                        failed_check(s, job, e).await;
+                    }
+                }
+                result
+            }
             Pipeline::Misconfigured(problem) => Err(PipelineError::permanent(format!("ArgusAI is misconfigured: {problem}"))),
         }
     }

@@ -218,10 +218,7 @@ describe("openai-compatible provider", () => {
   });
 
   // Issue 5: a failure that is ArgusAI's own ends in a `neutral` check run saying why.
-  // Today a job that fails in the pipeline's `run` step (before `publish`) creates no
-  // check run at all, so the PR shows nothing; the fix belongs in argus-pipeline /
-  // argus-coordinator (a failure hook that completes a neutral check), not in this suite.
-  test("a rejected key leaves a completed neutral check run naming the setting", { todo: "argus-pipeline creates no check run when `run` fails" }, async () => {
+  test("a rejected key leaves a completed neutral check run naming the setting", async () => {
     assert.ok(bad, "runs after the rejected-key test");
     const checks = checksOf(s, bad);
     assert.equal(checks.length, 1, JSON.stringify(checks));
