@@ -54,6 +54,15 @@ fn benches(c: &mut Criterion) {
             }
         })
     });
+    // The estimator as the planner calls it: once per hunk-sized piece.
+    let pieces: Vec<&str> = texts.iter().flat_map(|t| t.split("\n@@")).collect();
+    g.bench_function("estimate_per_hunk", |b| {
+        b.iter(|| {
+            for p in &pieces {
+                black_box(estimate(black_box(p)));
+            }
+        })
+    });
     g.finish();
 
     let mut g = c.benchmark_group("largest_file");
