@@ -11,10 +11,15 @@ import { startArgus, webhookInit, CORPORA, corpusPayload, statusOf, eventually }
 export const APP_ID = "424242";
 export const INSTALLATION = 4242;
 
-/** Starts both fakes and ArgusAI pointed at them. */
-export async function startStack({ vars = {}, secrets = {}, llmOptions = {} } = {}) {
-  const github = await startFakeGitHub({ appId: APP_ID });
+/**
+ * Starts both fakes and ArgusAI pointed at them. `githubOptions` and
+ * `llmOptions` go to the fakes; `vars` may be a function of the started fakes
+ * (for settings that name their URLs), and overrides the defaults here.
+ */
+export async function startStack({ vars = {}, secrets = {}, githubOptions = {}, llmOptions = {} } = {}) {
+  const github = await startFakeGitHub({ appId: APP_ID, ...githubOptions });
   const llm = await startFakeLlm(llmOptions);
+  const extra = typeof vars === "function" ? vars({ github, llm }) : vars;
   const argus = await startArgus({
     vars: {
       GITHUB_APP_ID: APP_ID,
@@ -26,7 +31,7 @@ export async function startStack({ vars = {}, secrets = {}, llmOptions = {} } = 
       RETRY_BASE_SECONDS: "1",
       RETRY_MAX_SECONDS: "4",
       GITHUB_WRITE_SPACING_MS: "0",
-      ...vars,
+      ...extra,
     },
     secrets: {
       GITHUB_APP_PRIVATE_KEY: readFileSync(TEST_PRIVATE_KEY_PATH, "utf8"),

@@ -6,11 +6,8 @@
 // double-posts; a GitHub Enterprise Server API prefix works.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { startFakeGitHub, TEST_PRIVATE_KEY_PATH } from "../fakes/github.mjs";
-import { startFakeLlm, steps, linesInPrompt, finding, citeWrongLines } from "../fakes/llm.mjs";
-import { startArgus } from "./harness.mjs";
-import { APP_ID, INSTALLATION, realDiff, sha, prEvent, sendEvent, waitForHistory } from "./fixtures.mjs";
+import { steps, linesInPrompt, finding, citeWrongLines } from "../fakes/llm.mjs";
+import { startStack, INSTALLATION, realDiff, sha, prEvent, sendEvent, waitForHistory } from "./fixtures.mjs";
 
 // Installation tokens live this long on the fake. Seven minutes is more than
 // the Worker's five-minute refresh margin (crates/github auth.rs
@@ -19,39 +16,9 @@ import { APP_ID, INSTALLATION, realDiff, sha, prEvent, sendEvent, waitForHistory
 // on the real clock) stays valid on the fake.
 const TOKEN_TTL_SEC = 420;
 
-/**
- * Like fixtures.mjs `startStack`, but with options for the fake GitHub
- * (token lifetime, GHES `apiPrefix`), which `startStack` does not take.
- */
-async function startGitHubStack({ githubOptions = {}, vars = {} } = {}) {
-  const github = await startFakeGitHub({ appId: APP_ID, tokenTtlSec: TOKEN_TTL_SEC, ...githubOptions });
-  const llm = await startFakeLlm({ default: steps.citeLines({ max: 2 }) });
-  const argus = await startArgus({
-    vars: {
-      GITHUB_APP_ID: APP_ID,
-      GITHUB_API_URL: github.url,
-      LLM_BASE_URL: llm.url,
-      LLM_PROVIDER: "github-models",
-      GITHUB_MODEL: "openai/gpt-4o-mini",
-      REVIEW_DEBOUNCE_SECONDS: "1",
-      RETRY_BASE_SECONDS: "1",
-      RETRY_MAX_SECONDS: "4",
-      GITHUB_WRITE_SPACING_MS: "0",
-      ...vars,
-    },
-    secrets: { GITHUB_APP_PRIVATE_KEY: readFileSync(TEST_PRIVATE_KEY_PATH, "utf8"), GITHUB_TOKEN: "e2e-models-token" },
-  });
-  return {
-    github,
-    llm,
-    argus,
-    async close() {
-      await argus.close();
-      await github.close();
-      await llm.close();
-    },
-  };
-}
+/** The suite's stack: a short token lifetime so a test can outlive one. */
+const startGitHubStack = ({ githubOptions = {}, vars = {} } = {}) =>
+  startStack({ githubOptions: { tokenTtlSec: TOKEN_TTL_SEC, ...githubOptions }, llmOptions: { default: steps.citeLines({ max: 2 }) }, vars });
 
 let stack;
 before(async () => {

@@ -6,11 +6,8 @@
 // rejected key is a permanent failure naming the setting, never a failed check.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { startFakeGitHub, TEST_PRIVATE_KEY_PATH } from "../fakes/github.mjs";
-import { startFakeLlm, steps, citeLines } from "../fakes/llm.mjs";
-import { startArgus } from "./harness.mjs";
-import { APP_ID, realDiff, sha, prEvent, sendEvent, waitForHistory } from "./fixtures.mjs";
+import { steps, citeLines } from "../fakes/llm.mjs";
+import { startStack, realDiff, sha, prEvent, sendEvent, waitForHistory } from "./fixtures.mjs";
 
 const PRIMARY = "openai/gpt-4o-mini";
 const FALLBACK = "openai/gpt-4.1-mini";
@@ -20,36 +17,15 @@ const MODELS_TOKEN = "e2e-models-token";
 const ATTEMPT_TIMEOUT_MS = 1500;
 
 /**
- * Like fixtures.mjs `startStack`, but the LLM settings may depend on the fake's
- * URL (`llmVars(llm)`), e.g. an OpenAI-style base URL ending in `/v1`.
+ * The suite's stack: the fake LLM's options, the LLM settings as a function of
+ * the started fake LLM (its URL), and the secrets of the provider under test.
  */
-async function startLlmStack({ llmOptions = {}, llmVars = () => ({}), secrets = {} } = {}) {
-  const github = await startFakeGitHub({ appId: APP_ID });
-  const llm = await startFakeLlm({ default: steps.citeLines({ max: 2 }), ...llmOptions });
-  const argus = await startArgus({
-    vars: {
-      GITHUB_APP_ID: APP_ID,
-      GITHUB_API_URL: github.url,
-      LLM_BASE_URL: llm.url,
-      REVIEW_DEBOUNCE_SECONDS: "1",
-      RETRY_BASE_SECONDS: "1",
-      RETRY_MAX_SECONDS: "4",
-      GITHUB_WRITE_SPACING_MS: "0",
-      ...llmVars(llm),
-    },
-    secrets: { GITHUB_APP_PRIVATE_KEY: readFileSync(TEST_PRIVATE_KEY_PATH, "utf8"), GITHUB_TOKEN: MODELS_TOKEN, ...secrets },
+const startLlmStack = ({ llmOptions = {}, llmVars = () => ({}), secrets = {} } = {}) =>
+  startStack({
+    llmOptions: { default: steps.citeLines({ max: 2 }), ...llmOptions },
+    vars: ({ llm }) => llmVars(llm),
+    secrets: { GITHUB_TOKEN: MODELS_TOKEN, ...secrets },
   });
-  return {
-    github,
-    llm,
-    argus,
-    async close() {
-      await argus.close();
-      await github.close();
-      await llm.close();
-    },
-  };
-}
 
 /** Opens `owner/repo#number` from a real diff (one chunk on the default limits) and sends the webhook. */
 async function openPr(s, { owner = "octo-org", repo, number = 1, diff = "axum-028c472c8459.diff" }) {
