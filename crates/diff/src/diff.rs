@@ -508,7 +508,7 @@ impl<'a> Parser<'a> {
         self.problems.push(Problem { line: self.line_no, kind });
     }
 
-    #[inline]
+    #[inline(always)]
     fn peek(&self) -> Option<RawLine> {
         if self.pos >= self.text.len() {
             return None;
@@ -518,13 +518,13 @@ impl<'a> Parser<'a> {
         Some(RawLine { start: self.pos, end, next: (end + 1).min(bytes.len()) })
     }
 
-    #[inline]
+    #[inline(always)]
     fn advance(&mut self, l: RawLine) {
         self.pos = l.next;
         self.line_no += 1;
     }
 
-    #[inline]
+    #[inline(always)]
     fn slice(&self, l: RawLine) -> &'a str {
         // `\n` is ASCII, so `start` and `end` are always char boundaries.
         &self.text[l.start..l.end]
