@@ -392,6 +392,8 @@ pub struct Selector {
     include: GlobSet,
     ignore: GlobSet,
     defaults: GlobSet,
+    /// For each glob of `defaults`, its entry in [`DEFAULT_IGNORES`].
+    default_of: Vec<usize>,
 }
 
 fn build(patterns: impl IntoIterator<Item = (String, bool)>) -> Result<GlobSet, SelectError> {
@@ -421,8 +423,13 @@ impl Selector {
             // lowercase, and globset's case-insensitive mode would push every
             // pattern into its slowest (regex) strategy, where a
             // case-sensitive set answers most of them with one hash lookup of
-            // the extension or file name.
-            defaults: build(DEFAULT_IGNORES.iter().map(|(p, _)| ((*p).to_owned(), true)))?,
+            // the extension or file name. For the same reason `{a,b}`
+            // alternatives are expanded into one glob each: globset sends
+            // any glob with alternatives to the regex set, whose lazy DFA is
+            // built anew for every review (the first 6000 paths cost 50 ms in
+            // wasm with them, see bench/wasm).
+            defaults: build(expanded_defaults().map(|(_, p)| (p, true)))?,
+            default_of: expanded_defaults().map(|(i, _)| i).collect(),
             config: config.clone(),
         })
     }
@@ -444,7 +451,17 @@ impl Selector {
                 }),
             }
         }
-        sel.kept.sort_by(|a, b| (a.class, &a.path, a.index).cmp(&(b.class, &b.path, b.index)));
+        // The keys are unique (the index is in them), so an unstable sort
+        // gives the stable order. With many more files than the cap, only the
+        // kept prefix needs sorting: partition around the cap first (a
+        // 6000-file PR sorted 6000 paths to keep 50).
+        let order = |a: &Kept, b: &Kept| (a.class, &a.path, a.index).cmp(&(b.class, &b.path, b.index));
+        if sel.kept.len() > self.config.max_files {
+            sel.kept.select_nth_unstable_by(self.config.max_files, order);
+            sel.kept[..self.config.max_files].sort_unstable_by(order);
+        } else {
+            sel.kept.sort_unstable_by(order);
+        }
         if sel.kept.len() > self.config.max_files {
             for k in sel.kept.split_off(self.config.max_files) {
                 sel.skipped.push(Skipped {
@@ -480,7 +497,7 @@ impl Selector {
         let explicitly_included = !self.config.include.is_empty();
         if self.config.default_ignores
             && !explicitly_included
-            && let Some(i) = first_match(&self.defaults, &lowercase(path))
+            && let Some(i) = first_match(&self.defaults, &lowercase(path)).and_then(|g| self.default_of.get(g).copied())
         {
             let (pattern, category) = DEFAULT_IGNORES[i];
             return Some(SkipReason::DefaultIgnore { category, pattern: pattern.to_owned() });
@@ -490,6 +507,23 @@ impl Selector {
         }
         None
     }
+}
+
+/// Every default pattern with its `{a,b}` alternatives expanded, each with
+/// its index in [`DEFAULT_IGNORES`], in order.
+fn expanded_defaults() -> impl Iterator<Item = (usize, String)> {
+    DEFAULT_IGNORES.iter().enumerate().flat_map(|(i, (p, _))| expand_braces(p).into_iter().map(move |g| (i, g)))
+}
+
+/// `a{b,c}d{e,f}` as `abde`, `abdf`, `acde`, `acdf`. Only for the built-in
+/// patterns above (no nesting, no escapes); a brace without its closing
+/// partner is kept as is.
+fn expand_braces(p: &str) -> Vec<String> {
+    let Some(open) = p.find('{') else { return vec![p.to_owned()] };
+    let Some(len) = p[open..].find('}') else { return vec![p.to_owned()] };
+    let (head, alts, tail) = (&p[..open], &p[open + 1..open + len], &p[open + len + 1..]);
+    let rests = expand_braces(tail);
+    alts.split(',').flat_map(|a| rests.iter().map(move |r| format!("{head}{a}{r}"))).collect()
 }
 
 /// Index of the first pattern of `set` matching `path`. Most paths match
@@ -515,4 +549,32 @@ fn lowercase(path: &str) -> std::borrow::Cow<'_, str> {
 /// Compiles `config` and selects in one call.
 pub fn select(files: &[FileDiff<'_>], config: &SelectConfig) -> Result<Selection, SelectError> {
     Ok(Selector::new(config)?.select(files))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{expand_braces, expanded_defaults, DEFAULT_IGNORES};
+
+    #[test]
+    fn braces_expand_in_order() {
+        let cases: &[(&str, &[&str])] = &[
+            ("**/*.lock", &["**/*.lock"]),
+            ("**/*.{js,css}.map", &["**/*.js.map", "**/*.css.map"]),
+            ("a{b,c}d{e,f}", &["abde", "abdf", "acde", "acdf"]),
+            ("a{b", &["a{b"]),
+        ];
+        for (p, want) in cases {
+            assert_eq!(expand_braces(p), *want, "{p}");
+        }
+    }
+
+    #[test]
+    fn every_default_expands_to_brace_free_globs() {
+        let all: Vec<(usize, String)> = expanded_defaults().collect();
+        assert!(all.iter().all(|(_, g)| !g.contains(['{', '}', ','])));
+        // Each entry is represented, in order.
+        let mut seen: Vec<usize> = all.iter().map(|(i, _)| *i).collect();
+        seen.dedup();
+        assert_eq!(seen, (0..DEFAULT_IGNORES.len()).collect::<Vec<_>>());
+    }
 }

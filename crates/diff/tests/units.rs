@@ -224,3 +224,27 @@ fn file_class_directories_are_whole_path_segments() {
         assert_eq!(FileClass::from_path(path), class, "{path}");
     }
 }
+
+#[test]
+fn file_cap_keeps_the_same_files_in_the_same_order_as_a_full_sort() {
+    // 200 files of mixed classes in a scrambled order.
+    let names = ["src/a.rs", "tests/t.rs", "docs/d.md", "build.rs", "cfg.toml", "x.unknown"];
+    let text: String = (0..200)
+        .map(|i| {
+            let n = names[(i * 7) % names.len()];
+            file(&format!("d{:03}/{n}", (i * 37) % 200), "@@ -1 +1 @@\n-a\n+b\n")
+        })
+        .collect();
+    let d = parse_unified(&text);
+    let uncapped = select(&d.files, &SelectConfig { max_files: usize::MAX, ..SelectConfig::default() }).expect("valid");
+    assert_eq!(uncapped.kept.len(), 200);
+    for cap in [0, 1, 7, 50, 199, 200, 500] {
+        let sel = select(&d.files, &SelectConfig { max_files: cap, ..SelectConfig::default() }).expect("valid");
+        let want: Vec<usize> = uncapped.kept.iter().take(cap).map(|k| k.index).collect();
+        assert_eq!(sel.kept.iter().map(|k| k.index).collect::<Vec<_>>(), want, "cap {cap}");
+        let skipped: Vec<usize> = sel.skipped.iter().map(|s| s.index).collect();
+        let mut rest: Vec<usize> = uncapped.kept.iter().skip(cap).map(|k| k.index).collect();
+        rest.sort_unstable();
+        assert_eq!(skipped, rest, "cap {cap}");
+    }
+}
