@@ -221,6 +221,31 @@ test("retryable failure → retried with growing delays → dead-letter queue �
   assert.equal(reviewsOf(stack, pr).length, 0);
 });
 
+test("one retryable failure, then success: retried after the backoff, one review, the error cleared", async () => {
+  const pr = newPr(stack, "retry-once");
+  stack.github.inject({ method: "GET", path: prRoute(pr), status: 502, body: { message: "Bad Gateway" }, times: 1 });
+  await sendEvent(stack, "pull_request", prEvent({ ...pr, action: "opened" }));
+  const s = await waitForHistory(stack, pr.owner, pr.repo, pr.number, 1);
+  assert.equal(s.history[0].outcome, "posted", JSON.stringify(s.history));
+  assert.equal(s.history[0].runs, 2);
+  assert.equal(s.attempts, 2);
+  assert.equal(s.last_error, null, "a success clears the last error");
+  assert.deepEqual(prReads(stack, pr).map((r) => r.status), [502, 200]);
+  assert.equal(reviewsOf(stack, pr).length, 1);
+});
+
+test("GitHub's secondary rate limit: its Retry-After is the floor of the retry delay", async () => {
+  const pr = newPr(stack, "retry-after");
+  stack.github.injectSecondaryRateLimit({ method: "GET", path: prRoute(pr), retryAfterSec: 3, times: 1 });
+  await sendEvent(stack, "pull_request", prEvent({ ...pr, action: "opened" }));
+  const s = await waitForHistory(stack, pr.owner, pr.repo, pr.number, 1);
+  assert.equal(s.history[0].outcome, "posted", JSON.stringify(s.history));
+  const reads = prReads(stack, pr);
+  assert.deepEqual(reads.map((r) => r.status), [403, 200]);
+  // RETRY_BASE_SECONDS=1 alone would retry after at most 1 s.
+  assert.ok(reads[1].at - reads[0].at >= 3000, `retried after ${reads[1].at - reads[0].at} ms, before Retry-After`);
+});
+
 test("permanent failure (repository not found) → acked, status failed, no retry", async () => {
   const pr = { owner: OWNER, repo: "missing-repo", number: NUMBER, head: sha("missing-head"), base: sha("missing-base") };
   await sendEvent(stack, "pull_request", prEvent({ ...pr, action: "opened" }));
@@ -320,6 +345,12 @@ test("PR closed → pending work cancelled, and a running review is not posted",
   assert.deepEqual(s.history, []);
   assert.equal(prReads(stack, pending).length, 0, "no job ran");
   assert.equal(reviewsOf(stack, pending).length, 0);
+  // Reopening brings the coordinator back, and the first review starts at once.
+  const reopened = await sendEvent(stack, "pull_request", prEvent({ ...pending, action: "reopened" }));
+  assert.equal(reopened.status, "accepted");
+  s = await waitForHistory(stack, pending.owner, pending.repo, pending.number, 1);
+  assert.deepEqual([s.history[0].head_sha, s.history[0].outcome], [pending.head, "posted"]);
+  assert.equal(reviewsOf(stack, pending).length, 1);
 
   // Running: the PR closes while the model is still thinking.
   const running = newPr(stack, "close-running");
