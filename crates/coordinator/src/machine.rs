@@ -300,7 +300,7 @@ impl Coordinator {
             Event::Inbound(inbound) => self.on_inbound(now, inbound, &mut out),
             Event::AlarmFired => Reply::None,
             Event::LeaseRequested(req) => self.on_lease(now, req, &mut out),
-            Event::HeadCheck(req) => self.on_head_check(req),
+            Event::HeadCheck(req) => self.on_head_check(now, req, &mut out),
             Event::JobFinished(rep) => self.on_finished(now, rep, &mut out),
             Event::JobFailed(rep) => self.on_failed(now, rep, &mut out),
             Event::DeadLettered(rep) => self.on_dead_lettered(now, rep, &mut out),
@@ -566,13 +566,28 @@ impl Coordinator {
         }
     }
 
-    fn on_head_check(&self, req: HeadCheckRequest) -> Reply {
+    fn on_head_check(&mut self, now: UnixMillis, req: HeadCheckRequest, out: &mut Out) -> Reply {
         if let Err(e) = self.leased_job(&req.job_id, &req.lease_id) {
             return Reply::Error(e);
         }
-        let job = self.st.job.as_ref().expect("leased_job checked");
-        let current = !job.superseded && !self.st.archived && self.st.head_sha.as_ref() == Some(&req.head_sha);
-        Reply::Head(if current { HeadReply::Current } else { HeadReply::Stale { current_head: self.st.head_sha.clone() } })
+        let lease_ms = self.cfg.lease_ms;
+        let archived = self.st.archived;
+        let current_head = self.st.head_sha.clone();
+        let job = self.st.job.as_mut().expect("leased_job checked");
+        let current = !job.superseded && !archived && current_head.as_ref() == Some(&req.head_sha);
+        if !current {
+            return Reply::Head(HeadReply::Stale { current_head });
+        }
+        // A consumer asking to post has just shown it is alive. Renew its lease so
+        // that it can publish: a lease expiring mid-publish would rerun the job
+        // while this run posts, and the PR would get the review twice.
+        let lease = job.lease.as_mut().expect("leased_job checked");
+        let renewed = now.plus_millis(lease_ms);
+        if renewed > lease.expires_at {
+            lease.expires_at = renewed;
+            out.dirty = true;
+        }
+        Reply::Head(HeadReply::Current)
     }
 
     fn on_finished(&mut self, now: UnixMillis, rep: JobFinished, out: &mut Out) -> Reply {

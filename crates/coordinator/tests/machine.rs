@@ -179,6 +179,48 @@ fn an_expired_lease_reruns_the_job_once_then_fails() {
     assert!(s.m.state().last_error.as_deref().unwrap().contains("lease expired: no report within 60 s, again after a rerun"));
 }
 
+/// Regression (found end to end, tests/e2e/coordinator.test.mjs "lease-publish"):
+/// a run that passed the stale-head guard near the end of its lease lost the
+/// lease while posting, the job was rerun, and the PR got the review twice.
+#[test]
+fn passing_the_head_check_renews_the_lease_for_publishing() {
+    let mut s = Sim::new(Config { lease_ms: 60_000, ..Config::default() });
+    s.send(review("open", Opened, "h0"));
+    let job = s.last_job();
+    let lease = s.lease(&job).unwrap();
+    s.advance(59_000);
+    assert_eq!(s.head_check(&job, &lease), Reply::Head(HeadReply::Current));
+    assert_eq!(s.alarm, Some(T0 + 59_000 + 60_000), "the alarm follows the renewed lease");
+    // Publishing takes longer than what was left of the first lease.
+    s.advance(30_000);
+    assert_eq!((s.queue.len(), s.phase()), (1, "running"), "no rerun while the run publishes");
+    assert!(matches!(s.finish(&job, &lease, true), Reply::Report(ReportReply { recorded: true, .. })));
+    let outcomes: Vec<Outcome> = s.m.state().history.iter().map(|h| h.outcome).collect();
+    assert_eq!(outcomes, [Outcome::Posted]);
+    // A renewed lease still expires: a run that dies while publishing is rerun.
+    s.send(review("push", Synchronize, "h1"));
+    s.advance(5_000);
+    let next = s.last_job();
+    let lease = s.lease(&next).unwrap();
+    assert_eq!(s.head_check(&next, &lease), Reply::Head(HeadReply::Current));
+    s.advance(60_000);
+    assert_eq!((s.queue.len(), s.last_job().attempt), (3, 2), "rerun after the renewed lease expired");
+}
+
+/// A stale answer does not renew: that run will not post, only report.
+#[test]
+fn a_stale_head_check_does_not_renew_the_lease() {
+    let mut s = Sim::new(Config { lease_ms: 60_000, debounce_ms: 1_000, ..Config::default() });
+    s.send(review("open", Opened, "h0"));
+    let job = s.last_job();
+    let lease = s.lease(&job).unwrap();
+    s.send(review("push", Synchronize, "h1"));
+    s.advance(59_000);
+    assert!(matches!(s.head_check(&job, &lease), Reply::Head(HeadReply::Stale { .. })));
+    s.advance(1_000);
+    assert!(matches!(s.finish(&job, &lease, false), Reply::Error(_)), "the lease ended at its first expiry");
+}
+
 #[test]
 fn a_job_lost_on_the_way_to_the_queue_is_rerun_once_then_fails() {
     let mut s = Sim::new(Config { queue_timeout_ms: 7_200_000, ..Config::default() });
