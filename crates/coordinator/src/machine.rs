@@ -9,7 +9,7 @@ use crate::protocol::*;
 use argus_core::error::ErrorClass;
 use argus_core::event::PrAction;
 use argus_core::ids::{CommitSha, DeliveryId, InstallationId, PrRef, UnixMillis};
-use argus_core::job::{MAX_DELIVERIES_PER_JOB, QueueMessage, ReviewJob, ReviewMode};
+use argus_core::job::{JobTrigger, MAX_DELIVERIES_PER_JOB, QueueMessage, ReviewJob, ReviewMode};
 use argus_core::signal::{Command, Inbound, InboundReply, Signal};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -776,6 +776,10 @@ impl Coordinator {
             base_sha,
             since_sha: if pending.mode == ReviewMode::Incremental { self.st.last_reviewed_sha.clone() } else { None },
             mode: pending.mode,
+            trigger: match pending.reason {
+                PendingReason::Automatic => JobTrigger::Automatic,
+                PendingReason::Command => JobTrigger::Command,
+            },
             attempt: 1,
             deliveries: pending.deliveries,
             enqueued_at: now,

@@ -30,6 +30,17 @@ pub enum ReviewMode {
     Full,
 }
 
+/// Why a job exists: the PR's own events, or a person's `@argusai` command. A
+/// command overrides the repository's automatic-review rules (skip labels,
+/// drafts, `auto_review`…): it was asked for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobTrigger {
+    #[default]
+    Automatic,
+    Command,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReviewJob {
     /// Unique per job; the lease names it, so a stale consumer cannot report for a newer job.
@@ -42,6 +53,9 @@ pub struct ReviewJob {
     /// The last reviewed head, for incremental reviews.
     pub since_sha: Option<CommitSha>,
     pub mode: ReviewMode,
+    /// Absent in messages from before the field existed: those were automatic.
+    #[serde(default)]
+    pub trigger: JobTrigger,
     /// 1 for the first run of this job; the coordinator counts reruns after a lease expiry.
     pub attempt: u32,
     /// The deliveries coalesced into this job (bounded; for logs and the status page).
@@ -99,6 +113,7 @@ mod tests {
             base_sha: CommitSha("b".repeat(40)),
             since_sha: None,
             mode: ReviewMode::Full,
+            trigger: JobTrigger::Automatic,
             attempt: 1,
             deliveries: (0..MAX_DELIVERIES_PER_JOB).map(|i| DeliveryId(format!("{i:036}"))).collect(),
             enqueued_at: UnixMillis(5),

@@ -31,6 +31,14 @@ pub struct PullRequest {
     pub base: GitRef,
     #[serde(default)]
     pub title: String,
+    /// For the repository's skip-label rules.
+    #[serde(default)]
+    pub labels: Vec<Label>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct Label {
+    pub name: String,
 }
 
 /// One entry of `GET /repos/{owner}/{repo}/pulls/{pull_number}/files` (also the

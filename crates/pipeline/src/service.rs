@@ -16,7 +16,7 @@ use argus_coordinator::{PipelineError, ReviewPipeline, ReviewReport};
 use argus_core::error::{Classify, ErrorClass};
 use argus_core::http::Clock;
 use argus_core::ids::{CommitSha, UnixMillis};
-use argus_core::job::{ReviewJob, ReviewMode};
+use argus_core::job::{JobTrigger, ReviewJob, ReviewMode};
 use argus_core::keys::{KvKey, ReviewCacheKey};
 use argus_diff::chunk::{self, Budget};
 use argus_diff::diff::{FileDiff, FileStatus, parse_patch};
@@ -230,6 +230,30 @@ where
             base_branch_toml: base_toml.as_deref(),
         });
         let config = resolution.config;
+        // The repository's own rules (skip labels, authors, title keywords, base
+        // branches, drafts, auto_review, events). A command overrides them.
+        let labels: Vec<String> = pr.labels.iter().map(|l| l.name.clone()).collect();
+        let trigger = match job.trigger {
+            JobTrigger::Command => argus_config::Trigger::Command,
+            // Jobs do not carry the webhook action; a first review stands for
+            // `opened`, a later one for `synchronize` (the front door has already
+            // filtered actions by REVIEW_ENABLED_EVENTS).
+            JobTrigger::Automatic if job.since_sha.is_none() && job.mode == ReviewMode::Full => {
+                argus_config::Trigger::Event(argus_config::ReviewEvent::Opened)
+            }
+            JobTrigger::Automatic => argus_config::Trigger::Event(argus_config::ReviewEvent::Synchronize),
+        };
+        let facts = argus_config::PrFacts {
+            trigger,
+            draft: pr.draft,
+            labels: &labels,
+            title: &pr.title,
+            author: &pr.user.login,
+            base_branch: &pr.base.branch,
+        };
+        if let argus_config::ReviewDecision::Skip(reason) = argus_config::should_review(&config, &facts) {
+            return Ok(self.skip(job, started, format!("the repository's configuration says to skip it: {reason}")));
+        }
         let mut config_problems: Vec<String> = resolution.problems.iter().map(|p| p.to_string()).collect();
         config_problems.extend(unreadable);
         let mut texts: [Option<String>; 2] = [None, None];
@@ -255,8 +279,11 @@ where
 
         // Scope: incremental since the last reviewed commit when it is still an ancestor.
         let scope = match (job.mode, &job.since_sha) {
-            (ReviewMode::Full, None) => Scope::Full { reason: "this is the pull request's first review".into() },
-            (ReviewMode::Full, Some(_)) => Scope::Full { reason: "a full review was requested".into() },
+            // The coordinator makes an automatic full job only when nothing was reviewed yet.
+            (ReviewMode::Full, _) if job.trigger == JobTrigger::Automatic => {
+                Scope::Full { reason: "this is the pull request's first review".into() }
+            }
+            (ReviewMode::Full, _) => Scope::Full { reason: "a full review was requested".into() },
             (ReviewMode::Incremental, since) => {
                 match inst.review_scope(repo, since.as_ref(), &job.head_sha).await.map_err(|e| gh_err("comparing commits", e))? {
                     ReviewScope::Full { reason } => Scope::Full { reason },

@@ -227,10 +227,17 @@ pub fn job(head: &str, since: Option<&str>, mode: ReviewMode) -> ReviewJob {
         base_sha: CommitSha(BASE.into()),
         since_sha: since.map(|s| CommitSha(s.into())),
         mode,
+        trigger: argus_core::job::JobTrigger::Automatic,
         attempt: 1,
         deliveries: vec![DeliveryId("72d3162e-cc78-11e3-81ab-4c9367dc0958".into())],
         enqueued_at: T0,
     }
+}
+
+/// The same job, asked for by a person (`@argusai …`) rather than by a push.
+pub fn command(mut j: ReviewJob) -> ReviewJob {
+    j.trigger = argus_core::job::JobTrigger::Command;
+    j
 }
 
 /// Text outside code spans and fenced blocks: where GitHub would render

@@ -179,14 +179,14 @@ fn full_review_command_reviews_everything_even_after_an_earlier_review() {
     // `@argusai full review` after a push that changed nothing the model objects to:
     // every file goes to the model again, and what was already posted is not repeated.
     w.github.add_pull_request(pr(HEAD2, first_push()));
-    let report = run_and_publish(&w, &job(HEAD2, Some(HEAD1), ReviewMode::Full));
+    let report = run_and_publish(&w, &command(job(HEAD2, Some(HEAD1), ReviewMode::Full)));
     assert!(publication(&report).summary.contains("Full review: a full review was requested."));
     assert_eq!(prompt_files(&w.llm.user_prompt(1)).len(), 4, "every file reviewed again");
     assert_eq!(report.findings, 0, "everything found was already posted");
     assert_eq!(w.github.submitted_reviews().len(), 1);
 
     // Asking again on the same head posts nothing new.
-    let report = run_and_publish(&w, &job(HEAD2, Some(HEAD2), ReviewMode::Full));
+    let report = run_and_publish(&w, &command(job(HEAD2, Some(HEAD2), ReviewMode::Full)));
     assert_eq!(report.findings, 0);
     assert_eq!(w.github.submitted_reviews().len(), 1);
 }
@@ -585,4 +585,19 @@ fn chunks_fit_the_smallest_model_of_the_fallback_chain() {
     let alone = requests_with(None);
     let with_o_series = requests_with(Some("openai/o3-mini"));
     assert!(with_o_series > alone, "a 4000-token fallback needs smaller chunks: {alone} vs {with_o_series}");
+}
+
+#[test]
+fn the_repositorys_skip_rules_apply_to_automatic_reviews_but_not_to_commands() {
+    let w = world(per_file_model());
+    w.github.add_pull_request(pr(HEAD1, first_push()));
+    w.github.set_content(FULL, BASE, ".github/argusai.toml", b"skip_authors = [\"mona\"]\n");
+    let report = run_and_publish(&w, &job(HEAD1, None, ReviewMode::Full));
+    assert!(report.summary.contains("skip_authors"), "{}", report.summary);
+    assert_eq!(w.llm.calls(), 0, "a skipped review costs no model call");
+    assert!(w.github.submitted_reviews().is_empty());
+    // `@argusai review` was asked for by a person: it overrides the skip rules.
+    let report = run_and_publish(&w, &command(job(HEAD1, None, ReviewMode::Full)));
+    assert!(w.llm.calls() >= 1, "{}", report.summary);
+    assert_eq!(w.github.submitted_reviews().len(), 1);
 }
