@@ -150,15 +150,15 @@ test("a push while a review runs: the running job is superseded and not posted; 
   for (const c of checksOf(stack, pr)) assert.equal(c.head_sha, next);
 });
 
-test("consumer dies mid-job → its lease expires → the job is rerun once; attempts 2, exactly one review", async () => {
-  // Its own stack: a 3 s lease would be too tight for everything else.
-  const leaseStack = await startStack({ vars: { COORDINATOR_LEASE_SECONDS: "3" } });
+test("consumer dies mid-job → its lease expires → the job is rerun once (attempts 2, one review); a run that is publishing keeps its lease", async () => {
+  // Its own stack: a 4 s lease would be too tight for everything else.
+  const leaseStack = await startStack({ vars: { COORDINATOR_LEASE_SECONDS: "4" } });
   try {
     leaseStack.llm.setDefault({ reply: citeLines({ max: 1 }) });
     const pr = newPr(leaseStack, "lease-expiry");
-    // The first run's first GitHub call hangs 6 s (under the client's 10 s
+    // The first run's first GitHub call hangs 7 s (under the client's 10 s
     // timeout): its consumer is silent past the lease, as if it had died.
-    leaseStack.github.inject({ method: "GET", path: prRoute(pr), latencyMs: 6000, times: 1 });
+    leaseStack.github.inject({ method: "GET", path: prRoute(pr), latencyMs: 7000, times: 1 });
     await sendEvent(leaseStack, "pull_request", prEvent({ ...pr, action: "opened" }));
 
     const s = await eventually(
@@ -181,6 +181,19 @@ test("consumer dies mid-job → its lease expires → the job is rerun once; att
     const reviews = reviewsOf(leaseStack, pr);
     assert.equal(reviews.length, 1, "the run whose lease expired must not post");
     assert.equal(reviews[0].commit_id, pr.head);
+
+    // A consumer that passed the stale-head guard is alive: its lease must not
+    // expire under it while it publishes, or the rerun posts a second review.
+    // The model takes 2.5 s of the 4 s lease, then posting the review takes 3.3 s.
+    const slow = newPr(leaseStack, "lease-publish");
+    slowModelFor(leaseStack, slow, 2500);
+    leaseStack.github.inject({ method: "POST", path: `/repos/${slow.owner}/${slow.repo}/pulls/${slow.number}/reviews`, latencyMs: 3300, times: 1 });
+    await sendEvent(leaseStack, "pull_request", prEvent({ ...slow, action: "opened" }));
+    const done = await waitForHistory(leaseStack, slow.owner, slow.repo, slow.number, 1);
+    assert.equal(reviewsOf(leaseStack, slow).length, 1, "one review, not one per run");
+    assert.equal(checksOf(leaseStack, slow).length, 1, "one check run, not one per run");
+    assert.deepEqual(done.history.map((h) => h.outcome), ["posted"], JSON.stringify(done));
+    assert.equal(done.attempts, 1, "no rerun while the first run was publishing");
   } finally {
     await leaseStack.close();
   }
