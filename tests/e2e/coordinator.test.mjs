@@ -336,6 +336,34 @@ test("commands: pause stops automatic reviews, resume and full review run them, 
   assert.equal(s.history.length, 3, "help and unknown commands start no review");
 });
 
+test("drafts: converting to draft cancels the pending push review, pushes to a draft wait, ready for review reviews the newest head", async () => {
+  const pr = newPr(stack, "drafts");
+  await sendEvent(stack, "pull_request", prEvent({ ...pr, action: "opened" }));
+  await waitForHistory(stack, pr.owner, pr.repo, pr.number, 1);
+  const push = (head, added) => {
+    stack.github.setHead({ owner: pr.owner, repo: pr.repo, number: pr.number, headSha: head, diffText: diffOf(pr.file, ["let drafts = 1;", ...added]) });
+    stack.github.setCompare({ owner: pr.owner, repo: pr.repo, base: pr.head, head, status: "ahead", diffText: diffOf(pr.file, added, ["let drafts = 1;"]) });
+  };
+  const h1 = sha("drafts-head-1"), h2 = sha("drafts-head-2");
+  push(h1, ["let one = 1;"]);
+  await sendEvent(stack, "pull_request", prEvent({ ...pr, head: h1, action: "synchronize" }));
+  assert.equal((await statusOfPr(stack, pr)).state, "debouncing");
+  const drafted = await sendEvent(stack, "pull_request", prEvent({ ...pr, head: h1, action: "converted_to_draft", draft: true }));
+  assert.match(drafted.coordinator.note, /pending review cancelled/);
+  push(h2, ["let one = 1;", "let two = 2;"]);
+  // The front door drops pushes to drafts (REVIEW_DRAFTS is off) or the coordinator only records them.
+  const whileDraft = await sendEvent(stack, "pull_request", prEvent({ ...pr, head: h2, action: "synchronize", draft: true }));
+  assert.match(JSON.stringify(whileDraft), /draft/i);
+  let s = await statusOfPr(stack, pr);
+  assert.deepEqual([s.draft, s.state, s.pending_review, s.current_job], [true, "idle", null, null]);
+
+  await sendEvent(stack, "pull_request", prEvent({ ...pr, head: h2, action: "ready_for_review" }));
+  s = await waitForHistory(stack, pr.owner, pr.repo, pr.number, 2);
+  assert.equal(s.draft, false);
+  assert.deepEqual(s.history.map((h) => [h.head_sha, h.outcome]), [[pr.head, "posted"], [h2, "posted"]]);
+  assert.deepEqual(reviewsOf(stack, pr).map((r) => r.commit_id), [pr.head, h2], "nothing was reviewed on h1");
+});
+
 test("PR closed → pending work cancelled, and a running review is not posted", async () => {
   // Pending: a push waits out its debounce window, then the PR closes.
   const pending = newPr(stack, "close-pending");
