@@ -2,9 +2,10 @@
 //! parser for full unified git diffs and GitHub's per-file `patch`, and the
 //! re-renderer that turns the model back into unified diff text.
 //!
-//! The parser is a single pass over lines found with `memchr`; line text stays
-//! borrowed from the input. It never panics: odd input yields a best-effort
-//! model plus a list of [`Problem`]s (rust-analyzer's `(T, Vec<Error>)` shape).
+//! The parser is a single pass over lines (found with `memchr` natively, see
+//! `find_newline`); line text stays borrowed from the input. It never panics:
+//! odd input yields a best-effort model plus a list of [`Problem`]s
+//! (rust-analyzer's `(T, Vec<Error>)` shape).
 //!
 //! Format references: git's "generating patches" documentation
 //! <https://git-scm.com/docs/diff-generate-patch> (extended headers, quoting of
@@ -480,6 +481,45 @@ struct Parser<'a> {
     pending: Option<usize>,
 }
 
+/// Index of the first `\n` in `b`. Natively `memchr` (SIMD). In wasm
+/// without the SIMD proposal enabled (the Worker build does not enable it),
+/// `memchr` falls back to 4 bytes at a time (`usize` is 32 bits there), and it
+/// was the parser's largest cost; wasm has 64-bit integers, so
+/// [`find_newline_swar`] looks at 8.
+#[inline(always)]
+fn find_newline(b: &[u8]) -> Option<usize> {
+    #[cfg(all(target_arch = "wasm32", not(target_feature = "simd128")))]
+    {
+        find_newline_swar(b)
+    }
+    #[cfg(not(all(target_arch = "wasm32", not(target_feature = "simd128"))))]
+    {
+        memchr::memchr(b'\n', b)
+    }
+}
+
+/// [`find_newline`] eight bytes at a time in a `u64` ("has zero byte" trick:
+/// the lowest flagged byte is always a real match, so its index is exact).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+fn find_newline_swar(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const NL: u64 = ONES * b'\n' as u64;
+    let mut chunks = b.chunks_exact(8);
+    let mut at = 0;
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let x = u64::from_le_bytes(w) ^ NL;
+        let hit = x.wrapping_sub(ONES) & !x & HIGHS;
+        if hit != 0 {
+            return Some(at + (hit.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    chunks.remainder().iter().position(|&x| x == b'\n').map(|i| at + i)
+}
+
 /// One input line: `[start, end)` without `\n`, and where the next line starts.
 #[derive(Clone, Copy)]
 struct RawLine {
@@ -514,7 +554,7 @@ impl<'a> Parser<'a> {
             return None;
         }
         let bytes = self.text.as_bytes();
-        let end = memchr::memchr(b'\n', &bytes[self.pos..]).map_or(bytes.len(), |i| self.pos + i);
+        let end = find_newline(&bytes[self.pos..]).map_or(bytes.len(), |i| self.pos + i);
         Some(RawLine { start: self.pos, end, next: (end + 1).min(bytes.len()) })
     }
 
@@ -1127,6 +1167,31 @@ pub fn render_hunks(hunks: &[Hunk<'_>], out: &mut String) {
             out.push('\n');
             if l.no_newline {
                 out.push_str("\\ No newline at end of file\n");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_newline_swar;
+
+    #[test]
+    fn swar_newline_search_agrees_with_a_plain_scan() {
+        // Every position and chunk alignment, with bytes on both sides of
+        // `\n` (0x09, 0x0b), high bytes (0x8a) and NUL that could fool a
+        // careless bit trick.
+        let fill = [b'a', 0x09, 0x0b, 0x8a, 0x00, 0xff, b'\r'];
+        for len in 0..40usize {
+            for nl in (0..len).map(Some).chain([None]) {
+                let mut b: Vec<u8> = (0..len).map(|i| fill[i % fill.len()]).collect();
+                if let Some(i) = nl {
+                    b[i] = b'\n';
+                    if i + 3 < len {
+                        b[i + 3] = b'\n';
+                    }
+                }
+                assert_eq!(find_newline_swar(&b), b.iter().position(|&x| x == b'\n'), "len {len} nl {nl:?}");
             }
         }
     }
