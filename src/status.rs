@@ -14,7 +14,7 @@ pub async fn handle(req: &Request, env: &Env) -> Result<Response> {
         return respond::error(404, "not found");
     };
     let presented = req.headers().get("authorization")?.unwrap_or_default();
-    let presented = presented.strip_prefix("Bearer ").unwrap_or("");
+    let presented = bearer(&presented).unwrap_or("");
     if !constant_time_eq(presented.as_bytes(), token.expose().as_bytes()) {
         let mut resp = respond::error(401, "missing or wrong bearer token")?;
         resp.headers_mut().set("www-authenticate", "Bearer")?;
@@ -31,6 +31,13 @@ pub async fn handle(req: &Request, env: &Env) -> Result<Response> {
     argus_durable::status_response(env, &pr, wants_html).await
 }
 
+/// The credentials of an `Authorization: Bearer …` header. The scheme name is
+/// case-insensitive (RFC 9110 §11.1).
+fn bearer(header: &str) -> Option<&str> {
+    let (scheme, token) = header.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
 fn parse_path(path: &str) -> Option<PrRef> {
     let rest = path.strip_prefix("/status/")?;
     let mut parts = rest.split('/');
@@ -45,7 +52,16 @@ fn parse_path(path: &str) -> Option<PrRef> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_path;
+    use super::{bearer, parse_path};
+
+    #[test]
+    fn bearer_scheme_is_case_insensitive() {
+        assert_eq!(bearer("Bearer abc"), Some("abc"));
+        assert_eq!(bearer("bearer  abc "), Some("abc"));
+        assert_eq!(bearer("Basic abc"), None);
+        assert_eq!(bearer("Bearerabc"), None);
+        assert_eq!(bearer(""), None);
+    }
 
     #[test]
     fn status_paths() {
