@@ -45,10 +45,10 @@
 //! `real_corpus/parse_select_chunk`, per corpus file, 184 → 337 MiB/s on a
 //! quiet machine (`tokens::estimate` alone 344 MiB/s → 1.86 GiB/s; parse
 //! ≈ 1 GiB/s). In wasm (`scripts/bench-wasm`: the same code under Node's
-//! WASI, built with the Worker's opt-level "z"): 106 → 168 MB/s, or 257 MB/s
-//! with argus-diff alone at opt-level 3 (+25 KB of wasm). A 3.1 MB,
-//! 6000-file diff: parse + select + chunk in 41–44 ms on its first wasm run
-//! (native 20–28 ms), 14 MB of wasm linear memory in all.
+//! WASI, built with the Worker's opt-level "z"): 106 → 178 MB/s, or 277 MB/s
+//! with argus-diff alone at opt-level 3 (`BENCH_PROFILE=diff-o3`, +28 KB of
+//! wasm). A 3.1 MB, 6000-file diff: parse + select + chunk in 36–40 ms on its
+//! first wasm run (native 14–18 ms), 14 MB of wasm linear memory in all.
 
 pub mod chunk;
 pub mod diff;
