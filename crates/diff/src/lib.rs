@@ -29,7 +29,7 @@
 //!   ContextOptions, &mut String)`; numbered lines are the citable ones
 //!   (`Numbering::Added` default, or `AllNewSide`); extra context lines from the
 //!   full file start with `~`.
-//! - [`tokens`] — `tokens::estimate(&str) -> u32`, table-free, sub-additive,
+//! - [`tokens`] — `tokens::estimate(&str) -> u32`, no BPE tables, sub-additive,
 //!   biased to over-estimate o200k_base.
 //! - [`chunk`] — `chunk::plan(&files, &Selection, &Budget, sources: &[Option<&str>],
 //!   ContextOptions) -> ChunkPlan { chunks, not_reviewed, available }` and
