@@ -18,7 +18,9 @@
 //
 // Run: `CLOUDFLARE_CF_FETCH_ENABLED=false npx --no-install node bench/review-latency.mjs`
 // Env: BENCH_LLM_LATENCY_MS (500), BENCH_RUNS (3 reviews per scenario),
-// BENCH_ONLY (comma-separated: small, chunked, jwt; default all).
+// BENCH_ONLY (comma-separated: small, chunked, storm, jwt; default all).
+// Also printed: KV writes per review (by diffing the namespaces' keys and values)
+// and the push-storm figure (pushes in, reviews out).
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -30,7 +32,7 @@ import { APP_ID, realDiff, sha, prEvent, sendEvent, waitForHistory } from "../te
 
 const LATENCY_MS = Number(process.env.BENCH_LLM_LATENCY_MS ?? 500);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const ONLY = new Set((process.env.BENCH_ONLY ?? "small,chunked,jwt").split(",").map((x) => x.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? "small,chunked,storm,jwt").split(",").map((x) => x.trim()));
 const SMALL_DIFF = "axum-028c472c8459.diff"; // 7 files, 16 KB
 const BIG_DIFF = "libgit2-1fed6b07f072.diff"; // 42 files, 98 KB
 // Small enough that the big diff needs ~20 requests (the pipeline caps a review at 20).
@@ -59,15 +61,29 @@ async function startBenchStack(vars) {
   return { github, llm, argus, close: async () => { await argus.close(); await github.close(); await llm.close(); } };
 }
 
+/** Every KV key and value of the namespaces ArgusAI writes, to count writes by difference. */
+async function kvSnapshot(s) {
+  const env = await s.argus.server.getWorker().getEnv();
+  const out = new Map();
+  for (const ns of ["CACHE", "RATE_LIMITS", "CONFIG"]) {
+    for (const k of (await env[ns].list()).keys) out.set(`${ns}:${k.name}`, await env[ns].get(k.name));
+  }
+  return out;
+}
+
+const kvWrites = (before, after) => [...after].filter(([k, v]) => before.get(k) !== v).map(([k]) => k.split(":").slice(0, 2).join(":"));
+
 /** One review of a fresh PR; returns its figures. */
 async function oneReview(s, repo, diff) {
   const owner = "bench", number = 1;
   const head = sha(`${repo}-head`), base = sha(`${repo}-base`);
   s.github.addPullRequest({ owner, repo, number, diffText: realDiff(diff), headSha: head, baseSha: base });
   const ghMark = s.github.state.requests.length, llmMark = s.llm.requests.length;
+  const kvBefore = await kvSnapshot(s);
   const t0 = Date.now();
   await sendEvent(s, "pull_request", prEvent({ owner, repo, number, head, base }));
   const st = await waitForHistory(s, owner, repo, number, 1, 120000);
+  const kv = kvWrites(kvBefore, await kvSnapshot(s));
   const gh = s.github.state.requests.slice(ghMark);
   const posted = gh.find((r) => r.method === "POST" && r.path === `/repos/${owner}/${repo}/pulls/${number}/reviews` && r.status === 200);
   if (!posted || st.history.at(-1).outcome !== "posted") throw new Error(`review not posted: ${JSON.stringify(st)}`);
@@ -81,6 +97,7 @@ async function oneReview(s, repo, diff) {
     githubRequests: gh.length,
     tokenMints: gh.filter((r) => r.path.endsWith("/access_tokens")).length,
     inline: s.github.submittedReviews(owner, repo, number)[0].comments.length,
+    kvWrites: kv,
   };
 }
 
@@ -94,10 +111,41 @@ async function scenario(name, vars, diff) {
       console.log(
         `${(i === 0 ? name : "").padEnd(28)} run ${i + 1}: webhook→posted ${fmt(r.webhookToPosted).padStart(8)} · pipeline ${fmt(r.pipeline).padStart(8)} · ` +
           `LLM wall ${fmt(r.llmWall).padStart(7)} = ${(r.llmWall / LATENCY_MS).toFixed(1)}× one call · ${r.llmCalls} LLM calls · ` +
-          `${r.githubRequests} GitHub requests (${r.tokenMints} token mint) · ${r.inline} inline`,
+          `${r.githubRequests} GitHub requests (${r.tokenMints} token mint) · ${r.inline} inline · KV writes ${r.kvWrites.length} (${r.kvWrites.join(", ")})`,
       );
     }
     return runs;
+  } finally {
+    await s.close();
+  }
+}
+
+/** A push storm: `pushes` synchronize events with new heads inside the debounce window. */
+async function pushStorm(pushes = 20) {
+  const s = await startBenchStack({ REVIEW_DEBOUNCE_SECONDS: "2" });
+  try {
+    const owner = "bench", repo = "storm", number = 1;
+    const base = sha("storm-base");
+    s.github.addPullRequest({ owner, repo, number, diffText: realDiff(SMALL_DIFF), headSha: sha("storm-0"), baseSha: base });
+    await sendEvent(s, "pull_request", prEvent({ owner, repo, number, head: sha("storm-0"), base }));
+    await waitForHistory(s, owner, repo, number, 1, 120000);
+    const llmMark = s.llm.requests.length;
+    const t0 = Date.now();
+    for (let i = 1; i <= pushes; i++) {
+      const head = sha(`storm-${i}`);
+      s.github.setHead({ owner, repo, number, headSha: head });
+      s.github.setCompare({ owner, repo, base: sha(`storm-0`), head, status: "ahead", diffText: realDiff(SMALL_DIFF) });
+      await sendEvent(s, "pull_request", prEvent({ owner, repo, number, head, base, action: "synchronize" }));
+    }
+    const st = await waitForHistory(s, owner, repo, number, 2, 120000);
+    const reviews = s.github.submittedReviews(owner, repo, number).slice(1);
+    const last = st.history.at(-1);
+    console.log(
+      `push storm: ${pushes} pushes in ${Date.now() - t0} ms → ${st.history.length - 1} review job(s), for ` +
+        `${last.head_sha === sha(`storm-${pushes}`) ? "the final head" : `head ${last.head_sha.slice(0, 7)} (not the final one)`} · ` +
+        `${s.llm.requests.length - llmMark} LLM call(s) · coalesced ${last.coalesced_pushes} · ` +
+        `${reviews.length} new review(s) posted (the storm's diff repeats the first review's findings, which are not posted again)`,
+    );
   } finally {
     await s.close();
   }
@@ -165,4 +213,5 @@ if (ONLY.has("chunked")) {
   await scenario("chunked, concurrency 5", { LLM_MAX_INPUT_TOKENS: CHUNKED_INPUT_TOKENS }, BIG_DIFF);
   await scenario("chunked, concurrency 10", { LLM_MAX_INPUT_TOKENS: CHUNKED_INPUT_TOKENS, LLM_CONCURRENCY: "10" }, BIG_DIFF);
 }
+if (ONLY.has("storm")) await pushStorm();
 if (ONLY.has("jwt")) await jwtInWorkerd();
