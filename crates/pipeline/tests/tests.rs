@@ -394,14 +394,14 @@ fn prompt_injection_gets_a_comment_only_review_without_mentions_links_or_html() 
 #[test]
 fn secrets_in_the_diff_never_reach_the_prompts() {
     let token = format!("ghp_{}", "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8");
-    let aws = "AKIAIOSFODNN7EXAMPLE";
+    let aws = format!("AKIA{}", "IOSFODNN7EXAMPLE"); // AWS's documented example key, built at run time
     let patch = format!("@@ -1,1 +1,4 @@\n fn main() {{\n+    let token = \"{token}\";\n+    let aws_key = \"{aws}\";\n+    let password = \"hunter2-correct-horse-battery\";\n");
     let w = world(per_file_model());
     w.github.add_pull_request(pr(HEAD1, vec![FakeFile::modified("src/config.rs", &patch)]));
     run_and_publish(&w, &job(HEAD1, None, ReviewMode::Incremental));
     let prompts = w.llm.all_prompts();
     assert!(prompts.contains("src/config.rs"), "the file was reviewed");
-    for secret in [token.as_str(), aws, "hunter2-correct-horse-battery"] {
+    for secret in [token.as_str(), aws.as_str(), "hunter2-correct-horse-battery"] {
         assert!(!prompts.contains(secret), "{secret} reached the model");
     }
     assert!(summaries(&w)[0].contains("redacted before review"), "{}", summaries(&w)[0]);
