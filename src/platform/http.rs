@@ -5,8 +5,12 @@
 use argus_core::http::{Clock, HttpClient, HttpRequest, HttpResponse, Method as CoreMethod, TransportError};
 use argus_core::ids::UnixMillis;
 use futures_util::future::{select, Either};
+use futures_util::StreamExt;
 use std::time::Duration;
 use worker::{AbortController, Date, Delay, Fetch, Headers, Method, Request, RequestInit};
+
+/// Added to a response whose event stream broke before its end; the value is the error.
+pub const PARTIAL_BODY_HEADER: &str = "x-argus-partial-body";
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct WorkerHttp;
@@ -45,8 +49,28 @@ impl HttpClient for WorkerHttp {
         let exchange = async {
             let mut resp = Fetch::Request(request).send_with_signal(&signal).await.map_err(network)?;
             let status = resp.status_code();
-            let headers = resp.headers().entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
-            let body = resp.bytes().await.map_err(network)?;
+            let mut headers: Vec<(String, String)> = resp.headers().entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
+            let streamed = headers.iter().any(|(k, v)| k == "content-type" && v.starts_with("text/event-stream"));
+            let body = if streamed {
+                // An event stream cut mid-way still carries every event received
+                // before the cut; the SSE parser keeps what is complete. Other
+                // bodies are all or nothing.
+                let mut body = Vec::new();
+                let mut stream = resp.stream().map_err(network)?;
+                while let Some(chunk) = stream.next().await {
+                    match chunk {
+                        Ok(bytes) => body.extend_from_slice(&bytes),
+                        Err(e) if !body.is_empty() => {
+                            headers.push((PARTIAL_BODY_HEADER.into(), e.to_string()));
+                            break;
+                        }
+                        Err(e) => return Err(network(e)),
+                    }
+                }
+                body
+            } else {
+                resp.bytes().await.map_err(network)?
+            };
             Ok(HttpResponse { status, headers, body })
         };
         let deadline = Delay::from(Duration::from_millis(req.timeout_ms));
