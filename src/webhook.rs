@@ -52,11 +52,8 @@ pub async fn handle(mut req: Request, env: &Env, ctx: &Context) -> Result<Respon
         ..Seen::default()
     };
     let outcome = process(&mut req, env, ctx, &cfg, &log, &mut seen).await?;
-    let level = match outcome.status {
-        200..=299 => Level::Info,
-        429 | 503 => Level::Warn,
-        _ => Level::Warn,
-    };
+    // Refusals are warnings: someone is sending what GitHub would not.
+    let level = if (200..300).contains(&outcome.status) { Level::Info } else { Level::Warn };
     log.log(
         level,
         "webhook",
