@@ -79,7 +79,7 @@ async fn process(req: &mut Request, env: &Env, ctx: &Context, cfg: &FrontConfig,
     // 1. Size: refuse early from Content-Length, and enforce the cap while reading
     //    in case the header is absent or lies.
     if let Some(len) = req.headers().get("content-length")?.and_then(|v| v.parse::<usize>().ok()) {
-        if len > MAX_WEBHOOK_BYTES {
+        if len > DRAIN_LIMIT {
             return Ok(Outcome::error(413, "rejected", format!("body of {len} bytes exceeds the {MAX_WEBHOOK_BYTES}-byte limit")));
         }
     }
@@ -200,21 +200,34 @@ fn is_json(content_type: &str) -> bool {
     essence.eq_ignore_ascii_case("application/json")
 }
 
-/// Reads the body, stopping as soon as it grows past `cap` (returns `None` then).
+/// A body over the cap is still read (and dropped) up to this size before the
+/// 413 goes out: answering while the client is still uploading makes some
+/// proxies reset the connection, and the client would never see the 413.
+/// Anything declared larger is refused at once.
+const DRAIN_LIMIT: usize = 2 * MAX_WEBHOOK_BYTES;
+
+/// Reads the body; `None` when it is larger than `cap`. Past the cap nothing is
+/// kept, and reading stops at [`DRAIN_LIMIT`].
 async fn read_capped(req: &mut Request, cap: usize) -> Result<Option<Vec<u8>>> {
     let Ok(mut stream) = req.stream() else {
         // No body at all.
         return Ok(Some(Vec::new()));
     };
     let mut body = Vec::new();
+    let mut seen = 0usize;
     while let Some(chunk) = stream.next().await {
         let chunk = chunk?;
-        if body.len() + chunk.len() > cap {
+        seen += chunk.len();
+        if seen > DRAIN_LIMIT {
             return Ok(None);
         }
-        body.extend_from_slice(&chunk);
+        if seen <= cap {
+            body.extend_from_slice(&chunk);
+        } else if !body.is_empty() {
+            body = Vec::new();
+        }
     }
-    Ok(Some(body))
+    Ok((seen <= cap).then_some(body))
 }
 
 #[cfg(test)]

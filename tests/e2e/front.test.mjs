@@ -88,9 +88,10 @@ test("forged, unsigned and malformed requests get the right 4xx", async () => {
 
 test("oversized bodies get 413, with or without Content-Length", async () => {
   // Over a real socket. The Worker answers 413 as soon as it knows, before the
-  // upload ends; local workerd then closes the socket, which can reset the
-  // connection before the client reads the answer (Cloudflare's edge, in front of
-  // a deployed Worker, does not). So a reset is retried; any answer must be 413.
+  // upload ends; locally that can reset the connection before the client reads
+  // the answer, or make Miniflare's proxy in front of the Worker answer 500
+  // "Network connection lost" (Cloudflare's edge, in front of a deployed Worker,
+  // does neither). So those two are retried; any other answer must be 413.
   const big = "x".repeat(25 * 1024 * 1024 + 1);
   const { headers } = webhookInit("{}");
   for (const chunked of [false, true]) {
@@ -99,6 +100,7 @@ test("oversized bodies get 413, with or without Content-Length", async () => {
       answer = await rawPost(argus.url, "/webhooks/github", headers, big, { chunked }).catch((e) => {
         if (e.code !== "ECONNRESET" && e.code !== "EPIPE") throw e;
       });
+      if (answer?.status === 500 && /Network connection lost/.test(answer.text)) answer = undefined;
     }
     assert.ok(answer, `no answer in 5 attempts (chunked: ${chunked})`);
     assert.equal(answer.status, 413, answer.text);
