@@ -49,51 +49,10 @@ impl fmt::Display for ReviewEvent {
     }
 }
 
-/// How serious a finding is, most serious first. The names match the
-/// findings engine's contract (`argus-review`'s `Severity`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// Security holes, data loss, crashes in common paths.
-    Critical,
-    /// Bugs that will bite: wrong results, races, leaks.
-    High,
-    /// Risky or fragile code, missing error handling, edge cases.
-    Medium,
-    /// Minor issues: clarity, small inefficiencies, style.
-    Low,
-}
-
-impl Severity {
-    pub const ALL: [Severity; 4] = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Critical => "critical",
-            Severity::High => "high",
-            Severity::Medium => "medium",
-            Severity::Low => "low",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        let s = s.trim();
-        Self::ALL.into_iter().find(|v| v.as_str().eq_ignore_ascii_case(s))
-    }
-
-    /// Whether a finding of severity `self` passes a `threshold`: `high` passes
-    /// `medium`, `low` does not.
-    pub fn at_least(self, threshold: Severity) -> bool {
-        // Declared most serious first, so "at least as serious" is "not later".
-        self <= threshold
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// How serious a finding is, most serious first: the same type as the
+/// findings contract's (`argus-core`), so a threshold can never name a
+/// severity the model cannot give.
+pub use argus_core::severity::Severity;
 
 /// How much the reviewer says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]

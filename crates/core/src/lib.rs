@@ -12,4 +12,5 @@ pub mod keys;
 pub mod ratelimit;
 pub mod secret;
 pub mod signal;
+pub mod severity;
 pub mod signature;

@@ -554,7 +554,7 @@ where
         let index = DiffIndex::new(pr_diffs);
         let mut dedupe = Dedupe::new(earlier);
         let mut placement = place(&index, kept, &mut dedupe);
-        let below_threshold = off_profile.len() + apply_limits(&mut placement, review_severity(threshold), config.max_inline_comments as usize);
+        let below_threshold = off_profile.len() + apply_limits(&mut placement, threshold, config.max_inline_comments as usize);
         let repeated = placement.duplicates.len();
         let inline: Vec<Placed> = placement.placed;
         let unplaced: Vec<Unplaced> = placement.unplaced;
@@ -845,16 +845,6 @@ fn listed(f: &Finding, why: &str) -> String {
         render::sanitize_inline(&render::truncate(&f.body, 600)),
         render::sanitize_inline(why)
     )
-}
-
-/// The configuration's severity scale in the findings contract's terms (same names).
-fn review_severity(s: argus_config::Severity) -> contract::Severity {
-    match s {
-        argus_config::Severity::Critical => contract::Severity::Critical,
-        argus_config::Severity::High => contract::Severity::High,
-        argus_config::Severity::Medium => contract::Severity::Medium,
-        argus_config::Severity::Low => contract::Severity::Low,
-    }
 }
 
 fn to_inline(c: &DraftComment) -> InlineComment {

@@ -29,44 +29,18 @@ impl Side {
     }
 }
 
-/// How much a finding matters; declaration order is most severe first, so sorting puts
-/// critical findings on top.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Critical,
-    High,
-    Medium,
-    Low,
-}
+/// How much a finding matters (shared with the configuration's threshold).
+pub use argus_core::severity::Severity;
 
-impl Severity {
-    pub const ALL: [Severity; 4] = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Critical => "critical",
-            Severity::High => "high",
-            Severity::Medium => "medium",
-            Severity::Low => "low",
-        }
-    }
-
-    /// Accepts the schema's names and the few synonyms models use instead.
-    fn parse(s: &str) -> Option<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "critical" | "blocker" => Some(Severity::Critical),
-            "high" | "major" | "error" => Some(Severity::High),
-            "medium" | "moderate" | "warning" => Some(Severity::Medium),
-            "low" | "minor" | "info" | "nit" => Some(Severity::Low),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+/// A severity as models write it: the schema's names and the few synonyms
+/// models use instead.
+fn parse_severity(s: &str) -> Option<Severity> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "critical" | "blocker" => Some(Severity::Critical),
+        "high" | "major" | "error" => Some(Severity::High),
+        "medium" | "moderate" | "warning" => Some(Severity::Medium),
+        "low" | "minor" | "info" | "nit" => Some(Severity::Low),
+        _ => None,
     }
 }
 
@@ -443,7 +417,7 @@ fn validate_finding(item: &Value) -> Result<Finding, Vec<String>> {
     {
         reasons.push(format!("`start_line` {s} is after `end_line` {e}"));
     }
-    let severity = enum_field(obj, "severity", Severity::parse, &Severity::ALL.map(Severity::as_str), &mut reasons);
+    let severity = enum_field(obj, "severity", parse_severity, &Severity::ALL.map(Severity::as_str), &mut reasons);
     let category = enum_field(obj, "category", Category::parse, &Category::ALL.map(Category::as_str), &mut reasons);
     let title = text_field(obj, "title", MAX_TITLE_CHARS, &mut reasons).map(|t| t.trim().to_owned());
     if title.as_deref().is_some_and(|t| t.contains('\n')) {
