@@ -300,11 +300,16 @@ impl<'a> Finder<'a> {
             if tk.nl() && stack[top].paren == 0 && i > stack[top].hs {
                 let cut = tk.blank() && !self.only_prefix(stack[top].hs, i)
                     || match brk {
-                        Breaks::Never => false,
+                        Breaks::Never => self.c_macro_line_ends(i - 1, i),
                         Breaks::Go => self.go_ends(i - 1),
                         Breaks::Soft => self.soft_ends(i - 1, i) && !self.only_prefix(stack[top].hs, i),
                     };
                 if cut {
+                    let owner = stack[top].kind;
+                    self.expression_body(stack[top].hs, i, owner);
+                    stack[top].hs = i;
+                } else if let Some(end) = self.indented_body(stack[top].hs, i, stack[top].kind, lines) {
+                    let _ = end;
                     stack[top].hs = i;
                 }
             }
@@ -341,6 +346,8 @@ impl<'a> Finder<'a> {
                 }
                 K::P(b';') => {
                     if stack[top].paren == 0 {
+                        let owner = stack[top].kind;
+                        self.expression_body(stack[top].hs, i, owner);
                         if let Some(ns) = self.file_namespace(stack[top].hs, i, top == 0) {
                             if let Some(prev) = open_ns.take() {
                                 self.out[prev].end = tk.line.saturating_sub(1).max(self.out[prev].start);
@@ -403,6 +410,7 @@ impl<'a> Finder<'a> {
                     }
                     if stack.len() > 1 {
                         let f = stack.pop().expect("len > 1");
+                        self.expression_body(f.hs, i, f.kind);
                         if let Some(s) = f.scope {
                             self.out[s].end = tk.line;
                         }
@@ -416,6 +424,10 @@ impl<'a> Finder<'a> {
             }
             i += 1;
         }
+        let root = &stack[0];
+        if stack.len() == 1 {
+            self.expression_body(root.hs, n, root.kind);
+        }
         // Scopes never closed end at the last line (already their default).
         let _ = open_ns;
     }
@@ -424,6 +436,85 @@ impl<'a> Finder<'a> {
     fn type_alias(&self, lo: usize, hi: usize) -> bool {
         let i = self.skip_prefix(lo, hi);
         self.is_word(i, "type") && self.is_ident(i + 1)
+    }
+
+    /// A definition whose body is an expression without braces, ending with
+    /// the header window `lo..hi` (Kotlin `fun f() = x`, Scala `def f = x`,
+    /// C# `int F() => x;`): pushes its scope, from the header to the last
+    /// token of the window.
+    fn expression_body(&mut self, lo: usize, hi: usize, owner: Option<ScopeKind>) {
+        if lo >= hi || hi > self.toks.len() {
+            return;
+        }
+        let tops = self.top(lo, hi);
+        let opens = match self.syn {
+            Syntax::Kotlin | Syntax::Scala => {
+                let Some(&eq) = tops.iter().find(|&&t| self.toks[t].k == K::Assign) else { return };
+                if eq + 1 >= hi {
+                    return;
+                }
+                self.keyword_lang(lo, eq, owner)
+            }
+            Syntax::CSharp => {
+                let Some(f) = tops.iter().position(|&t| self.toks[t].k == K::FatArrow) else { return };
+                let head = &tops[..f];
+                let i = head.iter().position(|&t| t >= self.skip_prefix(lo, tops[f])).unwrap_or(0);
+                match self.c_function(&head[i..], tops[f], owner, true) {
+                    Some(o) => o,
+                    None => return,
+                }
+            }
+            _ => return,
+        };
+        if let Opens::Scope { kind, name, name_tok } = opens
+            && kind.is_callable()
+        {
+            let last = self.toks[hi - 1].line;
+            self.out.push(Scope {
+                kind,
+                name,
+                start: self.toks[lo].line,
+                name_line: self.toks[name_tok].line,
+                header_end: self.toks[name_tok].line,
+                end: last,
+                parent: None,
+            });
+        }
+    }
+
+    /// Kotlin and Scala: a definition header ending a line with `=` (or, in
+    /// Scala 3, a type header ending with `:`) has an indented body: the
+    /// following lines indented deeper than the header's first line. Pushes
+    /// the scope and returns its end when the window `lo..n` (`n` starts the
+    /// next line) is one.
+    fn indented_body(&mut self, lo: usize, n: usize, owner: Option<ScopeKind>, lines: &Lines) -> Option<u32> {
+        if !matches!(self.syn, Syntax::Kotlin | Syntax::Scala) || n == 0 || lo + 1 >= n {
+            return None;
+        }
+        let last = self.toks[n - 1];
+        let colon = self.syn == Syntax::Scala && last.k == K::P(b':');
+        if last.k != K::Assign && !colon {
+            return None;
+        }
+        let Opens::Scope { kind, name, name_tok } = self.keyword_lang(lo, n - 1, owner) else { return None };
+        if colon == kind.is_callable() {
+            // `def f:` is a return type on the next line; `class X =` is not Scala.
+            return None;
+        }
+        let head_line = self.toks[lo].line;
+        let indent = crate::text::indent_width(lines.line(self.src, head_line));
+        let mut j = n;
+        let mut end = last.line;
+        while j < self.toks.len() {
+            let t = self.toks[j];
+            if t.nl() && crate::text::indent_width(lines.line(self.src, t.line)) <= indent {
+                break;
+            }
+            end = t.line;
+            j += 1;
+        }
+        self.out.push(Scope { kind, name, start: head_line, name_line: self.toks[name_tok].line, header_end: last.line, end, parent: None });
+        Some(end)
     }
 
     /// Whether the `{` at `i`, inside an argument list, opens an anonymous
@@ -500,6 +591,28 @@ impl<'a> Finder<'a> {
             j = self.skip(j, hi);
         }
         j.min(hi)
+    }
+
+    /// C and C++: a line that is only a macro (`FMT_BEGIN_NAMESPACE`,
+    /// `DECLARE_THING(x)`) ends before the next line's declaration.
+    fn c_macro_line_ends(&self, p: usize, n: usize) -> bool {
+        if !matches!(self.syn, Syntax::C | Syntax::Cpp | Syntax::ObjectiveC) {
+            return false;
+        }
+        if matches!(self.toks[n].k, K::P(b'{' | b'(' | b':' | b',' | b';' | b')')) || !matches!(self.toks[n].k, K::Ident | K::P(b'~')) {
+            return false;
+        }
+        let t = self.toks[p];
+        let macro_tok = match t.k {
+            K::Ident => Some(p),
+            K::P(b')') => {
+                let m = self.mate[p];
+                (m != u32::MAX && m > 0).then(|| m as usize - 1)
+            }
+            _ => None,
+        };
+        // The macro must start its own line.
+        macro_tok.is_some_and(|m| self.toks[m].nl() && is_macro_name(self.text(m)))
     }
 
     /// Go: a line break after token `p` inserts a semicolon.
@@ -729,7 +842,11 @@ impl<'a> Finder<'a> {
             };
             // Declaration position: only `typedef`, storage words and
             // attributes may come first.
-            if !tops[..pos].iter().all(|&p| matches!(self.text(p), "typedef" | "static" | "const" | "inline" | "export" | "extern" | "volatile") || self.is_p(p, b'[')) {
+            if !tops[..pos].iter().all(|&p| {
+                matches!(self.text(p), "typedef" | "static" | "const" | "inline" | "export" | "extern" | "volatile")
+                    || self.is_p(p, b'[')
+                    || is_macro_name(self.text(p))
+            }) {
                 break;
             }
             if kind == ScopeKind::Namespace {
@@ -742,15 +859,21 @@ impl<'a> Finder<'a> {
             let name_tok = tops[pos + 1..]
                 .iter()
                 .copied()
-                .find(|&n| self.is_ident(n) && !matches!(self.text(n), "class" | "struct" | "final" | "alignas" | "__attribute__"))
+                .find(|&n| {
+                    self.is_ident(n)
+                        && !matches!(self.text(n), "class" | "struct" | "final" | "alignas" | "__attribute__")
+                        // `class V8_EXPORT Name`: an export macro before the name.
+                        && !(is_macro_name(self.text(n)) && self.is_ident(n + 1) && !self.is_word(n + 1, "final"))
+                })
                 .filter(|&n| !self.is_p(n + 1, b'(') || self.text(n) == "alignas");
             return match name_tok {
                 Some(n) => self.scope(kind, n),
                 None => Opens::Scope { kind, name: String::new(), name_tok: t },
             };
         }
-        let _ = members;
-        Opens::Block { members: false }
+        // A brace in a namespace or class body that is not a definition
+        // (a macro-made block, an initializer list) still holds declarations.
+        Opens::Block { members }
     }
 
     /// The function-definition rule shared by C-like languages. `tops` are
@@ -1059,6 +1182,7 @@ impl<'a> Finder<'a> {
             (Syntax::Scala, "trait") => next_ident(ScopeKind::Trait),
             (Syntax::Scala, "object") => next_ident(ScopeKind::Object),
             (Syntax::Scala, "enum") => next_ident(ScopeKind::Enum),
+            (Syntax::Scala, "package") if self.is_word(i + 1, "object") && self.is_ident(i + 2) => self.scope(ScopeKind::Object, i + 2),
             (Syntax::Scala, "package") => {
                 Opens::Scope { kind: ScopeKind::Namespace, name: self.span_text(i + 1, hi), name_tok: (i + 1).min(hi - 1) }
             }
@@ -1283,6 +1407,11 @@ impl<'a> Finder<'a> {
         }
         Opens::Scope { kind: ScopeKind::Block, name: self.span_text(s, hi), name_tok: s }
     }
+}
+
+/// An all-caps identifier, the usual shape of a C macro (`FMT_API`, `V8_EXPORT`).
+fn is_macro_name(w: &str) -> bool {
+    w.len() >= 2 && w.bytes().any(|c| c.is_ascii_uppercase()) && w.bytes().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
 }
 
 /// Words that may precede a definer keyword.

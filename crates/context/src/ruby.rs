@@ -137,6 +137,13 @@ impl<'a> Lexer<'a> {
                     }
                     i = e;
                 }
+                // Special globals: `$'`, `$"`, `$~`, `$1` …
+                b'$' if !ident_char(self.at(i + 1)) && self.at(i + 1).is_ascii_graphic() => {
+                    if emit {
+                        self.push(K::Ident, i, i + 2);
+                    }
+                    i += 2;
+                }
                 c if ident_char(c) && !c.is_ascii_digit() || c == b'@' || c == b'$' => {
                     let s = i;
                     i += 1;
@@ -261,7 +268,12 @@ impl<'a> Lexer<'a> {
             return None;
         }
         let label = self.b[s..j].to_vec();
-        if !squiggly && !quote && !label.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_') {
+        if label[0].is_ascii_digit() {
+            return None;
+        }
+        // A bare `<<ID` is a heredoc only where an expression starts and
+        // the label is upper case (`x <<FOO` after a value is a shift).
+        if !squiggly && !quote && (!label.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_') || !self.expr_start(i.saturating_sub(2))) {
             return None;
         }
         if quote {
@@ -342,7 +354,7 @@ pub(crate) fn find(src: &str, lines: &Lines) -> Vec<Scope> {
         let stmt_start = match prev {
             None => true,
             Some(p) if p.k == K::P(b';') => true,
-            Some(p) if t.nl() => !matches!(p.k, K::P(b',' | b'(' | b'[' | b'\\' | b'.' | b'+' | b'-' | b'*' | b'|') | K::Op | K::Assign),
+            Some(p) if t.nl() => !matches!(p.k, K::P(b',' | b'(' | b'[' | b'\\' | b'.' | b'+' | b'-' | b'*') | K::Op | K::Assign),
             Some(p) => matches!(p.k, K::Assign | K::Op | K::P(b'(' | b'[' | b',' | b'!' | b'{' | b'|'))
                 || p.k == K::Ident && matches!(word(&p), "and" | "or" | "not" | "then" | "else" | "do" | "begin" | "in"),
         };
@@ -357,7 +369,7 @@ pub(crate) fn find(src: &str, lines: &Lines) -> Vec<Scope> {
                 let name = toks.get(j).map_or("", |x| x.text(src)).to_string();
                 // Skip the parameter list (parenthesized) and look for `=`.
                 let mut k = j + 1;
-                if toks.get(k).is_some_and(|x| x.k == K::Assign && x.start == toks[j].end && toks.get(k + 1).is_some_and(|y| y.k == K::P(b'('))) {
+                if toks.get(k).is_some_and(|x| x.k == K::Assign && j < n && x.start == toks[j].end) {
                     k += 1; // setter name `x=`
                 }
                 let mut header_end = toks.get(j).map_or(t.line, |x| x.line);

@@ -7,8 +7,8 @@
 //! constructors, types (class, struct, enum, union, trait, interface, impl,
 //! object, record, protocol, extension, C# property with accessors) and
 //! modules/namespaces — each only when it has a body (a braced, indented or
-//! `end`-closed block; a unit struct or a `def f = expr` one-liner has no
-//! inside). A line agrees when the innermost scope around it is of the same
+//! `end`-closed block, or an expression body such as Kotlin's `fun f() =
+//! x`; a unit struct or an abstract method has no inside). A line agrees when the innermost scope around it is of the same
 //! class (callable, type, module) and has its name on the same line, or when
 //! neither side has a scope there. Attributes, decorators and annotations
 //! above a declaration belong to it on both sides (tree-sitter keeps Rust
@@ -173,13 +173,7 @@ fn rule(syn: Syntax, n: Node<'_>) -> Option<(Class, u32)> {
             "class_declaration" | "object_declaration" | "companion_object" if has_child(n, &["class_body", "enum_class_body"]) => {
                 Some((Class::Type, name("name")))
             }
-            "function_declaration" if has_child(n, &["function_body"]) => {
-                let mut c = n.walk();
-                let fb = n.named_children(&mut c).find(|x| x.kind() == "function_body")?;
-                let mut c2 = fb.walk();
-                let block = fb.named_children(&mut c2).any(|x| x.kind() == "block");
-                block.then(|| (Class::Callable, name("name")))
-            }
+            "function_declaration" if has_child(n, &["function_body"]) => Some((Class::Callable, name("name"))),
             "secondary_constructor" if has_child(n, &["block"]) => Some((Class::Callable, line(n))),
             _ => None,
         },
@@ -192,7 +186,7 @@ fn rule(syn: Syntax, n: Node<'_>) -> Option<(Class, u32)> {
             "namespace_declaration" | "file_scoped_namespace_declaration" => Some((Class::Module, name("name"))),
             "method_declaration" | "constructor_declaration" | "destructor_declaration" | "operator_declaration"
             | "conversion_operator_declaration" | "local_function_statement"
-                if field(n, "body").is_some_and(|b| b.kind() == "block") =>
+                if body =>
             {
                 Some((Class::Callable, name("name")))
             }
@@ -226,11 +220,11 @@ fn rule(syn: Syntax, n: Node<'_>) -> Option<(Class, u32)> {
             _ => None,
         },
         Syntax::Scala => match k {
-            "class_definition" | "object_definition" | "trait_definition" | "enum_definition" if body => {
+            "class_definition" | "object_definition" | "trait_definition" | "enum_definition" | "package_object" if body => {
                 Some((Class::Type, name("name")))
             }
             "extension_definition" if body => Some((Class::Type, line(n))),
-            "function_definition" if field(n, "body").is_some_and(|b| matches!(b.kind(), "block" | "indented_block")) => {
+            "function_definition" if body => {
                 Some((Class::Callable, name("name")))
             }
             _ => None,
