@@ -16,7 +16,15 @@ fn scope(kind: ScopeKind, name: &str, line: u32, end: u32) -> Scope {
         name.truncate(cut);
         name.push('…');
     }
-    Scope { kind, name, start: line, name_line: line, header_end: line, end, parent: None }
+    Scope {
+        kind,
+        name,
+        start: line,
+        name_line: line,
+        header_end: line,
+        end,
+        parent: None,
+    }
 }
 
 pub(crate) fn markdown(src: &str, lines: &Lines) -> Vec<Scope> {
@@ -46,7 +54,8 @@ pub(crate) fn markdown(src: &str, lines: &Lines) -> Vec<Scope> {
             continue;
         }
         let level = t.bytes().take_while(|&c| c == b'#').count();
-        if level == 0 || level > 6 || !matches!(t.as_bytes().get(level), Some(b' ' | b'\t') | None) {
+        if level == 0 || level > 6 || !matches!(t.as_bytes().get(level), Some(b' ' | b'\t') | None)
+        {
             continue;
         }
         while let Some(&(lv, s)) = open.last() {
@@ -58,7 +67,12 @@ pub(crate) fn markdown(src: &str, lines: &Lines) -> Vec<Scope> {
                 break;
             }
         }
-        out.push(scope(ScopeKind::Section, t.trim_start_matches('#').trim_end_matches('#'), n, count));
+        out.push(scope(
+            ScopeKind::Section,
+            t.trim_start_matches('#').trim_end_matches('#'),
+            n,
+            count,
+        ));
         open.push((level, out.len() - 1));
     }
     out
@@ -106,7 +120,9 @@ pub(crate) fn yaml(src: &str, lines: &Lines) -> Vec<Scope> {
         // `key:` (or `- key:`) with nested content, or a block scalar.
         let body = t.strip_prefix("- ").unwrap_or(t);
         let body_ind = ind + (t.len() - body.len()) as u32;
-        let Some((key, rest)) = split_key(body) else { continue };
+        let Some((key, rest)) = split_key(body) else {
+            continue;
+        };
         let rest = rest.split(" #").next().unwrap_or("").trim();
         if rest.is_empty() {
             out.push(scope(ScopeKind::Key, key, n, count));
@@ -130,7 +146,8 @@ fn split_key(t: &str) -> Option<(&str, &str)> {
         let q = b[0];
         1 + b[1..].iter().position(|&c| c == q)? + 1
     } else {
-        b.iter().position(|&c| c == b':' || c == b'#' || c == b'{' || c == b'[')?
+        b.iter()
+            .position(|&c| c == b':' || c == b'#' || c == b'{' || c == b'[')?
     };
     if b.get(end) != Some(&b':') || !matches!(b.get(end + 1), None | Some(b' ' | b'\t')) {
         return None;

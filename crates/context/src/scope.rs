@@ -155,7 +155,11 @@ impl ScopeTree {
                 let t = &scopes[top];
                 // Disjoint, or a sibling that starts on the line where this
                 // one ends (`}, next = () => {`): not nested.
-                if t.end < scopes[i].start || t.end == scopes[i].start && scopes[i].end > t.end && t.start < scopes[i].start {
+                if t.end < scopes[i].start
+                    || t.end == scopes[i].start
+                        && scopes[i].end > t.end
+                        && t.start < scopes[i].start
+                {
                     stack.pop();
                 } else {
                     break;
@@ -283,8 +287,13 @@ impl Syntax {
         let head = &text.as_bytes()[..text.len().min(64 * 1024)];
         let cpp = head.split(|&c| c == b'\n').any(|l| {
             let t = l.trim_ascii_start();
-            t.starts_with(b"namespace ") || t.starts_with(b"class ") && !t.ends_with(b";") || t.starts_with(b"template<") || t.starts_with(b"template <")
-                || t.starts_with(b"public:") || t.starts_with(b"private:") || t.starts_with(b"protected:")
+            t.starts_with(b"namespace ")
+                || t.starts_with(b"class ") && !t.ends_with(b";")
+                || t.starts_with(b"template<")
+                || t.starts_with(b"template <")
+                || t.starts_with(b"public:")
+                || t.starts_with(b"private:")
+                || t.starts_with(b"protected:")
         });
         if cpp { Syntax::Cpp } else { syn }
     }
@@ -333,14 +342,34 @@ mod tests {
     use super::*;
 
     fn s(start: u32, end: u32) -> Scope {
-        Scope { kind: ScopeKind::Block, name: String::new(), start, name_line: start, header_end: start, end, parent: None }
+        Scope {
+            kind: ScopeKind::Block,
+            name: String::new(),
+            start,
+            name_line: start,
+            header_end: start,
+            end,
+            parent: None,
+        }
     }
 
     #[test]
     fn build_nests_and_clamps() {
         let t = ScopeTree::build(vec![s(5, 9), s(1, 20), s(3, 12), s(10, 30)]);
-        let spans: Vec<_> = t.scopes.iter().map(|x| (x.start, x.end, x.parent)).collect();
-        assert_eq!(spans, [(1, 20, None), (3, 12, Some(0)), (5, 9, Some(1)), (10, 12, Some(1))]);
+        let spans: Vec<_> = t
+            .scopes
+            .iter()
+            .map(|x| (x.start, x.end, x.parent))
+            .collect();
+        assert_eq!(
+            spans,
+            [
+                (1, 20, None),
+                (3, 12, Some(0)),
+                (5, 9, Some(1)),
+                (10, 12, Some(1))
+            ]
+        );
         assert_eq!(t.chain_at(11).len(), 3);
         assert_eq!(t.chain_at(15).len(), 1);
         assert!(t.chain_at(25).is_empty());

@@ -69,11 +69,11 @@ fn main() {
             t_unified += count(&uni);
             t_pra += count(&pr_agent(f));
             let mut all = String::new();
-            let opts_all = ContextOptions { numbering: prompt::Numbering::AllNewSide, ..ContextOptions::default() };
-            prompt::render_file(f, None, opts_all, &mut all);
+            let opts_all = ContextOptions { numbering: prompt::Numbering::AllNewSide };
+            prompt::render_file(f, opts_all, &mut all);
             t_all += count(&all);
             let mut ours = String::new();
-            prompt::render_file(f, None, ContextOptions::default(), &mut ours);
+            prompt::render_file(f, ContextOptions::default(), &mut ours);
             let real = count(&ours);
             t_ours += real;
             let est = estimate(&ours) as u64;

@@ -122,13 +122,16 @@ fn changed_in(f: &FileDiff<'_>, s: &Segment) -> u32 {
     })
 }
 
-/// Plans the chunks for `selection.kept` of `files`. `sources[i]`, when present,
-/// is the full new content of `files[i]` for extra context (pass `&[]` for none).
+/// Plans the chunks for `selection.kept` of `files`.
+///
+/// `_sources` is not read: context from full files is `argus-context`'s
+/// (it fills the room the caller leaves for it, after this plan). The
+/// parameter stays until the pipeline's callers stop passing it.
 pub fn plan(
     files: &[FileDiff<'_>],
     selection: &Selection,
     budget: &Budget,
-    sources: &[Option<&str>],
+    _sources: &[Option<&str>],
     opts: ContextOptions,
 ) -> ChunkPlan {
     let available = budget.available();
@@ -146,8 +149,7 @@ pub fn plan(
     let mut buf = String::new();
     for (rank, kept) in selection.kept.iter().enumerate() {
         let Some(f) = files.get(kept.index) else { continue };
-        let src = sources.get(kept.index).copied().flatten();
-        file_units(f, kept.index, rank, src, opts, available, &mut buf, &mut units, &mut out.not_reviewed);
+        file_units(f, kept.index, rank, opts, available, &mut buf, &mut units, &mut out.not_reviewed);
     }
     let packed = pack_with_limit(units, available, budget.max_chunks, files, &mut out.not_reviewed);
     out.chunks = packed;
@@ -160,7 +162,6 @@ fn file_units(
     f: &FileDiff<'_>,
     index: usize,
     rank: usize,
-    src: Option<&str>,
     opts: ContextOptions,
     available: u32,
     buf: &mut String,
@@ -173,9 +174,8 @@ fn file_units(
     // Atoms: whole hunks when they fit under the header, else line groups.
     let mut atoms: Vec<(Segment, u32)> = Vec::new();
     for (hi, h) in f.hunks.iter().enumerate() {
-        let floor = hi.checked_sub(1).and_then(|p| f.hunks[p].new_range()).map_or(0, |(_, l)| l.get());
         buf.clear();
-        prompt::render_hunk(h, 0..h.lines.len(), src, floor, opts, buf);
+        prompt::render_hunk(h, 0..h.lines.len(), opts, buf);
         let whole = estimate(buf);
         if header.saturating_add(whole) <= available {
             atoms.push((Segment { hunk: hi, lines: 0..h.lines.len() }, whole));
@@ -185,20 +185,13 @@ fn file_units(
         buf.clear();
         prompt::hunk_header(h, buf);
         let hh = estimate(buf);
-        let mut extra = 0;
-        if let Some(s) = src {
-            buf.clear();
-            prompt::render_hunk(h, 0..0, Some(s), floor, opts, buf);
-            extra = estimate(buf).saturating_sub(hh);
-        }
         let mut start = 0;
-        let mut cost = hh + extra;
+        let mut cost = hh;
         for li in 0..h.lines.len() {
             buf.clear();
             prompt::hunk_lines(h, li..li + 1, opts.numbering, buf);
             let t = estimate(buf);
-            let base = if start == 0 { hh + extra } else { hh };
-            if header + base + t > available {
+            if header + hh + t > available {
                 // This line alone does not fit: close the group before it and report it.
                 if li > start {
                     atoms.push((Segment { hunk: hi, lines: start..li }, cost));
@@ -316,17 +309,16 @@ fn pack_with_limit(
     chunks.into_iter().map(|(_, c)| c).collect()
 }
 
-/// Renders a chunk's diff content for the prompt.
-pub fn render_chunk(files: &[FileDiff<'_>], chunk: &Chunk, sources: &[Option<&str>], opts: ContextOptions) -> String {
+/// Renders a chunk's diff content for the prompt (`argus-context` renders
+/// the same with `~` context lines added; `_sources` is not read, see [`plan`]).
+pub fn render_chunk(files: &[FileDiff<'_>], chunk: &Chunk, _sources: &[Option<&str>], opts: ContextOptions) -> String {
     let mut out = String::with_capacity(chunk.tokens as usize * 4);
     for part in &chunk.files {
         let Some(f) = files.get(part.file) else { continue };
-        let src = sources.get(part.file).copied().flatten();
         prompt::file_header(f, &mut out);
         for seg in &part.segments {
             let Some(h) = f.hunks.get(seg.hunk) else { continue };
-            let floor = seg.hunk.checked_sub(1).and_then(|p| f.hunks[p].new_range()).map_or(0, |(_, l)| l.get());
-            prompt::render_hunk(h, seg.lines.clone(), src, floor, opts, &mut out);
+            prompt::render_hunk(h, seg.lines.clone(), opts, &mut out);
         }
     }
     out

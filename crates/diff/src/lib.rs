@@ -25,15 +25,17 @@
 //!   skipped: Vec<Skipped> }`, each skip with `SkipReason` (serde-tagged) and
 //!   `.sentence()`. `MAX_FILES_PER_REVIEW`, `DEFAULT_IGNORES`, `FileClass`
 //!   (value order), `Language::{from_path, name, hint}`.
-//! - [`prompt`] — `prompt::render_file(&FileDiff, full_new: Option<&str>,
-//!   ContextOptions, &mut String)`; numbered lines are the citable ones
-//!   (`Numbering::Added` default, or `AllNewSide`); extra context lines from the
-//!   full file start with `~`.
+//! - [`prompt`] — `prompt::render_file(&FileDiff, ContextOptions, &mut
+//!   String)` and its pieces (`file_header`, `hunk_header`, `hunk_lines`);
+//!   numbered lines are the citable ones (`Numbering::Added` default, or
+//!   `AllNewSide`). Context lines from full files (`~`, not citable) are
+//!   added by `argus-context`.
 //! - [`tokens`] — `tokens::estimate(&str) -> u32`, no BPE tables, sub-additive,
 //!   biased to over-estimate o200k_base.
-//! - [`chunk`] — `chunk::plan(&files, &Selection, &Budget, sources: &[Option<&str>],
+//! - [`chunk`] — `chunk::plan(&files, &Selection, &Budget, _sources: &[Option<&str>],
 //!   ContextOptions) -> ChunkPlan { chunks, not_reviewed, available }` and
-//!   `chunk::render_chunk(&files, &Chunk, sources, ContextOptions) -> String`.
+//!   `chunk::render_chunk(&files, &Chunk, _sources, ContextOptions) -> String`
+//!   (`_sources` is no longer read; kept until the pipeline stops passing it).
 //!   Every changed line is in a chunk or in `not_reviewed` with a reason.
 //!
 //! # Figures (real corpus; see `examples/` and `benches/`)

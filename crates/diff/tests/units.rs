@@ -133,14 +133,12 @@ index 1..2 100644
      fn sub(&self, a: u32, b: u32) -> u32 {
 ";
 
-const SOURCE: &str = "pub struct Calc;\n\nimpl Calc {\n    fn add(&self, a: u32, b: u32) -> u32 {\n        // Sum two numbers.\n        a.checked_add(b)\n            .unwrap_or(u32::MAX)\n    }\n\n    fn sub(&self, a: u32, b: u32) -> u32 {\n";
-
 #[test]
 fn prompt_golden() {
     let d = parse_unified(SAMPLE);
     let f = &d.files[0];
     let mut plain = String::new();
-    prompt::render_file(f, None, ContextOptions::default(), &mut plain);
+    prompt::render_file(f, ContextOptions::default(), &mut plain);
     insta::assert_snapshot!(plain, @r"
     ## src/calc.rs
     @@ impl Calc {
@@ -154,12 +152,11 @@ fn prompt_golden() {
          fn sub(&self, a: u32, b: u32) -> u32 {
     ");
     let mut all = String::new();
-    let opts = ContextOptions { numbering: Numbering::AllNewSide, ..ContextOptions::default() };
-    prompt::render_file(f, Some(SOURCE), opts, &mut all);
+    let opts = ContextOptions { numbering: Numbering::AllNewSide };
+    prompt::render_file(f, opts, &mut all);
     insta::assert_snapshot!(all, @r"
     ## src/calc.rs
     @@ impl Calc {
-    ~impl Calc {
     4     fn add(&self, a: u32, b: u32) -> u32 {
     5         // Sum two numbers.
     -        a + b

@@ -94,7 +94,7 @@ fn system_prompt_matches_the_rendered_diff_format() {
     let diff = corpus("diffs/real/ripgrep-2a2b1506d42c.diff");
     let parsed = parse_unified(&diff);
     let mut out = String::new();
-    argus_diff::prompt::render_file(&parsed.files[1], None, ContextOptions::default(), &mut out);
+    argus_diff::prompt::render_file(&parsed.files[1], ContextOptions::default(), &mut out);
     assert!(out.starts_with("## grep/src/search.rs\n@@"), "{out}");
     assert!(out.contains("\n7+use syntax::Expr;\n"), "numbered added line: {out}");
     assert!(out.contains("\n-        let re = try!(\n"), "unnumbered removed line: {out}");
