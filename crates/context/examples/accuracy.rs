@@ -30,6 +30,9 @@ fn walk(p: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// Per language: files, lines, agreeing lines, worst files, unjudged lines.
+type Tally = (u64, u64, u64, Vec<(f64, String)>, u64);
+
 fn main() {
     let mut verbose = false;
     let mut max_files = usize::MAX;
@@ -56,7 +59,7 @@ fn main() {
         walk(r, &mut files);
     }
     // (files, lines, agreeing lines, worst files)
-    let mut by: BTreeMap<String, (u64, u64, u64, Vec<(f64, String)>, u64)> = BTreeMap::new();
+    let mut by: BTreeMap<String, Tally> = BTreeMap::new();
     for f in files {
         let path = f.to_string_lossy().to_string();
         if oracle::language(Syntax::from_path(&path)).is_none() {

@@ -468,19 +468,17 @@ impl<'a> Finder<'a> {
                         stack[top].paren = stack[top].paren.saturating_sub(1);
                     }
                 }
-                K::P(b';') => {
-                    if stack[top].paren == 0 {
-                        let owner = stack[top].kind;
-                        self.expression_body(stack[top].hs, i, owner);
-                        if let Some(ns) = self.file_namespace(stack[top].hs, i, top == 0) {
-                            if let Some(prev) = open_ns.take() {
-                                self.out[prev].end =
-                                    tk.line.saturating_sub(1).max(self.out[prev].start);
-                            }
-                            open_ns = Some(ns);
+                K::P(b';') if stack[top].paren == 0 => {
+                    let owner = stack[top].kind;
+                    self.expression_body(stack[top].hs, i, owner);
+                    if let Some(ns) = self.file_namespace(stack[top].hs, i, top == 0) {
+                        if let Some(prev) = open_ns.take() {
+                            self.out[prev].end =
+                                tk.line.saturating_sub(1).max(self.out[prev].start);
                         }
-                        stack[top].hs = i + 1;
+                        open_ns = Some(ns);
                     }
+                    stack[top].hs = i + 1;
                 }
                 K::P(b'{') => {
                     // A list separator left over from the previous element
@@ -534,6 +532,15 @@ impl<'a> Finder<'a> {
                             });
                             let members = !kind.is_callable();
                             (Some(self.out.len() - 1), Some(kind), members, false)
+                        }
+                        // An anonymous class body owns its methods.
+                        Opens::Block { members: true }
+                            if !matches!(
+                                self.syn,
+                                Syntax::C | Syntax::Cpp | Syntax::ObjectiveC
+                            ) =>
+                        {
+                            (None, Some(ScopeKind::Class), true, false)
                         }
                         Opens::Block { members } => (None, stack[top].kind, members, false),
                         Opens::Transparent => (None, stack[top].kind, false, true),
@@ -943,7 +950,7 @@ impl<'a> Finder<'a> {
             Syntax::Java | Syntax::CSharp => self.java_like(lo, hi, owner, members),
             Syntax::Go => self.go(lo, hi, go_group),
             Syntax::Kotlin | Syntax::Swift | Syntax::Scala => self.keyword_lang(lo, hi, owner),
-            Syntax::JavaScript | Syntax::TypeScript | Syntax::Tsx => self.js(lo, hi, owner),
+            Syntax::JavaScript | Syntax::TypeScript | Syntax::Tsx => self.js(lo, hi),
             Syntax::Php => self.php(lo, hi, owner),
             _ => self.generic(lo, hi),
         }
@@ -1260,10 +1267,33 @@ impl<'a> Finder<'a> {
             // is a call.
             let mut name_tok = name_t;
             let mut lo_name = tops[name_pos];
-            // Qualified names: `ns::Class::method`, `~Class`.
+            // Qualified names: `ns::Class::method`, `Buffer<T>::reset`, `~Class`.
             let mut q = name_pos;
-            while q >= 2 && self.toks[tops[q - 1]].k == K::PathSep && self.is_ident(tops[q - 2]) {
-                q -= 2;
+            while q >= 2 && self.toks[tops[q - 1]].k == K::PathSep {
+                if self.is_ident(tops[q - 2]) {
+                    q -= 2;
+                } else if self.is_p(tops[q - 2], b'>') {
+                    // Back over a template argument list to its name.
+                    let mut depth = 0i32;
+                    let mut r = q - 2;
+                    loop {
+                        match self.toks[tops[r]].k {
+                            K::P(b'>') => depth += 1,
+                            K::P(b'<') => depth -= 1,
+                            _ => {}
+                        }
+                        if depth == 0 || r == 0 {
+                            break;
+                        }
+                        r -= 1;
+                    }
+                    if depth != 0 || r == 0 || !self.is_ident(tops[r - 1]) {
+                        break;
+                    }
+                    q = r - 1;
+                } else {
+                    break;
+                }
                 lo_name = tops[q];
             }
             if q >= 1 && self.is_p(tops[q - 1], b'~') {
@@ -1595,7 +1625,7 @@ impl<'a> Finder<'a> {
         }
     }
 
-    fn js(&self, lo: usize, hi: usize, owner: Option<ScopeKind>) -> Opens {
+    fn js(&self, lo: usize, hi: usize) -> Opens {
         let i = self.skip_prefix(lo, hi);
         if i >= hi {
             return Opens::Block { members: false };
@@ -1670,7 +1700,7 @@ impl<'a> Finder<'a> {
         }
         // A method: name, optional `?`/`!` and type parameters, parameters,
         // optional return type annotation.
-        if let Some(o) = self.js_method(&tops, hi, owner) {
+        if let Some(o) = self.js_method(&tops, hi) {
             return o;
         }
         // A function expression or arrow function bound to a name.
@@ -1681,7 +1711,7 @@ impl<'a> Finder<'a> {
         Opens::Block { members }
     }
 
-    fn js_method(&self, tops: &[usize], hi: usize, owner: Option<ScopeKind>) -> Option<Opens> {
+    fn js_method(&self, tops: &[usize], hi: usize) -> Option<Opens> {
         let first = *tops.first()?;
         let mut k = 0;
         // `#private`, `[computed]`, `"quoted"`, `123`, `name`.
@@ -1716,7 +1746,7 @@ impl<'a> Finder<'a> {
         }
         let rest = &tops[k + 1..];
         // Nothing, or a return type annotation.
-        if !rest.is_empty() && !(self.is_p(rest[0], b':') && self.syn != Syntax::JavaScript) {
+        if !(rest.is_empty() || self.is_p(rest[0], b':') && self.syn != Syntax::JavaScript) {
             return None;
         }
         if rest
@@ -1725,11 +1755,8 @@ impl<'a> Finder<'a> {
         {
             return None;
         }
-        let kind = if owner.is_some_and(|o| o.is_type()) {
-            ScopeKind::Method
-        } else {
-            ScopeKind::Method
-        };
+        // In a class or an object literal alike, a method.
+        let kind = ScopeKind::Method;
         let name = if self.is_p(name_tok, b'[') {
             self.span_text(name_tok, self.skip(name_tok, hi))
         } else {

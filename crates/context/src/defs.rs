@@ -561,6 +561,6 @@ mod tests {
     fn signatures_join_header_lines() {
         let t = "pub fn f(\n    a: u32,\n) -> X {\n";
         let l = Lines::new(t);
-        assert_eq!(signature(t, &l, 1, 3), "pub fn f(a: u32, ) -> X");
+        assert_eq!(signature(t, &l, 1, 3), "pub fn f(a: u32,) -> X");
     }
 }

@@ -176,6 +176,11 @@ struct Lexer<'a> {
     toks: Vec<Tok>,
     /// Only whitespace since the last line break (for `#` directives).
     at_line_start: bool,
+    /// Inside nested code (an interpolation, a JSX expression).
+    nested: bool,
+    /// In nested code: the code byte before the current one, and the current one.
+    nested_last: Option<u8>,
+    nested_cur: Option<u8>,
 }
 
 /// Scans `src` into tokens with lines and flags.
@@ -186,6 +191,9 @@ pub(crate) fn lex(src: &str, rules: Rules, lines: &Lines) -> Vec<Tok> {
         r: rules,
         toks: Vec::with_capacity(b.len() / 5 + 16),
         at_line_start: true,
+        nested: false,
+        nested_last: None,
+        nested_cur: None,
     };
     let start = if rules.php { lx.php_html(0) } else { 0 };
     lx.code(start, None, 0);
@@ -244,6 +252,15 @@ impl<'a> Lexer<'a> {
     /// operator, an opening bracket, a comma, a keyword like `return`, or at
     /// the start.
     fn expr_may_start(&self) -> bool {
+        if self.nested {
+            return match self.nested_last {
+                None => true,
+                Some(c) => {
+                    !(c.is_ascii_alphanumeric()
+                        || matches!(c, b'_' | b'$' | b')' | b']' | b'}' | b'"' | b'\'' | b'`'))
+                }
+            };
+        }
         let Some(t) = self.toks.last() else {
             return true;
         };
@@ -277,12 +294,30 @@ impl<'a> Lexer<'a> {
     /// Scans code from `i` until `closer` at depth 0 (returning the index
     /// after it), or to the end. `closer = None` is the top level, which emits
     /// tokens; nested code (interpolations, JSX attributes) is only skipped.
-    fn code(&mut self, mut i: usize, closer: Option<u8>, nest: u32) -> usize {
+    fn code(&mut self, i: usize, closer: Option<u8>, nest: u32) -> usize {
+        let saved = (self.nested, self.nested_last, self.nested_cur);
+        if closer.is_some() {
+            self.nested = true;
+            self.nested_last = None;
+            self.nested_cur = None;
+        }
+        let end = self.code_inner(i, closer, nest);
+        (self.nested, self.nested_last, self.nested_cur) = saved;
+        end
+    }
+
+    /// [`Lexer::code`] without the nesting bookkeeping.
+    fn code_inner(&mut self, mut i: usize, closer: Option<u8>, nest: u32) -> usize {
         let emit = closer.is_none();
         let mut depth = 0u32;
         let n = self.b.len();
         while i < n {
             let c = self.b[i];
+            if !emit && !c.is_ascii_whitespace() {
+                // The previous code byte, for "may an expression start here".
+                self.nested_last = self.nested_cur;
+                self.nested_cur = Some(c);
+            }
             match c {
                 b'\n' => {
                     self.at_line_start = true;

@@ -504,11 +504,12 @@ pub fn render_chunk(
     };
     let mut shown: HashSet<(usize, Side, u32)> = HashSet::new();
     let mut used = 0u32;
+    // The cost of a context line is the estimate of exactly what is written.
     let line_cost = |p: &Prepared<'_>, file: usize, side: Side, n: u32| -> u32 {
         let v = version(p, file, side).expect("planned sides exist");
-        estimate(v.lines.line(v.text, n)) + 1
+        push_context(&mut String::new(), v.lines.line(v.text, n))
     };
-    const ELISION_COST: u32 = 2;
+    let elision_cost = estimate(ELISION) + 1;
 
     // 1. Scope headers, segment by segment: the whole chain, else the
     //    innermost scope alone, else nothing.
@@ -543,7 +544,7 @@ pub fn render_chunk(
                     ls.iter()
                         .map(|&n| line_cost(p, plan.file, plan.side, n))
                         .sum::<u32>()
-                        + ELISION_COST
+                        + elision_cost
                 })
                 .sum()
         };
@@ -567,11 +568,15 @@ pub fn render_chunk(
         plan.scopes = chosen.len() as u32;
     }
 
+    // The order is strict: once something of a kind is cut, nothing of a
+    // lower kind (bodies < scopes, definitions < bodies, map < definitions)
+    // gets in, even if it would fit.
+    let mut stop = scopes_cut > 0;
+
     // 2. Small enclosing functions whole.
     let mut bodies_cut = 0u32;
     if p.options.mode == Mode::Full {
-        for i in 0..plans.len() {
-            let plan = &plans[i];
+        for plan in plans.iter_mut() {
             let v = version(p, plan.file, plan.side).expect("planned sides exist");
             let Some(&inner) = plan.chain.last() else {
                 continue;
@@ -580,7 +585,8 @@ pub fn render_chunk(
             if !sc.kind.is_callable() || sc.lines() > p.options.max_body_lines {
                 continue;
             }
-            let key = |n| (plan.file, plan.side, n);
+            let (file, side) = (plan.file, plan.side);
+            let key = |n| (file, side, n);
             let above: Vec<u32> = (sc.start..plan.first)
                 .filter(|&n| !is_forbidden(plan.file, plan.side, n) && !shown.contains(&key(n)))
                 .collect();
@@ -601,8 +607,8 @@ pub fn render_chunk(
                 .chain(&below)
                 .map(|&n| line_cost(p, plan.file, plan.side, n))
                 .sum::<u32>()
-                + ELISION_COST;
-            if used + cost > budget {
+                + elision_cost;
+            if stop || used + cost > budget {
                 bodies_cut += 1;
                 continue;
             }
@@ -610,12 +616,13 @@ pub fn render_chunk(
             for &n in above.iter().chain(&below) {
                 shown.insert(key(n));
             }
-            let plan = &mut plans[i];
             plan.above.extend(above);
             plan.below.extend(below);
             plan.body = true;
         }
     }
+
+    stop |= bodies_cut > 0;
 
     // 3. Definitions the changed lines use.
     let mut def_lines: Vec<String> = Vec::new();
@@ -632,7 +639,7 @@ pub fn render_chunk(
                 d.signature
             );
             let cost = estimate(&line) + 1;
-            if used + cost > budget {
+            if stop || used + cost > budget {
                 defs_cut += 1;
                 continue;
             }
@@ -641,13 +648,15 @@ pub fn render_chunk(
         }
     }
 
+    stop |= defs_cut > 0;
+
     // 4. The repository map, when it fits in what is left.
     let mut map_text = None;
     if p.options.mode == Mode::Full
         && let Some(m) = map.filter(|m| !m.trim().is_empty())
     {
         let cost = m.lines().map(|l| estimate(l) + 1).sum::<u32>();
-        if used + cost <= budget {
+        if !stop && used + cost <= budget {
             used += cost;
             map_text = Some(m);
         } else {
@@ -876,7 +885,10 @@ fn pick_definitions<'p>(
             let defs = p.defs.get(&u.name);
             for d in defs.iter().take(3) {
                 let same = d.file == part.file;
-                if hidden(d.file, d.line)
+                // In the same file only what is called or named as a type
+                // (a field or local that shares a method's name is noise).
+                if same && !u.strong
+                    || hidden(d.file, d.line)
                     || same
                         && around
                             .iter()

@@ -177,6 +177,16 @@ impl ScopeTree {
             }
             stack.push(i);
         }
+        // A function directly inside a type is a method, whichever finder
+        // found it (indentation bodies and class fields do not know their owner).
+        for i in 0..scopes.len() {
+            if scopes[i].kind == ScopeKind::Function
+                && let Some(p) = scopes[i].parent
+                && scopes[p as usize].kind.is_type()
+            {
+                scopes[i].kind = ScopeKind::Method;
+            }
+        }
         ScopeTree { scopes }
     }
 

@@ -79,6 +79,10 @@ impl Lines {
             .get(i + 1)
             .map_or(self.len as usize, |&s| s as usize - 1);
         let b = text.as_bytes();
+        // The last line of a text ending with a line break.
+        if end > start && b.get(end - 1) == Some(&b'\n') {
+            end -= 1;
+        }
         if end > start && b.get(end - 1) == Some(&b'\r') {
             end -= 1;
         }
@@ -123,6 +127,8 @@ mod tests {
 
     #[test]
     fn lines_and_offsets() {
+        let u = "x\ny\n";
+        assert_eq!(Lines::new(u).line(u, 2), "y");
         let t = "a\n\n  \nbc\r\nd";
         let l = Lines::new(t);
         assert_eq!(l.count(), 5);

@@ -39,6 +39,12 @@ pub fn class_of(k: ScopeKind) -> Option<Class> {
     }
 }
 
+/// First and last line of something.
+pub type LineSpan = (u32, u32);
+
+/// An innermost scope as compared: its class and name line.
+pub type Seen = Option<(Class, u32)>;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OScope {
     pub class: Class,
@@ -358,7 +364,7 @@ fn start_of(syn: Syntax, n: Node<'_>) -> u32 {
 /// (inside parse errors, and inside Rust macro token trees, which
 /// tree-sitter does not parse but our finder reads as code); `None` for a
 /// syntax without a grammar.
-pub fn oracle(syn: Syntax, text: &str) -> Option<(Vec<OScope>, Vec<(u32, u32)>)> {
+pub fn oracle(syn: Syntax, text: &str) -> Option<(Vec<OScope>, Vec<LineSpan>)> {
     let lang = language(syn)?;
     let mut parser = Parser::new();
     parser.set_language(&lang).ok()?;
@@ -430,7 +436,7 @@ pub struct Agreement {
     /// Lines the oracle could not judge (skipped).
     pub opaque: u64,
     /// Up to a few disagreements: (line, ours, oracle's).
-    pub examples: Vec<(u32, Option<(Class, u32)>, Option<(Class, u32)>)>,
+    pub examples: Vec<(u32, Seen, Seen)>,
 }
 
 /// Compares our finder with the oracle on every non-blank line of `text`.
