@@ -599,7 +599,10 @@ impl<'a> Finder<'a> {
     /// C# `int F() => x;`): pushes its scope, from the header to the last
     /// token of the window.
     fn expression_body(&mut self, lo: usize, hi: usize, owner: Option<ScopeKind>) {
-        if lo >= hi || hi > self.toks.len() {
+        if lo >= hi
+            || hi > self.toks.len()
+            || !matches!(self.syn, Syntax::Kotlin | Syntax::Scala | Syntax::CSharp)
+        {
             return;
         }
         let tops = self.top(lo, hi);

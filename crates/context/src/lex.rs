@@ -323,7 +323,12 @@ impl<'a> Lexer<'a> {
                     self.at_line_start = true;
                     i += 1;
                 }
-                b' ' | b'\t' | b'\r' | b'\x0c' | b'\x0b' => i += 1,
+                b' ' | b'\t' | b'\r' | b'\x0c' | b'\x0b' => {
+                    i += 1;
+                    while i < n && matches!(self.b[i], b' ' | b'\t') {
+                        i += 1;
+                    }
+                }
                 b'/' if self.at(i + 1) == b'/' => i = self.line_end(i),
                 b'/' if self.at(i + 1) == b'*' => i = self.block_comment(i + 2),
                 b'#' if self.r.preprocessor && self.at_line_start && emit => i = self.directive(i),
@@ -550,16 +555,21 @@ impl<'a> Lexer<'a> {
 
     /// Index of the `\n` ending the line at `i` (or the end).
     fn line_end(&self, i: usize) -> usize {
-        self.b[i..]
-            .iter()
-            .position(|&c| c == b'\n')
-            .map_or(self.b.len(), |p| i + p)
+        memchr::memchr(b'\n', &self.b[i.min(self.b.len())..]).map_or(self.b.len(), |p| i + p)
     }
 
     fn block_comment(&self, mut i: usize) -> usize {
         let n = self.b.len();
         let mut depth = 1u32;
         while i < n {
+            // Jump to the next byte that can end or open a comment.
+            let hit = if self.r.nested_comments {
+                memchr::memchr2(b'*', b'/', &self.b[i..])
+            } else {
+                memchr::memchr(b'*', &self.b[i..])
+            };
+            let Some(p) = hit else { return n };
+            i += p;
             match (self.b[i], self.at(i + 1)) {
                 (b'*', b'/') => {
                     depth -= 1;

@@ -158,7 +158,18 @@ pub fn prepare<'a>(input: ContextInput<'a>) -> Prepared<'a> {
             Some(Version { text, lines, tree })
         };
         let head = version(input.head.get(i).copied().flatten());
-        let base = version(input.base.get(i).copied().flatten());
+        // The base is read only where the old side matters: a hunk that
+        // removes more than it adds, or a file without a head.
+        let base_needed = head.is_none()
+            || f.hunks.iter().any(|h| {
+                let (a, r) = h.changed();
+                r > a
+            });
+        let base = if base_needed {
+            version(input.base.get(i).copied().flatten())
+        } else {
+            None
+        };
         if head.is_none() && base.is_none() && skipped.is_none() {
             skipped = Some(if f.binary {
                 NoContext::Binary
@@ -399,6 +410,42 @@ fn plural(n: u32) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
+/// A fast hasher for small integer keys (line numbers, indices): the
+/// multiply-rotate step of rustc's FxHasher. Keys here come from the
+/// review's own files, so there is no untrusted input to flood a table.
+#[derive(Clone, Copy, Default)]
+struct Quick;
+
+#[derive(Default)]
+struct QuickHasher(u64);
+
+impl std::hash::BuildHasher for Quick {
+    type Hasher = QuickHasher;
+    fn build_hasher(&self) -> QuickHasher {
+        QuickHasher(0)
+    }
+}
+
+impl std::hash::Hasher for QuickHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
 /// Which version of a file a segment's context comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Side {
@@ -457,7 +504,7 @@ pub fn render_chunk(
     }
     let mut plans: Vec<SegPlan> = Vec::new();
     // Lines of hunks this chunk shows, per file and side: never repeated as context.
-    let mut forbidden: HashMap<(usize, Side), Vec<(u32, u32)>> = HashMap::new();
+    let mut forbidden: HashMap<(usize, Side), Vec<(u32, u32)>, Quick> = HashMap::default();
     for (pi, part) in chunk.files.iter().enumerate() {
         let Some(f) = p.files.get(part.file) else {
             continue;
@@ -502,7 +549,7 @@ pub fn render_chunk(
             .get(&(file, side))
             .is_some_and(|v| v.iter().any(|&(a, b)| a <= n && n <= b))
     };
-    let mut shown: HashSet<(usize, Side, u32)> = HashSet::new();
+    let mut shown: HashSet<(usize, Side, u32), Quick> = HashSet::default();
     let mut used = 0u32;
     // The cost of a context line is the estimate of exactly what is written.
     let line_cost = |p: &Prepared<'_>, file: usize, side: Side, n: u32| -> u32 {
@@ -692,7 +739,7 @@ pub fn render_chunk(
         ctx_tokens += estimate(l) + 1;
     }
     report.definitions = def_lines.len() as u32;
-    let mut plan_at: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut plan_at: HashMap<(usize, usize), usize, Quick> = HashMap::default();
     for (k, pl) in plans.iter().enumerate() {
         plan_at.insert((pl.part, pl.seg), k);
     }
@@ -851,7 +898,7 @@ fn pick_definitions<'p>(
     if p.defs.is_empty() || p.options.max_definitions == 0 {
         return Vec::new();
     }
-    let mut choices: HashMap<(usize, u32), DefChoice<'p>> = HashMap::new();
+    let mut choices: HashMap<(usize, u32), DefChoice<'p>, Quick> = HashMap::default();
     for part in &chunk.files {
         let Some(f) = p.files.get(part.file) else {
             continue;

@@ -24,11 +24,10 @@ impl Lines {
         let mut blanks = 0u32;
         let mut start = 0usize;
         loop {
-            let end = b[start..len]
-                .iter()
-                .position(|&c| c == b'\n')
-                .map_or(len, |p| start + p);
+            let end = memchr::memchr(b'\n', &b[start..len]).map_or(len, |p| start + p);
             starts.push(start as u32);
+            // Blank: only indentation before the break (the scan stops at
+            // the first other byte, so it costs the indentation only).
             if b[start..end].iter().all(|c| c.is_ascii_whitespace()) {
                 blanks += 1;
             }
