@@ -2,19 +2,19 @@
 // under Node's built-in WASI, with the corpora directory preopened read-only
 // as /corpora. Each mode runs in a fresh instance so the reported linear
 // memory is that mode's own high-water mark.
-// Usage: node bench/wasm/run.mjs <harness.wasm> <corpora dir> [corpus|big|all] [rounds]
+// Usage: node bench/wasm/run.mjs <harness.wasm> <corpora dir> [corpus|big|context|all] [rounds]
 import { readFile } from "node:fs/promises";
 import { WASI } from "node:wasi";
 import { argv, exit } from "node:process";
 
 const [wasmPath, corporaDir, mode = "all", rounds = "20"] = argv.slice(2);
 if (!wasmPath || !corporaDir) {
-  console.error("usage: node bench/wasm/run.mjs <harness.wasm> <corpora dir> [corpus|big|all] [rounds]");
+  console.error("usage: node bench/wasm/run.mjs <harness.wasm> <corpora dir> [corpus|big|context|all] [rounds]");
   exit(2);
 }
 
 const module = await WebAssembly.compile(await readFile(wasmPath));
-const modes = mode === "all" ? ["corpus", "big"] : [mode];
+const modes = mode === "all" ? ["corpus", "big", "context"] : [mode];
 for (const m of modes) {
   const wasi = new WASI({
     version: "preview1",

@@ -2,17 +2,21 @@
 //! from one source built natively and for `wasm32-wasip1` (run by
 //! `bench/wasm/run.mjs` under Node's `node:wasi`; `scripts/bench-wasm` does
 //! both): throughput in MB/s, and time and peak memory for a ~3 MB,
-//! 6000-file diff built from the corpus. Figures only, no assertions.
+//! 6000-file diff built from the corpus. The `context` mode times
+//! argus-context on the same inputs: scope trees and definitions for every
+//! reviewed file, then every chunk rendered with context. Figures only, no
+//! assertions.
 //!
-//! Usage: `argus-bench-wasm <corpora dir> [corpus|big|all] [rounds]`, where
-//! `<corpora dir>` holds `diffs/real/*.diff` (under WASI: a preopened dir).
+//! Usage: `argus-bench-wasm <corpora dir> [corpus|big|context|all] [rounds]`,
+//! where `<corpora dir>` holds `diffs/real/*.diff` (under WASI: a preopened dir).
 
 // A measurement binary: the wasm-oriented ban on `Instant::now` is about the
 // Worker (no clock there); WASI has a monotonic clock.
 #![allow(clippy::disallowed_methods)]
 
+use argus_context::{prepare, render_chunk, ContextInput, ContextOptions as Context};
 use argus_diff::chunk::{plan, Budget, ChunkPlan};
-use argus_diff::diff::parse_unified;
+use argus_diff::diff::{parse_unified, FileDiff};
 use argus_diff::prompt::ContextOptions;
 use argus_diff::select::{SelectConfig, Selector};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -255,10 +259,103 @@ fn big_figures(texts: Vec<String>, rounds: usize) {
     }
 }
 
+/// The new side of a file placed at its line numbers (unknown lines blank):
+/// a stand-in for the full file the Worker would fetch, of the same shape
+/// where the diff shows it.
+fn pseudo_head(f: &FileDiff<'_>) -> String {
+    let mut lines: Vec<&str> = Vec::new();
+    for h in &f.hunks {
+        for l in &h.lines {
+            if let Some(n) = l.new {
+                let i = n.get() as usize - 1;
+                if lines.len() <= i {
+                    lines.resize(i + 1, "");
+                }
+                lines[i] = l.content();
+            }
+        }
+    }
+    lines.join("\n")
+}
+
+/// Context for one diff as the Worker would do it: contents for the
+/// reviewed files only, the plan with a third of the room left for context,
+/// then prepare (scope trees, definitions) and every chunk rendered.
+/// Returns (content bytes, chunks, context tokens, and the time of the diff
+/// part, of prepare and of rendering).
+fn context_run(text: &str, selector: &Selector) -> (usize, usize, u32, [Duration; 3]) {
+    const CONTEXT: u32 = (8000 - 1500) / 3;
+    let budget = Budget { prompt_overhead: BUDGET.prompt_overhead + CONTEXT, ..BUDGET };
+    let t0 = Instant::now();
+    let d = parse_unified(text);
+    let sel = selector.select(&d.files);
+    let p = plan(&d.files, &sel, &budget, &[], argus_diff::prompt::ContextOptions::default());
+    let mut heads: Vec<Option<String>> = vec![None; d.files.len()];
+    for k in &sel.kept {
+        heads[k.index] = Some(pseudo_head(&d.files[k.index]));
+    }
+    let bytes = heads.iter().flatten().map(String::len).sum();
+    let head: Vec<Option<&str>> = heads.iter().map(Option::as_deref).collect();
+    let t1 = Instant::now();
+    let prep = prepare(ContextInput { files: &d.files, head: &head, base: &[], options: Context::default() });
+    let t2 = Instant::now();
+    let mut tokens = 0;
+    for c in &p.chunks {
+        let (s, r) = render_chunk(&prep, c, CONTEXT, None);
+        std::hint::black_box(s);
+        tokens += r.tokens;
+    }
+    let t3 = Instant::now();
+    (bytes, p.chunks.len(), tokens, [t1 - t0, t2 - t1, t3 - t2])
+}
+
+fn context_figures(texts: &[String], rounds: usize) {
+    let selector = match Selector::new(&SelectConfig::default()) {
+        Ok(s) => s,
+        Err(e) => {
+            println!("  {e}");
+            return;
+        }
+    };
+    // Per round: the context part only (prepare + render), summed over diffs.
+    let bytes: usize = texts.iter().map(|t| context_run(t, &selector).0).sum();
+    let mut rounds_ctx: Vec<Duration> = (0..rounds.max(1))
+        .map(|_| texts.iter().map(|t| { let r = context_run(t, &selector); r.3[1] + r.3[2] }).sum())
+        .collect();
+    rounds_ctx.sort();
+    let (best, med) = (rounds_ctx[0], rounds_ctx[rounds_ctx.len() / 2]);
+    println!("context on the real corpus (default selection; stand-in contents {:.2} MB): best (median) of {rounds}", mb(bytes));
+    println!(
+        "  prepare + render       {:7.1} MB/s ({:.1})   {:.2} ms/round",
+        mb(bytes) / best.as_secs_f64(),
+        mb(bytes) / med.as_secs_f64(),
+        ms(best)
+    );
+    let big = big_diff(texts);
+    for (name, cfg) in [
+        ("default selection (50 files reviewed)", SelectConfig::default()),
+        ("no file cap (every file chunked)", SelectConfig { max_files: usize::MAX, ..SelectConfig::default() }),
+    ] {
+        let Ok(sel) = Selector::new(&cfg) else { continue };
+        let (bytes, chunks, tokens, [diff, prep, render]) = context_run(&big, &sel);
+        let (best, _) = time_rounds(rounds.min(10), || {
+            std::hint::black_box(context_run(&big, &sel));
+        });
+        println!(
+            "big diff, {name}: {:.2} MB of contents, {chunks} chunks, {tokens} context tokens; first run: diff {:.2} ms, prepare {:.2} ms, render {:.2} ms; best whole {:.2} ms",
+            mb(bytes),
+            ms(diff),
+            ms(prep),
+            ms(render),
+            ms(best)
+        );
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let Some(dir) = args.get(1) else {
-        eprintln!("usage: argus-bench-wasm <corpora dir> [corpus|big|all] [rounds]");
+        eprintln!("usage: argus-bench-wasm <corpora dir> [corpus|big|context|all] [rounds]");
         std::process::exit(2);
     };
     let mode = args.get(2).map_or("all", String::as_str);
@@ -270,8 +367,8 @@ fn main() {
             std::process::exit(2);
         }
     };
-    if !matches!(mode, "corpus" | "big" | "all") {
-        eprintln!("mode must be corpus, big or all, not {mode:?}");
+    if !matches!(mode, "corpus" | "big" | "context" | "all") {
+        eprintln!("mode must be corpus, big, context or all, not {mode:?}");
         std::process::exit(2);
     }
     let texts = match read_corpus(Path::new(dir)) {
@@ -286,6 +383,11 @@ fn main() {
         }
     };
     println!("argus-diff on {} ({})", std::env::consts::ARCH, if cfg!(debug_assertions) { "debug" } else { "release" });
+    if mode == "context" {
+        context_figures(&texts, rounds);
+        println!("  {}", memory_note());
+        return;
+    }
     if mode != "big" {
         let selector = match Selector::new(&SelectConfig::default()) {
             Ok(s) => s,

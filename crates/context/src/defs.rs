@@ -166,8 +166,23 @@ fn constants(
     tree: &ScopeTree,
     mut found: impl FnMut(&str, u32),
 ) {
+    // The first byte (after indentation) a constant's line can start with:
+    // a cheap test that skips almost every line before any string work.
+    let firsts: &[u8] = match syntax {
+        Syntax::Rust => b"pcst",
+        Syntax::Go => b"cvt",
+        Syntax::C | Syntax::Cpp | Syntax::ObjectiveC => b"#",
+        Syntax::JavaScript | Syntax::TypeScript | Syntax::Tsx => b"ectl",
+        Syntax::Python => b"ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        Syntax::Kotlin => b"pic",
+        _ => return,
+    };
     for n in 1..=lines.count() {
         let line = lines.line(text, n);
+        let Some(&first) = line.as_bytes().iter().find(|&&c| c != b' ' && c != b'\t') else { continue };
+        if !firsts.contains(&first) {
+            continue;
+        }
         let t = line.trim_start();
         let name = match syntax {
             Syntax::Rust => {
