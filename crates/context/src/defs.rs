@@ -179,7 +179,9 @@ fn constants(
     };
     for n in 1..=lines.count() {
         let line = lines.line(text, n);
-        let Some(&first) = line.as_bytes().iter().find(|&&c| c != b' ' && c != b'\t') else { continue };
+        let Some(&first) = line.as_bytes().iter().find(|&&c| c != b' ' && c != b'\t') else {
+            continue;
+        };
         if !firsts.contains(&first) {
             continue;
         }

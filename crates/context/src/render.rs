@@ -102,6 +102,7 @@ pub enum NoContext {
 /// One version of a file, parsed.
 struct Version<'a> {
     text: &'a str,
+    syntax: Syntax,
     lines: Lines,
     tree: ScopeTree,
 }
@@ -140,7 +141,6 @@ pub fn prepare<'a>(input: ContextInput<'a>) -> Prepared<'a> {
             });
             continue;
         }
-        let syntax = Syntax::from_path(f.path());
         let mut skipped = None;
         let mut version = |text: Option<&'a str>| -> Option<Version<'a>> {
             let text = text?;
@@ -155,7 +155,12 @@ pub fn prepare<'a>(input: ContextInput<'a>) -> Prepared<'a> {
             let syntax = Syntax::for_file(f.path(), text);
             let lines = Lines::new(text);
             let tree = ScopeTree::build(crate::scope::find(syntax, text, &lines));
-            Some(Version { text, lines, tree })
+            Some(Version {
+                text,
+                syntax,
+                lines,
+                tree,
+            })
         };
         let head = version(input.head.get(i).copied().flatten());
         // The base is read only where the old side matters: a hunk that
@@ -180,13 +185,7 @@ pub fn prepare<'a>(input: ContextInput<'a>) -> Prepared<'a> {
         if opts.mode == Mode::Full
             && let Some(v) = head.as_ref().or(base.as_ref())
         {
-            defs.add_file(
-                i,
-                Syntax::for_file(f.path(), v.text).max_known(syntax),
-                v.text,
-                &v.lines,
-                &v.tree,
-            );
+            defs.add_file(i, v.syntax, v.text, &v.lines, &v.tree);
         }
         ctx.push(FileContext {
             head,
@@ -200,13 +199,6 @@ pub fn prepare<'a>(input: ContextInput<'a>) -> Prepared<'a> {
         ctx,
         defs,
         by_path,
-    }
-}
-
-impl Syntax {
-    /// `self`, unless it is generic and `other` is not.
-    fn max_known(self, other: Syntax) -> Syntax {
-        if self == Syntax::Generic { other } else { self }
     }
 }
 

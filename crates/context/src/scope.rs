@@ -2,9 +2,9 @@
 //! namespace with its header lines, its name and where it ends, nested; and
 //! the query the renderer needs, the chain of scopes around a line.
 //!
-//! Finders per language family fill a flat list ([`crate::brace`] for brace
-//! languages, [`crate::python`], [`crate::ruby`], [`crate::markup`] for
-//! Markdown, YAML and TOML); [`ScopeTree::build`] sorts and nests it.
+//! Finders per language family fill a flat list (`brace.rs` for brace
+//! languages, `python.rs`, `ruby.rs`, `markup.rs` for Markdown, YAML and
+//! TOML); `ScopeTree::build` sorts and nests it.
 
 use crate::text::Lines;
 use argus_diff::select::Language;
