@@ -11,6 +11,8 @@
 //!     ripgrep=/path/to/ripgrep.git axum=/path/to/axum.git libgit2=/path/to/libgit2.git
 //! # then
 //! cargo run --release -p argus-context --example context_tokens -- measure /tmp/ctx-cache
+//! # and to read what one diff's chunks look like with context:
+//! cargo run --release -p argus-context --example context_tokens -- show /tmp/ctx-cache libgit2-10672e3e455e
 //! ```
 //!
 //! `build` writes, per diff, `head/PATH` and `base/PATH` (the files at the
@@ -526,6 +528,76 @@ fn measure(cache: &Path) {
     println!("ours also gave {defs} definition lines and context in {files_ctx} file parts");
 }
 
+/// Prints one diff's chunks as the model would get them, with the report.
+fn show(cache: &Path, name: &str) {
+    let Some((_, text)) = diffs()
+        .into_iter()
+        .find(|(n, _)| n.trim_end_matches(".diff") == name)
+    else {
+        eprintln!("no diff {name} in the corpus");
+        std::process::exit(1);
+    };
+    let dir = cache.join(name);
+    let context_budget = (8000 - 1500) / 3;
+    let budget = Budget {
+        input_limit: 8000,
+        reserved_output: 0,
+        prompt_overhead: 1500 + context_budget,
+        max_chunks: None,
+    };
+    let d = parse_unified(&text);
+    let sel = select(&d.files, &SelectConfig::default()).expect("config");
+    let p = plan(&d.files, &sel, &budget, &[], DiffOptions::default());
+    let heads: Vec<Option<String>> = d
+        .files
+        .iter()
+        .map(|f| {
+            f.new_path
+                .as_deref()
+                .and_then(|q| read(&dir.join("head").join(q)))
+        })
+        .collect();
+    let bases: Vec<Option<String>> = d
+        .files
+        .iter()
+        .map(|f| {
+            f.old_path
+                .as_deref()
+                .and_then(|q| read(&dir.join("base").join(q)))
+        })
+        .collect();
+    let head: Vec<Option<&str>> = heads.iter().map(Option::as_deref).collect();
+    let base: Vec<Option<&str>> = bases.iter().map(Option::as_deref).collect();
+    let tree = read(&dir.join("tree.tsv"))
+        .map(|t| parse_tree(&t))
+        .unwrap_or_default();
+    let manifests: Vec<(String, String)> = manifests_wanted(&tree)
+        .into_iter()
+        .filter_map(|m| read(&dir.join("manifests").join(&m)).map(|t| (m, t)))
+        .collect();
+    let mrefs: Vec<(&str, &str)> = manifests
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let map = repo_map(&tree, &mrefs, 300);
+    let prep = prepare(ContextInput {
+        files: &d.files,
+        head: &head,
+        base: &base,
+        options: ContextOptions::default(),
+    });
+    let mut total = argus_context::ChunkContextReport::default();
+    for (i, c) in p.chunks.iter().enumerate() {
+        let (s, r) = render_chunk(&prep, c, context_budget, (i == 0).then_some(map.as_str()));
+        println!(
+            "==== chunk {i} ({} context tokens of {})\n{s}",
+            r.tokens, r.budget
+        );
+        total.merge(&r);
+    }
+    println!("==== {}", total.summary_line());
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
@@ -540,6 +612,7 @@ fn main() {
             build(Path::new(&args[1]), &repos);
         }
         Some("measure") if args.len() == 2 => measure(Path::new(&args[1])),
+        Some("show") if args.len() == 3 => show(Path::new(&args[1]), &args[2]),
         _ => {
             eprintln!(
                 "usage: context_tokens build CACHE repo=GIT_DIR… | context_tokens measure CACHE"

@@ -22,6 +22,9 @@ pub struct Definition {
     pub signature: String,
     /// Lines of the definition's scope (for "is this the enclosing scope").
     pub span: (u32, u32),
+    /// A method (a function inside a type): it answers to `x.name(`, not to
+    /// a bare `name`.
+    pub member: bool,
 }
 
 /// What kind of name a definition binds.
@@ -74,6 +77,7 @@ impl DefIndex {
                 name: key.to_string(),
                 signature,
                 span: (s.start, s.end),
+                member: s.kind == ScopeKind::Method,
             });
         }
         constants(syntax, text, lines, tree, |name, line| {
@@ -85,6 +89,7 @@ impl DefIndex {
                 name: name.to_string(),
                 signature,
                 span: (line, line),
+                member: false,
             });
         });
     }
@@ -223,8 +228,15 @@ fn constants(
         if !is_identifier(name) || name.len() < 2 {
             continue;
         }
-        // Only at module or type level, not inside a function body.
-        if tree.chain_at(n).iter().any(|s| s.kind.is_callable()) {
+        // Only at module level (an associated `type Output` or a local
+        // `const` is not what a changed line elsewhere refers to); Kotlin's
+        // `const val` lives in objects.
+        let chain = tree.chain_at(n);
+        let nested = |s: &&crate::scope::Scope| {
+            s.kind.is_callable()
+                || s.kind.is_type() && !(syntax == Syntax::Kotlin && s.kind == ScopeKind::Object)
+        };
+        if chain.iter().any(nested) {
             continue;
         }
         found(name, n);
@@ -451,12 +463,41 @@ const SKIP: &[&str] = &[
     "yield",
 ];
 
+/// Words after which the next identifier is a name being defined.
+fn is_definer(w: &str) -> bool {
+    matches!(
+        w,
+        "fn" | "def"
+            | "func"
+            | "function"
+            | "class"
+            | "struct"
+            | "enum"
+            | "trait"
+            | "interface"
+            | "type"
+            | "mod"
+            | "module"
+            | "const"
+            | "let"
+            | "var"
+            | "val"
+            | "static"
+            | "object"
+            | "union"
+            | "namespace"
+            | "macro_rules"
+    )
+}
+
 /// An identifier used on a changed line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Use {
     pub name: String,
     /// Followed by `(` (a call) or capitalized (a type).
     pub strong: bool,
+    /// Called as a member: `x.name(`, `X::name(`, `p->name(`.
+    pub member_call: bool,
     pub count: u32,
     /// Order of first appearance.
     pub order: u32,
@@ -472,6 +513,8 @@ pub(crate) fn uses<'l>(lines: impl IntoIterator<Item = &'l str>) -> Vec<Use> {
         let b = line.as_bytes();
         let mut i = 0;
         let mut quote: Option<u8> = None;
+        // The next identifier is being defined here (`fn name`, `let name`).
+        let mut defining = false;
         while i < b.len() {
             let c = b[i];
             if let Some(q) = quote {
@@ -514,6 +557,14 @@ pub(crate) fn uses<'l>(lines: impl IntoIterator<Item = &'l str>) -> Vec<Use> {
                     }
                     // Member access after `.` still counts (`self.handle(`).
                     let w = &line[s..i];
+                    let was_defining = std::mem::replace(&mut defining, is_definer(w));
+                    if was_defining && w == "mut" {
+                        defining = true;
+                        continue;
+                    }
+                    if was_defining {
+                        continue;
+                    }
                     if w.len() < 3
                         || SKIP.binary_search(&w).is_ok()
                         || s > 0 && b[s - 1].is_ascii_digit()
@@ -523,16 +574,21 @@ pub(crate) fn uses<'l>(lines: impl IntoIterator<Item = &'l str>) -> Vec<Use> {
                     let strong = b.get(i) == Some(&b'(')
                         || b.get(i) == Some(&b'!')
                         || w.starts_with(|c: char| c.is_ascii_uppercase());
+                    let after = |p: &[u8]| s >= p.len() && &b[s - p.len()..s] == p;
+                    let member_call =
+                        b.get(i) == Some(&b'(') && (after(b".") || after(b"::") || after(b"->"));
                     match at.get(w) {
                         Some(&k) => {
                             out[k].count += 1;
                             out[k].strong |= strong;
+                            out[k].member_call |= member_call;
                         }
                         None => {
                             at.insert(w.to_string(), out.len());
                             out.push(Use {
                                 name: w.to_string(),
                                 strong,
+                                member_call,
                                 count: 1,
                                 order,
                             });
@@ -545,7 +601,12 @@ pub(crate) fn uses<'l>(lines: impl IntoIterator<Item = &'l str>) -> Vec<Use> {
                         i += 1;
                     }
                 }
-                _ => i += 1,
+                b' ' | b'\t' => i += 1,
+                _ => {
+                    // Punctuation ends a `let (a, b)` style definition.
+                    defining = false;
+                    i += 1;
+                }
             }
         }
     }
@@ -568,6 +629,19 @@ mod tests {
             "if Config::load() { render(x) } # not_this",
         ]);
         let names: Vec<_> = u.iter().map(|u| (u.name.as_str(), u.strong)).collect();
+        let member: Vec<_> = u
+            .iter()
+            .filter(|u| u.member_call)
+            .map(|u| u.name.as_str())
+            .collect();
+        assert_eq!(member, ["load"]);
+        // Names being defined on the line are not uses.
+        let d = uses([
+            "fn attr(&mut self, attr_value: u8) -> Attr {",
+            "let mut total_count = compute(x);",
+        ]);
+        let names_d: Vec<_> = d.iter().map(|u| u.name.as_str()).collect();
+        assert_eq!(names_d, ["attr_value", "Attr", "compute"]);
         assert_eq!(
             names,
             [

@@ -451,8 +451,11 @@ struct SegPlan {
     seg: usize,
     file: usize,
     side: Side,
-    /// First and last line of the segment on `side`.
+    /// Context above stays before this line: the segment's first line on
+    /// `side`, or its hunk's first line when the segment starts mid-hunk.
     first: u32,
+    /// First and last line the segment itself shows on `side`.
+    shown_first: u32,
     last: u32,
     /// Scope indices around the anchor, outermost first.
     chain: Vec<usize>,
@@ -766,7 +769,7 @@ pub fn render_chunk(
                     ctx_tokens += push_context(&mut out, v.lines.line(v.text, n));
                     prev = Some(n);
                 }
-                if prev.is_some_and(|q| q + 1 < pl.first) {
+                if prev.is_some_and(|q| q + 1 < pl.shown_first) {
                     ctx_tokens += push_elision(&mut out);
                 }
                 any |= !sorted.is_empty() || !pl.below.is_empty();
@@ -870,6 +873,7 @@ fn plan_segment(
         file,
         side,
         first: first.min(hunk_first),
+        shown_first: first,
         last,
         chain,
         above: Vec::new(),
@@ -926,7 +930,10 @@ fn pick_definitions<'p>(
                 let same = d.file == part.file;
                 // In the same file only what is called or named as a type
                 // (a field or local that shares a method's name is noise).
+                // A method answers to a member call only (`x.reset()`), never
+                // to a bare name that happens to match.
                 if same && !u.strong
+                    || d.member && !u.member_call
                     || hidden(d.file, d.line)
                     || same
                         && around
@@ -935,7 +942,7 @@ fn pick_definitions<'p>(
                 {
                     continue;
                 }
-                let score = if same { 2 } else { 4 }
+                let score = if same { 2 } else { 4 } - i32::from(d.member)
                     + if u.strong { 2 } else { 0 }
                     + (u.count.min(3) as i32 - 1);
                 let e = choices.entry((d.file, d.line)).or_insert(DefChoice {
