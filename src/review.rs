@@ -25,7 +25,7 @@ use argus_llm::{
     CallOptions, ChatRequest, ChatResponse, HttpProvider, LlmConfig, LlmError, LlmProvider, ProviderKind, Wire, WorkersAi,
     WorkersAiError, WorkersAiProvider,
 };
-use argus_pipeline::{ConfigSource, LlmParts, LogEvent, PipelineLog, ReviewCache, ReviewService};
+use argus_pipeline::{ConfigSource, LlmParts, LogEvent, PipelineLog, Platform, ReviewCache, ReviewService};
 use worker::{Date, Env};
 
 /// Every name the pipeline's configuration may read from the Worker's vars.
@@ -116,7 +116,23 @@ impl LlmProvider for Provider {
     }
 }
 
-type Service = ReviewService<WorkerHttp, WorkerClock, WebCryptoSigner, KvTokenCache, Provider, KvBreakerStore, KvReviewCache, EnvConfigSource, ConsoleLog, WorkerClock>;
+/// The Worker's platform: `worker::Fetch`, the runtime clock, WebCrypto JWTs, KV caches.
+pub struct Worker;
+
+impl Platform for Worker {
+    type Http = WorkerHttp;
+    type GitHubClock = WorkerClock;
+    type Signer = WebCryptoSigner;
+    type Tokens = KvTokenCache;
+    type Llm = Provider;
+    type Breakers = KvBreakerStore;
+    type Cache = KvReviewCache;
+    type Config = EnvConfigSource;
+    type Log = ConsoleLog;
+    type Clock = WorkerClock;
+}
+
+type Service = ReviewService<Worker>;
 
 /// The pipeline the consumer runs: the real service, or the reason it cannot be built.
 pub enum Pipeline {

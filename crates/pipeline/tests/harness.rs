@@ -9,7 +9,7 @@ use argus_core::secret::SecretString;
 use argus_github::fake::{FAKE_API_URL, FakeClock, FakeFile, FakeGitHub, FakePr, split_unified_diff};
 use argus_github::{GitHub, GitHubConfig, JwtSimpleSigner, MemoryTokenCache};
 use argus_llm::{HttpProvider, LlmConfig, MemoryBreakerStore, Wire};
-use argus_pipeline::{LlmParts, MemoryCache, MemoryLog, ReviewService, StaticConfig};
+use argus_pipeline::{LlmParts, MemoryCache, MemoryLog, Platform, ReviewService, StaticConfig};
 use serde_json::{Value, json};
 use std::cell::RefCell;
 use std::path::PathBuf;
@@ -143,18 +143,23 @@ pub fn per_file_model() -> Script {
     })
 }
 
-pub type Service = ReviewService<
-    FakeGitHub,
-    FakeClock,
-    JwtSimpleSigner,
-    MemoryTokenCache,
-    HttpProvider<FakeLlm>,
-    MemoryBreakerStore,
-    Rc<MemoryCache<FakeClock>>,
-    Rc<StaticConfig>,
-    Rc<MemoryLog>,
-    FakeClock,
->;
+/// The in-memory platform: argus-github's fake GitHub, a scripted model, one simulated clock.
+pub struct TestPlatform;
+
+impl Platform for TestPlatform {
+    type Http = FakeGitHub;
+    type GitHubClock = FakeClock;
+    type Signer = JwtSimpleSigner;
+    type Tokens = MemoryTokenCache;
+    type Llm = HttpProvider<FakeLlm>;
+    type Breakers = MemoryBreakerStore;
+    type Cache = Rc<MemoryCache<FakeClock>>;
+    type Config = Rc<StaticConfig>;
+    type Log = Rc<MemoryLog>;
+    type Clock = FakeClock;
+}
+
+pub type Service = ReviewService<TestPlatform>;
 
 pub struct World {
     pub clock: FakeClock,

@@ -180,7 +180,7 @@ fn full_review_command_reviews_everything_even_after_an_earlier_review() {
     // every file goes to the model again, and what was already posted is not repeated.
     w.github.add_pull_request(pr(HEAD2, first_push()));
     let report = run_and_publish(&w, &command(job(HEAD2, Some(HEAD1), ReviewMode::Full)));
-    assert!(publication(&report).summary.contains("Full review: a full review was requested."));
+    assert!(argus_review::render::summary(publication(&report).review.as_ref().unwrap()).contains("Full review: a full review was requested."));
     assert_eq!(prompt_files(&w.llm.user_prompt(1)).len(), 4, "every file reviewed again");
     assert_eq!(report.findings, 0, "everything found was already posted");
     assert_eq!(w.github.submitted_reviews().len(), 1);
@@ -272,7 +272,7 @@ fn same_head_and_config_calls_the_model_once_and_a_config_change_calls_again() {
     assert_eq!(w.llm.calls(), 1, "no second model call");
     assert_eq!(again.tokens_in, 0);
     assert!(w.log.steps().contains(&"cache_hit"));
-    assert!(w.log.steps().contains(&"review_already_posted") || publication(&again).review.is_none());
+    assert!(w.log.steps().contains(&"review_already_posted") || publication(&again).review.is_none_or(|r| r.fresh() == 0));
     assert_eq!(w.github.submitted_reviews().len(), 1);
     assert_eq!(summaries(&w).len(), 1);
     assert_eq!(again.findings, 4, "a redelivery reproduces the review instead of calling its own findings old");
@@ -453,6 +453,22 @@ fn operator_layers_apply_below_the_repository_file_and_guidance_comes_from_base(
     assert_eq!(r.findings, 4);
 }
 
+/// The system prompt as production sends it: the contract plus the repository's
+/// settings and guidance from the base branch (secrets in guidance redacted).
+#[test]
+fn the_system_prompt_sent_is_stable() {
+    let w = world(per_file_model());
+    w.github.add_pull_request(pr(HEAD1, first_push()));
+    let toml = "profile = \"thorough\"\nseverity_threshold = \"medium\"\nlanguage = \"Deutsch\"\ninstructions = \"Prefer explicit error types.\"\n";
+    w.github.set_content(FULL, BASE, ".github/argusai.toml", toml.as_bytes());
+    let aws = ["AKIA", "IOSFODNN7", "EXAMPLE"].concat();
+    w.github.set_content(FULL, BASE, "AGENTS.md", format!("Run `cargo test` before merging. Deploy key id {aws}.").as_bytes());
+    run_and_publish(&w, &job(HEAD1, None, ReviewMode::Incremental));
+    let system = w.llm.system_prompt(0);
+    assert!(!system.contains(&aws), "guidance is redacted");
+    insta::assert_snapshot!("system_prompt", system);
+}
+
 #[test]
 fn the_summary_comment_is_stable() {
     let w = world(per_file_model());
@@ -476,7 +492,7 @@ fn findings_over_the_inline_limit_go_to_the_summary() {
     assert_eq!(s.matches("Not inline: over the limit of 1 inline comments per review").count(), 3, "{s}");
     // The review body records them too (with their fingerprints) for the next push's dedupe.
     let body = &w.github.submitted_reviews()[0].body;
-    assert_eq!(body.matches("not inline: over the limit").count(), 3, "{body}");
+    assert_eq!(body.matches("Not inline: over the limit of 1 inline comments per review").count(), 3, "{body}");
     assert!(body.contains("<!-- argus-review:v1 head="), "{body}");
 }
 
@@ -539,7 +555,7 @@ fn findings_that_were_not_inline_are_recorded_in_the_review_and_not_repeated() {
     assert_eq!(r1.findings, 1);
     let review = &w.github.submitted_reviews()[0];
     assert!(review.comments.is_empty());
-    assert!(review.body.contains("Global lock ordering") && review.body.contains("not inline: line 9999"), "{}", review.body);
+    assert!(review.body.contains("Global lock ordering") && review.body.contains("Not inline: line 9999 is not part of the diff"), "{}", review.body);
 
     let mut files = first_push();
     files.extend(second_push_extra());

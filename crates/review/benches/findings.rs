@@ -9,7 +9,7 @@ use argus_review::contract::{Category, Finding, Severity, Side, parse_reply};
 use argus_review::fingerprint::Dedupe;
 use argus_review::place::{DiffIndex, place};
 use argus_review::redact::redact;
-use argus_review::render::{SummaryInput, Usage, review_request};
+use argus_review::render::{self, Notes, Review, Usage};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -81,22 +81,24 @@ fn benches(c: &mut Criterion) {
     g.finish();
 
     let placed = place(&index, findings.iter().take(40).cloned().collect(), &mut Dedupe::default());
-    let head = argus_core::ids::CommitSha("a".repeat(40));
-    let report = Default::default();
-    let input = SummaryInput {
-        head: &head,
-        model: "m",
-        model_summaries: &[],
-        placed: &placed.placed,
-        unplaced: &placed.unplaced,
-        files: &[],
+    let review = Review {
+        head: argus_core::ids::CommitSha("a".repeat(40)),
+        model: "m".into(),
+        model_summaries: vec![],
+        placed: placed.placed,
+        unplaced: placed.unplaced,
+        files: vec![],
         usage: Usage::default(),
         pricing: None,
-        redactions: &report,
+        redactions: Default::default(),
         rejected: 0,
         duplicates: 0,
+        notes: Notes::default(),
+        not_placed: vec![],
     };
-    c.bench_function("render review of 40 findings", |b| b.iter(|| black_box(review_request(black_box(&input)).body.len())));
+    c.bench_function("render review of 40 findings", |b| {
+        b.iter(|| black_box(render::summary(black_box(&review)).len() + render::comments(black_box(&review)).len()))
+    });
 }
 
 criterion_group!(findings, benches);

@@ -2,6 +2,5 @@
 //! snapshots of the review ArgusAI posts for a real corpus diff, and the `argus` CLI.
 
 mod placement;
-mod cli;
 mod review_snapshots;
 mod robustness;
