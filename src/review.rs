@@ -11,16 +11,12 @@ use crate::platform::log::Logger;
 use crate::platform::stores::{KvBreakerStore, KvTokenCache};
 use crate::platform::webcrypto::WebCryptoSigner;
 use argus_config::env::ENV_VARS;
-use argus_coordinator::{PipelineError, ReviewPipeline, ReviewReport};
-use argus_core::error::{Classify, ErrorClass};
-use argus_core::job::Notify;
-use argus_durable::consumer::Notifier;
+use argus_coordinator::{CheckEnd, Chores, PipelineError, ReviewPipeline, ReviewReport};
 use argus_core::ids::RepoName;
-use argus_core::job::ReviewJob;
+use argus_core::job::{Notify, ReviewJob, VerifyCommand};
 use argus_core::keys::{ConfigKey, ReviewCacheKey};
 use argus_core::secret::SecretString;
 use argus_github::client::{GitHub, GitHubConfig};
-use argus_github::types::CheckConclusion;
 use argus_llm::{
     CallOptions, ChatRequest, ChatResponse, HttpProvider, LlmConfig, LlmError, LlmProvider, ProviderKind, Wire, WorkersAi,
     WorkersAiError, WorkersAiProvider,
@@ -193,57 +189,38 @@ async fn build(env: &Env) -> Result<Service, String> {
     })
 }
 
-/// A review that cannot happen (bad key, repository gone) still leaves a
-/// completed check run saying why, `neutral` so ArgusAI's own failure never
-/// blocks a merge. Retryable failures get none: the job is tried again, and a
-/// job that ends in the dead-letter queue gets the coordinator's note instead.
-/// Best effort: if GitHub refuses this too, the status page still has the reason.
-async fn failed_check(s: &Service, job: &ReviewJob, e: &PipelineError) {
-    let inst = s.github.installation(job.installation);
-    let Ok(id) = inst.start_check_run(&job.pr.repo, &job.head_sha).await else { return };
-    let _ = inst
-        .complete_check_run(&job.pr.repo, id, CheckConclusion::Neutral, "ArgusAI could not review this commit", &e.message)
-        .await;
+impl Pipeline {
+    fn ready(&self) -> Result<&Service, PipelineError> {
+        match self {
+            Pipeline::Ready(s) => Ok(s),
+            Pipeline::Misconfigured(problem) => Err(PipelineError::permanent(format!("ArgusAI is misconfigured: {problem}"))),
+        }
+    }
 }
 
-impl Notifier for Pipeline {
+impl Chores for Pipeline {
     async fn notify(&self, n: &Notify) -> Result<(), PipelineError> {
-        let s = match self {
-            Pipeline::Ready(s) => s,
-            Pipeline::Misconfigured(problem) => return Err(PipelineError::permanent(format!("ArgusAI is misconfigured: {problem}"))),
-        };
-        let inst = s.github.installation(n.installation);
-        let failed = |e: argus_github::error::GitHubError| PipelineError { class: e.class(), message: format!("posting a note: {e}") };
-        // Reactions first: they acknowledge a command at once; notes may take a write each.
-        for r in &n.reactions {
-            inst.react(&n.pr.repo, r.comment_id, &r.content).await.map_err(failed)?;
-        }
-        for note in &n.notes {
-            inst.post_note(&n.pr, note).await.map_err(failed)?;
-        }
-        Ok(())
+        self.ready()?.notify(n).await
+    }
+    async fn author_permission(&self, v: &VerifyCommand) -> Result<(bool, String), PipelineError> {
+        self.ready()?.author_permission(v).await
     }
 }
 
+/// A deployment missing a setting still runs the consumer: every job then
+/// fails permanently with a message naming the setting (on the status page;
+/// without working GitHub credentials no check run can say it).
 impl ReviewPipeline for Pipeline {
-    async fn run(&self, job: &ReviewJob) -> Result<ReviewReport, PipelineError> {
-        match self {
-            Pipeline::Ready(s) => {
-                let result = s.run(job).await;
-                if let Err(e) = &result {
-                    if !matches!(e.class, ErrorClass::Retryable { .. }) {
-                        failed_check(s, job, e).await;
-                    }
-                }
-                result
-            }
-            Pipeline::Misconfigured(problem) => Err(PipelineError::permanent(format!("ArgusAI is misconfigured: {problem}"))),
-        }
+    async fn start_check(&self, job: &ReviewJob) -> Result<u64, PipelineError> {
+        self.ready()?.start_check(job).await
     }
-    async fn publish(&self, job: &ReviewJob, report: &ReviewReport) -> Result<(), PipelineError> {
-        match self {
-            Pipeline::Ready(s) => s.publish(job, report).await,
-            Pipeline::Misconfigured(problem) => Err(PipelineError::permanent(format!("ArgusAI is misconfigured: {problem}"))),
-        }
+    async fn run(&self, job: &ReviewJob) -> Result<ReviewReport, PipelineError> {
+        self.ready()?.run(job).await
+    }
+    async fn publish(&self, job: &ReviewJob, report: &ReviewReport, check_run: u64) -> Result<(), PipelineError> {
+        self.ready()?.publish(job, report, check_run).await
+    }
+    async fn close_check(&self, job: &ReviewJob, check_run: u64, end: &CheckEnd) -> Result<(), PipelineError> {
+        self.ready()?.close_check(job, check_run, end).await
     }
 }

@@ -9,7 +9,7 @@ mod object;
 
 pub use object::PrCoordinator;
 
-use argus_coordinator::protocol::routes;
+use argus_coordinator::protocol::{InboundRoute, Route, STATUS_PATH};
 use argus_core::ids::PrRef;
 use argus_core::signal::{Inbound, InboundReply};
 use worker::{Env, Response};
@@ -25,7 +25,7 @@ pub const REVIEW_QUEUE: &str = "REVIEW_QUEUE";
 /// as `accepted: false, state: "rejected"` with the reason in `note`; an
 /// unreachable coordinator is an `Err`.
 pub async fn route_inbound(env: &Env, inbound: &Inbound) -> worker::Result<InboundReply> {
-    match link::call::<_, InboundReply>(env, &inbound.pr, routes::INBOUND, Some(inbound)).await? {
+    match link::call::<_, InboundReply>(env, &inbound.pr, InboundRoute::PATH, Some(inbound)).await? {
         Ok(reply) => Ok(reply),
         Err(refused) => Ok(InboundReply { accepted: false, state: "rejected".into(), note: Some(refused.error) }),
     }
@@ -34,6 +34,6 @@ pub async fn route_inbound(env: &Env, inbound: &Inbound) -> worker::Result<Inbou
 /// The PR's status as JSON, or as a small HTML page when `wants_html`; a PR
 /// never seen is a 404 `{"error": ...}`. Authorization is the caller's job.
 pub async fn status_response(env: &Env, pr: &PrRef, wants_html: bool) -> worker::Result<Response> {
-    let path = if wants_html { format!("{}?format=html", routes::STATUS) } else { routes::STATUS.to_string() };
+    let path = if wants_html { format!("{STATUS_PATH}?format=html") } else { STATUS_PATH.to_string() };
     link::get(env, pr, &path).await
 }

@@ -184,7 +184,8 @@ export function verifyAppJwt(token, publicKey, { appId, nowSec }) {
  * Starts the fake. Options: `port` (0), `appId` (the expected `iss`; null accepts
  * any), `publicKey` (PEM; default the test key), `tokenTtlSec` (3600), `botLogin`
  * ("argusai[bot]"), `latencyMs` (0, added to every response), `apiPrefix` ("" or
- * "/api/v3" to look like GitHub Enterprise Server).
+ * "/api/v3" to look like GitHub Enterprise Server), `defaultPermissions`
+ * ({login: role} on every repository; others read).
  */
 export async function startFakeGitHub(options = {}) {
   const publicKey = createPublicKey(options.publicKey ?? readFileSync(TEST_PUBLIC_KEY_PATH, "utf8"));
@@ -192,6 +193,14 @@ export async function startFakeGitHub(options = {}) {
   const tokenTtlSec = options.tokenTtlSec ?? 3600;
   const botLogin = options.botLogin ?? "argusai[bot]";
   const prefix = options.apiPrefix ?? "";
+  // A user's permission on any repository unless `setPermission` says otherwise:
+  // `defaultPermissions` ({login: "admin" | "maintain" | "write" | "triage" | "read"}),
+  // else "read", as GitHub answers for a stranger on a public repository.
+  const defaultPermission = (login) => {
+    const role = options.defaultPermissions?.[login] ?? "read";
+    const permission = { maintain: "write", triage: "read" }[role] ?? role;
+    return { permission, role_name: role };
+  };
   let clockOffsetMs = 0;
   let nextId = 1000;
   const id = () => ++nextId;
@@ -208,6 +217,7 @@ export async function startFakeGitHub(options = {}) {
     issueComments: [], // {id, repo, number, body, user}
     checkRuns: [], // {id, repo, history: [body...], ...current}
     reactions: [], // {repo, commentId, content}
+    permissions: new Map(), // "o/r:login" -> {permission, role_name}
     requests: [], // {method, path, status, at}
     faults: [],
   };
@@ -333,6 +343,13 @@ export async function startFakeGitHub(options = {}) {
           number: x.number, state: x.state, draft: x.draft, title: x.title, user: { login: x.author },
           head: { sha: x.headSha, ref: x.headRef }, base: { sha: x.baseSha, ref: x.baseRef },
         });
+      }
+      case method === "GET" && rest[0] === "collaborators" && rest[2] === "permission" && rest.length === 3: {
+        // https://docs.github.com/en/rest/collaborators/collaborators#get-repository-permissions-for-a-user
+        const login = decodeURIComponent(rest[1]);
+        const p = state.permissions.get(`${rk}:${login.toLowerCase()}`) ?? defaultPermission(login);
+        if (!p) return notFound(res);
+        return json(res, 200, { permission: p.permission, role_name: p.role_name ?? p.permission, user: { login, type: "User" } });
       }
       case route === "GET pulls/:n/files": {
         const x = pr(rest[1]); if (!x) return notFound(res);
@@ -504,6 +521,15 @@ export async function startFakeGitHub(options = {}) {
       }
       fake.setCompare({ owner, repo, base: baseSha, head: headSha, status: "ahead", files: prFiles });
       return x;
+    },
+    /**
+     * Sets `login`'s role on a repository: admin | maintain | write | triage |
+     * read | none. GitHub reports `maintain` as permission `write` and `triage`
+     * as `read`, with the role in `role_name`.
+     */
+    setPermission({ owner, repo, login, role }) {
+      const permission = { maintain: "write", triage: "read" }[role] ?? role;
+      state.permissions.set(`${repoKey(owner, repo)}:${login.toLowerCase()}`, { permission, role_name: role });
     },
     /** Moves a PR's head (a push or force-push). */
     setHead({ owner, repo, number, headSha, diffText, files }) {

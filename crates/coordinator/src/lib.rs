@@ -16,6 +16,6 @@ pub mod status;
 pub use config::Config;
 pub use consumer::{CoordinatorLink, Decision, LinkError, LogStep, MessageCtx, QueueKind, process_message};
 pub use machine::{Action, Coordinator, Event, Phase, PrState, Reply, Step};
-pub use pipeline::{PipelineError, ReviewPipeline, ReviewReport};
+pub use pipeline::{CheckEnd, Chores, PipelineError, ReviewPipeline, ReviewReport};
 pub use retry::RetryPolicy;
 pub use status::StatusView;

@@ -19,6 +19,7 @@ pub mod fake;
 pub mod link;
 pub mod marker;
 pub mod ops;
+pub mod permission;
 pub mod types;
 
 pub use auth::{AppJwtClaims, CachedToken, JwtSigner, JwtSimpleSigner, MemoryTokenCache, TokenCache};

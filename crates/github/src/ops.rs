@@ -54,6 +54,10 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
         decode(&format!("{} {}", method.as_str(), path.split('?').next().unwrap_or(path)), &resp)
     }
 
+    pub(crate) async fn get_json<R: serde::de::DeserializeOwned>(&self, path: &str) -> Result<R, GitHubError> {
+        self.call(Method::Get, path, None).await
+    }
+
     async fn call_no_content(&self, method: Method, path: &str) -> Result<(), GitHubError> {
         let url = self.gh.url(path);
         self.gh.send_installation(self.id, method, &url, None).await.map(|_| ())
@@ -318,6 +322,16 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
         let body = serde_json::json!({
             "status": "completed",
             "conclusion": conclusion,
+            "output": { "title": truncate_chars(title, 200), "summary": truncate_chars(summary, CHECK_SUMMARY_MAX) },
+        });
+        let _: IdOnly = self.call(Method::Patch, &format!("{}/check-runs/{check_run_id}", repo_path(repo)), json(&body)).await?;
+        Ok(())
+    }
+
+    /// Updates a check run that stays `in_progress` (a retry is scheduled).
+    pub async fn update_check_run(&self, repo: &RepoName, check_run_id: u64, title: &str, summary: &str) -> Result<(), GitHubError> {
+        let body = serde_json::json!({
+            "status": "in_progress",
             "output": { "title": truncate_chars(title, 200), "summary": truncate_chars(summary, CHECK_SUMMARY_MAX) },
         });
         let _: IdOnly = self.call(Method::Patch, &format!("{}/check-runs/{check_run_id}", repo_path(repo)), json(&body)).await?;

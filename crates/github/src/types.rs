@@ -31,6 +31,9 @@ pub struct PullRequest {
     pub base: GitRef,
     #[serde(default)]
     pub title: String,
+    /// The description (`null` when empty).
+    #[serde(default)]
+    pub body: Option<String>,
     /// For the repository's skip-label rules.
     #[serde(default)]
     pub labels: Vec<Label>,
@@ -320,6 +323,8 @@ pub enum ReviewOutcome {
 pub enum CheckConclusion {
     Success,
     Neutral,
+    /// Nothing was reviewed on purpose (the repository's rules); never blocks a merge.
+    Skipped,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

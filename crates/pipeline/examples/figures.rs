@@ -96,8 +96,9 @@ fn measure(files: Vec<FakeFile>, repo_toml: Option<&str>, latency_ms: u64, env: 
     let started = Instant::now();
     let s = service.clone();
     let report = run_sim(&sim, async move {
+        let check = s.start_check(&j).await.expect("check run");
         let report = s.run(&j).await.expect("run");
-        s.publish(&j, &report).await.expect("publish");
+        s.publish(&j, &report, check).await.expect("publish");
         report
     })
     .expect("simulation finishes");

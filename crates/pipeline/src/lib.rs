@@ -17,6 +17,7 @@
 //! let decision = argus_coordinator::process_message(&link, &service, &body, &ctx, &mut log_step).await;
 //! ```
 
+pub mod chores;
 pub mod platform;
 pub mod ports;
 pub mod publication;

@@ -1,12 +1,11 @@
 //! [`ReviewService`]: the review pipeline behind the queue consumer, as the
-//! sequence of stages in [`crate::stage`]. `run` reads and thinks and posts
-//! nothing; `publish` posts what `run` decided. The consumer asks the PR's
-//! coordinator whether the head is still current between the two.
-//!
-//! Decision: the check run is created in `publish`, not at the start of `run`.
-//! `run` must not write to GitHub, and a run superseded by a newer push would
-//! otherwise leave an `in_progress` check on a stale head forever. The check
-//! still goes `in_progress` → `completed` (two requests, in that order).
+//! sequence of stages in [`crate::stage`]. The job's check run is created when
+//! the job starts (`start_check`), so the PR shows ArgusAI at work from the
+//! first moment; `run` reads and thinks and posts nothing else; `publish`
+//! posts what `run` decided and completes the check; `close_check` ends it when
+//! nothing is posted (skipped, superseded, failed), so no check is ever left
+//! spinning. The consumer asks the PR's coordinator whether the head is still
+//! current before `publish`.
 
 use crate::platform::{LlmParts, Platform};
 use crate::ports::{LogEvent, PipelineLog};
@@ -14,14 +13,15 @@ use crate::publication::{PUBLICATION_VERSION, Publication};
 use crate::stage::decide::{Facts, decide};
 use crate::stage::plan::{PlanInput, plan, to_file_diff};
 use crate::stage::{Next, gh_err};
-use argus_coordinator::{PipelineError, ReviewPipeline, ReviewReport};
+use argus_coordinator::protocol::RepoSettings;
+use argus_coordinator::{CheckEnd, PipelineError, ReviewPipeline, ReviewReport};
 use argus_core::http::Clock;
 use argus_core::ids::UnixMillis;
 use argus_core::job::ReviewJob;
 use argus_core::keys::ReviewCacheKey;
 use argus_diff::diff::FileDiff;
-use argus_github::GitHub;
-use argus_review::render;
+use argus_github::{CheckConclusion, GitHub};
+use argus_review::render::{self, CheckNote};
 
 pub struct ReviewService<P: Platform> {
     pub github: GitHub<P::Http, P::GitHubClock, P::Signer, P::Tokens>,
@@ -47,13 +47,16 @@ impl<P: Platform> ReviewService<P> {
         });
     }
 
-    fn skip(&self, job: &ReviewJob, started: UnixMillis, reason: String) -> ReviewReport {
+    /// A run that reviews nothing on purpose: a distinct outcome, never a review.
+    fn skip(&self, job: &ReviewJob, started: UnixMillis, reason: String, settings: RepoSettings) -> ReviewReport {
         self.log(job, "skipped", serde_json::json!({ "reason": reason }));
         let publication =
             Publication { v: PUBLICATION_VERSION, head_sha: job.head_sha.to_string(), skipped: Some(reason.clone()), review: None, cache: None };
         ReviewReport {
             duration_ms: self.clock.now().0.saturating_sub(started.0),
             summary: format!("skipped: {reason}"),
+            skipped: Some(reason),
+            settings,
             publication: serde_json::to_value(publication).expect("publication serializes"),
             ..Default::default()
         }
@@ -66,15 +69,18 @@ impl<P: Platform> ReviewService<P> {
 
         let pull = match self.pull(job).await? {
             Next::Go(p) => p,
-            Next::Skip(reason) => return Ok(self.skip(job, started, reason)),
+            Next::Skip(reason) => return Ok(self.skip(job, started, reason, RepoSettings::default())),
         };
-        let configured = match self.configure(job, &pull.pr).await? {
-            Next::Go(c) => c,
-            Next::Skip(reason) => return Ok(self.skip(job, started, reason)),
-        };
+        let configured = self.configure(job, &pull.pr).await?;
+        // What the coordinator should know of the repository's settings (they live in
+        // the base branch's file, which only this job reads).
+        let settings = RepoSettings { debounce_ms: Some(u64::from(configured.config.debounce_seconds) * 1000) };
+        if let Some(reason) = configured.skip {
+            return Ok(self.skip(job, started, reason, settings));
+        }
         let scoped = match self.scope(job).await? {
             Next::Go(s) => s,
-            Next::Skip(reason) => return Ok(self.skip(job, started, reason)),
+            Next::Skip(reason) => return Ok(self.skip(job, started, reason, settings)),
         };
 
         // The model reviews `review_files`; comments are placed on the PR's whole diff.
@@ -86,7 +92,7 @@ impl<P: Platform> ReviewService<P> {
             llm: &self.llm.config,
             scope: &scoped.scope,
             title: &pull.pr.title,
-            description: "",
+            description: pull.pr.body.as_deref().unwrap_or(""),
             files: &files,
         };
         let plan = plan(&input);
@@ -137,12 +143,21 @@ impl<P: Platform> ReviewService<P> {
             tokens_out: totals.completion_tokens,
             duration_ms,
             summary: title,
+            skipped: None,
+            settings,
             publication: serde_json::to_value(&decided.publication).expect("publication serializes"),
         })
     }
 }
 
 impl<P: Platform> ReviewPipeline for ReviewService<P> {
+    async fn start_check(&self, job: &ReviewJob) -> Result<u64, PipelineError> {
+        let inst = self.github.installation(job.installation);
+        let id = inst.start_check_run(&job.pr.repo, &job.head_sha).await.map_err(|e| gh_err("starting the check run", e))?;
+        self.log(job, "check_started", serde_json::json!({ "check_run": id }));
+        Ok(id)
+    }
+
     async fn run(&self, job: &ReviewJob) -> Result<ReviewReport, PipelineError> {
         let r = self.review(job).await;
         if let Err(e) = &r {
@@ -151,11 +166,37 @@ impl<P: Platform> ReviewPipeline for ReviewService<P> {
         r
     }
 
-    async fn publish(&self, job: &ReviewJob, report: &ReviewReport) -> Result<(), PipelineError> {
-        let r = self.post(job, report).await;
+    async fn publish(&self, job: &ReviewJob, report: &ReviewReport, check_run: u64) -> Result<(), PipelineError> {
+        let r = self.post(job, report, check_run).await;
         if let Err(e) = &r {
             self.log(job, "publish_failed", serde_json::json!({ "class": e.class, "message": e.message }));
         }
         r
+    }
+
+    async fn close_check(&self, job: &ReviewJob, check_run: u64, end: &CheckEnd) -> Result<(), PipelineError> {
+        let note = match end {
+            CheckEnd::Skipped { reason } => CheckNote::Skipped { reason },
+            CheckEnd::Superseded { current_head } => CheckNote::Superseded { current_head: current_head.as_ref() },
+            CheckEnd::Retrying { reason, failures } => CheckNote::Retrying { reason, failures: *failures },
+            CheckEnd::Failed { reason } => CheckNote::Failed { reason },
+            CheckEnd::DeadLettered { reason } => CheckNote::DeadLettered { reason },
+        };
+        let (title, text) = render::check_note(note);
+        let inst = self.github.installation(job.installation);
+        let repo = &job.pr.repo;
+        let done = match end {
+            CheckEnd::Retrying { .. } => inst.update_check_run(repo, check_run, &title, &text).await,
+            // Skipped on purpose, or superseded: nothing for a maintainer to act on.
+            CheckEnd::Skipped { .. } | CheckEnd::Superseded { .. } => {
+                inst.complete_check_run(repo, check_run, CheckConclusion::Skipped, &title, &text).await
+            }
+            // ArgusAI's own failures are neutral, never failure: they must not block a merge.
+            CheckEnd::Failed { .. } | CheckEnd::DeadLettered { .. } => {
+                inst.complete_check_run(repo, check_run, CheckConclusion::Neutral, &title, &text).await
+            }
+        };
+        self.log(job, "check_closed", serde_json::json!({ "check_run": check_run, "title": title, "ok": done.is_ok() }));
+        done.map_err(|e| gh_err("updating the check run", e))
     }
 }

@@ -233,6 +233,7 @@ pub fn job(head: &str, since: Option<&str>, mode: ReviewMode) -> ReviewJob {
         since_sha: since.map(|s| CommitSha(s.into())),
         mode,
         trigger: argus_core::job::JobTrigger::Automatic,
+        actions: vec![if since.is_some() { argus_core::event::PrAction::Synchronize } else { argus_core::event::PrAction::Opened }],
         attempt: 1,
         deliveries: vec![DeliveryId("72d3162e-cc78-11e3-81ab-4c9367dc0958".into())],
         enqueued_at: T0,

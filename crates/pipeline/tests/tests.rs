@@ -18,8 +18,9 @@ use serde_json::{Value, json};
 use std::rc::Rc;
 
 fn run_and_publish(w: &World, job: &argus_core::job::ReviewJob) -> ReviewReport {
+    let check = block_on(w.service.start_check(job)).expect("check run created");
     let report = block_on(w.service.run(job)).expect("run succeeds");
-    block_on(w.service.publish(job, &report)).expect("publish succeeds");
+    block_on(w.service.publish(job, &report, check)).expect("publish succeeds");
     report
 }
 
@@ -329,17 +330,24 @@ fn github_errors_keep_their_class() {
     let w = world(per_file_model());
     w.github.add_pull_request(pr(HEAD1, first_push()));
     let j = job(HEAD1, None, ReviewMode::Incremental);
+    let check = block_on(w.service.start_check(&j)).unwrap();
     let report = block_on(w.service.run(&j)).unwrap();
     w.github.inject(Fault::status(Some(Method::Post), "/pulls/7/reviews", 403, &[("retry-after", "30")], json!({"message": "You have exceeded a secondary rate limit"})));
-    let e = block_on(w.service.publish(&j, &report)).unwrap_err();
+    let e = block_on(w.service.publish(&j, &report, check)).unwrap_err();
     assert_eq!(e.class, ErrorClass::Retryable { after_secs: Some(30) });
+    // The consumer says the job is retried: the check stays in progress, with why.
+    let retrying = argus_coordinator::CheckEnd::Retrying { reason: e.message.clone(), failures: 1 };
+    block_on(w.service.close_check(&j, check, &retrying)).unwrap();
     let first_check = w.github.state.borrow().check_runs[0].1.clone();
-    assert_eq!(first_check.last().unwrap()["conclusion"], "neutral", "the failed attempt's check is closed, not left spinning");
-    block_on(w.service.publish(&j, &report)).unwrap();
+    assert_eq!(first_check.last().unwrap()["status"], "in_progress", "{first_check:?}");
+    assert!(first_check.last().unwrap()["output"]["summary"].as_str().unwrap().contains("secondary rate limit"), "{first_check:?}");
+    block_on(w.service.publish(&j, &report, check)).unwrap();
     assert_eq!(w.github.submitted_reviews().len(), 1);
+    assert_eq!(w.github.state.borrow().check_runs.len(), 1, "one check run for the job");
+    assert_eq!(w.github.state.borrow().check_runs[0].1.last().unwrap()["conclusion"], "success");
 
     // Consumer killed after posting, before the ack: the redelivery posts nothing new.
-    block_on(w.service.publish(&j, &report)).unwrap();
+    block_on(w.service.publish(&j, &report, check)).unwrap();
     assert_eq!(w.github.submitted_reviews().len(), 1);
     assert_eq!(summaries(&w).len(), 1);
 
@@ -421,8 +429,13 @@ fn closed_pr_and_moved_head_are_skipped_without_posting() {
     w.github.add_pull_request(pr(HEAD2, first_push()));
     let r = run_and_publish(&w, &job(HEAD1, None, ReviewMode::Incremental));
     assert!(publication(&r).skipped.unwrap().contains("head moved"));
+    assert!(r.skipped.as_deref().is_some_and(|s| s.contains("head moved")), "a skip is its own outcome: {r:?}");
     assert!(w.github.submitted_reviews().is_empty());
-    assert!(w.github.state.borrow().check_runs.is_empty());
+    assert!(summaries(&w).is_empty());
+    // `publish` posts nothing for a skip; the consumer closes the job's check run (see consumer.rs).
+    let checks = w.github.state.borrow().check_runs.clone();
+    assert_eq!(checks.len(), 1);
+    assert_eq!(checks[0].1.len(), 1, "only created: {checks:?}");
 }
 
 #[test]

@@ -722,6 +722,48 @@ pub fn check_title(r: &Review) -> String {
     }
 }
 
+/// How a job's check run ends when no review is posted, in ArgusAI's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckNote<'a> {
+    /// Reviewed nothing on purpose: the reason names the setting.
+    Skipped { reason: &'a str },
+    /// A newer push made this run stale.
+    Superseded { current_head: Option<&'a CommitSha> },
+    /// This attempt failed; the queue retries it.
+    Retrying { reason: &'a str, failures: u32 },
+    /// Failed for good.
+    Failed { reason: &'a str },
+    /// The queue gave up after its retries.
+    DeadLettered { reason: &'a str },
+}
+
+/// The check run's title and text for `note` (the reasons come from ArgusAI's
+/// own code or GitHub's and the provider's answers: sanitized all the same).
+pub fn check_note(note: CheckNote<'_>) -> (String, String) {
+    let retry = "Comment `@argusai review` on the pull request to try again.";
+    match note {
+        CheckNote::Skipped { reason } => ("Skipped".into(), format!("ArgusAI did not review this commit: {}.", sanitize_inline(&truncate(reason, 2000)))),
+        CheckNote::Superseded { current_head } => (
+            "Superseded by a newer push".into(),
+            match current_head {
+                Some(h) => format!("A newer commit ({}) arrived while this one was being reviewed; ArgusAI reviews that one instead.", code_span(h.short())),
+                None => "A newer push arrived while this commit was being reviewed; ArgusAI reviews the newest head instead.".into(),
+            },
+        ),
+        CheckNote::Retrying { reason, failures } => (
+            format!("Retrying after attempt {failures} failed"),
+            format!("The review is not finished: {}. ArgusAI retries it automatically.", sanitize_inline(&truncate(reason, 2000))),
+        ),
+        CheckNote::Failed { reason } => {
+            ("ArgusAI could not review this commit".into(), format!("{}.\n\n{retry}", sanitize_inline(&truncate(reason, 2000))))
+        }
+        CheckNote::DeadLettered { reason } => (
+            "ArgusAI gave up on this review".into(),
+            format!("The review failed on every retry. Last error: {}.\n\n{retry}", sanitize_inline(&truncate(reason, 2000))),
+        ),
+    }
+}
+
 /// One entry of `comments` in "create a review".
 /// <https://docs.github.com/en/rest/pulls/reviews#create-a-review-for-a-pull-request>
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,13 +4,14 @@
 //! base. A broken or unreadable file is a problem shown on the PR, never a
 //! failed review; a GitHub outage is retried.
 
-use super::{Next, gh_err};
+use super::gh_err;
 use crate::platform::Platform;
 use crate::ports::ConfigSource;
 use crate::service::ReviewService;
 use argus_config::{Config, Sources};
 use argus_coordinator::PipelineError;
 use argus_core::error::{Classify, ErrorClass};
+use argus_core::event::PrAction;
 use argus_core::job::{JobTrigger, ReviewJob, ReviewMode};
 use argus_github::PullRequest;
 
@@ -19,6 +20,8 @@ pub const GUIDANCE_FILES: [&str; 2] = [argus_config::guidance::AGENTS_MD, argus_
 
 pub struct Configured {
     pub config: Config,
+    /// `Some(reason)`: the repository's rules say not to review this job.
+    pub skip: Option<String>,
     /// Every problem with the layers, as sentences for the summary and the check run.
     pub problems: Vec<String>,
     /// The repository's guidance for the model (trusted: base branch only).
@@ -26,7 +29,7 @@ pub struct Configured {
 }
 
 impl<P: Platform> ReviewService<P> {
-    pub(crate) async fn configure(&self, job: &ReviewJob, pr: &PullRequest) -> Result<Next<Configured>, PipelineError> {
+    pub(crate) async fn configure(&self, job: &ReviewJob, pr: &PullRequest) -> Result<Configured, PipelineError> {
         let repo = &job.pr.repo;
         let inst = self.github.installation(job.installation);
         let env = self.config_source.env_vars();
@@ -56,26 +59,9 @@ impl<P: Platform> ReviewService<P> {
         // The repository's own rules (skip labels, authors, title keywords, base
         // branches, drafts, auto_review, events). A command overrides them.
         let labels: Vec<String> = pr.labels.iter().map(|l| l.name.clone()).collect();
-        let trigger = match job.trigger {
-            JobTrigger::Command => argus_config::Trigger::Command,
-            // Jobs do not carry the webhook action; a first review stands for
-            // `opened`, a later one for `synchronize` (the front door has already
-            // filtered actions by REVIEW_ENABLED_EVENTS).
-            JobTrigger::Automatic if job.since_sha.is_none() && job.mode == ReviewMode::Full => {
-                argus_config::Trigger::Event(argus_config::ReviewEvent::Opened)
-            }
-            JobTrigger::Automatic => argus_config::Trigger::Event(argus_config::ReviewEvent::Synchronize),
-        };
-        let facts = argus_config::PrFacts {
-            trigger,
-            draft: pr.draft,
-            labels: &labels,
-            title: &pr.title,
-            author: &pr.user.login,
-            base_branch: &pr.base.branch,
-        };
-        if let argus_config::ReviewDecision::Skip(reason) = argus_config::should_review(&config, &facts) {
-            return Ok(Next::Skip(format!("the repository's configuration says to skip it: {reason}")));
+        if let argus_config::ReviewDecision::Skip(reason) = decide(&config, job, pr, &labels) {
+            let skip = Some(format!("the repository's configuration says to skip it: {reason}"));
+            return Ok(Configured { config, skip, problems: Vec::new(), guidance: String::new() });
         }
         let mut problems: Vec<String> = resolution.problems.iter().map(|p| p.to_string()).collect();
         problems.extend(unreadable);
@@ -99,6 +85,54 @@ impl<P: Platform> ReviewService<P> {
             "config",
             serde_json::json!({ "repo_file": base_toml.is_some(), "problems": problems.len(), "guidance_chars": guidance.len() }),
         );
-        Ok(Next::Go(Configured { config, problems, guidance }))
+        Ok(Configured { config, skip: None, problems, guidance })
     }
+}
+
+/// The repository's own rules (`auto_review`, `events`, drafts, skip labels,
+/// authors, title keywords, base branches) for this job. A command overrides
+/// them; an automatic job is reviewed when any of the `pull_request` actions it
+/// coalesced is in `events`.
+pub fn decide(config: &Config, job: &ReviewJob, pr: &PullRequest, labels: &[String]) -> argus_config::ReviewDecision {
+    let facts = |trigger| argus_config::PrFacts {
+        trigger,
+        draft: pr.draft,
+        labels,
+        title: &pr.title,
+        author: &pr.user.login,
+        base_branch: &pr.base.branch,
+    };
+    if job.trigger == JobTrigger::Command {
+        return argus_config::should_review(config, &facts(argus_config::Trigger::Command));
+    }
+    let mut events: Vec<argus_config::ReviewEvent> = job.actions.iter().filter_map(|a| review_event(*a)).collect();
+    if events.is_empty() {
+        // A message written before jobs carried their actions: a first review
+        // stands for `opened`, a later one for `synchronize`.
+        events.push(if job.since_sha.is_none() && job.mode == ReviewMode::Full {
+            argus_config::ReviewEvent::Opened
+        } else {
+            argus_config::ReviewEvent::Synchronize
+        });
+    }
+    let mut first_skip = None;
+    for e in events {
+        match argus_config::should_review(config, &facts(argus_config::Trigger::Event(e))) {
+            argus_config::ReviewDecision::Review => return argus_config::ReviewDecision::Review,
+            skip => {
+                first_skip.get_or_insert(skip);
+            }
+        }
+    }
+    first_skip.unwrap_or(argus_config::ReviewDecision::Review)
+}
+
+fn review_event(a: PrAction) -> Option<argus_config::ReviewEvent> {
+    Some(match a {
+        PrAction::Opened => argus_config::ReviewEvent::Opened,
+        PrAction::Synchronize => argus_config::ReviewEvent::Synchronize,
+        PrAction::Reopened => argus_config::ReviewEvent::Reopened,
+        PrAction::ReadyForReview => argus_config::ReviewEvent::ReadyForReview,
+        PrAction::Closed | PrAction::ConvertedToDraft => return None,
+    })
 }

@@ -1,7 +1,7 @@
-//! Stage 7, publish (after the coordinator's stale-head check): the check run
-//! goes `in_progress`, the one COMMENT review is posted (idempotent per head;
+//! Stage 7, publish (after the coordinator's stale-head check): the one
+//! COMMENT review is posted (idempotent per head;
 //! anchors GitHub refuses are bisected out and listed), the summary comment is
-//! created or edited in place, the check run completes (`success` or
+//! created or edited in place, the job's check run completes (`success` or
 //! `neutral`, never `failure`), and the findings are cached. Every word posted
 //! is rendered by `argus_review::render` from the publication's review.
 
@@ -19,7 +19,7 @@ use argus_review::contract::Side;
 use argus_review::render::{self, NotPlaced, Review, ReviewComment};
 
 impl<P: Platform> ReviewService<P> {
-    pub(crate) async fn post(&self, job: &ReviewJob, report: &ReviewReport) -> Result<(), PipelineError> {
+    pub(crate) async fn post(&self, job: &ReviewJob, report: &ReviewReport, check_id: u64) -> Result<(), PipelineError> {
         let publication: Publication = serde_json::from_value(report.publication.clone())
             .map_err(|e| PipelineError::permanent(format!("unreadable review publication: {e}")))?;
         let Some(mut review) = publication.review.filter(|_| publication.skipped.is_none()) else {
@@ -29,20 +29,8 @@ impl<P: Platform> ReviewService<P> {
         let repo = &job.pr.repo;
         let head = CommitSha(publication.head_sha.clone());
         let inst = self.github.installation(job.installation);
-        let check_id = inst.start_check_run(repo, &head).await.map_err(|e| gh_err("starting the check run", e))?;
-        self.log(job, "check_started", serde_json::json!({ "check_run": check_id }));
-
-        let summary = match self.post_review_and_summary(job, &mut review, &head).await {
-            Ok(s) => s,
-            Err(e) => {
-                // Never leave the check spinning: close it as neutral (best effort; the
-                // queue's retry starts a fresh one), then hand the error to the consumer.
-                let text = format!("ArgusAI could not finish posting this review and will retry if it can: {}", e.message);
-                let closed = inst.complete_check_run(repo, check_id, CheckConclusion::Neutral, "Review not posted yet", &text).await;
-                self.log(job, "check_closed_after_error", serde_json::json!({ "closed": closed.is_ok() }));
-                return Err(e);
-            }
-        };
+        // On an error the consumer closes or updates the check (retrying / failed).
+        let summary = self.post_review_and_summary(job, &mut review, &head).await?;
         let conclusion = if review.neutral() { CheckConclusion::Neutral } else { CheckConclusion::Success };
         inst.complete_check_run(repo, check_id, conclusion, &render::check_title(&review), &summary)
             .await
