@@ -236,6 +236,7 @@ fn cmd_place(args: &Args) -> Result<Value, CliError> {
         config_problems: p.problems.clone(),
         earlier: BTreeSet::new(),
         sources: sources.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect(),
+        files: &files,
     };
     let decided = decide(&local.config, &files, &thought, facts);
     let review = decided.publication.review.expect("decide always gives a review");

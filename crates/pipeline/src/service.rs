@@ -125,6 +125,7 @@ impl<P: Platform> ReviewService<P> {
             config_problems,
             earlier,
             sources: Vec::new(),
+            files: &files,
         };
         let decided = decide(&configured.config, &pr_diffs, &thought, facts);
         let totals = thought.ledger.totals();

@@ -12,6 +12,7 @@ use argus_core::http::Method;
 use argus_core::job::ReviewMode;
 use argus_github::fake::{FakeFile, Fault};
 use argus_pipeline::Publication;
+use argus_review::render::{FileOutcome, FileRow};
 use futures_executor::block_on;
 use harness::*;
 use serde_json::{Value, json};
@@ -539,6 +540,20 @@ fn a_refused_request_leaves_the_rest_of_the_review_standing() {
     assert!(s.contains("Request body too large"), "{s}");
     let checks = w.github.state.borrow().check_runs.clone();
     assert_eq!(checks[0].1[1]["conclusion"], "neutral");
+    // The files of the refused request are not listed as reviewed: the table says why.
+    let report: Publication = publication(&r);
+    let rows = &report.review.as_ref().unwrap().files;
+    let not_reviewed: Vec<&FileRow> = rows.iter().filter(|f| !matches!(f.status, FileOutcome::Reviewed)).collect();
+    assert!(!not_reviewed.is_empty(), "{rows:?}");
+    for row in &not_reviewed {
+        let reason = match &row.status {
+            FileOutcome::Skipped { reason } | FileOutcome::Partial { reason, .. } => reason,
+            FileOutcome::Reviewed => unreachable!(),
+        };
+        assert!(reason.contains("the model request failed") && reason.contains("Request body too large"), "{row:?}");
+    }
+    assert!(rows.iter().any(|f| matches!(f.status, FileOutcome::Reviewed)), "the other requests' files were reviewed");
+    assert!(s.contains("not reviewed: the model request failed"), "{s}");
 }
 
 #[test]

@@ -10,12 +10,12 @@ use super::scope::Scope;
 use crate::publication::{CacheEntry, CachedReview, PUBLICATION_VERSION, Publication};
 use argus_config::Config;
 use argus_core::ids::CommitSha;
-use argus_diff::diff::FileDiff;
+use argus_diff::diff::{FileDiff, LineKind};
 use argus_review::contract::{Category, Finding};
 use argus_review::engine::apply_limits;
 use argus_review::fingerprint::{Dedupe, Fingerprint};
 use argus_review::place::{DiffIndex, place};
-use argus_review::render::{Notes, Pricing, Review, Usage};
+use argus_review::render::{FileOutcome, FileRow, Notes, Pricing, Review, Usage};
 use std::collections::BTreeSet;
 
 /// What `decide` needs besides the findings.
@@ -31,6 +31,8 @@ pub struct Facts<'a> {
     /// Full new contents of files, by path, when known: placement uses them to
     /// move a finding cited on nearby code onto the lines that hold it.
     pub sources: Vec<(&'a str, &'a str)>,
+    /// The files the plan was made of (this run's files).
+    pub files: &'a [FileDiff<'a>],
 }
 
 /// The decision: what to post, and the figures for the coordinator.
@@ -67,7 +69,7 @@ pub fn decide(config: &Config, pr_diffs: &[FileDiff<'_>], thought: &Thought, fac
         duplicates: placement.duplicates.len(),
         placed: placement.placed,
         unplaced: placement.unplaced,
-        files: facts.plan.file_rows.clone(),
+        files: rows_after_failures(&facts.plan.file_rows, facts.plan, &thought.failed_chunks, facts.files),
         usage: Usage { requests: thought.requests as u32, input_tokens: totals.prompt_tokens, output_tokens: totals.completion_tokens },
         pricing,
         redactions: thought.redactions.clone(),
@@ -105,4 +107,30 @@ pub fn decide(config: &Config, pr_diffs: &[FileDiff<'_>], thought: &Thought, fac
     });
     let fresh = review.fresh();
     Decided { publication: Publication { v: PUBLICATION_VERSION, head_sha: facts.head.to_string(), skipped: None, review: Some(review), cache }, fresh }
+}
+
+/// The file table after the model: a file whose request failed or whose reply
+/// could not be used was not reviewed (whole, or the lines of that request),
+/// and the table says so with the reason instead of "reviewed".
+fn rows_after_failures(rows: &[FileRow], plan: &Plan, failed: &[(usize, String)], files: &[FileDiff<'_>]) -> Vec<FileRow> {
+    let mut rows = rows.to_vec();
+    for (chunk, reason) in failed {
+        let Some(c) = plan.chunks.chunks.get(*chunk) else { continue };
+        for part in &c.files {
+            let Some(row) = rows.iter_mut().find(|r| r.path == part.path) else { continue };
+            let lost: u32 = part
+                .segments
+                .iter()
+                .filter_map(|s| files.get(part.file)?.hunks.get(s.hunk)?.lines.get(s.lines.clone()))
+                .map(|ls| ls.iter().filter(|l| l.kind != LineKind::Context).count() as u32)
+                .sum();
+            row.status = match std::mem::replace(&mut row.status, FileOutcome::Reviewed) {
+                FileOutcome::Reviewed if lost >= row.changed_lines => FileOutcome::Skipped { reason: format!("not reviewed: {reason}") },
+                FileOutcome::Reviewed => FileOutcome::Partial { lines: lost, reason: reason.clone() },
+                FileOutcome::Partial { lines, reason: r } => FileOutcome::Partial { lines: (lines + lost).min(row.changed_lines), reason: r },
+                skipped => skipped,
+            };
+        }
+    }
+    rows
 }

@@ -35,6 +35,8 @@ pub struct Thought {
     pub rejected_by_parser: usize,
     /// Secrets replaced in what was sent.
     pub redactions: RedactionReport,
+    /// Requests (by chunk index) whose part of the change was not reviewed, and why.
+    pub failed_chunks: Vec<(usize, String)>,
 }
 
 impl Thought {
@@ -51,18 +53,20 @@ impl Thought {
             reply_problems: Vec::new(),
             rejected_by_parser: 0,
             redactions,
+            failed_chunks: Vec::new(),
         }
     }
 
     /// Parses one reply against the findings contract and keeps what is valid;
     /// a reply that is not the JSON asked for counts as unusable.
-    pub fn absorb(&mut self, reply_text: &str, problems: &mut BTreeMap<String, ()>) {
+    pub fn absorb(&mut self, chunk: usize, reply_text: &str, problems: &mut BTreeMap<String, ()>) {
         let reply = contract::parse_reply(reply_text);
         let unusable = reply.findings.is_empty()
             && reply.summary.is_none()
             && reply.problems.iter().any(|p| matches!(p, ReplyProblem::NoJson | ReplyProblem::FindingsNotArray));
         if unusable {
             self.unusable += 1;
+            self.failed_chunks.push((chunk, "the model's reply could not be used".into()));
         }
         for p in &reply.problems {
             problems.insert(p.to_string(), ());
@@ -76,9 +80,9 @@ impl Thought {
     pub fn from_replies<'a>(model: &str, replies: impl IntoIterator<Item = &'a str>) -> Self {
         let mut t = Thought::empty(model.to_string(), 0, RedactionReport::default());
         let mut problems = BTreeMap::new();
-        for r in replies {
+        for (i, r) in replies.into_iter().enumerate() {
             t.requests += 1;
-            t.absorb(r, &mut problems);
+            t.absorb(i, r, &mut problems);
         }
         t.reply_problems = problems.into_keys().collect();
         t
@@ -111,6 +115,7 @@ impl<P: Platform> ReviewService<P> {
                 reply_problems: Vec::new(),
                 rejected_by_parser: 0,
                 redactions: RedactionReport::default(),
+                failed_chunks: Vec::new(),
             });
         }
         self.log(job, "cache_miss", serde_json::json!({ "key": cache_key.key() }));
@@ -132,12 +137,12 @@ impl<P: Platform> ReviewService<P> {
         let mut t = Thought::empty(plan.llm.model.clone(), requests.len(), redactions);
         let mut first_failure = None;
         let mut problems = BTreeMap::new();
-        for r in results {
+        for (chunk, r) in results.into_iter().enumerate() {
             match r {
                 Ok(done) => {
                     t.ledger.record(done.usage.clone());
                     t.model = done.model_used.clone();
-                    t.absorb(&done.response.text, &mut problems);
+                    t.absorb(chunk, &done.response.text, &mut problems);
                 }
                 Err(f) => {
                     t.ledger.record_failure();
@@ -146,6 +151,7 @@ impl<P: Platform> ReviewService<P> {
                         // review still stands, and the summary says what was left out.
                         LlmError::PromptTooLarge { .. } | LlmError::BadRequest { .. } => {
                             t.unusable += 1;
+                            t.failed_chunks.push((chunk, format!("the model request failed: {}", f.error)));
                             problems.insert(format!("a request failed: {}", f.error), ());
                         }
                         _ => {
