@@ -43,21 +43,8 @@ fn method_not_allowed(allow: &str) -> Result<Response> {
     Ok(resp)
 }
 
-/// `GET /health`: liveness plus what is configured, never a secret's value.
+/// `GET /health`: liveness plus what is configured (the same resolution the
+/// reviews use), never a secret's value.
 fn health(env: &Env) -> Result<Response> {
-    use platform::config::var;
-    let configured = |name: &str| env.secret(name).map(|s| !s.to_string().trim().is_empty()).unwrap_or(false);
-    respond::json(
-        &serde_json::json!({
-            "status": "ok",
-            "service": "argusai",
-            "version": env!("CARGO_PKG_VERSION"),
-            "provider": var(env, "LLM_PROVIDER").unwrap_or_else(|| "github-models".into()),
-            "model": var(env, "GITHUB_MODEL").or_else(|| var(env, "LLM_MODEL")),
-            "webhook_secret_configured": configured("GITHUB_WEBHOOK_SECRET"),
-            "github_app_configured": var(env, "GITHUB_APP_ID").is_some() && configured("GITHUB_APP_PRIVATE_KEY"),
-            "status_endpoint_enabled": configured("STATUS_TOKEN"),
-        }),
-        200,
-    )
+    respond::json(&serde_json::to_value(platform::config::settings(env).health())?, 200)
 }

@@ -4,36 +4,23 @@
 //! missing a setting still runs the consumer: every job then fails permanently
 //! with a message naming the setting, visible on the status page.
 
-use crate::platform::config::var;
+use crate::platform::config::settings;
 use crate::platform::http::{WorkerClock, WorkerHttp};
 use crate::platform::kv;
 use crate::platform::log::Logger;
 use crate::platform::stores::{KvBreakerStore, KvTokenCache};
 use crate::platform::webcrypto::WebCryptoSigner;
-use argus_config::env::ENV_VARS;
 use argus_coordinator::{CheckEnd, Chores, PipelineError, ReviewPipeline, ReviewReport};
 use argus_core::ids::RepoName;
 use argus_core::job::{Notify, ReviewJob, VerifyCommand};
 use argus_core::keys::{ConfigKey, ReviewCacheKey};
-use argus_core::secret::SecretString;
-use argus_github::client::{GitHub, GitHubConfig};
+use argus_github::client::GitHub;
 use argus_llm::{
-    CallOptions, ChatRequest, ChatResponse, HttpProvider, LlmConfig, LlmError, LlmProvider, ProviderKind, Wire, WorkersAi,
+    CallOptions, ChatRequest, ChatResponse, HttpProvider, LlmError, LlmProvider, ProviderKind, Wire, WorkersAi,
     WorkersAiError, WorkersAiProvider,
 };
 use argus_pipeline::{ConfigSource, LlmParts, LogEvent, PipelineLog, Platform, ReviewCache, ReviewService};
 use worker::{Date, Env};
-
-/// Every name the pipeline's configuration may read from the Worker's vars.
-fn env_pairs(env: &Env) -> Vec<(String, String)> {
-    // LLM_PROVIDER is read too: argus-config lets GITHUB_MODEL count only for GitHub Models.
-    ENV_VARS
-        .iter()
-        .map(|v| v.name)
-        .chain(["LLM_PROVIDER"])
-        .filter_map(|name| var(env, name).map(|v| (name.to_string(), v)))
-        .collect()
-}
 
 pub struct KvReviewCache {
     env: Env,
@@ -50,11 +37,13 @@ impl ReviewCache for KvReviewCache {
 
 pub struct EnvConfigSource {
     env: Env,
+    /// The operator layer (the vars argus-config reads), from the deployment's settings.
+    vars: Vec<(String, String)>,
 }
 
 impl ConfigSource for EnvConfigSource {
     fn env_vars(&self) -> Vec<(String, String)> {
-        env_pairs(&self.env)
+        self.vars.clone()
     }
     async fn global_defaults(&self) -> Option<String> {
         kv::get_text(&self.env, &ConfigKey::GlobalDefaults).await.ok().flatten()
@@ -146,31 +135,14 @@ impl Pipeline {
 }
 
 async fn build(env: &Env) -> Result<Service, String> {
-    let app_id = var(env, "GITHUB_APP_ID")
-        .ok_or("GITHUB_APP_ID is not set")?
-        .trim()
-        .parse::<u64>()
-        .map_err(|_| "GITHUB_APP_ID is not a number".to_string())?;
-    let pem = env
-        .secret("GITHUB_APP_PRIVATE_KEY")
-        .map(|s| SecretString::new(s.to_string()))
-        .ok()
-        .filter(|s| !s.is_empty())
-        .ok_or("GITHUB_APP_PRIVATE_KEY is not set")?;
-    let signer = WebCryptoSigner::import(&pem).await.map_err(|e| e.to_string())?;
-    let mut github_config = GitHubConfig::new(var(env, "GITHUB_API_URL").as_deref(), app_id);
-    // GitHub asks for a second between writes; tests against the loopback fake may shorten it.
-    if let Some(ms) = var(env, "GITHUB_WRITE_SPACING_MS").and_then(|v| v.trim().parse().ok()) {
-        github_config.write_spacing_ms = ms;
+    let settings = settings(env);
+    if let Some(problem) = &settings.github.problem {
+        return Err(problem.clone());
     }
-    let github = GitHub::new(
-        github_config,
-        WorkerHttp,
-        WorkerClock,
-        signer,
-        KvTokenCache { env: env.clone() },
-    );
-    let llm_config = LlmConfig::from_env(|name| var(env, name)).map_err(|e| e.to_string())?;
+    let pem = settings.github.private_key.clone().ok_or("GITHUB_APP_PRIVATE_KEY is not set")?;
+    let signer = WebCryptoSigner::import(&pem).await.map_err(|e| e.to_string())?;
+    let github = GitHub::new(settings.github.config.clone(), WorkerHttp, WorkerClock, signer, KvTokenCache { env: env.clone() });
+    let llm_config = settings.llm.clone()?;
     let provider = match llm_config.provider {
         ProviderKind::WorkersAi => Provider::WorkersAi(WorkersAiProvider { ai: BindingAi { env: env.clone() } }),
         _ => Provider::Http(HttpProvider::new(
@@ -182,7 +154,7 @@ async fn build(env: &Env) -> Result<Service, String> {
         github,
         llm: LlmParts { provider, breakers: KvBreakerStore { env: env.clone() }, config: llm_config },
         cache: KvReviewCache { env: env.clone() },
-        config_source: EnvConfigSource { env: env.clone() },
+        config_source: EnvConfigSource { env: env.clone(), vars: settings.config_env.clone() },
         log: ConsoleLog { logger: Logger::from_env(env) },
         clock: WorkerClock,
         seed: Date::now().as_millis(),

@@ -5,7 +5,7 @@
 
 use crate::link::StubLink;
 use argus_coordinator::consumer::{Decision, MessageCtx, QueueKind, process_message};
-use argus_coordinator::{Chores, RetryPolicy, ReviewPipeline};
+use argus_coordinator::{Chores, ReviewPipeline};
 use futures_util::StreamExt;
 use serde_json::json;
 use worker::{Date, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawMessage, console_log, js_sys, wasm_bindgen::JsCast};
@@ -23,7 +23,7 @@ pub const CONCURRENCY: usize = 4;
 pub async fn handle_batch<P: ReviewPipeline + Chores>(batch: MessageBatch<serde_json::Value>, env: &Env, pipeline: &P) -> worker::Result<()> {
     let queue = batch.queue();
     let kind = QueueKind::of(&queue);
-    let policy = retry_policy(env);
+    let policy = crate::settings::settings(env).retry.clone();
     let link = StubLink { env };
     let messages: Vec<RawMessage> = batch.raw_iter().collect();
     log("batch", None, json!({ "queue": queue, "kind": kind, "messages": messages.len() }));
@@ -46,13 +46,6 @@ pub async fn handle_batch<P: ReviewPipeline + Chores>(batch: MessageBatch<serde_
         })
         .await;
     Ok(())
-}
-
-/// The retry schedule, tunable for tests (`RETRY_BASE_SECONDS`, `RETRY_MAX_SECONDS`).
-fn retry_policy(env: &Env) -> RetryPolicy {
-    let read = |name: &str| env.var(name).ok().and_then(|v| v.to_string().trim().parse::<u32>().ok()).filter(|v| *v > 0);
-    let default = RetryPolicy::default();
-    RetryPolicy { base_secs: read("RETRY_BASE_SECONDS").unwrap_or(default.base_secs), max_secs: read("RETRY_MAX_SECONDS").unwrap_or(default.max_secs) }
 }
 
 /// The body as JSON whatever the producer sent: a structured object, or a

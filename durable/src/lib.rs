@@ -6,6 +6,7 @@
 pub mod consumer;
 mod link;
 mod object;
+pub mod settings;
 
 pub use object::PrCoordinator;
 

@@ -34,9 +34,10 @@ pub struct PrCoordinator {
 
 impl DurableObject for PrCoordinator {
     fn new(state: State, env: Env) -> Self {
-        let (config, problems) = Config::from_vars(|name| env.var(name).ok().map(|v| v.to_string()));
-        for p in problems {
-            log("config_problem", json!({ "detail": p.to_string() }));
+        let settings = crate::settings::settings(&env);
+        let config = settings.coordinator.clone();
+        for p in &settings.problems {
+            log("config_problem", json!({ "detail": p }));
         }
         let machine = Rc::new(RefCell::new(None));
         // Gate every event until the state is loaded (the runtime holds them back
@@ -50,7 +51,7 @@ impl DurableObject for PrCoordinator {
             }
             Ok(())
         });
-        let debug_log = env.var("LOG_LEVEL").map(|v| v.to_string().eq_ignore_ascii_case("debug")).unwrap_or(false);
+        let debug_log = settings.log_level == argus_settings::LogLevel::Debug;
         Self { state, env, machine, config, debug_log }
     }
 
