@@ -340,7 +340,8 @@ export async function startFakeGitHub(options = {}) {
       case route === "GET pulls/:n": {
         const x = pr(rest[1]); if (!x) return notFound(res);
         return json(res, 200, {
-          number: x.number, state: x.state, draft: x.draft, title: x.title, user: { login: x.author },
+          number: x.number, state: x.state, draft: x.draft, title: x.title, body: x.body ?? null, user: { login: x.author, type: x.authorType ?? "User" },
+          labels: (x.labels ?? []).map((name, i) => ({ id: i + 1, name, color: "ededed", default: false })),
           head: { sha: x.headSha, ref: x.headRef }, base: { sha: x.baseSha, ref: x.baseRef },
         });
       }
@@ -508,13 +509,13 @@ export async function startFakeGitHub(options = {}) {
     now,
     /**
      * Adds a PR. `diffText` or `diffPath` (a real diff) gives the files, or pass
-     * `files` in GitHub's shape. `baseFiles`/`headFiles` ({path: text}) are served
+     * `files` in GitHub's shape; `body` (the description) and `labels` (names) as GitHub shows them. `baseFiles`/`headFiles` ({path: text}) are served
      * by the contents endpoint at the base/head SHA and branch.
      */
-    addPullRequest({ owner, repo, number, diffText, diffPath, files, headSha, baseSha, title = "A pull request", draft = false, state: prState = "open", author = "octocat", headRef = "feature", baseRef = "main", baseFiles = {}, headFiles = {}, commits = [] }) {
+    addPullRequest({ owner, repo, number, diffText, diffPath, files, headSha, baseSha, title = "A pull request", body = null, labels = [], draft = false, state: prState = "open", author = "octocat", headRef = "feature", baseRef = "main", baseFiles = {}, headFiles = {}, commits = [] }) {
       const text = diffText ?? (diffPath ? readFileSync(diffPath, "utf8") : null);
       const prFiles = files ?? (text != null ? splitUnifiedDiff(text) : []);
-      const x = { owner, repo, number: Number(number), files: prFiles, headSha, baseSha, title, draft, state: prState, author, headRef, baseRef, commits };
+      const x = { owner, repo, number: Number(number), files: prFiles, headSha, baseSha, title, body, labels, draft, state: prState, author, headRef, baseRef, commits };
       state.pulls.set(prKey(owner, repo, number), x);
       for (const [ref, map] of [[baseSha, baseFiles], [baseRef, baseFiles], [headSha, headFiles], [headRef, headFiles]]) {
         for (const [fp, content] of Object.entries(map)) fake.setContent({ owner, repo, ref, path: fp, content });

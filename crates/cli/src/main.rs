@@ -28,7 +28,6 @@ use argus_pipeline::stage::scope::Scope;
 use argus_review::contract::ReplyProblem;
 use argus_review::render;
 use serde_json::{Value, json};
-use std::collections::BTreeSet;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage:
@@ -234,7 +233,7 @@ fn cmd_place(args: &Args) -> Result<Value, CliError> {
         plan: &p,
         not_reviewable: Vec::new(),
         config_problems: p.problems.clone(),
-        earlier: BTreeSet::new(),
+        earlier: Vec::new(),
         sources: sources.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect(),
         files: &files,
     };

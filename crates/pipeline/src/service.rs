@@ -113,7 +113,7 @@ impl<P: Platform> ReviewService<P> {
             .iter()
             .filter_map(|r| r.body.as_deref())
             .filter(|b| argus_github::marker::review_marker_head(b).is_some_and(|h| h != head));
-        let earlier = render::parse_markers(own_comments.chain(own_bodies)).fingerprints;
+        let earlier = render::parse_markers(own_comments.chain(own_bodies)).keys;
 
         let mut config_problems = configured.problems;
         config_problems.extend(plan.problems.iter().cloned());

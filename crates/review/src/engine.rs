@@ -87,7 +87,7 @@ pub fn apply_limits(placement: &mut Placement, threshold: Severity, max_inline: 
         // A stable sort by severity keeps the model's order within a severity.
         placement.placed.sort_by_key(|p| p.finding.severity);
         for p in placement.placed.drain(max_inline..) {
-            placement.unplaced.push(Unplaced { finding: p.finding, reason: UnplacedReason::OverInlineLimit { max: max_inline }, fingerprint: p.fingerprint });
+            placement.unplaced.push(Unplaced { finding: p.finding, reason: UnplacedReason::OverInlineLimit { max: max_inline }, key: p.key });
         }
     }
     dropped
@@ -98,7 +98,7 @@ mod tests {
     use super::*;
     use crate::anchor::{Anchor, Placed};
     use crate::contract::{Category, Finding, Side};
-    use crate::fingerprint::Fingerprint;
+    use crate::fingerprint::{FindingKey, Fingerprint};
 
     fn placed(sev: Severity, i: u64) -> Placed {
         let finding = Finding {
@@ -112,7 +112,7 @@ mod tests {
             body: "b".into(),
             replacement: None,
         };
-        Placed { finding, anchor: Anchor { side: Side::Right, start_line: None, line: 1 }, suggestion: None, moved_from: None, fingerprint: Fingerprint(i) }
+        Placed { finding, anchor: Anchor { side: Side::Right, start_line: None, line: 1 }, suggestion: None, moved_from: None, key: FindingKey::exact_only(Fingerprint(i)) }
     }
 
     #[test]

@@ -14,7 +14,7 @@
 
 use crate::anchor::{Anchor, Placed, Unplaced, UnplacedReason};
 use crate::contract::{Finding, Side};
-use crate::fingerprint::{Dedupe, Duplicate, fingerprint};
+use crate::fingerprint::{Dedupe, Duplicate, FindingKey};
 use argus_diff::diff::{Commentable, DiffPos, FileDiff, NewLine, OldLine};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -196,22 +196,22 @@ pub fn place(index: &DiffIndex<'_, '_>, findings: Vec<Finding>, dedupe: &mut Ded
             Ok((anchor, moved_from)) => {
                 let start = anchor.start_line.unwrap_or(anchor.line);
                 let content = anchored_content(index, file, anchor.side, start, anchor.line);
-                let fp = fingerprint(&f.path, &f.title, &f.body, content);
-                if let Err(why) = dedupe.admit(fp) {
+                let key = FindingKey::of(&f.path, f.category.as_str(), &f.title, &f.body, content);
+                if let Err(why) = dedupe.admit(&key) {
                     out.duplicates.push((f, why));
                     continue;
                 }
                 let suggestion = if anchor.side == Side::Right { f.replacement.clone() } else { None };
-                out.placed.push(Placed { finding: f, anchor, suggestion, moved_from, fingerprint: fp });
+                out.placed.push(Placed { finding: f, anchor, suggestion, moved_from, key });
             }
             Err(reason) => {
                 let content = anchored_content(index, file, f.side, f.first_line(), f.end_line);
-                let fp = fingerprint(&f.path, &f.title, &f.body, content);
-                if let Err(why) = dedupe.admit(fp) {
+                let key = FindingKey::of(&f.path, f.category.as_str(), &f.title, &f.body, content);
+                if let Err(why) = dedupe.admit(&key) {
                     out.duplicates.push((f, why));
                     continue;
                 }
-                out.unplaced.push(Unplaced { finding: f, reason, fingerprint: fp });
+                out.unplaced.push(Unplaced { finding: f, reason, key });
             }
         }
     }

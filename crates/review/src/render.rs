@@ -8,7 +8,7 @@
 
 use crate::anchor::{Placed, Unplaced};
 use crate::contract::{Finding, Severity, Side};
-use crate::fingerprint::Fingerprint;
+use crate::fingerprint::{FindingKey, Fingerprint};
 use crate::redact::RedactionReport;
 use argus_core::ids::CommitSha;
 use regex::Regex;
@@ -261,24 +261,35 @@ pub fn sanitize_inline(text: &str) -> String {
 pub struct PostedState {
     /// The head SHA of the most recent summary among the bodies read.
     pub last_head: Option<CommitSha>,
-    pub fingerprints: BTreeSet<Fingerprint>,
+    /// The findings already posted (markers from before keys existed give exact fingerprints only).
+    pub keys: Vec<FindingKey>,
+}
+
+impl PostedState {
+    /// The exact fingerprints, for tests and logs.
+    pub fn fingerprints(&self) -> BTreeSet<Fingerprint> {
+        self.keys.iter().map(|k| k.exact).collect()
+    }
 }
 
 fn marker_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| re(r"<!-- argus-review:v1((?: [a-z]+=[0-9a-fA-F,]*)*) -->"))
+    RE.get_or_init(|| re(r"<!-- argus-review:v1((?: [a-z]+=[0-9a-fA-F,.\-]*)*) -->"))
 }
 
-/// The hidden marker of an inline comment.
-pub fn comment_marker(fp: Fingerprint) -> String {
-    format!("<!-- {MARKER_TAG} fp={fp} -->")
+/// The hidden marker of an inline comment: the finding's key.
+pub fn comment_marker(key: &FindingKey) -> String {
+    format!("<!-- {MARKER_TAG} k={} -->", key.encode())
 }
 
-/// The hidden marker of a summary: the reviewed head and every fingerprint of the review.
-pub fn summary_marker<'a>(head: &CommitSha, fps: impl IntoIterator<Item = &'a Fingerprint>) -> String {
-    let list: Vec<String> = fps.into_iter().map(Fingerprint::to_string).collect();
-    format!("<!-- {MARKER_TAG} head={} fp={} -->", head.as_str(), list.join(","))
+/// The hidden marker of a summary or a review body: the reviewed head and the findings' keys.
+pub fn summary_marker<'a>(head: &CommitSha, keys: impl IntoIterator<Item = &'a FindingKey>) -> String {
+    let list: Vec<String> = keys.into_iter().map(FindingKey::encode).collect();
+    format!("<!-- {MARKER_TAG} head={} k={} -->", head.as_str(), list.join(","))
 }
+
+/// The longest a key is written in a marker (`exact.site.words`, eight words), plus its comma.
+const KEY_MARKER_LEN: usize = 16 + 1 + 16 + 1 + 32 + 1;
 
 /// Reads the markers out of comment bodies, oldest first. The caller passes only bodies
 /// authored by ArgusAI's own app: anyone can type a marker into a comment of their own.
@@ -288,7 +299,9 @@ pub fn parse_markers<'a>(bodies: impl IntoIterator<Item = &'a str>) -> PostedSta
         for caps in marker_re().captures_iter(body) {
             for pair in caps[1].split_whitespace() {
                 match pair.split_once('=') {
-                    Some(("fp", list)) => state.fingerprints.extend(list.split(',').filter_map(Fingerprint::parse)),
+                    Some(("k", list)) => state.keys.extend(list.split(',').filter_map(FindingKey::decode)),
+                    // Markers written before keys existed: exact fingerprints only.
+                    Some(("fp", list)) => state.keys.extend(list.split(',').filter_map(Fingerprint::parse).map(FindingKey::exact_only)),
                     Some(("head", sha)) if sha.len() == 40 => state.last_head = Some(CommitSha(sha.to_ascii_lowercase())),
                     _ => {}
                 }
@@ -310,7 +323,7 @@ fn severity_badge(s: Severity) -> &'static str {
 /// The body of one inline review comment.
 pub fn render_comment(p: &Placed) -> String {
     let f = &p.finding;
-    let marker = comment_marker(p.fingerprint);
+    let marker = comment_marker(&p.key);
     let mut head = format!("**{}** · {} · **{}**\n\n", severity_badge(f.severity), f.category, sanitize_inline(&truncate(&f.title, 200)));
     if let Some(m) = p.moved_from {
         let cited = match m.start_line {
@@ -547,9 +560,9 @@ fn preface(r: &Review) -> String {
 /// refused, the figures, and the hidden marker — always within GitHub's limit,
 /// the marker first into the budget (losing it would repost everything).
 pub fn summary(r: &Review) -> String {
-    let mut fps: Vec<&Fingerprint> = r.placed.iter().map(|p| &p.fingerprint).chain(r.unplaced.iter().map(|u| &u.fingerprint)).collect();
-    fps.truncate(MAX_BODY / 4 / (Fingerprint::HEX_LEN + 1));
-    let marker = summary_marker(&r.head, fps);
+    let mut keys: Vec<&FindingKey> = r.placed.iter().map(|p| &p.key).chain(r.unplaced.iter().map(|u| &u.key)).collect();
+    keys.truncate(MAX_BODY / 4 / KEY_MARKER_LEN);
+    let marker = summary_marker(&r.head, keys);
     let mut budget = MAX_BODY - utf16_len(&marker) - 2;
     let partial = r.files.iter().any(|f| !matches!(f.status, FileOutcome::Reviewed));
     let mut out = String::new();
@@ -685,7 +698,7 @@ pub fn review_body(r: &Review) -> Option<String> {
     }
     let mut body = format!("ArgusAI found {fresh} new finding(s) in {}: {} inline.", code_span(r.head.short()), r.placed.len());
     if !r.unplaced.is_empty() {
-        let marker = summary_marker(&r.head, r.unplaced.iter().map(|u| &u.fingerprint));
+        let marker = summary_marker(&r.head, r.unplaced.iter().take(MAX_BODY / 8 / KEY_MARKER_LEN).map(|u| &u.key));
         // The GitHub client appends the refused comments and its head marker: keep room.
         let mut budget = (MAX_BODY / 2).saturating_sub(utf16_len(&body) + utf16_len(&marker));
         let items = r.unplaced.iter().map(|u| other_finding_item(&u.finding, &u.reason.to_string())).collect();
@@ -783,7 +796,11 @@ mod tests {
     use super::*;
     use crate::anchor::{Anchor, UnplacedReason};
     use crate::contract::Category;
-    use crate::fingerprint::fingerprint;
+    use crate::fingerprint::FindingKey;
+
+    fn key(path: &str, title: &str, body: &str) -> FindingKey {
+        FindingKey::of(path, "bug", title, body, ["let x = 1;"])
+    }
 
     #[test]
     fn sanitizer_table() {
@@ -854,25 +871,26 @@ mod tests {
     }
 
     fn placed(f: Finding) -> Placed {
-        let fp = fingerprint(&f.path, &f.title, &f.body, []);
-        Placed { anchor: Anchor { side: Side::Right, start_line: None, line: f.end_line }, suggestion: None, moved_from: None, fingerprint: fp, finding: f }
+        let key = key(&f.path, &f.title, &f.body);
+        Placed { anchor: Anchor { side: Side::Right, start_line: None, line: f.end_line }, suggestion: None, moved_from: None, key, finding: f }
     }
 
     #[test]
     fn markers_round_trip_through_rendered_bodies() {
         let head = CommitSha("ab".repeat(20));
         let p = placed(finding(Severity::High, "t", "b", 3));
-        let u = Unplaced { fingerprint: fingerprint("x", "y", "z", []), finding: finding(Severity::Low, "u", "v", 9), reason: UnplacedReason::OutsideDiff { line: 9 } };
+        let u = Unplaced { key: key("x", "y", "z"), finding: finding(Severity::Low, "u", "v", 9), reason: UnplacedReason::OutsideDiff { line: 9 } };
         let review = review(&head, vec![], vec![p.clone()], vec![u.clone()], vec![]);
         let summary = summary(&review);
         let comments = comments(&review);
         let bodies: Vec<&str> = std::iter::once(summary.as_str()).chain(comments.iter().map(|c| c.body.as_str())).collect();
         let state = parse_markers(bodies);
         assert_eq!(state.last_head, Some(head.clone()));
-        assert_eq!(state.fingerprints, BTreeSet::from([p.fingerprint, u.fingerprint]));
+        assert_eq!(state.fingerprints(), BTreeSet::from([p.key.exact, u.key.exact]));
+        assert!(state.keys.contains(&p.key) && state.keys.contains(&u.key), "whole keys, not only fingerprints");
         // The review body records the findings that are not inline, for the next push.
         let body = review_body(&review).expect("one fresh finding or more");
-        assert_eq!(parse_markers([body.as_str()]).fingerprints, BTreeSet::from([u.fingerprint]));
+        assert_eq!(parse_markers([body.as_str()]).keys, vec![u.key.clone()]);
     }
 
     fn review(head: &CommitSha, summaries: Vec<String>, placed: Vec<Placed>, unplaced: Vec<Unplaced>, files: Vec<FileRow>) -> Review {
@@ -899,7 +917,7 @@ mod tests {
         let long = "very long body with @mention <b> ".repeat(5000);
         let placed: Vec<Placed> = (1..=5).map(|i| placed(finding(Severity::Medium, &format!("t{}", "i".repeat(i as usize)), &long, i))).collect();
         let unplaced: Vec<Unplaced> = (1..=1000)
-            .map(|i| Unplaced { fingerprint: fingerprint(&format!("x{i}"), "", "", []), finding: finding(Severity::Low, &"😀".repeat(300), &long, i), reason: UnplacedReason::UnknownFile })
+            .map(|i| Unplaced { key: key(&format!("x{i}"), &format!("problem number {i}"), ""), finding: finding(Severity::Low, &"😀".repeat(300), &long, i), reason: UnplacedReason::UnknownFile })
             .collect();
         let files: Vec<FileRow> = (0..3000).map(|i| FileRow { path: format!("dir/file_{i}|`x`.rs"), changed_lines: i, status: FileOutcome::Skipped { reason: "too many files".into() } }).collect();
         let summaries = vec![long.clone(), long.clone()];
@@ -913,7 +931,7 @@ mod tests {
         assert!(summary.contains("more, omitted to fit"));
         assert!(summary.ends_with("-->"));
         let state = parse_markers([summary.as_str()]);
-        assert_eq!(state.fingerprints.len(), 5 + 958, "every fingerprint that fits in a quarter of the body");
+        assert_eq!(state.keys.len(), MAX_BODY / 4 / KEY_MARKER_LEN, "every key that fits in a quarter of the body");
         let body = review_body(&review).expect("fresh findings");
         assert!(utf16_len(&body) <= MAX_BODY / 2, "{}", utf16_len(&body));
         assert!(body.ends_with("-->"), "the not-inline fingerprints survive the cut");

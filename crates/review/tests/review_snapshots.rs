@@ -28,7 +28,7 @@ fn review(posted: &[&str]) -> Review {
     let diff = corpus("diffs/real/ripgrep-2a2b1506d42c.diff");
     let parsed = parse_unified(&diff);
     let index = DiffIndex::new(&parsed.files);
-    let mut dedupe = Dedupe::new(parse_markers(posted.iter().copied()).fingerprints);
+    let mut dedupe = Dedupe::new(parse_markers(posted.iter().copied()).keys);
     let reply = parse_reply(&reply());
     let mut placement = place(&index, reply.findings, &mut dedupe);
     let below_threshold = apply_limits(&mut placement, Severity::Low, 20);
@@ -97,7 +97,7 @@ fn second_push_posts_nothing_again() {
     let summary = render::summary(&second);
     assert!(!summary.contains("### Other findings"), "{summary}");
     // The fingerprints stay discoverable from the new summary only for what it posted.
-    assert!(parse_markers([summary.as_str()]).fingerprints.is_empty());
+    assert!(parse_markers([summary.as_str()]).keys.is_empty());
     assert!(summary.contains("**No new issues**: 6 earlier findings not repeated"), "{summary}");
     assert_eq!(render::check_title(&second), "No new findings");
 }

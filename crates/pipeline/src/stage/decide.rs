@@ -13,10 +13,9 @@ use argus_core::ids::CommitSha;
 use argus_diff::diff::{FileDiff, LineKind};
 use argus_review::contract::{Category, Finding};
 use argus_review::engine::apply_limits;
-use argus_review::fingerprint::{Dedupe, Fingerprint};
+use argus_review::fingerprint::{Dedupe, FindingKey};
 use argus_review::place::{DiffIndex, place};
 use argus_review::render::{FileOutcome, FileRow, Notes, Pricing, Review, Usage};
-use std::collections::BTreeSet;
 
 /// What `decide` needs besides the findings.
 pub struct Facts<'a> {
@@ -26,8 +25,8 @@ pub struct Facts<'a> {
     /// Files GitHub gave no patch for, with why.
     pub not_reviewable: Vec<(String, String)>,
     pub config_problems: Vec<String>,
-    /// What ArgusAI already said on this PR about other heads (fingerprints).
-    pub earlier: BTreeSet<Fingerprint>,
+    /// What ArgusAI already said on this PR about other heads.
+    pub earlier: Vec<FindingKey>,
     /// Full new contents of files, by path, when known: placement uses them to
     /// move a finding cited on nearby code onto the lines that hold it.
     pub sources: Vec<(&'a str, &'a str)>,
