@@ -2470,6 +2470,18 @@ mod tests {
         let q = r#"{ repository(owner: "o", name: "r") { pullRequest(number: 1) { reviewThreads(first: 100) { nodes { comments(first: 100) { nodes { body } } } } } } }"#;
         let (_, v) = run(q, json!({}));
         assert!(v.get("errors").is_none(), "10,100 nodes are fine: {v}");
+        // 100 aliases × (100 threads + 100 × 100 comments) = 1,010,000 nodes.
+        let prs: String = (0..100)
+            .map(|i| format!(" p{i}: pullRequest(number: 1) {{ reviewThreads(first: 100) {{ nodes {{ comments(first: 100) {{ nodes {{ body }} }} }} }} }}"))
+            .collect();
+        let (_, v) = run(
+            &format!("{{ repository(owner: \"o\", name: \"r\") {{{prs} }} }}"),
+            json!({}),
+        );
+        assert_eq!(
+            v,
+            json!({ "errors": [{ "type": "MAX_NODE_LIMIT_EXCEEDED", "message": "This query requests up to 1,010,000 possible nodes which exceeds the maximum limit of 500,000." }] })
+        );
         let aliases: String = (0..6000)
             .map(|i| format!(" a{i}: object(expression: \"h:x\") {{ oid }}"))
             .collect();

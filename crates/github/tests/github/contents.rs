@@ -750,3 +750,103 @@ fn print_contents_request_table() {
         }
     }
 }
+
+#[test]
+fn synthesized_contents_agree_with_a_real_diff_and_are_fetched_whole() {
+    let e = env();
+    let pr = fake_pr(split_unified_diff(&corpus_diff("axum-0b26411f39fc.diff")));
+    e.fake.synthesize_contents(&pr);
+    e.fake.add_pull_request(pr.clone());
+    let reviewable: Vec<&FakeFile> = pr.files.iter().filter(|f| f.patch.is_some()).collect();
+    assert!(
+        reviewable.len() >= 40,
+        "the 45-file axum commit: {}",
+        reviewable.len()
+    );
+    let mut wanted = Vec::new();
+    for f in &reviewable {
+        wanted.push(WantedFile::new(HEAD, f.filename.clone(), 0));
+        wanted.push(WantedFile::new(
+            BASE,
+            f.previous_filename
+                .clone()
+                .unwrap_or_else(|| f.filename.clone()),
+            1,
+        ));
+    }
+    let mark = warm(&e);
+    let out = block_on(e.gh.installation(INST).fetch_contents(
+        &repo(),
+        &wanted,
+        &ContentLimits {
+            max_requests: 20,
+            ..ContentLimits::default()
+        },
+    ));
+    assert!(out.error.is_none());
+    let sent = requests_since(&e, mark).len();
+    println!(
+        "axum-0b26411f39fc: {} files at head and base in {sent} requests",
+        reviewable.len()
+    );
+    assert!(
+        sent <= 2 + (2 * reviewable.len()).div_ceil(100),
+        "2 trees + batches of 100: {sent}"
+    );
+    for (w, r) in wanted.iter().zip(&out.results) {
+        let f = reviewable
+            .iter()
+            .find(|f| {
+                f.filename == w.path || f.previous_filename.as_deref() == Some(w.path.as_str())
+            })
+            .unwrap();
+        let side_absent =
+            (w.rev == BASE && f.status == "added") || (w.rev == HEAD && f.status == "removed");
+        if side_absent {
+            assert_eq!(r, &BlobResult::Missing, "{} at {}", w.path, w.rev);
+            continue;
+        }
+        let text = r
+            .text()
+            .unwrap_or_else(|| panic!("{} at {}: {r:?}", w.path, w.rev));
+        // Every line the patch shows on this side sits at its number in the text.
+        let lines: Vec<&str> = text.split('\n').collect();
+        let (mut o, mut n) = (0usize, 0usize);
+        for l in f.patch.as_deref().unwrap().split('\n') {
+            if let Some(h) = l.strip_prefix("@@ -") {
+                let nums: Vec<usize> = h
+                    .split(|c: char| !c.is_ascii_digit())
+                    .filter_map(|s| s.parse().ok())
+                    .collect();
+                o = nums[0].max(1);
+                n = h
+                    .split_once('+')
+                    .unwrap()
+                    .1
+                    .split(|c: char| !c.is_ascii_digit())
+                    .find(|s| !s.is_empty())
+                    .unwrap()
+                    .parse::<usize>()
+                    .unwrap()
+                    .max(1);
+                continue;
+            }
+            let (kind, body) = match l.as_bytes().first() {
+                Some(b'+') => ('+', &l[1..]),
+                Some(b'-') => ('-', &l[1..]),
+                Some(b'\\') => continue,
+                _ => (' ', l.strip_prefix(' ').unwrap_or(l)),
+            };
+            let at = if w.rev == HEAD { n } else { o };
+            if kind == ' ' || (kind == '+') == (w.rev == HEAD) {
+                assert_eq!(lines[at - 1], body, "{} at {} line {at}", w.path, w.rev);
+            }
+            if kind != '-' {
+                n += 1;
+            }
+            if kind != '+' {
+                o += 1;
+            }
+        }
+    }
+}
