@@ -5,8 +5,10 @@
 //! the summary comment, check runs and reactions; batched file contents
 //! ([`contents`], GraphQL with a REST fallback); the App's own identity
 //! ([`identity`]) so that only its own markers count; repository permissions
-//! ([`permission`]). Every request is counted into the review's subrequest
-//! ledger. Never depends on `worker`.
+//! ([`permission`]); the conversation around findings ([`conversation`]:
+//! replies, reactions, review threads and their resolution, commits). Every
+//! request is counted into the review's subrequest ledger. Never depends on
+//! `worker`.
 //!
 //! ```text
 //! let gh = GitHub::new(GitHubConfig::new(api_url, app_id), http, clock, JwtSimpleSigner::from_pem(&key)?, kv_cache);
@@ -18,6 +20,7 @@ pub mod auth;
 pub mod bisect;
 pub mod client;
 pub mod contents;
+pub mod conversation;
 pub mod error;
 #[cfg(feature = "fake")]
 pub mod fake;
@@ -34,6 +37,7 @@ pub mod types;
 pub use auth::{AppJwtClaims, CachedToken, JwtSigner, JwtSimpleSigner, MemoryTokenCache, TokenCache};
 pub use client::{GitHub, GitHubConfig};
 pub use contents::{BlobRequest, BlobResult, BlobsOutcome, ContentLimits, ContentPlan, ContentsOutcome, Tree, TreeEntry, Transport, WantedFile, plan_contents};
+pub use conversation::{PrCommit, Reaction, ReactionKind, ReviewThread, ThreadAuthor, ThreadComment};
 pub use identity::AppIdentity;
 pub use permission::RepoPermission;
 pub use error::{AuthError, GitHubError, RateLimitKind};

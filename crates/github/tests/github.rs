@@ -6,6 +6,8 @@
 
 #[path = "github/contents.rs"]
 mod contents;
+#[path = "github/conversation.rs"]
+mod conversation;
 #[path = "github/identity.rs"]
 mod identity;
 
