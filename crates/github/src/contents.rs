@@ -11,12 +11,20 @@
 //! The tree's sizes let the planner bound each response and skip files over
 //! `max_file_bytes` without asking for their text.
 //!
-//! Request counts (see `print_contents_request_table` in `tests/github.rs`), with
-//! the default [`ContentLimits`] and typical source files:
+//! Request counts, measured by `print_contents_request_table` in
+//! `tests/github/contents.rs` (each file wanted at head and base, plus the five
+//! guidance files of which two exist; source files of 1–37 KB; trees included):
 //!
-//! | files wanted | GraphQL | REST fallback |
-//! |---|---|---|
-//! | n at head and base, m base files | trees (≤ 2) + ⌈(2n+m) / 100⌉ batches, more only when the texts exceed 2 MiB per batch | trees (≤ 2) + one request per file, capped by `max_requests` (the rest are reported [`BlobResult::Skipped`]) |
+//! | PR files | blobs wanted | GraphQL, budget 8 | REST fallback, budget 8 | GraphQL, no budget | REST, no budget |
+//! |---|---|---|---|---|---|
+//! | 1 | 7 | 3 requests, all fetched | 7, all fetched | 3 | 7 |
+//! | 10 | 25 | 3, all fetched | 8: 5 fetched, 17 skipped | 3 | 25 |
+//! | 50 | 105 | 4, all fetched | 8: 5 fetched, 97 skipped | 4 | 105 |
+//! | 300 | 605 | 8: 492 fetched, 110 skipped | 8: 5 fetched, 597 skipped | 10 | 605 |
+//!
+//! In general: GraphQL costs the trees (≤ 2) plus ⌈blobs / 100⌉ batches, more
+//! when the texts exceed 2 MiB per batch; REST costs the trees, one refused
+//! GraphQL probe, and one request per blob.
 //!
 //! Without GraphQL (404/410 or not JSON on `/graphql`, as on some GitHub
 //! Enterprise Server setups) the REST fallback spends one request per file
