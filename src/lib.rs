@@ -33,8 +33,10 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
 /// name inside the consumer).
 #[event(queue)]
 async fn queue(batch: MessageBatch<serde_json::Value>, env: Env, _ctx: Context) -> Result<()> {
-    let pipeline = review::Pipeline::from_env(&env).await;
-    argus_durable::consumer::handle_batch(batch, &env, &pipeline).await
+    // One ledger per invocation: the free plan's 50 subrequests are per invocation.
+    let ledger = argus_core::subrequests::Subrequests::new();
+    let pipeline = review::Pipeline::from_env(&env, &ledger).await;
+    argus_durable::consumer::handle_batch(batch, &env, &pipeline, &ledger).await
 }
 
 fn method_not_allowed(allow: &str) -> Result<Response> {

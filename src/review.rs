@@ -8,7 +8,8 @@ use crate::platform::config::settings;
 use crate::platform::http::{WorkerClock, WorkerHttp};
 use crate::platform::kv;
 use crate::platform::log::Logger;
-use crate::platform::stores::{KvBreakerStore, KvTokenCache};
+use crate::platform::stores::{KvBreakerStore, KvTokenCache, count_kv};
+use argus_core::subrequests::{CountingHttp, SubrequestCounts, SubrequestKind, Subrequests};
 use crate::platform::webcrypto::WebCryptoSigner;
 use argus_coordinator::{CheckEnd, Chores, PipelineError, ReviewPipeline, ReviewReport};
 use argus_core::ids::RepoName;
@@ -24,13 +25,16 @@ use worker::{Date, Env};
 
 pub struct KvReviewCache {
     env: Env,
+    ledger: Subrequests,
 }
 
 impl ReviewCache for KvReviewCache {
     async fn get(&self, key: &ReviewCacheKey) -> Option<String> {
+        count_kv::<ReviewCacheKey>(&self.ledger, "get");
         kv::get_text(&self.env, key).await.ok().flatten()
     }
     async fn put(&self, key: &ReviewCacheKey, value: &str, ttl_secs: u64) {
+        count_kv::<ReviewCacheKey>(&self.ledger, "put");
         let _ = kv::put_text_ttl(&self.env, key, value, ttl_secs).await;
     }
 }
@@ -39,6 +43,7 @@ pub struct EnvConfigSource {
     env: Env,
     /// The operator layer (the vars argus-config reads), from the deployment's settings.
     vars: Vec<(String, String)>,
+    ledger: Subrequests,
 }
 
 impl ConfigSource for EnvConfigSource {
@@ -46,9 +51,11 @@ impl ConfigSource for EnvConfigSource {
         self.vars.clone()
     }
     async fn global_defaults(&self) -> Option<String> {
+        count_kv::<ConfigKey>(&self.ledger, "get");
         kv::get_text(&self.env, &ConfigKey::GlobalDefaults).await.ok().flatten()
     }
     async fn repo_layer(&self, repo: &RepoName) -> Option<String> {
+        count_kv::<ConfigKey>(&self.ledger, "get");
         kv::get_text(&self.env, &ConfigKey::Repo(repo.clone())).await.ok().flatten()
     }
 }
@@ -80,9 +87,9 @@ impl WorkersAi for BindingAi {
     }
 }
 
-/// The provider chosen by `LLM_PROVIDER`.
+/// The provider chosen by `LLM_PROVIDER`; HTTP providers' requests are counted in the ledger.
 pub enum Provider {
-    Http(HttpProvider<WorkerHttp>),
+    Http(HttpProvider<CountingHttp<WorkerHttp>>),
     WorkersAi(WorkersAiProvider<BindingAi>),
 }
 
@@ -126,35 +133,37 @@ pub enum Pipeline {
 }
 
 impl Pipeline {
-    pub async fn from_env(env: &Env) -> Pipeline {
-        match build(env).await {
+    /// The pipeline for one invocation, counting its subrequests into `ledger`.
+    pub async fn from_env(env: &Env, ledger: &Subrequests) -> Pipeline {
+        match build(env, ledger).await {
             Ok(s) => Pipeline::Ready(Box::new(s)),
             Err(problem) => Pipeline::Misconfigured(problem),
         }
     }
 }
 
-async fn build(env: &Env) -> Result<Service, String> {
+async fn build(env: &Env, ledger: &Subrequests) -> Result<Service, String> {
     let settings = settings(env);
     if let Some(problem) = &settings.github.problem {
         return Err(problem.clone());
     }
     let pem = settings.github.private_key.clone().ok_or("GITHUB_APP_PRIVATE_KEY is not set")?;
     let signer = WebCryptoSigner::import(&pem).await.map_err(|e| e.to_string())?;
-    let github = GitHub::new(settings.github.config.clone(), WorkerHttp, WorkerClock, signer, KvTokenCache { env: env.clone() });
+    let github = GitHub::new(settings.github.config.clone(), WorkerHttp, WorkerClock, signer, KvTokenCache { env: env.clone(), ledger: ledger.clone() });
+    github.use_ledger(ledger.clone());
     let llm_config = settings.llm.clone()?;
     let provider = match llm_config.provider {
         ProviderKind::WorkersAi => Provider::WorkersAi(WorkersAiProvider { ai: BindingAi { env: env.clone() } }),
         _ => Provider::Http(HttpProvider::new(
             Wire::from_config(&llm_config).ok_or("the LLM provider settings are incomplete")?,
-            WorkerHttp,
+            CountingHttp::new(WorkerHttp, ledger.clone(), SubrequestKind::Llm),
         )),
     };
     Ok(ReviewService {
         github,
-        llm: LlmParts { provider, breakers: KvBreakerStore { env: env.clone() }, config: llm_config },
-        cache: KvReviewCache { env: env.clone() },
-        config_source: EnvConfigSource { env: env.clone(), vars: settings.config_env.clone() },
+        llm: LlmParts { provider, breakers: KvBreakerStore { env: env.clone(), ledger: ledger.clone() }, config: llm_config },
+        cache: KvReviewCache { env: env.clone(), ledger: ledger.clone() },
+        config_source: EnvConfigSource { env: env.clone(), vars: settings.config_env.clone(), ledger: ledger.clone() },
         log: ConsoleLog { logger: Logger::from_env(env) },
         clock: WorkerClock,
         seed: Date::now().as_millis(),
@@ -194,5 +203,11 @@ impl ReviewPipeline for Pipeline {
     }
     async fn close_check(&self, job: &ReviewJob, check_run: u64, end: &CheckEnd) -> Result<(), PipelineError> {
         self.ready()?.close_check(job, check_run, end).await
+    }
+    fn subrequests(&self) -> Option<SubrequestCounts> {
+        match self {
+            Pipeline::Ready(s) => s.subrequests(),
+            Pipeline::Misconfigured(_) => None,
+        }
     }
 }

@@ -6,6 +6,7 @@
 use crate::link::StubLink;
 use argus_coordinator::consumer::{Decision, MessageCtx, QueueKind, process_message};
 use argus_coordinator::{Chores, ReviewPipeline};
+use argus_core::subrequests::Subrequests;
 use futures_util::StreamExt;
 use serde_json::json;
 use worker::{Date, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawMessage, console_log, js_sys, wasm_bindgen::JsCast};
@@ -20,11 +21,11 @@ pub const CONCURRENCY: usize = 4;
 /// `batch.queue()`, whose name ends in `-dlq`). Every message is acked or
 /// retried individually, as `argus_coordinator::process_message` decides;
 /// this never fails the whole batch.
-pub async fn handle_batch<P: ReviewPipeline + Chores>(batch: MessageBatch<serde_json::Value>, env: &Env, pipeline: &P) -> worker::Result<()> {
+pub async fn handle_batch<P: ReviewPipeline + Chores>(batch: MessageBatch<serde_json::Value>, env: &Env, pipeline: &P, ledger: &Subrequests) -> worker::Result<()> {
     let queue = batch.queue();
     let kind = QueueKind::of(&queue);
     let policy = crate::settings::settings(env).retry.clone();
-    let link = StubLink { env };
+    let link = StubLink { env, ledger };
     let messages: Vec<RawMessage> = batch.raw_iter().collect();
     log("batch", None, json!({ "queue": queue, "kind": kind, "messages": messages.len() }));
     let link = &link;

@@ -5,6 +5,7 @@ use crate::BINDING;
 use argus_coordinator::consumer::{CoordinatorLink, LinkError};
 use argus_coordinator::protocol::*;
 use argus_core::ids::PrRef;
+use argus_core::subrequests::{SubrequestKind, Subrequests};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use worker::{Env, Headers, Method, Request, RequestInit, Response, Stub, wasm_bindgen::JsValue};
@@ -40,13 +41,16 @@ pub async fn get(env: &Env, pr: &PrRef, path: &str) -> worker::Result<Response> 
     stub(env, pr)?.fetch_with_str(&format!("{BASE_URL}{path}")).await
 }
 
-/// The consumer's [`CoordinatorLink`] over Durable Object stubs.
+/// The consumer's [`CoordinatorLink`] over Durable Object stubs; every call is
+/// counted in the invocation's ledger.
 pub struct StubLink<'a> {
     pub env: &'a Env,
+    pub ledger: &'a Subrequests,
 }
 
 impl CoordinatorLink for StubLink<'_> {
     async fn call<R: Route>(&self, pr: &PrRef, req: &R::Request) -> Result<R::Reply, LinkError> {
+        self.ledger.record(SubrequestKind::DurableObject, R::PATH);
         match call(self.env, pr, R::PATH, Some(req)).await {
             Ok(Ok(r)) => Ok(r),
             Ok(Err(refused)) => Err(LinkError::Refused(refused)),

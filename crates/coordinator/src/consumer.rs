@@ -196,7 +196,8 @@ async fn review<L: CoordinatorLink, P: ReviewPipeline>(link: &L, pipeline: &P, j
         }
     };
 
-    let done = JobFinished { job_id: job.job_id.clone(), lease_id, stats: report.stats(), finish, settings: report.settings.clone() };
+    let stats = ReviewStats { subrequests: pipeline.subrequests(), ..report.stats() };
+    let done = JobFinished { job_id: job.job_id.clone(), lease_id, stats, finish, settings: report.settings.clone() };
     // The review is posted (or deliberately not): retrying the message would post
     // it twice, so a failed report is logged and the message acknowledged either way.
     match link.call::<FinishedRoute>(&job.pr, &done).await {

@@ -35,6 +35,7 @@ impl ReviewReport {
             tokens_out: self.tokens_out,
             duration_ms: self.duration_ms,
             summary: self.summary.clone(),
+            subrequests: None,
         }
     }
 }
@@ -95,6 +96,10 @@ pub trait ReviewPipeline {
     async fn run(&self, job: &ReviewJob) -> Result<ReviewReport, PipelineError>;
     async fn publish(&self, job: &ReviewJob, report: &ReviewReport, check_run: u64) -> Result<(), PipelineError>;
     async fn close_check(&self, job: &ReviewJob, check_run: u64, end: &CheckEnd) -> Result<(), PipelineError>;
+    /// The subrequests made so far in this invocation, when the platform counts them.
+    fn subrequests(&self) -> Option<argus_core::subrequests::SubrequestCounts> {
+        None
+    }
 }
 
 /// The small GitHub chores the consumer does besides reviews: posting the

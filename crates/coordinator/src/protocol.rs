@@ -141,6 +141,9 @@ pub struct ReviewStats {
     pub duration_ms: u64,
     /// One line for the status page, e.g. "3 comments posted".
     pub summary: String,
+    /// The subrequests the run made (the free plan allows 50 external per invocation).
+    #[serde(default)]
+    pub subrequests: Option<argus_core::subrequests::SubrequestCounts>,
 }
 
 /// How a run that reached its end ended.

@@ -89,6 +89,49 @@ impl KvKey for BreakerKey {
     }
 }
 
+/// The GitHub App's identity (`GET /app`: id and slug, hence its bot login), so
+/// ArgusAI can tell its own comments from a marker pasted by someone else. The
+/// slug changes only when the App is renamed, so it is kept a day.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppIdentityKey {
+    pub app_id: u64,
+}
+
+impl KvKey for AppIdentityKey {
+    const NAMESPACE: &'static str = CACHE;
+    fn key(&self) -> String {
+        format!("app:{}", self.app_id)
+    }
+    fn ttl_secs(&self) -> Option<u64> {
+        Some(24 * 3600)
+    }
+}
+
+/// A user's permission on a repository (`@argusai` commands need write access).
+/// Kept briefly so a revoked permission stops working within minutes; KV's
+/// minimum TTL is 60 s.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RepoPermissionKey {
+    pub repo: RepoName,
+    /// Compared case-insensitively, as GitHub logins are.
+    pub login: String,
+}
+
+impl RepoPermissionKey {
+    /// How long a permission answer is trusted.
+    pub const TTL_SECS: u64 = 120;
+}
+
+impl KvKey for RepoPermissionKey {
+    const NAMESPACE: &'static str = CACHE;
+    fn key(&self) -> String {
+        format!("perm:{}:{}", self.repo, self.login.to_ascii_lowercase())
+    }
+    fn ttl_secs(&self) -> Option<u64> {
+        Some(Self::TTL_SECS)
+    }
+}
+
 /// Configuration layers stored by operators.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConfigKey {
@@ -124,6 +167,10 @@ mod tests {
         assert_eq!(InstallationTokenKey { installation: InstallationId(7) }.key(), "token:7");
         assert_eq!(ConfigKey::Repo(repo).key(), "repo:o/r");
         assert_eq!(ConfigKey::GlobalDefaults.key(), "global:defaults");
+        assert_eq!(AppIdentityKey { app_id: 42 }.key(), "app:42");
+        let perm = RepoPermissionKey { repo: RepoName::new("o", "r"), login: "Mona".into() };
+        assert_eq!(perm.key(), "perm:o/r:mona");
+        assert!(perm.ttl_secs().unwrap() >= 60, "KV's minimum TTL");
         assert_eq!(BreakerKey { breaker: "github-models@https://models.github.ai".into() }.key(), "breaker:github-models@https://models.github.ai");
     }
 }

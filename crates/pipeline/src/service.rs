@@ -107,7 +107,8 @@ impl<P: Platform> ReviewService<P> {
         let inst = self.github.installation(job.installation);
         let head = job.head_sha.as_str();
         let own = inst.own_review_comments(&job.pr).await.map_err(|e| gh_err("listing ArgusAI's earlier comments", e))?;
-        let reviews = inst.reviews(&job.pr).await.map_err(|e| gh_err("listing the pull request's reviews", e))?;
+        // Only what the App itself posted counts: anyone can paste a marker into a comment.
+        let reviews = inst.own_reviews(&job.pr).await.map_err(|e| gh_err("listing the pull request's reviews", e))?;
         let own_comments = own.iter().filter(|c| c.commit_id.as_deref() != Some(head)).map(|c| c.body.as_str());
         let own_bodies = reviews
             .iter()
@@ -173,6 +174,10 @@ impl<P: Platform> ReviewPipeline for ReviewService<P> {
             self.log(job, "publish_failed", serde_json::json!({ "class": e.class, "message": e.message }));
         }
         r
+    }
+
+    fn subrequests(&self) -> Option<argus_core::subrequests::SubrequestCounts> {
+        Some(self.github.ledger().counts())
     }
 
     async fn close_check(&self, job: &ReviewJob, check_run: u64, end: &CheckEnd) -> Result<(), PipelineError> {

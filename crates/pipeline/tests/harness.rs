@@ -6,6 +6,7 @@ use argus_core::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use argus_core::ids::{CommitSha, DeliveryId, InstallationId, PrNumber, PrRef, RepoName, UnixMillis};
 use argus_core::job::{ReviewJob, ReviewMode};
 use argus_core::secret::SecretString;
+use argus_core::subrequests::{CountingHttp, SubrequestKind};
 use argus_github::fake::{FAKE_API_URL, FakeClock, FakeFile, FakeGitHub, FakePr, split_unified_diff};
 use argus_github::{GitHub, GitHubConfig, JwtSimpleSigner, MemoryTokenCache};
 use argus_llm::{HttpProvider, LlmConfig, MemoryBreakerStore, Wire};
@@ -151,7 +152,7 @@ impl Platform for TestPlatform {
     type GitHubClock = FakeClock;
     type Signer = JwtSimpleSigner;
     type Tokens = MemoryTokenCache;
-    type Llm = HttpProvider<FakeLlm>;
+    type Llm = HttpProvider<CountingHttp<FakeLlm>>;
     type Breakers = MemoryBreakerStore;
     type Cache = Rc<MemoryCache<FakeClock>>;
     type Config = Rc<StaticConfig>;
@@ -193,7 +194,8 @@ pub fn world_with_llm_env(script: Script, env: &[(&str, &str)]) -> World {
     let llm = FakeLlm { script: Rc::new(RefCell::new(script)), requests: Rc::default() };
     let env_owned: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let llm_config = LlmConfig::from_env(|k| env_owned.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).expect("llm config");
-    let provider = HttpProvider::new(Wire::from_config(&llm_config).expect("http provider"), llm.clone());
+    // The model's requests count in the review's ledger, as the Worker counts them.
+    let provider = HttpProvider::new(Wire::from_config(&llm_config).expect("http provider"), CountingHttp::new(llm.clone(), gh.ledger(), SubrequestKind::Llm));
     let cache = Rc::new(MemoryCache::new(clock.clone()));
     let config = Rc::new(StaticConfig { env: env_owned, ..Default::default() });
     let log = Rc::new(MemoryLog::default());

@@ -95,6 +95,7 @@ fn benches(c: &mut Criterion) {
         duplicates: 0,
         notes: Notes::default(),
         not_placed: vec![],
+        subrequests: None,
     };
     c.bench_function("render review of 40 findings", |b| {
         b.iter(|| black_box(render::summary(black_box(&review)).len() + render::comments(black_box(&review)).len()))

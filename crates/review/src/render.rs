@@ -11,6 +11,7 @@ use crate::contract::{Finding, Severity, Side};
 use crate::fingerprint::{FindingKey, Fingerprint};
 use crate::redact::RedactionReport;
 use argus_core::ids::CommitSha;
+use argus_core::subrequests::SubrequestCounts;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -444,6 +445,9 @@ pub struct Review {
     /// Comments GitHub could not place (filled in when posting).
     #[serde(default)]
     pub not_placed: Vec<NotPlaced>,
+    /// Subrequests this review made before the summary was written (filled in when posting).
+    #[serde(default)]
+    pub subrequests: Option<SubrequestCounts>,
 }
 
 impl Review {
@@ -661,6 +665,9 @@ fn tail(r: &Review) -> String {
     }
     if r.duplicates > 0 {
         let _ = write!(tail, " · {} duplicate{} not reposted", r.duplicates, plural(r.duplicates));
+    }
+    if let Some(c) = &r.subrequests {
+        let _ = write!(tail, " · {} GitHub + {} model request{} (free plan: 50 per review)", c.github, c.llm, plural(c.llm as usize));
     }
     tail.push_str(" · ArgusAI only comments; it never approves or requests changes.</sub>\n\n");
     if !r.notes.reply_problems.is_empty() {
@@ -908,6 +915,7 @@ mod tests {
             duplicates: 0,
             notes: Notes::default(),
             not_placed: vec![],
+            subrequests: None,
         }
     }
 

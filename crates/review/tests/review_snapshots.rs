@@ -60,6 +60,7 @@ fn review(posted: &[&str]) -> Review {
             ..Notes::default()
         },
         not_placed: vec![],
+        subrequests: None,
     }
 }
 

@@ -268,6 +268,7 @@ fn entry(job: &ActiveJob, outcome: Outcome, now: UnixMillis, note: Option<String
         runs: job.runs,
         coalesced_pushes: job.coalesced_pushes,
         note,
+        subrequests: None,
     }
 }
 
@@ -277,6 +278,7 @@ fn with_stats(entry: HistoryEntry, s: &ReviewStats) -> HistoryEntry {
         findings: Some(s.findings),
         tokens_in: Some(s.tokens_in),
         tokens_out: Some(s.tokens_out),
+        subrequests: s.subrequests.or(entry.subrequests),
         note: if s.summary.is_empty() { entry.note.clone() } else { Some(bounded_text(&s.summary)) },
         ..entry
     }

@@ -137,6 +137,9 @@ pub struct HistoryEntry {
     pub runs: u32,
     pub coalesced_pushes: u32,
     pub note: Option<String>,
+    /// Subrequests the run made (GitHub, model, KV, Durable Objects, Queues).
+    #[serde(default)]
+    pub subrequests: Option<argus_core::subrequests::SubrequestCounts>,
 }
 
 /// Notes and reactions the coordinator decided on, kept until the consumer

@@ -139,7 +139,7 @@ impl Sim {
     }
 
     pub fn finish_as(&mut self, job: &ReviewJob, lease_id: &str, finish: Finish) -> Reply {
-        let stats = ReviewStats { findings: 3, tokens_in: 1200, tokens_out: 300, duration_ms: 4_000, summary: "3 comments".into() };
+        let stats = ReviewStats { findings: 3, tokens_in: 1200, tokens_out: 300, duration_ms: 4_000, summary: "3 comments".into(), subrequests: None };
         self.send(Event::JobFinished(JobFinished { job_id: job.job_id.clone(), lease_id: lease_id.into(), stats, finish, settings: RepoSettings::default() }))
     }
 

@@ -84,6 +84,7 @@ pub fn decide(config: &Config, pr_diffs: &[FileDiff<'_>], thought: &Thought, fac
             reply_problems: thought.reply_problems.clone(),
         },
         not_placed: Vec::new(),
+        subrequests: None,
     };
     // Cache only what a rerun would reproduce: complete, usable results; never code.
     let cache = (!thought.from_cache && !review.neutral()).then(|| CacheEntry {

@@ -70,6 +70,8 @@ impl<P: Platform> ReviewService<P> {
                 }
             }
         }
+        // What this review cost in subrequests so far (the summary and check run writes follow).
+        review.subrequests = Some(self.github.ledger().counts());
         let summary = render::summary(review);
         let outcome = inst.upsert_summary(&job.pr, &summary).await.map_err(|e| gh_err("updating the summary comment", e))?;
         self.log(job, "summary", serde_json::json!({ "outcome": format!("{outcome:?}") }));
