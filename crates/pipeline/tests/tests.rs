@@ -599,16 +599,16 @@ fn findings_that_were_not_inline_are_recorded_in_the_review_and_not_repeated() {
 fn an_unreadable_repo_file_is_a_configuration_problem_not_a_failure() {
     let w = world(per_file_model());
     w.github.add_pull_request(pr(HEAD1, first_push()));
-    // Files over 1 MB come back from the contents API without content.
-    w.github.inject(Fault::status(Some(Method::Get), "/contents/.github/argusai.toml", 200, &[], json!({"type": "file", "encoding": "none", "content": ""})));
+    // A 300 KB "config" (say a generated file committed by mistake) is not read as configuration.
+    w.github.set_content(FULL, BASE, ".github/argusai.toml", &vec![b'#'; 300_000]);
     let r = run_and_publish(&w, &job(HEAD1, None, ReviewMode::Incremental));
     assert_eq!(r.findings, 4);
-    assert!(summaries(&w)[0].contains("`.github/argusai.toml` on the base branch could not be read"), "{}", summaries(&w)[0]);
+    assert!(summaries(&w)[0].contains("`.github/argusai.toml` on the base branch could not be read (300000 bytes"), "{}", summaries(&w)[0]);
 
     // A GitHub outage while reading it is retried instead.
     let w = world(per_file_model());
     w.github.add_pull_request(pr(HEAD1, first_push()));
-    w.github.inject(Fault::status(Some(Method::Get), "/contents/.github/argusai.toml", 502, &[], json!({"message": "Bad Gateway"})));
+    w.github.inject(Fault::status(Some(Method::Post), "/graphql", 502, &[], json!({"message": "Bad Gateway"})));
     let e = block_on(w.service.run(&job(HEAD1, None, ReviewMode::Incremental))).unwrap_err();
     assert_eq!(e.class, ErrorClass::Retryable { after_secs: None });
 }

@@ -1,8 +1,10 @@
 //! Stage 2, configuration: the operator's layers (Worker vars, KV `CONFIG`)
 //! under the repository's `.github/argusai.toml` from the PR's **base**
-//! commit, the repository's own skip rules, and the guidance files, also from
-//! base. A broken or unreadable file is a problem shown on the PR, never a
-//! failed review; a GitHub outage is retried.
+//! commit, the repository's own skip rules, and the guidance files
+//! (`.github/argusai.md`, `AGENTS.md`, Copilot's instructions,
+//! `CONTRIBUTING.md`), also from base — all five in one batched request. A
+//! broken or unreadable file is a problem shown on the PR, never a failed
+//! review; a GitHub outage is retried.
 
 use super::gh_err;
 use crate::platform::Platform;
@@ -13,10 +15,13 @@ use argus_coordinator::PipelineError;
 use argus_core::error::{Classify, ErrorClass};
 use argus_core::event::PrAction;
 use argus_core::job::{JobTrigger, ReviewJob, ReviewMode};
-use argus_github::PullRequest;
+use argus_config::guidance::GUIDANCE_PATHS;
+use argus_github::ops::CONFIG_PATH;
+use argus_github::{BlobRequest, BlobResult, ContentLimits, PullRequest};
 
-/// Guidance files read from the base branch (bounded and joined by argus-config).
-pub const GUIDANCE_FILES: [&str; 2] = [argus_config::guidance::AGENTS_MD, argus_config::guidance::ARGUSAI_MD];
+/// Files of the base branch larger than this are not read as configuration or
+/// guidance (guidance is cut to a few thousand characters anyway).
+const MAX_REPO_FILE_BYTES: u64 = 256 * 1024;
 
 pub struct Configured {
     pub config: Config,
@@ -35,25 +40,44 @@ impl<P: Platform> ReviewService<P> {
         let env = self.config_source.env_vars();
         let global = self.config_source.global_defaults().await;
         let repo_layer = self.config_source.repo_layer(repo).await;
-        // An unreadable repository file (too large for the contents API, a directory)
-        // is a configuration problem, not a failed review; a GitHub outage is retried.
-        let mut unreadable = None;
-        let base_toml = match inst.repo_config(repo, &pr.base.sha).await {
-            Ok(text) => text,
-            Err(e) if !matches!(e.class(), ErrorClass::Retryable { .. }) => {
-                unreadable = Some(format!(
-                    "`{}` on the base branch could not be read ({e}); the review used the other layers",
-                    argus_github::ops::CONFIG_PATH
-                ));
-                None
-            }
-            Err(e) => return Err(gh_err("reading .github/argusai.toml", e)),
-        };
+        // The repository's file and its guidance, from the BASE commit, in one
+        // batched request. An unreadable file (too large, binary) is a configuration
+        // problem, not a failed review; a GitHub outage is retried.
+        let base = pr.base.sha.as_str();
+        let wanted: Vec<BlobRequest> = std::iter::once(CONFIG_PATH).chain(GUIDANCE_PATHS).map(|p| BlobRequest::new(base, p)).collect();
+        let fetched = inst.blobs(repo, &wanted, &ContentLimits { max_file_bytes: MAX_REPO_FILE_BYTES, ..ContentLimits::default() }).await;
+        if let Some(e) = fetched.error.filter(|e| matches!(e.class(), ErrorClass::Retryable { .. })) {
+            return Err(gh_err("reading the repository's configuration and guidance", e));
+        }
+        let mut problems = Vec::new();
+        let mut texts: Vec<Option<&str>> = Vec::with_capacity(wanted.len());
+        for (want, result) in wanted.iter().zip(&fetched.results) {
+            texts.push(match result {
+                BlobResult::Text { text, .. } => Some(text.as_str()),
+                BlobResult::Missing => None,
+                other => {
+                    let why = match other {
+                        BlobResult::TooLarge { byte_size } | BlobResult::Binary { byte_size } | BlobResult::Truncated { byte_size, .. } => {
+                            format!("{byte_size} bytes, not a text file ArgusAI reads")
+                        }
+                        BlobResult::Failed { reason } => reason.clone(),
+                        _ => "not fetched".into(),
+                    };
+                    problems.push(if want.path == CONFIG_PATH {
+                        format!("`{CONFIG_PATH}` on the base branch could not be read ({why}); the review used the other layers")
+                    } else {
+                        format!("`{}` on the base branch could not be read ({why}); it was left out", want.path)
+                    });
+                    None
+                }
+            });
+        }
+        let base_toml = texts[0];
         let resolution = argus_config::resolve(&Sources {
             env: &env,
             kv_global_defaults: global.as_deref(),
             kv_repo: repo_layer.as_deref(),
-            base_branch_toml: base_toml.as_deref(),
+            base_branch_toml: base_toml,
         });
         let config = resolution.config;
         // The repository's own rules (skip labels, authors, title keywords, base
@@ -63,23 +87,14 @@ impl<P: Platform> ReviewService<P> {
             let skip = Some(format!("the repository's configuration says to skip it: {reason}"));
             return Ok(Configured { config, skip, problems: Vec::new(), guidance: String::new() });
         }
-        let mut problems: Vec<String> = resolution.problems.iter().map(|p| p.to_string()).collect();
-        problems.extend(unreadable);
-        let mut texts: [Option<String>; 2] = [None, None];
-        for (slot, path) in texts.iter_mut().zip(GUIDANCE_FILES) {
-            match inst.file_content(repo, path, pr.base.sha.as_str()).await {
-                Ok(bytes) => *slot = bytes.map(|b| String::from_utf8_lossy(&b).into_owned()),
-                Err(e) if !matches!(e.class(), ErrorClass::Retryable { .. }) => {
-                    problems.push(format!("`{path}` on the base branch could not be read ({e}); it was left out"));
-                }
-                Err(e) => return Err(gh_err(&format!("reading {path}"), e)),
-            }
+        let mut all_problems: Vec<String> = resolution.problems.iter().map(|p| p.to_string()).collect();
+        all_problems.extend(problems);
+        let problems = all_problems;
+        let mut files = argus_config::GuidanceFiles::default();
+        for (path, text) in GUIDANCE_PATHS.iter().zip(&texts[1..]) {
+            files.set(path, *text);
         }
-        let guidance = argus_config::repository_guidance(&argus_config::GuidanceFiles {
-            agents_md: texts[0].as_deref(),
-            argusai_md: texts[1].as_deref(),
-        })
-        .text;
+        let guidance = argus_config::repository_guidance(&files).text;
         self.log(
             job,
             "config",
