@@ -1,6 +1,8 @@
 //! Throughput of the findings half on real data: redaction over the whole real-diff
-//! corpus, the tolerant parser on a realistic reply, placement of many findings on the
-//! largest corpus diff, and rendering of a review. Prints figures; asserts nothing.
+//! corpus (the current redactor beside the one before the declaration-style work, frozen
+//! in `baseline/`, so one run prints both), the tolerant parser on a realistic reply,
+//! placement of many findings on the largest corpus diff, and rendering of a review.
+//! Prints figures; asserts nothing.
 //!
 //! Run: `cargo bench -p argus-review --bench findings -- --warm-up-time 1 --measurement-time 3`
 
@@ -13,6 +15,9 @@ use argus_review::render::{self, Notes, Review, Usage};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::path::PathBuf;
+
+#[path = "baseline/redact_v1.rs"]
+mod redact_v1;
 
 fn corpus_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora/diffs/real")
@@ -37,6 +42,7 @@ fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("redact");
     g.throughput(Throughput::Bytes(joined.len() as u64));
     g.bench_function("real corpus", |b| b.iter(|| black_box(redact(black_box(&joined)).report.total())));
+    g.bench_function("real corpus, before (038a46b)", |b| b.iter(|| black_box(redact_v1::redact(black_box(&joined)).report.total())));
     g.finish();
 
     let reply = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/replies/ripgrep-2a2b1506d42c.txt")).unwrap();

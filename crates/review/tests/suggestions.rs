@@ -50,7 +50,11 @@ fn repl_strategy() -> impl Strategy<Value = Repl> {
     prop_oneof![
         Just(Repl::Null),
         "[ \t\r\n]{0,6}".prop_map(Repl::Blank),
-        (any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(trailing_newline, trailing_spaces, crlf)| Repl::Same { trailing_newline, trailing_spaces, crlf }),
+        (any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(trailing_newline, trailing_spaces, crlf)| Repl::Same {
+            trailing_newline,
+            trailing_spaces,
+            crlf
+        }),
         Just(Repl::WithLineAbove),
         Just(Repl::WithLineBelow),
         Just(Repl::AsDiff),

@@ -5,4 +5,5 @@
 mod placement;
 mod review_snapshots;
 mod robustness;
+mod redaction;
 mod suggestions;
