@@ -1,6 +1,7 @@
 //! Throughput of the findings half on real data: redaction over the whole real-diff
 //! corpus (the current redactor beside the one before the declaration-style work, frozen
-//! in `baseline/`, so one run prints both), the tolerant parser on a realistic reply,
+//! in `baseline/`, so one run prints both), the input tripwire over the same corpus, the
+//! tolerant parser on a realistic reply,
 //! placement of many findings on the largest corpus diff, and rendering of a review.
 //! Prints figures; asserts nothing.
 //!
@@ -11,6 +12,7 @@ use argus_review::contract::{Category, Finding, Severity, Side, parse_reply};
 use argus_review::fingerprint::Dedupe;
 use argus_review::place::{DiffIndex, place};
 use argus_review::redact::redact;
+use argus_review::tripwire;
 use argus_review::render::{self, Notes, Review, Usage};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -43,6 +45,13 @@ fn benches(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(joined.len() as u64));
     g.bench_function("real corpus", |b| b.iter(|| black_box(redact(black_box(&joined)).report.total())));
     g.bench_function("real corpus, before (038a46b)", |b| b.iter(|| black_box(redact_v1::redact(black_box(&joined)).report.total())));
+    g.finish();
+
+    // The input tripwire reads added lines only; throughput is per byte of diff text.
+    let parsed_all: Vec<_> = all.iter().map(|(_, d)| parse_unified(d)).collect();
+    let mut g = c.benchmark_group("tripwire");
+    g.throughput(Throughput::Bytes(joined.len() as u64));
+    g.bench_function("scan_diff real corpus", |b| b.iter(|| black_box(parsed_all.iter().map(|p| tripwire::scan_diff(black_box(&p.files)).len()).sum::<usize>())));
     g.finish();
 
     let reply = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/replies/ripgrep-2a2b1506d42c.txt")).unwrap();

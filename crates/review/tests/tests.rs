@@ -1,9 +1,10 @@
 //! The one integration-test binary of argus-review: placement fixtures and properties,
-//! snapshots of the review ArgusAI posts for a real corpus diff, suggestion safety, and
-//! the `argus` CLI.
+//! snapshots of the review ArgusAI posts for a real corpus diff, robustness, redaction
+//! figures, suggestion safety and prompt-injection tripwires.
 
 mod placement;
 mod review_snapshots;
 mod robustness;
 mod redaction;
 mod suggestions;
+mod tripwire;
