@@ -1,6 +1,6 @@
 //! Redaction throughput on the real diff corpus, the current redactor beside the one
 //! before the declaration-style work (frozen in `benches/baseline/`), alternating rounds
-//! so both see the same machine. Runs natively and as wasm32-wasip1 under Node's WASI,
+//! so both see the same machine; and the input tripwire's throughput over the same diffs. Runs natively and as wasm32-wasip1 under Node's WASI,
 //! which is how the Worker runs it (no SIMD, the Worker's size-optimized profile):
 //!
 //! ```sh
@@ -55,4 +55,14 @@ fn main() {
     );
     println!("now:              {:>7.1} MiB/s  first call {:>7.2} ms  ({now_found} redactions)", mb * rounds as f64 / current, now_first.as_secs_f64() * 1e3);
     println!("ratio now/before: {:.2}", before / current);
+    // The input tripwire reads the added lines of the parsed diffs; MiB/s of diff text.
+    let texts: Vec<String> = names.iter().map(|p| String::from_utf8_lossy(&std::fs::read(p).expect("corpus file")).into_owned()).collect();
+    let parsed: Vec<_> = texts.iter().map(|t| argus_diff::diff::parse_unified(t)).collect();
+    let t = now();
+    let mut hits = 0;
+    for _ in 0..rounds {
+        hits = parsed.iter().map(|p| argus_review::tripwire::diff_hits(std::hint::black_box(&p.files)).len()).sum::<usize>();
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!("tripwire:         {:>7.1} MiB/s  ({hits} hits)", mb * rounds as f64 / secs);
 }
