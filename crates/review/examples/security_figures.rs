@@ -36,7 +36,9 @@ fn main() {
     let (mut texts, mut text_hits) = (0, Vec::new());
     for p in &payloads {
         let v: serde_json::Value = serde_json::from_slice(&std::fs::read(p).expect("payload")).expect("JSON payload");
-        for (source, ptr) in [(TextSource::Title, "/pull_request/title"), (TextSource::Description, "/pull_request/body"), (TextSource::Description, "/comment/body")] {
+        for (source, ptr) in
+            [(TextSource::Title, "/pull_request/title"), (TextSource::Description, "/pull_request/body"), (TextSource::Description, "/comment/body")]
+        {
             if let Some(s) = v.pointer(ptr).and_then(|x| x.as_str()) {
                 texts += 1;
                 text_hits.extend(scan_text(source, s).iter().map(|h| h.describe()));
