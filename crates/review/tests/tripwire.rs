@@ -306,3 +306,20 @@ fn real_diffs_and_pull_request_texts_raise_no_tripwire() {
     assert!(diffs >= 360 && texts >= 30, "corpus missing: {diffs} diffs, {texts} texts");
     assert!(dh.is_empty() && th.is_empty(), "false positives:\n{}\n{}", dh.join("\n"), th.join("\n"));
 }
+
+proptest::proptest! {
+    #[test]
+    fn odd_text_never_panics(s in "(\\PC|\n|\u{200B}|\u{E0041}|\u{202E}|忽略|指令|ignore|previous|instructions|AI|:|@|[A-Za-z0-9+/=]{20,40}|\u{FF29}|і){0,40}") {
+        for source in [TextSource::Title, TextSource::Description] {
+            for h in scan_text(source, &s) {
+                proptest::prop_assert!(!h.intents.is_empty());
+                proptest::prop_assert!(h.lines.start() <= h.lines.end());
+            }
+        }
+        let _ = steering(&s);
+        let mut findings = vec![Finding { path: "a".into(), side: Side::Right, start_line: None, end_line: 1, severity: Severity::Low, category: Category::Bug, title: "t".into(), body: s.clone(), replacement: Some(s.clone()) }];
+        let mut summaries = vec![s.clone()];
+        let dropped = screen_output(&mut findings, &mut summaries);
+        proptest::prop_assert!(dropped <= 2);
+    }
+}
