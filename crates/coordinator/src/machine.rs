@@ -11,8 +11,14 @@ use argus_core::event::PrAction;
 use argus_core::ids::{CommitSha, DeliveryId, InstallationId, PrRef, UnixMillis};
 use argus_core::job::{JobTrigger, MAX_DELIVERIES_PER_JOB, QueueMessage, ReviewJob, ReviewMode};
 use argus_core::signal::{Command, Inbound, InboundReply, Signal};
+use crate::operator::{OperatorRecord, OperatorReply, OperatorRequest, ReplayRecord};
+use argus_core::severity::SeverityCounts;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
+
+// Dashboard actions: new events handled in their own file, so the per-PR rules
+// above stay as they are.
+mod operate;
 
 /// Everything that can happen to a PR's coordinator. Lease expiry has no event
 /// of its own: it is noticed whenever time is passed in (typically [`Event::AlarmFired`],
@@ -30,6 +36,8 @@ pub enum Event {
     DeadLettered(DeadLettered),
     /// The shell could not put the job on the queue.
     EnqueueFailed { job_id: String, reason: String },
+    /// A maintainer's action from the dashboard (see [`crate::operator`]).
+    Operator(OperatorRequest),
 }
 
 /// What the shell must do, in order: persist first, then the rest.
@@ -59,6 +67,7 @@ pub enum Reply {
     Error(ErrorReply),
     /// The alarm has nobody to answer.
     None,
+    Operator(OperatorReply),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -186,6 +195,12 @@ pub struct HistoryEntry {
     pub runs: u32,
     pub coalesced_pushes: u32,
     pub note: Option<String>,
+    /// The model calls' list price in millionths of a US dollar, when known.
+    #[serde(default)]
+    pub cost_micro_usd: Option<u64>,
+    /// The new findings by severity (zero unless the review ran to the end).
+    #[serde(default)]
+    pub severities: SeverityCounts,
 }
 
 /// Work for the GitHub adapter (which another issue builds): notes and
@@ -229,6 +244,10 @@ pub struct PrState {
     pub job_seq: u64,
     pub lease_seq: u64,
     pub duplicates_ignored: u64,
+    /// What maintainers did from the dashboard, newest last (bounded like `history`).
+    pub operator_log: VecDeque<OperatorRecord>,
+    /// Dead-lettered jobs already replayed, so a second replay is refused.
+    pub replayed: VecDeque<ReplayRecord>,
 }
 
 impl PrState {
@@ -305,6 +324,7 @@ impl Coordinator {
             Event::JobFailed(rep) => self.on_failed(now, rep, &mut out),
             Event::DeadLettered(rep) => self.on_dead_lettered(now, rep, &mut out),
             Event::EnqueueFailed { job_id, reason } => self.on_enqueue_failed(now, job_id, reason, &mut out),
+            Event::Operator(req) => self.on_operator(now, req, &mut out),
         };
         self.pump(now, &mut out);
         self.sync_alarm(&mut out);
@@ -872,6 +892,8 @@ fn entry(job: &ActiveJob, outcome: Outcome, now: UnixMillis, note: Option<String
         runs: job.runs,
         coalesced_pushes: job.coalesced_pushes,
         note,
+        cost_micro_usd: None,
+        severities: SeverityCounts::default(),
     }
 }
 
@@ -881,6 +903,8 @@ fn with_stats(entry: HistoryEntry, s: &ReviewStats) -> HistoryEntry {
         findings: Some(s.findings),
         tokens_in: Some(s.tokens_in),
         tokens_out: Some(s.tokens_out),
+        cost_micro_usd: s.cost_micro_usd,
+        severities: s.severities,
         note: if s.summary.is_empty() { entry.note.clone() } else { Some(bounded_text(&s.summary)) },
         ..entry
     }

@@ -5,6 +5,7 @@
 use crate::protocol::ReviewStats;
 use argus_core::error::{Classify, ErrorClass};
 use argus_core::job::ReviewJob;
+use argus_core::severity::SeverityCounts;
 use thiserror::Error;
 
 /// What `run` produced: the figures the coordinator records, plus whatever
@@ -18,6 +19,10 @@ pub struct ReviewReport {
     /// One line for the status page, e.g. "3 comments posted".
     pub summary: String,
     pub publication: serde_json::Value,
+    /// The model calls' estimated list price in US dollars; `None` when a model's price is unknown.
+    pub cost_usd: Option<f64>,
+    /// The new findings by severity.
+    pub severities: SeverityCounts,
 }
 
 impl ReviewReport {
@@ -28,6 +33,9 @@ impl ReviewReport {
             tokens_out: self.tokens_out,
             duration_ms: self.duration_ms,
             summary: self.summary.clone(),
+            // Micro-dollars keep the wire type integral (and `Eq`); a review costs far below 2^53 of them.
+            cost_micro_usd: self.cost_usd.filter(|c| c.is_finite() && *c >= 0.0).map(|c| (c * 1e6).round() as u64),
+            severities: self.severities,
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use argus_core::error::ErrorClass;
 use argus_core::ids::{CommitSha, UnixMillis};
+use argus_core::severity::SeverityCounts;
 use serde::{Deserialize, Serialize};
 
 /// Paths of the Durable Object's routes, called through a stub (the host is
@@ -93,6 +94,13 @@ pub struct ReviewStats {
     pub duration_ms: u64,
     /// One line for the status page, e.g. "3 comments posted".
     pub summary: String,
+    /// The model calls' list price in millionths of a US dollar; `None` when a
+    /// model's price is unknown. Absent in reports from before the field existed.
+    #[serde(default)]
+    pub cost_micro_usd: Option<u64>,
+    /// The new findings by severity (notifications compare them with a threshold).
+    #[serde(default)]
+    pub severities: SeverityCounts,
 }
 
 /// `POST /finished`: the pipeline ran to the end.

@@ -82,7 +82,7 @@ struct Script {
 }
 
 fn report() -> ReviewReport {
-    ReviewReport { findings: 2, tokens_in: 900, tokens_out: 120, duration_ms: 3_100, summary: "2 comments".into(), publication: serde_json::json!({"comments": 2}) }
+    ReviewReport { findings: 2, tokens_in: 900, tokens_out: 120, duration_ms: 3_100, summary: "2 comments".into(), publication: serde_json::json!({"comments": 2}), cost_usd: None, severities: Default::default() }
 }
 
 impl ReviewPipeline for Script {

@@ -701,6 +701,9 @@ where
             duration_ms,
             summary: title,
             publication: serde_json::to_value(publication).expect("publication serializes"),
+            // A lower bound is not a price: unknown when any model's price is.
+            cost_usd: totals.cost_complete.then_some(totals.cost_usd),
+            severities: inline.iter().map(|p| p.finding.severity).chain(unplaced.iter().map(|u| u.finding.severity)).collect(),
         }
     }
 
