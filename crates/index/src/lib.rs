@@ -113,7 +113,10 @@ pub struct RepoUpdate {
 
 fn outcome_str(o: Outcome) -> String {
     // The same names the status page's JSON uses.
-    serde_json::to_value(o).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_else(|| format!("{o:?}"))
+    serde_json::to_value(o)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| format!("{o:?}"))
 }
 
 fn review_row(pr: u64, h: &HistoryEntry) -> ReviewRow {
@@ -121,7 +124,10 @@ fn review_row(pr: u64, h: &HistoryEntry) -> ReviewRow {
         pr,
         job_id: h.job_id.clone(),
         head_sha: h.head_sha.to_string(),
-        mode: serde_json::to_value(h.mode).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+        mode: serde_json::to_value(h.mode)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
         outcome: outcome_str(h.outcome),
         queued_at: h.queued_at.0,
         finished_at: h.finished_at.0,
@@ -140,7 +146,12 @@ fn review_row(pr: u64, h: &HistoryEntry) -> ReviewRow {
 }
 
 fn replay_row(pr: u64, r: &ReplayRecord) -> ReplayRow {
-    ReplayRow { pr, job_id: r.job_id.clone(), at: r.at.0, actor: r.actor.clone() }
+    ReplayRow {
+        pr,
+        job_id: r.job_id.clone(),
+        at: r.at.0,
+        actor: r.actor.clone(),
+    }
 }
 
 impl RepoUpdate {
@@ -294,10 +305,10 @@ const INSERT_REVIEW: &str = "INSERT INTO reviews (pr, job_id, outcome, finished_
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT DO NOTHING";
 
-const INSERT_REPLAY: &str = "INSERT INTO replays (pr, job_id, at, actor) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING";
+const INSERT_REPLAY: &str =
+    "INSERT INTO replays (pr, job_id, at, actor) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING";
 
-const PRUNE_REVIEWS: &str =
-    "DELETE FROM reviews WHERE rowid IN (SELECT rowid FROM reviews ORDER BY finished_at DESC, rowid DESC LIMIT -1 OFFSET ?)";
+const PRUNE_REVIEWS: &str = "DELETE FROM reviews WHERE rowid IN (SELECT rowid FROM reviews ORDER BY finished_at DESC, rowid DESC LIMIT -1 OFFSET ?)";
 const PRUNE_PRS: &str = "DELETE FROM prs WHERE number IN (SELECT number FROM prs WHERE phase NOT IN ('debouncing', 'queued', 'running')
      ORDER BY updated_at DESC LIMIT -1 OFFSET ?)";
 const PRUNE_REPLAYS: &str = "DELETE FROM replays WHERE rowid IN (SELECT rowid FROM replays ORDER BY at DESC, rowid DESC LIMIT -1 OFFSET ?)";
@@ -345,7 +356,15 @@ pub fn update_statements(u: &RepoUpdate) -> Vec<Stmt> {
         });
     }
     for r in &u.replays {
-        out.push(Stmt { sql: INSERT_REPLAY, args: vec![r.pr.into(), r.job_id.as_str().into(), r.at.into(), r.actor.as_str().into()] });
+        out.push(Stmt {
+            sql: INSERT_REPLAY,
+            args: vec![
+                r.pr.into(),
+                r.job_id.as_str().into(),
+                r.at.into(),
+                r.actor.as_str().into(),
+            ],
+        });
     }
     out
 }
@@ -353,9 +372,18 @@ pub fn update_statements(u: &RepoUpdate) -> Vec<Stmt> {
 /// The statements that enforce the bounds.
 pub fn prune_statements() -> Vec<Stmt> {
     vec![
-        Stmt { sql: PRUNE_REVIEWS, args: vec![u64::from(MAX_REVIEWS).into()] },
-        Stmt { sql: PRUNE_PRS, args: vec![u64::from(MAX_SETTLED_PRS).into()] },
-        Stmt { sql: PRUNE_REPLAYS, args: vec![u64::from(MAX_REPLAYS).into()] },
+        Stmt {
+            sql: PRUNE_REVIEWS,
+            args: vec![u64::from(MAX_REVIEWS).into()],
+        },
+        Stmt {
+            sql: PRUNE_PRS,
+            args: vec![u64::from(MAX_SETTLED_PRS).into()],
+        },
+        Stmt {
+            sql: PRUNE_REPLAYS,
+            args: vec![u64::from(MAX_REPLAYS).into()],
+        },
     ]
 }
 
@@ -454,7 +482,8 @@ pub const DEAD_LETTERS_SQL: &str = "SELECT r.pr AS pr, r.job_id AS job_id, r.hea
        p.at AS replayed_at, p.actor AS replayed_by
      FROM reviews r LEFT JOIN replays p ON p.pr = r.pr AND p.job_id = r.job_id
      WHERE r.outcome = 'dead_lettered' ORDER BY r.finished_at DESC LIMIT 50";
-pub const TOTALS_SQL: &str = "SELECT COUNT(*) AS reviews, SUM(findings) AS findings, SUM(tokens_in) AS tokens_in,
+pub const TOTALS_SQL: &str =
+    "SELECT COUNT(*) AS reviews, SUM(findings) AS findings, SUM(tokens_in) AS tokens_in,
        SUM(tokens_out) AS tokens_out, SUM(cost_micro_usd) AS cost_micro_usd
      FROM reviews WHERE outcome IN ('posted', 'superseded', 'late')";
 
