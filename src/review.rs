@@ -29,7 +29,7 @@ use argus_pipeline::{ConfigSource, LlmParts, LogEvent, PipelineLog, ReviewCache,
 use worker::{Date, Env};
 
 /// Every name the pipeline's configuration may read from the Worker's vars.
-fn env_pairs(env: &Env) -> Vec<(String, String)> {
+pub(crate) fn env_pairs(env: &Env) -> Vec<(String, String)> {
     // LLM_PROVIDER is read too: argus-config lets GITHUB_MODEL count only for GitHub Models.
     ENV_VARS
         .iter()

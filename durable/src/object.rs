@@ -30,6 +30,8 @@ pub struct PrCoordinator {
     /// the outside world (enqueue, failures) is logged, as a log line costs
     /// more than the event itself.
     debug_log: bool,
+    /// What the repository's index last acknowledged (see `effects`).
+    indexed: crate::effects::IndexMemory,
 }
 
 impl DurableObject for PrCoordinator {
@@ -51,7 +53,7 @@ impl DurableObject for PrCoordinator {
             Ok(())
         });
         let debug_log = env.var("LOG_LEVEL").map(|v| v.to_string().eq_ignore_ascii_case("debug")).unwrap_or(false);
-        Self { state, env, machine, config, debug_log }
+        Self { state, env, machine, config, debug_log, indexed: Default::default() }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -68,6 +70,7 @@ impl DurableObject for PrCoordinator {
             (Method::Post, routes::FINISHED) => body(&mut req).await.map(Event::JobFinished),
             (Method::Post, routes::FAILED) => body(&mut req).await.map(Event::JobFailed),
             (Method::Post, routes::DEAD_LETTER) => body(&mut req).await.map(Event::DeadLettered),
+            (Method::Post, argus_coordinator::operator::ROUTE) => body(&mut req).await.map(Event::Operator),
             _ => return error_response(&ErrorReply { code: ErrorCode::BadRequest, error: format!("no route {} {path}", req.method()) }, 404),
         };
         let event = match event {
@@ -81,6 +84,7 @@ impl DurableObject for PrCoordinator {
             Reply::Report(r) => Response::from_json(&r),
             Reply::Error(e) => error_response(&e, e.code.http_status()),
             Reply::None => Response::from_json(&json!({})),
+            Reply::Operator(r) => Response::from_json(&r),
         }
     }
 
@@ -114,6 +118,7 @@ impl PrCoordinator {
     /// the outbound work is done. 100 concurrent copies of one delivery thus
     /// see each other's effect and make one job.
     async fn apply(&self, first: Event) -> Result<Reply> {
+        let mark = self.machine.borrow().as_ref().and_then(|m| argus_index::history_mark(m.state()));
         let mut events = vec![first];
         let mut first_reply = None;
         let mut notes: Vec<String> = Vec::new();
@@ -162,6 +167,10 @@ impl PrCoordinator {
         }
         if !notes.is_empty() || !reactions.is_empty() {
             self.send_notify(notes, reactions).await;
+        }
+        // The index, metrics and alerts: after this event's own work, deferred past the reply.
+        if let Some(m) = self.machine.borrow().as_ref() {
+            crate::effects::after_event(&self.state, &self.env, &self.indexed, m.state(), mark.as_ref(), UnixMillis(Date::now().as_millis()));
         }
         Ok(first_reply.unwrap_or(Reply::None))
     }
@@ -249,6 +258,7 @@ fn event_kind(e: &Event) -> &'static str {
         Event::JobFailed(_) => "failed",
         Event::DeadLettered(_) => "dead_lettered",
         Event::EnqueueFailed { .. } => "enqueue_failed",
+        Event::Operator(_) => "operator",
     }
 }
 
@@ -260,6 +270,7 @@ fn reply_kind(r: &Reply) -> serde_json::Value {
         Reply::Report(r) => serde_json::to_value(r).unwrap_or_default(),
         Reply::Error(e) => serde_json::to_value(e).unwrap_or_default(),
         Reply::None => serde_json::Value::Null,
+        Reply::Operator(o) => serde_json::to_value(o).unwrap_or_default(),
     }
 }
 

@@ -109,6 +109,42 @@ impl KvKey for ConfigKey {
     }
 }
 
+/// A dashboard user's access list (their role on each repository the App is
+/// installed on), cached briefly so page views do not each ask GitHub.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DashboardAccessKey {
+    pub user_id: u64,
+}
+
+impl KvKey for DashboardAccessKey {
+    const NAMESPACE: &'static str = CACHE;
+    fn key(&self) -> String {
+        format!("dash-access:{}", self.user_id)
+    }
+    fn ttl_secs(&self) -> Option<u64> {
+        // Roles change rarely; five minutes bounds how long a removed maintainer still sees a page.
+        Some(300)
+    }
+}
+
+/// A repository's notification settings (JSON), written by the operator. Not
+/// part of the repository configuration on purpose: a pull request must never
+/// choose where ArgusAI sends data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotifyConfigKey {
+    pub repo: RepoName,
+}
+
+impl KvKey for NotifyConfigKey {
+    const NAMESPACE: &'static str = CONFIG;
+    fn key(&self) -> String {
+        format!("notify:{}", self.repo)
+    }
+    fn ttl_secs(&self) -> Option<u64> {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +160,8 @@ mod tests {
         assert_eq!(InstallationTokenKey { installation: InstallationId(7) }.key(), "token:7");
         assert_eq!(ConfigKey::Repo(repo).key(), "repo:o/r");
         assert_eq!(ConfigKey::GlobalDefaults.key(), "global:defaults");
+        assert_eq!(DashboardAccessKey { user_id: 42 }.key(), "dash-access:42");
+        assert_eq!(NotifyConfigKey { repo: RepoName::new("o", "r") }.key(), "notify:o/r");
         assert_eq!(BreakerKey { breaker: "github-models@https://models.github.ai".into() }.key(), "breaker:github-models@https://models.github.ai");
     }
 }

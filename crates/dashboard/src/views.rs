@@ -22,7 +22,8 @@ pub struct HomeView {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RepoView {
     pub repo: String,
-    pub role: Role,
+    /// The viewer's role; `None` for the operator's `STATUS_TOKEN`.
+    pub role: Option<Role>,
     pub overview: Overview,
     pub config: ConfigView,
     pub now: u64,
@@ -91,7 +92,8 @@ impl ConfigView {
 pub struct PrView {
     pub repo: String,
     pub number: u64,
-    pub role: Role,
+    /// The viewer's role; `None` for the operator's `STATUS_TOKEN`.
+    pub role: Option<Role>,
     pub status: StatusView,
 }
 

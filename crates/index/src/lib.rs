@@ -199,6 +199,34 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     h
 }
 
+/// Names one history entry (a job can have several: a late report after a rerun).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryKey {
+    pub job_id: String,
+    pub finished_at: u64,
+    pub outcome: Outcome,
+}
+
+impl HistoryKey {
+    pub fn of(h: &HistoryEntry) -> Self {
+        HistoryKey { job_id: h.job_id.clone(), finished_at: h.finished_at.0, outcome: h.outcome }
+    }
+}
+
+/// The newest entry of a coordinator's history, taken before it handles an event.
+pub fn history_mark(st: &PrState) -> Option<HistoryKey> {
+    st.history.back().map(HistoryKey::of)
+}
+
+/// The entries recorded after `mark` (all of them when the mark is gone or absent).
+pub fn history_since<'a>(st: &'a PrState, mark: Option<&HistoryKey>) -> Vec<&'a HistoryEntry> {
+    let start = match mark {
+        Some(m) => st.history.iter().rposition(|h| HistoryKey::of(h) == *m).map_or(0, |i| i + 1),
+        None => 0,
+    };
+    st.history.iter().skip(start).collect()
+}
+
 // ----- storage -----------------------------------------------------------
 
 /// A bound value, as the Durable Object's `sql.exec(query, ...bindings)` takes them.

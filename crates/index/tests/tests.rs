@@ -405,3 +405,16 @@ fn updates_before_the_pr_is_known_are_none_and_fingerprints_ignore_the_send_time
             .unwrap()
     );
 }
+
+#[test]
+fn history_since_a_mark_is_what_the_last_event_recorded() {
+    let mut pr = Pr::new(8);
+    assert!(history_since(pr.state(), None).is_empty());
+    pr.review("h1", 1);
+    let mark = history_mark(pr.state());
+    assert_eq!(history_since(pr.state(), None).len(), 1);
+    assert!(history_since(pr.state(), mark.as_ref()).is_empty());
+    pr.dead_letter("h2");
+    let new = history_since(pr.state(), mark.as_ref());
+    assert_eq!(new.iter().map(|h| h.outcome).collect::<Vec<_>>(), [Outcome::DeadLettered]);
+}
