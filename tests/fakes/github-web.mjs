@@ -102,6 +102,16 @@ export function createGitHubWeb(ctx) {
       web.installations.set(inst.id, inst);
       return inst.id;
     },
+    /**
+     * Registers an App without the manifest flow (an App that already exists, like the
+     * one whose key is in tests/fixtures). Without `publicKey` its JWTs are checked
+     * with the fake's default key.
+     */
+    addApp({ id, name, slug, clientId, clientSecret, callbackUrls = [], setupUrl = null, owner = "octo-owner", permissions = {}, events = [] }) {
+      const app = { id: Number(id), slug: slug ?? String(name).toLowerCase().replace(/[^a-z0-9]+/g, "-"), name, owner, manifest: {}, clientId, clientSecret, webhookSecret: null, pem: null, publicKey: null, callbackUrls, setupUrl, permissions, events, htmlUrl: `${ctx.origin()}/apps/${slug}` };
+      web.apps.set(app.id, app);
+      return app;
+    },
     appBySlug(slug) {
       return [...web.apps.values()].find((a) => a.slug === slug);
     },
@@ -109,7 +119,8 @@ export function createGitHubWeb(ctx) {
     appForJwt(token) {
       try {
         const claims = JSON.parse(Buffer.from(String(token).split(".")[1] ?? "", "base64url").toString("utf8"));
-        return web.apps.get(Number(claims.iss)) ?? null;
+        const app = web.apps.get(Number(claims.iss));
+        return app?.publicKey ? app : null;
       } catch {
         return null;
       }
