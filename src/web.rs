@@ -20,7 +20,7 @@ pub fn redirect(location: &str, status: u16) -> Result<Response> {
     let mut resp = Response::empty()?.with_status(status);
     resp.headers_mut().set("location", location)?;
     resp.headers_mut().set("cache-control", "no-store")?;
-    resp.headers_mut().set("referrer-policy", "no-referrer")?;
+    resp.headers_mut().set("referrer-policy", "same-origin")?;
     Ok(resp)
 }
 

@@ -5,13 +5,14 @@
 // the first review signed with the new App's key (issue 11).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, readFileSync, readdirSync, chmodSync, mkdirSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync, readFileSync, readdirSync, chmodSync, mkdirSync, statSync } from "node:fs";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startFakeGitHub } from "../fakes/github.mjs";
 import { startFakeLlm } from "../fakes/llm.mjs";
-import { startArgus } from "./harness.mjs";
+import { startArgus, eventually, ROOT } from "./harness.mjs";
 import { Browser, formOf, unescapeHtml, flagAdded, openPr, waitOutcome } from "./dashboard-fixtures.mjs";
 
 test("Install on your GitHub in 5 minutes: /setup → GitHub → printed commands → deploy → install → sign in → a review", async (t) => {
@@ -114,3 +115,51 @@ test("Install on your GitHub in 5 minutes: /setup → GitHub → printed command
   }
 });
 
+
+test("scripts/create-app registers the App from a terminal and writes .dev.vars", async () => {
+  const github = await startFakeGitHub({ appId: null });
+  const dir = mkdtempSync(path.join(tmpdir(), "argus-create-app-"));
+  const out = path.join(dir, ".dev.vars");
+  writeFileSync(out, '# kept\nLLM_API_KEY="keep-me"\nGITHUB_APP_ID="old"\n');
+  const port = await new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
+  const child = spawn(process.execPath, [path.join(ROOT, "scripts", "create-app.mjs"), "--port", String(port), "--out", out, "--org", "acme", "--worker-url", "https://argus.example"], {
+    env: { ...process.env, GITHUB_WEB_URL: github.webUrl, GITHUB_API_URL: github.url },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const exited = new Promise((resolve) => child.on("exit", resolve));
+  try {
+    let printed = "";
+    child.stdout.on("data", (d) => (printed += d));
+    await eventually(() => printed.includes("Open http://127.0.0.1"), { what: "create-app to listen" });
+    github.web.addOrgOwner("acme", "octo-owner");
+    github.web.signIn("octo-owner");
+    const browser = new Browser();
+    const start = await browser.go(`http://127.0.0.1:${port}/`);
+    const form = formOf(start.text, /settings\/apps\/new/);
+    assert.equal(new URL(form.action).pathname, "/organizations/acme/settings/apps/new");
+    const manifest = JSON.parse(form.fields.manifest);
+    assert.equal(manifest.hook_attributes.url, "https://argus.example/webhooks/github");
+    assert.equal(manifest.redirect_url, `http://127.0.0.1:${port}/callback`);
+    const onGitHub = await browser.submit(start, form);
+    const done = await browser.submit(onGitHub, formOf(onGitHub.text, /confirm/));
+    assert.equal(done.status, 200, done.text);
+    assert.equal(await exited, 0, "create-app exits once the App is written");
+    const [app] = [...github.web.apps.values()];
+    const text = readFileSync(out, "utf8");
+    assert.match(text, /^# kept$/m);
+    assert.match(text, /^LLM_API_KEY="keep-me"$/m, "other settings stay");
+    assert.match(text, new RegExp(`^GITHUB_APP_ID="${app.id}"$`, "m"));
+    assert.ok(!text.includes('GITHUB_APP_ID="old"'));
+    assert.ok(text.includes(`GITHUB_APP_PRIVATE_KEY="${app.pem.trim()}"`));
+    for (const k of ["GITHUB_WEBHOOK_SECRET", "GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET", "SESSION_KEYS", "SETUP_TOKEN"]) assert.match(text, new RegExp(`^${k}="[^"]+"$`, "m"), k);
+    assert.equal(statSync(out).mode & 0o777, 0o600, ".dev.vars is readable by its owner only");
+  } finally {
+    child.kill();
+    await github.close();
+  }
+});

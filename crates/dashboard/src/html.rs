@@ -32,7 +32,7 @@ a{color:var(--link)}:focus-visible{outline:3px solid var(--focus);outline-offset
 h1{font-size:1.5rem;margin:.25rem 0 1rem;overflow-wrap:anywhere}h2{font-size:1.2rem;margin:1.75rem 0 .5rem}\
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}table{border-collapse:collapse;width:100%;font-size:.9rem}\
 th,td{text-align:left;padding:.45rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}th{font-weight:600}td.num,th.num{text-align:right;white-space:nowrap}\
-code,pre,textarea{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.875em}code{background:var(--panel);padding:.1em .3em;border-radius:4px;overflow-wrap:anywhere}\
+code,pre,textarea{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.875em}code{background:var(--panel);padding:.1em .3em;border-radius:4px;overflow-wrap:anywhere}td code{overflow-wrap:normal;white-space:nowrap}\
 pre{background:var(--panel);padding:.75rem;border-radius:6px;overflow-x:auto}\
 .muted{color:var(--muted)}.ok{color:var(--ok)}.bad{color:var(--bad)}.warn{color:var(--warn)}\
 .notice{border-left:4px solid var(--focus);background:var(--panel);padding:.5rem 1rem;margin:1rem 0}.notice.bad{border-color:var(--bad);color:inherit}\
@@ -57,7 +57,7 @@ pub fn layout(title: &str, viewer: Option<&Viewer<'_>>, body: &str) -> String {
         h,
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta name=\"referrer\" content=\"no-referrer\"><title>{} · ArgusAI</title><style>{CSS}</style></head><body>\
+         <meta name=\"referrer\" content=\"same-origin\"><title>{} · ArgusAI</title><style>{CSS}</style></head><body>\
          <a class=\"skip\" href=\"#main\">Skip to content</a><header><a class=\"brand\" href=\"/dashboard\">ArgusAI</a>",
         esc(title)
     );
@@ -77,6 +77,10 @@ pub fn layout(title: &str, viewer: Option<&Viewer<'_>>, body: &str) -> String {
 /// Headers for every HTML page: no caching (pages show private data and
 /// one-time secrets), no framing, no scripts at all, forms only to this origin
 /// and to `form_target` (GitHub's App registration page, for `/setup`).
+/// Referrers stay on this origin (`same-origin`): `/setup?token=…` never leaks
+/// to GitHub, while same-origin form posts keep their `Origin` header, which
+/// the action route checks (`no-referrer` would make browsers send `Origin: null`,
+/// <https://fetch.spec.whatwg.org/#origin-header>).
 pub fn page_headers(form_target: Option<&str>) -> Vec<(&'static str, String)> {
     let forms = match form_target {
         Some(t) => format!("'self' {}", origin_of(t)),
@@ -92,7 +96,7 @@ pub fn page_headers(form_target: Option<&str>) -> Vec<(&'static str, String)> {
             ),
         ),
         ("x-content-type-options", "nosniff".into()),
-        ("referrer-policy", "no-referrer".into()),
+        ("referrer-policy", "same-origin".into()),
         ("x-frame-options", "DENY".into()),
     ]
 }
