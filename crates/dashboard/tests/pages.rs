@@ -227,7 +227,7 @@ fn repo_page() {
     });
     let v = RepoView {
         repo: "o/r".into(),
-        role: Role::Maintain,
+        role: Some(Role::Maintain),
         overview,
         config: ConfigView::of(&traced, Some("main".into()), true, vec![]),
         now,
@@ -253,7 +253,7 @@ fn pr_page() {
     let v = PrView {
         repo: "o/r".into(),
         number: 7,
-        role: Role::Maintain,
+        role: Some(Role::Maintain),
         status,
     };
     let flash = v.status.operator_log.last().cloned();
@@ -286,7 +286,7 @@ fn hostile_values_are_escaped() {
         &PrView {
             repo: "o/r".into(),
             number: 7,
-            role: Role::Admin,
+            role: Some(Role::Admin),
             status,
         },
         &Viewer {
