@@ -14,8 +14,25 @@ pub type AppClient = GitHub<WorkerHttp, WorkerClock, WebCryptoSigner, KvTokenCac
 
 /// The App client, or why it cannot be built (a setting is missing).
 pub async fn client(env: &Env) -> Result<AppClient, String> {
-    let app_id = var(env, "GITHUB_APP_ID").ok_or("GITHUB_APP_ID is not set")?.trim().parse::<u64>().map_err(|_| "GITHUB_APP_ID is not a number".to_string())?;
-    let pem = env.secret("GITHUB_APP_PRIVATE_KEY").map(|s| SecretString::new(s.to_string())).ok().filter(|s| !s.is_empty()).ok_or("GITHUB_APP_PRIVATE_KEY is not set")?;
-    let signer = WebCryptoSigner::import(&pem).await.map_err(|e| e.to_string())?;
-    Ok(GitHub::new(GitHubConfig::new(var(env, "GITHUB_API_URL").as_deref(), app_id), WorkerHttp, WorkerClock, signer, KvTokenCache { env: env.clone() }))
+    let app_id = var(env, "GITHUB_APP_ID")
+        .ok_or("GITHUB_APP_ID is not set")?
+        .trim()
+        .parse::<u64>()
+        .map_err(|_| "GITHUB_APP_ID is not a number".to_string())?;
+    let pem = env
+        .secret("GITHUB_APP_PRIVATE_KEY")
+        .map(|s| SecretString::new(s.to_string()))
+        .ok()
+        .filter(|s| !s.is_empty())
+        .ok_or("GITHUB_APP_PRIVATE_KEY is not set")?;
+    let signer = WebCryptoSigner::import(&pem)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(GitHub::new(
+        GitHubConfig::new(var(env, "GITHUB_API_URL").as_deref(), app_id),
+        WorkerHttp,
+        WorkerClock,
+        signer,
+        KvTokenCache { env: env.clone() },
+    ))
 }

@@ -30,7 +30,10 @@ fn configured(env: &Env) -> bool {
 }
 
 fn web_url(env: &Env) -> String {
-    var(env, "GITHUB_WEB_URL").unwrap_or_else(|| "https://github.com".into()).trim_end_matches('/').to_string()
+    var(env, "GITHUB_WEB_URL")
+        .unwrap_or_else(|| "https://github.com".into())
+        .trim_end_matches('/')
+        .to_string()
 }
 
 /// Whether the request may use setup now: always before an App exists, and
@@ -39,11 +42,21 @@ fn allowed(req: &Request, env: &Env, q: &[(String, String)]) -> Result<bool> {
     if !configured(env) {
         return Ok(true);
     }
-    let Some(expected) = env.secret("SETUP_TOKEN").ok().map(|s| s.to_string()).filter(|s| !s.trim().is_empty()) else {
+    let Some(expected) = env
+        .secret("SETUP_TOKEN")
+        .ok()
+        .map(|s| s.to_string())
+        .filter(|s| !s.trim().is_empty())
+    else {
         return Ok(false);
     };
-    let presented = web::bearer(req)?.or_else(|| form::get(q, "token").map(str::to_string)).unwrap_or_default();
-    Ok(constant_time_eq(presented.trim().as_bytes(), expected.trim().as_bytes()))
+    let presented = web::bearer(req)?
+        .or_else(|| form::get(q, "token").map(str::to_string))
+        .unwrap_or_default();
+    Ok(constant_time_eq(
+        presented.trim().as_bytes(),
+        expected.trim().as_bytes(),
+    ))
 }
 
 /// `GET /setup`: the form, then (once submitted) the page that posts the manifest to GitHub.
@@ -63,10 +76,27 @@ pub async fn page(req: &Request, env: &Env) -> Result<Response> {
     };
     let name = app::clean_name(&f.name);
     let state = random::token(24);
-    let fallbacks = app::fallback_names(&name, &account, &random::token(3).to_ascii_lowercase().replace(['-', '_'], "x"));
+    let fallbacks = app::fallback_names(
+        &name,
+        &account,
+        &random::token(3)
+            .to_ascii_lowercase()
+            .replace(['-', '_'], "x"),
+    );
     let web_url = web_url(env);
-    let page = setup::confirm_page(&name, &account, &urls, &web_url, &state, &fallbacks, f.token.as_deref());
-    web::set_cookies(web::html(page, 200, Some(&web_url))?, &[cookie::set(SETUP_COOKIE, &state, SETUP_COOKIE_SECS)])
+    let page = setup::confirm_page(
+        &name,
+        &account,
+        &urls,
+        &web_url,
+        &state,
+        &fallbacks,
+        f.token.as_deref(),
+    );
+    web::set_cookies(
+        web::html(page, 200, Some(&web_url))?,
+        &[cookie::set(SETUP_COOKIE, &state, SETUP_COOKIE_SECS)],
+    )
 }
 
 /// `GET /setup/callback?code=…&state=…`: GitHub sends the operator back here.
@@ -74,22 +104,39 @@ pub async fn callback(req: &Request, env: &Env) -> Result<Response> {
     let q = web::query(req)?;
     let state = form::get(&q, "state").unwrap_or("");
     let ours = web::cookies(req, SETUP_COOKIE)?;
-    let matches = !state.is_empty() && ours.iter().any(|c| constant_time_eq(c.as_bytes(), state.as_bytes()));
+    let matches = !state.is_empty()
+        && ours
+            .iter()
+            .any(|c| constant_time_eq(c.as_bytes(), state.as_bytes()));
     if !matches {
         if configured(env) {
             return respond::error(404, "not found");
         }
-        return web::html(setup::failed_page("This answer from GitHub does not belong to a setup started in this browser (the state does not match). Start again."), 400, None);
+        return web::html(
+            setup::failed_page(
+                "This answer from GitHub does not belong to a setup started in this browser (the state does not match). Start again.",
+            ),
+            400,
+            None,
+        );
     }
     let Some(code) = form::get(&q, "code").filter(|c| !c.is_empty()) else {
         return web::html(setup::failed_page("GitHub sent no code."), 400, None);
     };
     let log = Logger::from_env(env);
-    let gh = GitHubWeb::new(&WorkerHttp, var(env, "GITHUB_API_URL").as_deref(), Some(&web_url(env)));
+    let gh = GitHubWeb::new(
+        &WorkerHttp,
+        var(env, "GITHUB_API_URL").as_deref(),
+        Some(&web_url(env)),
+    );
     let creds = match gh.convert_manifest(code).await {
         Ok(c) => c,
         Err(e) => {
-            log.log(Level::Warn, "setup", json!({ "step": "conversion_failed", "error": e.to_string() }));
+            log.log(
+                Level::Warn,
+                "setup",
+                json!({ "step": "conversion_failed", "error": e.to_string() }),
+            );
             let why = match e {
                 UserApiError::NotFound => "GitHub did not accept the code: it was used already or is more than an hour old. Start again.".to_string(),
                 other => format!("GitHub did not complete the registration: {other}"),
@@ -98,7 +145,11 @@ pub async fn callback(req: &Request, env: &Env) -> Result<Response> {
         }
     };
     // Only the App's public ids are logged.
-    log.log(Level::Info, "setup", json!({ "step": "app_registered", "app_id": creds.id, "slug": creds.slug }));
+    log.log(
+        Level::Info,
+        "setup",
+        json!({ "step": "app_registered", "app_id": creds.id, "slug": creds.slug }),
+    );
     let generated = GeneratedSecrets {
         webhook_secret: SecretString::new(random::token(32)),
         session_keys: SecretString::new(random::token(32)),

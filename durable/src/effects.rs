@@ -24,20 +24,32 @@ pub struct IndexMemory(Rc<RefCell<Option<u64>>>);
 
 fn write_point(env: &Env, p: &DataPoint) {
     // No binding: metrics are off (the default locally and in tests).
-    let Ok(dataset) = env.analytics_engine(metrics::BINDING) else { return };
+    let Ok(dataset) = env.analytics_engine(metrics::BINDING) else {
+        return;
+    };
     let point = AnalyticsEngineDataPointBuilder::new()
         .indexes([p.index.as_str()])
         .blobs(p.blobs.iter().map(String::as_str))
         .doubles(p.doubles.iter().copied())
         .build();
     if let Err(e) = dataset.write_data_point(&point) {
-        console_error!("{}", serde_json::json!({ "component": "metrics", "step": "write_failed", "error": e.to_string() }));
+        console_error!(
+            "{}",
+            serde_json::json!({ "component": "metrics", "step": "write_failed", "error": e.to_string() })
+        );
     }
 }
 
 /// Carries out the side effects of the event that moved the coordinator from
 /// history mark `before` to `st`.
-pub fn after_event(state: &State, env: &Env, memory: &IndexMemory, st: &PrState, before: Option<&HistoryKey>, now: UnixMillis) {
+pub fn after_event(
+    state: &State,
+    env: &Env,
+    memory: &IndexMemory,
+    st: &PrState,
+    before: Option<&HistoryKey>,
+    now: UnixMillis,
+) {
     let Some(pr) = st.pr.clone() else { return };
     let ended = history_since(st, before);
     for h in &ended {
@@ -53,10 +65,10 @@ pub fn after_event(state: &State, env: &Env, memory: &IndexMemory, st: &PrState,
     }
     let (env, memory) = (env.clone(), memory.clone());
     state.wait_until(async move {
-        if let Some(u) = update {
-            if crate::repo::tell(&env, &u).await {
-                *memory.0.borrow_mut() = Some(u.fingerprint());
-            }
+        if let Some(u) = update
+            && crate::repo::tell(&env, &u).await
+        {
+            *memory.0.borrow_mut() = Some(u.fingerprint());
         }
         if alerts.is_empty() {
             return;

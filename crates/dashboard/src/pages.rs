@@ -265,7 +265,9 @@ pub fn repo(v: &RepoView, viewer: &Viewer<'_>) -> String {
         b,
         "<dl class=\"facts\"><dt>Your role</dt><dd>{}</dd><dt>Reviews run</dt><dd>{}</dd><dt>Findings</dt><dd>{}</dd>\
          <dt>Tokens in / out</dt><dd>{} / {}</dd><dt>Model cost</dt><dd>{}</dd></dl>",
-        v.role.map(|r| esc(r.as_str())).unwrap_or_else(|| "operator token".into()),
+        v.role
+            .map(|r| esc(r.as_str()))
+            .unwrap_or_else(|| "operator token".into()),
         t.reviews,
         opt_num(t.findings),
         opt_num(t.tokens_in),

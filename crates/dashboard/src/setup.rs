@@ -222,6 +222,10 @@ pub fn done_page(creds: &AppCredentials, generated: &GeneratedSecrets, urls: &Ur
              enter the same value as the webhook secret on the App's settings page, or every delivery will be refused.</p>",
         );
     }
+    b.push_str(
+        "<p>ArgusAI also needs a model: <code>npx wrangler secret put GITHUB_TOKEN --env production</code> with a token that has \
+         <code>models:read</code> (GitHub Models), or <code>LLM_API_KEY</code> for another provider (see the README's settings).</p>",
+    );
     let _ = write!(
         b,
         "<p class=\"hint\"><code>SESSION_KEYS</code> signs dashboard sessions; <code>SETUP_TOKEN</code> reopens this setup page \

@@ -81,3 +81,25 @@ fn the_fake_github_grants_what_the_manifest_asks() {
         "argus-core's event parser handles exactly these"
     );
 }
+
+/// The README's cost-per-repository query is the one `metrics.rs` documents
+/// against its data-point layout.
+#[test]
+fn readme_shows_the_metrics_query() {
+    let readme = std::fs::read_to_string(repo_file("README.md")).unwrap();
+    assert!(
+        readme.contains(&format!(
+            "```sql\n{}\n```",
+            argus_dashboard::metrics::COST_PER_REPOSITORY_SQL
+        )),
+        "README.md's metrics SQL differs from metrics::COST_PER_REPOSITORY_SQL"
+    );
+    let wrangler = std::fs::read_to_string(repo_file("wrangler.toml")).unwrap();
+    assert!(
+        wrangler.contains(&format!(
+            "binding = \"{}\"\ndataset = \"argusai_reviews\"",
+            argus_dashboard::metrics::BINDING
+        )),
+        "production binds the dataset the query reads"
+    );
+}

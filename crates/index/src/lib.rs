@@ -209,7 +209,11 @@ pub struct HistoryKey {
 
 impl HistoryKey {
     pub fn of(h: &HistoryEntry) -> Self {
-        HistoryKey { job_id: h.job_id.clone(), finished_at: h.finished_at.0, outcome: h.outcome }
+        HistoryKey {
+            job_id: h.job_id.clone(),
+            finished_at: h.finished_at.0,
+            outcome: h.outcome,
+        }
     }
 }
 
@@ -221,7 +225,11 @@ pub fn history_mark(st: &PrState) -> Option<HistoryKey> {
 /// The entries recorded after `mark` (all of them when the mark is gone or absent).
 pub fn history_since<'a>(st: &'a PrState, mark: Option<&HistoryKey>) -> Vec<&'a HistoryEntry> {
     let start = match mark {
-        Some(m) => st.history.iter().rposition(|h| HistoryKey::of(h) == *m).map_or(0, |i| i + 1),
+        Some(m) => st
+            .history
+            .iter()
+            .rposition(|h| HistoryKey::of(h) == *m)
+            .map_or(0, |i| i + 1),
         None => 0,
     };
     st.history.iter().skip(start).collect()

@@ -416,5 +416,8 @@ fn history_since_a_mark_is_what_the_last_event_recorded() {
     assert!(history_since(pr.state(), mark.as_ref()).is_empty());
     pr.dead_letter("h2");
     let new = history_since(pr.state(), mark.as_ref());
-    assert_eq!(new.iter().map(|h| h.outcome).collect::<Vec<_>>(), [Outcome::DeadLettered]);
+    assert_eq!(
+        new.iter().map(|h| h.outcome).collect::<Vec<_>>(),
+        [Outcome::DeadLettered]
+    );
 }
