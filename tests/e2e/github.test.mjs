@@ -210,7 +210,14 @@ test("GitHub Enterprise Server: GITHUB_API_URL with the /api/v3 prefix", async (
     assert.equal(ghes.github.submittedReviews(owner, repo, number).length, 1);
     const reqs = ghes.github.state.requests;
     assert.ok(reqs.length > 5);
-    assert.deepEqual(reqs.filter((r) => !r.path.startsWith("/api/v3/")), [], "every request carries the prefix");
+    // REST lives under /api/v3; GHES serves GraphQL at /api/graphql (GitHub's
+    // "Forming calls with GraphQL" for Enterprise Server), and nowhere else.
+    assert.deepEqual(
+      reqs.filter((r) => !r.path.startsWith("/api/v3/") && r.path !== "/api/graphql"),
+      [],
+      "every REST request carries the prefix",
+    );
+    assert.ok(reqs.some((r) => r.path === "/api/graphql"), "the batched file read used GraphQL at /api/graphql");
     // Only the optional configuration files are missing (404); nothing else failed.
     const failed = reqs.filter((r) => r.status >= 400 && !(r.status === 404 && r.path.includes("/contents/")));
     assert.deepEqual(failed, []);
