@@ -30,6 +30,8 @@ pub struct PrCoordinator {
     /// the outside world (enqueue, failures) is logged, as a log line costs
     /// more than the event itself.
     debug_log: bool,
+    /// What the repository's index last acknowledged (see `effects`).
+    indexed: crate::effects::IndexMemory,
 }
 
 impl DurableObject for PrCoordinator {
@@ -52,7 +54,7 @@ impl DurableObject for PrCoordinator {
             Ok(())
         });
         let debug_log = settings.log_level == argus_settings::LogLevel::Debug;
-        Self { state, env, machine, config, debug_log }
+        Self { state, env, machine, config, debug_log, indexed: Default::default() }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -72,6 +74,7 @@ impl DurableObject for PrCoordinator {
             (Method::Post, DeadLetterRoute::PATH) => self.serve::<DeadLetterRoute>(&mut req).await,
             (Method::Post, CommandVerifiedRoute::PATH) => self.serve::<CommandVerifiedRoute>(&mut req).await,
             (Method::Post, NotifiedRoute::PATH) => self.serve::<NotifiedRoute>(&mut req).await,
+            (Method::Post, OperatorRoute::PATH) => self.serve::<OperatorRoute>(&mut req).await,
             _ => error_response(&ErrorReply { code: ErrorCode::BadRequest, error: format!("no route {} {path}", req.method()) }, 404),
         }
     }
@@ -121,6 +124,7 @@ impl PrCoordinator {
     /// the outbound work is done. 100 concurrent copies of one delivery thus
     /// see each other's effect and make one job.
     async fn apply(&self, first: Event) -> Result<Reply> {
+        let mark = self.machine.borrow().as_ref().and_then(|m| argus_index::history_mark(m.state()));
         let mut events = vec![first];
         let mut first_reply = None;
         let mut notes: Vec<String> = Vec::new();
@@ -179,6 +183,10 @@ impl PrCoordinator {
         }
         if !notes.is_empty() || !reactions.is_empty() {
             self.send_notify(notes, reactions, outbox_ids).await;
+        }
+        // The index, metrics and alerts: after this event's own work, deferred past the reply.
+        if let Some(m) = self.machine.borrow().as_ref() {
+            crate::effects::after_event(&self.state, &self.env, &self.indexed, m.state(), mark.as_ref(), UnixMillis(Date::now().as_millis()));
         }
         Ok(first_reply.unwrap_or(Reply::None))
     }
@@ -269,6 +277,7 @@ fn event_kind(e: &Event) -> &'static str {
         Event::EnqueueFailed { .. } => "enqueue_failed",
         Event::CommandVerified(_) => "command_verified",
         Event::Notified(_) => "notified",
+        Event::Operator(_) => "operator",
     }
 }
 
@@ -281,6 +290,7 @@ fn reply_kind(r: &Reply) -> serde_json::Value {
         Reply::DeadLetter(r) => serde_json::to_value(r).unwrap_or_default(),
         Reply::Error(e) => serde_json::to_value(e).unwrap_or_default(),
         Reply::None => serde_json::Value::Null,
+        Reply::Operator(o) => serde_json::to_value(o).unwrap_or_default(),
     }
 }
 

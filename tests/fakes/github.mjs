@@ -35,6 +35,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { executeGraphQL, groupThreads, nodeId } from "./github-graphql.mjs";
+import { createGitHubWeb } from "./github-web.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const TEST_PUBLIC_KEY_PATH = path.resolve(HERE, "../fixtures/test-app-key.pub.pem");
@@ -303,6 +304,7 @@ export async function startFakeGitHub(options = {}) {
   const isoNow = () => new Date(Math.floor(now() / 1000) * 1000).toISOString().replace(/\.000Z$/, "Z");
 
   const repoKey = (o, r) => `${o}/${r}`;
+  const webSide = createGitHubWeb({ state, now, json: (...a) => json(...a), notFound: (r) => notFound(r), origin: () => origin });
   const prKey = (o, r, n) => `${o}/${r}#${n}`;
 
   function json(res, status, body, headers = {}) {
@@ -358,6 +360,7 @@ export async function startFakeGitHub(options = {}) {
   async function readBody(req) {
     const chunks = [];
     for await (const c of req) chunks.push(c);
+    req.rawBody = Buffer.concat(chunks).toString("utf8"); // the web side reads forms
     if (!chunks.length) return {};
     try { return JSON.parse(Buffer.concat(chunks).toString("utf8")); } catch { return null; }
   }
@@ -376,6 +379,9 @@ export async function startFakeGitHub(options = {}) {
     if (fault && fault.status) {
       return json(res, fault.status, fault.body ?? { message: "Server Error" }, fault.headers ?? {});
     }
+    // App registration, sign-in and the user-token API (github-web.mjs).
+    const webStatus = await webSide.handle(req, res, { method, url, path: url.pathname, apiPath: p, raw: req.rawBody, credential: String(req.headers.authorization ?? "").replace(/^(Bearer|token)\s+/i, "") });
+    if (webStatus !== undefined) return webStatus;
     if (body === null) return json(res, 400, { message: "Problems parsing JSON", documentation_url: DOCS, status: "400" });
     // GitHub refuses requests without a User-Agent, and unsupported API versions.
     if (!req.headers["user-agent"]) {
@@ -392,8 +398,11 @@ export async function startFakeGitHub(options = {}) {
     if (isGraphql && (!state.graphqlEnabled || method !== "POST")) return notFound(res);
 
     if (!isGraphql && (seg[0] === "app" || (seg[0] === "repos" && seg[3] === "installation" && seg.length === 4))) {
-      const why = verifyAppJwt(credential, publicKey, { appId, nowSec: Math.floor(now() / 1000) });
+      // An App registered through the manifest flow signs with its own new key.
+      const created = webSide.web.appForJwt(credential);
+      const why = verifyAppJwt(credential, created?.publicKey ?? publicKey, { appId: created?.id ?? appId, nowSec: Math.floor(now() / 1000) });
       if (why) return json(res, 401, { message: why, documentation_url: DOCS, status: "401" });
+      if (created && seg[1] === "installations" && !webSide.web.installationOf(created.id, seg[2])) return notFound(res);
       if (method === "POST" && seg[1] === "installations" && seg[3] === "access_tokens" && seg.length === 4) {
         const token = `ghs_${randomBytes(18).toString("base64url")}`;
         const expiresAt = now() + tokenTtlSec * 1000;
@@ -755,7 +764,11 @@ export async function startFakeGitHub(options = {}) {
 
   const fake = {
     url: baseUrl,
+    /** Where browsers sign in and register Apps (github.com; GHES serves it without the API prefix). */
+    webUrl: origin,
     state,
+    /** The web side: Apps, users, roles, installations (see github-web.mjs). */
+    web: webSide.web,
     /** Stops the server, closing keep-alive connections too. */
     close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(() => resolve()); }),
     /** Moves the fake's clock (token and JWT expiry) by `ms`. */

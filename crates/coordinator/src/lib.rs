@@ -8,6 +8,7 @@ pub mod config;
 pub mod consumer;
 pub mod dedupe;
 pub mod machine;
+pub mod operator;
 pub mod pipeline;
 pub mod protocol;
 pub mod retry;

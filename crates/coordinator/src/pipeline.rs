@@ -6,6 +6,7 @@ use crate::protocol::{RepoSettings, ReviewStats};
 use argus_core::error::{Classify, ErrorClass};
 use argus_core::ids::CommitSha;
 use argus_core::job::{Notify, ReviewJob, VerifyCommand};
+use argus_core::severity::SeverityCounts;
 use thiserror::Error;
 
 /// What `run` produced: the figures the coordinator records, plus whatever
@@ -25,6 +26,10 @@ pub struct ReviewReport {
     /// What the run learned of the repository's settings, for the coordinator.
     pub settings: RepoSettings,
     pub publication: serde_json::Value,
+    /// The model calls' estimated list price in US dollars; `None` when a model's price is unknown.
+    pub cost_usd: Option<f64>,
+    /// The new findings by severity.
+    pub severities: SeverityCounts,
 }
 
 impl ReviewReport {
@@ -36,6 +41,9 @@ impl ReviewReport {
             duration_ms: self.duration_ms,
             summary: self.summary.clone(),
             subrequests: None,
+            // Micro-dollars keep the wire type integral (and `Eq`); a review costs far below 2^53 of them.
+            cost_micro_usd: self.cost_usd.filter(|c| c.is_finite() && *c >= 0.0).map(|c| (c * 1e6).round() as u64),
+            severities: self.severities,
         }
     }
 }

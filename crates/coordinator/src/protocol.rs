@@ -7,6 +7,7 @@ use crate::machine::{Event, Reply};
 use argus_core::error::ErrorClass;
 use argus_core::ids::{CommitSha, UnixMillis};
 use serde::de::DeserializeOwned;
+use argus_core::severity::SeverityCounts;
 use serde::{Deserialize, Serialize};
 
 /// One route of the Durable Object: its path, request and reply types, and how
@@ -57,6 +58,10 @@ route!(FailedRoute, "/failed", JobFailed => ReportReply, Event::JobFailed, Reply
 route!(DeadLetterRoute, "/dead-letter", DeadLettered => DeadLetterReply, Event::DeadLettered, Reply::DeadLetter);
 route!(CommandVerifiedRoute, "/command-verified", CommandVerified => ReportReply, Event::CommandVerified, Reply::Report);
 route!(NotifiedRoute, "/notified", Notified => ReportReply, Event::Notified, Reply::Report);
+route!(
+    /// A maintainer's dashboard action (re-run, full review, pause/resume, replay).
+    OperatorRoute, "/operator", crate::operator::OperatorRequest => crate::operator::OperatorReply, Event::Operator, Reply::Operator
+);
 
 /// `GET` → [`crate::StatusView`] JSON, or HTML with `?format=html`; 404 for a PR never seen.
 pub const STATUS_PATH: &str = "/status";
@@ -141,6 +146,13 @@ pub struct ReviewStats {
     pub duration_ms: u64,
     /// One line for the status page, e.g. "3 comments posted".
     pub summary: String,
+    /// The model calls' list price in millionths of a US dollar; `None` when a
+    /// model's price is unknown. Absent in reports from before the field existed.
+    #[serde(default)]
+    pub cost_micro_usd: Option<u64>,
+    /// The new findings by severity (notifications compare them with a threshold).
+    #[serde(default)]
+    pub severities: SeverityCounts,
     /// The subrequests the run made (the free plan allows 50 external per invocation).
     #[serde(default)]
     pub subrequests: Option<argus_core::subrequests::SubrequestCounts>,

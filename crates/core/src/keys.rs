@@ -152,6 +152,42 @@ impl KvKey for ConfigKey {
     }
 }
 
+/// A dashboard user's access list (their role on each repository the App is
+/// installed on), cached briefly so page views do not each ask GitHub.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DashboardAccessKey {
+    pub user_id: u64,
+}
+
+impl KvKey for DashboardAccessKey {
+    const NAMESPACE: &'static str = CACHE;
+    fn key(&self) -> String {
+        format!("dash-access:{}", self.user_id)
+    }
+    fn ttl_secs(&self) -> Option<u64> {
+        // Roles change rarely; five minutes bounds how long a removed maintainer still sees a page.
+        Some(300)
+    }
+}
+
+/// A repository's notification settings (JSON), written by the operator. Not
+/// part of the repository configuration on purpose: a pull request must never
+/// choose where ArgusAI sends data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotifyConfigKey {
+    pub repo: RepoName,
+}
+
+impl KvKey for NotifyConfigKey {
+    const NAMESPACE: &'static str = CONFIG;
+    fn key(&self) -> String {
+        format!("notify:{}", self.repo)
+    }
+    fn ttl_secs(&self) -> Option<u64> {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,6 +207,8 @@ mod tests {
         let perm = RepoPermissionKey { repo: RepoName::new("o", "r"), login: "Mona".into() };
         assert_eq!(perm.key(), "perm:o/r:mona");
         assert!(perm.ttl_secs().unwrap() >= 60, "KV's minimum TTL");
+        assert_eq!(DashboardAccessKey { user_id: 42 }.key(), "dash-access:42");
+        assert_eq!(NotifyConfigKey { repo: RepoName::new("o", "r") }.key(), "notify:o/r");
         assert_eq!(BreakerKey { breaker: "github-models@https://models.github.ai".into() }.key(), "breaker:github-models@https://models.github.ai");
     }
 }

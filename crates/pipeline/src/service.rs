@@ -148,6 +148,9 @@ impl<P: Platform> ReviewService<P> {
             skipped: None,
             settings,
             publication: serde_json::to_value(&decided.publication).expect("publication serializes"),
+            // A lower bound is not a price: unknown when any model's price is.
+            cost_usd: totals.cost_complete.then_some(totals.cost_usd),
+            severities: review.placed.iter().map(|p| p.finding.severity).chain(review.unplaced.iter().map(|u| u.finding.severity)).collect(),
         })
     }
 }

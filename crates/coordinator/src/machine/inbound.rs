@@ -277,7 +277,7 @@ impl Coordinator {
         }
     }
 
-    fn drop_automatic_pending(&mut self) -> bool {
+    pub(super) fn drop_automatic_pending(&mut self) -> bool {
         if self.st.pending.as_ref().is_some_and(|p| p.reason == PendingReason::Automatic) {
             self.st.pending = None;
             return true;

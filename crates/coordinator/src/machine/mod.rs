@@ -10,13 +10,17 @@
 
 mod inbound;
 mod jobs;
+// Dashboard actions: new events handled in their own file.
+mod operate;
 pub mod state;
 
 pub use state::*;
 
 use crate::config::Config;
+use crate::operator::{OperatorReply, OperatorRequest};
 use crate::protocol::*;
 use argus_core::ids::UnixMillis;
+use argus_core::severity::SeverityCounts;
 use argus_core::job::{QueueMessage, ReviewJob};
 use argus_core::signal::{Inbound, InboundReply};
 use serde::{Deserialize, Serialize};
@@ -44,6 +48,8 @@ pub enum Event {
     CommandVerified(CommandVerified),
     /// The consumer posted these notes and reactions.
     Notified(Notified),
+    /// A maintainer's action from the dashboard (see [`crate::operator`]).
+    Operator(OperatorRequest),
 }
 
 /// What the shell must do, in order: persist first, then the rest.
@@ -75,6 +81,7 @@ pub enum Reply {
     Error(ErrorReply),
     /// The alarm has nobody to answer.
     None,
+    Operator(OperatorReply),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -146,6 +153,7 @@ impl Coordinator {
             Event::EnqueueFailed { job_id, reason } => self.on_enqueue_failed(now, job_id, reason, &mut out),
             Event::CommandVerified(v) => self.on_command_verified(now, v, &mut out),
             Event::Notified(n) => self.on_notified(n, &mut out),
+            Event::Operator(req) => self.on_operator(now, req, &mut out),
         };
         self.pump(now, &mut out);
         self.sync_alarm(&mut out);
@@ -269,6 +277,8 @@ fn entry(job: &ActiveJob, outcome: Outcome, now: UnixMillis, note: Option<String
         coalesced_pushes: job.coalesced_pushes,
         note,
         subrequests: None,
+        cost_micro_usd: None,
+        severities: SeverityCounts::default(),
     }
 }
 
@@ -279,6 +289,8 @@ fn with_stats(entry: HistoryEntry, s: &ReviewStats) -> HistoryEntry {
         tokens_in: Some(s.tokens_in),
         tokens_out: Some(s.tokens_out),
         subrequests: s.subrequests.or(entry.subrequests),
+        cost_micro_usd: s.cost_micro_usd,
+        severities: s.severities,
         note: if s.summary.is_empty() { entry.note.clone() } else { Some(bounded_text(&s.summary)) },
         ..entry
     }

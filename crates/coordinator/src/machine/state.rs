@@ -140,6 +140,12 @@ pub struct HistoryEntry {
     /// Subrequests the run made (GitHub, model, KV, Durable Objects, Queues).
     #[serde(default)]
     pub subrequests: Option<argus_core::subrequests::SubrequestCounts>,
+    /// The model calls' list price in millionths of a US dollar, when known.
+    #[serde(default)]
+    pub cost_micro_usd: Option<u64>,
+    /// The new findings by severity (zero unless the review ran to the end).
+    #[serde(default)]
+    pub severities: argus_core::severity::SeverityCounts,
 }
 
 /// Notes and reactions the coordinator decided on, kept until the consumer
@@ -213,6 +219,10 @@ pub struct PrState {
     pub repo_debounce_ms: Option<u64>,
     /// Actions that arrived while paused, for the review `resume` starts.
     pub paused_actions: Vec<PrAction>,
+    /// What maintainers did from the dashboard, newest last (bounded like `history`).
+    pub operator_log: VecDeque<crate::operator::OperatorRecord>,
+    /// Dead-lettered jobs already replayed, so a second replay is refused.
+    pub replayed: VecDeque<crate::operator::ReplayRecord>,
 }
 
 impl PrState {

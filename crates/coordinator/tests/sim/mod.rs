@@ -139,7 +139,7 @@ impl Sim {
     }
 
     pub fn finish_as(&mut self, job: &ReviewJob, lease_id: &str, finish: Finish) -> Reply {
-        let stats = ReviewStats { findings: 3, tokens_in: 1200, tokens_out: 300, duration_ms: 4_000, summary: "3 comments".into(), subrequests: None };
+        let stats = ReviewStats { findings: 3, tokens_in: 1200, tokens_out: 300, duration_ms: 4_000, summary: "3 comments".into(), ..Default::default() };
         self.send(Event::JobFinished(JobFinished { job_id: job.job_id.clone(), lease_id: lease_id.into(), stats, finish, settings: RepoSettings::default() }))
     }
 
@@ -150,6 +150,14 @@ impl Sim {
     /// A consumer that behaves: lease, check the head, finish (posting only when current).
     pub fn run_job(&mut self, job: &ReviewJob) -> bool {
         let lease = self.lease(job).expect("lease granted");
+        let posted = self.head_check(job, &lease) == Reply::Head(HeadReply::Current);
+        self.finish(job, &lease, posted);
+        posted
+    }
+
+    /// Finishes a job whose lease this test already took (with the head check).
+    pub fn run_job_leased(&mut self, job: &ReviewJob) -> bool {
+        let lease = self.m.state().job.as_ref().and_then(|j| j.lease.as_ref()).expect("leased").id.clone();
         let posted = self.head_check(job, &lease) == Reply::Head(HeadReply::Current);
         self.finish(job, &lease, posted);
         posted
