@@ -236,6 +236,8 @@ fn cmd_place(args: &Args) -> Result<Value, CliError> {
         earlier: Vec::new(),
         sources: sources.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect(),
         files: &files,
+        // The same input tripwire as the Worker (the diff; a local preview has no PR texts).
+        tripped: argus_pipeline::stage::guard::tripwires(&files, "", "", &[]),
     };
     let decided = decide(&local.config, &files, &thought, facts);
     let review = decided.publication.review.expect("decide always gives a review");

@@ -11,6 +11,7 @@ use crate::platform::{LlmParts, Platform};
 use crate::ports::{LogEvent, PipelineLog};
 use crate::publication::{PUBLICATION_VERSION, Publication};
 use crate::stage::decide::{Facts, decide};
+use crate::stage::guard::tripwires;
 use crate::stage::plan::{PlanInput, plan, to_file_diff};
 use crate::stage::{Next, gh_err};
 use argus_coordinator::protocol::RepoSettings;
@@ -116,6 +117,19 @@ impl<P: Platform> ReviewService<P> {
             .filter(|b| argus_github::marker::review_marker_head(b).is_some_and(|h| h != head));
         let earlier = render::parse_markers(own_comments.chain(own_bodies)).keys;
 
+        // The input tripwire. Commit messages cost one request; a failure to read
+        // them leaves the rest of the scan standing and is said in the summary.
+        let commits = match inst.pr_commits(&job.pr).await {
+            Ok(c) => c,
+            Err(e) => {
+                self.log(job, "commits_unread", serde_json::json!({ "error": e.to_string() }));
+                Vec::new()
+            }
+        };
+        let tripped = tripwires(&files, &pull.pr.title, pull.pr.body.as_deref().unwrap_or(""), &commits);
+        if !tripped.findings.is_empty() || !tripped.sentences.is_empty() {
+            self.log(job, "tripwire", serde_json::json!({ "diff": tripped.findings.len(), "texts": tripped.sentences.len() }));
+        }
         let mut config_problems = configured.problems;
         config_problems.extend(plan.problems.iter().cloned());
         let facts = Facts {
@@ -127,6 +141,7 @@ impl<P: Platform> ReviewService<P> {
             earlier,
             sources: Vec::new(),
             files: &files,
+            tripped,
         };
         let decided = decide(&configured.config, &pr_diffs, &thought, facts);
         let totals = thought.ledger.totals();

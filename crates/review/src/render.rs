@@ -409,6 +409,14 @@ pub struct Notes {
     pub config_problems: Vec<String>,
     /// Problems with the model's replies (sorted, deduplicated).
     pub reply_problems: Vec<String>,
+    /// Text addressed to AI reviewers in the title, the description or a commit
+    /// message (the input tripwire's sentences, which never quote it).
+    #[serde(default)]
+    pub addressed_to_ai: Vec<String>,
+    /// Model statements (findings or summaries) dropped because they carried
+    /// instructions back (the output tripwire).
+    #[serde(default)]
+    pub steering_discarded: usize,
 }
 
 /// A comment GitHub refused to place on the diff (found by bisecting its 422).
@@ -618,6 +626,13 @@ pub fn summary(r: &Review) -> String {
     let n = &r.notes;
     let items = n.not_reviewable.iter().take(100).map(|(path, why)| format!("- {}: {}", code_span(path), sanitize_inline(why))).collect();
     push_section(&mut out, &mut budget, "\n### Not reviewable\n\n", items);
+    let items = n.addressed_to_ai.iter().take(20).map(|p| format!("- {}", sanitize_inline(&truncate(p, 400)))).collect();
+    push_section(
+        &mut out,
+        &mut budget,
+        "\n### ⚠️ Text addressed to AI reviewers\nArgusAI reads pull requests as data and did not act on it.\n\n",
+        items,
+    );
     let items = n.config_problems.iter().map(|p| format!("- {}", sanitize_inline(p))).collect();
     push_section(&mut out, &mut budget, "\n**Configuration problems** (the review used the remaining valid settings):\n\n", items);
     if !r.not_placed.is_empty() {
@@ -665,6 +680,10 @@ fn tail(r: &Review) -> String {
     }
     if r.duplicates > 0 {
         let _ = write!(tail, " · {} duplicate{} not reposted", r.duplicates, plural(r.duplicates));
+    }
+    if r.notes.steering_discarded > 0 {
+        let n = r.notes.steering_discarded;
+        let _ = write!(tail, " · {n} model statement{} discarded as likely prompt-injected", plural(n));
     }
     if let Some(c) = &r.subrequests {
         let _ = write!(tail, " · {} GitHub + {} model request{} (free plan: 50 per review)", c.github, c.llm, plural(c.llm as usize));

@@ -57,6 +57,10 @@ fn review(posted: &[&str]) -> Review {
             threshold: Some(Severity::Low),
             not_reviewable: vec![("doc/logo.png".into(), "binary file or no textual change".into())],
             config_problems: vec!["`max_filez` is not a known key; did you mean `max_files`?".into()],
+            addressed_to_ai: vec![
+                "Text addressed to AI reviewers in the pull request's description (line 3) asks them to approve or merge the change.".into(),
+            ],
+            steering_discarded: 1,
             ..Notes::default()
         },
         not_placed: vec![],

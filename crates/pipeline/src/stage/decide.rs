@@ -5,6 +5,7 @@
 //! `argus_review::render::Review`, which render.rs turns into every posted word.
 
 use super::model::Thought;
+use super::guard::Tripped;
 use super::plan::Plan;
 use super::scope::Scope;
 use crate::publication::{CacheEntry, CachedReview, PUBLICATION_VERSION, Publication};
@@ -32,6 +33,8 @@ pub struct Facts<'a> {
     pub sources: Vec<(&'a str, &'a str)>,
     /// The files the plan was made of (this run's files).
     pub files: &'a [FileDiff<'a>],
+    /// The input tripwire's findings and sentences (see [`super::guard`]).
+    pub tripped: Tripped,
 }
 
 /// The decision: what to post, and the figures for the coordinator.
@@ -45,8 +48,11 @@ pub fn decide(config: &Config, pr_diffs: &[FileDiff<'_>], thought: &Thought, fac
     // inline limit are argus-review's `apply_limits`, as in the `argus` CLI.
     let threshold = config.severity_threshold;
     let quiet = config.profile == argus_config::Profile::Quiet;
-    let (kept, off_profile): (Vec<Finding>, Vec<Finding>) =
+    let (mut kept, off_profile): (Vec<Finding>, Vec<Finding>) =
         thought.findings.iter().cloned().partition(|f| !(quiet && matches!(f.category, Category::Style | Category::Docs | Category::Tests)));
+    // Text addressed to AI reviewers is reported whatever the model said (and
+    // once: its finding is deterministic, so dedupe drops it on later pushes).
+    kept.extend(facts.tripped.findings.iter().cloned());
     let mut index = DiffIndex::new(pr_diffs);
     for (path, text) in &facts.sources {
         index = index.with_source(path, text);
@@ -82,6 +88,8 @@ pub fn decide(config: &Config, pr_diffs: &[FileDiff<'_>], thought: &Thought, fac
             not_reviewable: facts.not_reviewable,
             config_problems: facts.config_problems,
             reply_problems: thought.reply_problems.clone(),
+            addressed_to_ai: facts.tripped.sentences,
+            steering_discarded: thought.steering_discarded,
         },
         not_placed: Vec::new(),
         subrequests: None,

@@ -7,6 +7,7 @@
 //! | configuration | [`configure`] | KV layers, base-branch TOML and guidance | [`configure::Configured`] or a skip (the repository's rules) |
 //! | scope | [`scope`] | GitHub: comparison, PR files | [`scope::Scoped`] (full / incremental and why) or a skip (nothing new) |
 //! | plan | [`plan`] | nothing (pure) | [`plan::Plan`]: selection, chunks, file table, then the model requests |
+//! | tripwire | [`guard`] | GitHub: the PR's commits | [`guard::Tripped`]: text addressed to AI reviewers, as findings and summary sentences |
 //! | model | [`model`] | KV cache, the LLM | [`model::Thought`]: findings and figures |
 //! | decide | [`decide`] | nothing (pure) | the [`crate::Publication`]: what to post, rendered by `argus_review::render` |
 //! | publish | [`publish`] | GitHub writes | the review, the summary, the check run, the cache entry |
@@ -16,6 +17,7 @@
 
 pub mod configure;
 pub mod decide;
+pub mod guard;
 pub mod model;
 pub mod plan;
 pub mod publish;

@@ -18,6 +18,7 @@ use argus_core::keys::{KvKey, ReviewCacheKey};
 use argus_llm::{LlmClient, LlmError, UsageLedger};
 use argus_review::contract::{self, Finding, ReplyProblem};
 use argus_review::redact::RedactionReport;
+use argus_review::tripwire;
 use std::collections::BTreeMap;
 
 /// The findings after the model, before placement.
@@ -37,6 +38,9 @@ pub struct Thought {
     pub redactions: RedactionReport,
     /// Requests (by chunk index) whose part of the change was not reviewed, and why.
     pub failed_chunks: Vec<(usize, String)>,
+    /// Findings and summaries dropped because they carried instructions back
+    /// (asked to approve, to ignore instructions, to contact someone, ...).
+    pub steering_discarded: usize,
 }
 
 impl Thought {
@@ -54,6 +58,7 @@ impl Thought {
             rejected_by_parser: 0,
             redactions,
             failed_chunks: Vec::new(),
+            steering_discarded: 0,
         }
     }
 
@@ -72,8 +77,13 @@ impl Thought {
             problems.insert(p.to_string(), ());
         }
         self.rejected_by_parser += reply.rejected.len();
-        self.findings.extend(reply.findings);
-        self.model_summaries.extend(reply.summary.filter(|s| !s.trim().is_empty()));
+        // The output tripwire: what the model says is untrusted; a statement that
+        // carries instructions back (the PR steered the model) is not posted.
+        let mut findings = reply.findings;
+        let mut summaries: Vec<String> = reply.summary.filter(|s| !s.trim().is_empty()).into_iter().collect();
+        self.steering_discarded += tripwire::screen_output(&mut findings, &mut summaries);
+        self.findings.extend(findings);
+        self.model_summaries.extend(summaries);
     }
 
     /// A thought from replies already in hand (the `argus place` command).
@@ -116,6 +126,8 @@ impl<P: Platform> ReviewService<P> {
                 rejected_by_parser: 0,
                 redactions: RedactionReport::default(),
                 failed_chunks: Vec::new(),
+                // Cached findings were screened when they were first made.
+                steering_discarded: 0,
             });
         }
         self.log(job, "cache_miss", serde_json::json!({ "key": cache_key.key() }));
