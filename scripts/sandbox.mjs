@@ -2,9 +2,11 @@
 // configured: starts the loopback stand-ins for GitHub and the LLM from tests/,
 // runs the real Worker with `wrangler dev` pointed at them, opens a sample pull
 // request built from a real diff, and prints the review ArgusAI posted and the
-// status URL. It keeps running so you can send more webhooks; Ctrl-C stops all.
+// status URL. The fake GitHub's web side is on too: /setup registers an App on
+// it, and the dashboard signs you in as a maintainer of the sample repository.
+// It keeps running so you can send more webhooks; Ctrl-C stops all.
 import { spawn } from "node:child_process";
-import { createHmac, randomUUID, createHash } from "node:crypto";
+import { createHmac, randomUUID, createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -28,6 +30,11 @@ function devVar(name) {
 }
 const webhookSecret = (devVar("GITHUB_WEBHOOK_SECRET") ?? "sandbox-secret").split(",")[0].trim();
 const statusToken = devVar("STATUS_TOKEN") ?? "local-status-token";
+// Throwaway dashboard credentials for this run (the fake GitHub knows them).
+const setupToken = randomBytes(18).toString("base64url");
+const sessionKeys = randomBytes(32).toString("base64url");
+const clientId = `Iv23lisandbox${randomBytes(4).toString("hex")}`;
+const clientSecret = randomBytes(20).toString("hex");
 
 console.log("\n  ArgusAI SANDBOX mode: no GitHub App credentials in .dev.vars, so GitHub and the");
 console.log("  model are loopback stand-ins from tests/fakes. Put GITHUB_APP_PRIVATE_KEY (and");
@@ -47,6 +54,9 @@ writeFileSync(
     `STATUS_TOKEN="${statusToken}"`,
     `GITHUB_APP_PRIVATE_KEY="${readFileSync(TEST_PRIVATE_KEY_PATH, "utf8").trim()}"`,
     `GITHUB_TOKEN="sandbox-models-token"`,
+    `GITHUB_CLIENT_SECRET="${clientSecret}"`,
+    `SESSION_KEYS="${sessionKeys}"`,
+    `SETUP_TOKEN="${setupToken}"`,
   ].join("\n") + "\n",
 );
 const vars = {
@@ -55,7 +65,14 @@ const vars = {
   LLM_BASE_URL: llm.url,
   REVIEW_DEBOUNCE_SECONDS: "1",
   GITHUB_WRITE_SPACING_MS: "0",
+  GITHUB_WEB_URL: github.webUrl,
+  GITHUB_CLIENT_ID: clientId,
 };
+// The sandbox App on the fake's web side: sign-in works, and a maintainer sees the sample repository.
+github.web.addApp({ id: Number(APP_ID), name: "ArgusAI sandbox", slug: "argusai-sandbox", clientId, clientSecret, callbackUrls: [`http://127.0.0.1:${port}/auth/callback`], setupUrl: `http://127.0.0.1:${port}/dashboard` });
+github.web.install({ appId: Number(APP_ID), id: 1, account: owner, repos: [`${owner}/${repo}`] });
+github.web.grant("sandbox-maintainer", `${owner}/${repo}`, "maintain");
+github.web.signIn("sandbox-maintainer");
 // Wrangler's CLI under this same Node 22 (no npx layer, so signals reach it).
 const wranglerCli = path.join(root, "node_modules", "wrangler", "wrangler-dist", "cli.js");
 const wrangler = spawn(
@@ -109,4 +126,6 @@ if (diffPath) {
 }
 console.log(`\n  status:  curl -H 'Authorization: Bearer ${statusToken}' ${base}/status/${owner}/${repo}/${number}`);
 console.log(`  webhook: POST ${base}/webhooks/github   health: ${base}/health`);
+console.log(`  dashboard: ${base}/dashboard  (signs you in on the fake GitHub as sandbox-maintainer)`);
+console.log(`  setup:     ${base}/setup?token=${setupToken}  (registers an App on the fake GitHub)`);
 console.log("  Ctrl-C stops ArgusAI and the stand-ins.\n");

@@ -4,66 +4,58 @@
 //! missing a setting still runs the consumer: every job then fails permanently
 //! with a message naming the setting, visible on the status page.
 
-use crate::platform::config::var;
+use crate::platform::config::settings;
 use crate::platform::http::{WorkerClock, WorkerHttp};
 use crate::platform::kv;
 use crate::platform::log::Logger;
-use crate::platform::stores::{KvBreakerStore, KvTokenCache};
+use crate::platform::stores::{KvBreakerStore, KvTokenCache, count_kv};
+use argus_core::subrequests::{CountingHttp, SubrequestCounts, SubrequestKind, Subrequests};
 use crate::platform::webcrypto::WebCryptoSigner;
-use argus_config::env::ENV_VARS;
-use argus_coordinator::{PipelineError, ReviewPipeline, ReviewReport};
-use argus_core::error::{Classify, ErrorClass};
-use argus_core::job::Notify;
-use argus_durable::consumer::Notifier;
+use argus_coordinator::{CheckEnd, Chores, PipelineError, ReviewPipeline, ReviewReport};
 use argus_core::ids::RepoName;
-use argus_core::job::ReviewJob;
+use argus_core::job::{Notify, ReviewJob, VerifyCommand};
 use argus_core::keys::{ConfigKey, ReviewCacheKey};
-use argus_core::secret::SecretString;
-use argus_github::client::{GitHub, GitHubConfig};
-use argus_github::types::CheckConclusion;
+use argus_github::client::GitHub;
 use argus_llm::{
-    CallOptions, ChatRequest, ChatResponse, HttpProvider, LlmConfig, LlmError, LlmProvider, ProviderKind, Wire, WorkersAi,
+    CallOptions, ChatRequest, ChatResponse, HttpProvider, LlmError, LlmProvider, ProviderKind, Wire, WorkersAi,
     WorkersAiError, WorkersAiProvider,
 };
-use argus_pipeline::{ConfigSource, LlmParts, LogEvent, PipelineLog, ReviewCache, ReviewService};
+use argus_pipeline::{ConfigSource, LlmParts, LogEvent, PipelineLog, Platform, ReviewCache, ReviewService};
 use worker::{Date, Env};
-
-/// Every name the pipeline's configuration may read from the Worker's vars.
-fn env_pairs(env: &Env) -> Vec<(String, String)> {
-    // LLM_PROVIDER is read too: argus-config lets GITHUB_MODEL count only for GitHub Models.
-    ENV_VARS
-        .iter()
-        .map(|v| v.name)
-        .chain(["LLM_PROVIDER"])
-        .filter_map(|name| var(env, name).map(|v| (name.to_string(), v)))
-        .collect()
-}
 
 pub struct KvReviewCache {
     env: Env,
+    ledger: Subrequests,
 }
 
 impl ReviewCache for KvReviewCache {
     async fn get(&self, key: &ReviewCacheKey) -> Option<String> {
+        count_kv::<ReviewCacheKey>(&self.ledger, "get");
         kv::get_text(&self.env, key).await.ok().flatten()
     }
     async fn put(&self, key: &ReviewCacheKey, value: &str, ttl_secs: u64) {
+        count_kv::<ReviewCacheKey>(&self.ledger, "put");
         let _ = kv::put_text_ttl(&self.env, key, value, ttl_secs).await;
     }
 }
 
 pub struct EnvConfigSource {
     env: Env,
+    /// The operator layer (the vars argus-config reads), from the deployment's settings.
+    vars: Vec<(String, String)>,
+    ledger: Subrequests,
 }
 
 impl ConfigSource for EnvConfigSource {
     fn env_vars(&self) -> Vec<(String, String)> {
-        env_pairs(&self.env)
+        self.vars.clone()
     }
     async fn global_defaults(&self) -> Option<String> {
+        count_kv::<ConfigKey>(&self.ledger, "get");
         kv::get_text(&self.env, &ConfigKey::GlobalDefaults).await.ok().flatten()
     }
     async fn repo_layer(&self, repo: &RepoName) -> Option<String> {
+        count_kv::<ConfigKey>(&self.ledger, "get");
         kv::get_text(&self.env, &ConfigKey::Repo(repo.clone())).await.ok().flatten()
     }
 }
@@ -95,9 +87,9 @@ impl WorkersAi for BindingAi {
     }
 }
 
-/// The provider chosen by `LLM_PROVIDER`.
+/// The provider chosen by `LLM_PROVIDER`; HTTP providers' requests are counted in the ledger.
 pub enum Provider {
-    Http(HttpProvider<WorkerHttp>),
+    Http(HttpProvider<CountingHttp<WorkerHttp>>),
     WorkersAi(WorkersAiProvider<BindingAi>),
 }
 
@@ -116,7 +108,23 @@ impl LlmProvider for Provider {
     }
 }
 
-type Service = ReviewService<WorkerHttp, WorkerClock, WebCryptoSigner, KvTokenCache, Provider, KvBreakerStore, KvReviewCache, EnvConfigSource, ConsoleLog, WorkerClock>;
+/// The Worker's platform: `worker::Fetch`, the runtime clock, WebCrypto JWTs, KV caches.
+pub struct Worker;
+
+impl Platform for Worker {
+    type Http = WorkerHttp;
+    type GitHubClock = WorkerClock;
+    type Signer = WebCryptoSigner;
+    type Tokens = KvTokenCache;
+    type Llm = Provider;
+    type Breakers = KvBreakerStore;
+    type Cache = KvReviewCache;
+    type Config = EnvConfigSource;
+    type Log = ConsoleLog;
+    type Clock = WorkerClock;
+}
+
+type Service = ReviewService<Worker>;
 
 /// The pipeline the consumer runs: the real service, or the reason it cannot be built.
 pub enum Pipeline {
@@ -125,109 +133,81 @@ pub enum Pipeline {
 }
 
 impl Pipeline {
-    pub async fn from_env(env: &Env) -> Pipeline {
-        match build(env).await {
+    /// The pipeline for one invocation, counting its subrequests into `ledger`.
+    pub async fn from_env(env: &Env, ledger: &Subrequests) -> Pipeline {
+        match build(env, ledger).await {
             Ok(s) => Pipeline::Ready(Box::new(s)),
             Err(problem) => Pipeline::Misconfigured(problem),
         }
     }
 }
 
-async fn build(env: &Env) -> Result<Service, String> {
-    let app_id = var(env, "GITHUB_APP_ID")
-        .ok_or("GITHUB_APP_ID is not set")?
-        .trim()
-        .parse::<u64>()
-        .map_err(|_| "GITHUB_APP_ID is not a number".to_string())?;
-    let pem = env
-        .secret("GITHUB_APP_PRIVATE_KEY")
-        .map(|s| SecretString::new(s.to_string()))
-        .ok()
-        .filter(|s| !s.is_empty())
-        .ok_or("GITHUB_APP_PRIVATE_KEY is not set")?;
-    let signer = WebCryptoSigner::import(&pem).await.map_err(|e| e.to_string())?;
-    let mut github_config = GitHubConfig::new(var(env, "GITHUB_API_URL").as_deref(), app_id);
-    // GitHub asks for a second between writes; tests against the loopback fake may shorten it.
-    if let Some(ms) = var(env, "GITHUB_WRITE_SPACING_MS").and_then(|v| v.trim().parse().ok()) {
-        github_config.write_spacing_ms = ms;
+async fn build(env: &Env, ledger: &Subrequests) -> Result<Service, String> {
+    let settings = settings(env);
+    if let Some(problem) = &settings.github.problem {
+        return Err(problem.clone());
     }
-    let github = GitHub::new(
-        github_config,
-        WorkerHttp,
-        WorkerClock,
-        signer,
-        KvTokenCache { env: env.clone() },
-    );
-    let llm_config = LlmConfig::from_env(|name| var(env, name)).map_err(|e| e.to_string())?;
+    let pem = settings.github.private_key.clone().ok_or("GITHUB_APP_PRIVATE_KEY is not set")?;
+    let signer = WebCryptoSigner::import(&pem).await.map_err(|e| e.to_string())?;
+    let github = GitHub::new(settings.github.config.clone(), WorkerHttp, WorkerClock, signer, KvTokenCache { env: env.clone(), ledger: ledger.clone() });
+    github.use_ledger(ledger.clone());
+    let llm_config = settings.llm.clone()?;
     let provider = match llm_config.provider {
         ProviderKind::WorkersAi => Provider::WorkersAi(WorkersAiProvider { ai: BindingAi { env: env.clone() } }),
         _ => Provider::Http(HttpProvider::new(
             Wire::from_config(&llm_config).ok_or("the LLM provider settings are incomplete")?,
-            WorkerHttp,
+            CountingHttp::new(WorkerHttp, ledger.clone(), SubrequestKind::Llm),
         )),
     };
     Ok(ReviewService {
         github,
-        llm: LlmParts { provider, breakers: KvBreakerStore { env: env.clone() }, config: llm_config },
-        cache: KvReviewCache { env: env.clone() },
-        config_source: EnvConfigSource { env: env.clone() },
+        llm: LlmParts { provider, breakers: KvBreakerStore { env: env.clone(), ledger: ledger.clone() }, config: llm_config },
+        cache: KvReviewCache { env: env.clone(), ledger: ledger.clone() },
+        config_source: EnvConfigSource { env: env.clone(), vars: settings.config_env.clone(), ledger: ledger.clone() },
         log: ConsoleLog { logger: Logger::from_env(env) },
         clock: WorkerClock,
         seed: Date::now().as_millis(),
     })
 }
 
-/// A review that cannot happen (bad key, repository gone) still leaves a
-/// completed check run saying why, `neutral` so ArgusAI's own failure never
-/// blocks a merge. Retryable failures get none: the job is tried again, and a
-/// job that ends in the dead-letter queue gets the coordinator's note instead.
-/// Best effort: if GitHub refuses this too, the status page still has the reason.
-async fn failed_check(s: &Service, job: &ReviewJob, e: &PipelineError) {
-    let inst = s.github.installation(job.installation);
-    let Ok(id) = inst.start_check_run(&job.pr.repo, &job.head_sha).await else { return };
-    let _ = inst
-        .complete_check_run(&job.pr.repo, id, CheckConclusion::Neutral, "ArgusAI could not review this commit", &e.message)
-        .await;
+impl Pipeline {
+    fn ready(&self) -> Result<&Service, PipelineError> {
+        match self {
+            Pipeline::Ready(s) => Ok(s),
+            Pipeline::Misconfigured(problem) => Err(PipelineError::permanent(format!("ArgusAI is misconfigured: {problem}"))),
+        }
+    }
 }
 
-impl Notifier for Pipeline {
+impl Chores for Pipeline {
     async fn notify(&self, n: &Notify) -> Result<(), PipelineError> {
-        let s = match self {
-            Pipeline::Ready(s) => s,
-            Pipeline::Misconfigured(problem) => return Err(PipelineError::permanent(format!("ArgusAI is misconfigured: {problem}"))),
-        };
-        let inst = s.github.installation(n.installation);
-        let failed = |e: argus_github::error::GitHubError| PipelineError { class: e.class(), message: format!("posting a note: {e}") };
-        // Reactions first: they acknowledge a command at once; notes may take a write each.
-        for r in &n.reactions {
-            inst.react(&n.pr.repo, r.comment_id, &r.content).await.map_err(failed)?;
-        }
-        for note in &n.notes {
-            inst.post_note(&n.pr, note).await.map_err(failed)?;
-        }
-        Ok(())
+        self.ready()?.notify(n).await
+    }
+    async fn author_permission(&self, v: &VerifyCommand) -> Result<(bool, String), PipelineError> {
+        self.ready()?.author_permission(v).await
     }
 }
 
+/// A deployment missing a setting still runs the consumer: every job then
+/// fails permanently with a message naming the setting (on the status page;
+/// without working GitHub credentials no check run can say it).
 impl ReviewPipeline for Pipeline {
-    async fn run(&self, job: &ReviewJob) -> Result<ReviewReport, PipelineError> {
-        match self {
-            Pipeline::Ready(s) => {
-                let result = s.run(job).await;
-                if let Err(e) = &result {
-                    if !matches!(e.class, ErrorClass::Retryable { .. }) {
-                        failed_check(s, job, e).await;
-                    }
-                }
-                result
-            }
-            Pipeline::Misconfigured(problem) => Err(PipelineError::permanent(format!("ArgusAI is misconfigured: {problem}"))),
-        }
+    async fn start_check(&self, job: &ReviewJob) -> Result<u64, PipelineError> {
+        self.ready()?.start_check(job).await
     }
-    async fn publish(&self, job: &ReviewJob, report: &ReviewReport) -> Result<(), PipelineError> {
+    async fn run(&self, job: &ReviewJob) -> Result<ReviewReport, PipelineError> {
+        self.ready()?.run(job).await
+    }
+    async fn publish(&self, job: &ReviewJob, report: &ReviewReport, check_run: u64) -> Result<(), PipelineError> {
+        self.ready()?.publish(job, report, check_run).await
+    }
+    async fn close_check(&self, job: &ReviewJob, check_run: u64, end: &CheckEnd) -> Result<(), PipelineError> {
+        self.ready()?.close_check(job, check_run, end).await
+    }
+    fn subrequests(&self) -> Option<SubrequestCounts> {
         match self {
-            Pipeline::Ready(s) => s.publish(job, report).await,
-            Pipeline::Misconfigured(problem) => Err(PipelineError::permanent(format!("ArgusAI is misconfigured: {problem}"))),
+            Pipeline::Ready(s) => s.subrequests(),
+            Pipeline::Misconfigured(_) => None,
         }
     }
 }

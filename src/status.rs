@@ -2,15 +2,15 @@
 //! maintainers, from its coordinator. Requires `Authorization: Bearer
 //! <STATUS_TOKEN>`; with no token configured the endpoint does not exist (404).
 
-use crate::platform::config::FrontConfig;
+use crate::platform::config::settings;
 use crate::respond;
 use argus_core::ids::{PrNumber, PrRef, RepoName};
 use argus_core::secret::constant_time_eq;
 use worker::{Env, Request, Response, Result};
 
 pub async fn handle(req: &Request, env: &Env) -> Result<Response> {
-    let cfg = FrontConfig::from_env(env);
-    let Some(token) = cfg.status_token else {
+    let cfg = settings(env);
+    let Some(token) = cfg.status_token.as_ref() else {
         return respond::error(404, "not found");
     };
     let presented = req.headers().get("authorization")?.unwrap_or_default();

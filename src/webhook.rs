@@ -3,7 +3,7 @@
 //! the per-repo rate window, routes it to the PR's Durable Object and answers
 //! 202 at once. The review itself happens later, on the queue.
 
-use crate::platform::config::{FrontConfig, MAX_WEBHOOK_BYTES};
+use crate::platform::config::{MAX_WEBHOOK_BYTES, settings};
 use crate::platform::kv;
 use crate::platform::log::{Level, Logger};
 use crate::respond;
@@ -13,6 +13,7 @@ use argus_core::ids::{DeliveryId, UnixMillis};
 use argus_core::ratelimit::RateDecision;
 use argus_core::signal::Inbound;
 use argus_core::signature::{self, SignatureError};
+use argus_settings::Settings;
 use futures_util::StreamExt;
 use serde_json::json;
 use worker::{Context, Date, Env, Request, Response, Result};
@@ -45,7 +46,7 @@ struct Seen {
 pub async fn handle(mut req: Request, env: &Env, ctx: &Context) -> Result<Response> {
     let started = Date::now().as_millis();
     let log = Logger::from_env(env);
-    let cfg = FrontConfig::from_env(env);
+    let cfg = settings(env);
     let mut seen = Seen {
         event: req.headers().get("x-github-event")?,
         delivery: req.headers().get("x-github-delivery")?,
@@ -75,7 +76,7 @@ pub async fn handle(mut req: Request, env: &Env, ctx: &Context) -> Result<Respon
     Ok(resp)
 }
 
-async fn process(req: &mut Request, env: &Env, ctx: &Context, cfg: &FrontConfig, log: &Logger, seen: &mut Seen) -> Result<Outcome> {
+async fn process(req: &mut Request, env: &Env, ctx: &Context, cfg: &Settings, log: &Logger, seen: &mut Seen) -> Result<Outcome> {
     // 1. Size: refuse early from Content-Length, and enforce the cap while reading
     //    in case the header is absent or lies.
     if let Some(len) = req.headers().get("content-length")?.and_then(|v| v.parse::<usize>().ok()) {
@@ -90,7 +91,7 @@ async fn process(req: &mut Request, env: &Env, ctx: &Context, cfg: &FrontConfig,
 
     // 2. Signature, before anything in the body is trusted. Fails closed.
     let header = req.headers().get("x-hub-signature-256")?;
-    if let Err(e) = signature::verify(&cfg.secrets, header.as_deref(), &body) {
+    if let Err(e) = signature::verify(&cfg.webhook_secrets, header.as_deref(), &body) {
         if e == SignatureError::NoSecretConfigured {
             log.log(Level::Error, "config", json!({ "problem": e.to_string() }));
         }

@@ -1,36 +1,31 @@
-//! The queue consumer for both review queues: each review job goes through
-//! `argus_coordinator::process_message` (lease → run → stale-head guard →
-//! publish → report), and its decision becomes `ack()` or a delayed `retry`.
-//! Notify messages (the coordinator's notes and reactions) are posted through
-//! the [`Notifier`].
+//! The queue consumer for both review queues: every message (review job,
+//! notes, a command's permission check) goes through
+//! `argus_coordinator::process_message`, whose decision becomes `ack()` or a
+//! delayed `retry`. Nothing is decided here.
 
 use crate::link::StubLink;
 use argus_coordinator::consumer::{Decision, MessageCtx, QueueKind, process_message};
-use argus_coordinator::{PipelineError, RetryPolicy, ReviewPipeline};
-use argus_core::error::ErrorClass;
-use argus_core::job::{Notify, NotifyMessage};
+use argus_coordinator::{Chores, ReviewPipeline};
+use argus_core::subrequests::Subrequests;
 use futures_util::StreamExt;
 use serde_json::json;
 use worker::{Date, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawMessage, console_log, js_sys, wasm_bindgen::JsCast};
 
-/// Messages of one batch processed at the same time. Each review makes
-/// subrequests (GitHub, the model), and the free plan allows 50 per invocation.
+/// Messages of one batch processed at the same time. On the free plan the
+/// review queue delivers one message per invocation (`max_batch_size = 1` in
+/// wrangler.toml: one review needs most of the 50 subrequests an invocation
+/// may make); a paid plan may raise the batch size, and this bounds the overlap.
 pub const CONCURRENCY: usize = 4;
-
-/// Posts what a coordinator decided to say on its PR.
-#[allow(async_fn_in_trait)]
-pub trait Notifier {
-    async fn notify(&self, notify: &Notify) -> Result<(), PipelineError>;
-}
 
 /// Handles a batch from `REVIEW_QUEUE` or its dead-letter queue (told apart by
 /// `batch.queue()`, whose name ends in `-dlq`). Every message is acked or
-/// retried individually; this never fails the whole batch.
-pub async fn handle_batch<P: ReviewPipeline + Notifier>(batch: MessageBatch<serde_json::Value>, env: &Env, pipeline: &P) -> worker::Result<()> {
+/// retried individually, as `argus_coordinator::process_message` decides;
+/// this never fails the whole batch.
+pub async fn handle_batch<P: ReviewPipeline + Chores>(batch: MessageBatch<serde_json::Value>, env: &Env, pipeline: &P, ledger: &Subrequests) -> worker::Result<()> {
     let queue = batch.queue();
     let kind = QueueKind::of(&queue);
-    let policy = retry_policy(env);
-    let link = StubLink { env };
+    let policy = crate::settings::settings(env).retry.clone();
+    let link = StubLink { env, ledger };
     let messages: Vec<RawMessage> = batch.raw_iter().collect();
     log("batch", None, json!({ "queue": queue, "kind": kind, "messages": messages.len() }));
     let link = &link;
@@ -39,15 +34,6 @@ pub async fn handle_batch<P: ReviewPipeline + Notifier>(batch: MessageBatch<serd
         .for_each_concurrent(CONCURRENCY, |message| async move {
             let id = message.id();
             let body = body_json(&message.body());
-            if body.get("v").and_then(|v| v.as_str()) == Some(NotifyMessage::TAG) {
-                let decision = notify(pipeline, &body, kind, policy, seed(&id)).await;
-                match decision {
-                    Decision::Ack => message.ack(),
-                    Decision::Retry { delay_secs } => message.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(delay_secs).build()),
-                }
-                log("notify_decision", Some(&id), serde_json::to_value(&decision).unwrap_or_default());
-                return;
-            }
             let ctx = MessageCtx { kind, policy, seed: seed(&id) };
             let decision = process_message(link, pipeline, &body, &ctx, &mut |step| {
                 log(step.step, Some(&id), json!({ "job_id": step.job_id, "pr": step.pr, "detail": step.detail }));
@@ -61,38 +47,6 @@ pub async fn handle_batch<P: ReviewPipeline + Notifier>(batch: MessageBatch<serd
         })
         .await;
     Ok(())
-}
-
-/// Posts one notify message. Notes are best effort: after the dead-letter queue
-/// they are dropped (they stay visible as `pending_notes` on the status page).
-async fn notify<N: Notifier>(notifier: &N, body: &serde_json::Value, kind: QueueKind, policy: &RetryPolicy, seed: u64) -> Decision {
-    let Ok(NotifyMessage::V1(n)) = serde_json::from_value::<NotifyMessage>(body.clone()) else {
-        log("notify_unparseable", None, json!({}));
-        return Decision::Ack;
-    };
-    if kind == QueueKind::DeadLetter {
-        log("notify_dropped", None, json!({ "pr": n.pr.to_string(), "notes": n.notes.len() }));
-        return Decision::Ack;
-    }
-    match notifier.notify(&n).await {
-        Ok(()) => Decision::Ack,
-        Err(e) => {
-            log("notify_failed", None, json!({ "pr": n.pr.to_string(), "error": e.message }));
-            match e.class {
-                // The runtime does not expose the attempt count here; the first step of
-                // the schedule (at least Retry-After) is enough for a note.
-                ErrorClass::Retryable { after_secs } => Decision::Retry { delay_secs: policy.delay_secs(1, after_secs, seed) },
-                _ => Decision::Ack,
-            }
-        }
-    }
-}
-
-/// The retry schedule, tunable for tests (`RETRY_BASE_SECONDS`, `RETRY_MAX_SECONDS`).
-fn retry_policy(env: &Env) -> RetryPolicy {
-    let read = |name: &str| env.var(name).ok().and_then(|v| v.to_string().trim().parse::<u32>().ok()).filter(|v| *v > 0);
-    let default = RetryPolicy::default();
-    RetryPolicy { base_secs: read("RETRY_BASE_SECONDS").unwrap_or(default.base_secs), max_secs: read("RETRY_MAX_SECONDS").unwrap_or(default.max_secs) }
 }
 
 /// The body as JSON whatever the producer sent: a structured object, or a

@@ -5,6 +5,7 @@ use crate::BINDING;
 use argus_coordinator::consumer::{CoordinatorLink, LinkError};
 use argus_coordinator::protocol::*;
 use argus_core::ids::PrRef;
+use argus_core::subrequests::{SubrequestKind, Subrequests};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use worker::{Env, Headers, Method, Request, RequestInit, Response, Stub, wasm_bindgen::JsValue};
@@ -22,7 +23,7 @@ pub async fn call<B: Serialize, R: DeserializeOwned>(env: &Env, pr: &PrRef, path
         headers.set("content-type", "application/json")?;
         init.with_method(Method::Post).with_headers(headers).with_body(Some(JsValue::from_str(&serde_json::to_string(body)?)));
     }
-    let req = Request::new_with_init(&format!("{}{path}", routes::BASE_URL), &init)?;
+    let req = Request::new_with_init(&format!("{BASE_URL}{path}"), &init)?;
     let mut resp = stub(env, pr)?.fetch_with_request(req).await?;
     let status = resp.status_code();
     let text = resp.text().await?;
@@ -37,38 +38,23 @@ pub async fn call<B: Serialize, R: DeserializeOwned>(env: &Env, pr: &PrRef, path
 
 /// GETs `path` and returns the coordinator's response as it is.
 pub async fn get(env: &Env, pr: &PrRef, path: &str) -> worker::Result<Response> {
-    stub(env, pr)?.fetch_with_str(&format!("{}{path}", routes::BASE_URL)).await
+    stub(env, pr)?.fetch_with_str(&format!("{BASE_URL}{path}")).await
 }
 
-/// The consumer's [`CoordinatorLink`] over Durable Object stubs.
+/// The consumer's [`CoordinatorLink`] over Durable Object stubs; every call is
+/// counted in the invocation's ledger.
 pub struct StubLink<'a> {
     pub env: &'a Env,
+    pub ledger: &'a Subrequests,
 }
 
-impl StubLink<'_> {
-    async fn post<B: Serialize, R: DeserializeOwned>(&self, pr: &PrRef, path: &str, body: &B) -> Result<R, LinkError> {
-        match call(self.env, pr, path, Some(body)).await {
+impl CoordinatorLink for StubLink<'_> {
+    async fn call<R: Route>(&self, pr: &PrRef, req: &R::Request) -> Result<R::Reply, LinkError> {
+        self.ledger.record(SubrequestKind::DurableObject, R::PATH);
+        match call(self.env, pr, R::PATH, Some(req)).await {
             Ok(Ok(r)) => Ok(r),
             Ok(Err(refused)) => Err(LinkError::Refused(refused)),
             Err(e) => Err(LinkError::Transport(e.to_string())),
         }
-    }
-}
-
-impl CoordinatorLink for StubLink<'_> {
-    async fn lease(&self, pr: &PrRef, req: &LeaseRequest) -> Result<LeaseReply, LinkError> {
-        self.post(pr, routes::LEASE, req).await
-    }
-    async fn head_check(&self, pr: &PrRef, req: &HeadCheckRequest) -> Result<HeadReply, LinkError> {
-        self.post(pr, routes::HEAD, req).await
-    }
-    async fn finished(&self, pr: &PrRef, req: &JobFinished) -> Result<ReportReply, LinkError> {
-        self.post(pr, routes::FINISHED, req).await
-    }
-    async fn failed(&self, pr: &PrRef, req: &JobFailed) -> Result<ReportReply, LinkError> {
-        self.post(pr, routes::FAILED, req).await
-    }
-    async fn dead_lettered(&self, pr: &PrRef, req: &DeadLettered) -> Result<ReportReply, LinkError> {
-        self.post(pr, routes::DEAD_LETTER, req).await
     }
 }

@@ -4,10 +4,10 @@
 
 use crate::REVIEW_QUEUE;
 use argus_coordinator::machine::{Action, Event, Reply};
-use argus_coordinator::protocol::{ErrorCode, ErrorReply, routes};
+use argus_coordinator::protocol::*;
 use argus_coordinator::{Config, Coordinator, PrState, StatusView};
 use argus_core::ids::UnixMillis;
-use argus_core::job::{Notify, NotifyMessage, NotifyReaction};
+use argus_core::job::{Notify, NotifyReaction, QueueMessage};
 use serde::de::DeserializeOwned;
 use serde_json::json;
 use std::cell::RefCell;
@@ -30,13 +30,16 @@ pub struct PrCoordinator {
     /// the outside world (enqueue, failures) is logged, as a log line costs
     /// more than the event itself.
     debug_log: bool,
+    /// What the repository's index last acknowledged (see `effects`).
+    indexed: crate::effects::IndexMemory,
 }
 
 impl DurableObject for PrCoordinator {
     fn new(state: State, env: Env) -> Self {
-        let (config, problems) = Config::from_vars(|name| env.var(name).ok().map(|v| v.to_string()));
-        for p in problems {
-            log("config_problem", json!({ "detail": p.to_string() }));
+        let settings = crate::settings::settings(&env);
+        let config = settings.coordinator.clone();
+        for p in &settings.problems {
+            log("config_problem", json!({ "detail": p }));
         }
         let machine = Rc::new(RefCell::new(None));
         // Gate every event until the state is loaded (the runtime holds them back
@@ -50,37 +53,29 @@ impl DurableObject for PrCoordinator {
             }
             Ok(())
         });
-        let debug_log = env.var("LOG_LEVEL").map(|v| v.to_string().eq_ignore_ascii_case("debug")).unwrap_or(false);
-        Self { state, env, machine, config, debug_log }
+        let debug_log = settings.log_level == argus_settings::LogLevel::Debug;
+        Self { state, env, machine, config, debug_log, indexed: Default::default() }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         self.ensure_loaded().await?;
         let path = req.path();
-        let event = match (req.method(), path.as_str()) {
-            (Method::Get, routes::STATUS) => {
+        match (req.method(), path.as_str()) {
+            (Method::Get, STATUS_PATH) => {
                 let html = req.url()?.query_pairs().any(|(k, v)| k == "format" && v == "html");
-                return self.status(html);
+                self.status(html)
             }
-            (Method::Post, routes::INBOUND) => body(&mut req).await.map(Event::Inbound),
-            (Method::Post, routes::LEASE) => body(&mut req).await.map(Event::LeaseRequested),
-            (Method::Post, routes::HEAD) => body(&mut req).await.map(Event::HeadCheck),
-            (Method::Post, routes::FINISHED) => body(&mut req).await.map(Event::JobFinished),
-            (Method::Post, routes::FAILED) => body(&mut req).await.map(Event::JobFailed),
-            (Method::Post, routes::DEAD_LETTER) => body(&mut req).await.map(Event::DeadLettered),
-            _ => return error_response(&ErrorReply { code: ErrorCode::BadRequest, error: format!("no route {} {path}", req.method()) }, 404),
-        };
-        let event = match event {
-            Ok(e) => e,
-            Err(e) => return error_response(&e, e.code.http_status()),
-        };
-        match self.apply(event).await? {
-            Reply::Inbound(r) => Response::from_json(&r),
-            Reply::Lease(r) => Response::from_json(&r),
-            Reply::Head(r) => Response::from_json(&r),
-            Reply::Report(r) => Response::from_json(&r),
-            Reply::Error(e) => error_response(&e, e.code.http_status()),
-            Reply::None => Response::from_json(&json!({})),
+            (Method::Post, InboundRoute::PATH) => self.serve::<InboundRoute>(&mut req).await,
+            (Method::Post, LeaseRoute::PATH) => self.serve::<LeaseRoute>(&mut req).await,
+            (Method::Post, StartedRoute::PATH) => self.serve::<StartedRoute>(&mut req).await,
+            (Method::Post, HeadRoute::PATH) => self.serve::<HeadRoute>(&mut req).await,
+            (Method::Post, FinishedRoute::PATH) => self.serve::<FinishedRoute>(&mut req).await,
+            (Method::Post, FailedRoute::PATH) => self.serve::<FailedRoute>(&mut req).await,
+            (Method::Post, DeadLetterRoute::PATH) => self.serve::<DeadLetterRoute>(&mut req).await,
+            (Method::Post, CommandVerifiedRoute::PATH) => self.serve::<CommandVerifiedRoute>(&mut req).await,
+            (Method::Post, NotifiedRoute::PATH) => self.serve::<NotifiedRoute>(&mut req).await,
+            (Method::Post, OperatorRoute::PATH) => self.serve::<OperatorRoute>(&mut req).await,
+            _ => error_response(&ErrorReply { code: ErrorCode::BadRequest, error: format!("no route {} {path}", req.method()) }, 404),
         }
     }
 
@@ -92,6 +87,21 @@ impl DurableObject for PrCoordinator {
 }
 
 impl PrCoordinator {
+    /// One typed route: the body as the route's request, the machine's answer as its reply.
+    async fn serve<R: Route>(&self, req: &mut Request) -> Result<Response> {
+        let event = match body::<R::Request>(req).await {
+            Ok(b) => R::event(b),
+            Err(e) => return error_response(&e, e.code.http_status()),
+        };
+        match self.apply(event).await? {
+            Reply::Error(e) => error_response(&e, e.code.http_status()),
+            reply => match R::reply(reply) {
+                Some(r) => Response::from_json(&r),
+                None => error_response(&ErrorReply { code: ErrorCode::BadRequest, error: format!("the coordinator has no answer for {}", R::PATH) }, 500),
+            },
+        }
+    }
+
     /// A fallback for the loader in `new`: harmless when it already ran, and
     /// race-free because only the first completed load is kept.
     async fn ensure_loaded(&self) -> Result<()> {
@@ -114,10 +124,12 @@ impl PrCoordinator {
     /// the outbound work is done. 100 concurrent copies of one delivery thus
     /// see each other's effect and make one job.
     async fn apply(&self, first: Event) -> Result<Reply> {
+        let mark = self.machine.borrow().as_ref().and_then(|m| argus_index::history_mark(m.state()));
         let mut events = vec![first];
         let mut first_reply = None;
         let mut notes: Vec<String> = Vec::new();
         let mut reactions: Vec<NotifyReaction> = Vec::new();
+        let mut outbox_ids: Vec<u64> = Vec::new();
         while let Some(event) = events.pop() {
             let now = UnixMillis(Date::now().as_millis());
             let kind = event_kind(&event);
@@ -136,23 +148,32 @@ impl PrCoordinator {
                     Action::Persist => {}
                     Action::SetAlarm { .. } | Action::ClearAlarm => self.sync_alarm().await?,
                     Action::Enqueue { message } => {
-                        let job = message.job();
                         let sent = match self.env.queue(REVIEW_QUEUE) {
                             Ok(q) => q.send(message).await,
                             Err(e) => Err(e),
                         };
-                        match sent {
-                            Ok(()) => log("enqueued", json!({ "pr": job.pr.to_string(), "job_id": job.job_id, "attempt": job.attempt, "head_sha": job.head_sha })),
-                            Err(e) => {
-                                log("enqueue_failed", json!({ "pr": job.pr.to_string(), "job_id": job.job_id, "error": e.to_string() }));
+                        let what = json!({ "pr": message.pr().to_string(), "job_id": message.job().map(|j| j.job_id.clone()), "attempt": message.job().map(|j| j.attempt), "head_sha": message.job().map(|j| j.head_sha.clone()) });
+                        match (sent, message.job()) {
+                            (Ok(()), _) => log("enqueued", what),
+                            (Err(e), Some(job)) => {
+                                log("enqueue_failed", json!({ "message": what, "error": e.to_string() }));
                                 events.push(Event::EnqueueFailed { job_id: job.job_id.clone(), reason: e.to_string() });
                             }
+                            // A lost permission check is forgotten by the machine after its TTL;
+                            // the commenter can ask again.
+                            (Err(e), None) => log("enqueue_failed", json!({ "message": what, "error": e.to_string() })),
                         }
                     }
                     // Posted by the queue consumer (GitHub calls do not belong in the
                     // object); gathered here and sent as one message below.
-                    Action::PostNote { body } => notes.push(body.clone()),
-                    Action::React { comment_id, content } => reactions.push(NotifyReaction { comment_id: *comment_id, content: content.clone() }),
+                    Action::PostNote { id, body } => {
+                        notes.push(body.clone());
+                        outbox_ids.push(*id);
+                    }
+                    Action::React { id, comment_id, content } => {
+                        reactions.push(NotifyReaction { comment_id: *comment_id, content: content.clone() });
+                        outbox_ids.push(*id);
+                    }
                 }
             }
             if self.debug_log || matches!(step.reply, Reply::Error(_)) {
@@ -161,21 +182,25 @@ impl PrCoordinator {
             first_reply.get_or_insert(step.reply);
         }
         if !notes.is_empty() || !reactions.is_empty() {
-            self.send_notify(notes, reactions).await;
+            self.send_notify(notes, reactions, outbox_ids).await;
+        }
+        // The index, metrics and alerts: after this event's own work, deferred past the reply.
+        if let Some(m) = self.machine.borrow().as_ref() {
+            crate::effects::after_event(&self.state, &self.env, &self.indexed, m.state(), mark.as_ref(), UnixMillis(Date::now().as_millis()));
         }
         Ok(first_reply.unwrap_or(Reply::None))
     }
 
     /// Queues the notes and reactions the machine decided on, for the consumer to
-    /// post. They stay in the state's outbox (the status page's `pending_notes`
-    /// shows the latest) whatever happens here: a lost note is shown there.
-    async fn send_notify(&self, notes: Vec<String>, reactions: Vec<NotifyReaction>) {
+    /// post. They stay in the state's outbox until the consumer reports them
+    /// posted (the status page's `pending_notes`): a lost note is shown there.
+    async fn send_notify(&self, notes: Vec<String>, reactions: Vec<NotifyReaction>, outbox_ids: Vec<u64>) {
         let target = self.machine.borrow().as_ref().and_then(|m| Some((m.state().pr.clone()?, m.state().installation?)));
         let Some((pr, installation)) = target else {
             log("notify_skipped", json!({ "reason": "pull request or installation unknown", "notes": notes.len() }));
             return;
         };
-        let message = NotifyMessage::V1(Notify { pr: pr.clone(), installation, notes, reactions });
+        let message = QueueMessage::Notify(Notify { pr: pr.clone(), installation, notes, reactions, outbox_ids });
         let sent = match self.env.queue(REVIEW_QUEUE) {
             Ok(q) => q.send(&message).await,
             Err(e) => Err(e),
@@ -244,11 +269,15 @@ fn event_kind(e: &Event) -> &'static str {
         Event::Inbound(i) => i.signal.kind(),
         Event::AlarmFired => "alarm",
         Event::LeaseRequested(_) => "lease",
+        Event::JobStarted(_) => "started",
         Event::HeadCheck(_) => "head_check",
         Event::JobFinished(_) => "finished",
         Event::JobFailed(_) => "failed",
         Event::DeadLettered(_) => "dead_lettered",
         Event::EnqueueFailed { .. } => "enqueue_failed",
+        Event::CommandVerified(_) => "command_verified",
+        Event::Notified(_) => "notified",
+        Event::Operator(_) => "operator",
     }
 }
 
@@ -258,8 +287,10 @@ fn reply_kind(r: &Reply) -> serde_json::Value {
         Reply::Lease(l) => serde_json::to_value(l).unwrap_or_default(),
         Reply::Head(h) => serde_json::to_value(h).unwrap_or_default(),
         Reply::Report(r) => serde_json::to_value(r).unwrap_or_default(),
+        Reply::DeadLetter(r) => serde_json::to_value(r).unwrap_or_default(),
         Reply::Error(e) => serde_json::to_value(e).unwrap_or_default(),
         Reply::None => serde_json::Value::Null,
+        Reply::Operator(o) => serde_json::to_value(o).unwrap_or_default(),
     }
 }
 

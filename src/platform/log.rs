@@ -3,32 +3,7 @@
 
 use serde_json::Value;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Level {
-    Debug,
-    Info,
-    Warn,
-    Error,
-}
-
-impl Level {
-    pub fn parse(s: Option<&str>) -> Level {
-        match s.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
-            Some("debug" | "trace") => Level::Debug,
-            Some("warn" | "warning") => Level::Warn,
-            Some("error") => Level::Error,
-            _ => Level::Info,
-        }
-    }
-    fn as_str(self) -> &'static str {
-        match self {
-            Level::Debug => "debug",
-            Level::Info => "info",
-            Level::Warn => "warn",
-            Level::Error => "error",
-        }
-    }
-}
+pub use argus_settings::LogLevel as Level;
 
 #[derive(Clone, Copy, Debug)]
 pub struct Logger {
@@ -37,7 +12,7 @@ pub struct Logger {
 
 impl Logger {
     pub fn from_env(env: &worker::Env) -> Self {
-        Self { threshold: Level::parse(super::config::var(env, "LOG_LEVEL").as_deref()) }
+        Self { threshold: super::config::settings(env).log_level }
     }
 
     /// Logs `msg` with `fields` (a JSON object) if `level` passes the threshold.

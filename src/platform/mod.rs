@@ -5,5 +5,6 @@ pub mod config;
 pub mod http;
 pub mod kv;
 pub mod log;
+pub mod random;
 pub mod stores;
 pub mod webcrypto;

@@ -54,6 +54,8 @@ const statusOfPr = (s, pr) => status(s, pr.owner, pr.repo, pr.number);
 const reviewsOf = (s, pr) => s.github.submittedReviews(pr.owner, pr.repo, pr.number);
 const checksOf = (s, pr) => s.github.state.checkRuns.filter((c) => c.repo === `${pr.owner}/${pr.repo}`);
 /** Requests to the PR route (`GET /repos/o/r/pulls/n`), the first call of every pipeline run. */
+/** ArgusAI's notes on the PR's conversation (not the summary). */
+const notesOn = (s, pr) => s.github.state.issueComments.filter((c) => c.repo === `${pr.owner}/${pr.repo}` && c.number === pr.number && c.body.includes("<!-- argusai:note -->")).map((c) => c.body);
 const prReads = (s, pr) => s.github.state.requests.filter((r) => r.method === "GET" && prRoute(pr).test(r.path.split("?")[0]));
 
 async function comment(s, pr, body, association = "OWNER") {
@@ -147,7 +149,9 @@ test("a push while a review runs: the running job is superseded and not posted; 
   const reviews = reviewsOf(stack, pr);
   assert.equal(reviews.length, 1);
   assert.equal(reviews[0].commit_id, next, "the superseded job's review was posted");
-  for (const c of checksOf(stack, pr)) assert.equal(c.head_sha, next);
+  // Each job's check run exists from its start; the superseded one ends as skipped, never left spinning.
+  const checks = checksOf(stack, pr).map((c) => [c.head_sha, c.status, c.conclusion, c.output?.title]);
+  assert.deepEqual(checks, [[pr.head, "completed", "skipped", "Superseded by a newer push"], [next, "completed", "success", "1 new finding(s)"]]);
 });
 
 test("consumer dies mid-job → its lease expires → the job is rerun once (attempts 2, one review); a run that is publishing keeps its lease", async () => {
@@ -232,6 +236,22 @@ test("retryable failure → retried with growing delays → dead-letter queue �
   assert.match(s.last_error, /dead-lettered/);
   assert.match(s.last_error, /500|server/i, "the reason names what failed");
   assert.equal(reviewsOf(stack, pr).length, 0);
+  // The PR is not left silent: the job's one check run (from its first attempt)
+  // ends neutral with the reason, and one note says what failed and how to retry.
+  const checks = await eventually(() => {
+    const c = checksOf(stack, pr);
+    return c.length === 1 && c[0].status === "completed" ? c : null;
+  }, { what: "the dead-lettered job's check run to complete" });
+  assert.equal(checks[0].conclusion, "neutral");
+  assert.equal(checks[0].output.title, "ArgusAI gave up on this review");
+  assert.match(checks[0].output.summary, /500|server/i);
+  assert.ok(checks[0].history.filter((h) => h.status === "in_progress").length >= 2, "each retry said so while it waited");
+  const notes = await eventually(() => {
+    const n = notesOn(stack, pr).filter((b) => /gave up after/.test(b));
+    return n.length ? n : null;
+  }, { what: "the dead-letter note" });
+  assert.equal(notes.length, 1);
+  assert.match(notes[0], /`@argusai review`/);
 });
 
 test("one retryable failure, then success: retried after the backoff, one review, the error cleared", async () => {
@@ -290,10 +310,22 @@ test("commands: pause stops automatic reviews, resume and full review run them, 
 
   const paused = await comment(stack, pr, "@argusai pause");
   assert.equal(paused.status, "accepted", JSON.stringify(paused));
-  let s = await statusOfPr(stack, pr);
-  assert.equal(s.paused, true);
-  assert.ok(s.pending_notes.some((n) => n.kind === "note" && /Paused automatic reviews/.test(n.body)), JSON.stringify(s.pending_notes));
-  assert.ok(s.pending_notes.some((n) => n.kind === "reaction" && n.content === "eyes"), "commands are acknowledged with 👀");
+  // The command waits for its author's permission check (a queue hop), then acts.
+  let s = await eventually(async () => {
+    const st = await statusOfPr(stack, pr);
+    return st.paused ? st : null;
+  }, { what: "the pause to take effect" });
+  // What the PR shows: the 👀 on the command and the note, posted once each.
+  const posted = await eventually(() => {
+    const n = notesOn(stack, pr).filter((b) => /Paused automatic reviews/.test(b));
+    return n.length === 1 && stack.github.state.reactions.some((r) => r.repo === `${pr.owner}/${pr.repo}` && r.content === "eyes") ? n : null;
+  }, { what: "the pause note and the 👀" });
+  assert.equal(posted.length, 1);
+  // Posted notes leave the coordinator's outbox: the status page lists only what still waits.
+  s = await eventually(async () => {
+    const st = await statusOfPr(stack, pr);
+    return st.pending_notes.length === 0 ? st : null;
+  }, { what: "the outbox to empty" });
 
   // A push while paused is recorded, and nothing is scheduled: no review can follow.
   const h2 = sha("commands-head-2");
@@ -308,11 +340,21 @@ test("commands: pause stops automatic reviews, resume and full review run them, 
   assert.equal(s.current_job, null);
   assert.equal(s.next_wakeup, null, "no alarm: nothing will start by itself");
 
-  // A contributor cannot resume (GitHub's author_association says no write access).
+  // A contributor cannot resume (GitHub's author_association rules out write access).
   const ignored = await comment(stack, pr, "@argusai resume", "CONTRIBUTOR");
   assert.equal(ignored.status, "ignored");
   assert.match(ignored.reason, /write access/);
   assert.equal((await statusOfPr(stack, pr)).paused, true);
+  // An organisation MEMBER with only read access: the front door passes it on,
+  // GitHub's permission answer stops it. No reaction, no note, still paused.
+  stack.github.setPermission({ owner: pr.owner, repo: pr.repo, login: "reader", role: "read" });
+  const reactionsBefore = stack.github.state.reactions.length;
+  const member = await sendEvent(stack, "issue_comment", commentEvent({ owner: pr.owner, repo: pr.repo, number: pr.number, body: "@argusai resume", association: "MEMBER", login: "reader" }));
+  assert.equal(member.status, "accepted");
+  await eventually(() => stack.github.count("GET", `/repos/${pr.owner}/${pr.repo}/collaborators/reader/permission`) >= 1, { what: "the permission check" });
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal((await statusOfPr(stack, pr)).paused, true, "a read-only member cannot resume");
+  assert.equal(stack.github.state.reactions.length, reactionsBefore, "no 👀 for a command that is not run");
 
   await comment(stack, pr, "@argusai resume");
   s = await waitForHistory(stack, pr.owner, pr.repo, pr.number, 2);
@@ -328,15 +370,16 @@ test("commands: pause stops automatic reviews, resume and full review run them, 
 
   await comment(stack, pr, "@argusai help");
   await comment(stack, pr, "@argusai dance <script>");
+  const notes = await eventually(() => {
+    const n = notesOn(stack, pr);
+    return n.some((b) => b.includes("`@argusai full review`")) && n.some((b) => /I don't know the command `dance script`/.test(b)) ? n : null;
+  }, { what: "the help and unknown-command notes" });
+  assert.ok(!notes.some((b) => b.includes("<script>")), "the unknown command is not echoed raw");
   s = await statusOfPr(stack, pr);
-  const notes = s.pending_notes.filter((n) => n.kind === "note").map((n) => n.body);
-  assert.ok(notes.some((b) => b.includes("`@argusai full review`")), JSON.stringify(notes));
-  assert.ok(notes.some((b) => /I don't know the command `dance script`/.test(b)), JSON.stringify(notes));
-  assert.ok(!JSON.stringify(s).includes("<script>"), "the unknown command is not echoed raw");
   assert.equal(s.history.length, 3, "help and unknown commands start no review");
 });
 
-test("drafts: converting to draft cancels the pending push review, pushes to a draft wait, ready for review reviews the newest head", async () => {
+test("drafts: the repository's review_drafts decides; a skipped draft run says so and never counts as reviewed; ready for review reviews it", async () => {
   const pr = newPr(stack, "drafts");
   await sendEvent(stack, "pull_request", prEvent({ ...pr, action: "opened" }));
   await waitForHistory(stack, pr.owner, pr.repo, pr.number, 1);
@@ -344,24 +387,43 @@ test("drafts: converting to draft cancels the pending push review, pushes to a d
     stack.github.setHead({ owner: pr.owner, repo: pr.repo, number: pr.number, headSha: head, diffText: diffOf(pr.file, ["let drafts = 1;", ...added]) });
     stack.github.setCompare({ owner: pr.owner, repo: pr.repo, base: pr.head, head, status: "ahead", diffText: diffOf(pr.file, added, ["let drafts = 1;"]) });
   };
-  const h1 = sha("drafts-head-1"), h2 = sha("drafts-head-2");
+  const h1 = sha("drafts-head-1");
   push(h1, ["let one = 1;"]);
-  await sendEvent(stack, "pull_request", prEvent({ ...pr, head: h1, action: "synchronize" }));
-  assert.equal((await statusOfPr(stack, pr)).state, "debouncing");
+  stack.github.state.pulls.get(`${pr.owner}/${pr.repo}#${pr.number}`).draft = true;
   const drafted = await sendEvent(stack, "pull_request", prEvent({ ...pr, head: h1, action: "converted_to_draft", draft: true }));
-  assert.match(drafted.coordinator.note, /pending review cancelled/);
-  push(h2, ["let one = 1;", "let two = 2;"]);
-  // The front door drops pushes to drafts (REVIEW_DRAFTS is off) or the coordinator only records them.
-  const whileDraft = await sendEvent(stack, "pull_request", prEvent({ ...pr, head: h2, action: "synchronize", draft: true }));
-  assert.match(JSON.stringify(whileDraft), /draft/i);
-  let s = await statusOfPr(stack, pr);
-  assert.deepEqual([s.draft, s.state, s.pending_review, s.current_job], [true, "idle", null, null]);
+  assert.equal(drafted.status, "accepted");
+  // A push to the draft reaches the coordinator (the front door cannot read the repository's file)…
+  const whileDraft = await sendEvent(stack, "pull_request", prEvent({ ...pr, head: h1, action: "synchronize", draft: true }));
+  assert.equal(whileDraft.status, "accepted", JSON.stringify(whileDraft));
+  // …and the job skips it (review_drafts defaults to false): a skip, with the reason, not a review.
+  let s = await waitForHistory(stack, pr.owner, pr.repo, pr.number, 2);
+  assert.equal(s.draft, true);
+  assert.deepEqual([s.history[1].head_sha, s.history[1].outcome], [h1, "skipped"]);
+  assert.match(s.history[1].note, /draft.*review_drafts = false/);
+  assert.equal(s.last_reviewed_sha, pr.head, "a skipped run never moves the reviewed head");
+  const skippedCheck = checksOf(stack, pr).find((c) => c.head_sha === h1);
+  assert.deepEqual([skippedCheck.status, skippedCheck.conclusion], ["completed", "skipped"]);
+  assert.match(skippedCheck.output.summary, /review_drafts = false/);
+  assert.equal(reviewsOf(stack, pr).length, 1);
 
-  await sendEvent(stack, "pull_request", prEvent({ ...pr, head: h2, action: "ready_for_review" }));
-  s = await waitForHistory(stack, pr.owner, pr.repo, pr.number, 2);
+  // Ready for review: h1 is reviewed now, since the last posted review.
+  stack.github.state.pulls.get(`${pr.owner}/${pr.repo}#${pr.number}`).draft = false;
+  await sendEvent(stack, "pull_request", prEvent({ ...pr, head: h1, action: "ready_for_review" }));
+  s = await waitForHistory(stack, pr.owner, pr.repo, pr.number, 3);
   assert.equal(s.draft, false);
-  assert.deepEqual(s.history.map((h) => [h.head_sha, h.outcome]), [[pr.head, "posted"], [h2, "posted"]]);
-  assert.deepEqual(reviewsOf(stack, pr).map((r) => r.commit_id), [pr.head, h2], "nothing was reviewed on h1");
+  assert.deepEqual(s.history.map((h) => [h.head_sha, h.outcome]), [[pr.head, "posted"], [h1, "skipped"], [h1, "posted"]]);
+  assert.deepEqual(reviewsOf(stack, pr).map((r) => r.commit_id), [pr.head, h1]);
+});
+
+test("review_drafts = true on the base branch: a draft is reviewed", async () => {
+  const pr = newPr(stack, "drafts-on");
+  stack.github.setContent({ owner: pr.owner, repo: pr.repo, ref: pr.base, path: ".github/argusai.toml", content: "review_drafts = true\n" });
+  stack.github.state.pulls.get(`${pr.owner}/${pr.repo}#${pr.number}`).draft = true;
+  const opened = await sendEvent(stack, "pull_request", prEvent({ ...pr, action: "opened", draft: true }));
+  assert.equal(opened.status, "accepted");
+  const s = await waitForHistory(stack, pr.owner, pr.repo, pr.number, 1);
+  assert.deepEqual([s.draft, s.history[0].outcome], [true, "posted"]);
+  assert.equal(reviewsOf(stack, pr).length, 1);
 });
 
 test("PR closed → pending work cancelled, and a running review is not posted", async () => {
@@ -404,7 +466,8 @@ test("PR closed → pending work cancelled, and a running review is not posted",
   assert.equal(s.state, "archived");
   assert.equal(s.history[0].outcome, "superseded", JSON.stringify(s.history));
   assert.equal(reviewsOf(stack, running).length, 0, "a review was posted after the PR closed");
-  assert.equal(checksOf(stack, running).length, 0);
+  const checks = checksOf(stack, running).map((c) => [c.status, c.conclusion]);
+  assert.deepEqual(checks, [["completed", "skipped"]], "the job's check run is closed, not left spinning");
   const after = await sendEvent(stack, "pull_request", prEvent({ ...running, head: sha("close-running-late"), action: "synchronize" }));
   assert.match(after.coordinator.note, /closed/);
 });

@@ -17,7 +17,8 @@ export const INSTALLATION = 4242;
  * (for settings that name their URLs), and overrides the defaults here.
  */
 export async function startStack({ vars = {}, secrets = {}, githubOptions = {}, llmOptions = {} } = {}) {
-  const github = await startFakeGitHub({ appId: APP_ID, ...githubOptions });
+  // `octocat` (who writes the tests' commands) administers every repository.
+  const github = await startFakeGitHub({ appId: APP_ID, defaultPermissions: { octocat: "admin" }, ...githubOptions });
   const llm = await startFakeLlm(llmOptions);
   const extra = typeof vars === "function" ? vars({ github, llm }) : vars;
   const argus = await startArgus({
@@ -74,7 +75,7 @@ export function prEvent({ owner, repo, number, head, base, action = "opened", dr
 }
 
 /** An `issue_comment` webhook body on a PR. */
-export function commentEvent({ owner, repo, number, body, association = "OWNER", commentId = Math.floor(Math.random() * 1e9) }) {
+export function commentEvent({ owner, repo, number, body, association = "OWNER", login = "octocat", commentId = Math.floor(Math.random() * 1e9) }) {
   const p = JSON.parse(corpusPayload("issue_comment.created.0.json"));
   p.action = "created";
   p.repository.full_name = `${owner}/${repo}`;
@@ -82,9 +83,9 @@ export function commentEvent({ owner, repo, number, body, association = "OWNER",
   p.repository.owner.login = owner;
   p.issue.number = number;
   p.issue.pull_request = { url: `https://api.github.com/repos/${owner}/${repo}/pulls/${number}` };
-  Object.assign(p.comment, { id: commentId, body, author_association: association });
+  Object.assign(p.comment, { id: commentId, body, author_association: association, user: { login, type: "User", id: 1 } });
   p.installation = { id: INSTALLATION, node_id: "MDIz" };
-  p.sender = { login: "octocat", type: "User", id: 1 };
+  p.sender = { login, type: "User", id: 1 };
   return JSON.stringify(p);
 }
 

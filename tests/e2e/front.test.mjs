@@ -27,6 +27,20 @@ test("health answers with version and provider, no secrets", async () => {
   assert.ok(!JSON.stringify(j).includes("e2e-webhook-secret"));
 });
 
+test("health names the model reviews use: LLM_MODEL wins over GITHUB_MODEL, as in the reviews", async () => {
+  const other = await startArgus({ vars: { GITHUB_MODEL: "openai/gpt-4o-mini", LLM_MODEL: "openai/gpt-4.1", LLM_FALLBACK_MODELS: "openai/gpt-4o-mini" }, secrets: { GITHUB_TOKEN: "e2e-models-token" } });
+  try {
+    const j = await (await other.fetch("/health")).json();
+    assert.equal(j.model, "openai/gpt-4.1");
+    assert.deepEqual(j.fallback_models, ["openai/gpt-4o-mini"]);
+    assert.equal(j.github_app_configured, false);
+    assert.ok(j.problems.some((p) => /GITHUB_APP_ID/.test(p)), JSON.stringify(j.problems));
+    assert.ok(!JSON.stringify(j).includes("e2e-models-token"));
+  } finally {
+    await other.close();
+  }
+});
+
 test("every corpus payload, signed, gets 200/202 and never a 5xx", async () => {
   const files = readdirSync(path.join(CORPORA, "webhooks")).filter((f) => f.endsWith(".json"));
   assert.equal(files.length, 89);

@@ -125,10 +125,17 @@ test("bad anchors: wrong lines never reach GitHub inline, anchors GitHub refuses
 
   const posts = stack.github.state.requests.filter((r) => r.method === "POST" && r.path.includes(`/repos/${owner}/${repo}/pulls/${number}/reviews`));
   const refused = posts.filter((r) => r.status === 422).length;
-  // The full batch is refused once, then pending probes (never more than one per
-  // comment; crates/github's native bisect tests pin the O(k log n) count), then the final post.
-  assert.ok(refused >= 1, JSON.stringify(posts));
-  assert.ok(posts.length <= 1 + cited.length + 1, `at most one probe per comment: ${posts.length} POSTs for ${cited.length} comments`);
+  // The full batch is refused once, then pending probes, then the final post. The
+  // probes bisect: at most 2·b·⌈log2 n⌉ for b refused comments among n (the bound
+  // crates/github's native tests pin), and every accepted probe is deleted again.
+  const n = cited.length, b = refusedByGitHub.length;
+  const probes = posts.slice(1, -1);
+  assert.equal(posts[0].status, 422, JSON.stringify(posts));
+  assert.equal(posts.at(-1).status, 200, "the final post lands");
+  assert.ok(probes.length >= 1 && probes.length <= 2 * b * Math.ceil(Math.log2(n)), `${probes.length} probes for ${b} bad of ${n}: ${JSON.stringify(posts)}`);
+  assert.equal(refused, 1 + probes.filter((p) => p.status === 422).length);
+  const deletes = stack.github.state.requests.filter((r) => r.method === "DELETE" && r.path.includes(`/repos/${owner}/${repo}/pulls/${number}/reviews/`));
+  assert.equal(deletes.length, probes.filter((p) => p.status === 200).length, "every accepted probe is deleted");
   assert.equal(stack.github.state.reviews.filter((r) => r.repo === `${owner}/${repo}` && r.state === "PENDING").length, 0, "no probe is left pending");
 
   const [summary] = summariesOn(stack, owner, repo, number);
@@ -203,7 +210,14 @@ test("GitHub Enterprise Server: GITHUB_API_URL with the /api/v3 prefix", async (
     assert.equal(ghes.github.submittedReviews(owner, repo, number).length, 1);
     const reqs = ghes.github.state.requests;
     assert.ok(reqs.length > 5);
-    assert.deepEqual(reqs.filter((r) => !r.path.startsWith("/api/v3/")), [], "every request carries the prefix");
+    // REST lives under /api/v3; GHES serves GraphQL at /api/graphql (GitHub's
+    // "Forming calls with GraphQL" for Enterprise Server), and nowhere else.
+    assert.deepEqual(
+      reqs.filter((r) => !r.path.startsWith("/api/v3/") && r.path !== "/api/graphql"),
+      [],
+      "every REST request carries the prefix",
+    );
+    assert.ok(reqs.some((r) => r.path === "/api/graphql"), "the batched file read used GraphQL at /api/graphql");
     // Only the optional configuration files are missing (404); nothing else failed.
     const failed = reqs.filter((r) => r.status >= 400 && !(r.status === 404 && r.path.includes("/contents/")));
     assert.deepEqual(failed, []);

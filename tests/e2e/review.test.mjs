@@ -17,6 +17,7 @@ test("opened PR from a real diff → one review with valid anchors, one summary,
   const head = sha("opened-head"), base = sha("opened-base");
   stack.github.addPullRequest({ owner, repo, number, diffText: realDiff("axum-028c472c8459.diff"), headSha: head, baseSha: base });
   stack.llm.setDefault(steps.citeLines({ max: 2 }));
+  const started = Date.now();
   const accepted = await sendEvent(stack, "pull_request", prEvent({ owner, repo, number, head, base }));
   assert.equal(accepted.status, "accepted");
 
@@ -35,5 +36,10 @@ test("opened PR from a real diff → one review with valid anchors, one summary,
   assert.equal(s.last_reviewed_sha, head);
   const last = s.history.at(-1);
   assert.ok(last.tokens_in > 0, JSON.stringify(last));
-  assert.ok(last.duration_ms >= 0);
+  // The run's duration is real: positive, and no longer than the test waited for it.
+  assert.ok(last.duration_ms > 0 && last.duration_ms <= Date.now() - started, `${last.duration_ms} ms in a ${Date.now() - started} ms test`);
+  // What the review cost in subrequests is recorded, within the free plan's 50 external.
+  assert.ok(last.subrequests.github >= 5 && last.subrequests.llm === 1, JSON.stringify(last.subrequests));
+  assert.ok(last.subrequests.github + last.subrequests.llm <= 50, JSON.stringify(last.subrequests));
+  assert.match(summaries[0].body, /\d+ GitHub \+ 1 model request \(free plan: 50 per review\)/);
 });

@@ -16,12 +16,26 @@
 //   (https://docs.github.com/en/rest/pulls/reviews#create-a-review-for-a-pull-request);
 //   a review without `event` stays PENDING, and one pending review per PR is allowed.
 // - Faults per route: 5xx, secondary rate limit (403 + retry-after), latency.
+// - Contents three ways from the same data: the contents API, Git trees and blobs
+//   (https://docs.github.com/en/rest/git/trees#get-a-tree, SHAs as git computes
+//   them, `truncated` when configured), and `POST /graphql` (github-graphql.mjs:
+//   a real parser and validator answering like GitHub; `graphql: false` makes it
+//   404 to exercise the REST fallback). `addPullRequest` can synthesize head/base
+//   texts from the patches, and refuses given texts that contradict them.
+// - Authorship: everything posted with an installation token is by the App's bot
+//   (`botLogin`, type Bot); `add*By` helpers add other people's reviews, comments,
+//   replies and reactions. `GET /app` (JWT only) gives the slug.
+// - Collaborator permissions per user, review comment replies, reactions on
+//   review and issue comments, review threads (GraphQL, derived from the review
+//   comments; resolution recorded in `state.resolvedThreads`), a PR's commits.
 // Everything ArgusAI posts is recorded in `fake.state` for assertions.
 import http from "node:http";
-import { createPublicKey, verify as cryptoVerify, randomBytes } from "node:crypto";
+import { createHash, createPublicKey, verify as cryptoVerify, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+import { executeGraphQL, groupThreads, nodeId } from "./github-graphql.mjs";
+import { createGitHubWeb } from "./github-web.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const TEST_PUBLIC_KEY_PATH = path.resolve(HERE, "../fixtures/test-app-key.pub.pem");
@@ -136,6 +150,63 @@ export function patchLines(patch) {
   return hunks;
 }
 
+/** Git's blob id: SHA-1 of `blob <len>\0` and the bytes (what `git hash-object` prints). */
+export function gitBlobSha(bytes) {
+  return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+}
+
+/**
+ * Head and base texts consistent with a patch: every hunk line at its number on
+ * its side, filler lines elsewhere, and as many lines after the last hunk as
+ * before the first (at most 20), so hunks sit inside the file.
+ */
+export function textsFromPatch(filePath, patch) {
+  const oldLines = new Map(), newLines = new Map();
+  let o = 0, n = 0, last = " ", oldNoEol = false, newNoEol = false;
+  for (const line of patch.split("\n")) {
+    const m = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(line);
+    if (m) { o = Math.max(1, Number(m[1])); n = Math.max(1, Number(m[2])); continue; }
+    if (line.startsWith("+")) { newLines.set(n++, line.slice(1)); last = "+"; }
+    else if (line.startsWith("-")) { oldLines.set(o++, line.slice(1)); last = "-"; }
+    else if (line.startsWith("\\")) { if (last !== "-") newNoEol = true; if (last !== "+") oldNoEol = true; }
+    else { const text = line.startsWith(" ") ? line.slice(1) : line; oldLines.set(o++, text); newLines.set(n++, text); last = " "; }
+  }
+  const render = (lines, side, noEol) => {
+    if (!lines.size) return "";
+    const keys = [...lines.keys()];
+    const lastLine = Math.max(...keys), first = Math.min(...keys);
+    const tail = noEol ? 0 : Math.min(first - 1, 20);
+    const out = [];
+    for (let i = 1; i <= lastLine + tail; i++) out.push(lines.has(i) ? lines.get(i) : `// ${filePath} line ${i} (${side})`);
+    return out.join("\n") + (noEol ? "" : "\n");
+  };
+  return { base: render(oldLines, "old", oldNoEol), head: render(newLines, "new", newNoEol) };
+}
+
+/**
+ * Checks a file's full text against its patch on one side (`"+"` head, `"-"`
+ * base): every hunk line must be at its line number. Returns null or why not.
+ */
+export function contradiction(text, patch, side) {
+  const lines = text.split("\n");
+  let o = 0, n = 0;
+  for (const line of patch.split("\n")) {
+    const m = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(line);
+    if (m) { o = Number(m[1]); n = Number(m[2]); continue; }
+    if (line.startsWith("\\")) continue;
+    const kind = line[0] === "+" || line[0] === "-" ? line[0] : " ";
+    const body = kind === " " && !line.startsWith(" ") ? line : line.slice(1);
+    const at = side === "+" ? n : o;
+    const mine = kind === " " || kind === side;
+    if (mine && (lines[at - 1] ?? null)?.replace(/\r$/, "") !== body.replace(/\r$/, "")) {
+      return `line ${at} is ${JSON.stringify(lines[at - 1] ?? null)} but the patch says ${JSON.stringify(body)}`;
+    }
+    if (kind === " " || kind === "+") n++;
+    if (kind === " " || kind === "-") o++;
+  }
+  return null;
+}
+
 /** GitHub's verdict on one draft review comment: null when it can be placed. */
 export function checkComment(files, c) {
   const file = files.find((f) => f.filename === c.path);
@@ -184,7 +255,13 @@ export function verifyAppJwt(token, publicKey, { appId, nowSec }) {
  * Starts the fake. Options: `port` (0), `appId` (the expected `iss`; null accepts
  * any), `publicKey` (PEM; default the test key), `tokenTtlSec` (3600), `botLogin`
  * ("argusai[bot]"), `latencyMs` (0, added to every response), `apiPrefix` ("" or
- * "/api/v3" to look like GitHub Enterprise Server).
+ * "/api/v3" to look like GitHub Enterprise Server; GraphQL is then at
+ * `/api/graphql`), `graphql` (true; false answers 404 on /graphql, as where
+ * GraphQL is unavailable), `graphqlOptions` ({maxFields, maxResponseBytes,
+ * blobTextLimit}), `treeEntryLimit` (recursive trees list at most this many
+ * entries and say `truncated`), `defaultPermissions` ({login: role} on every
+ * repository, for users `setPermission` does not name; others are not
+ * collaborators: 404).
  */
 export async function startFakeGitHub(options = {}) {
   const publicKey = createPublicKey(options.publicKey ?? readFileSync(TEST_PUBLIC_KEY_PATH, "utf8"));
@@ -192,6 +269,14 @@ export async function startFakeGitHub(options = {}) {
   const tokenTtlSec = options.tokenTtlSec ?? 3600;
   const botLogin = options.botLogin ?? "argusai[bot]";
   const prefix = options.apiPrefix ?? "";
+  // A user's role on any repository unless `setPermission` says otherwise.
+  const defaultPermission = (login) => {
+    const role = options.defaultPermissions?.[login];
+    if (!role) return null;
+    const permission = { maintain: "write", triage: "read" }[role] ?? role;
+    return { permission, role_name: role };
+  };
+  const graphqlPath = prefix ? prefix.replace(/\/v3$/, "/graphql") : "/graphql";
   let clockOffsetMs = 0;
   let nextId = 1000;
   const id = () => ++nextId;
@@ -207,12 +292,19 @@ export async function startFakeGitHub(options = {}) {
     reviewComments: [],
     issueComments: [], // {id, repo, number, body, user}
     checkRuns: [], // {id, repo, history: [body...], ...current}
-    reactions: [], // {repo, commentId, content}
+    reactions: [], // {id, repo, target: "issue"|"review", commentId, content, user}
+    permissions: new Map(), // "o/r:login" (lower case) -> {permission, role_name}
+    resolvedThreads: new Map(), // thread node id -> who resolved it
+    graphqlEnabled: options.graphql ?? true,
+    treeEntryLimit: options.treeEntryLimit ?? null,
     requests: [], // {method, path, status, at}
     faults: [],
   };
+  const userJson = (login) => ({ login, id: [...login].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 100_000_000, 7), type: login.endsWith("[bot]") ? "Bot" : "User" });
+  const isoNow = () => new Date(Math.floor(now() / 1000) * 1000).toISOString().replace(/\.000Z$/, "Z");
 
   const repoKey = (o, r) => `${o}/${r}`;
+  const webSide = createGitHubWeb({ state, now, json: (...a) => json(...a), notFound: (r) => notFound(r), origin: () => origin });
   const prKey = (o, r, n) => `${o}/${r}#${n}`;
 
   function json(res, status, body, headers = {}) {
@@ -268,6 +360,7 @@ export async function startFakeGitHub(options = {}) {
   async function readBody(req) {
     const chunks = [];
     for await (const c of req) chunks.push(c);
+    req.rawBody = Buffer.concat(chunks).toString("utf8"); // the web side reads forms
     if (!chunks.length) return {};
     try { return JSON.parse(Buffer.concat(chunks).toString("utf8")); } catch { return null; }
   }
@@ -286,6 +379,9 @@ export async function startFakeGitHub(options = {}) {
     if (fault && fault.status) {
       return json(res, fault.status, fault.body ?? { message: "Server Error" }, fault.headers ?? {});
     }
+    // App registration, sign-in and the user-token API (github-web.mjs).
+    const webStatus = await webSide.handle(req, res, { method, url, path: url.pathname, apiPath: p, raw: req.rawBody, credential: String(req.headers.authorization ?? "").replace(/^(Bearer|token)\s+/i, "") });
+    if (webStatus !== undefined) return webStatus;
     if (body === null) return json(res, 400, { message: "Problems parsing JSON", documentation_url: DOCS, status: "400" });
     // GitHub refuses requests without a User-Agent, and unsupported API versions.
     if (!req.headers["user-agent"]) {
@@ -298,10 +394,15 @@ export async function startFakeGitHub(options = {}) {
     const auth = String(req.headers.authorization ?? "");
     const credential = auth.replace(/^(Bearer|token)\s+/i, "");
     const seg = p.split("/").filter(Boolean);
+    const isGraphql = url.pathname === graphqlPath;
+    if (isGraphql && (!state.graphqlEnabled || method !== "POST")) return notFound(res);
 
-    if (seg[0] === "app" || (seg[0] === "repos" && seg[3] === "installation" && seg.length === 4)) {
-      const why = verifyAppJwt(credential, publicKey, { appId, nowSec: Math.floor(now() / 1000) });
+    if (!isGraphql && (seg[0] === "app" || (seg[0] === "repos" && seg[3] === "installation" && seg.length === 4))) {
+      // An App registered through the manifest flow signs with its own new key.
+      const created = webSide.web.appForJwt(credential);
+      const why = verifyAppJwt(credential, created?.publicKey ?? publicKey, { appId: created?.id ?? appId, nowSec: Math.floor(now() / 1000) });
       if (why) return json(res, 401, { message: why, documentation_url: DOCS, status: "401" });
+      if (created && seg[1] === "installations" && !webSide.web.installationOf(created.id, seg[2])) return notFound(res);
       if (method === "POST" && seg[1] === "installations" && seg[3] === "access_tokens" && seg.length === 4) {
         const token = `ghs_${randomBytes(18).toString("base64url")}`;
         const expiresAt = now() + tokenTtlSec * 1000;
@@ -315,11 +416,23 @@ export async function startFakeGitHub(options = {}) {
         });
       }
       if (method === "GET" && seg[0] === "repos") return json(res, 200, { id: 1, app_id: appId ?? 1 });
-      if (method === "GET" && seg.length === 1) return json(res, 200, { id: appId ?? 1, slug: botLogin.replace(/\[bot\]$/, "") });
+      // https://docs.github.com/en/rest/apps/apps#get-the-authenticated-app
+      if (method === "GET" && seg.length === 1) {
+        return json(res, 200, {
+          id: Number(appId ?? 1), slug: botLogin.replace(/\[bot\]$/, ""), node_id: nodeId("A", String(appId ?? 1)), name: "ArgusAI",
+          owner: { login: "octo-org", type: "Organization" },
+          permissions: { pull_requests: "write", checks: "write", contents: "read", issues: "write", metadata: "read" },
+          events: ["pull_request", "issue_comment", "pull_request_review_comment"],
+        });
+      }
       return notFound(res);
     }
     const tok = state.tokens.get(credential);
     if (!tok || tok.expiresAt <= now()) return json(res, 401, { message: "Bad credentials", documentation_url: DOCS, status: "401" });
+    if (isGraphql) {
+      const answer = executeGraphQL(graphqlData, body, options.graphqlOptions ?? {});
+      return json(res, answer.status, answer.body, { "x-ratelimit-resource": "graphql" });
+    }
     if (seg[0] !== "repos" || seg.length < 4) return notFound(res);
     const [, owner, repo, ...rest] = seg;
     const rk = repoKey(owner, repo);
@@ -330,7 +443,8 @@ export async function startFakeGitHub(options = {}) {
       case route === "GET pulls/:n": {
         const x = pr(rest[1]); if (!x) return notFound(res);
         return json(res, 200, {
-          number: x.number, state: x.state, draft: x.draft, title: x.title, user: { login: x.author },
+          number: x.number, state: x.state, draft: x.draft, title: x.title, body: x.body ?? null, user: { login: x.author, type: x.authorType ?? "User" },
+          labels: (x.labels ?? []).map((name, i) => ({ id: i + 1, name, color: "ededed", default: false })),
           head: { sha: x.headSha, ref: x.headRef }, base: { sha: x.baseSha, ref: x.baseRef },
         });
       }
@@ -356,7 +470,7 @@ export async function startFakeGitHub(options = {}) {
       case route === "GET pulls/:n/reviews": {
         if (!pr(rest[1])) return notFound(res);
         const list = state.reviews.filter((r) => r.repo === rk && r.number === Number(rest[1]))
-          .map((r) => ({ id: r.id, body: r.body, state: r.state, commit_id: r.commit_id, user: { login: botLogin } }));
+          .map((r) => ({ id: r.id, body: r.body, state: r.state, commit_id: r.commit_id, user: userJson(r.user ?? botLogin) }));
         return paginate(req, res, url, list);
       }
       case route === "POST pulls/:n/reviews": return createReview(res, rk, pr(rest[1]), body);
@@ -369,21 +483,76 @@ export async function startFakeGitHub(options = {}) {
       }
       case route === "GET pulls/:n/comments": {
         if (!pr(rest[1])) return notFound(res);
-        const submitted = new Set(state.reviews.filter((r) => r.state !== "PENDING").map((r) => r.id));
-        return paginate(req, res, url, state.reviewComments.filter((c) => c.repo === rk && c.number === Number(rest[1]) && submitted.has(c.pull_request_review_id)).map(publicReviewComment));
+        return paginate(req, res, url, reviewCommentList(rk, Number(rest[1])));
+      }
+      case route === "POST pulls/:n/comments/:n/replies": {
+        const x = pr(rest[1]);
+        if (!x) return notFound(res);
+        const target = reviewCommentList(rk, x.number).find((c) => c.id === Number(rest[3]));
+        if (!target) return notFound(res);
+        // Docs: the comment must be a top-level review comment; replies to replies are not supported.
+        if (target.in_reply_to_id != null) return unprocessable(res, ["Replies to replies are not supported"]);
+        if (typeof body.body !== "string" || !body.body) return unprocessable(res, [{ resource: "PullRequestReviewComment", code: "missing_field", field: "body" }]);
+        if (body.body.length > 65536) return unprocessable(res, ["Body is too long (maximum is 65536 characters)"]);
+        const c = addReply(rk, x.number, target.id, body.body, botLogin);
+        return json(res, 201, reviewCommentList(rk, x.number).find((y) => y.id === c.id));
+      }
+      case route === "GET pulls/:n/commits": {
+        const x = pr(rest[1]);
+        if (!x) return notFound(res);
+        // GitHub lists at most 250 commits (https://docs.github.com/en/rest/pulls/pulls#list-commits-on-a-pull-request).
+        const list = (x.commitMessages ?? [{ sha: x.headSha, message: x.title }]).slice(0, 250)
+          .map((c) => ({ sha: c.sha, commit: { message: c.message, author: { name: x.author, date: "2026-01-01T00:00:00Z" } }, author: userJson(x.author) }));
+        return paginate(req, res, url, list);
+      }
+      case method === "GET" && rest[0] === "collaborators" && rest[2] === "permission" && rest.length === 3: {
+        const login = decodeURIComponent(rest[1]);
+        // https://docs.github.com/en/rest/collaborators/collaborators#get-repository-permissions-for-a-user
+        const perm = state.permissions.get(`${rk}:${login.toLowerCase()}`) ?? defaultPermission(login);
+        if (!perm) return notFound(res);
+        return json(res, 200, { permission: perm.permission, role_name: perm.role_name ?? perm.permission, user: userJson(login) });
+      }
+      case method === "GET" && rest[0] === "git" && rest[1] === "trees" && rest.length === 3: {
+        const rev = decodeURIComponent(rest[2]);
+        const recursive = !["", "0", "false", null].includes(url.searchParams.get("recursive"));
+        const tree = treeOf(rk, rev, recursive);
+        return tree ? json(res, 200, tree) : notFound(res);
+      }
+      case method === "GET" && rest[0] === "git" && rest[1] === "blobs" && rest.length === 3: {
+        const bytes = blobBySha(rk, rest[2]);
+        if (!bytes) return notFound(res);
+        return json(res, 200, {
+          sha: rest[2], node_id: nodeId("B", rest[2]), size: bytes.length, url: `${baseUrl}/repos/${rk}/git/blobs/${rest[2]}`,
+          content: bytes.toString("base64").replace(/.{60}/g, "$&\n") + "\n", encoding: "base64",
+        });
+      }
+      case method === "GET" && (rest[0] === "pulls" || rest[0] === "issues") && rest[1] === "comments" && rest[3] === "reactions" && rest.length === 4: {
+        const target = rest[0] === "pulls" ? "review" : "issue";
+        return paginate(req, res, url, state.reactions.filter((r) => r.repo === rk && (r.target ?? "issue") === target && r.commentId === Number(rest[2])).map(publicReaction));
+      }
+      case method === "POST" && rest[0] === "pulls" && rest[1] === "comments" && rest[3] === "reactions" && rest.length === 4: {
+        // Webhooks deliver comments this fake never stored, so the comment's existence is not checked.
+        if (!REACTIONS.has(body.content)) return unprocessable(res, [{ resource: "Reaction", code: "invalid", field: "content" }]);
+        const existing = state.reactions.find((r) => r.repo === rk && r.target === "review" && r.commentId === Number(rest[2]) && r.content === body.content && r.user === botLogin);
+        if (existing) return json(res, 200, publicReaction(existing));
+        const r = { id: id(), repo: rk, target: "review", commentId: Number(rest[2]), content: body.content, user: botLogin };
+        state.reactions.push(r);
+        return json(res, 201, publicReaction(r));
       }
       case route === "GET issues/:n/comments":
         return paginate(req, res, url, state.issueComments.filter((c) => c.repo === rk && c.number === Number(rest[1])).map(publicIssueComment));
       case route === "POST issues/:n/comments": {
         if (typeof body.body !== "string" || !body.body) return unprocessable(res, [{ resource: "IssueComment", code: "missing_field", field: "body" }]);
         if (body.body.length > 65536) return unprocessable(res, [{ resource: "IssueComment", code: "custom", field: "body", message: "body is too long (maximum is 65536 characters)" }]);
-        const c = { id: id(), repo: rk, number: Number(rest[1]), body: body.body, user: { login: botLogin } };
+        const c = { id: id(), repo: rk, number: Number(rest[1]), body: body.body, user: userJson(botLogin), created_at: isoNow() };
         state.issueComments.push(c);
         return json(res, 201, publicIssueComment(c));
       }
       case route === "PATCH issues/comments/:n": {
         const c = state.issueComments.find((x) => x.repo === rk && x.id === Number(rest[2]));
         if (!c) return notFound(res);
+        // An App may only edit its own comments.
+        if (c.user.login !== botLogin) return json(res, 403, { message: "Resource not accessible by integration", documentation_url: "https://docs.github.com/rest/issues/comments#update-an-issue-comment", status: "403" });
         if (typeof body.body !== "string" || !body.body) return unprocessable(res, [{ resource: "IssueComment", code: "missing_field", field: "body" }]);
         c.body = body.body;
         c.updates = (c.updates ?? 0) + 1;
@@ -391,11 +560,11 @@ export async function startFakeGitHub(options = {}) {
       }
       case route === "POST issues/comments/:n/reactions": {
         if (!REACTIONS.has(body.content)) return unprocessable(res, [{ resource: "Reaction", code: "invalid", field: "content" }]);
-        const existing = state.reactions.find((r) => r.repo === rk && r.commentId === Number(rest[2]) && r.content === body.content);
-        if (existing) return json(res, 200, { id: existing.id, content: existing.content, user: { login: botLogin } });
-        const r = { id: id(), repo: rk, commentId: Number(rest[2]), content: body.content };
+        const existing = state.reactions.find((r) => r.repo === rk && r.target === "issue" && r.commentId === Number(rest[2]) && r.content === body.content && r.user === botLogin);
+        if (existing) return json(res, 200, publicReaction(existing));
+        const r = { id: id(), repo: rk, target: "issue", commentId: Number(rest[2]), content: body.content, user: botLogin };
         state.reactions.push(r);
-        return json(res, 201, { id: r.id, content: r.content, user: { login: botLogin } });
+        return json(res, 201, publicReaction(r));
       }
       case route === "POST check-runs": {
         if (!body.name || !body.head_sha) return unprocessable(res, [{ resource: "CheckRun", code: "missing_field", field: body.name ? "head_sha" : "name" }]);
@@ -419,12 +588,119 @@ export async function startFakeGitHub(options = {}) {
   }
 
   function publicIssueComment(c) {
-    return { id: c.id, body: c.body, user: c.user, html_url: `https://github.com/${c.repo}/pull/${c.number}#issuecomment-${c.id}` };
+    return { id: c.id, body: c.body, user: c.user, created_at: c.created_at ?? "2026-01-01T00:00:00Z", html_url: `https://github.com/${c.repo}/pull/${c.number}#issuecomment-${c.id}` };
   }
-  function publicReviewComment(c) {
-    const { repo, number, ...rest } = c;
-    return rest;
+  function publicReaction(r) {
+    return { id: r.id, content: r.content, user: userJson(r.user ?? botLogin), created_at: "2026-01-01T00:00:00Z" };
   }
+
+  /**
+   * Every submitted review comment and reply of a PR, oldest first, shaped like
+   * `GET /pulls/{n}/comments`. A comment from an older commit keeps its `line`
+   * while that line is still in the diff, else `line` is null (outdated).
+   */
+  function reviewCommentList(rk, number) {
+    const x = state.pulls.get(`${rk}#${number}`);
+    const submitted = new Set(state.reviews.filter((r) => r.state !== "PENDING").map((r) => r.id));
+    const roots = new Map();
+    const out = [];
+    for (const c of state.reviewComments.filter((c) => c.repo === rk && c.number === number)) {
+      if (c.in_reply_to_id == null && !submitted.has(c.pull_request_review_id)) continue;
+      const { repo, number: _n, ...pub } = c;
+      if (c.in_reply_to_id != null) {
+        const root = roots.get(c.in_reply_to_id);
+        if (!root) continue;
+        Object.assign(pub, { path: root.path, line: root.line, original_line: root.original_line, side: root.side, commit_id: root.commit_id });
+      } else {
+        const current = !x || c.commit_id === x.headSha || checkComment(x.files, { path: c.path, line: c.line, side: c.side }) === null;
+        pub.original_line = c.line;
+        if (!current) pub.line = null;
+        roots.set(c.id, pub);
+      }
+      pub.html_url = `https://github.com/${rk}/pull/${number}#discussion_r${c.id}`;
+      out.push(pub);
+    }
+    return out.sort((a, b) => a.id - b.id);
+  }
+
+  function addReply(rk, number, inReplyTo, text, user) {
+    const c = { id: id(), repo: rk, number, in_reply_to_id: inReplyTo, body: text, user: userJson(user), created_at: isoNow() };
+    state.reviewComments.push(c);
+    return c;
+  }
+
+  /** Every stored file of `rk` at `rev`: "path" -> Buffer. */
+  function filesAt(rk, rev) {
+    const prefix = `${rk}@${rev}:`;
+    const files = new Map();
+    for (const [k, v] of state.contents) if (k.startsWith(prefix)) files.set(k.slice(prefix.length), v);
+    return files;
+  }
+  function knownRev(rk, rev) {
+    if (filesAt(rk, rev).size) return true;
+    for (const x of state.pulls.values()) if (`${x.owner}/${x.repo}` === rk && (x.headSha === rev || x.baseSha === rev || x.headRef === rev || x.baseRef === rev)) return true;
+    return false;
+  }
+  /** `GET /git/trees/{rev}`: the stored files and the directories they imply, sorted by path. */
+  function treeOf(rk, rev, recursive) {
+    if (!knownRev(rk, rev)) return null;
+    const entries = new Map();
+    for (const [fp, bytes] of filesAt(rk, rev)) {
+      const parts = fp.split("/");
+      for (let d = 1; d < parts.length; d++) {
+        const dir = parts.slice(0, d).join("/");
+        if (!entries.has(dir)) entries.set(dir, { path: dir, mode: "040000", type: "tree", sha: gitBlobSha(Buffer.from(`tree ${rev} ${dir}`)) });
+      }
+      const sha = gitBlobSha(bytes);
+      entries.set(fp, { path: fp, mode: "100644", type: "blob", sha, size: bytes.length, url: `${baseUrl}/repos/${rk}/git/blobs/${sha}` });
+    }
+    let list = [...entries.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    if (!recursive) list = list.filter((e) => !e.path.includes("/"));
+    let truncated = false;
+    if (state.treeEntryLimit != null && list.length > state.treeEntryLimit) { list = list.slice(0, state.treeEntryLimit); truncated = true; }
+    return { sha: gitBlobSha(Buffer.from(`tree ${rev}`)), url: `${baseUrl}/repos/${rk}/git/trees/${rev}`, tree: list, truncated };
+  }
+  function blobBySha(rk, sha) {
+    for (const [k, v] of state.contents) if (k.startsWith(`${rk}@`) && gitBlobSha(v) === sha) return v;
+    return null;
+  }
+
+  /** What the GraphQL engine reads. */
+  const graphqlData = {
+    repositoryExists(owner, name) {
+      const rk = repoKey(owner, name);
+      for (const x of state.pulls.values()) if (`${x.owner}/${x.repo}` === rk) return true;
+      for (const k of state.contents.keys()) if (k.startsWith(`${rk}@`)) return true;
+      return false;
+    },
+    object(owner, name, expression) {
+      const rk = repoKey(owner, name);
+      const colon = expression.indexOf(":");
+      const rev = colon < 0 ? expression : expression.slice(0, colon);
+      if (!knownRev(rk, rev)) return null;
+      if (colon < 0) return { type: "Commit", oid: rev, bytes: Buffer.alloc(0) };
+      const fp = expression.slice(colon + 1).replace(/\/+$/, "");
+      const bytes = state.contents.get(`${rk}@${rev}:${fp}`);
+      if (bytes) return { type: "Blob", oid: gitBlobSha(bytes), bytes };
+      const isDir = fp === "" || [...filesAt(rk, rev).keys()].some((k) => k.startsWith(`${fp}/`));
+      return isDir ? { type: "Tree", oid: gitBlobSha(Buffer.from(`tree ${rev} ${fp}`)), bytes: Buffer.alloc(0) } : null;
+    },
+    reviewThreads(owner, name, number) {
+      const rk = repoKey(owner, name);
+      if (!state.pulls.has(`${rk}#${number}`)) return null;
+      return groupThreads(reviewCommentList(rk, number), state.resolvedThreads, (root) => nodeId("PRRT", `${rk}#${number}/${root}`));
+    },
+    setThreadResolved(threadId, resolved) {
+      for (const x of state.pulls.values()) {
+        const threads = graphqlData.reviewThreads(x.owner, x.repo, x.number);
+        if (!threads.some((t) => t.id === threadId)) continue;
+        if (resolved) state.resolvedThreads.set(threadId, botLogin.replace(/\[bot\]$/, ""));
+        else state.resolvedThreads.delete(threadId);
+        return graphqlData.reviewThreads(x.owner, x.repo, x.number).find((t) => t.id === threadId);
+      }
+      return null;
+    },
+  };
   function publicCheckRun(r) {
     return { id: r.id, name: r.name, head_sha: r.head_sha, status: r.status, conclusion: r.conclusion, output: r.output };
   }
@@ -453,16 +729,21 @@ export async function startFakeGitHub(options = {}) {
       return unprocessable(res, ["Can not approve your own pull request"], REVIEW_DOCS);
     }
     const stateName = pending ? "PENDING" : { COMMENT: "COMMENTED", APPROVE: "APPROVED", REQUEST_CHANGES: "CHANGES_REQUESTED" }[body.event];
-    const review = { id: id(), repo: rk, number: x.number, state: stateName, body: body.body ?? "", commit_id: body.commit_id ?? x.headSha, event: body.event ?? null, comments };
+    const review = addReview(rk, x, { state: stateName, body: body.body ?? "", commitId: body.commit_id ?? x.headSha, event: body.event ?? null, comments, user: botLogin });
+    return json(res, 200, { id: review.id, state: review.state, body: review.body, commit_id: review.commit_id, user: userJson(botLogin) });
+  }
+
+  function addReview(rk, x, { state: stateName, body, commitId, event = null, comments = [], user }) {
+    const review = { id: id(), repo: rk, number: x.number, state: stateName, body, commit_id: commitId, event, comments, user };
     state.reviews.push(review);
     for (const c of comments) {
       state.reviewComments.push({
         id: id(), repo: rk, number: x.number, pull_request_review_id: review.id, path: c.path, line: c.line, side: c.side ?? "RIGHT",
         start_line: c.start_line ?? null, start_side: c.start_line ? c.start_side ?? c.side ?? "RIGHT" : null,
-        body: c.body, commit_id: review.commit_id, user: { login: botLogin },
+        body: c.body, commit_id: review.commit_id, user: userJson(user), created_at: isoNow(),
       });
     }
-    return json(res, 200, { id: review.id, state: review.state, body: review.body, commit_id: review.commit_id, user: { login: botLogin } });
+    return review;
   }
 
   const server = http.createServer((req, res) => {
@@ -483,7 +764,11 @@ export async function startFakeGitHub(options = {}) {
 
   const fake = {
     url: baseUrl,
+    /** Where browsers sign in and register Apps (github.com; GHES serves it without the API prefix). */
+    webUrl: origin,
     state,
+    /** The web side: Apps, users, roles, installations (see github-web.mjs). */
+    web: webSide.web,
     /** Stops the server, closing keep-alive connections too. */
     close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(() => resolve()); }),
     /** Moves the fake's clock (token and JWT expiry) by `ms`. */
@@ -491,16 +776,35 @@ export async function startFakeGitHub(options = {}) {
     now,
     /**
      * Adds a PR. `diffText` or `diffPath` (a real diff) gives the files, or pass
-     * `files` in GitHub's shape. `baseFiles`/`headFiles` ({path: text}) are served
+     * `files` in GitHub's shape; `body` (the description) and `labels` (names) as GitHub shows them. `baseFiles`/`headFiles` ({path: text}) are served
      * by the contents endpoint at the base/head SHA and branch.
      */
-    addPullRequest({ owner, repo, number, diffText, diffPath, files, headSha, baseSha, title = "A pull request", draft = false, state: prState = "open", author = "octocat", headRef = "feature", baseRef = "main", baseFiles = {}, headFiles = {}, commits = [] }) {
+    addPullRequest({ owner, repo, number, diffText, diffPath, files, headSha, baseSha, title = "A pull request", body = null, labels = [], draft = false, state: prState = "open", author = "octocat", headRef = "feature", baseRef = "main", baseFiles = {}, headFiles = {}, commits = [], commitMessages, synthesizeContents = false }) {
       const text = diffText ?? (diffPath ? readFileSync(diffPath, "utf8") : null);
       const prFiles = files ?? (text != null ? splitUnifiedDiff(text) : []);
-      const x = { owner, repo, number: Number(number), files: prFiles, headSha, baseSha, title, draft, state: prState, author, headRef, baseRef, commits };
+      const x = { owner, repo, number: Number(number), files: prFiles, headSha, baseSha, title, body, labels, draft, state: prState, author, headRef, baseRef, commits, commitMessages };
+      // Given texts must agree with the diff, as GitHub's contents and diffs always do.
+      for (const f of prFiles) {
+        if (f.patch === undefined) continue;
+        const basePath = f.previous_filename ?? f.filename;
+        for (const [side, map, fp] of [["+", headFiles, f.filename], ["-", baseFiles, basePath]]) {
+          if (!Object.hasOwn(map, fp)) continue;
+          const why = contradiction(String(map[fp]), f.patch, side);
+          if (why) throw new Error(`addPullRequest: the ${side === "+" ? "head" : "base"} text of ${fp} contradicts its patch: ${why}`);
+        }
+      }
       state.pulls.set(prKey(owner, repo, number), x);
       for (const [ref, map] of [[baseSha, baseFiles], [baseRef, baseFiles], [headSha, headFiles], [headRef, headFiles]]) {
         for (const [fp, content] of Object.entries(map)) fake.setContent({ owner, repo, ref, path: fp, content });
+      }
+      if (synthesizeContents) {
+        for (const f of prFiles) {
+          if (f.patch === undefined) continue;
+          const { base, head } = textsFromPatch(f.filename, f.patch);
+          const basePath = f.previous_filename ?? f.filename;
+          if (f.status !== "added" && !Object.hasOwn(baseFiles, basePath)) for (const ref of [baseSha, baseRef]) fake.setContent({ owner, repo, ref, path: basePath, content: base });
+          if (f.status !== "removed" && !Object.hasOwn(headFiles, f.filename)) for (const ref of [headSha, headRef]) fake.setContent({ owner, repo, ref, path: f.filename, content: head });
+        }
       }
       fake.setCompare({ owner, repo, base: baseSha, head: headSha, status: "ahead", files: prFiles });
       return x;
@@ -538,6 +842,43 @@ export async function startFakeGitHub(options = {}) {
     count(method, pathPattern) {
       return state.requests.filter((r) => (!method || r.method === method) && (pathPattern instanceof RegExp ? pathPattern.test(r.path) : r.path.includes(pathPattern))).length;
     },
+    /**
+     * Sets `login`'s access to owner/repo, either as a `role` (admin | maintain |
+     * write | triage | read | none; GitHub reports `maintain` as permission
+     * `write` and `triage` as `read`, with the role in `role_name`) or as
+     * `permission` (admin | write | read | none) and `roleName`.
+     */
+    setPermission({ owner, repo, login, role, permission, roleName }) {
+      const perm = role ? { maintain: "write", triage: "read" }[role] ?? role : permission;
+      state.permissions.set(`${repoKey(owner, repo)}:${login.toLowerCase()}`, { permission: perm, role_name: role ?? roleName ?? perm });
+    },
+    /** Turns `/graphql` on or off (off: 404, as where GraphQL is unavailable). */
+    setGraphql(enabled) { state.graphqlEnabled = enabled; },
+    /** A review submitted by someone else; `comments` are draft comments. Returns it. */
+    addReviewBy({ user, owner, repo, number, state: reviewState = "COMMENTED", body = "", comments = [] }) {
+      const x = state.pulls.get(prKey(owner, repo, number));
+      return addReview(repoKey(owner, repo), x, { state: reviewState, body, commitId: x.headSha, comments, user });
+    },
+    /** A conversation comment by someone else. Returns it. */
+    addIssueCommentBy({ user, owner, repo, number, body }) {
+      const c = { id: id(), repo: repoKey(owner, repo), number: Number(number), body, user: userJson(user), created_at: isoNow() };
+      state.issueComments.push(c);
+      return c;
+    },
+    /** A reply in a review thread by someone else. Returns it. */
+    addReplyBy({ user, owner, repo, number, inReplyTo, body }) {
+      return addReply(repoKey(owner, repo), Number(number), inReplyTo, body, user);
+    },
+    /** A reaction by someone else on a review comment (`target` "review") or an issue comment ("issue"). */
+    addReactionBy({ user, owner, repo, target, commentId, content }) {
+      const r = { id: id(), repo: repoKey(owner, repo), target, commentId: Number(commentId), content, user };
+      state.reactions.push(r);
+      return r;
+    },
+    /** The review comments and replies of a PR as `GET /pulls/{n}/comments` lists them. */
+    reviewComments(owner, repo, number) { return reviewCommentList(repoKey(owner, repo), Number(number)); },
+    /** The PR's review threads as GraphQL sees them. */
+    reviewThreads(owner, repo, number) { return graphqlData.reviewThreads(owner, repo, Number(number)); },
     /** Reviews visible on the PR (not pending). */
     submittedReviews(owner, repo, number) {
       return state.reviews.filter((r) => r.repo === repoKey(owner, repo) && r.number === Number(number) && r.state !== "PENDING");

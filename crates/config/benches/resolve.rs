@@ -29,9 +29,9 @@ fn bench(c: &mut Criterion) {
 
     let config = resolve(&sources).config;
     let agents: String = (0..200).map(|i| format!("Rule {i}: keep functions short.\n")).collect();
-    let guidance = repository_guidance(&GuidanceFiles { agents_md: Some(&agents), argusai_md: Some("Focus on security.") });
+    let guidance = repository_guidance(&GuidanceFiles { agents_md: Some(&agents), argusai_md: Some("Focus on security."), ..Default::default() });
     c.bench_function("repository_guidance (6 KB AGENTS.md, cut)", |b| {
-        b.iter(|| repository_guidance(black_box(&GuidanceFiles { agents_md: Some(&agents), argusai_md: Some("Focus.") })))
+        b.iter(|| repository_guidance(black_box(&GuidanceFiles { agents_md: Some(&agents), argusai_md: Some("Focus."), ..Default::default() })))
     });
     c.bench_function("config_hash", |b| b.iter(|| config_hash(black_box(&config), black_box(&guidance.text))));
     let labels = vec!["bug".to_string()];

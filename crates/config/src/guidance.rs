@@ -1,6 +1,8 @@
-//! Repository guidance files (`.github/argusai.md` and `AGENTS.md`, as the
-//! caller read them from the **base** branch) turned into one instructions text
-//! within a size bound, truncated with a note that says so.
+//! Repository guidance files (`.github/argusai.md`, `AGENTS.md`,
+//! `.github/copilot-instructions.md` and `CONTRIBUTING.md`, as the caller read
+//! them from the **base** branch, so teams do not write their rules twice)
+//! turned into one instructions text within a size bound, truncated with a
+//! note that says so.
 
 use serde::Serialize;
 
@@ -24,9 +26,17 @@ pub struct Guidance {
 pub const ARGUSAI_MD: &str = ".github/argusai.md";
 /// Path of the generic agents guidance file (<https://agents.md>).
 pub const AGENTS_MD: &str = "AGENTS.md";
+/// Path of GitHub Copilot's repository instructions
+/// (<https://docs.github.com/en/copilot/customizing-copilot/adding-repository-custom-instructions-for-github-copilot>).
+pub const COPILOT_INSTRUCTIONS: &str = ".github/copilot-instructions.md";
+/// Path of the contributors' guide.
+pub const CONTRIBUTING_MD: &str = "CONTRIBUTING.md";
+/// Every guidance file, in the order they are joined (and the reverse of the order they are cut).
+pub const GUIDANCE_PATHS: [&str; 4] = [ARGUSAI_MD, AGENTS_MD, COPILOT_INSTRUCTIONS, CONTRIBUTING_MD];
 
 /// Joins the guidance files, `.github/argusai.md` first (it is written for
-/// ArgusAI, so it is the last to be cut), each under a heading naming its
+/// ArgusAI, so it is the last to be cut), then `AGENTS.md`, Copilot's
+/// instructions and `CONTRIBUTING.md` (the most general, cut first), each under a heading naming its
 /// file, within [`GUIDANCE_CHARS`] including headings and notes. Blank files
 /// count as absent; a file that does not fit is cut at a line end when one is
 /// near, and a note says how much was left out.
@@ -40,13 +50,33 @@ pub fn repository_guidance(files: &GuidanceFiles<'_>) -> Guidance {
 pub struct GuidanceFiles<'a> {
     pub agents_md: Option<&'a str>,
     pub argusai_md: Option<&'a str>,
+    pub copilot_instructions: Option<&'a str>,
+    pub contributing_md: Option<&'a str>,
+}
+
+impl<'a> GuidanceFiles<'a> {
+    /// The text read for `path` (one of [`GUIDANCE_PATHS`]) goes to its field.
+    pub fn set(&mut self, path: &str, text: Option<&'a str>) {
+        match path {
+            AGENTS_MD => self.agents_md = text,
+            ARGUSAI_MD => self.argusai_md = text,
+            COPILOT_INSTRUCTIONS => self.copilot_instructions = text,
+            CONTRIBUTING_MD => self.contributing_md = text,
+            _ => {}
+        }
+    }
 }
 
 /// [`repository_guidance`] with an explicit bound (for tests and callers with a smaller budget).
 pub fn repository_guidance_within(files: &GuidanceFiles<'_>, max_chars: usize) -> Guidance {
     let mut out = Guidance::default();
     let mut budget = max_chars;
-    for (name, text) in [(ARGUSAI_MD, files.argusai_md), (AGENTS_MD, files.agents_md)] {
+    for (name, text) in [
+        (ARGUSAI_MD, files.argusai_md),
+        (AGENTS_MD, files.agents_md),
+        (COPILOT_INSTRUCTIONS, files.copilot_instructions),
+        (CONTRIBUTING_MD, files.contributing_md),
+    ] {
         let Some(text) = text.map(|t| t.trim_start_matches('\u{feff}').trim()).filter(|t| !t.is_empty()) else {
             continue;
         };

@@ -34,8 +34,7 @@
 //! alone and the layer's other keys apply (see [`crate::parse`]). Resolution
 //! therefore always yields a usable [`Config`], plus the problems to show.
 
-use crate::env::env_layer;
-use crate::parse::{kv_layer, toml_layer};
+use crate::parse::toml_layer;
 use crate::problem::{Effect, Layer, Problem};
 use crate::raw::RawConfig;
 use crate::resolved::{Config, PathInstruction};
@@ -70,24 +69,9 @@ pub struct Resolution {
 }
 
 /// Resolves the configuration from all layers in the merge order above.
+/// [`crate::provenance::resolve_traced`] is the same, plus where each value came from.
 pub fn resolve(sources: &Sources<'_>) -> Resolution {
-    let mut problems = Vec::new();
-    let mut config = Config::default();
-    let env = env_layer(sources.env, &mut problems);
-    apply_layer(&mut config, env, Layer::Env, &mut problems);
-    if let Some(text) = sources.kv_global_defaults {
-        let raw = kv_layer(text, Layer::KvGlobalDefaults, &mut problems);
-        apply_layer(&mut config, raw, Layer::KvGlobalDefaults, &mut problems);
-    }
-    if let Some(text) = sources.kv_repo {
-        let raw = kv_layer(text, Layer::KvRepo, &mut problems);
-        apply_layer(&mut config, raw, Layer::KvRepo, &mut problems);
-    }
-    if let Some(text) = sources.base_branch_toml {
-        let raw = toml_layer(text, Layer::BaseBranchFile, &mut problems);
-        apply_layer(&mut config, raw, Layer::BaseBranchFile, &mut problems);
-    }
-    Resolution { config, problems }
+    crate::provenance::resolve_traced(sources).resolution
 }
 
 /// Parses and validates a `.github/argusai.toml` alone, for a check or an

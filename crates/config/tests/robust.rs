@@ -55,7 +55,7 @@ proptest! {
 
     #[test]
     fn guidance_stays_within_bound(a in "\\PC{0,600}", b in "(\\PC{0,40}\n){0,30}", bound in 0usize..800) {
-        let g = repository_guidance_within(&GuidanceFiles { agents_md: Some(&b), argusai_md: Some(&a) }, bound);
+        let g = repository_guidance_within(&GuidanceFiles { agents_md: Some(&b), argusai_md: Some(&a), ..Default::default() }, bound);
         prop_assert!(g.text.chars().count() <= bound);
     }
 }

@@ -3,7 +3,7 @@
 //! of the state snapshot the Durable Object writes after each event.
 
 use argus_coordinator::machine::Event;
-use argus_coordinator::protocol::{JobFinished, LeaseReply, LeaseRequest, ReviewStats};
+use argus_coordinator::protocol::{Finish, JobFinished, LeaseReply, LeaseRequest, RepoSettings, ReviewStats};
 use argus_coordinator::{Config, Coordinator, Reply};
 use argus_core::event::PrAction;
 use argus_core::ids::{CommitSha, DeliveryId, InstallationId, PrNumber, PrRef, RepoName, UnixMillis};
@@ -25,6 +25,7 @@ fn push(n: u64, at: u64) -> Event {
             title: "t".into(),
             author: "a".into(),
             labels: vec![],
+            draft: false,
         },
     })
 }
@@ -59,7 +60,7 @@ fn bench(c: &mut Criterion) {
             let step = m.handle(UnixMillis(t), push(n, t));
             let job = step.enqueued().next().expect("debounce 0 enqueues at once").clone();
             let Reply::Lease(LeaseReply::Granted { lease_id, .. }) = m.handle(UnixMillis(t + 1), Event::LeaseRequested(LeaseRequest { job_id: job.job_id.clone(), attempt: 1 })).reply else { panic!("lease") };
-            black_box(m.handle(UnixMillis(t + 2), Event::JobFinished(JobFinished { job_id: job.job_id, lease_id, stats: ReviewStats::default(), posted: true })));
+            black_box(m.handle(UnixMillis(t + 2), Event::JobFinished(JobFinished { job_id: job.job_id, lease_id, stats: ReviewStats::default(), finish: Finish::Posted, settings: RepoSettings::default() })));
         })
     });
     println!("snapshot size with 1000 remembered deliveries: {} bytes", bytes.len());

@@ -34,6 +34,10 @@ pub struct Config {
     pub max_expiry_reruns: u32,
     /// Wait before re-trying an enqueue that the queue refused.
     pub enqueue_retry_ms: u64,
+    /// A command whose author's permission check never came back is forgotten after this long.
+    pub command_verify_ttl_ms: u64,
+    /// Commands waiting for their permission check, at most (a flood of mentions cannot grow the state).
+    pub pending_commands_len: usize,
 }
 
 pub const DAY_MS: u64 = 24 * 60 * 60 * 1000;
@@ -49,7 +53,7 @@ impl Config {
         let debounce_ms = secs.saturating_mul(1000);
         Self {
             debounce_ms,
-            max_wait_ms: debounce_ms.saturating_mul(6).max(1000),
+            max_wait_ms: Self::max_wait_for(debounce_ms),
             lease_ms: 900_000,
             queue_timeout_ms: 2 * 3_600_000,
             dedupe_ttl_ms: DAY_MS,
@@ -59,7 +63,14 @@ impl Config {
             outbox_len: 20,
             max_expiry_reruns: 1,
             enqueue_retry_ms: 5_000,
+            command_verify_ttl_ms: 3_600_000,
+            pending_commands_len: 20,
         }
+    }
+
+    /// The longest a stream of pushes may postpone a review, for a debounce window.
+    pub fn max_wait_for(debounce_ms: u64) -> u64 {
+        debounce_ms.saturating_mul(6).max(1000)
     }
 
     /// Builds the config from Worker vars. Unset vars take defaults; a var that

@@ -1,14 +1,21 @@
-//! The queue consumer's lifecycle for one message, with the platform behind a
-//! trait: lease → run → stale-head guard → publish → report → ack, or retry
-//! with backoff. The Worker shell only turns the [`Decision`] into `ack()` or
-//! `retry_with_options()`, so every branch here is tested natively.
+//! The queue consumer's lifecycle for one message, with the platform behind
+//! traits, so every branch is tested natively and the Worker shell only turns
+//! the [`Decision`] into `ack()` or `retry_with_options()`:
+//!
+//! - a review job: lease → check run (created once per job) → run → skipped?
+//!   (close the check, report) → stale-head guard → publish → report → ack, or
+//!   retry with backoff (the check says so);
+//! - a dead-lettered job: tell the coordinator (which notes the PR once) and
+//!   close the job's check run as `neutral`;
+//! - a command's permission check: ask GitHub, tell the coordinator;
+//! - notes and reactions: post them, tell the coordinator.
 
-use crate::pipeline::{PipelineError, ReviewPipeline};
+use crate::pipeline::{CheckEnd, Chores, PipelineError, ReviewPipeline};
 use crate::protocol::*;
 use crate::retry::RetryPolicy;
 use argus_core::error::ErrorClass;
 use argus_core::ids::PrRef;
-use argus_core::job::{QueueMessage, ReviewJob};
+use argus_core::job::{Notify, QueueMessage, ReviewJob, VerifyCommand};
 use serde::Serialize;
 use thiserror::Error;
 
@@ -23,14 +30,10 @@ pub enum LinkError {
     Transport(String),
 }
 
-/// The consumer's view of a PR's coordinator: one method per internal route.
+/// The consumer's view of a PR's coordinator: one typed call per route.
 #[allow(async_fn_in_trait)]
 pub trait CoordinatorLink {
-    async fn lease(&self, pr: &PrRef, req: &LeaseRequest) -> Result<LeaseReply, LinkError>;
-    async fn head_check(&self, pr: &PrRef, req: &HeadCheckRequest) -> Result<HeadReply, LinkError>;
-    async fn finished(&self, pr: &PrRef, req: &JobFinished) -> Result<ReportReply, LinkError>;
-    async fn failed(&self, pr: &PrRef, req: &JobFailed) -> Result<ReportReply, LinkError>;
-    async fn dead_lettered(&self, pr: &PrRef, req: &DeadLettered) -> Result<ReportReply, LinkError>;
+    async fn call<R: Route>(&self, pr: &PrRef, req: &R::Request) -> Result<R::Reply, LinkError>;
 }
 
 /// What to do with the message.
@@ -72,8 +75,10 @@ pub struct MessageCtx<'a> {
     pub seed: u64,
 }
 
+type Say<'a> = &'a mut dyn FnMut(&'static str, String);
+
 /// Handles one message body and says whether to ack or retry it.
-pub async fn process_message<L: CoordinatorLink, P: ReviewPipeline>(
+pub async fn process_message<L: CoordinatorLink, P: ReviewPipeline + Chores>(
     link: &L,
     pipeline: &P,
     body: &serde_json::Value,
@@ -88,19 +93,190 @@ pub async fn process_message<L: CoordinatorLink, P: ReviewPipeline>(
             return Decision::Ack;
         }
     };
-    let job = message.job();
-    let mut say = |step: &'static str, detail: String| log(LogStep { step, job_id: Some(job.job_id.clone()), pr: Some(job.pr.to_string()), detail });
-    match ctx.kind {
-        QueueKind::DeadLetter => dead_letter(link, job, ctx, &mut say).await,
-        QueueKind::Review => review(link, pipeline, job, ctx, &mut say).await,
+    let job_id = message.job().map(|j| j.job_id.clone());
+    let pr = message.pr().to_string();
+    let mut say = |step: &'static str, detail: String| log(LogStep { step, job_id: job_id.clone(), pr: Some(pr.clone()), detail });
+    match (ctx.kind, &message) {
+        (QueueKind::Review, QueueMessage::V1(job)) => review(link, pipeline, job, ctx, &mut say).await,
+        (QueueKind::DeadLetter, QueueMessage::V1(job)) => dead_letter(link, pipeline, job, ctx, &mut say).await,
+        (QueueKind::Review, QueueMessage::Notify(n)) => notify(link, pipeline, n, ctx, &mut say).await,
+        (QueueKind::Review, QueueMessage::Verify(v)) => verify(link, pipeline, v, ctx, &mut say).await,
+        (QueueKind::DeadLetter, QueueMessage::Notify(n)) => {
+            // Best effort: a note that failed for good stays in the coordinator's outbox,
+            // which the status page shows.
+            say("notify_dropped", format!("{} note(s), {} reaction(s)", n.notes.len(), n.reactions.len()));
+            Decision::Ack
+        }
+        (QueueKind::DeadLetter, QueueMessage::Verify(v)) => {
+            say("verify_dropped", format!("command from {} not run: its permission check kept failing", v.author));
+            Decision::Ack
+        }
     }
 }
 
-async fn dead_letter<L: CoordinatorLink>(link: &L, job: &ReviewJob, ctx: &MessageCtx<'_>, say: &mut dyn FnMut(&'static str, String)) -> Decision {
+async fn review<L: CoordinatorLink, P: ReviewPipeline>(link: &L, pipeline: &P, job: &ReviewJob, ctx: &MessageCtx<'_>, say: Say<'_>) -> Decision {
+    let (lease_id, failures_so_far, existing_check) =
+        match link.call::<LeaseRoute>(&job.pr, &LeaseRequest { job_id: job.job_id.clone(), attempt: job.attempt }).await {
+            Ok(LeaseReply::Granted { lease_id, failures, check_run, .. }) => {
+                say("leased", format!("lease={lease_id} failures_so_far={failures}"));
+                (lease_id, failures, check_run)
+            }
+            Ok(LeaseReply::Denied { reason }) => {
+                say("lease_denied", format!("{reason:?}"));
+                return Decision::Ack;
+            }
+            Err(LinkError::Refused(e)) => {
+                say("lease_refused", e.error);
+                return Decision::Ack;
+            }
+            Err(e) => {
+                say("lease_unreachable", e.to_string());
+                return Decision::Retry { delay_secs: ctx.policy.delay_secs(1, None, ctx.seed) };
+            }
+        };
+    let lease = Leased { job, lease_id: &lease_id, failures_so_far };
+
+    // The check run exists from the moment the job starts, once per job: a retry
+    // or a rerun after a lease expiry reuses it.
+    let check = match existing_check {
+        Some(id) => id,
+        None => match pipeline.start_check(job).await {
+            Ok(id) => {
+                let started = JobStarted { job_id: job.job_id.clone(), lease_id: lease_id.clone(), check_run: id };
+                if let Err(e) = link.call::<StartedRoute>(&job.pr, &started).await {
+                    // The check run still works; only a later retry would start a second one.
+                    say("started_unreported", e.to_string());
+                }
+                id
+            }
+            Err(e) => return fail(link, pipeline, &lease, None, e, ctx, say).await,
+        },
+    };
+
+    let report = match pipeline.run(job).await {
+        Ok(r) => r,
+        Err(e) => return fail(link, pipeline, &lease, Some(check), e, ctx, say).await,
+    };
+    say("reviewed", format!("findings={} tokens_in={} tokens_out={} duration_ms={}", report.findings, report.tokens_in, report.tokens_out, report.duration_ms));
+
+    let finish = if let Some(reason) = &report.skipped {
+        close(pipeline, job, check, &CheckEnd::Skipped { reason: reason.clone() }, say).await;
+        Finish::Skipped { reason: reason.clone() }
+    } else {
+        let req = HeadCheckRequest { job_id: job.job_id.clone(), lease_id: lease_id.clone(), head_sha: job.head_sha.clone() };
+        match link.call::<HeadRoute>(&job.pr, &req).await {
+            Ok(HeadReply::Current) => match pipeline.publish(job, &report, check).await {
+                Ok(()) => {
+                    say("published", String::new());
+                    Finish::Posted
+                }
+                Err(e) => return fail(link, pipeline, &lease, Some(check), e, ctx, say).await,
+            },
+            Ok(HeadReply::Stale { current_head }) => {
+                say("stale_head", format!("not posting; current head {}", current_head.as_ref().map(|h| h.to_string()).unwrap_or_else(|| "unknown".into())));
+                close(pipeline, job, check, &CheckEnd::Superseded { current_head }, say).await;
+                Finish::Stale
+            }
+            Err(LinkError::Refused(e)) => {
+                // Our lease is gone (expired and rerun): someone else owns the job and
+                // its check run now. Do not post; still report, so the coordinator
+                // records what this run cost.
+                say("head_check_refused", e.error);
+                let late = JobFinished { job_id: job.job_id.clone(), lease_id, stats: report.stats(), finish: Finish::Stale, settings: report.settings.clone() };
+                if let Err(e) = link.call::<FinishedRoute>(&job.pr, &late).await {
+                    say("late_cost_reported", e.to_string());
+                }
+                return Decision::Ack;
+            }
+            Err(e) => {
+                // Posting without the guard could post on a stale head; let the queue retry.
+                say("head_check_unreachable", e.to_string());
+                return Decision::Retry { delay_secs: ctx.policy.delay_secs(failures_so_far + 1, None, ctx.seed) };
+            }
+        }
+    };
+
+    let stats = ReviewStats { subrequests: pipeline.subrequests(), ..report.stats() };
+    let done = JobFinished { job_id: job.job_id.clone(), lease_id, stats, finish, settings: report.settings.clone() };
+    // The review is posted (or deliberately not): retrying the message would post
+    // it twice, so a failed report is logged and the message acknowledged either way.
+    match link.call::<FinishedRoute>(&job.pr, &done).await {
+        Ok(_) => say("reported", format!("{:?}", done.finish)),
+        Err(e) => say("report_failed", e.to_string()),
+    }
+    Decision::Ack
+}
+
+/// The job and the lease this consumer holds on it.
+struct Leased<'a> {
+    job: &'a ReviewJob,
+    lease_id: &'a str,
+    failures_so_far: u32,
+}
+
+/// Ends or updates the check run; best effort (the status page has the truth).
+async fn close<P: ReviewPipeline>(pipeline: &P, job: &ReviewJob, check: u64, end: &CheckEnd, say: Say<'_>) {
+    if let Err(e) = pipeline.close_check(job, check, end).await {
+        say("check_not_closed", e.message);
+    }
+}
+
+async fn fail<L: CoordinatorLink, P: ReviewPipeline>(
+    link: &L,
+    pipeline: &P,
+    lease: &Leased<'_>,
+    check: Option<u64>,
+    e: PipelineError,
+    ctx: &MessageCtx<'_>,
+    say: Say<'_>,
+) -> Decision {
+    let job = lease.job;
+    say("pipeline_error", format!("{:?}: {}", e.class, e.message));
+    let retry_after = match &e.class {
+        ErrorClass::Retryable { after_secs } => Some(*after_secs),
+        _ => None,
+    };
+    let req = JobFailed { job_id: job.job_id.clone(), lease_id: lease.lease_id.to_string(), class: e.class.clone(), reason: e.message.clone() };
+    let (decision, end) = match (link.call::<FailedRoute>(&job.pr, &req).await, retry_after) {
+        (Ok(reply), Some(after)) if reply.retry => {
+            let delay_secs = ctx.policy.delay_secs(reply.failures.max(1), after, ctx.seed);
+            say("retry", format!("failures={} delay_secs={delay_secs}", reply.failures));
+            (Decision::Retry { delay_secs }, Some(CheckEnd::Retrying { reason: e.message.clone(), failures: reply.failures }))
+        }
+        (Ok(_), _) => {
+            say("failed", "acknowledged; no retry".into());
+            (Decision::Ack, Some(CheckEnd::Failed { reason: e.message.clone() }))
+        }
+        (Err(LinkError::Refused(r)), _) => {
+            // Not our job any more: its check run belongs to whoever holds it.
+            say("failure_refused", r.error);
+            (Decision::Ack, None)
+        }
+        (Err(err), Some(after)) => {
+            // The coordinator did not count this failure; estimate from what the lease said.
+            let delay_secs = ctx.policy.delay_secs(lease.failures_so_far + 1, after, ctx.seed);
+            say("failure_unreported", format!("{err}; retrying in {delay_secs} s"));
+            (Decision::Retry { delay_secs }, Some(CheckEnd::Retrying { reason: e.message.clone(), failures: lease.failures_so_far + 1 }))
+        }
+        (Err(err), None) => {
+            say("failure_unreported", err.to_string());
+            (Decision::Ack, Some(CheckEnd::Failed { reason: e.message.clone() }))
+        }
+    };
+    if let (Some(check), Some(end)) = (check, end) {
+        close(pipeline, job, check, &end, say).await;
+    }
+    decision
+}
+
+async fn dead_letter<L: CoordinatorLink, P: ReviewPipeline>(link: &L, pipeline: &P, job: &ReviewJob, ctx: &MessageCtx<'_>, say: Say<'_>) -> Decision {
     let req = DeadLettered { job_id: job.job_id.clone(), reason: "the review queue gave up after its retries".into() };
-    match link.dead_lettered(&job.pr, &req).await {
+    match link.call::<DeadLetterRoute>(&job.pr, &req).await {
         Ok(reply) => {
-            say("dead_lettered", format!("recorded={}", reply.recorded));
+            say("dead_lettered", format!("recorded={} check_run={:?}", reply.recorded, reply.check_run));
+            if let (true, Some(check)) = (reply.recorded, reply.check_run) {
+                close(pipeline, job, check, &CheckEnd::DeadLettered { reason: reply.reason }, say).await;
+            }
             Decision::Ack
         }
         Err(LinkError::Refused(e)) => {
@@ -114,103 +290,52 @@ async fn dead_letter<L: CoordinatorLink>(link: &L, job: &ReviewJob, ctx: &Messag
     }
 }
 
-async fn review<L: CoordinatorLink, P: ReviewPipeline>(link: &L, pipeline: &P, job: &ReviewJob, ctx: &MessageCtx<'_>, say: &mut dyn FnMut(&'static str, String)) -> Decision {
-    let lease = match link.lease(&job.pr, &LeaseRequest { job_id: job.job_id.clone(), attempt: job.attempt }).await {
-        Ok(LeaseReply::Granted { lease_id, failures, .. }) => {
-            say("leased", format!("lease={lease_id} failures_so_far={failures}"));
-            (lease_id, failures)
-        }
-        Ok(LeaseReply::Denied { reason }) => {
-            say("lease_denied", format!("{reason:?}"));
-            return Decision::Ack;
-        }
-        Err(LinkError::Refused(e)) => {
-            say("lease_refused", e.error);
-            return Decision::Ack;
+/// Posts the coordinator's notes and reactions, then tells it they are posted.
+async fn notify<L: CoordinatorLink, C: Chores>(link: &L, chores: &C, n: &Notify, ctx: &MessageCtx<'_>, say: Say<'_>) -> Decision {
+    match chores.notify(n).await {
+        Ok(()) => {
+            if !n.outbox_ids.is_empty()
+                && let Err(e) = link.call::<NotifiedRoute>(&n.pr, &Notified { ids: n.outbox_ids.clone() }).await
+            {
+                say("notified_unreported", e.to_string());
+            }
+            say("notified", format!("{} note(s), {} reaction(s)", n.notes.len(), n.reactions.len()));
+            Decision::Ack
         }
         Err(e) => {
-            say("lease_unreachable", e.to_string());
-            return Decision::Retry { delay_secs: ctx.policy.delay_secs(1, None, ctx.seed) };
-        }
-    };
-    let (lease_id, failures_so_far) = lease;
-
-    let report = match pipeline.run(job).await {
-        Ok(r) => r,
-        Err(e) => return fail(link, job, &lease_id, failures_so_far, e, ctx, say).await,
-    };
-    say("reviewed", format!("findings={} tokens_in={} tokens_out={} duration_ms={}", report.findings, report.tokens_in, report.tokens_out, report.duration_ms));
-
-    let check = HeadCheckRequest { job_id: job.job_id.clone(), lease_id: lease_id.clone(), head_sha: job.head_sha.clone() };
-    let posted = match link.head_check(&job.pr, &check).await {
-        Ok(HeadReply::Current) => match pipeline.publish(job, &report).await {
-            Ok(()) => {
-                say("published", String::new());
-                true
+            say("notify_failed", e.message.clone());
+            match e.class {
+                // The runtime does not expose the attempt count here; the first step of
+                // the schedule (at least Retry-After) is enough for a note.
+                ErrorClass::Retryable { after_secs } => Decision::Retry { delay_secs: ctx.policy.delay_secs(1, after_secs, ctx.seed) },
+                _ => Decision::Ack,
             }
-            Err(e) => return fail(link, job, &lease_id, failures_so_far, e, ctx, say).await,
-        },
-        Ok(HeadReply::Stale { current_head }) => {
-            say("stale_head", format!("not posting; current head {}", current_head.map(|h| h.to_string()).unwrap_or_else(|| "unknown".into())));
-            false
         }
-        Err(LinkError::Refused(e)) => {
-            // Our lease is gone (expired and rerun): someone else owns the job now.
-            // Do not post; still report, so the coordinator records what this run cost.
-            say("head_check_refused", e.error);
-            let late = JobFinished { job_id: job.job_id.clone(), lease_id, stats: report.stats(), posted: false };
-            if let Err(e) = link.finished(&job.pr, &late).await {
-                say("late_cost_reported", e.to_string());
-            }
-            return Decision::Ack;
-        }
-        Err(e) => {
-            // Posting without the guard could post on a stale head; let the queue retry.
-            say("head_check_unreachable", e.to_string());
-            return Decision::Retry { delay_secs: ctx.policy.delay_secs(failures_so_far + 1, None, ctx.seed) };
-        }
-    };
-
-    let done = JobFinished { job_id: job.job_id.clone(), lease_id, stats: report.stats(), posted };
-    // The review is posted: retrying the message would post it twice, so a
-    // failed report is logged and the message acknowledged either way.
-    match link.finished(&job.pr, &done).await {
-        Ok(_) => say("reported", format!("posted={posted}")),
-        Err(e) => say("report_failed", e.to_string()),
     }
-    Decision::Ack
 }
 
-async fn fail<L: CoordinatorLink>(link: &L, job: &ReviewJob, lease_id: &str, failures_so_far: u32, e: PipelineError, ctx: &MessageCtx<'_>, say: &mut dyn FnMut(&'static str, String)) -> Decision {
-    say("pipeline_error", format!("{:?}: {}", e.class, e.message));
-    let retry_after = match &e.class {
-        ErrorClass::Retryable { after_secs } => Some(*after_secs),
-        _ => None,
+/// Asks GitHub whether a command's author may give it, and tells the coordinator.
+async fn verify<L: CoordinatorLink, C: Chores>(link: &L, chores: &C, v: &VerifyCommand, ctx: &MessageCtx<'_>, say: Say<'_>) -> Decision {
+    let (allowed, permission) = match chores.author_permission(v).await {
+        Ok(p) => p,
+        Err(e) if matches!(e.class, ErrorClass::Retryable { .. }) => {
+            say("verify_failed", e.message.clone());
+            let after = match e.class {
+                ErrorClass::Retryable { after_secs } => after_secs,
+                _ => None,
+            };
+            return Decision::Retry { delay_secs: ctx.policy.delay_secs(1, after, ctx.seed) };
+        }
+        // GitHub cannot say the author may write: the command is not run.
+        Err(e) => (false, format!("unknown ({})", e.message)),
     };
-    let req = JobFailed { job_id: job.job_id.clone(), lease_id: lease_id.to_string(), class: e.class.clone(), reason: e.message.clone() };
-    match (link.failed(&job.pr, &req).await, retry_after) {
-        (Ok(reply), Some(after)) if reply.retry => {
-            let delay_secs = ctx.policy.delay_secs(reply.failures.max(1), after, ctx.seed);
-            say("retry", format!("failures={} delay_secs={delay_secs}", reply.failures));
-            Decision::Retry { delay_secs }
-        }
-        (Ok(_), _) => {
-            say("failed", "acknowledged; no retry".into());
-            Decision::Ack
-        }
-        (Err(LinkError::Refused(r)), _) => {
-            say("failure_refused", r.error);
-            Decision::Ack
-        }
-        (Err(err), Some(after)) => {
-            // The coordinator did not count this failure; estimate from what the lease said.
-            let delay_secs = ctx.policy.delay_secs(failures_so_far + 1, after, ctx.seed);
-            say("failure_unreported", format!("{err}; retrying in {delay_secs} s"));
-            Decision::Retry { delay_secs }
-        }
-        (Err(err), None) => {
-            say("failure_unreported", err.to_string());
-            Decision::Ack
+    say("verified", format!("author={} allowed={allowed} permission={permission}", v.author));
+    let req = CommandVerified { delivery: v.delivery.clone(), allowed, permission };
+    match link.call::<CommandVerifiedRoute>(&v.pr, &req).await {
+        Ok(_) | Err(LinkError::Refused(_)) => Decision::Ack,
+        Err(e) => {
+            say("verified_unreported", e.to_string());
+            Decision::Retry { delay_secs: ctx.policy.delay_secs(1, None, ctx.seed) }
         }
     }
 }

@@ -1,10 +1,12 @@
-//! The seam between the queue consumer and the review itself. The real
-//! pipeline (fetch diff, prompt the model, place comments) comes from other
-//! issues; here is only the contract the consumer drives.
+//! The seam between the queue consumer and the review itself (argus-pipeline's
+//! `ReviewService` implements it): the contract the consumer drives, and the
+//! chores it does for the coordinator.
 
-use crate::protocol::ReviewStats;
+use crate::protocol::{RepoSettings, ReviewStats};
 use argus_core::error::{Classify, ErrorClass};
-use argus_core::job::ReviewJob;
+use argus_core::ids::CommitSha;
+use argus_core::job::{Notify, ReviewJob, VerifyCommand};
+use argus_core::severity::SeverityCounts;
 use thiserror::Error;
 
 /// What `run` produced: the figures the coordinator records, plus whatever
@@ -17,7 +19,17 @@ pub struct ReviewReport {
     pub duration_ms: u64,
     /// One line for the status page, e.g. "3 comments posted".
     pub summary: String,
+    /// `Some(reason)`: the run reviewed nothing on purpose (the repository's rules,
+    /// a draft, the head moved, nothing new). It posts no review and never moves
+    /// the reviewed head.
+    pub skipped: Option<String>,
+    /// What the run learned of the repository's settings, for the coordinator.
+    pub settings: RepoSettings,
     pub publication: serde_json::Value,
+    /// The model calls' estimated list price in US dollars; `None` when a model's price is unknown.
+    pub cost_usd: Option<f64>,
+    /// The new findings by severity.
+    pub severities: SeverityCounts,
 }
 
 impl ReviewReport {
@@ -28,6 +40,10 @@ impl ReviewReport {
             tokens_out: self.tokens_out,
             duration_ms: self.duration_ms,
             summary: self.summary.clone(),
+            subrequests: None,
+            // Micro-dollars keep the wire type integral (and `Eq`); a review costs far below 2^53 of them.
+            cost_micro_usd: self.cost_usd.filter(|c| c.is_finite() && *c >= 0.0).map(|c| (c * 1e6).round() as u64),
+            severities: self.severities,
         }
     }
 }
@@ -59,12 +75,47 @@ impl Classify for PipelineError {
     }
 }
 
-/// One review, split in two so the consumer can ask the coordinator whether the
-/// head is still current between them (the stale-head guard): `run` reads and
-/// thinks but must not post; `publish` posts what `run` produced.
+/// How a job's check run ends when no review is posted (a posted review
+/// completes it in `publish`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CheckEnd {
+    /// Reviewed nothing on purpose; says why.
+    Skipped { reason: String },
+    /// A newer push made this run stale.
+    Superseded { current_head: Option<CommitSha> },
+    /// This attempt failed and the queue will retry: the check stays in progress.
+    Retrying { reason: String, failures: u32 },
+    /// Failed for good (permanent or user error).
+    Failed { reason: String },
+    /// The queue gave up after its retries.
+    DeadLettered { reason: String },
+}
+
+/// One review, split so the consumer can ask the coordinator whether the head
+/// is still current before anything is posted (the stale-head guard): the job's
+/// check run exists from the start (`start_check`), `run` reads and thinks but
+/// posts nothing, `publish` posts what `run` produced and completes the check,
+/// and `close_check` ends a check run when nothing is posted.
 /// Futures need not be `Send`: Workers run on one thread.
 #[allow(async_fn_in_trait)]
 pub trait ReviewPipeline {
+    /// Creates the job's check run, `in_progress`; returns its id.
+    async fn start_check(&self, job: &ReviewJob) -> Result<u64, PipelineError>;
     async fn run(&self, job: &ReviewJob) -> Result<ReviewReport, PipelineError>;
-    async fn publish(&self, job: &ReviewJob, report: &ReviewReport) -> Result<(), PipelineError>;
+    async fn publish(&self, job: &ReviewJob, report: &ReviewReport, check_run: u64) -> Result<(), PipelineError>;
+    async fn close_check(&self, job: &ReviewJob, check_run: u64, end: &CheckEnd) -> Result<(), PipelineError>;
+    /// The subrequests made so far in this invocation, when the platform counts them.
+    fn subrequests(&self) -> Option<argus_core::subrequests::SubrequestCounts> {
+        None
+    }
+}
+
+/// The small GitHub chores the consumer does besides reviews: posting the
+/// coordinator's notes and reactions, and checking a command author's permission.
+#[allow(async_fn_in_trait)]
+pub trait Chores {
+    async fn notify(&self, notify: &Notify) -> Result<(), PipelineError>;
+    /// Whether `author` has write access to the repository, as GitHub defines it
+    /// (admin, maintain or write), and GitHub's word for the permission.
+    async fn author_permission(&self, verify: &VerifyCommand) -> Result<(bool, String), PipelineError>;
 }

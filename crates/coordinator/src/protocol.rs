@@ -1,31 +1,72 @@
-//! JSON bodies exchanged between the queue consumer and a PR's coordinator
-//! (the Durable Object's internal routes). Both sides use these types, so a
-//! field can never be renamed on one side only.
+//! The Durable Object's internal routes as typed pairs ([`Route`]: path,
+//! request, reply) and the JSON bodies exchanged between the front Worker, the
+//! queue consumer and a PR's coordinator. Every side uses these types, so a
+//! path or a field can never change on one side only.
 
+use crate::machine::{Event, Reply};
 use argus_core::error::ErrorClass;
 use argus_core::ids::{CommitSha, UnixMillis};
+use serde::de::DeserializeOwned;
+use argus_core::severity::SeverityCounts;
 use serde::{Deserialize, Serialize};
 
-/// Paths of the Durable Object's routes, called through a stub (the host is
-/// ignored; see [`BASE_URL`]). All bodies are JSON; errors are [`ErrorReply`].
-pub mod routes {
-    /// POST [`argus_core::signal::Inbound`] → [`argus_core::signal::InboundReply`].
-    pub const INBOUND: &str = "/inbound";
-    /// GET → [`crate::StatusView`] JSON, or HTML with `?format=html`; 404 for a PR never seen.
-    pub const STATUS: &str = "/status";
-    /// POST [`super::LeaseRequest`] → [`super::LeaseReply`].
-    pub const LEASE: &str = "/lease";
-    /// POST [`super::HeadCheckRequest`] → [`super::HeadReply`].
-    pub const HEAD: &str = "/head";
-    /// POST [`super::JobFinished`] → [`super::ReportReply`].
-    pub const FINISHED: &str = "/finished";
-    /// POST [`super::JobFailed`] → [`super::ReportReply`].
-    pub const FAILED: &str = "/failed";
-    /// POST [`super::DeadLettered`] → [`super::ReportReply`].
-    pub const DEAD_LETTER: &str = "/dead-letter";
-    /// Stubs need an absolute URL; the host names nothing.
-    pub const BASE_URL: &str = "https://coordinator";
+/// One route of the Durable Object: its path, request and reply types, and how
+/// it maps onto the machine's [`Event`] and [`Reply`]. The Worker's stub, the
+/// Durable Object's router and the tests' in-memory link all go through these
+/// pairs, so a path, a body and its answer can never drift apart.
+pub trait Route {
+    const PATH: &'static str;
+    type Request: Serialize + DeserializeOwned + Clone;
+    type Reply: Serialize + DeserializeOwned;
+    /// The machine event this request is.
+    fn event(req: Self::Request) -> Event;
+    /// The route's answer among the machine's replies (`None`: a reply of
+    /// another route, which would be a bug in the machine).
+    fn reply(r: Reply) -> Option<Self::Reply>;
 }
+
+macro_rules! route {
+    ($(#[$doc:meta])* $name:ident, $path:literal, $req:ty => $rep:ty, $event:path, $reply:path) => {
+        $(#[$doc])*
+        pub struct $name;
+        impl Route for $name {
+            const PATH: &'static str = $path;
+            type Request = $req;
+            type Reply = $rep;
+            fn event(req: $req) -> Event {
+                $event(req)
+            }
+            fn reply(r: Reply) -> Option<$rep> {
+                match r {
+                    $reply(x) => Some(x),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+route!(
+    /// A webhook the front Worker accepted.
+    InboundRoute, "/inbound", argus_core::signal::Inbound => argus_core::signal::InboundReply, Event::Inbound, Reply::Inbound
+);
+route!(LeaseRoute, "/lease", LeaseRequest => LeaseReply, Event::LeaseRequested, Reply::Lease);
+route!(StartedRoute, "/started", JobStarted => ReportReply, Event::JobStarted, Reply::Report);
+route!(HeadRoute, "/head", HeadCheckRequest => HeadReply, Event::HeadCheck, Reply::Head);
+route!(FinishedRoute, "/finished", JobFinished => ReportReply, Event::JobFinished, Reply::Report);
+route!(FailedRoute, "/failed", JobFailed => ReportReply, Event::JobFailed, Reply::Report);
+route!(DeadLetterRoute, "/dead-letter", DeadLettered => DeadLetterReply, Event::DeadLettered, Reply::DeadLetter);
+route!(CommandVerifiedRoute, "/command-verified", CommandVerified => ReportReply, Event::CommandVerified, Reply::Report);
+route!(NotifiedRoute, "/notified", Notified => ReportReply, Event::Notified, Reply::Report);
+route!(
+    /// A maintainer's dashboard action (re-run, full review, pause/resume, replay).
+    OperatorRoute, "/operator", crate::operator::OperatorRequest => crate::operator::OperatorReply, Event::Operator, Reply::Operator
+);
+
+/// `GET` → [`crate::StatusView`] JSON, or HTML with `?format=html`; 404 for a PR never seen.
+pub const STATUS_PATH: &str = "/status";
+/// Stubs need an absolute URL; the host names nothing.
+pub const BASE_URL: &str = "https://coordinator";
 
 /// `POST /lease`: a consumer asks to run `job_id`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,6 +86,9 @@ pub enum LeaseReply {
         expires_at: UnixMillis,
         /// Retryable failures of this job so far (drives the backoff).
         failures: u32,
+        /// The job's check run, when an earlier run of it created one: reuse it.
+        #[serde(default)]
+        check_run: Option<u64>,
     },
     /// Do not run it; acknowledge the message.
     Denied { reason: DenyReason },
@@ -65,6 +109,15 @@ pub enum DenyReason {
     StaleAttempt,
     /// The pull request is closed.
     Closed,
+}
+
+/// `POST /started`: the consumer created the job's check run (it exists from
+/// the moment the job starts, so the PR shows that ArgusAI is at work).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobStarted {
+    pub job_id: String,
+    pub lease_id: String,
+    pub check_run: u64,
 }
 
 /// `POST /head`: the stale-head guard, asked before posting.
@@ -93,6 +146,37 @@ pub struct ReviewStats {
     pub duration_ms: u64,
     /// One line for the status page, e.g. "3 comments posted".
     pub summary: String,
+    /// The model calls' list price in millionths of a US dollar; `None` when a
+    /// model's price is unknown. Absent in reports from before the field existed.
+    #[serde(default)]
+    pub cost_micro_usd: Option<u64>,
+    /// The new findings by severity (notifications compare them with a threshold).
+    #[serde(default)]
+    pub severities: SeverityCounts,
+    /// The subrequests the run made (the free plan allows 50 external per invocation).
+    #[serde(default)]
+    pub subrequests: Option<argus_core::subrequests::SubrequestCounts>,
+}
+
+/// How a run that reached its end ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Finish {
+    /// Reviewed and posted: the head counts as reviewed.
+    Posted,
+    /// Reviewed, but the stale-head guard stopped the post.
+    Stale,
+    /// Not reviewed, on purpose (a skip rule, `auto_review = false`, a draft,
+    /// the head moved, nothing new). Never advances the reviewed head.
+    Skipped { reason: String },
+}
+
+/// What the review learned of the repository's settings, for the coordinator's
+/// own decisions (they live in the base branch's file, which only the job reads).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepoSettings {
+    /// The repository's `debounce_seconds`, in ms.
+    pub debounce_ms: Option<u64>,
 }
 
 /// `POST /finished`: the pipeline ran to the end.
@@ -101,8 +185,9 @@ pub struct JobFinished {
     pub job_id: String,
     pub lease_id: String,
     pub stats: ReviewStats,
-    /// False when the stale-head guard stopped the post.
-    pub posted: bool,
+    pub finish: Finish,
+    #[serde(default)]
+    pub settings: RepoSettings,
 }
 
 /// `POST /failed`: the pipeline gave up on this attempt.
@@ -122,7 +207,34 @@ pub struct DeadLettered {
     pub reason: String,
 }
 
-/// The coordinator's answer to `/finished`, `/failed` and `/dead-letter`.
+/// The coordinator's answer to `/dead-letter`: what the consumer needs to
+/// close the job's check run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadLetterReply {
+    /// False when the message was about a job the coordinator no longer runs.
+    pub recorded: bool,
+    pub check_run: Option<u64>,
+    /// Why the job failed, for the check run (the PR gets a note too).
+    pub reason: String,
+}
+
+/// `POST /command-verified`: the author of a command has (or has not) write
+/// access to the repository, as GitHub reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandVerified {
+    pub delivery: argus_core::ids::DeliveryId,
+    pub allowed: bool,
+    /// GitHub's word for the permission (`admin`, `maintain`, `write`, `read`…), for the log.
+    pub permission: String,
+}
+
+/// `POST /notified`: the consumer posted these outbox items on the PR.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notified {
+    pub ids: Vec<u64>,
+}
+
+/// The coordinator's answer to `/started`, `/finished`, `/failed`, `/command-verified` and `/notified`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportReply {
     /// False when the report was about a job the coordinator no longer runs.

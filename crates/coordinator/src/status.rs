@@ -3,6 +3,7 @@
 //! SHAs and delivery ids only: never code, never secrets.
 
 use crate::machine::{HistoryEntry, OutboxItem, PrState};
+use crate::operator::{OperatorRecord, ReplayRecord};
 use argus_core::ids::{CommitSha, DeliveryId, UnixMillis};
 use argus_core::job::ReviewMode;
 use serde::{Deserialize, Serialize};
@@ -33,6 +34,12 @@ pub struct StatusView {
     pub pending_notes: Vec<OutboxItem>,
     pub next_wakeup: Option<UnixMillis>,
     pub now: UnixMillis,
+    /// What maintainers did from the dashboard, newest last.
+    #[serde(default)]
+    pub operator_log: Vec<OperatorRecord>,
+    /// Dead-lettered jobs already replayed.
+    #[serde(default)]
+    pub replayed: Vec<ReplayRecord>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,6 +96,8 @@ impl StatusView {
             pending_notes: st.outbox.iter().cloned().collect(),
             next_wakeup,
             now,
+            operator_log: st.operator_log.iter().cloned().collect(),
+            replayed: st.replayed.iter().cloned().collect(),
         })
     }
 

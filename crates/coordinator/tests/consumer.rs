@@ -5,10 +5,10 @@ use crate::sim::*;
 use argus_coordinator::consumer::*;
 use argus_coordinator::machine::{Event, Outcome, Reply};
 use argus_coordinator::protocol::*;
-use argus_coordinator::{Config, PipelineError, RetryPolicy, ReviewPipeline, ReviewReport, StatusView};
+use argus_coordinator::{CheckEnd, Chores, Config, PipelineError, RetryPolicy, ReviewPipeline, ReviewReport, StatusView};
 use argus_core::event::PrAction::*;
 use argus_core::ids::{PrRef, UnixMillis};
-use argus_core::job::{QueueMessage, ReviewJob};
+use argus_core::job::{Notify, QueueMessage, ReviewJob, VerifyCommand};
 use futures_executor::block_on;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -34,44 +34,15 @@ impl MemLink {
     }
 }
 
-fn unexpected<T>(r: Reply) -> Result<T, LinkError> {
-    Err(LinkError::Transport(format!("unexpected reply {r:?}")))
-}
-
 impl CoordinatorLink for MemLink {
-    async fn lease(&self, _: &PrRef, req: &LeaseRequest) -> Result<LeaseReply, LinkError> {
-        match self.call(Event::LeaseRequested(req.clone()))? {
-            Reply::Lease(l) => Ok(l),
-            r => unexpected(r),
-        }
-    }
-    async fn head_check(&self, _: &PrRef, req: &HeadCheckRequest) -> Result<HeadReply, LinkError> {
-        match self.call(Event::HeadCheck(req.clone()))? {
-            Reply::Head(h) => Ok(h),
-            r => unexpected(r),
-        }
-    }
-    async fn finished(&self, _: &PrRef, req: &JobFinished) -> Result<ReportReply, LinkError> {
-        match self.call(Event::JobFinished(req.clone()))? {
-            Reply::Report(r) => Ok(r),
-            r => unexpected(r),
-        }
-    }
-    async fn failed(&self, _: &PrRef, req: &JobFailed) -> Result<ReportReply, LinkError> {
-        match self.call(Event::JobFailed(req.clone()))? {
-            Reply::Report(r) => Ok(r),
-            r => unexpected(r),
-        }
-    }
-    async fn dead_lettered(&self, _: &PrRef, req: &DeadLettered) -> Result<ReportReply, LinkError> {
-        match self.call(Event::DeadLettered(req.clone()))? {
-            Reply::Report(r) => Ok(r),
-            r => unexpected(r),
-        }
+    async fn call<R: Route>(&self, _: &PrRef, req: &R::Request) -> Result<R::Reply, LinkError> {
+        let reply = self.call(R::event(req.clone()))?;
+        R::reply(reply.clone()).ok_or_else(|| LinkError::Transport(format!("unexpected reply {reply:?} on {}", R::PATH)))
     }
 }
 
-/// A pipeline double: answers from a script, and can push to the PR mid-run.
+/// A pipeline double: answers from a script, can push to the PR mid-run, and
+/// records what it did to check runs and notes.
 #[derive(Default)]
 struct Script {
     runs: RefCell<VecDeque<Result<ReviewReport, PipelineError>>>,
@@ -79,13 +50,32 @@ struct Script {
     ran: Cell<usize>,
     published: Cell<usize>,
     during_run: RefCell<Option<Box<dyn Fn()>>>,
+    /// Check runs created, and how each was ended or updated, in order.
+    checks_started: Cell<u64>,
+    check_ends: RefCell<Vec<(u64, CheckEnd)>>,
+    /// Notes and reactions posted.
+    notified: RefCell<Vec<Notify>>,
+    /// The permission GitHub reports for command authors.
+    permission: RefCell<Option<Result<(bool, String), PipelineError>>>,
 }
 
 fn report() -> ReviewReport {
-    ReviewReport { findings: 2, tokens_in: 900, tokens_out: 120, duration_ms: 3_100, summary: "2 comments".into(), publication: serde_json::json!({"comments": 2}) }
+    ReviewReport {
+        findings: 2,
+        tokens_in: 900,
+        tokens_out: 120,
+        duration_ms: 3_100,
+        summary: "2 comments".into(),
+        publication: serde_json::json!({"comments": 2}),
+        ..Default::default()
+    }
 }
 
 impl ReviewPipeline for Script {
+    async fn start_check(&self, _: &ReviewJob) -> Result<u64, PipelineError> {
+        self.checks_started.set(self.checks_started.get() + 1);
+        Ok(500 + self.checks_started.get())
+    }
     async fn run(&self, _: &ReviewJob) -> Result<ReviewReport, PipelineError> {
         self.ran.set(self.ran.get() + 1);
         if let Some(f) = self.during_run.borrow().as_ref() {
@@ -93,9 +83,23 @@ impl ReviewPipeline for Script {
         }
         self.runs.borrow_mut().pop_front().unwrap_or_else(|| Ok(report()))
     }
-    async fn publish(&self, _: &ReviewJob, _: &ReviewReport) -> Result<(), PipelineError> {
+    async fn publish(&self, _: &ReviewJob, _: &ReviewReport, _check: u64) -> Result<(), PipelineError> {
         self.published.set(self.published.get() + 1);
         self.publishes.borrow_mut().pop_front().unwrap_or(Ok(()))
+    }
+    async fn close_check(&self, _: &ReviewJob, check: u64, end: &CheckEnd) -> Result<(), PipelineError> {
+        self.check_ends.borrow_mut().push((check, end.clone()));
+        Ok(())
+    }
+}
+
+impl Chores for Script {
+    async fn notify(&self, n: &Notify) -> Result<(), PipelineError> {
+        self.notified.borrow_mut().push(n.clone());
+        Ok(())
+    }
+    async fn author_permission(&self, _: &VerifyCommand) -> Result<(bool, String), PipelineError> {
+        self.permission.borrow().clone().unwrap_or_else(|| Ok((true, "write".into())))
     }
 }
 
@@ -140,6 +144,8 @@ fn a_good_run_is_published_reported_and_acked() {
     assert_eq!(st.history[0].findings, Some(2));
     let steps: Vec<&str> = w.logs.iter().map(|l| l.step).collect();
     assert_eq!(steps, ["leased", "reviewed", "published", "reported"]);
+    assert_eq!(w.pipeline.checks_started.get(), 1, "the check run exists from the start");
+    assert!(w.pipeline.check_ends.borrow().is_empty(), "publish completes it");
     // The same message again (at-least-once delivery): denied, acked, not run.
     assert_eq!(w.deliver(&body, QueueKind::Review, 2), Decision::Ack);
     assert_eq!(w.pipeline.ran.get(), 1);
@@ -277,4 +283,121 @@ fn queue_kind_comes_from_the_queue_name() {
     for (name, kind) in [("argusai-reviews-dev", QueueKind::Review), ("argusai-reviews-dev-dlq", QueueKind::DeadLetter), ("argusai-reviews-dlq", QueueKind::DeadLetter)] {
         assert_eq!(QueueKind::of(name), kind, "{name}");
     }
+}
+
+#[test]
+fn a_skipped_run_closes_its_check_and_never_counts_as_reviewed() {
+    let (mut w, body) = World::opened();
+    let skip = ReviewReport { skipped: Some("the repository's configuration says to skip it: automatic reviews are off".into()), ..report() };
+    w.pipeline.runs.borrow_mut().push_back(Ok(skip));
+    assert_eq!(w.deliver(&body, QueueKind::Review, 0), Decision::Ack);
+    assert_eq!(w.pipeline.published.get(), 0);
+    let ends = w.pipeline.check_ends.borrow().clone();
+    assert!(matches!(&ends[..], [(501, CheckEnd::Skipped { reason })] if reason.contains("automatic reviews are off")), "{ends:?}");
+    let st = w.status();
+    assert_eq!(st.last_reviewed_sha, None, "nothing was reviewed");
+    assert_eq!(st.history[0].outcome, Outcome::Skipped);
+    assert_eq!(st.state, "idle");
+    assert!(w.logs.iter().all(|l| l.step != "stale_head"), "a skip needs no head check");
+}
+
+#[test]
+fn one_check_run_per_job_across_retries_and_it_says_so() {
+    let (mut w, body) = World::opened();
+    w.pipeline.runs.borrow_mut().push_back(Err(PipelineError::retryable("LLM provider answered 503", None)));
+    assert!(matches!(w.deliver(&body, QueueKind::Review, 0), Decision::Retry { .. }));
+    assert!(matches!(&w.pipeline.check_ends.borrow()[..], [(501, CheckEnd::Retrying { failures: 1, .. })]));
+    assert_eq!(w.deliver(&body, QueueKind::Review, 0), Decision::Ack);
+    assert_eq!(w.pipeline.checks_started.get(), 1, "the retry reuses the job's check run");
+    assert_eq!(w.pipeline.published.get(), 1);
+}
+
+#[test]
+fn a_dead_lettered_job_closes_its_check_and_notes_the_pr_once() {
+    let (mut w, body) = World::opened();
+    for _ in 0..5 {
+        w.pipeline.runs.borrow_mut().push_back(Err(PipelineError::retryable("GitHub answered 500", None)));
+        assert!(matches!(w.deliver(&body, QueueKind::Review, 0), Decision::Retry { .. }));
+    }
+    assert_eq!(w.deliver(&body, QueueKind::DeadLetter, 0), Decision::Ack);
+    let ends = w.pipeline.check_ends.borrow().clone();
+    assert!(matches!(ends.last(), Some((501, CheckEnd::DeadLettered { reason })) if reason.contains("GitHub answered 500")), "{ends:?}");
+    let notes = w.sim.borrow().notes.clone();
+    assert_eq!(notes.iter().filter(|n| n.contains("gave up after")).count(), 1, "{notes:?}");
+    // The same dead letter again: nothing new.
+    assert_eq!(w.deliver(&body, QueueKind::DeadLetter, 0), Decision::Ack);
+    assert_eq!(w.pipeline.check_ends.borrow().len(), ends.len());
+    assert_eq!(w.sim.borrow().notes.len(), notes.len());
+}
+
+#[test]
+fn a_stale_run_closes_its_check_as_superseded() {
+    let (mut w, body) = World::opened();
+    let sim = w.sim.clone();
+    *w.pipeline.during_run.borrow_mut() = Some(Box::new(move || {
+        sim.borrow_mut().send(review("push", Synchronize, "h1"));
+    }));
+    assert_eq!(w.deliver(&body, QueueKind::Review, 0), Decision::Ack);
+    assert!(matches!(&w.pipeline.check_ends.borrow()[..], [(501, CheckEnd::Superseded { current_head: Some(h) })] if *h == sha("h1")));
+}
+
+#[test]
+fn a_permanent_failure_closes_the_check_neutral_with_the_reason() {
+    let (mut w, body) = World::opened();
+    w.pipeline.runs.borrow_mut().push_back(Err(PipelineError::permanent("installation suspended")));
+    assert_eq!(w.deliver(&body, QueueKind::Review, 0), Decision::Ack);
+    assert!(matches!(&w.pipeline.check_ends.borrow()[..], [(501, CheckEnd::Failed { reason })] if reason == "installation suspended"));
+}
+
+fn verify_body(w: &World, delivery: &str, command: argus_core::signal::Command) -> serde_json::Value {
+    w.sim.borrow_mut().verify_commands = false;
+    w.sim.borrow_mut().send(crate::sim::command(delivery, command));
+    let v = w.sim.borrow().verifications.last().cloned().expect("a permission check was queued");
+    serde_json::to_value(QueueMessage::Verify(v)).unwrap()
+}
+
+#[test]
+fn permission_checks_run_or_drop_the_command() {
+    use argus_core::signal::Command;
+    let (mut w, _) = World::opened();
+    // Denied: the pause never happens, and nobody is told.
+    let body = verify_body(&w, "cmd-1", Command::Pause);
+    *w.pipeline.permission.borrow_mut() = Some(Ok((false, "read".into())));
+    assert_eq!(w.deliver(&body, QueueKind::Review, 0), Decision::Ack);
+    assert!(!w.status().paused);
+    assert!(w.sim.borrow().notes.is_empty());
+    // GitHub unavailable: retried, the command still waits.
+    let body = verify_body(&w, "cmd-2", Command::Pause);
+    *w.pipeline.permission.borrow_mut() = Some(Err(PipelineError::retryable("GitHub answered 502", Some(30))));
+    assert_eq!(w.deliver(&body, QueueKind::Review, 0), Decision::Retry { delay_secs: 30 });
+    assert!(!w.status().paused);
+    // Allowed: the pause takes effect.
+    *w.pipeline.permission.borrow_mut() = Some(Ok((true, "maintain".into())));
+    assert_eq!(w.deliver(&body, QueueKind::Review, 0), Decision::Ack);
+    assert!(w.status().paused);
+    // A permission check that keeps failing ends in the dead-letter queue, where it is dropped.
+    assert_eq!(w.deliver(&body, QueueKind::DeadLetter, 0), Decision::Ack);
+    assert!(w.logs.iter().any(|l| l.step == "verify_dropped"));
+}
+
+#[test]
+fn notes_are_posted_then_leave_the_outbox() {
+    let (mut w, _) = World::opened();
+    w.sim.borrow_mut().send(crate::sim::command("cmd-h", argus_core::signal::Command::Help));
+    let st = w.sim.borrow().m.state().clone();
+    let notify = Notify {
+        pr: st.pr.clone().unwrap(),
+        installation: st.installation.unwrap(),
+        notes: vec!["help".into()],
+        reactions: vec![],
+        outbox_ids: st.outbox.iter().map(|o| o.id).collect(),
+    };
+    assert_eq!(w.status().pending_notes.len(), 2);
+    let body = serde_json::to_value(QueueMessage::Notify(notify)).unwrap();
+    assert_eq!(w.deliver(&body, QueueKind::Review, 0), Decision::Ack);
+    assert_eq!(w.pipeline.notified.borrow().len(), 1);
+    assert!(w.status().pending_notes.is_empty(), "{:?}", w.status().pending_notes);
+    // After the queue gave up on a notify message, it is dropped (the outbox still shows what was lost).
+    assert_eq!(w.deliver(&body, QueueKind::DeadLetter, 0), Decision::Ack);
+    assert_eq!(w.pipeline.notified.borrow().len(), 1);
 }

@@ -297,15 +297,24 @@ fn dead_letter_marks_the_review_failed_with_the_reason() {
         let lease = s.lease(&job).unwrap();
         s.fail(&job, &lease, ErrorClass::Retryable { after_secs: Some(30) }, "model rate limited");
     }
+    let lease = s.lease(&job).unwrap();
+    s.send(Event::JobStarted(JobStarted { job_id: job.job_id.clone(), lease_id: lease.clone(), check_run: 77 }));
+    s.fail(&job, &lease, ErrorClass::Retryable { after_secs: Some(30) }, "model rate limited");
+    let notes_before = s.notes.len();
     let reply = s.send(Event::DeadLettered(DeadLettered { job_id: job.job_id.clone(), reason: "retries exhausted".into() }));
-    assert!(matches!(reply, Reply::Report(ReportReply { recorded: true, .. })));
+    // The consumer gets the check run to close, and the PR one note saying what failed and how to retry.
+    assert_eq!(reply, Reply::DeadLetter(DeadLetterReply { recorded: true, check_run: Some(77), reason: "model rate limited".into() }));
+    assert_eq!(s.notes.len(), notes_before + 1);
+    let note = s.notes.last().unwrap();
+    assert!(note.contains("gave up after 6 attempts") && note.contains("model rate limited") && note.contains("`@argusai review`"), "{note}");
     let status = StatusView::of(s.m.state(), None, UnixMillis(s.now)).unwrap();
     assert_eq!(status.state, "failed");
-    assert_eq!(status.last_error.as_deref(), Some("dead-lettered after 5 failed attempts: retries exhausted (last error: model rate limited)"));
+    assert_eq!(status.last_error.as_deref(), Some("dead-lettered after 6 failed attempts: retries exhausted (last error: model rate limited)"));
     assert_eq!(status.history.last().unwrap().outcome, Outcome::DeadLettered);
     // A later dead letter for the same job changes nothing.
     let again = s.send(Event::DeadLettered(DeadLettered { job_id: job.job_id.clone(), reason: "x".into() }));
-    assert!(matches!(again, Reply::Report(ReportReply { recorded: false, .. })));
+    assert!(matches!(again, Reply::DeadLetter(DeadLetterReply { recorded: false, .. })));
+    assert_eq!(s.notes.len(), notes_before + 1, "one note per dead letter");
     // A new push gets the PR going again.
     s.send(review("push", Synchronize, "h1"));
     s.advance(5_000);
@@ -387,24 +396,103 @@ fn closing_archives_and_cancels_pending_work() {
     assert_eq!((s.queue.len(), s.last_job().head_sha), (2, sha("h2")));
 }
 
+/// Drafts are routed and queued like any PR: whether they are reviewed is the
+/// repository's `review_drafts`, which the job reads from the base branch. A
+/// skipped draft review never counts as reviewed, so `ready_for_review` reviews it.
 #[test]
-fn drafts_get_no_automatic_reviews_until_ready() {
+fn drafts_are_decided_by_the_job_and_a_skip_never_counts_as_reviewed() {
     let mut s = Sim::new(Config::default());
     s.send(review("open", Opened, "h0"));
     let j = s.last_job();
     s.run_job(&j);
-    s.send(review("p1", Synchronize, "h1"));
     s.send(inbound("draft", Signal::ConvertedToDraft));
+    assert!(s.m.state().draft);
     s.send(review("p2", Synchronize, "h2"));
     s.advance(60_000);
-    assert_eq!(s.queue.len(), 1);
+    assert_eq!(s.queue.len(), 2, "the draft's push is queued; its job decides");
+    let draft_job = s.last_job();
+    assert_eq!(draft_job.actions, [Synchronize]);
+    let lease = s.lease(&draft_job).unwrap();
+    s.finish_as(&draft_job, &lease, Finish::Skipped { reason: "the pull request is a draft (`review_drafts = false`)".into() });
+    let st = s.m.state();
+    assert_eq!(st.last_reviewed_sha, Some(sha("h0")), "a skipped run reviewed nothing");
+    assert_eq!(st.history.back().unwrap().outcome, Outcome::Skipped);
+    assert!(st.history.back().unwrap().note.as_deref().unwrap().contains("review_drafts"));
+    assert_eq!(s.phase(), "idle");
+    // Ready for review: the same head is reviewed now, incrementally from h0.
     s.send(review("ready", ReadyForReview, "h2"));
     s.advance(5_000);
-    assert_eq!((s.queue.len(), s.last_job().head_sha), (2, sha("h2")));
+    let ready = s.last_job();
+    assert_eq!((s.queue.len(), ready.head_sha.clone(), ready.since_sha.clone()), (3, sha("h2"), Some(sha("h0"))));
+    assert_eq!(ready.actions, [ReadyForReview]);
 }
 
-/// Inputs that make no sense in the state they arrive in: each gets an answer
-/// (an error or a denial), none panics, and errors change nothing.
+/// The repository's `debounce_seconds`, learned from a review, sets the window of later pushes.
+#[test]
+fn the_repositorys_debounce_takes_effect_after_a_review_reads_it() {
+    let mut s = Sim::new(Config::default());
+    s.send(review("open", Opened, "h0"));
+    let j = s.last_job();
+    let lease = s.lease(&j).unwrap();
+    let stats = ReviewStats::default();
+    s.send(Event::JobFinished(JobFinished { job_id: j.job_id, lease_id: lease, stats, finish: Finish::Posted, settings: RepoSettings { debounce_ms: Some(30_000) } }));
+    s.send(review("p1", Synchronize, "h1"));
+    assert_eq!(s.m.state().pending.as_ref().unwrap().due_at, UnixMillis(s.now + 30_000));
+    s.advance(29_999);
+    assert_eq!(s.queue.len(), 1, "the operator's 5 s no longer applies");
+    s.advance(1);
+    assert_eq!(s.queue.len(), 2);
+}
+
+/// A command waits for its author's permission check; without write access it
+/// does nothing at all (no reaction, no note, no review).
+#[test]
+fn commands_run_only_after_the_authors_write_access_is_confirmed() {
+    let mut s = Sim::new(Config::default());
+    s.verify_commands = false;
+    s.send(review("open", Opened, "h0"));
+    let j = s.last_job();
+    s.run_job(&j);
+    s.send(review("p1", Synchronize, "h1"));
+    s.send(command("c-1", Command::FullReview));
+    s.send(command("c-2", Command::Pause));
+    assert_eq!(s.verifications.len(), 2);
+    assert!(s.reactions.is_empty() && s.notes.is_empty(), "nothing happens before the check");
+    assert_eq!(s.verifications[0].author, "maintainer");
+    // The pause comes from someone who may only read: dropped silently.
+    s.send(Event::CommandVerified(CommandVerified { delivery: s.verifications[1].delivery.clone(), allowed: false, permission: "read".into() }));
+    assert!(!s.m.state().paused && s.reactions.is_empty() && s.notes.is_empty());
+    // The full review's author may write: 👀 and a full review at once.
+    s.send(Event::CommandVerified(CommandVerified { delivery: s.verifications[0].delivery.clone(), allowed: true, permission: "maintain".into() }));
+    assert_eq!(s.reactions, [9_001]);
+    let full = s.last_job();
+    assert_eq!((full.mode, full.head_sha.clone()), (ReviewMode::Full, sha("h1")));
+    // A second answer for the same command changes nothing.
+    let again = s.send(Event::CommandVerified(CommandVerified { delivery: s.verifications[0].delivery.clone(), allowed: true, permission: "write".into() }));
+    assert!(matches!(again, Reply::Report(ReportReply { recorded: false, .. })));
+    // A command whose check never comes back is forgotten after an hour.
+    s.send(command("c-3", Command::Help));
+    assert_eq!(s.m.state().pending_commands.len(), 1);
+    s.advance(Config::default().command_verify_ttl_ms + 1);
+    s.send(review("p9", Synchronize, "h9"));
+    assert!(s.m.state().pending_commands.is_empty());
+}
+
+/// Notes stay in the outbox (and on the status page) until the consumer reports them posted.
+#[test]
+fn posted_notes_leave_the_outbox() {
+    let mut s = Sim::new(Config::default());
+    s.send(review("open", Opened, "h0"));
+    s.send(command("c-1", Command::Help));
+    let ids: Vec<u64> = s.m.state().outbox.iter().map(|o| o.id).collect();
+    assert_eq!(ids.len(), 2, "the 👀 and the help note");
+    let reply = s.send(Event::Notified(Notified { ids: ids[..1].to_vec() }));
+    assert!(matches!(reply, Reply::Report(ReportReply { recorded: true, .. })));
+    assert_eq!(s.m.state().outbox.iter().map(|o| o.id).collect::<Vec<_>>(), ids[1..]);
+    let status = StatusView::of(s.m.state(), None, UnixMillis(s.now)).unwrap();
+    assert_eq!(status.pending_notes.len(), 1);
+}
+
 #[test]
 fn illegal_transitions_are_answered() {
     use argus_core::ids::{PrNumber, PrRef, RepoName};
@@ -415,7 +503,7 @@ fn illegal_transitions_are_answered() {
     };
     let lease = |job: &str, attempt| Event::LeaseRequested(LeaseRequest { job_id: job.into(), attempt });
     let head = |job: &str, lease: &str| Event::HeadCheck(HeadCheckRequest { job_id: job.into(), lease_id: lease.into(), head_sha: sha("h0") });
-    let finished = |job: &str, lease: &str| Event::JobFinished(JobFinished { job_id: job.into(), lease_id: lease.into(), stats: ReviewStats::default(), posted: true });
+    let finished = |job: &str, lease: &str| Event::JobFinished(JobFinished { job_id: job.into(), lease_id: lease.into(), stats: ReviewStats::default(), finish: Finish::Posted, settings: RepoSettings::default() });
     let failed = |job: &str, lease: &str| Event::JobFailed(JobFailed { job_id: job.into(), lease_id: lease.into(), class: ErrorClass::Permanent, reason: "x".into() });
     // (setup: "fresh" | "queued" | "running", event, expected answer)
     enum Want {
@@ -460,7 +548,7 @@ fn illegal_transitions_are_answered() {
                 assert!(step.actions.is_empty());
             }
             (Want::Denied(reason), Reply::Lease(LeaseReply::Denied { reason: got })) => assert_eq!(got, reason, "{setup}: {event:?}"),
-            (Want::NotRecorded, Reply::Report(ReportReply { recorded: false, .. })) => {}
+            (Want::NotRecorded, Reply::DeadLetter(DeadLetterReply { recorded: false, .. })) => {}
             (_, other) => panic!("{setup}: {event:?} answered {other:?}"),
         }
     }

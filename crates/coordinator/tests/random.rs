@@ -21,7 +21,8 @@ enum Op {
     /// Consumer actions on the n-th enqueued job (modulo), with the latest lease if any.
     Lease(u8),
     Head(u8),
-    Finish(u8, bool),
+    /// 0 posted, 1 stale, 2 skipped.
+    Finish(u8, u8),
     Fail(u8, u8),
     DeadLetter(u8),
     EnqueueFailed(u8),
@@ -36,7 +37,7 @@ fn op() -> impl Strategy<Value = Op> {
         (0u8..6).prop_map(Op::Cmd),
         any::<u8>().prop_map(Op::Lease),
         any::<u8>().prop_map(Op::Head),
-        (any::<u8>(), any::<bool>()).prop_map(|(j, p)| Op::Finish(j, p)),
+        (any::<u8>(), 0u8..3).prop_map(|(j, k)| Op::Finish(j, k)),
         (any::<u8>(), 0u8..3).prop_map(|(j, c)| Op::Fail(j, c)),
         any::<u8>().prop_map(Op::DeadLetter),
         any::<u8>().prop_map(Op::EnqueueFailed),
@@ -66,7 +67,13 @@ proptest! {
                 }
                 Op::Lease(n) => match pick(&s, n) { Some(j) => Event::LeaseRequested(LeaseRequest { job_id: j.job_id, attempt: j.attempt }), None => continue },
                 Op::Head(n) => match pick(&s, n) { Some(j) => Event::HeadCheck(HeadCheckRequest { lease_id: lease_for(&leases, &j), job_id: j.job_id, head_sha: j.head_sha }), None => continue },
-                Op::Finish(n, posted) => match pick(&s, n) { Some(j) => Event::JobFinished(JobFinished { lease_id: lease_for(&leases, &j), job_id: j.job_id, stats: ReviewStats::default(), posted }), None => continue },
+                Op::Finish(n, k) => match pick(&s, n) {
+                    Some(j) => {
+                        let finish = [Finish::Posted, Finish::Stale, Finish::Skipped { reason: "a skip rule".into() }][k as usize].clone();
+                        Event::JobFinished(JobFinished { lease_id: lease_for(&leases, &j), job_id: j.job_id, stats: ReviewStats::default(), finish, settings: RepoSettings::default() })
+                    }
+                    None => continue,
+                },
                 Op::Fail(n, c) => match pick(&s, n) {
                     Some(j) => {
                         let class = [ErrorClass::Retryable { after_secs: None }, ErrorClass::Permanent, ErrorClass::User][c as usize].clone();
@@ -91,6 +98,11 @@ proptest! {
                 prop_assert_eq!(&b, s.m.state());
             }
             let st = s.m.state();
+            // Only a posted review moves the reviewed head.
+            if st.last_reviewed_sha != before.last_reviewed_sha {
+                prop_assert_eq!(st.history.back().map(|h| h.outcome), Some(argus_coordinator::machine::Outcome::Posted));
+            }
+            prop_assert!(st.pending_commands.len() <= 20);
             prop_assert_eq!(st.alarm_at, s.m.next_wakeup());
             if st.archived { prop_assert!(st.pending.is_none()); }
             if let Some(job) = &st.job {

@@ -2,6 +2,7 @@
 
 mod consumer;
 mod machine;
+mod operator;
 mod random;
 mod sim;
 mod status;

@@ -16,8 +16,6 @@ pub struct FilterConfig {
     pub enabled_events: Vec<String>,
     /// The handle users mention in commands, without `@` (`BOT_HANDLE`, default `argusai`).
     pub bot_handle: String,
-    /// Whether draft PRs are reviewed (off by default: drafts are work in progress).
-    pub review_drafts: bool,
 }
 
 impl Default for FilterConfig {
@@ -32,7 +30,6 @@ impl FilterConfig {
         Self {
             enabled_events: enabled.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
             bot_handle: bot_handle.map(|h| h.trim().trim_start_matches('@').to_string()).filter(|h| !h.is_empty()).unwrap_or_else(|| "argusai".into()),
-            review_drafts: false,
         }
     }
 
@@ -92,9 +89,9 @@ fn decide_pr(cfg: &FilterConfig, e: PullRequestEvent, delivery: DeliveryId, now:
             if !e.open {
                 return Decision::Ignore("pull request is closed".into());
             }
-            if e.draft && !cfg.review_drafts {
-                return Decision::Ignore("pull request is a draft".into());
-            }
+            // Drafts are routed like any PR: whether they are reviewed is the
+            // repository's `review_drafts` setting, which only the review job can
+            // read (from the base branch); the front door never calls GitHub.
             Signal::Review {
                 trigger: action,
                 head_sha: e.head_sha,
@@ -103,6 +100,7 @@ fn decide_pr(cfg: &FilterConfig, e: PullRequestEvent, delivery: DeliveryId, now:
                 title: e.title,
                 author: e.author.login,
                 labels: e.labels,
+                draft: e.draft,
             }
         }
     };
@@ -183,8 +181,6 @@ mod tests {
     fn decision_table() {
         let cfg = FilterConfig::default();
         let only_opened = FilterConfig::from_vars(Some("pull_request.opened"), None);
-        let mut drafts = FilterConfig::default();
-        drafts.review_drafts = true;
         let with = |f: fn(&mut PullRequestEvent), a: PrAction| {
             let mut e = pr(a);
             f(&mut e);
@@ -199,8 +195,7 @@ mod tests {
             (&cfg, Event::PullRequest(pr(PrAction::Closed)), "route: closed"),
             (&cfg, Event::PullRequest(pr(PrAction::ConvertedToDraft)), "route: converted_to_draft"),
             (&only_opened, Event::PullRequest(pr(PrAction::Synchronize)), "ignore: pull_request.synchronize is not in REVIEW_ENABLED_EVENTS"),
-            (&cfg, with(|e| e.draft = true, PrAction::Opened), "ignore: pull request is a draft"),
-            (&drafts, with(|e| e.draft = true, PrAction::Opened), "route: review"),
+            (&cfg, with(|e| e.draft = true, PrAction::Opened), "route: review"),
             (&cfg, with(|e| e.open = false, PrAction::Reopened), "ignore: pull request is closed"),
             (&cfg, with(|e| e.sender = Actor { login: "argusai[bot]".into(), is_bot: true }, PrAction::Synchronize), "ignore: sender argusai[bot] is a bot"),
             (&cfg, with(|e| e.sender = Actor { login: "dependabot[bot]".into(), is_bot: true }, PrAction::Closed), "route: closed"),

@@ -1,23 +1,44 @@
-//! The queue message: a small, versioned description of one review job. It
-//! never carries the diff (a Queue message is capped at 128 KB); the consumer
-//! fetches what it needs from GitHub.
+//! The queue messages: small, versioned descriptions of work for the consumer
+//! — a review job, the notes and reactions a coordinator decided on, a check
+//! that a command's author may give it. They never carry the diff (a Queue
+//! message is capped at 128 KB); the consumer fetches what it needs from GitHub.
 
+use crate::event::PrAction;
 use crate::ids::{CommitSha, DeliveryId, InstallationId, PrRef, UnixMillis};
+use crate::signal::Command;
 use serde::{Deserialize, Serialize};
 
-/// Every message on `REVIEW_QUEUE`. The `v` tag lets a consumer of a newer
-/// version drain messages written by an older producer during a deploy.
+/// Every message on `REVIEW_QUEUE`, told apart by its `v` tag, so a consumer
+/// of a newer version also drains messages written by an older producer
+/// during a deploy, and one `match` routes them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "v")]
 pub enum QueueMessage {
     #[serde(rename = "1")]
     V1(ReviewJob),
+    /// Notes and reactions a coordinator decided to post.
+    #[serde(rename = "notify/1")]
+    Notify(Notify),
+    /// A command waits until its author's write access is confirmed.
+    #[serde(rename = "verify/1")]
+    Verify(VerifyCommand),
 }
 
 impl QueueMessage {
-    pub fn job(&self) -> &ReviewJob {
+    /// The review job, when this message is one.
+    pub fn job(&self) -> Option<&ReviewJob> {
         match self {
-            QueueMessage::V1(j) => j,
+            QueueMessage::V1(j) => Some(j),
+            _ => None,
+        }
+    }
+
+    /// The pull request the message is about.
+    pub fn pr(&self) -> &PrRef {
+        match self {
+            QueueMessage::V1(j) => &j.pr,
+            QueueMessage::Notify(n) => &n.pr,
+            QueueMessage::Verify(v) => &v.pr,
         }
     }
 }
@@ -56,6 +77,10 @@ pub struct ReviewJob {
     /// Absent in messages from before the field existed: those were automatic.
     #[serde(default)]
     pub trigger: JobTrigger,
+    /// The `pull_request` actions coalesced into this job (`opened`, `synchronize`…),
+    /// for the repository's `events` setting. Empty for commands.
+    #[serde(default)]
+    pub actions: Vec<PrAction>,
     /// 1 for the first run of this job; the coordinator counts reruns after a lease expiry.
     pub attempt: u32,
     /// The deliveries coalesced into this job (bounded; for logs and the status page).
@@ -63,17 +88,8 @@ pub struct ReviewJob {
     pub enqueued_at: UnixMillis,
 }
 
-/// A message on `REVIEW_QUEUE` asking the consumer to post what a PR's
-/// coordinator decided to say: notes (help, paused, why a review failed) and
-/// reactions to command comments. Its own `v` tag keeps it apart from review
-/// jobs; it carries no code.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "v")]
-pub enum NotifyMessage {
-    #[serde(rename = "notify/1")]
-    V1(Notify),
-}
-
+/// What a PR's coordinator decided to say: notes (help, paused, why a review
+/// failed) and reactions to command comments. It carries no code.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notify {
     pub pr: PrRef,
@@ -81,6 +97,10 @@ pub struct Notify {
     /// Comment bodies, posted in order as separate comments.
     pub notes: Vec<String>,
     pub reactions: Vec<NotifyReaction>,
+    /// The coordinator's outbox ids of these notes and reactions: reported back
+    /// once posted, so its status page lists only what is still waiting.
+    #[serde(default)]
+    pub outbox_ids: Vec<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,9 +110,17 @@ pub struct NotifyReaction {
     pub content: String,
 }
 
-impl NotifyMessage {
-    /// The `v` tag of notify messages, for a consumer that peeks before parsing.
-    pub const TAG: &'static str = "notify/1";
+/// "May `author` give this command?": the consumer asks GitHub for the
+/// author's permission on the repository (write access, as GitHub defines it)
+/// and tells the coordinator, which runs or drops the command.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyCommand {
+    pub pr: PrRef,
+    pub installation: InstallationId,
+    /// The delivery that carried the command: the coordinator's key for it.
+    pub delivery: DeliveryId,
+    pub author: String,
+    pub command: Command,
 }
 
 /// At most this many delivery ids ride along in a job; the rest are only counted.
@@ -114,6 +142,7 @@ mod tests {
             since_sha: None,
             mode: ReviewMode::Full,
             trigger: JobTrigger::Automatic,
+            actions: vec![PrAction::Opened, PrAction::Synchronize],
             attempt: 1,
             deliveries: (0..MAX_DELIVERIES_PER_JOB).map(|i| DeliveryId(format!("{i:036}"))).collect(),
             enqueued_at: UnixMillis(5),
@@ -126,16 +155,35 @@ mod tests {
     }
 
     #[test]
-    fn notify_message_is_told_apart_from_jobs() {
-        let n = NotifyMessage::V1(Notify {
-            pr: PrRef::new(RepoName::new("o", "r"), PrNumber(3)),
+    fn messages_are_told_apart_by_their_tag() {
+        let pr = PrRef::new(RepoName::new("o", "r"), PrNumber(3));
+        let n = QueueMessage::Notify(Notify {
+            pr: pr.clone(),
             installation: InstallationId(1),
             notes: vec!["Paused.".into()],
             reactions: vec![NotifyReaction { comment_id: 9, content: "eyes".into() }],
+            outbox_ids: vec![1, 2],
         });
         let json = serde_json::to_value(&n).unwrap();
-        assert_eq!(json["v"], NotifyMessage::TAG);
-        assert!(serde_json::from_value::<QueueMessage>(json.clone()).is_err());
-        assert_eq!(serde_json::from_value::<NotifyMessage>(json).unwrap(), n);
+        assert_eq!(json["v"], "notify/1");
+        assert_eq!(serde_json::from_value::<QueueMessage>(json).unwrap(), n);
+        let v = QueueMessage::Verify(VerifyCommand {
+            pr,
+            installation: InstallationId(1),
+            delivery: DeliveryId("d".into()),
+            author: "mona".into(),
+            command: Command::Pause,
+        });
+        let json = serde_json::to_value(&v).unwrap();
+        assert_eq!(json["v"], "verify/1");
+        assert_eq!(serde_json::from_value::<QueueMessage>(json).unwrap(), v);
+        assert!(v.job().is_none());
+    }
+
+    #[test]
+    fn a_job_from_before_actions_existed_still_reads() {
+        let old = r#"{"v":"1","job_id":"j","pr":{"repo":{"owner":"o","name":"r"},"number":1},"installation":1,"head_sha":"a","base_sha":"b","since_sha":null,"mode":"full","attempt":1,"deliveries":[],"enqueued_at":0}"#;
+        let m: QueueMessage = serde_json::from_str(old).unwrap();
+        assert!(m.job().unwrap().actions.is_empty());
     }
 }

@@ -89,6 +89,49 @@ impl KvKey for BreakerKey {
     }
 }
 
+/// The GitHub App's identity (`GET /app`: id and slug, hence its bot login), so
+/// ArgusAI can tell its own comments from a marker pasted by someone else. The
+/// slug changes only when the App is renamed, so it is kept a day.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppIdentityKey {
+    pub app_id: u64,
+}
+
+impl KvKey for AppIdentityKey {
+    const NAMESPACE: &'static str = CACHE;
+    fn key(&self) -> String {
+        format!("app:{}", self.app_id)
+    }
+    fn ttl_secs(&self) -> Option<u64> {
+        Some(24 * 3600)
+    }
+}
+
+/// A user's permission on a repository (`@argusai` commands need write access).
+/// Kept briefly so a revoked permission stops working within minutes; KV's
+/// minimum TTL is 60 s.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RepoPermissionKey {
+    pub repo: RepoName,
+    /// Compared case-insensitively, as GitHub logins are.
+    pub login: String,
+}
+
+impl RepoPermissionKey {
+    /// How long a permission answer is trusted.
+    pub const TTL_SECS: u64 = 120;
+}
+
+impl KvKey for RepoPermissionKey {
+    const NAMESPACE: &'static str = CACHE;
+    fn key(&self) -> String {
+        format!("perm:{}:{}", self.repo, self.login.to_ascii_lowercase())
+    }
+    fn ttl_secs(&self) -> Option<u64> {
+        Some(Self::TTL_SECS)
+    }
+}
+
 /// Configuration layers stored by operators.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConfigKey {
@@ -103,6 +146,42 @@ impl KvKey for ConfigKey {
             ConfigKey::GlobalDefaults => "global:defaults".into(),
             ConfigKey::Repo(r) => format!("repo:{r}"),
         }
+    }
+    fn ttl_secs(&self) -> Option<u64> {
+        None
+    }
+}
+
+/// A dashboard user's access list (their role on each repository the App is
+/// installed on), cached briefly so page views do not each ask GitHub.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DashboardAccessKey {
+    pub user_id: u64,
+}
+
+impl KvKey for DashboardAccessKey {
+    const NAMESPACE: &'static str = CACHE;
+    fn key(&self) -> String {
+        format!("dash-access:{}", self.user_id)
+    }
+    fn ttl_secs(&self) -> Option<u64> {
+        // Roles change rarely; five minutes bounds how long a removed maintainer still sees a page.
+        Some(300)
+    }
+}
+
+/// A repository's notification settings (JSON), written by the operator. Not
+/// part of the repository configuration on purpose: a pull request must never
+/// choose where ArgusAI sends data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotifyConfigKey {
+    pub repo: RepoName,
+}
+
+impl KvKey for NotifyConfigKey {
+    const NAMESPACE: &'static str = CONFIG;
+    fn key(&self) -> String {
+        format!("notify:{}", self.repo)
     }
     fn ttl_secs(&self) -> Option<u64> {
         None
@@ -124,6 +203,12 @@ mod tests {
         assert_eq!(InstallationTokenKey { installation: InstallationId(7) }.key(), "token:7");
         assert_eq!(ConfigKey::Repo(repo).key(), "repo:o/r");
         assert_eq!(ConfigKey::GlobalDefaults.key(), "global:defaults");
+        assert_eq!(AppIdentityKey { app_id: 42 }.key(), "app:42");
+        let perm = RepoPermissionKey { repo: RepoName::new("o", "r"), login: "Mona".into() };
+        assert_eq!(perm.key(), "perm:o/r:mona");
+        assert!(perm.ttl_secs().unwrap() >= 60, "KV's minimum TTL");
+        assert_eq!(DashboardAccessKey { user_id: 42 }.key(), "dash-access:42");
+        assert_eq!(NotifyConfigKey { repo: RepoName::new("o", "r") }.key(), "notify:o/r");
         assert_eq!(BreakerKey { breaker: "github-models@https://models.github.ai".into() }.key(), "breaker:github-models@https://models.github.ai");
     }
 }

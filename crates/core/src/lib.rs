@@ -14,3 +14,4 @@ pub mod secret;
 pub mod signal;
 pub mod severity;
 pub mod signature;
+pub mod subrequests;

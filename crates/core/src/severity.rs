@@ -54,6 +54,61 @@ impl fmt::Display for Severity {
     }
 }
 
+/// How many findings of each severity a review posted: what a notification's
+/// threshold is checked against, and what the dashboard shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SeverityCounts {
+    pub critical: u32,
+    pub high: u32,
+    pub medium: u32,
+    pub low: u32,
+}
+
+impl SeverityCounts {
+    pub fn add(&mut self, s: Severity) {
+        let slot = match s {
+            Severity::Critical => &mut self.critical,
+            Severity::High => &mut self.high,
+            Severity::Medium => &mut self.medium,
+            Severity::Low => &mut self.low,
+        };
+        *slot = slot.saturating_add(1);
+    }
+
+    pub fn get(&self, s: Severity) -> u32 {
+        match s {
+            Severity::Critical => self.critical,
+            Severity::High => self.high,
+            Severity::Medium => self.medium,
+            Severity::Low => self.low,
+        }
+    }
+
+    pub fn total(&self) -> u32 {
+        Severity::ALL.iter().map(|s| self.get(*s)).fold(0, u32::saturating_add)
+    }
+
+    /// Findings at least as serious as `threshold`.
+    pub fn at_least(&self, threshold: Severity) -> u32 {
+        Severity::ALL.iter().filter(|s| s.at_least(threshold)).map(|s| self.get(*s)).fold(0, u32::saturating_add)
+    }
+
+    /// The most serious severity with at least one finding.
+    pub fn most_serious(&self) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|s| self.get(*s) > 0)
+    }
+}
+
+impl FromIterator<Severity> for SeverityCounts {
+    fn from_iter<I: IntoIterator<Item = Severity>>(iter: I) -> Self {
+        let mut counts = SeverityCounts::default();
+        for s in iter {
+            counts.add(s);
+        }
+        counts
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,5 +121,15 @@ mod tests {
         assert!(Severity::High.at_least(Severity::Medium));
         assert!(!Severity::Low.at_least(Severity::Medium));
         assert_eq!(serde_json::to_string(&Severity::Critical).unwrap(), "\"critical\"");
+    }
+
+    #[test]
+    fn counts_by_threshold() {
+        let counts: SeverityCounts = [Severity::High, Severity::Low, Severity::Low, Severity::Critical].into_iter().collect();
+        assert_eq!((counts.total(), counts.at_least(Severity::High), counts.at_least(Severity::Medium)), (4, 2, 2));
+        assert_eq!(counts.at_least(Severity::Low), 4);
+        assert_eq!(counts.most_serious(), Some(Severity::Critical));
+        assert_eq!(SeverityCounts::default().most_serious(), None);
+        assert_eq!(serde_json::to_string(&counts).unwrap(), r#"{"critical":1,"high":1,"medium":0,"low":2}"#);
     }
 }

@@ -28,6 +28,9 @@ pub enum Signal {
         title: String,
         author: String,
         labels: Vec<String>,
+        /// A draft is reviewed only if the repository's `review_drafts` says so.
+        #[serde(default)]
+        draft: bool,
     },
     Closed { merged: bool },
     ConvertedToDraft,

@@ -10,7 +10,7 @@
 
 use crate::error::AuthError;
 use argus_core::ids::UnixMillis;
-use argus_core::keys::InstallationTokenKey;
+use argus_core::keys::{InstallationTokenKey, KvKey};
 use argus_core::secret::SecretString;
 use base64::Engine as _;
 use jwt_simple::prelude::*;
@@ -156,7 +156,6 @@ impl CachedToken {
     /// The KV `expirationTtl` for this token: until the refresh margin, at least
     /// KV's 60 s floor, and never beyond the key's own ceiling.
     pub fn kv_ttl_secs(&self, key: &InstallationTokenKey, now: UnixMillis) -> u64 {
-        use argus_core::keys::KvKey;
         let useful = (self.expires_at.0.saturating_sub(now.0) / 1000).saturating_sub(TOKEN_REFRESH_MARGIN_SECS);
         useful.min(key.ttl_secs().unwrap_or(u64::MAX)).max(60)
     }
@@ -171,6 +170,23 @@ pub trait TokenCache {
     async fn put(&self, key: &InstallationTokenKey, token: &CachedToken);
     /// Called when GitHub refused a cached token (revoked, or the app was reinstalled).
     async fn remove(&self, key: &InstallationTokenKey);
+
+    /// A small JSON value cached under a typed key (the App's identity,
+    /// [`argus_core::keys::AppIdentityKey`]; repository permissions,
+    /// [`argus_core::keys::RepoPermissionKey`]). The value carries its own expiry,
+    /// which the client checks, so a cache may keep it longer than `key.ttl_secs()`.
+    /// Without an override there is no shared cache: the client still keeps each
+    /// value in memory for its own life, and asks GitHub once per client.
+    async fn get_value<K: KvKey>(&self, key: &K) -> Option<String> {
+        let _ = key;
+        None
+    }
+
+    /// Stores a value read back by [`TokenCache::get_value`]; the KV adapter writes
+    /// it with `expirationTtl = key.ttl_secs()`.
+    async fn put_value<K: KvKey>(&self, key: &K, value: &str) {
+        let _ = (key, value);
+    }
 }
 
 /// An in-memory [`TokenCache`]: for native tests, and usable as a per-isolate
@@ -178,6 +194,8 @@ pub trait TokenCache {
 #[derive(Default)]
 pub struct MemoryTokenCache {
     entries: RefCell<HashMap<String, CachedToken>>,
+    /// `NAMESPACE/key` → value, for [`TokenCache::get_value`].
+    values: RefCell<HashMap<String, String>>,
 }
 
 impl MemoryTokenCache {
@@ -187,20 +205,27 @@ impl MemoryTokenCache {
     pub fn is_empty(&self) -> bool {
         self.entries.borrow().is_empty()
     }
+    /// The values stored under typed keys, by `NAMESPACE/key` (for tests).
+    pub fn value(&self, namespaced_key: &str) -> Option<String> {
+        self.values.borrow().get(namespaced_key).cloned()
+    }
 }
 
 impl TokenCache for MemoryTokenCache {
     async fn get(&self, key: &InstallationTokenKey) -> Option<CachedToken> {
-        use argus_core::keys::KvKey;
         self.entries.borrow().get(&key.key()).cloned()
     }
     async fn put(&self, key: &InstallationTokenKey, token: &CachedToken) {
-        use argus_core::keys::KvKey;
         self.entries.borrow_mut().insert(key.key(), token.clone());
     }
     async fn remove(&self, key: &InstallationTokenKey) {
-        use argus_core::keys::KvKey;
         self.entries.borrow_mut().remove(&key.key());
+    }
+    async fn get_value<K: KvKey>(&self, key: &K) -> Option<String> {
+        self.values.borrow().get(&format!("{}/{}", K::NAMESPACE, key.key())).cloned()
+    }
+    async fn put_value<K: KvKey>(&self, key: &K, value: &str) {
+        self.values.borrow_mut().insert(format!("{}/{}", K::NAMESPACE, key.key()), value.to_string());
     }
 }
 

@@ -66,6 +66,14 @@ pub enum GitHubError {
     Decode { route: String, detail: String },
     #[error(transparent)]
     Auth(#[from] AuthError),
+    /// `/graphql` answered 404/410 or not with JSON: GraphQL is disabled or absent
+    /// (some GitHub Enterprise Server setups). Callers with a REST path fall back.
+    #[error("GitHub's GraphQL API is not available at {route} ({detail})")]
+    GraphQlUnavailable { route: String, detail: String },
+    /// GraphQL answered with `errors` and nothing usable: a query GitHub will not
+    /// run (permanent), or its "something went wrong"/timeout answer (retryable).
+    #[error("GitHub's GraphQL API refused {route}: {}", messages.join("; "))]
+    GraphQl { route: String, messages: Vec<String>, retryable: bool },
 }
 
 fn forbidden_message(route: &str, permission: Option<&str>, message: &str) -> String {
@@ -89,13 +97,16 @@ impl Classify for GitHubError {
                 ErrorClass::Retryable { after_secs: Some(*retry_after_secs) }
             }
             GitHubError::Server { .. } | GitHubError::Transport { .. } => ErrorClass::Retryable { after_secs: None },
+            GitHubError::GraphQl { retryable: true, .. } => ErrorClass::Retryable { after_secs: None },
             GitHubError::NotFound { .. }
             | GitHubError::Forbidden { .. }
             | GitHubError::Unauthorized { .. }
             | GitHubError::Unprocessable { .. }
             | GitHubError::Unexpected { .. }
             | GitHubError::Decode { .. }
-            | GitHubError::Auth(_) => ErrorClass::Permanent,
+            | GitHubError::Auth(_)
+            | GitHubError::GraphQlUnavailable { .. }
+            | GitHubError::GraphQl { retryable: false, .. } => ErrorClass::Permanent,
         }
     }
 }

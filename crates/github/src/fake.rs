@@ -3,8 +3,15 @@
 //! the test public key, `iss`, `iat`/`exp`) and installation tokens, serves PRs
 //! built from unified diffs, paginates with `Link`, records what ArgusAI posts,
 //! rejects reviews with GitHub's 422 when an anchor is not in the diff, and can
-//! inject faults. The loopback twin for end-to-end tests is `tests/fakes/github.mjs`.
+//! inject faults. It also serves what the batched contents need (Git trees and
+//! blobs, `POST /graphql` through [`crate::fake_graphql`], all from the same
+//! contents as the contents API), `GET /app`, collaborator permissions, review
+//! comment replies and reactions, review threads and their resolution, and a
+//! PR's commits. Everything posted with an installation token is authored by the
+//! App's bot user (`{app_slug}[bot]`); tests add other people's comments with
+//! `add_*_by`. The loopback twin for end-to-end tests is `tests/fakes/github.mjs`.
 
+use crate::fake_graphql::{self, GitObjectData, GraphQlData, GraphQlOptions, ThreadComment, ThreadData};
 use argus_core::http::{Clock, HttpClient, HttpRequest, HttpResponse, Method, TransportError};
 use argus_core::ids::UnixMillis;
 use jwt_simple::prelude::*;
@@ -14,6 +21,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
 
 pub const FAKE_API_URL: &str = "https://fake-github.test/api/v3";
+/// GitHub Enterprise Server's GraphQL endpoint for [`FAKE_API_URL`].
+pub const FAKE_GRAPHQL_URL: &str = "https://fake-github.test/api/graphql";
+/// GitHub's reaction contents (<https://docs.github.com/en/rest/reactions/reactions#about-reactions>).
+pub const REACTIONS: [&str; 8] = ["+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"];
 
 /// Simulated time shared by the client and the fake: `sleep` advances it at once
 /// and is recorded, so tests assert on waits without waiting.
@@ -244,7 +255,15 @@ pub struct FakeReview {
     pub body: String,
     pub commit_id: String,
     pub event: Option<String>,
+    /// The draft comments exactly as posted.
     pub comments: Vec<Value>,
+    /// The author's login (`{app_slug}[bot]` for what ArgusAI posts).
+    pub user: String,
+    /// The ids GitHub gave the comments, in order; a comment without one is
+    /// listed as `id * 1000 + index`.
+    pub comment_ids: Vec<u64>,
+    /// When it was submitted (RFC 3339).
+    pub created_at: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -252,14 +271,42 @@ pub struct FakeComment {
     pub id: u64,
     pub pr: (String, u64),
     pub body: String,
+    /// The author's login.
+    pub user: String,
 }
 
-/// A canned answer for requests whose method and path match, `times` times.
+/// A reply in a review thread (`POST …/comments/{id}/replies`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FakeReply {
+    pub id: u64,
+    pub pr: (String, u64),
+    /// The thread's first comment.
+    pub in_reply_to: u64,
+    pub body: String,
+    pub user: String,
+    pub created_at: String,
+}
+
+/// A reaction on an issue comment or a review comment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FakeReaction {
+    pub id: u64,
+    pub repo: String,
+    /// `issue` (a conversation comment) or `review` (a review comment).
+    pub target: &'static str,
+    pub comment_id: u64,
+    pub content: String,
+    pub user: String,
+}
+
+/// A canned answer for requests whose method and path match, `times` times,
+/// after `after` matching requests have been served normally.
 #[derive(Clone, Debug)]
 pub struct Fault {
     pub method: Option<Method>,
     pub path_contains: String,
     pub times: u32,
+    pub after: u32,
     pub response: Result<HttpResponse, TransportError>,
 }
 
@@ -269,12 +316,25 @@ impl Fault {
             method,
             path_contains: path_contains.into(),
             times: 1,
+            after: 0,
             response: Ok(HttpResponse {
                 status,
                 headers: headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.to_string())).collect(),
                 body: body.to_string().into_bytes(),
             }),
         }
+    }
+
+    /// Applies the fault `times` times.
+    pub fn times(mut self, times: u32) -> Self {
+        self.times = times;
+        self
+    }
+
+    /// Serves `after` matching requests normally first.
+    pub fn after(mut self, after: u32) -> Self {
+        self.after = after;
+        self
     }
 }
 
@@ -291,7 +351,19 @@ pub struct FakeState {
     pub issue_comments: Vec<FakeComment>,
     /// (id, every body sent to it: create then updates).
     pub check_runs: Vec<(u64, Vec<Value>)>,
-    pub reactions: Vec<(u64, String)>,
+    pub reactions: Vec<FakeReaction>,
+    pub replies: Vec<FakeReply>,
+    /// (repo, lower-case login) → (permission, role_name); users not listed do not exist (404).
+    pub permissions: HashMap<(String, String), (String, Option<String>)>,
+    /// Resolved review threads: thread node id → who resolved it.
+    pub resolved_threads: HashMap<String, String>,
+    /// (repo, PR number) → its commits (sha, message); by default the head commit alone.
+    pub pr_commits: HashMap<(String, u64), Vec<(String, String)>>,
+    /// `/graphql` answers 404, as where GraphQL is unavailable.
+    pub graphql_disabled: bool,
+    /// Recursive trees list at most this many entries and say `truncated`.
+    pub tree_entry_limit: Option<usize>,
+    pub graphql: GraphQlOptions,
     pub faults: Vec<Fault>,
     /// (method, path with query) of every request.
     pub log: Vec<(Method, String)>,
@@ -308,7 +380,16 @@ pub struct FakeGitHub {
     app_id: u64,
     public_key: Rc<RS256PublicKey>,
     pub token_ttl_secs: u64,
+    /// The App's slug (`GET /app`); its bot user is `{app_slug}[bot]`.
+    pub app_slug: String,
+    /// Blob SHAs of `contents` entries, computed once (SHA-1 is slow in debug
+    /// builds and big PRs list hundreds of files); [`FakeGitHub::set_content`]
+    /// keeps it current.
+    blob_shas: Rc<RefCell<HashMap<ContentKey, String>>>,
 }
+
+/// (repo full name, ref, path): where a file's bytes are stored.
+type ContentKey = (String, String, String);
 
 impl FakeGitHub {
     /// `public_key_pem` verifies App JWTs; `app_id` is the expected `iss`.
@@ -319,14 +400,112 @@ impl FakeGitHub {
             app_id,
             public_key: Rc::new(RS256PublicKey::from_pem(public_key_pem).expect("test public key")),
             token_ttl_secs: 3600,
+            app_slug: "argusai".into(),
+            blob_shas: Rc::default(),
         }
+    }
+
+    /// The App's bot login, the author of everything posted with a token.
+    pub fn bot_login(&self) -> String {
+        format!("{}[bot]", self.app_slug)
+    }
+
+    /// Sets `login`'s permission on `repo` (`admin`, `write`, `read`, `none`) and role.
+    pub fn set_permission(&self, repo: &str, login: &str, permission: &str, role_name: Option<&str>) {
+        self.state.borrow_mut().permissions.insert((repo.into(), login.to_ascii_lowercase()), (permission.into(), role_name.map(str::to_string)));
+    }
+
+    /// A review submitted by someone else (`state` e.g. `COMMENTED`).
+    pub fn add_review_by(&self, user: &str, repo: &str, number: u64, state: &str, body: &str, comments: Vec<Value>) -> u64 {
+        let id = self.next_id();
+        let comment_ids = comments.iter().map(|_| self.next_id()).collect();
+        let commit = self.state.borrow().pulls.get(&(repo.to_string(), number)).map(|p| p.head_sha.clone()).unwrap_or_default();
+        let created_at = self.now_rfc3339();
+        self.state.borrow_mut().reviews.push(FakeReview {
+            id,
+            pr: (repo.into(), number),
+            state: state.into(),
+            body: body.into(),
+            commit_id: commit,
+            event: None,
+            comments,
+            user: user.into(),
+            comment_ids,
+            created_at,
+        });
+        id
+    }
+
+    /// A comment on the PR's conversation by someone else.
+    pub fn add_issue_comment_by(&self, user: &str, repo: &str, number: u64, body: &str) -> u64 {
+        let id = self.next_id();
+        self.state.borrow_mut().issue_comments.push(FakeComment { id, pr: (repo.into(), number), body: body.into(), user: user.into() });
+        id
+    }
+
+    /// A reply in a review thread by someone else.
+    pub fn add_reply_by(&self, user: &str, repo: &str, number: u64, in_reply_to: u64, body: &str) -> u64 {
+        let id = self.next_id();
+        let created_at = self.now_rfc3339();
+        self.state.borrow_mut().replies.push(FakeReply { id, pr: (repo.into(), number), in_reply_to, body: body.into(), user: user.into(), created_at });
+        id
+    }
+
+    /// A reaction by someone else on a review comment (`target` = `review`) or an
+    /// issue comment (`issue`).
+    pub fn add_reaction_by(&self, user: &str, repo: &str, target: &'static str, comment_id: u64, content: &str) -> u64 {
+        let id = self.next_id();
+        self.state.borrow_mut().reactions.push(FakeReaction { id, repo: repo.into(), target, comment_id, content: content.into(), user: user.into() });
+        id
+    }
+
+    /// The commits `GET /pulls/{n}/commits` lists, oldest first.
+    pub fn set_pr_commits(&self, repo: &str, number: u64, commits: &[(&str, &str)]) {
+        self.state.borrow_mut().pr_commits.insert((repo.into(), number), commits.iter().map(|(s, m)| (s.to_string(), m.to_string())).collect());
+    }
+
+    /// Full texts for the files of `pr` at its head and base, derived from their
+    /// patches so that contents and diffs agree: hunk lines sit at their line
+    /// numbers, the lines between hunks are filler. Added files have no base
+    /// version and removed files no head version. Texts set with
+    /// [`FakeGitHub::set_content`] beforehand are kept.
+    pub fn synthesize_contents(&self, pr: &FakePr) {
+        let repo = format!("{}/{}", pr.owner, pr.repo);
+        for f in &pr.files {
+            let Some(patch) = &f.patch else { continue };
+            let (base, head) = texts_from_patch(&f.filename, patch);
+            let base_path = f.previous_filename.as_deref().unwrap_or(&f.filename);
+            let mut s = self.state.borrow_mut();
+            if f.status != "added" {
+                s.contents.entry((repo.clone(), pr.base_sha.clone(), base_path.to_string())).or_insert(base.into_bytes());
+            }
+            if f.status != "removed" {
+                s.contents.entry((repo.clone(), pr.head_sha.clone(), f.filename.clone())).or_insert(head.into_bytes());
+            }
+        }
+    }
+
+    fn now_rfc3339(&self) -> String {
+        rfc3339(self.clock.now())
     }
 
     pub fn add_pull_request(&self, pr: FakePr) {
         self.state.borrow_mut().pulls.insert((format!("{}/{}", pr.owner, pr.repo), pr.number), pr);
     }
     pub fn set_content(&self, repo: &str, git_ref: &str, path: &str, bytes: &[u8]) {
-        self.state.borrow_mut().contents.insert((repo.into(), git_ref.into(), path.into()), bytes.to_vec());
+        let key = (repo.to_string(), git_ref.to_string(), path.to_string());
+        self.blob_shas.borrow_mut().remove(&key);
+        self.state.borrow_mut().contents.insert(key, bytes.to_vec());
+    }
+
+    /// The blob SHA of a `contents` entry, cached by key and length.
+    fn sha_of(&self, key: &ContentKey, bytes: &[u8]) -> String {
+        if let Some(sha) = self.blob_shas.borrow().get(key) {
+            return sha.clone();
+        }
+        let sha = git_blob_sha(bytes);
+        self.blob_shas.borrow_mut().insert(key.clone(), sha.clone());
+        sha
     }
     pub fn set_compare(&self, repo: &str, base: &str, head: &str, status: &str, files: Vec<FakeFile>) {
         self.state.borrow_mut().compares.insert((repo.into(), base.into(), head.into()), (status.into(), files));
@@ -350,7 +529,8 @@ impl FakeGitHub {
     }
 
     fn handle(&self, req: &HttpRequest) -> Result<HttpResponse, TransportError> {
-        let rest = req.url.strip_prefix(FAKE_API_URL).unwrap_or(&req.url);
+        let is_graphql = req.url == FAKE_GRAPHQL_URL;
+        let rest = if is_graphql { "/graphql" } else { req.url.strip_prefix(FAKE_API_URL).unwrap_or(&req.url) };
         let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
         let query: HashMap<&str, &str> = query.split('&').filter_map(|kv| kv.split_once('=')).collect();
         {
@@ -373,6 +553,13 @@ impl FakeGitHub {
         let fault = {
             let mut s = self.state.borrow_mut();
             let pos = s.faults.iter().position(|f| f.method.is_none_or(|m| m == req.method) && path.contains(&f.path_contains));
+            let pos = match pos {
+                Some(i) if s.faults[i].after > 0 => {
+                    s.faults[i].after -= 1;
+                    None
+                }
+                other => other,
+            };
             pos.map(|i| {
                 s.faults[i].times -= 1;
                 let r = s.faults[i].response.clone();
@@ -390,9 +577,21 @@ impl FakeGitHub {
         let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         let now = self.clock.now();
 
-        if segs.first() == Some(&"app") {
+        if is_graphql && (self.state.borrow().graphql_disabled || req.method != Method::Post) {
+            return Ok(not_found());
+        }
+        if segs.first() == Some(&"app") && !is_graphql {
             if let Err(why) = self.verify_jwt(bearer, now) {
                 return Ok(reply(401, json!({ "message": why, "documentation_url": "https://docs.github.com/rest" })));
+            }
+            // `GET /app` (https://docs.github.com/en/rest/apps/apps#get-the-authenticated-app).
+            if segs.as_slice() == ["app"] && req.method == Method::Get {
+                return Ok(reply(200, json!({
+                    "id": self.app_id, "slug": self.app_slug, "node_id": fake_graphql::node_id("A", &self.app_id.to_string()),
+                    "name": "ArgusAI", "owner": { "login": "octo-org", "type": "Organization" },
+                    "permissions": { "pull_requests": "write", "checks": "write", "contents": "read", "issues": "write", "metadata": "read" },
+                    "events": ["pull_request", "issue_comment", "pull_request_review_comment"],
+                })));
             }
             if let ["app", "installations", id, "access_tokens"] = segs.as_slice()
                 && req.method == Method::Post
@@ -413,6 +612,15 @@ impl FakeGitHub {
         let valid = self.state.borrow().tokens.get(bearer).is_some_and(|(_, exp)| *exp > now.0);
         if !valid {
             return Ok(reply(401, json!({ "message": "Bad credentials", "documentation_url": "https://docs.github.com/rest" })));
+        }
+        if is_graphql {
+            // A JSON body GitHub cannot parse is a 400 (https://docs.github.com/en/graphql/guides/forming-calls-with-graphql).
+            if body.is_null() {
+                return Ok(reply(400, json!({ "message": "Problems parsing JSON", "documentation_url": "https://docs.github.com/graphql" })));
+            }
+            let opts = self.state.borrow().graphql.clone();
+            let (status, answer) = fake_graphql::execute(&mut GraphQlView { fake: self }, &body, &opts);
+            return Ok(reply(status, answer));
         }
         let ["repos", owner, repo, rest @ ..] = segs.as_slice() else { return Ok(not_found()) };
         let full = format!("{owner}/{repo}");
@@ -461,7 +669,7 @@ impl FakeGitHub {
             (Method::Get, ["pulls", n, "reviews"]) => {
                 let n: u64 = n.parse().unwrap_or(0);
                 let items = self.state.borrow().reviews.iter().filter(|r| r.pr == (full.clone(), n)).map(|r| {
-                    json!({ "id": r.id, "body": r.body, "state": r.state, "commit_id": r.commit_id })
+                    json!({ "id": r.id, "body": r.body, "state": r.state, "commit_id": r.commit_id, "user": user_json(&r.user) })
                 }).collect();
                 Ok(page(items))
             }
@@ -478,47 +686,127 @@ impl FakeGitHub {
             }
             (Method::Get, ["pulls", n, "comments"]) => {
                 let n: u64 = n.parse().unwrap_or(0);
-                let items = self.state.borrow().reviews.iter()
-                    .filter(|r| r.pr == (full.clone(), n) && r.state != "PENDING")
-                    .flat_map(|r| r.comments.iter().enumerate().map(move |(i, c)| {
-                        let mut c = c.clone();
-                        c["id"] = json!(r.id * 1000 + i as u64);
-                        c["commit_id"] = json!(r.commit_id);
-                        c
-                    }))
-                    .collect();
+                Ok(page(self.review_comment_list(&full, n)))
+            }
+            (Method::Post, ["pulls", n, "comments", id, "replies"]) => {
+                let (n, id): (u64, u64) = (n.parse().unwrap_or(0), id.parse().unwrap_or(0));
+                if self.pr(&full, &n.to_string()).is_none() {
+                    return Ok(not_found());
+                }
+                let list = self.review_comment_list(&full, n);
+                let Some(target) = list.iter().find(|c| c["id"] == json!(id)).cloned() else { return Ok(not_found()) };
+                // Docs: the comment must be a top-level review comment; replies to replies are not supported.
+                if target.get("in_reply_to_id").is_some() {
+                    return Ok(unprocessable(&["Replies to replies are not supported"]));
+                }
+                let Some(text) = body["body"].as_str().filter(|t| !t.is_empty()) else { return Ok(unprocessable(&["body is missing"])) };
+                if text.chars().count() > 65_536 {
+                    return Ok(unprocessable(&["Body is too long (maximum is 65536 characters)"]));
+                }
+                let reply_id = self.next_id();
+                let created_at = self.now_rfc3339();
+                self.state.borrow_mut().replies.push(FakeReply { id: reply_id, pr: (full.clone(), n), in_reply_to: id, body: text.into(), user: self.bot_login(), created_at });
+                let made = self.review_comment_list(&full, n).into_iter().find(|c| c["id"] == json!(reply_id)).unwrap_or_default();
+                Ok(reply(201, made))
+            }
+            (Method::Get, ["pulls", n, "commits"]) => {
+                let Some(pr) = self.pr(&full, n) else { return Ok(not_found()) };
+                let commits = self.state.borrow().pr_commits.get(&(full.clone(), pr.number)).cloned()
+                    .unwrap_or_else(|| vec![(pr.head_sha.clone(), "fake".to_string())]);
+                // GitHub lists at most 250 commits (https://docs.github.com/en/rest/pulls/pulls#list-commits-on-a-pull-request).
+                Ok(page(commits.iter().take(250).map(|(sha, message)| json!({
+                    "sha": sha, "commit": { "message": message, "author": { "name": pr.author, "date": "2026-01-01T00:00:00Z" } },
+                    "author": user_json(&pr.author),
+                })).collect()))
+            }
+            (Method::Get, [kind @ ("pulls" | "issues"), "comments", id, "reactions"]) => {
+                let target = if *kind == "pulls" { "review" } else { "issue" };
+                let id: u64 = id.parse().unwrap_or(0);
+                let items = self.state.borrow().reactions.iter().filter(|r| r.repo == full && r.target == target && r.comment_id == id)
+                    .map(reaction_json).collect();
                 Ok(page(items))
+            }
+            (Method::Post, [kind @ ("pulls" | "issues"), "comments", id, "reactions"]) => {
+                // Webhooks deliver comments this fake never stored, so the comment's
+                // existence is not checked; the content is.
+                let target = if *kind == "pulls" { "review" } else { "issue" };
+                let id: u64 = id.parse().unwrap_or(0);
+                let content = body["content"].as_str().unwrap_or_default().to_string();
+                if !REACTIONS.contains(&content.as_str()) {
+                    return Ok(unprocessable(&["content is not included in the list"]));
+                }
+                let user = self.bot_login();
+                let existing = self.state.borrow().reactions.iter()
+                    .find(|r| r.repo == full && r.target == target && r.comment_id == id && r.content == content && r.user == user).cloned();
+                // Reacting twice with the same content answers 200 with the existing reaction.
+                if let Some(r) = existing {
+                    return Ok(reply(200, reaction_json(&r)));
+                }
+                let r = FakeReaction { id: self.next_id(), repo: full.clone(), target, comment_id: id, content, user };
+                self.state.borrow_mut().reactions.push(r.clone());
+                Ok(reply(201, reaction_json(&r)))
+            }
+            (Method::Get, ["collaborators", login, "permission"]) => {
+                let login = percent_decode(login);
+                let found = self.state.borrow().permissions.get(&(full.clone(), login.to_ascii_lowercase())).cloned();
+                match found {
+                    None => Ok(not_found()),
+                    Some((permission, role_name)) => Ok(reply(200, json!({
+                        "permission": permission, "role_name": role_name.unwrap_or_else(|| permission.clone()),
+                        "user": user_json(&login),
+                    }))),
+                }
+            }
+            (Method::Get, ["git", "trees", rev]) => {
+                let rev = percent_decode(rev);
+                let recursive = query.get("recursive").is_some_and(|v| !v.is_empty() && *v != "0" && *v != "false");
+                match self.tree_json(&full, &rev, recursive) {
+                    None => Ok(not_found()),
+                    Some(tree) => Ok(reply(200, tree)),
+                }
+            }
+            (Method::Get, ["git", "blobs", sha]) => {
+                let found = self.state.borrow().contents.iter()
+                    .find(|(key, bytes)| key.0 == full && self.sha_of(key, bytes) == *sha).map(|(_, b)| b.clone());
+                match found {
+                    None => Ok(not_found()),
+                    Some(bytes) => {
+                        use base64::Engine as _;
+                        let b64 = base64::engine::general_purpose::STANDARD.encode(&bytes);
+                        let wrapped: Vec<String> = b64.as_bytes().chunks(60).map(|c| String::from_utf8_lossy(c).into_owned()).collect();
+                        Ok(reply(200, json!({
+                            "sha": sha, "node_id": fake_graphql::node_id("B", sha), "size": bytes.len(),
+                            "url": format!("{FAKE_API_URL}/repos/{full}/git/blobs/{sha}"),
+                            "content": wrapped.join("\n") + "\n", "encoding": "base64",
+                        })))
+                    }
+                }
             }
             (Method::Get, ["issues", n, "comments"]) => {
                 let n: u64 = n.parse().unwrap_or(0);
                 let items = self.state.borrow().issue_comments.iter().filter(|c| c.pr == (full.clone(), n))
-                    .map(|c| json!({ "id": c.id, "body": c.body })).collect();
+                    .map(|c| json!({ "id": c.id, "body": c.body, "user": user_json(&c.user), "created_at": "2026-01-01T00:00:00Z" })).collect();
                 Ok(page(items))
             }
             (Method::Post, ["issues", n, "comments"]) => {
                 let n: u64 = n.parse().unwrap_or(0);
                 let Some(text) = body["body"].as_str() else { return Ok(unprocessable(&["body is missing"])) };
                 let id = self.next_id();
-                self.state.borrow_mut().issue_comments.push(FakeComment { id, pr: (full, n), body: text.into() });
-                Ok(reply(201, json!({ "id": id, "body": text })))
+                let user = self.bot_login();
+                self.state.borrow_mut().issue_comments.push(FakeComment { id, pr: (full, n), body: text.into(), user: user.clone() });
+                Ok(reply(201, json!({ "id": id, "body": text, "user": user_json(&user) })))
             }
             (Method::Patch, ["issues", "comments", id]) => {
                 let id: u64 = id.parse().unwrap_or(0);
+                let bot = self.bot_login();
                 let mut s = self.state.borrow_mut();
                 let Some(c) = s.issue_comments.iter_mut().find(|c| c.id == id && c.pr.0 == full) else { return Ok(not_found()) };
+                // An App may only edit its own comments.
+                if c.user != bot {
+                    return Ok(reply(403, json!({ "message": "Resource not accessible by integration", "documentation_url": "https://docs.github.com/rest/issues/comments#update-an-issue-comment", "status": "403" })));
+                }
                 c.body = body["body"].as_str().unwrap_or_default().to_string();
                 Ok(reply(200, json!({ "id": id, "body": c.body })))
-            }
-            (Method::Post, ["issues", "comments", id, "reactions"]) => {
-                let id: u64 = id.parse().unwrap_or(0);
-                let content = body["content"].as_str().unwrap_or_default().to_string();
-                let mut s = self.state.borrow_mut();
-                // Reacting twice with the same content answers 200 with the existing reaction.
-                let status = if s.reactions.contains(&(id, content.clone())) { 200 } else { 201 };
-                if status == 201 {
-                    s.reactions.push((id, content.clone()));
-                }
-                Ok(reply(status, json!({ "id": id + 7, "content": content })))
             }
             (Method::Post, ["check-runs"]) => {
                 let id = self.next_id();
@@ -598,6 +886,7 @@ impl FakeGitHub {
             Some("APPROVE") => "APPROVED",
             Some(_) => "CHANGES_REQUESTED",
         };
+        let comment_ids = comments.iter().map(|_| self.next_id()).collect();
         let review = FakeReview {
             id,
             pr: key,
@@ -606,9 +895,94 @@ impl FakeGitHub {
             commit_id: commit,
             event,
             comments,
+            user: self.bot_login(),
+            comment_ids,
+            created_at: self.now_rfc3339(),
         };
         self.state.borrow_mut().reviews.push(review);
         Ok(reply(200, json!({ "id": id, "state": state })))
+    }
+
+    /// Every submitted review comment and reply of a PR, oldest first, shaped like
+    /// `GET /pulls/{n}/comments`. A comment from an older commit keeps its `line`
+    /// while that line is still in the diff, else `line` is `null` (outdated).
+    fn review_comment_list(&self, full: &str, n: u64) -> Vec<Value> {
+        let s = self.state.borrow();
+        let pr = s.pulls.get(&(full.to_string(), n));
+        let mut out: Vec<Value> = Vec::new();
+        for r in s.reviews.iter().filter(|r| r.pr == (full.to_string(), n) && r.state != "PENDING") {
+            for (i, c) in r.comments.iter().enumerate() {
+                let mut c = c.clone();
+                c["id"] = json!(r.comment_ids.get(i).copied().unwrap_or(r.id * 1000 + i as u64));
+                let line = c["line"].as_u64();
+                let side = c["side"].as_str().unwrap_or("RIGHT").to_string();
+                let placeable = pr.is_some_and(|pr| {
+                    r.commit_id == pr.head_sha
+                        || pr.files.iter().find(|f| Some(f.filename.as_str()) == c["path"].as_str()).and_then(|f| f.patch.as_deref())
+                            .is_some_and(|p| PatchLines::parse(p).check(line, Some(&side), None, None).is_none())
+                });
+                c["original_line"] = json!(line);
+                if !placeable {
+                    c["line"] = Value::Null;
+                }
+                c["side"] = json!(side);
+                c["commit_id"] = json!(r.commit_id);
+                c["pull_request_review_id"] = json!(r.id);
+                c["user"] = user_json(&r.user);
+                c["created_at"] = json!(r.created_at);
+                c["html_url"] = json!(format!("https://github.com/{full}/pull/{n}#discussion_r{}", c["id"]));
+                out.push(c);
+            }
+        }
+        for reply in s.replies.iter().filter(|x| x.pr == (full.to_string(), n)) {
+            let root = out.iter().find(|c| c["id"] == json!(reply.in_reply_to)).cloned().unwrap_or_default();
+            out.push(json!({
+                "id": reply.id, "in_reply_to_id": reply.in_reply_to, "body": reply.body, "user": user_json(&reply.user),
+                "created_at": reply.created_at, "path": root["path"], "line": root["line"], "original_line": root["original_line"],
+                "side": root["side"], "commit_id": root["commit_id"],
+                "html_url": format!("https://github.com/{full}/pull/{n}#discussion_r{}", reply.id),
+            }));
+        }
+        out.sort_by_key(|c| c["id"].as_u64().unwrap_or(0));
+        out
+    }
+
+    /// `GET /git/trees/{rev}`: the files stored for `rev` in `contents` and the
+    /// directories they imply, sorted by path; `None` for a revision the fake does
+    /// not know (GitHub's 404).
+    fn tree_json(&self, full: &str, rev: &str, recursive: bool) -> Option<Value> {
+        let s = self.state.borrow();
+        let known = s.contents.keys().any(|(r, g, _)| r == full && g == rev)
+            || s.pulls.values().any(|p| format!("{}/{}", p.owner, p.repo) == full && (p.head_sha == rev || p.base_sha == rev));
+        if !known {
+            return None;
+        }
+        let mut entries: std::collections::BTreeMap<String, Value> = std::collections::BTreeMap::new();
+        for (key, bytes) in &s.contents {
+            let (r, g, path) = key;
+            if r != full || g != rev {
+                continue;
+            }
+            let parts: Vec<&str> = path.split('/').collect();
+            for d in 1..parts.len() {
+                let dir = parts[..d].join("/");
+                entries.entry(dir.clone()).or_insert_with(|| json!({ "path": dir, "mode": "040000", "type": "tree", "sha": git_blob_sha(format!("tree {rev} {dir}").as_bytes()) }));
+            }
+            let sha = self.sha_of(key, bytes);
+            entries.insert(path.clone(), json!({
+                "path": path, "mode": "100644", "type": "blob", "sha": sha, "size": bytes.len(),
+                "url": format!("{FAKE_API_URL}/repos/{full}/git/blobs/{sha}"),
+            }));
+        }
+        let mut list: Vec<Value> = entries.into_values().filter(|e| recursive || !e["path"].as_str().unwrap_or_default().contains('/')).collect();
+        let mut truncated = false;
+        if let Some(limit) = s.tree_entry_limit
+            && list.len() > limit
+        {
+            list.truncate(limit);
+            truncated = true;
+        }
+        Some(json!({ "sha": git_blob_sha(format!("tree {rev}").as_bytes()), "url": format!("{FAKE_API_URL}/repos/{full}/git/trees/{rev}"), "tree": list, "truncated": truncated }))
     }
 
     /// Paginates like GitHub: `per_page` (default 30, at most 100), `page`, and a
@@ -640,6 +1014,178 @@ impl HttpClient for FakeGitHub {
     async fn send(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
         self.handle(&req)
     }
+}
+
+/// The GraphQL engine's view of the fake's state.
+struct GraphQlView<'a> {
+    fake: &'a FakeGitHub,
+}
+
+impl GraphQlData for GraphQlView<'_> {
+    fn repository_exists(&self, owner: &str, name: &str) -> bool {
+        let full = format!("{owner}/{name}");
+        let s = self.fake.state.borrow();
+        s.pulls.keys().any(|(r, _)| *r == full) || s.contents.keys().any(|(r, _, _)| *r == full)
+    }
+
+    fn object(&self, owner: &str, name: &str, expression: &str) -> Option<GitObjectData> {
+        let full = format!("{owner}/{name}");
+        let (rev, path) = match expression.split_once(':') {
+            Some((rev, path)) => (rev, Some(path)),
+            None => (expression, None),
+        };
+        let s = self.fake.state.borrow();
+        let known_rev = s.contents.keys().any(|(r, g, _)| *r == full && g == rev)
+            || s.pulls.values().any(|p| format!("{}/{}", p.owner, p.repo) == full && (p.head_sha == rev || p.base_sha == rev));
+        if !known_rev {
+            return None;
+        }
+        let Some(path) = path else { return Some(GitObjectData::Commit { oid: rev.to_string() }) };
+        let path = path.trim_end_matches('/');
+        let key = (full.clone(), rev.to_string(), path.to_string());
+        if let Some(bytes) = s.contents.get(&key) {
+            return Some(GitObjectData::Blob { oid: self.fake.sha_of(&key, bytes), bytes: bytes.clone() });
+        }
+        let dir = format!("{path}/");
+        let is_dir = path.is_empty() || s.contents.keys().any(|(r, g, p)| *r == full && g == rev && p.starts_with(&dir));
+        is_dir.then(|| GitObjectData::Tree { oid: git_blob_sha(format!("tree {rev} {path}").as_bytes()) })
+    }
+
+    fn review_threads(&self, owner: &str, name: &str, number: i64) -> Option<Vec<ThreadData>> {
+        let full = format!("{owner}/{name}");
+        let n = u64::try_from(number).ok()?;
+        self.fake.state.borrow().pulls.get(&(full.clone(), n))?;
+        let comments = self.fake.review_comment_list(&full, n);
+        let resolved = self.fake.state.borrow().resolved_threads.clone();
+        let bot = self.fake.bot_login();
+        let rows = comments.iter().map(|c| {
+            let login = c["user"]["login"].as_str().unwrap_or_default().to_string();
+            let id = c["id"].as_u64().unwrap_or(0);
+            let comment = ThreadComment {
+                database_id: id,
+                author_is_bot: login == bot || login.ends_with("[bot]"),
+                author_login: login,
+                body: c["body"].as_str().unwrap_or_default().to_string(),
+                created_at: c["created_at"].as_str().unwrap_or_default().to_string(),
+                path: c["path"].as_str().unwrap_or_default().to_string(),
+                reply_to: c["in_reply_to_id"].as_u64(),
+                url: c["html_url"].as_str().unwrap_or_default().to_string(),
+            };
+            let line = |k: &str| c[k].as_u64().and_then(|l| u32::try_from(l).ok());
+            (id, c["in_reply_to_id"].as_u64(), comment, line("line"), line("original_line"), line("start_line"), c["side"].as_str().unwrap_or("RIGHT").to_string())
+        });
+        let repo_pr = format!("{full}#{n}");
+        Some(fake_graphql::group_threads(rows, &resolved, |root| fake_graphql::node_id("PRRT", &format!("{repo_pr}/{root}"))))
+    }
+
+    fn set_thread_resolved(&mut self, thread_id: &str, resolved: bool) -> Option<ThreadData> {
+        let pulls: Vec<(String, u64)> = self.fake.state.borrow().pulls.keys().cloned().collect();
+        for (full, n) in pulls {
+            let (owner, name) = full.split_once('/')?;
+            let threads = self.review_threads(owner, name, n as i64)?;
+            if threads.iter().any(|t| t.id == thread_id) {
+                {
+                    let mut s = self.fake.state.borrow_mut();
+                    if resolved {
+                        s.resolved_threads.insert(thread_id.to_string(), self.fake.app_slug.clone());
+                    } else {
+                        s.resolved_threads.remove(thread_id);
+                    }
+                }
+                return self.review_threads(owner, name, n as i64)?.into_iter().find(|t| t.id == thread_id);
+            }
+        }
+        None
+    }
+}
+
+/// Git's blob id: SHA-1 of `blob <len>\0` and the bytes.
+pub fn git_blob_sha(bytes: &[u8]) -> String {
+    use sha1::Digest as _;
+    let mut h = sha1::Sha1::new();
+    h.update(format!("blob {}\0", bytes.len()).as_bytes());
+    h.update(bytes);
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A REST `user` object; logins ending in `[bot]` are of type `Bot`.
+fn user_json(login: &str) -> Value {
+    let kind = if login.ends_with("[bot]") { "Bot" } else { "User" };
+    let id = login.bytes().fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))) % 100_000_000;
+    json!({ "login": login, "id": id, "type": kind })
+}
+
+fn reaction_json(r: &FakeReaction) -> Value {
+    json!({ "id": r.id, "content": r.content, "user": user_json(&r.user), "created_at": "2026-01-01T00:00:00Z" })
+}
+
+fn rfc3339(t: UnixMillis) -> String {
+    chrono::DateTime::from_timestamp_millis(t.0 as i64).expect("valid time").to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Head and base texts consistent with a patch: every hunk line at its number on
+/// its side, filler lines elsewhere (`// <path> line N (old|new)`), and as many
+/// lines after the last hunk as before the first, so hunks sit inside the file.
+pub fn texts_from_patch(path: &str, patch: &str) -> (String, String) {
+    let (mut old, mut new): (BTreeMap<u32, String>, BTreeMap<u32, String>) = (BTreeMap::new(), BTreeMap::new());
+    let (mut o, mut n) = (0u32, 0u32);
+    let mut old_end_marker = false;
+    let mut new_end_marker = false;
+    let mut last_side = ' ';
+    for line in patch.split('\n') {
+        if let Some(h) = line.strip_prefix("@@ -") {
+            let nums: Vec<u32> = h.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).filter_map(|s| s.parse().ok()).collect();
+            let after_plus = h.split_once('+').map(|(_, r)| r).unwrap_or("");
+            o = nums.first().copied().unwrap_or(1).max(1);
+            n = after_plus.split(|c: char| !c.is_ascii_digit()).find(|s| !s.is_empty()).and_then(|s| s.parse().ok()).unwrap_or(1).max(1);
+            continue;
+        }
+        match line.as_bytes().first() {
+            Some(b'+') => {
+                new.insert(n, line[1..].to_string());
+                n += 1;
+                last_side = '+';
+            }
+            Some(b'-') => {
+                old.insert(o, line[1..].to_string());
+                o += 1;
+                last_side = '-';
+            }
+            Some(b'\\') => match last_side {
+                '+' => new_end_marker = true,
+                '-' => old_end_marker = true,
+                _ => {
+                    new_end_marker = true;
+                    old_end_marker = true;
+                }
+            },
+            _ => {
+                let text = line.strip_prefix(' ').unwrap_or(line).to_string();
+                old.insert(o, text.clone());
+                new.insert(n, text);
+                o += 1;
+                n += 1;
+                last_side = ' ';
+            }
+        }
+    }
+    let render = |lines: &BTreeMap<u32, String>, side: &str, no_trailing_newline: bool| {
+        let Some(&last) = lines.keys().next_back() else { return String::new() };
+        let first = lines.keys().next().copied().unwrap_or(1);
+        let tail = if no_trailing_newline { 0 } else { first.saturating_sub(1).min(20) };
+        let mut out = String::new();
+        for i in 1..=last + tail {
+            match lines.get(&i) {
+                Some(l) => out.push_str(l),
+                None => out.push_str(&format!("// {path} line {i} ({side})")),
+            }
+            if i < last + tail || !no_trailing_newline {
+                out.push('\n');
+            }
+        }
+        out
+    };
+    (render(&old, "old", old_end_marker), render(&new, "new", new_end_marker))
 }
 
 fn reply(status: u16, body: Value) -> HttpResponse {

@@ -2,7 +2,13 @@
 //! installation tokens ([`auth`]), a rate-limit-aware REST client ([`client`])
 //! with classified errors ([`error`]), and the review operations ([`ops`]):
 //! reading PRs, posting one review GitHub accepts (bisecting bad anchors),
-//! the summary comment, check runs and reactions. Never depends on `worker`.
+//! the summary comment, check runs and reactions; batched file contents
+//! ([`contents`], GraphQL with a REST fallback); the App's own identity
+//! ([`identity`]) so that only its own markers count; repository permissions
+//! ([`permission`]); the conversation around findings ([`conversation`]:
+//! replies, reactions, review threads and their resolution, commits). Every
+//! request is counted into the review's subrequest ledger. Never depends on
+//! `worker`.
 //!
 //! ```text
 //! let gh = GitHub::new(GitHubConfig::new(api_url, app_id), http, clock, JwtSimpleSigner::from_pem(&key)?, kv_cache);
@@ -13,16 +19,27 @@
 pub mod auth;
 pub mod bisect;
 pub mod client;
+pub mod contents;
+pub mod conversation;
 pub mod error;
 #[cfg(feature = "fake")]
 pub mod fake;
+#[cfg(feature = "fake")]
+pub mod fake_graphql;
+pub mod graphql;
+pub mod identity;
 pub mod link;
 pub mod marker;
 pub mod ops;
+pub mod permission;
 pub mod types;
 
 pub use auth::{AppJwtClaims, CachedToken, JwtSigner, JwtSimpleSigner, MemoryTokenCache, TokenCache};
 pub use client::{GitHub, GitHubConfig};
+pub use contents::{BlobRequest, BlobResult, BlobsOutcome, ContentLimits, ContentPlan, ContentsOutcome, Tree, TreeEntry, Transport, WantedFile, plan_contents};
+pub use conversation::{PrCommit, Reaction, ReactionKind, ReviewThread, ThreadAuthor, ThreadComment};
+pub use identity::AppIdentity;
+pub use permission::RepoPermission;
 pub use error::{AuthError, GitHubError, RateLimitKind};
 pub use ops::Installation;
 pub use types::*;

@@ -2,6 +2,10 @@
 //! its files, a comparison and file contents; post one review (never twice for a
 //! head SHA, bisecting GitHub's 422 to move bad anchors into the body); keep one
 //! summary comment; report a check run; react to a command comment.
+//!
+//! ArgusAI finds its own review, summary and inline comments by hidden markers,
+//! and a marker counts only on something the App's bot user wrote
+//! ([`crate::identity`]): anyone can paste a marker into a comment.
 
 use crate::auth::{JwtSigner, TokenCache};
 use crate::bisect::Bisector;
@@ -160,16 +164,44 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
         Ok(self.file_content(repo, CONFIG_PATH, base_sha.as_str()).await?.map(|b| String::from_utf8_lossy(&b).into_owned()))
     }
 
+    /// Every review on the PR, by anyone. Use [`Self::own_reviews`] to read markers.
     pub async fn reviews(&self, pr: &PrRef) -> Result<Vec<Review>, GitHubError> {
         let url = self.gh.url(&format!("{}/pulls/{}/reviews?per_page={PER_PAGE}", repo_path(&pr.repo), pr.number));
         Ok(self.gh.paginate(self.id, url, MAX_LISTED).await?.0)
     }
 
-    /// ArgusAI's earlier inline comments on the PR (those carrying its marker), for dedupe.
-    pub async fn own_review_comments(&self, pr: &PrRef) -> Result<Vec<ReviewComment>, GitHubError> {
+    /// The reviews ArgusAI's bot user wrote: the only ones whose markers count.
+    pub async fn own_reviews(&self, pr: &PrRef) -> Result<Vec<Review>, GitHubError> {
+        let me = self.gh.app_identity().await?;
+        Ok(self.reviews(pr).await?.into_iter().filter(|r| me.authored(r.user.as_ref())).collect())
+    }
+
+    /// Every review comment on the PR (inline comments and replies), by anyone,
+    /// oldest first, with author, `in_reply_to_id` and `created_at`.
+    pub async fn review_comments(&self, pr: &PrRef) -> Result<Vec<ReviewComment>, GitHubError> {
         let url = self.gh.url(&format!("{}/pulls/{}/comments?per_page={PER_PAGE}", repo_path(&pr.repo), pr.number));
-        let (all, _) = self.gh.paginate::<ReviewComment>(self.id, url, MAX_LISTED).await?;
-        Ok(all.into_iter().filter(|c| c.body.contains(COMMENT_MARKER)).collect())
+        Ok(self.gh.paginate::<ReviewComment>(self.id, url, MAX_LISTED).await?.0)
+    }
+
+    /// ArgusAI's earlier inline comments on the PR, for dedupe: written by its bot
+    /// user and carrying its marker. A marker pasted by anyone else is ignored.
+    pub async fn own_review_comments(&self, pr: &PrRef) -> Result<Vec<ReviewComment>, GitHubError> {
+        let me = self.gh.app_identity().await?;
+        let all = self.review_comments(pr).await?;
+        Ok(all.into_iter().filter(|c| c.body.contains(COMMENT_MARKER) && me.authored(c.user.as_ref())).collect())
+    }
+
+    /// Every comment on the PR's conversation, by anyone, oldest first.
+    pub async fn issue_comments(&self, pr: &PrRef) -> Result<Vec<IssueComment>, GitHubError> {
+        let url = self.gh.url(&format!("{}/issues/{}/comments?per_page={PER_PAGE}", repo_path(&pr.repo), pr.number));
+        Ok(self.gh.paginate::<IssueComment>(self.id, url, MAX_LISTED).await?.0)
+    }
+
+    /// ArgusAI's own comments on the conversation (its summary and notes): those
+    /// its bot user wrote.
+    pub async fn own_issue_comments(&self, pr: &PrRef) -> Result<Vec<IssueComment>, GitHubError> {
+        let me = self.gh.app_identity().await?;
+        Ok(self.issue_comments(pr).await?.into_iter().filter(|c| me.authored(c.user.as_ref())).collect())
     }
 
     async fn create_review(
@@ -215,7 +247,10 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
         comments: Vec<InlineComment>,
     ) -> Result<ReviewOutcome, GitHubError> {
         let marker = review_marker(head);
-        for review in self.reviews(pr).await? {
+        // Only ArgusAI's own reviews count: a marker pasted into someone else's
+        // review must not suppress this one, and someone else's pending review is
+        // not ours to delete.
+        for review in self.own_reviews(pr).await? {
             let text = review.body.as_deref().unwrap_or("");
             if review.state == "PENDING" {
                 // A probe or final post left behind by a crashed run. GitHub allows one
@@ -287,8 +322,9 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
     /// Creates or updates (in place) ArgusAI's one summary comment on the PR.
     pub async fn upsert_summary(&self, pr: &PrRef, body: &str) -> Result<SummaryOutcome, GitHubError> {
         let body = with_marker(&truncate_chars(body, MAX_COMMENT_CHARS - SUMMARY_MARKER.len() - 2), SUMMARY_MARKER);
-        let url = self.gh.url(&format!("{}/issues/{}/comments?per_page={PER_PAGE}", repo_path(&pr.repo), pr.number));
-        let (comments, _) = self.gh.paginate::<IssueComment>(self.id, url, MAX_LISTED).await?;
+        // Someone else's comment carrying the marker is not the summary: updating it
+        // would fail (403) or, worse, rewrite their words.
+        let comments = self.own_issue_comments(pr).await?;
         let payload = json(&serde_json::json!({ "body": body }));
         if let Some(existing) = comments.iter().find(|c| c.body.as_deref().is_some_and(|b| b.contains(SUMMARY_MARKER))) {
             let path = format!("{}/issues/comments/{}", repo_path(&pr.repo), existing.id);
@@ -318,6 +354,16 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
         let body = serde_json::json!({
             "status": "completed",
             "conclusion": conclusion,
+            "output": { "title": truncate_chars(title, 200), "summary": truncate_chars(summary, CHECK_SUMMARY_MAX) },
+        });
+        let _: IdOnly = self.call(Method::Patch, &format!("{}/check-runs/{check_run_id}", repo_path(repo)), json(&body)).await?;
+        Ok(())
+    }
+
+    /// Updates a check run that stays `in_progress` (a retry is scheduled).
+    pub async fn update_check_run(&self, repo: &RepoName, check_run_id: u64, title: &str, summary: &str) -> Result<(), GitHubError> {
+        let body = serde_json::json!({
+            "status": "in_progress",
             "output": { "title": truncate_chars(title, 200), "summary": truncate_chars(summary, CHECK_SUMMARY_MAX) },
         });
         let _: IdOnly = self.call(Method::Patch, &format!("{}/check-runs/{check_run_id}", repo_path(repo)), json(&body)).await?;

@@ -5,9 +5,21 @@
 use argus_core::ids::{CommitSha, PrNumber};
 use serde::{Deserialize, Serialize};
 
+/// A GitHub account as REST embeds it (`user` on PRs, reviews and comments).
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct User {
     pub login: String,
+    /// `User`, `Bot` or `Organization`. An App's bot user is `{slug}[bot]` of type `Bot`.
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub id: Option<u64>,
+}
+
+impl User {
+    pub fn named(login: impl Into<String>) -> Self {
+        Self { login: login.into(), kind: None, id: None }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -31,6 +43,9 @@ pub struct PullRequest {
     pub base: GitRef,
     #[serde(default)]
     pub title: String,
+    /// The description (`null` when empty).
+    #[serde(default)]
+    pub body: Option<String>,
     /// For the repository's skip-label rules.
     #[serde(default)]
     pub labels: Vec<Label>,
@@ -170,13 +185,21 @@ pub struct Review {
     pub commit_id: Option<String>,
     /// `PENDING`, `COMMENTED`, `APPROVED`, `CHANGES_REQUESTED`, `DISMISSED`.
     pub state: String,
+    /// The author; only reviews by ArgusAI's own bot user count as ArgusAI's.
+    #[serde(default)]
+    pub user: Option<User>,
 }
 
+/// A comment on the PR's conversation (`GET /repos/{o}/{r}/issues/{n}/comments`).
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct IssueComment {
     pub id: u64,
     #[serde(default)]
     pub body: Option<String>,
+    #[serde(default)]
+    pub user: Option<User>,
+    #[serde(default)]
+    pub created_at: Option<String>,
 }
 
 /// A review comment as listed by `GET /repos/{owner}/{repo}/pulls/{pull_number}/comments`.
@@ -194,6 +217,21 @@ pub struct ReviewComment {
     pub body: String,
     #[serde(default)]
     pub commit_id: Option<String>,
+    /// The author; ArgusAI's own comments are those of its bot user carrying its marker.
+    #[serde(default)]
+    pub user: Option<User>,
+    /// Set on replies: the id of the thread's first comment
+    /// (<https://docs.github.com/en/rest/pulls/comments#list-review-comments-on-a-pull-request>).
+    #[serde(default)]
+    pub in_reply_to_id: Option<u64>,
+    #[serde(default)]
+    pub pull_request_review_id: Option<u64>,
+    /// RFC 3339, e.g. `2011-04-14T16:00:49Z`.
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// The line in the commit the comment was first made on (kept when it is outdated).
+    #[serde(default)]
+    pub original_line: Option<u32>,
 }
 
 /// Which side of the diff a line number counts on: LEFT is the base (deleted and
@@ -320,6 +358,8 @@ pub enum ReviewOutcome {
 pub enum CheckConclusion {
     Success,
     Neutral,
+    /// Nothing was reviewed on purpose (the repository's rules); never blocks a merge.
+    Skipped,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,6 +1,15 @@
 //! Native tests of the GitHub client against the in-memory GitHub: auth and
 //! token caching, pagination, error classification, the review flow (bisecting
-//! bad anchors, never double-posting), summary, check runs and reactions.
+//! bad anchors, never double-posting), summary, check runs and reactions; then,
+//! in the modules below, batched contents, the App's identity and authorship,
+//! permissions, and review threads.
+
+#[path = "github/contents.rs"]
+mod contents;
+#[path = "github/conversation.rs"]
+mod conversation;
+#[path = "github/identity.rs"]
+mod identity;
 
 use argus_core::error::{Classify, ErrorClass};
 use argus_core::http::{HttpResponse, Method};
@@ -468,6 +477,9 @@ fn a_stale_probe_from_a_crashed_run_is_cleaned_up_first() {
         commit_id: HEAD.into(),
         event: None,
         comments: vec![],
+        user: "argusai[bot]".into(),
+        comment_ids: vec![],
+        created_at: "2025-11-24T16:00:00Z".into(),
     });
     let mut comments = good_comments();
     comments.push(InlineComment::single("tests/misc.rs", 1, Side::Right, "bad"));
@@ -512,6 +524,9 @@ fn own_review_comments_are_found_by_marker() {
         commit_id: HEAD.into(),
         event: Some("COMMENT".into()),
         comments: vec![json!({ "path": "src/app.rs", "line": 2024, "side": "RIGHT", "body": "human remark" })],
+        user: "mona".into(),
+        comment_ids: vec![],
+        created_at: "2025-11-24T16:00:00Z".into(),
     });
     let inst = e.gh.installation(INST);
     block_on(inst.post_review(&pr_ref(), &head(), "S", good_comments())).unwrap();
@@ -534,7 +549,7 @@ fn check_run_reports_neutral_or_success_and_reactions_land() {
     assert_eq!(bodies[1]["conclusion"], "neutral");
     assert_eq!(bodies[1]["status"], "completed");
     assert_eq!(bodies[1]["output"]["title"], "LLM unavailable");
-    assert_eq!(s.reactions, vec![(555, "eyes".to_string())]);
+    assert_eq!(s.reactions.iter().map(|r| (r.target, r.comment_id, r.content.as_str(), r.user.as_str())).collect::<Vec<_>>(), vec![("issue", 555, "eyes", "argusai[bot]")]);
 }
 
 #[test]

@@ -18,7 +18,7 @@ use argus_github::fake::{FAKE_API_URL, FakeClock, FakeFile, FakeGitHub};
 use argus_github::{GitHub, GitHubConfig, JwtSimpleSigner, MemoryTokenCache};
 use argus_llm::testkit::{SimClock, run_sim};
 use argus_llm::{HttpProvider, LlmConfig, MemoryBreakerStore, Wire};
-use argus_pipeline::{LlmParts, MemoryCache, MemoryLog, ReviewService, StaticConfig};
+use argus_pipeline::{LlmParts, MemoryCache, MemoryLog, Platform, ReviewService, StaticConfig};
 use harness::*;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -37,6 +37,22 @@ impl HttpClient for Slow {
         self.clock.sleep(self.latency_ms).await;
         self.inner.send(req).await
     }
+}
+
+/// The test platform with the simulated clock and the slow model.
+struct SimPlatform;
+
+impl Platform for SimPlatform {
+    type Http = FakeGitHub;
+    type GitHubClock = SimClock;
+    type Signer = JwtSimpleSigner;
+    type Tokens = MemoryTokenCache;
+    type Llm = HttpProvider<Slow>;
+    type Breakers = Rc<MemoryBreakerStore>;
+    type Cache = Rc<MemoryCache<SimClock>>;
+    type Config = Rc<StaticConfig>;
+    type Log = Rc<MemoryLog>;
+    type Clock = SimClock;
 }
 
 struct Figures {
@@ -65,7 +81,7 @@ fn measure(files: Vec<FakeFile>, repo_toml: Option<&str>, latency_ms: u64, env: 
     let provider = HttpProvider::new(Wire::from_config(&config).expect("provider"), slow);
     let cache = Rc::new(MemoryCache::new(sim.clone()));
     let breakers = Rc::new(MemoryBreakerStore::default());
-    let service = Rc::new(ReviewService {
+    let service: Rc<ReviewService<SimPlatform>> = Rc::new(ReviewService {
         github: gh,
         llm: LlmParts { provider, breakers: breakers.clone(), config },
         cache: cache.clone(),
@@ -80,8 +96,9 @@ fn measure(files: Vec<FakeFile>, repo_toml: Option<&str>, latency_ms: u64, env: 
     let started = Instant::now();
     let s = service.clone();
     let report = run_sim(&sim, async move {
+        let check = s.start_check(&j).await.expect("check run");
         let report = s.run(&j).await.expect("run");
-        s.publish(&j, &report).await.expect("publish");
+        s.publish(&j, &report, check).await.expect("publish");
         report
     })
     .expect("simulation finishes");

@@ -6,10 +6,11 @@ use argus_core::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use argus_core::ids::{CommitSha, DeliveryId, InstallationId, PrNumber, PrRef, RepoName, UnixMillis};
 use argus_core::job::{ReviewJob, ReviewMode};
 use argus_core::secret::SecretString;
+use argus_core::subrequests::{CountingHttp, SubrequestKind};
 use argus_github::fake::{FAKE_API_URL, FakeClock, FakeFile, FakeGitHub, FakePr, split_unified_diff};
 use argus_github::{GitHub, GitHubConfig, JwtSimpleSigner, MemoryTokenCache};
 use argus_llm::{HttpProvider, LlmConfig, MemoryBreakerStore, Wire};
-use argus_pipeline::{LlmParts, MemoryCache, MemoryLog, ReviewService, StaticConfig};
+use argus_pipeline::{LlmParts, MemoryCache, MemoryLog, Platform, ReviewService, StaticConfig};
 use serde_json::{Value, json};
 use std::cell::RefCell;
 use std::path::PathBuf;
@@ -143,18 +144,23 @@ pub fn per_file_model() -> Script {
     })
 }
 
-pub type Service = ReviewService<
-    FakeGitHub,
-    FakeClock,
-    JwtSimpleSigner,
-    MemoryTokenCache,
-    HttpProvider<FakeLlm>,
-    MemoryBreakerStore,
-    Rc<MemoryCache<FakeClock>>,
-    Rc<StaticConfig>,
-    Rc<MemoryLog>,
-    FakeClock,
->;
+/// The in-memory platform: argus-github's fake GitHub, a scripted model, one simulated clock.
+pub struct TestPlatform;
+
+impl Platform for TestPlatform {
+    type Http = FakeGitHub;
+    type GitHubClock = FakeClock;
+    type Signer = JwtSimpleSigner;
+    type Tokens = MemoryTokenCache;
+    type Llm = HttpProvider<CountingHttp<FakeLlm>>;
+    type Breakers = MemoryBreakerStore;
+    type Cache = Rc<MemoryCache<FakeClock>>;
+    type Config = Rc<StaticConfig>;
+    type Log = Rc<MemoryLog>;
+    type Clock = FakeClock;
+}
+
+pub type Service = ReviewService<TestPlatform>;
 
 pub struct World {
     pub clock: FakeClock,
@@ -188,7 +194,8 @@ pub fn world_with_llm_env(script: Script, env: &[(&str, &str)]) -> World {
     let llm = FakeLlm { script: Rc::new(RefCell::new(script)), requests: Rc::default() };
     let env_owned: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let llm_config = LlmConfig::from_env(|k| env_owned.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).expect("llm config");
-    let provider = HttpProvider::new(Wire::from_config(&llm_config).expect("http provider"), llm.clone());
+    // The model's requests count in the review's ledger, as the Worker counts them.
+    let provider = HttpProvider::new(Wire::from_config(&llm_config).expect("http provider"), CountingHttp::new(llm.clone(), gh.ledger(), SubrequestKind::Llm));
     let cache = Rc::new(MemoryCache::new(clock.clone()));
     let config = Rc::new(StaticConfig { env: env_owned, ..Default::default() });
     let log = Rc::new(MemoryLog::default());
@@ -228,6 +235,7 @@ pub fn job(head: &str, since: Option<&str>, mode: ReviewMode) -> ReviewJob {
         since_sha: since.map(|s| CommitSha(s.into())),
         mode,
         trigger: argus_core::job::JobTrigger::Automatic,
+        actions: vec![if since.is_some() { argus_core::event::PrAction::Synchronize } else { argus_core::event::PrAction::Opened }],
         attempt: 1,
         deliveries: vec![DeliveryId("72d3162e-cc78-11e3-81ab-4c9367dc0958".into())],
         enqueued_at: T0,

@@ -12,14 +12,16 @@ use argus_core::http::Method;
 use argus_core::job::ReviewMode;
 use argus_github::fake::{FakeFile, Fault};
 use argus_pipeline::Publication;
+use argus_review::render::{FileOutcome, FileRow};
 use futures_executor::block_on;
 use harness::*;
 use serde_json::{Value, json};
 use std::rc::Rc;
 
 fn run_and_publish(w: &World, job: &argus_core::job::ReviewJob) -> ReviewReport {
+    let check = block_on(w.service.start_check(job)).expect("check run created");
     let report = block_on(w.service.run(job)).expect("run succeeds");
-    block_on(w.service.publish(job, &report)).expect("publish succeeds");
+    block_on(w.service.publish(job, &report, check)).expect("publish succeeds");
     report
 }
 
@@ -180,7 +182,7 @@ fn full_review_command_reviews_everything_even_after_an_earlier_review() {
     // every file goes to the model again, and what was already posted is not repeated.
     w.github.add_pull_request(pr(HEAD2, first_push()));
     let report = run_and_publish(&w, &command(job(HEAD2, Some(HEAD1), ReviewMode::Full)));
-    assert!(publication(&report).summary.contains("Full review: a full review was requested."));
+    assert!(argus_review::render::summary(publication(&report).review.as_ref().unwrap()).contains("Full review: a full review was requested."));
     assert_eq!(prompt_files(&w.llm.user_prompt(1)).len(), 4, "every file reviewed again");
     assert_eq!(report.findings, 0, "everything found was already posted");
     assert_eq!(w.github.submitted_reviews().len(), 1);
@@ -272,7 +274,7 @@ fn same_head_and_config_calls_the_model_once_and_a_config_change_calls_again() {
     assert_eq!(w.llm.calls(), 1, "no second model call");
     assert_eq!(again.tokens_in, 0);
     assert!(w.log.steps().contains(&"cache_hit"));
-    assert!(w.log.steps().contains(&"review_already_posted") || publication(&again).review.is_none());
+    assert!(w.log.steps().contains(&"review_already_posted") || publication(&again).review.is_none_or(|r| r.fresh() == 0));
     assert_eq!(w.github.submitted_reviews().len(), 1);
     assert_eq!(summaries(&w).len(), 1);
     assert_eq!(again.findings, 4, "a redelivery reproduces the review instead of calling its own findings old");
@@ -329,17 +331,24 @@ fn github_errors_keep_their_class() {
     let w = world(per_file_model());
     w.github.add_pull_request(pr(HEAD1, first_push()));
     let j = job(HEAD1, None, ReviewMode::Incremental);
+    let check = block_on(w.service.start_check(&j)).unwrap();
     let report = block_on(w.service.run(&j)).unwrap();
     w.github.inject(Fault::status(Some(Method::Post), "/pulls/7/reviews", 403, &[("retry-after", "30")], json!({"message": "You have exceeded a secondary rate limit"})));
-    let e = block_on(w.service.publish(&j, &report)).unwrap_err();
+    let e = block_on(w.service.publish(&j, &report, check)).unwrap_err();
     assert_eq!(e.class, ErrorClass::Retryable { after_secs: Some(30) });
+    // The consumer says the job is retried: the check stays in progress, with why.
+    let retrying = argus_coordinator::CheckEnd::Retrying { reason: e.message.clone(), failures: 1 };
+    block_on(w.service.close_check(&j, check, &retrying)).unwrap();
     let first_check = w.github.state.borrow().check_runs[0].1.clone();
-    assert_eq!(first_check.last().unwrap()["conclusion"], "neutral", "the failed attempt's check is closed, not left spinning");
-    block_on(w.service.publish(&j, &report)).unwrap();
+    assert_eq!(first_check.last().unwrap()["status"], "in_progress", "{first_check:?}");
+    assert!(first_check.last().unwrap()["output"]["summary"].as_str().unwrap().contains("secondary rate limit"), "{first_check:?}");
+    block_on(w.service.publish(&j, &report, check)).unwrap();
     assert_eq!(w.github.submitted_reviews().len(), 1);
+    assert_eq!(w.github.state.borrow().check_runs.len(), 1, "one check run for the job");
+    assert_eq!(w.github.state.borrow().check_runs[0].1.last().unwrap()["conclusion"], "success");
 
     // Consumer killed after posting, before the ack: the redelivery posts nothing new.
-    block_on(w.service.publish(&j, &report)).unwrap();
+    block_on(w.service.publish(&j, &report, check)).unwrap();
     assert_eq!(w.github.submitted_reviews().len(), 1);
     assert_eq!(summaries(&w).len(), 1);
 
@@ -421,8 +430,13 @@ fn closed_pr_and_moved_head_are_skipped_without_posting() {
     w.github.add_pull_request(pr(HEAD2, first_push()));
     let r = run_and_publish(&w, &job(HEAD1, None, ReviewMode::Incremental));
     assert!(publication(&r).skipped.unwrap().contains("head moved"));
+    assert!(r.skipped.as_deref().is_some_and(|s| s.contains("head moved")), "a skip is its own outcome: {r:?}");
     assert!(w.github.submitted_reviews().is_empty());
-    assert!(w.github.state.borrow().check_runs.is_empty());
+    assert!(summaries(&w).is_empty());
+    // `publish` posts nothing for a skip; the consumer closes the job's check run (see consumer.rs).
+    let checks = w.github.state.borrow().check_runs.clone();
+    assert_eq!(checks.len(), 1);
+    assert_eq!(checks[0].1.len(), 1, "only created: {checks:?}");
 }
 
 #[test]
@@ -453,6 +467,22 @@ fn operator_layers_apply_below_the_repository_file_and_guidance_comes_from_base(
     assert_eq!(r.findings, 4);
 }
 
+/// The system prompt as production sends it: the contract plus the repository's
+/// settings and guidance from the base branch (secrets in guidance redacted).
+#[test]
+fn the_system_prompt_sent_is_stable() {
+    let w = world(per_file_model());
+    w.github.add_pull_request(pr(HEAD1, first_push()));
+    let toml = "profile = \"thorough\"\nseverity_threshold = \"medium\"\nlanguage = \"Deutsch\"\ninstructions = \"Prefer explicit error types.\"\n";
+    w.github.set_content(FULL, BASE, ".github/argusai.toml", toml.as_bytes());
+    let aws = ["AKIA", "IOSFODNN7", "EXAMPLE"].concat();
+    w.github.set_content(FULL, BASE, "AGENTS.md", format!("Run `cargo test` before merging. Deploy key id {aws}.").as_bytes());
+    run_and_publish(&w, &job(HEAD1, None, ReviewMode::Incremental));
+    let system = w.llm.system_prompt(0);
+    assert!(!system.contains(&aws), "guidance is redacted");
+    insta::assert_snapshot!("system_prompt", system);
+}
+
 #[test]
 fn the_summary_comment_is_stable() {
     let w = world(per_file_model());
@@ -476,7 +506,7 @@ fn findings_over_the_inline_limit_go_to_the_summary() {
     assert_eq!(s.matches("Not inline: over the limit of 1 inline comments per review").count(), 3, "{s}");
     // The review body records them too (with their fingerprints) for the next push's dedupe.
     let body = &w.github.submitted_reviews()[0].body;
-    assert_eq!(body.matches("not inline: over the limit").count(), 3, "{body}");
+    assert_eq!(body.matches("Not inline: over the limit of 1 inline comments per review").count(), 3, "{body}");
     assert!(body.contains("<!-- argus-review:v1 head="), "{body}");
 }
 
@@ -510,6 +540,20 @@ fn a_refused_request_leaves_the_rest_of_the_review_standing() {
     assert!(s.contains("Request body too large"), "{s}");
     let checks = w.github.state.borrow().check_runs.clone();
     assert_eq!(checks[0].1[1]["conclusion"], "neutral");
+    // The files of the refused request are not listed as reviewed: the table says why.
+    let report: Publication = publication(&r);
+    let rows = &report.review.as_ref().unwrap().files;
+    let not_reviewed: Vec<&FileRow> = rows.iter().filter(|f| !matches!(f.status, FileOutcome::Reviewed)).collect();
+    assert!(!not_reviewed.is_empty(), "{rows:?}");
+    for row in &not_reviewed {
+        let reason = match &row.status {
+            FileOutcome::Skipped { reason } | FileOutcome::Partial { reason, .. } => reason,
+            FileOutcome::Reviewed => unreachable!(),
+        };
+        assert!(reason.contains("the model request failed") && reason.contains("Request body too large"), "{row:?}");
+    }
+    assert!(rows.iter().any(|f| matches!(f.status, FileOutcome::Reviewed)), "the other requests' files were reviewed");
+    assert!(s.contains("not reviewed: the model request failed"), "{s}");
 }
 
 #[test]
@@ -539,7 +583,7 @@ fn findings_that_were_not_inline_are_recorded_in_the_review_and_not_repeated() {
     assert_eq!(r1.findings, 1);
     let review = &w.github.submitted_reviews()[0];
     assert!(review.comments.is_empty());
-    assert!(review.body.contains("Global lock ordering") && review.body.contains("not inline: line 9999"), "{}", review.body);
+    assert!(review.body.contains("Global lock ordering") && review.body.contains("Not inline: line 9999 is not part of the diff"), "{}", review.body);
 
     let mut files = first_push();
     files.extend(second_push_extra());
@@ -555,16 +599,16 @@ fn findings_that_were_not_inline_are_recorded_in_the_review_and_not_repeated() {
 fn an_unreadable_repo_file_is_a_configuration_problem_not_a_failure() {
     let w = world(per_file_model());
     w.github.add_pull_request(pr(HEAD1, first_push()));
-    // Files over 1 MB come back from the contents API without content.
-    w.github.inject(Fault::status(Some(Method::Get), "/contents/.github/argusai.toml", 200, &[], json!({"type": "file", "encoding": "none", "content": ""})));
+    // A 300 KB "config" (say a generated file committed by mistake) is not read as configuration.
+    w.github.set_content(FULL, BASE, ".github/argusai.toml", &vec![b'#'; 300_000]);
     let r = run_and_publish(&w, &job(HEAD1, None, ReviewMode::Incremental));
     assert_eq!(r.findings, 4);
-    assert!(summaries(&w)[0].contains("`.github/argusai.toml` on the base branch could not be read"), "{}", summaries(&w)[0]);
+    assert!(summaries(&w)[0].contains("`.github/argusai.toml` on the base branch could not be read (300000 bytes"), "{}", summaries(&w)[0]);
 
     // A GitHub outage while reading it is retried instead.
     let w = world(per_file_model());
     w.github.add_pull_request(pr(HEAD1, first_push()));
-    w.github.inject(Fault::status(Some(Method::Get), "/contents/.github/argusai.toml", 502, &[], json!({"message": "Bad Gateway"})));
+    w.github.inject(Fault::status(Some(Method::Post), "/graphql", 502, &[], json!({"message": "Bad Gateway"})));
     let e = block_on(w.service.run(&job(HEAD1, None, ReviewMode::Incremental))).unwrap_err();
     assert_eq!(e.class, ErrorClass::Retryable { after_secs: None });
 }

@@ -1,6 +1,9 @@
 //! Throughput of the findings half on real data: redaction over the whole real-diff
-//! corpus, the tolerant parser on a realistic reply, placement of many findings on the
-//! largest corpus diff, and rendering of a review. Prints figures; asserts nothing.
+//! corpus (the current redactor beside the one before the declaration-style work, frozen
+//! in `baseline/`, so one run prints both), the input tripwire over the same corpus, the
+//! tolerant parser on a realistic reply,
+//! placement of many findings on the largest corpus diff, and rendering of a review.
+//! Prints figures; asserts nothing.
 //!
 //! Run: `cargo bench -p argus-review --bench findings -- --warm-up-time 1 --measurement-time 3`
 
@@ -9,10 +12,14 @@ use argus_review::contract::{Category, Finding, Severity, Side, parse_reply};
 use argus_review::fingerprint::Dedupe;
 use argus_review::place::{DiffIndex, place};
 use argus_review::redact::redact;
-use argus_review::render::{SummaryInput, Usage, review_request};
+use argus_review::tripwire;
+use argus_review::render::{self, Notes, Review, Usage};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::path::PathBuf;
+
+#[path = "baseline/redact_v1.rs"]
+mod redact_v1;
 
 fn corpus_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora/diffs/real")
@@ -37,6 +44,14 @@ fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("redact");
     g.throughput(Throughput::Bytes(joined.len() as u64));
     g.bench_function("real corpus", |b| b.iter(|| black_box(redact(black_box(&joined)).report.total())));
+    g.bench_function("real corpus, before (038a46b)", |b| b.iter(|| black_box(redact_v1::redact(black_box(&joined)).report.total())));
+    g.finish();
+
+    // The input tripwire reads added lines only; throughput is per byte of diff text.
+    let parsed_all: Vec<_> = all.iter().map(|(_, d)| parse_unified(d)).collect();
+    let mut g = c.benchmark_group("tripwire");
+    g.throughput(Throughput::Bytes(joined.len() as u64));
+    g.bench_function("scan_diff real corpus", |b| b.iter(|| black_box(parsed_all.iter().map(|p| tripwire::scan_diff(black_box(&p.files)).len()).sum::<usize>())));
     g.finish();
 
     let reply = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/replies/ripgrep-2a2b1506d42c.txt")).unwrap();
@@ -81,22 +96,25 @@ fn benches(c: &mut Criterion) {
     g.finish();
 
     let placed = place(&index, findings.iter().take(40).cloned().collect(), &mut Dedupe::default());
-    let head = argus_core::ids::CommitSha("a".repeat(40));
-    let report = Default::default();
-    let input = SummaryInput {
-        head: &head,
-        model: "m",
-        model_summaries: &[],
-        placed: &placed.placed,
-        unplaced: &placed.unplaced,
-        files: &[],
+    let review = Review {
+        head: argus_core::ids::CommitSha("a".repeat(40)),
+        model: "m".into(),
+        model_summaries: vec![],
+        placed: placed.placed,
+        unplaced: placed.unplaced,
+        files: vec![],
         usage: Usage::default(),
         pricing: None,
-        redactions: &report,
+        redactions: Default::default(),
         rejected: 0,
         duplicates: 0,
+        notes: Notes::default(),
+        not_placed: vec![],
+        subrequests: None,
     };
-    c.bench_function("render review of 40 findings", |b| b.iter(|| black_box(review_request(black_box(&input)).body.len())));
+    c.bench_function("render review of 40 findings", |b| {
+        b.iter(|| black_box(render::summary(black_box(&review)).len() + render::comments(black_box(&review)).len()))
+    });
 }
 
 criterion_group!(findings, benches);

@@ -2,7 +2,7 @@
 //! and findings that go to the summary's "other findings" with the reason.
 
 use crate::contract::{Finding, Side};
-use crate::fingerprint::Fingerprint;
+use crate::fingerprint::FindingKey;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -27,7 +27,8 @@ pub struct Placed {
     /// Set when the model cited other lines and placement moved the finding to the
     /// nearest lines of the same hunk holding exactly the cited code.
     pub moved_from: Option<Anchor>,
-    pub fingerprint: Fingerprint,
+    /// What identifies it across runs (see `fingerprint::FindingKey`).
+    pub key: FindingKey,
 }
 
 /// Why a finding could not be anchored.
@@ -67,5 +68,5 @@ impl fmt::Display for UnplacedReason {
 pub struct Unplaced {
     pub finding: Finding,
     pub reason: UnplacedReason,
-    pub fingerprint: Fingerprint,
+    pub key: FindingKey,
 }

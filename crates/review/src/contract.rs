@@ -426,6 +426,9 @@ fn validate_finding(item: &Value) -> Result<Finding, Vec<String>> {
     let body = text_field(obj, "body", MAX_BODY_CHARS, &mut reasons).map(|b| b.trim().to_owned());
     let replacement = match obj.get("replacement") {
         None | Some(Value::Null) => None,
+        // Models write `""` for "no replacement"; posted, an empty suggestion would offer
+        // to delete the cited lines. Whitespace alone is the same non-answer.
+        Some(Value::String(s)) if s.trim().is_empty() => None,
         Some(Value::String(s)) if s.chars().count() > MAX_REPLACEMENT_CHARS => {
             reasons.push(format!("`replacement` is longer than {MAX_REPLACEMENT_CHARS} characters"));
             None
@@ -751,6 +754,18 @@ mod tests {
             assert_eq!(r.rejected[0].index, 1);
             assert!(r.rejected[0].reasons.iter().any(|x| x.contains(reason)), "{bad}: {:?}", r.rejected[0].reasons);
         }
+    }
+
+    #[test]
+    fn an_empty_replacement_means_none() {
+        for r in [r#""""#, r#""   ""#, r#""\n\t""#] {
+            let reply = format!(r#"{{"findings": [{{"path": "a", "end_line": 1, "severity": "low", "category": "bug", "title": "t", "body": "b", "replacement": {r}}}]}}"#);
+            let parsed = parse_reply(&reply);
+            assert_eq!(parsed.findings.len(), 1, "{reply}");
+            assert_eq!(parsed.findings[0].replacement, None, "{reply}");
+        }
+        let kept = parse_reply(r#"{"findings": [{"path": "a", "end_line": 1, "severity": "low", "category": "bug", "title": "t", "body": "b", "replacement": " x"}]}"#);
+        assert_eq!(kept.findings[0].replacement.as_deref(), Some(" x"));
     }
 
     #[test]

@@ -2,10 +2,9 @@
 //! review job and the `argus` command line so both run exactly the same steps.
 
 use crate::anchor::{Unplaced, UnplacedReason};
-use crate::contract::{Severity, UserMessage, parse_reply, user_message};
-use crate::fingerprint::Dedupe;
-use crate::place::{DiffIndex, Placement, place};
-use crate::redact::{RedactionReport, redact};
+use crate::contract::{Severity, UserMessage, user_message};
+use crate::place::Placement;
+use crate::redact::RedactionReport;
 use crate::render::{FileOutcome, FileRow};
 use argus_diff::chunk::{Chunk, ChunkPlan, NotReviewedReason, render_chunk};
 use argus_diff::diff::FileDiff;
@@ -38,14 +37,6 @@ pub fn file_rows(files: &[FileDiff<'_>], selection: &Selection, plan: &ChunkPlan
         };
     }
     rows.into_iter().flatten().collect()
-}
-
-/// The diff part of one chunk's prompt, with secrets replaced; the report counts them.
-pub fn chunk_prompt(files: &[FileDiff<'_>], chunk: &Chunk, sources: &[Option<&str>], opts: ContextOptions) -> (String, RedactionReport) {
-    let text = render_chunk(files, chunk, sources, opts);
-    let r = redact(&text);
-    let report = r.report;
-    (r.text.into_owned(), report)
 }
 
 /// The PR facts every request of a review carries.
@@ -84,33 +75,6 @@ pub fn chunk_user_message(
     user_message(&UserMessage { title: pr.title, description: pr.description, language_hints: &hint_refs, diff: &diff, part: Some((index, total)) })
 }
 
-/// Everything the model replied for one review, turned into what gets posted.
-#[derive(Debug, Default)]
-pub struct Findings {
-    pub placement: Placement,
-    pub summaries: Vec<String>,
-    /// Findings the parser rejected, with reasons, across all replies.
-    pub rejected: Vec<crate::contract::Rejection>,
-    pub problems: Vec<crate::contract::ReplyProblem>,
-}
-
-/// Parses every chunk's reply, places and dedupes the findings (across chunks and
-/// against `dedupe`'s already-posted fingerprints), keeping the chunks' order.
-pub fn collect<'r>(index: &DiffIndex<'_, '_>, replies: impl IntoIterator<Item = &'r str>, dedupe: &mut Dedupe) -> Findings {
-    let mut out = Findings::default();
-    for reply in replies {
-        let parsed = parse_reply(reply);
-        out.rejected.extend(parsed.rejected);
-        out.problems.extend(parsed.problems);
-        out.summaries.extend(parsed.summary);
-        let p = place(index, parsed.findings, dedupe);
-        out.placement.placed.extend(p.placed);
-        out.placement.unplaced.extend(p.unplaced);
-        out.placement.duplicates.extend(p.duplicates);
-    }
-    out
-}
-
 /// Applies the repository's limits: findings less severe than `threshold` are dropped
 /// (returned count), and beyond `max_inline` inline comments the least severe placed
 /// findings move to the summary. Order among equals is kept.
@@ -123,7 +87,7 @@ pub fn apply_limits(placement: &mut Placement, threshold: Severity, max_inline: 
         // A stable sort by severity keeps the model's order within a severity.
         placement.placed.sort_by_key(|p| p.finding.severity);
         for p in placement.placed.drain(max_inline..) {
-            placement.unplaced.push(Unplaced { finding: p.finding, reason: UnplacedReason::OverInlineLimit { max: max_inline }, fingerprint: p.fingerprint });
+            placement.unplaced.push(Unplaced { finding: p.finding, reason: UnplacedReason::OverInlineLimit { max: max_inline }, key: p.key });
         }
     }
     dropped
@@ -134,7 +98,7 @@ mod tests {
     use super::*;
     use crate::anchor::{Anchor, Placed};
     use crate::contract::{Category, Finding, Side};
-    use crate::fingerprint::Fingerprint;
+    use crate::fingerprint::{FindingKey, Fingerprint};
 
     fn placed(sev: Severity, i: u64) -> Placed {
         let finding = Finding {
@@ -148,7 +112,7 @@ mod tests {
             body: "b".into(),
             replacement: None,
         };
-        Placed { finding, anchor: Anchor { side: Side::Right, start_line: None, line: 1 }, suggestion: None, moved_from: None, fingerprint: Fingerprint(i) }
+        Placed { finding, anchor: Anchor { side: Side::Right, start_line: None, line: 1 }, suggestion: None, moved_from: None, key: FindingKey::exact_only(Fingerprint(i)) }
     }
 
     #[test]

@@ -2,57 +2,118 @@
 //! text reaches a prompt, and counted per kind for the review summary.
 //!
 //! Redaction never changes the number of lines of the text, so a redacted diff or
-//! rendered prompt keeps every line number the model may cite. A private key block
-//! keeps its `BEGIN`/`END` lines and the line structure between them; only the key
-//! material is replaced.
+//! rendered prompt keeps every line number the model may cite: only spans inside a line
+//! are replaced. A private key block (PEM, PGP, PuTTY) keeps its armor lines and its line
+//! structure; every line of key material in it is replaced.
 //!
-//! The token shapes come from the issuers' own documentation:
-//! - GitHub: <https://docs.github.com/en/authentication/keeping-your-account-and-data-secure/about-authentication-to-github#githubs-token-formats>
-//! - AWS access key ids: <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids>
-//! - Slack: <https://api.slack.com/authentication/token-types>
-//! - Stripe: <https://docs.stripe.com/keys>
-//! - Google API keys and service-account keys: <https://cloud.google.com/docs/authentication/api-keys>,
-//!   <https://cloud.google.com/iam/docs/keys-create-delete> (the JSON key file holds a PEM `private_key`).
-//! - JWT: <https://www.rfc-editor.org/rfc/rfc7519#section-3> (base64url header `eyJ…`).
+//! One scan finds every place worth a closer look: the literal prefixes issuers put on
+//! their tokens ([`tokens`]), the start of key blocks, `://`, and the words secret names
+//! are made of (`pass`, `secret`, `token`, `key`, `auth`, `bearer`, `credential`, `pwd`,
+//! in lower, upper and capitalized case). The scan is one regular expression made only of
+//! ASCII literals, which the `regex` crate runs as a multi-literal search (no Unicode
+//! tables, no large automaton to build in the Worker). Everything after that is
+//! hand-written and looks only at the hit and its line: token shapes in [`tokens`],
+//! assignments, headers and URLs in [`context`], key blocks below.
+
+mod context;
+mod tokens;
 
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::ops::Range;
 use std::sync::OnceLock;
 
 /// What kind of secret was found. The kebab-case name appears in the marker and the summary.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SecretKind {
-    /// PEM private key blocks (RSA, EC, OpenSSH, PKCS#8; GCP service-account keys are these).
+    /// Private key blocks: PEM (RSA, EC, OpenSSH, PKCS#8; GCP service-account keys are
+    /// these), PGP private key blocks and PuTTY `.ppk` files.
     PrivateKey,
     /// AWS access key ids (`AKIA…`, `ASIA…`).
     AwsAccessKey,
+    /// AWS secret access keys, known by their name (`aws_secret_access_key = …`).
+    AwsSecretKey,
     /// Google API keys (`AIza…`).
     GcpApiKey,
     /// GitHub tokens: `ghp_`, `gho_`, `ghs_`, `ghu_`, `ghr_`, `github_pat_`.
     GithubToken,
-    /// Slack tokens (`xoxb-`, `xoxp-`, …) and incoming-webhook URLs.
+    /// GitLab tokens: `glpat-`, `gldt-`, `glrt-`, `glptt-` and the other `gl…-` prefixes.
+    GitlabToken,
+    /// Slack tokens (`xoxb-`, `xoxp-`, `xapp-`, …) and incoming-webhook URLs.
     SlackToken,
-    /// Stripe live secret and restricted keys (`sk_live_`, `rk_live_`).
+    /// Stripe secret and restricted keys (`sk_live_`, `rk_live_`, `sk_test_`, …).
     StripeKey,
+    /// OpenAI API keys (`sk-proj-`, `sk-svcacct-`, legacy `sk-`).
+    OpenaiKey,
+    /// Anthropic API keys (`sk-ant-`).
+    AnthropicKey,
+    /// npm access tokens (`npm_`).
+    NpmToken,
+    /// PyPI upload tokens (`pypi-AgE…`).
+    PypiToken,
+    /// SendGrid API keys (`SG.….…`).
+    SendgridKey,
+    /// Twilio API keys (`SK` + 32 hex) and auth tokens known by their name.
+    TwilioKey,
+    /// Mailgun keys (`key-` + 32 hex) and keys known by their name.
+    MailgunKey,
+    /// Datadog API and application keys, known by their name (`DD_API_KEY`, `datadog_app_key`).
+    DatadogKey,
+    /// HashiCorp Vault tokens (`hvs.`, `hvb.`, `hvr.`).
+    VaultToken,
+    /// Shopify access tokens and shared secrets (`shpat_`, `shpss_`, …).
+    ShopifyToken,
+    /// Discord bot tokens and webhook URLs.
+    DiscordToken,
+    /// Telegram bot tokens (`123456789:AA…`).
+    TelegramToken,
+    /// Azure storage account keys and SAS signatures, Azure AD client secrets.
+    AzureKey,
     /// JSON Web Tokens (`eyJ….eyJ….sig`).
     Jwt,
+    /// Other issuers' prefixed tokens (Hugging Face, DigitalOcean, Doppler, Linear,
+    /// PlanetScale, Postman, Pulumi, RubyGems, Sentry, Grafana, age, Square, Heroku, New
+    /// Relic, Databricks).
+    ApiToken,
+    /// The password (or token) in a URL: `postgres://user:pass@host`.
+    ConnectionString,
+    /// The credential of an `Authorization` header: `Bearer …`, `Basic …`, `token …`.
+    AuthHeader,
     /// A high-entropy value assigned to a name like `password`, `secret`, `token` or `api_key`.
     AssignedSecret,
 }
 
 impl SecretKind {
-    pub const ALL: [SecretKind; 8] = [
+    pub const ALL: [SecretKind; 26] = [
         SecretKind::PrivateKey,
         SecretKind::AwsAccessKey,
+        SecretKind::AwsSecretKey,
         SecretKind::GcpApiKey,
         SecretKind::GithubToken,
+        SecretKind::GitlabToken,
         SecretKind::SlackToken,
         SecretKind::StripeKey,
+        SecretKind::OpenaiKey,
+        SecretKind::AnthropicKey,
+        SecretKind::NpmToken,
+        SecretKind::PypiToken,
+        SecretKind::SendgridKey,
+        SecretKind::TwilioKey,
+        SecretKind::MailgunKey,
+        SecretKind::DatadogKey,
+        SecretKind::VaultToken,
+        SecretKind::ShopifyToken,
+        SecretKind::DiscordToken,
+        SecretKind::TelegramToken,
+        SecretKind::AzureKey,
         SecretKind::Jwt,
+        SecretKind::ApiToken,
+        SecretKind::ConnectionString,
+        SecretKind::AuthHeader,
         SecretKind::AssignedSecret,
     ];
 
@@ -60,11 +121,29 @@ impl SecretKind {
         match self {
             SecretKind::PrivateKey => "private-key",
             SecretKind::AwsAccessKey => "aws-access-key",
+            SecretKind::AwsSecretKey => "aws-secret-key",
             SecretKind::GcpApiKey => "gcp-api-key",
             SecretKind::GithubToken => "github-token",
+            SecretKind::GitlabToken => "gitlab-token",
             SecretKind::SlackToken => "slack-token",
             SecretKind::StripeKey => "stripe-key",
+            SecretKind::OpenaiKey => "openai-key",
+            SecretKind::AnthropicKey => "anthropic-key",
+            SecretKind::NpmToken => "npm-token",
+            SecretKind::PypiToken => "pypi-token",
+            SecretKind::SendgridKey => "sendgrid-key",
+            SecretKind::TwilioKey => "twilio-key",
+            SecretKind::MailgunKey => "mailgun-key",
+            SecretKind::DatadogKey => "datadog-key",
+            SecretKind::VaultToken => "vault-token",
+            SecretKind::ShopifyToken => "shopify-token",
+            SecretKind::DiscordToken => "discord-token",
+            SecretKind::TelegramToken => "telegram-token",
+            SecretKind::AzureKey => "azure-key",
             SecretKind::Jwt => "jwt",
+            SecretKind::ApiToken => "api-token",
+            SecretKind::ConnectionString => "connection-string",
+            SecretKind::AuthHeader => "auth-header",
             SecretKind::AssignedSecret => "assigned-secret",
         }
     }
@@ -117,110 +196,262 @@ pub struct Redacted<'a> {
     pub report: RedactionReport,
 }
 
-/// Replaces every known secret shape in `text` with its marker; the line count never changes.
+/// One secret found in a text: its kind, the 0-based line it starts on, and the byte
+/// ranges that get replaced (one for a token; one per line of key material for a key
+/// block). A range never holds a line break.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Secret {
+    pub kind: SecretKind,
+    pub line: usize,
+    pub ranges: Vec<Range<usize>>,
+}
+
+/// Replaces every known secret in `text` with its marker; the line count never changes.
 pub fn redact(text: &str) -> Redacted<'_> {
+    let secrets = find_secrets(text);
     let mut report = RedactionReport::default();
-    // Private keys first: their base64 body could otherwise be mistaken for other shapes.
-    let mut out = redact_private_keys(text, &mut report);
-    for (kind, re) in token_patterns() {
-        if let Cow::Owned(s) = replace_counting(&out, re, *kind, &mut report) {
-            out = Cow::Owned(s);
+    if secrets.is_empty() {
+        return Redacted { text: Cow::Borrowed(text), report };
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for s in &secrets {
+        report.add(s.kind, 1);
+        let marker = s.kind.marker();
+        for r in &s.ranges {
+            out.push_str(&text[copied..r.start]);
+            out.push_str(&marker);
+            copied = r.end;
         }
     }
-    if let Cow::Owned(s) = redact_assignments(&out, &mut report) {
-        out = Cow::Owned(s);
+    out.push_str(&text[copied..]);
+    Redacted { text: Cow::Owned(out), report }
+}
+
+/// Every secret in `text`, in text order, never overlapping.
+pub fn find_secrets(text: &str) -> Vec<Secret> {
+    find_secrets_with(text, scanners())
+}
+
+fn find_secrets_with(text: &str, scans: &[Regex]) -> Vec<Secret> {
+    let mut found = Found::default();
+    let mut hits: Vec<(Range<usize>, Hit)> = Vec::new();
+    let b = text.as_bytes();
+    for scan in scans {
+        let mut pos = 0;
+        while let Some(m) = scan.find_at(text, pos) {
+            pos = m.end();
+            match trigger(m.as_str()) {
+                Trigger::Stem(s) => match tokens::token_at_stem(text, m.start(), s) {
+                    // A token inside a key block an earlier pass found is key material.
+                    Some((r, kind)) if found.add(kind, vec![r.clone()]) => pos = pos.max(r.end),
+                    Some(_) => {}
+                    // `key-…` that is no Mailgun key is still the word `key`: in the
+                    // one-pass scan of wasm the stem hides it from the word literals.
+                    None if keyword_inside(m.as_str()) => hits.push((m.range(), Hit::Word)),
+                    None => {}
+                },
+                Trigger::Word => hits.push((m.range(), Hit::Word)),
+                Trigger::Url => hits.push((m.range(), Hit::Url)),
+                Trigger::PemBegin => {
+                    if let Some((ranges, end)) = pem_block(text, m.start()) {
+                        pos = pos.max(end);
+                        found.add(SecretKind::PrivateKey, ranges);
+                    }
+                }
+                Trigger::Putty => {
+                    if let Some((ranges, end)) = putty_block(text, m.start()) {
+                        pos = pos.max(end);
+                        found.add(SecretKind::PrivateKey, ranges);
+                    }
+                }
+            }
+        }
     }
-    // `out` borrows from either `text` or an owned intermediate; normalize the lifetime.
-    let text = match out {
-        Cow::Borrowed(_) if report.is_empty() => Cow::Borrowed(text),
-        other => Cow::Owned(other.into_owned()),
-    };
-    Redacted { text, report }
+    // Context rules last: a token or key block inside an assignment is reported as what
+    // it is, and the assignment around it is not reported again.
+    hits.sort_by_key(|(r, _)| (r.start, r.end));
+    hits.dedup_by(|a, b| a.0 == b.0);
+    let mut done_name = 0..0;
+    for (hit, what) in hits {
+        if found.overlaps(&hit) || (hit.start >= done_name.start && hit.end <= done_name.end) {
+            continue;
+        }
+        let line = context::line_of(text, hit.start);
+        match what {
+            Hit::Url => {
+                if let Some((r, kind)) = context::url_credentials(text, &line, &hit) {
+                    found.add(kind, vec![r]);
+                }
+            }
+            Hit::Word => {
+                let name = context::name_around(text, &line, &hit);
+                done_name = name.clone();
+                if let Some((r, kind)) = context::assignment(text, &line, &name) {
+                    found.add(kind, vec![r]);
+                }
+                let word = &text[name.clone()];
+                let header = word.len() >= 13 && word.is_char_boundary(word.len() - 13) && word[word.len() - 13..].eq_ignore_ascii_case("authorization");
+                if (header || text[hit.clone()].eq_ignore_ascii_case("bearer"))
+                    && let Some((r, kind)) = context::auth_header(text, &line, &hit)
+                {
+                    found.add(kind, vec![r]);
+                }
+            }
+        }
+    }
+    let mut secrets = found.secrets;
+    secrets.sort_by_key(|s| s.ranges[0].start);
+    // Line numbers, counted once across the text.
+    let (mut line, mut at) = (0, 0);
+    for s in &mut secrets {
+        let start = s.ranges[0].start;
+        line += b[at..start].iter().filter(|&&c| c == b'\n').count();
+        at = start;
+        s.line = line;
+    }
+    secrets
 }
 
-fn replace_counting<'t>(text: &'t str, re: &Regex, kind: SecretKind, report: &mut RedactionReport) -> Cow<'t, str> {
-    let mut n = 0;
-    let out = re.replace_all(text, |_: &regex::Captures<'_>| {
-        n += 1;
-        kind.marker()
+/// The secrets found so far and the byte ranges they take.
+#[derive(Default)]
+struct Found {
+    secrets: Vec<Secret>,
+    /// Every replaced range, sorted by start.
+    taken: Vec<Range<usize>>,
+}
+
+impl Found {
+    fn overlaps(&self, r: &Range<usize>) -> bool {
+        let i = self.taken.partition_point(|t| t.end <= r.start);
+        self.taken.get(i).is_some_and(|t| t.start < r.end)
+    }
+
+    /// Records a secret unless one of its ranges is empty or overlaps one already taken
+    /// (the earlier, more specific finding wins); says whether it did.
+    fn add(&mut self, kind: SecretKind, ranges: Vec<Range<usize>>) -> bool {
+        if ranges.is_empty() || ranges.iter().any(|r| r.is_empty() || self.overlaps(r)) {
+            return false;
+        }
+        for r in &ranges {
+            let i = self.taken.partition_point(|t| t.start < r.start);
+            self.taken.insert(i, r.clone());
+        }
+        self.secrets.push(Secret { kind, line: 0, ranges });
+        true
+    }
+}
+
+/// What a literal of the scan announces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Trigger {
+    /// The stem of a family of token prefixes (index into [`tokens::all_stems`]).
+    Stem(usize),
+    /// A word secret names are made of.
+    Word,
+    /// `://`: maybe a URL with credentials.
+    Url,
+    /// `-----BEGIN `: maybe a PEM or PGP private key block.
+    PemBegin,
+    /// The first line of a PuTTY private key file.
+    Putty,
+}
+
+/// What a context hit is checked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Hit {
+    Word,
+    Url,
+}
+
+/// The words secret names are made of. `pass` covers `password`, `passwd` and
+/// `passphrase`; `key` is only a secret with a qualifier (`api_key`), which the name
+/// check decides.
+const WORDS: [&str; 9] = ["pass", "pwd", "secret", "token", "credential", "creds", "key", "auth", "bearer"];
+const PEM_BEGIN: &str = concat!("-----BEG", "IN ");
+const PUTTY: &str = "PuTTY-User-Key-File-";
+
+fn casings(w: &str) -> [String; 3] {
+    let mut cap = w.to_owned();
+    cap[..1].make_ascii_uppercase();
+    [w.to_owned(), w.to_ascii_uppercase(), cap]
+}
+
+/// The literals of the context scan: key block starts, `://` and the words (30).
+fn context_literals() -> Vec<(String, Trigger)> {
+    let mut v: Vec<(String, Trigger)> = vec![(PEM_BEGIN.to_owned(), Trigger::PemBegin), (PUTTY.to_owned(), Trigger::Putty), ("://".to_owned(), Trigger::Url)];
+    v.extend(WORDS.iter().flat_map(|w| casings(w)).map(|w| (w, Trigger::Word)));
+    v
+}
+
+/// The literals of the token scans: the stems of the token prefixes, long ones first.
+fn stem_literals() -> Vec<(String, Trigger)> {
+    tokens::all_stems().enumerate().map(|(i, s)| (s.to_owned(), Trigger::Stem(i))).collect()
+}
+
+fn literal_regex(lits: &[(String, Trigger)]) -> Regex {
+    let alternation: Vec<String> = lits.iter().map(|(l, _)| regex::escape(l)).collect();
+    // `(?-u)`: ASCII only, so no Unicode table is needed; the literals are ASCII anyway.
+    Regex::new(&format!("(?-u){}", alternation.join("|"))).expect("the scan is a list of escaped literals")
+}
+
+/// The scans, each a regular expression made only of literals. Natively the `regex` crate
+/// runs such a list with its SIMD matcher (Teddy) when it has at most 64 literals, which
+/// beats an automaton several times over; so there are three passes (context words,
+/// long stems, the two short stems), with key blocks found first so a token pass never
+/// reports a piece of key material. Wasm has no SIMD matcher: every pass steps an
+/// automaton over every byte, so there one pass over all literals is cheaper, stems
+/// before words where both start at one position.
+fn scanners() -> &'static [Regex] {
+    static SCANS: OnceLock<Vec<Regex>> = OnceLock::new();
+    SCANS.get_or_init(|| if cfg!(target_arch = "wasm32") { one_pass() } else { passes() })
+}
+
+fn one_pass() -> Vec<Regex> {
+    let mut all = stem_literals();
+    all.extend(context_literals());
+    vec![literal_regex(&all)]
+}
+
+fn passes() -> Vec<Regex> {
+    let stems = stem_literals();
+    let (long, short) = stems.split_at(tokens::STEMS.len());
+    // Teddy fingerprints a literal's first three bytes by nibbles, in 8 buckets up to 32
+    // literals (16 beyond): fewer literals per bucket, far fewer false candidates, so two
+    // half sets cost less than one full set.
+    let (first, second) = long.split_at(long.len() / 2);
+    vec![literal_regex(&context_literals()), literal_regex(first), literal_regex(second), literal_regex(short)]
+}
+
+/// What the literal a scan matched announces.
+fn trigger(lit: &str) -> Trigger {
+    static SORTED: OnceLock<Vec<(String, Trigger)>> = OnceLock::new();
+    let sorted = SORTED.get_or_init(|| {
+        let mut v = stem_literals();
+        v.extend(context_literals());
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
     });
-    report.add(kind, n);
-    out
+    match sorted.binary_search_by(|(l, _)| l.as_str().cmp(lit)) {
+        Ok(i) => sorted[i].1,
+        // Unreachable: the scans only match these literals.
+        Err(_) => Trigger::Word,
+    }
 }
 
-fn re(pattern: &str) -> Regex {
-    // The patterns are constants checked by the tests; a typo is a programming error.
-    Regex::new(pattern).expect("redaction pattern is valid")
-}
-
-fn token_patterns() -> &'static [(SecretKind, Regex)] {
-    static PATTERNS: OnceLock<Vec<(SecretKind, Regex)>> = OnceLock::new();
-    PATTERNS.get_or_init(|| {
-        vec![
-            (SecretKind::GithubToken, re(r"(?-u:\b)(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,244})(?-u:\b)")),
-            (SecretKind::AwsAccessKey, re(r"(?-u:\b)(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}(?-u:\b)")),
-            (SecretKind::GcpApiKey, re(r"(?-u:\b)AIza[0-9A-Za-z_\-]{35}")),
-            (
-                SecretKind::SlackToken,
-                re(r"(?-u:\b)xox[abposre]-[A-Za-z0-9\-]{10,}|https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9_/\-]{20,}"),
-            ),
-            (SecretKind::StripeKey, re(r"(?-u:\b)[sr]k_live_[A-Za-z0-9]{16,}(?-u:\b)")),
-            (SecretKind::Jwt, re(r"(?-u:\b)eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*")),
-        ]
-    })
-}
-
-fn pem_begin() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    // Split over lines so the source itself does not look like a key to secret scanners.
-    RE.get_or_init(|| {
-        re(concat!(
-            r"-----BEGIN [A-Z0-9 ]{0,40}",
-            r"PRIVATE KEY(?: BLOCK)?-----"
-        ))
-    })
-}
-
-fn pem_end() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        re(concat!(
-            r"-----END [A-Z0-9 ]{0,40}",
-            r"PRIVATE KEY(?: BLOCK)?-----"
-        ))
-    })
+/// Whether a stem that turned out not to start a token holds a secret-name word.
+fn keyword_inside(lit: &str) -> bool {
+    let lower = lit.to_ascii_lowercase();
+    WORDS.iter().any(|w| lower.contains(w))
 }
 
 /// A key block is at most a few KB; an `END` further away than this belongs to something else.
 const MAX_PEM_SPAN: usize = 16 * 1024;
-/// Base64 runs at least this long inside a key block are key material.
+/// Base64 runs at least this long on a line of a key block that also holds other text
+/// (`DEK-Info: AES-128-CBC,…`) are key material.
 const MIN_KEY_RUN: usize = 16;
-
-fn redact_private_keys<'t>(text: &'t str, report: &mut RedactionReport) -> Cow<'t, str> {
-    let mut out = String::new();
-    let mut copied = 0; // bytes of `text` already copied to `out`
-    let mut pos = 0;
-    while let Some(begin) = pem_begin().find_at(text, pos) {
-        let body_start = begin.end();
-        let limit = floor_char_boundary(text, body_start.saturating_add(MAX_PEM_SPAN));
-        let body_end = match pem_end().find(&text[body_start..limit]) {
-            Some(end) => body_start + end.start(),
-            // No END in sight (a hunk can cut a key in half): the key runs on while lines
-            // still look like key material.
-            None => key_material_lines_end(text, body_start),
-        };
-        out.push_str(&text[copied..body_start]);
-        replace_base64_runs(&text[body_start..body_end], &mut out);
-        copied = body_end;
-        pos = body_end.max(body_start);
-        report.add(SecretKind::PrivateKey, 1);
-    }
-    if copied == 0 {
-        return Cow::Borrowed(text);
-    }
-    out.push_str(&text[copied..]);
-    Cow::Owned(out)
-}
+/// A PuTTY file is a few dozen lines.
+const MAX_PUTTY_LINES: usize = 200;
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     if i >= s.len() {
@@ -236,16 +467,61 @@ fn is_b64(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')
 }
 
-/// End of the run of lines after `start` that carry key material (a long base64 run).
+/// The end of `[A-Z0-9 ]{0,40}PRIVATE KEY( BLOCK)?-----` at `at` (the text after
+/// `-----BEGIN ` or `-----END `), if it is there.
+fn private_key_label_end(text: &str, at: usize) -> Option<usize> {
+    let window = &text[at..floor_char_boundary(text, at + 64)];
+    let label = window.find("PRIVATE KEY")?;
+    if label > 40 || !window.as_bytes()[..label].iter().all(|&c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b' ') {
+        return None;
+    }
+    let mut rest = &window[label + "PRIVATE KEY".len()..];
+    rest = rest.strip_prefix(" BLOCK").unwrap_or(rest);
+    rest.starts_with("-----").then(|| at + (window.len() - rest.len()) + 5)
+}
+
+/// The key material of the PEM or PGP private key block whose `-----BEGIN ` is at `begin`,
+/// and where the block ends.
+fn pem_block(text: &str, begin: usize) -> Option<(Vec<Range<usize>>, usize)> {
+    let body_start = private_key_label_end(text, begin + PEM_BEGIN.len())?;
+    let limit = floor_char_boundary(text, body_start.saturating_add(MAX_PEM_SPAN));
+    let end_marker = concat!("-----EN", "D ");
+    let mut from = body_start;
+    let mut body_end = None;
+    while let Some(i) = text[from..limit].find(end_marker) {
+        let at = from + i;
+        if private_key_label_end(text, at + end_marker.len()).is_some() {
+            body_end = Some(at);
+            break;
+        }
+        from = at + end_marker.len();
+    }
+    // No END in sight (a hunk can cut a key in half): the key runs on while lines still
+    // look like key material.
+    let body_end = body_end.unwrap_or_else(|| key_material_lines_end(text, body_start));
+    let ranges = key_material(text, body_start..body_end);
+    Some((ranges, body_end))
+}
+
+/// End of the run of lines after `start` that carry key material (a long base64 run),
+/// after the armor headers an encrypted key starts with (`Proc-Type: …`, `DEK-Info: …`,
+/// `Version: …`, and the blank line that ends them).
 fn key_material_lines_end(text: &str, start: usize) -> usize {
     // The rest of the BEGIN line belongs to the block.
     let mut end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let mut in_headers = true;
     while end < text.len() {
         let line_start = end + 1;
         let line_end = text[line_start..].find('\n').map_or(text.len(), |i| line_start + i);
-        let line = &text.as_bytes()[line_start..line_end];
+        let content = line_start + line_prefix_len(&text.as_bytes()[..line_end], line_start);
+        let line = &text.as_bytes()[content..line_end];
         let longest = line.split(|b| !is_b64(*b)).map(<[u8]>::len).max().unwrap_or(0);
-        if longest < MIN_KEY_RUN {
+        let header = line.iter().position(|&c| c == b':').is_some_and(|c| c > 0 && line[..c].iter().all(|x| x.is_ascii_alphanumeric() || *x == b'-'));
+        if in_headers && (header || line.iter().all(u8::is_ascii_whitespace)) {
+            // Still the armor headers (`DEK-Info` may hold a long hex run itself).
+        } else if longest >= MIN_KEY_RUN {
+            in_headers = false;
+        } else {
             break;
         }
         end = line_end;
@@ -253,128 +529,133 @@ fn key_material_lines_end(text: &str, start: usize) -> usize {
     end
 }
 
-/// Copies `span` to `out`, replacing every long base64 run by the private-key marker.
-/// A JSON `\n` escape before a run is kept, so `"…\nMIIE…"` stays readable.
-fn replace_base64_runs(span: &str, out: &mut String) {
-    let bytes = span.as_bytes();
-    let marker = SecretKind::PrivateKey.marker();
-    let mut i = 0;
-    let mut copied = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'\n' {
-            // Skip a line's diff or prompt prefix (`+`, `-`, ` `, or `12+` with a line
-            // number): `+` and digits are base64 characters, but not key material here.
-            i += 1;
-            let digits = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
-            if matches!(bytes.get(i + digits), Some(b'+' | b'-' | b' ' | b'~')) {
-                i += digits + 1;
+/// Length of a line's diff or prompt prefix at `i` (`+`, `-`, ` `, `~`, or `12+` with a
+/// line number): `+` and digits are base64 characters, but not key material here.
+fn line_prefix_len(b: &[u8], i: usize) -> usize {
+    let digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+    if matches!(b.get(i + digits), Some(b'+' | b'-' | b' ' | b'~')) { digits + 1 } else { 0 }
+}
+
+/// The ranges of key material in `span`: each segment (a line, or the part between two
+/// JSON `\n` escapes of a one-line key) that is all base64 is replaced whole, so even the
+/// short last line of a key or a PGP checksum goes; in other segments (headers such as
+/// `DEK-Info: AES-128-CBC,…`), only long base64 runs are.
+fn key_material(text: &str, span: Range<usize>) -> Vec<Range<usize>> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut seg_start = span.start;
+    let mut i = span.start;
+    let mut at_line_start = false;
+    while i <= span.end {
+        let newline = i < span.end && b[i] == b'\n';
+        let escaped = i + 1 < span.end && b[i] == b'\\' && b[i + 1] == b'n';
+        if i == span.end || newline || escaped {
+            let mut s = seg_start;
+            if at_line_start {
+                s += line_prefix_len(&b[..span.end], s);
             }
+            segment_material(b, s, i, &mut out);
+            at_line_start = newline;
+            i += if escaped { 2 } else { 1 };
+            seg_start = i;
             continue;
         }
-        if !is_b64(bytes[i]) {
+        i += 1;
+    }
+    out
+}
+
+fn segment_material(b: &[u8], mut s: usize, mut e: usize, out: &mut Vec<Range<usize>>) {
+    let edge = |c: u8| c.is_ascii_whitespace() || matches!(c, b'"' | b'\'' | b',' | b'\\' | b'`');
+    while s < e && edge(b[s]) {
+        s += 1;
+    }
+    while e > s && edge(b[e - 1]) {
+        e -= 1;
+    }
+    if e - s >= 4 && b[s..e].iter().all(|&c| is_b64(c)) {
+        out.push(s..e);
+        return;
+    }
+    let mut i = s;
+    while i < e {
+        if !is_b64(b[i]) {
             i += 1;
             continue;
         }
-        let mut start = i;
-        while i < bytes.len() && is_b64(bytes[i]) {
+        let start = i;
+        while i < e && is_b64(b[i]) {
             i += 1;
-        }
-        if start > 0 && bytes[start - 1] == b'\\' && bytes[start] == b'n' {
-            start += 1;
         }
         if i - start >= MIN_KEY_RUN {
-            out.push_str(&span[copied..start]);
-            out.push_str(&marker);
-            copied = i;
+            out.push(start..i);
         }
     }
-    out.push_str(&span[copied..]);
 }
 
-/// `NAME = value`, `NAME: value`, `"NAME": "value"`, `NAME := value`, `NAME => value`
-/// where NAME contains a secret-ish word. The value is group `v` (quoted) or `u` (bare).
-fn assignment_pattern() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        re(concat!(
-            r#"(?i-u:(?-u:\b)[A-Za-z0-9_.\-]*(?:password|passwd|pwd|secret|token|api[_\-]?key|access[_\-]?key|private[_\-]?key|auth[_\-]?key|credentials?)[A-Za-z0-9_.\-]*)"#,
-            r#"["']?\s*(?::=|=>|==|=|:)\s*"#,
-            r#"(?:"(?P<v>[^"\s]{8,200})"|'(?P<w>[^'\s]{8,200})'|(?P<u>[A-Za-z0-9+/=_\-]{12,200})(?-u:\b))"#,
-        ))
-    })
-}
-
-/// The secret-ish words alone: a cheap literal search that picks the few lines worth the
-/// full assignment pattern (running that over every byte is 20× slower).
-fn keyword_pattern() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| re(r"(?i-u)password|passwd|pwd|secret|token|api[_\-]?key|access[_\-]?key|private[_\-]?key|auth[_\-]?key|credential"))
-}
-
-fn redact_assignments<'t>(text: &'t str, report: &mut RedactionReport) -> Cow<'t, str> {
-    let mut out = String::new();
-    let mut copied = 0;
-    let mut n = 0;
-    let mut next_line = 0; // lines before this offset were already scanned
-    let lines = keyword_pattern().find_iter(text).filter_map(|k| {
-        if k.start() < next_line {
-            return None;
+/// The key material of the PuTTY private key file whose first line holds `at`: every
+/// line of key data and the `Private-MAC` (and `Argon2-Salt`) values, up to and with the
+/// `Private-MAC` line. Header names and the other header values stay readable.
+/// <https://the.earth.li/~sgtatham/putty/0.78/htmldoc/AppendixC.html>
+fn putty_block(text: &str, at: usize) -> Option<(Vec<Range<usize>>, usize)> {
+    let b = text.as_bytes();
+    let version = b.get(at + PUTTY.len())?;
+    if !version.is_ascii_digit() || b.get(at + PUTTY.len() + 1) != Some(&b':') {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    for _ in 0..MAX_PUTTY_LINES {
+        if end >= text.len() {
+            break;
         }
-        let start = text[..k.start()].rfind('\n').map_or(0, |i| i + 1);
-        let end = text[k.end()..].find('\n').map_or(text.len(), |i| k.end() + i);
-        next_line = end;
-        Some(start)
-    });
-    let candidates = lines.flat_map(|start| {
-        let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-        assignment_pattern().captures_iter(&text[start..end]).map(move |c| (start, c))
-    });
-    for (base, caps) in candidates {
-        let (value, quoted) = match (caps.name("v").or(caps.name("w")), caps.name("u")) {
-            (Some(v), _) => (v, true),
-            (None, Some(u)) => (u, false),
-            (None, None) => continue,
-        };
-        if !looks_like_secret_value(value.as_str(), quoted) {
-            continue;
+        let start = end + 1;
+        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let content = start + line_prefix_len(&b[..line_end], start);
+        let line = &text[content..line_end];
+        let header = line.find(": ").filter(|&c| c > 0 && line.as_bytes()[..c].iter().all(|x| x.is_ascii_alphanumeric() || *x == b'-'));
+        match header {
+            Some(c) => {
+                let name = &line[..c];
+                if name == "Private-MAC" || name == "Argon2-Salt" {
+                    segment_material(b, content + c + 2, line_end, &mut out);
+                }
+                end = line_end;
+                if name == "Private-MAC" {
+                    break;
+                }
+            }
+            None => {
+                let before = out.len();
+                segment_material(b, content, line_end, &mut out);
+                if out.len() == before {
+                    // Not key data: the file was cut (by a hunk end) before its MAC.
+                    break;
+                }
+                end = line_end;
+            }
         }
-        out.push_str(&text[copied..base + value.start()]);
-        out.push_str(&SecretKind::AssignedSecret.marker());
-        copied = base + value.end();
-        n += 1;
     }
-    report.add(SecretKind::AssignedSecret, n);
-    if n == 0 {
-        return Cow::Borrowed(text);
-    }
-    out.push_str(&text[copied..]);
-    Cow::Owned(out)
+    (!out.is_empty()).then_some((out, end))
 }
 
-/// Literal secrets are random-looking; references (`${X}`, `process.env.X`), markers
-/// and placeholders are not, and redacting those would only hide code from the reviewer.
-fn looks_like_secret_value(v: &str, quoted: bool) -> bool {
-    if v.contains("REDACTED")
-        || v.contains(['$', '{', '}', '<', '>', '(', ')', '%', '[', ']'])
-        || v.starts_with("process.env")
-        || v.starts_with("os.environ")
-    {
-        return false;
+/// A value's shape without its content, for listing redactions: its length and which
+/// character classes it uses (`40 chars [a-z A-Z 0-9 /+]`).
+pub fn shape(v: &str) -> String {
+    let b = v.as_bytes();
+    let mut classes = Vec::new();
+    for (name, test) in [("a-z", u8::is_ascii_lowercase as fn(&u8) -> bool), ("A-Z", u8::is_ascii_uppercase), ("0-9", u8::is_ascii_digit)] {
+        if b.iter().any(test) {
+            classes.push(name.to_owned());
+        }
     }
-    let lower = v.to_ascii_lowercase();
-    if ["changeme", "example", "placeholder", "your_", "your-", "xxxxxx", "******", "dummy", "redacted"]
-        .iter()
-        .any(|p| lower.contains(p))
-    {
-        return false;
+    let mut punct: Vec<char> = v.chars().filter(|c| !c.is_ascii_alphanumeric()).collect();
+    punct.sort_unstable();
+    punct.dedup();
+    if !punct.is_empty() {
+        classes.push(punct.into_iter().collect());
     }
-    let mixed = v.bytes().any(|b| b.is_ascii_digit()) && v.bytes().any(|b| b.is_ascii_alphabetic());
-    if !quoted && !mixed {
-        // A bare word after `token:` is usually an identifier or a type, not a literal.
-        return false;
-    }
-    let threshold = if v.len() >= 16 { 3.5 } else { 3.0 };
-    shannon_entropy(v) >= threshold
+    format!("{} chars [{}]", v.chars().count(), classes.join(" "))
 }
 
 /// Shannon entropy in bits per byte.
@@ -395,7 +676,6 @@ pub fn shannon_entropy(s: &str) -> f64 {
         })
         .sum()
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -439,7 +719,13 @@ mod tests {
             (format!("aws_id = {}", cat(&["AK", "IA", &synth(UPPER_DIGITS, 16, 4)])), SecretKind::AwsAccessKey),
             (format!("key: {}", cat(&["AI", "za", &synth(ALNUM, 35, 5)])), SecretKind::GcpApiKey),
             (format!("SLACK={}", cat(&["xo", "xb-", &synth("0123456789", 12, 6), "-", &synth(ALNUM, 24, 7)])), SecretKind::SlackToken),
-            (format!("hook {}", cat(&["https://hooks.", "slack.com/services/T", &synth(UPPER_DIGITS, 8, 1), "/B", &synth(UPPER_DIGITS, 8, 2), "/", &synth(ALNUM, 24, 3)])), SecretKind::SlackToken),
+            (
+                format!(
+                    "hook {}",
+                    cat(&["https://hooks.", "slack.com/services/T", &synth(UPPER_DIGITS, 8, 1), "/B", &synth(UPPER_DIGITS, 8, 2), "/", &synth(ALNUM, 24, 3)])
+                ),
+                SecretKind::SlackToken,
+            ),
             (format!("stripe.api_key({})", cat(&["sk", "_live_", &synth(ALNUM, 24, 8)])), SecretKind::StripeKey),
             (
                 format!("Authorization: Bearer {}", cat(&["ey", "J", &synth(ALNUM, 20, 11), ".ey", "J", &synth(ALNUM, 30, 12), ".", &synth(ALNUM, 43, 13)])),
@@ -479,6 +765,60 @@ mod tests {
             "sha = 3f786850e387550fdab836ed7e6dc881de23001b",
             "-----BEGIN CERTIFICATE-----",
             "secret_name: aaaaaaaaaaaaaaaa",
+            // Names that only look secret-ish, values that are code or references.
+            "let token = lexer.next_token()?;",
+            "if password.len() < 8 { return Err(Weak) }",
+            "const TOKEN_TYPE: &str = \"Bearer\";",
+            "api_key = os.environ[\"API_KEY\"]",
+            "\"password\": \"${DB_PASSWORD}\",",
+            "password: {{ .Values.db.password }}",
+            "secret_name: my-app-secrets",
+            "cache_key = \"user:1234:profile\"",
+            "primary_key = \"id_2024_v2\"",
+            "tokenizer = AutoTokenizer.from_pretrained(\"bert-base-uncased-v2\")",
+            "max_tokens = 4096",
+            "passthrough = true",
+            "bypass_cache: yes",
+            "compass_heading = \"north-east-2\"",
+            "keyboard_layout = \"qwerty-uk\"",
+            "token_url = \"https://oauth2.example.com/token\"",
+            "password_hash = \"$2b$12$abcdefghijklmnopqrstuv\"",
+            "public_key = \"c2VjcmV0IHB1YmxpYyBrZXkgbWF0ZXJpYWwx\"",
+            "csrf_token = request.cookies.get(\"csrf\")",
+            "private_key_path = \"/etc/ssl/private/server.key\"",
+            "credentials_file = \"~/.aws/credentials\"",
+            "let key = format!(\"{prefix}:{id}\");",
+            "map.insert(key, value);",
+            "assert_eq!(password, \"hunter\");",
+            "cl_git_pass(git_repository_open(&repo, \"testrepo.git\"));",
+            "// The token must be refreshed when it expires after 3600 seconds.",
+            "Authorization: Bearer <token>",
+            "Authorization: Bearer ${TOKEN}",
+            "\"Authorization\": \"Bearer \" + token,",
+            ".header(\"Authorization\", format!(\"Bearer {}\", token))",
+            "Basic authentication is not supported",
+            "postgres://user:password@localhost:5432/db",
+            "postgres://${PGUSER}:${PGPASSWORD}@db/app",
+            "redis://:@localhost:6379/0",
+            "https://github.com/rust-lang/regex/blob/master/src/lib.rs",
+            "git@github.com:owner/repo.git",
+            "mongodb://localhost:27017/test",
+            "sk-learn is a library",
+            "key-value store",
+            "SKIP_TESTS=1",
+            "let task_key = TaskKey::new(7);",
+            "commit = \"3f786850e387550fdab836ed7e6dc881de23001b\"",
+            "version = \"1.2.3\"",
+            "jsonwebtoken = \"9.3\"",
+            "pub struct Tokens(Vec<Token>);",
+            "fn auth(&self) -> Option<&Auth> { self.auth.as_ref() }",
+            "password = \"password123\"",
+            "let secret = Secret::new(std::env::var(\"SECRET\")?);",
+            "db_password: !vault secret/data/db#password",
+            "AUTH_TOKEN=",
+            "token: ${{ secrets.GITHUB_TOKEN }}",
+            "apiKey: process.env.API_KEY,",
+            "password = getpass.getpass(\"Password: \")",
         ];
         for line in benign {
             let r = redact(line);
@@ -538,9 +878,82 @@ mod tests {
     }
 
     #[test]
+    fn the_one_pass_scan_of_wasm_finds_what_the_native_passes_find() {
+        let (one, many) = (one_pass(), passes());
+        let mut texts: Vec<String> = cases().into_iter().map(|(l, _)| l).collect();
+        texts.push(format!("+{}\n+{}\n+{}\n", armor("BEGIN", "RSA "), synth(B64, 64, 3), armor("END", "RSA ")));
+        texts.push(format!("key-{} api_key = \"{}\"", synth("0123456789abcdef", 31, 4), synth(ALNUM, 20, 5)));
+        texts.push(format!("AccountKey=short; SECRET_KEY=\"{}\"", synth(ALNUM, 24, 6)));
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora/diffs/real");
+        let mut names: Vec<_> = std::fs::read_dir(&dir).map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect()).unwrap_or_default();
+        names.sort();
+        texts.extend(names.iter().map(|p| String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned()));
+        assert!(texts.len() > 300, "the real corpus is missing");
+        for t in &texts {
+            assert_eq!(find_secrets_with(t, &one), find_secrets_with(t, &many), "{}", &t[..t.len().min(200)]);
+        }
+    }
+
+    #[test]
+    fn the_issues_typed_constant_is_redacted() {
+        let value = cat(&["0/oM/0dcrr4z", &synth(B64, 28, 50)]);
+        let line = format!("pub const AWS_SECRET_ACCESS_KEY: &str = \"{value}\";");
+        let r = redact(&line);
+        assert_eq!(r.text, "pub const AWS_SECRET_ACCESS_KEY: &str = \"[REDACTED:aws-secret-key]\";");
+        assert_eq!(r.report.total(), 1);
+    }
+
+    #[test]
+    fn a_token_in_an_assignment_counts_once_as_the_token() {
+        let token = cat(&["gh", "p_", &synth(ALNUM, 36, 51)]);
+        for line in [format!("GITHUB_TOKEN={token}"), format!("let api_key: &str = \"{token}\";"), format!("Authorization: token {token}")] {
+            let r = redact(&line);
+            assert_eq!(r.report.counts, BTreeMap::from([(SecretKind::GithubToken, 1)]), "{line} -> {}", r.text);
+        }
+    }
+
+    #[test]
+    fn pgp_and_putty_blocks_keep_their_armor_and_lines() {
+        let pgp_head = cat(&["-----BEGIN PGP PRIV", "ATE KEY BLOCK-----"]);
+        let pgp_tail = cat(&["-----END PGP PRIV", "ATE KEY BLOCK-----"]);
+        let body: Vec<String> = (0..3).map(|i| synth(B64, 64, 60 + i)).collect();
+        let text = format!("+{pgp_head}\n+Version: GnuPG v2\n+\n+{}\n+{}\n+{}\n+=Ab3d\n+{pgp_tail}\n", body[0], body[1], &body[2][..20]);
+        let r = redact(&text);
+        assert_eq!(r.report.counts, BTreeMap::from([(SecretKind::PrivateKey, 1)]));
+        let want = format!("+{pgp_head}\n+Version: GnuPG v2\n+\n{}+{pgp_tail}\n", "+[REDACTED:private-key]\n".repeat(4));
+        assert_eq!(r.text, want);
+
+        let putty = format!(
+            "{}: ssh-rsa\nEncryption: none\nComment: rsa-key\nPublic-Lines: 1\n{}\nPrivate-Lines: 1\n{}\nPrivate-MAC: {}\nafter = 1\n",
+            cat(&["PuTTY-User-", "Key-File-2"]),
+            synth(B64, 60, 70),
+            synth(B64, 60, 71),
+            synth("0123456789abcdef", 40, 72)
+        );
+        let r = redact(&putty);
+        assert_eq!(r.report.count(SecretKind::PrivateKey), 1, "{}", r.text);
+        let want = "PuTTY-User-Key-File-2: ssh-rsa\nEncryption: none\nComment: rsa-key\nPublic-Lines: 1\n[REDACTED:private-key]\nPrivate-Lines: 1\n[REDACTED:private-key]\nPrivate-MAC: [REDACTED:private-key]\nafter = 1\n";
+        assert_eq!(r.text, want);
+    }
+
+    #[test]
+    fn urls_and_headers_lose_only_the_credential() {
+        let pass = synth(ALNUM, 18, 80);
+        let text = format!("url = \"mongodb+srv://app:{pass}@cluster0.example.net/db?retryWrites=true\"");
+        assert_eq!(redact(&text).text, "url = \"mongodb+srv://app:[REDACTED:connection-string]@cluster0.example.net/db?retryWrites=true\"");
+        let bearer = synth(ALNUM, 40, 81);
+        let text = format!("curl -H \"Authorization: Bearer {bearer}\" https://api.example.test");
+        assert_eq!(redact(&text).text, "curl -H \"Authorization: Bearer [REDACTED:auth-header]\" https://api.example.test");
+        let key = cat(&[&synth(B64, 86, 82), "=="]);
+        let text = format!("DefaultEndpointsProtocol=https;AccountName=a;AccountKey={key};EndpointSuffix=core.windows.net");
+        assert_eq!(redact(&text).text, "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=[REDACTED:azure-key];EndpointSuffix=core.windows.net");
+    }
+
+    #[test]
     fn odd_input_never_panics() {
         let begin = armor("BEGIN", "");
-        let inputs = [String::new(), begin.clone(), format!("é{begin}\u{1F600}"), format!("{begin}\n+é{}", synth(B64, 30, 1)), "password=\"".into(), "token: ''".into()];
+        let inputs =
+            [String::new(), begin.clone(), format!("é{begin}\u{1F600}"), format!("{begin}\n+é{}", synth(B64, 30, 1)), "password=\"".into(), "token: ''".into()];
         for s in &inputs {
             let r = redact(s);
             assert_eq!(r.text.lines().count(), s.lines().count());

@@ -8,9 +8,10 @@
 
 use crate::anchor::{Placed, Unplaced};
 use crate::contract::{Finding, Severity, Side};
-use crate::fingerprint::Fingerprint;
+use crate::fingerprint::{FindingKey, Fingerprint};
 use crate::redact::RedactionReport;
 use argus_core::ids::CommitSha;
+use argus_core::subrequests::SubrequestCounts;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -261,24 +262,35 @@ pub fn sanitize_inline(text: &str) -> String {
 pub struct PostedState {
     /// The head SHA of the most recent summary among the bodies read.
     pub last_head: Option<CommitSha>,
-    pub fingerprints: BTreeSet<Fingerprint>,
+    /// The findings already posted (markers from before keys existed give exact fingerprints only).
+    pub keys: Vec<FindingKey>,
+}
+
+impl PostedState {
+    /// The exact fingerprints, for tests and logs.
+    pub fn fingerprints(&self) -> BTreeSet<Fingerprint> {
+        self.keys.iter().map(|k| k.exact).collect()
+    }
 }
 
 fn marker_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| re(r"<!-- argus-review:v1((?: [a-z]+=[0-9a-fA-F,]*)*) -->"))
+    RE.get_or_init(|| re(r"<!-- argus-review:v1((?: [a-z]+=[0-9a-fA-F,.\-]*)*) -->"))
 }
 
-/// The hidden marker of an inline comment.
-pub fn comment_marker(fp: Fingerprint) -> String {
-    format!("<!-- {MARKER_TAG} fp={fp} -->")
+/// The hidden marker of an inline comment: the finding's key.
+pub fn comment_marker(key: &FindingKey) -> String {
+    format!("<!-- {MARKER_TAG} k={} -->", key.encode())
 }
 
-/// The hidden marker of a summary: the reviewed head and every fingerprint of the review.
-pub fn summary_marker<'a>(head: &CommitSha, fps: impl IntoIterator<Item = &'a Fingerprint>) -> String {
-    let list: Vec<String> = fps.into_iter().map(Fingerprint::to_string).collect();
-    format!("<!-- {MARKER_TAG} head={} fp={} -->", head.as_str(), list.join(","))
+/// The hidden marker of a summary or a review body: the reviewed head and the findings' keys.
+pub fn summary_marker<'a>(head: &CommitSha, keys: impl IntoIterator<Item = &'a FindingKey>) -> String {
+    let list: Vec<String> = keys.into_iter().map(FindingKey::encode).collect();
+    format!("<!-- {MARKER_TAG} head={} k={} -->", head.as_str(), list.join(","))
 }
+
+/// The longest a key is written in a marker (`exact.site.words`, eight words), plus its comma.
+const KEY_MARKER_LEN: usize = 16 + 1 + 16 + 1 + 32 + 1;
 
 /// Reads the markers out of comment bodies, oldest first. The caller passes only bodies
 /// authored by ArgusAI's own app: anyone can type a marker into a comment of their own.
@@ -288,7 +300,9 @@ pub fn parse_markers<'a>(bodies: impl IntoIterator<Item = &'a str>) -> PostedSta
         for caps in marker_re().captures_iter(body) {
             for pair in caps[1].split_whitespace() {
                 match pair.split_once('=') {
-                    Some(("fp", list)) => state.fingerprints.extend(list.split(',').filter_map(Fingerprint::parse)),
+                    Some(("k", list)) => state.keys.extend(list.split(',').filter_map(FindingKey::decode)),
+                    // Markers written before keys existed: exact fingerprints only.
+                    Some(("fp", list)) => state.keys.extend(list.split(',').filter_map(Fingerprint::parse).map(FindingKey::exact_only)),
                     Some(("head", sha)) if sha.len() == 40 => state.last_head = Some(CommitSha(sha.to_ascii_lowercase())),
                     _ => {}
                 }
@@ -310,7 +324,7 @@ fn severity_badge(s: Severity) -> &'static str {
 /// The body of one inline review comment.
 pub fn render_comment(p: &Placed) -> String {
     let f = &p.finding;
-    let marker = comment_marker(p.fingerprint);
+    let marker = comment_marker(&p.key);
     let mut head = format!("**{}** · {} · **{}**\n\n", severity_badge(f.severity), f.category, sanitize_inline(&truncate(&f.title, 200)));
     if let Some(m) = p.moved_from {
         let cited = match m.start_line {
@@ -376,23 +390,83 @@ impl Pricing {
     }
 }
 
-/// Everything the summary shows. Model-written parts are sanitized here.
-#[derive(Clone, Debug)]
-pub struct SummaryInput<'a> {
-    pub head: &'a CommitSha,
-    pub model: &'a str,
+/// ArgusAI's own notes about a review (never the model's words), shown under
+/// the summary's heading and in its sections.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notes {
+    /// The scope sentence ("Full review: …", "Incremental review of …").
+    pub scope: String,
+    /// `(unusable, requests)`: model requests whose output could not be used.
+    pub unusable: Option<(usize, usize)>,
+    /// Findings below the severity threshold or off the profile, and the threshold.
+    pub below_threshold: usize,
+    pub threshold: Option<Severity>,
+    /// The findings came from the review cache (same head and configuration).
+    pub from_cache: bool,
+    /// Files GitHub gave no patch for, with why.
+    pub not_reviewable: Vec<(String, String)>,
+    /// Problems with the configuration layers, as sentences.
+    pub config_problems: Vec<String>,
+    /// Problems with the model's replies (sorted, deduplicated).
+    pub reply_problems: Vec<String>,
+    /// Text addressed to AI reviewers in the title, the description or a commit
+    /// message (the input tripwire's sentences, which never quote it).
+    #[serde(default)]
+    pub addressed_to_ai: Vec<String>,
+    /// Model statements (findings or summaries) dropped because they carried
+    /// instructions back (the output tripwire).
+    #[serde(default)]
+    pub steering_discarded: usize,
+}
+
+/// A comment GitHub refused to place on the diff (found by bisecting its 422).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotPlaced {
+    pub path: String,
+    pub line: u32,
+    pub side: Side,
+    pub severity: Severity,
+    /// The finding's title, as the model wrote it (sanitized when rendered).
+    pub title: String,
+}
+
+/// Everything ArgusAI posts about one review, before rendering. Owned and
+/// serializable: `run` builds it and `publish` renders it (adding what GitHub
+/// refused), so every posted word comes from this module, within GitHub's limits.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Review {
+    pub head: CommitSha,
+    pub model: String,
     /// The `summary` of each chunk's reply.
-    pub model_summaries: &'a [String],
-    pub placed: &'a [Placed],
-    pub unplaced: &'a [Unplaced],
-    pub files: &'a [FileRow],
+    pub model_summaries: Vec<String>,
+    pub placed: Vec<Placed>,
+    pub unplaced: Vec<Unplaced>,
+    pub files: Vec<FileRow>,
     pub usage: Usage,
     pub pricing: Option<Pricing>,
-    pub redactions: &'a RedactionReport,
+    pub redactions: RedactionReport,
     /// Findings the parser rejected for invalid fields.
     pub rejected: usize,
     /// Findings dropped because they were already posted or repeated across chunks.
     pub duplicates: usize,
+    pub notes: Notes,
+    /// Comments GitHub could not place (filled in when posting).
+    #[serde(default)]
+    pub not_placed: Vec<NotPlaced>,
+    /// Subrequests this review made before the summary was written (filled in when posting).
+    #[serde(default)]
+    pub subrequests: Option<SubrequestCounts>,
+}
+
+impl Review {
+    /// Findings this review reports for the first time.
+    pub fn fresh(&self) -> usize {
+        self.placed.len() + self.unplaced.len()
+    }
+    /// The model's output could not be used for some requests: the check run is neutral.
+    pub fn neutral(&self) -> bool {
+        self.notes.unusable.is_some_and(|(n, _)| n > 0)
+    }
 }
 
 /// The verdict is computed from severities, never taken from model text.
@@ -447,18 +521,67 @@ fn push_items(out: &mut String, budget: &mut usize, items: impl ExactSizeIterato
     }
 }
 
-/// The review summary (the review's top-level body).
-pub fn render_summary(s: &SummaryInput<'_>) -> String {
-    // The marker is written first into the budget: losing it would repost everything.
-    let mut fps: Vec<&Fingerprint> = s.placed.iter().map(|p| &p.fingerprint).chain(s.unplaced.iter().map(|u| &u.fingerprint)).collect();
-    fps.truncate(MAX_BODY / 4 / (Fingerprint::HEX_LEN + 1));
-    let marker = summary_marker(s.head, fps);
-    let mut budget = MAX_BODY - utf16_len(&marker) - 2;
-    let partial = s.files.iter().any(|f| !matches!(f.status, FileOutcome::Reviewed));
+/// Appends a section (heading plus items) within `budget`.
+fn push_section(out: &mut String, budget: &mut usize, heading: &str, items: Vec<String>) {
+    // The heading and the "… and N more" line must fit, or the section is left out whole.
+    if items.is_empty() || utf16_len(heading) + 100 > *budget {
+        return;
+    }
+    out.push_str(heading);
+    *budget = budget.saturating_sub(utf16_len(heading));
+    push_items(out, budget, items.into_iter());
+}
+
+/// ArgusAI's notes under the heading: the scope, unusable output, and what was left out.
+fn preface(r: &Review) -> String {
+    let n = &r.notes;
     let mut out = String::new();
-    let _ = writeln!(out, "## ArgusAI review of {}\n", code_span(s.head.short()));
-    let _ = writeln!(out, "{}\n", verdict(s.placed, s.unplaced, partial, s.duplicates));
-    for summary in s.model_summaries.iter().filter(|m| !m.trim().is_empty()) {
+    if !n.scope.is_empty() {
+        out.push_str(&sanitize_inline(&n.scope));
+        out.push_str("\n\n");
+    }
+    if let Some((unusable, requests)) = n.unusable.filter(|(u, _)| *u > 0) {
+        let _ = write!(
+            out,
+            "⚠️ **The model output could not be used** for {unusable} of {requests} request(s): the reply was not the JSON ArgusAI asked for, \
+             or the provider refused the request (see the notes at the end). Those parts of the change are not reviewed; \
+             push again or comment `@argusai full review` to retry.\n\n"
+        );
+    }
+    let mut notes = Vec::new();
+    if r.duplicates > 0 {
+        notes.push(format!("{} finding(s) already reported earlier were not repeated.", r.duplicates));
+    }
+    if n.below_threshold > 0 {
+        let t = n.threshold.map_or("configured", |t| t.as_str());
+        notes.push(format!("{} finding(s) below the `{t}` threshold or profile were left out.", n.below_threshold));
+    }
+    if n.from_cache {
+        notes.push("Findings reused from the cache (same head and configuration).".into());
+    }
+    if !notes.is_empty() {
+        out.push_str(&notes.join(" "));
+        out.push_str("\n\n");
+    }
+    out
+}
+
+/// The summary comment (also the check run's text): heading, ArgusAI's notes,
+/// verdict, the model's summaries, findings that are not inline, the file
+/// table, what was not reviewable, configuration problems, comments GitHub
+/// refused, the figures, and the hidden marker — always within GitHub's limit,
+/// the marker first into the budget (losing it would repost everything).
+pub fn summary(r: &Review) -> String {
+    let mut keys: Vec<&FindingKey> = r.placed.iter().map(|p| &p.key).chain(r.unplaced.iter().map(|u| &u.key)).collect();
+    keys.truncate(MAX_BODY / 4 / KEY_MARKER_LEN);
+    let marker = summary_marker(&r.head, keys);
+    let mut budget = MAX_BODY - utf16_len(&marker) - 2;
+    let partial = r.files.iter().any(|f| !matches!(f.status, FileOutcome::Reviewed));
+    let mut out = String::new();
+    let _ = writeln!(out, "## ArgusAI review of {}\n", code_span(r.head.short()));
+    out.push_str(&preface(r));
+    let _ = writeln!(out, "{}\n", verdict(&r.placed, &r.unplaced, partial, r.duplicates));
+    for summary in r.model_summaries.iter().filter(|m| !m.trim().is_empty()) {
         // Many chunks mean many summaries; the findings matter more than their prose.
         if utf16_len(&out) > MAX_BODY / 4 {
             out.push_str("> …\n\n");
@@ -470,60 +593,107 @@ pub fn render_summary(s: &SummaryInput<'_>) -> String {
         }
         out.push('\n');
     }
-    if !s.placed.is_empty() {
-        let _ = writeln!(out, "{} inline comment{} below.\n", s.placed.len(), plural(s.placed.len()));
+    if !r.placed.is_empty() {
+        let _ = writeln!(out, "{} inline comment{} below.\n", r.placed.len(), plural(r.placed.len()));
     }
     budget = budget.saturating_sub(utf16_len(&out));
 
-    let mut tail = String::new();
-    let _ = write!(tail, "\n---\n<sub>{} · {} request{} · {} input + {} output tokens", sanitize_inline(s.model), s.usage.requests, plural(s.usage.requests as usize), s.usage.input_tokens, s.usage.output_tokens);
-    match s.pricing {
-        Some(p) => {
-            let _ = write!(tail, " · estimated cost ${:.4}", p.cost(&s.usage));
-        }
-        None => tail.push_str(" · cost not known (free tier or unpriced model)"),
-    }
-    if !s.redactions.is_empty() {
-        let kinds: Vec<String> = s.redactions.counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
-        let _ = write!(tail, " · {} secret{} redacted before review ({})", s.redactions.total(), plural(s.redactions.total()), kinds.join(", "));
-    }
-    if s.rejected > 0 {
-        let _ = write!(tail, " · {} malformed finding{} discarded", s.rejected, plural(s.rejected));
-    }
-    if s.duplicates > 0 {
-        let _ = write!(tail, " · {} duplicate{} not reposted", s.duplicates, plural(s.duplicates));
-    }
-    tail.push_str(" · ArgusAI only comments; it never approves or requests changes.</sub>\n\n");
+    let tail = tail(r);
     budget = budget.saturating_sub(utf16_len(&tail));
 
-    if !s.unplaced.is_empty() {
-        let head = "### Other findings\nThese could not be attached to a line of the diff.\n\n";
-        out.push_str(head);
-        budget = budget.saturating_sub(utf16_len(head));
-        let mut sorted: Vec<&Unplaced> = s.unplaced.iter().collect();
+    if !r.unplaced.is_empty() {
+        let mut sorted: Vec<&Unplaced> = r.unplaced.iter().collect();
         sorted.sort_by_key(|u| u.finding.severity);
-        let items = sorted.into_iter().map(|u| other_finding_item(&u.finding, &u.reason.to_string()));
-        push_items(&mut out, &mut budget, items.collect::<Vec<_>>().into_iter());
+        let items = sorted.into_iter().map(|u| other_finding_item(&u.finding, &u.reason.to_string())).collect();
+        push_section(&mut out, &mut budget, "### Other findings\nThese could not be attached to a line of the diff.\n\n", items);
         out.push('\n');
     }
-    if !s.files.is_empty() {
-        let head = "### Files\n\n| File | Changed lines | Review |\n|---|---:|---|\n";
-        out.push_str(head);
-        budget = budget.saturating_sub(utf16_len(head));
-        let rows = s.files.iter().map(|f| {
-            let status = match &f.status {
-                FileOutcome::Reviewed => "reviewed".to_owned(),
-                FileOutcome::Partial { lines, reason } => format!("⚠️ {lines} lines not reviewed: {}", sanitize_inline(reason).replace('|', "\\|")),
-                FileOutcome::Skipped { reason } => format!("skipped: {}", sanitize_inline(reason).replace('|', "\\|")),
-            };
-            format!("| {} | {} | {} |", cell(&f.path), f.changed_lines, status)
-        });
-        push_items(&mut out, &mut budget, rows.collect::<Vec<_>>().into_iter());
+    if !r.files.is_empty() {
+        let rows = r
+            .files
+            .iter()
+            .map(|f| {
+                let status = match &f.status {
+                    FileOutcome::Reviewed => "reviewed".to_owned(),
+                    FileOutcome::Partial { lines, reason } => format!("⚠️ {lines} lines not reviewed: {}", sanitize_inline(reason).replace('|', "\\|")),
+                    FileOutcome::Skipped { reason } => format!("skipped: {}", sanitize_inline(reason).replace('|', "\\|")),
+                };
+                format!("| {} | {} | {} |", cell(&f.path), f.changed_lines, status)
+            })
+            .collect();
+        push_section(&mut out, &mut budget, "### Files\n\n| File | Changed lines | Review |\n|---|---:|---|\n", rows);
+    }
+    let n = &r.notes;
+    let items = n.not_reviewable.iter().take(100).map(|(path, why)| format!("- {}: {}", code_span(path), sanitize_inline(why))).collect();
+    push_section(&mut out, &mut budget, "\n### Not reviewable\n\n", items);
+    let items = n.addressed_to_ai.iter().take(20).map(|p| format!("- {}", sanitize_inline(&truncate(p, 400)))).collect();
+    push_section(
+        &mut out,
+        &mut budget,
+        "\n### ⚠️ Text addressed to AI reviewers\nArgusAI reads pull requests as data and did not act on it.\n\n",
+        items,
+    );
+    let items = n.config_problems.iter().map(|p| format!("- {}", sanitize_inline(p))).collect();
+    push_section(&mut out, &mut budget, "\n**Configuration problems** (the review used the remaining valid settings):\n\n", items);
+    if !r.not_placed.is_empty() {
+        let items = r
+            .not_placed
+            .iter()
+            .map(|c| {
+                let side = if c.side == Side::Left { " (old side)" } else { "" };
+                format!("- {} line {}{side}: **{}** · {}", code_span(&c.path), c.line, severity_badge(c.severity), sanitize_inline(&truncate(&c.title, 200)))
+            })
+            .collect();
+        let heading = format!("\n#### {} comment(s) GitHub could not place on the diff\n\n", r.not_placed.len());
+        push_section(&mut out, &mut budget, &heading, items);
     }
     out.push_str(&tail);
     out.push_str(&marker);
     debug_assert!(utf16_len(&out) <= MAX_BODY);
     out
+}
+
+/// The figures line at the end of the summary, and the model reply notes.
+fn tail(r: &Review) -> String {
+    let mut tail = String::new();
+    let _ = write!(
+        tail,
+        "\n---\n<sub>{} · {} request{} · {} input + {} output tokens",
+        sanitize_inline(&r.model),
+        r.usage.requests,
+        plural(r.usage.requests as usize),
+        r.usage.input_tokens,
+        r.usage.output_tokens
+    );
+    match r.pricing {
+        Some(p) => {
+            let _ = write!(tail, " · estimated cost ${:.4}", p.cost(&r.usage));
+        }
+        None => tail.push_str(" · cost not known (free tier or unpriced model)"),
+    }
+    if !r.redactions.is_empty() {
+        let kinds: Vec<String> = r.redactions.counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        let _ = write!(tail, " · {} secret{} redacted before review ({})", r.redactions.total(), plural(r.redactions.total()), kinds.join(", "));
+    }
+    if r.rejected > 0 {
+        let _ = write!(tail, " · {} malformed finding{} discarded", r.rejected, plural(r.rejected));
+    }
+    if r.duplicates > 0 {
+        let _ = write!(tail, " · {} duplicate{} not reposted", r.duplicates, plural(r.duplicates));
+    }
+    if r.notes.steering_discarded > 0 {
+        let n = r.notes.steering_discarded;
+        let _ = write!(tail, " · {n} model statement{} discarded as likely prompt-injected", plural(n));
+    }
+    if let Some(c) = &r.subrequests {
+        let _ = write!(tail, " · {} GitHub + {} model request{} (free plan: 50 per review)", c.github, c.llm, plural(c.llm as usize));
+    }
+    tail.push_str(" · ArgusAI only comments; it never approves or requests changes.</sub>\n\n");
+    if !r.notes.reply_problems.is_empty() {
+        let notes: Vec<String> = r.notes.reply_problems.iter().take(20).map(|p| sanitize_inline(&truncate(p, 300))).collect();
+        let _ = write!(tail, "<sub>Model reply notes: {}.</sub>\n\n", notes.join("; "));
+    }
+    tail
 }
 
 fn other_finding_item(f: &Finding, reason: &str) -> String {
@@ -543,14 +713,98 @@ fn other_finding_item(f: &Finding, reason: &str) -> String {
     )
 }
 
-/// The only review event ArgusAI sends: findings inform, they never approve or block.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ReviewEvent {
-    #[serde(rename = "COMMENT")]
-    Comment,
+/// The review's body: this push's permanent record (the summary is replaced on
+/// the next push), so the findings that are not inline are listed in it with
+/// their fingerprints, which keeps the next push from repeating them. `None`
+/// when there is nothing new to say (no empty review is posted).
+pub fn review_body(r: &Review) -> Option<String> {
+    let fresh = r.fresh();
+    if fresh == 0 {
+        return None;
+    }
+    let mut body = format!("ArgusAI found {fresh} new finding(s) in {}: {} inline.", code_span(r.head.short()), r.placed.len());
+    if !r.unplaced.is_empty() {
+        let marker = summary_marker(&r.head, r.unplaced.iter().take(MAX_BODY / 8 / KEY_MARKER_LEN).map(|u| &u.key));
+        // The GitHub client appends the refused comments and its head marker: keep room.
+        let mut budget = (MAX_BODY / 2).saturating_sub(utf16_len(&body) + utf16_len(&marker));
+        let items = r.unplaced.iter().map(|u| other_finding_item(&u.finding, &u.reason.to_string())).collect();
+        push_section(&mut body, &mut budget, "\n\n### Not inline\n\n", items);
+        body.push('\n');
+        body.push_str(&marker);
+    }
+    Some(body)
+}
+
+/// The inline comments of the review.
+pub fn comments(r: &Review) -> Vec<ReviewComment> {
+    r.placed
+        .iter()
+        .map(|p| ReviewComment {
+            path: p.finding.path.clone(),
+            body: render_comment(p),
+            line: p.anchor.line,
+            side: p.anchor.side,
+            start_line: p.anchor.start_line,
+            start_side: p.anchor.start_line.map(|_| p.anchor.side),
+        })
+        .collect()
+}
+
+/// The check run's title.
+pub fn check_title(r: &Review) -> String {
+    if r.neutral() {
+        "The model output could not be used".to_string()
+    } else if r.fresh() == 0 {
+        "No new findings".to_string()
+    } else {
+        format!("{} new finding(s)", r.fresh())
+    }
+}
+
+/// How a job's check run ends when no review is posted, in ArgusAI's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckNote<'a> {
+    /// Reviewed nothing on purpose: the reason names the setting.
+    Skipped { reason: &'a str },
+    /// A newer push made this run stale.
+    Superseded { current_head: Option<&'a CommitSha> },
+    /// This attempt failed; the queue retries it.
+    Retrying { reason: &'a str, failures: u32 },
+    /// Failed for good.
+    Failed { reason: &'a str },
+    /// The queue gave up after its retries.
+    DeadLettered { reason: &'a str },
+}
+
+/// The check run's title and text for `note` (the reasons come from ArgusAI's
+/// own code or GitHub's and the provider's answers: sanitized all the same).
+pub fn check_note(note: CheckNote<'_>) -> (String, String) {
+    let retry = "Comment `@argusai review` on the pull request to try again.";
+    match note {
+        CheckNote::Skipped { reason } => ("Skipped".into(), format!("ArgusAI did not review this commit: {}.", sanitize_inline(&truncate(reason, 2000)))),
+        CheckNote::Superseded { current_head } => (
+            "Superseded by a newer push".into(),
+            match current_head {
+                Some(h) => format!("A newer commit ({}) arrived while this one was being reviewed; ArgusAI reviews that one instead.", code_span(h.short())),
+                None => "A newer push arrived while this commit was being reviewed; ArgusAI reviews the newest head instead.".into(),
+            },
+        ),
+        CheckNote::Retrying { reason, failures } => (
+            format!("Retrying after attempt {failures} failed"),
+            format!("The review is not finished: {}. ArgusAI retries it automatically.", sanitize_inline(&truncate(reason, 2000))),
+        ),
+        CheckNote::Failed { reason } => {
+            ("ArgusAI could not review this commit".into(), format!("{}.\n\n{retry}", sanitize_inline(&truncate(reason, 2000))))
+        }
+        CheckNote::DeadLettered { reason } => (
+            "ArgusAI gave up on this review".into(),
+            format!("The review failed on every retry. Last error: {}.\n\n{retry}", sanitize_inline(&truncate(reason, 2000))),
+        ),
+    }
 }
 
 /// One entry of `comments` in "create a review".
+/// <https://docs.github.com/en/rest/pulls/reviews#create-a-review-for-a-pull-request>
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReviewComment {
     pub path: String,
@@ -563,39 +817,16 @@ pub struct ReviewComment {
     pub start_side: Option<Side>,
 }
 
-/// The request body of `POST /repos/{owner}/{repo}/pulls/{n}/reviews`.
-/// <https://docs.github.com/en/rest/pulls/reviews#create-a-review-for-a-pull-request>
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReviewRequest {
-    pub commit_id: String,
-    pub body: String,
-    pub event: ReviewEvent,
-    pub comments: Vec<ReviewComment>,
-}
-
-/// Builds the whole review: the summary plus one comment per placed finding.
-pub fn review_request(summary: &SummaryInput<'_>) -> ReviewRequest {
-    let comments = summary
-        .placed
-        .iter()
-        .map(|p| ReviewComment {
-            path: p.finding.path.clone(),
-            body: render_comment(p),
-            line: p.anchor.line,
-            side: p.anchor.side,
-            start_line: p.anchor.start_line,
-            start_side: p.anchor.start_line.map(|_| p.anchor.side),
-        })
-        .collect();
-    ReviewRequest { commit_id: summary.head.as_str().to_owned(), body: render_summary(summary), event: ReviewEvent::Comment, comments }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::anchor::{Anchor, UnplacedReason};
     use crate::contract::Category;
-    use crate::fingerprint::fingerprint;
+    use crate::fingerprint::FindingKey;
+
+    fn key(path: &str, title: &str, body: &str) -> FindingKey {
+        FindingKey::of(path, "bug", title, body, ["let x = 1;"])
+    }
 
     #[test]
     fn sanitizer_table() {
@@ -666,25 +897,45 @@ mod tests {
     }
 
     fn placed(f: Finding) -> Placed {
-        let fp = fingerprint(&f.path, &f.title, &f.body, []);
-        Placed { anchor: Anchor { side: Side::Right, start_line: None, line: f.end_line }, suggestion: None, moved_from: None, fingerprint: fp, finding: f }
+        let key = key(&f.path, &f.title, &f.body);
+        Placed { anchor: Anchor { side: Side::Right, start_line: None, line: f.end_line }, suggestion: None, moved_from: None, key, finding: f }
     }
 
     #[test]
     fn markers_round_trip_through_rendered_bodies() {
         let head = CommitSha("ab".repeat(20));
         let p = placed(finding(Severity::High, "t", "b", 3));
-        let u = Unplaced { fingerprint: fingerprint("x", "y", "z", []), finding: finding(Severity::Low, "u", "v", 9), reason: UnplacedReason::OutsideDiff { line: 9 } };
-        let placed = [p.clone()];
-        let unplaced = [u.clone()];
-        let report = RedactionReport::default();
-        let input = SummaryInput { head: &head, model: "m", model_summaries: &[], placed: &placed, unplaced: &unplaced, files: &[], usage: Usage::default(), pricing: None, redactions: &report, rejected: 0, duplicates: 0 };
-        let review = review_request(&input);
-        let bodies: Vec<&str> = std::iter::once(review.body.as_str()).chain(review.comments.iter().map(|c| c.body.as_str())).collect();
+        let u = Unplaced { key: key("x", "y", "z"), finding: finding(Severity::Low, "u", "v", 9), reason: UnplacedReason::OutsideDiff { line: 9 } };
+        let review = review(&head, vec![], vec![p.clone()], vec![u.clone()], vec![]);
+        let summary = summary(&review);
+        let comments = comments(&review);
+        let bodies: Vec<&str> = std::iter::once(summary.as_str()).chain(comments.iter().map(|c| c.body.as_str())).collect();
         let state = parse_markers(bodies);
-        assert_eq!(state.last_head, Some(head));
-        assert_eq!(state.fingerprints, BTreeSet::from([p.fingerprint, u.fingerprint]));
-        assert_eq!(serde_json::to_value(&review).unwrap()["event"], "COMMENT");
+        assert_eq!(state.last_head, Some(head.clone()));
+        assert_eq!(state.fingerprints(), BTreeSet::from([p.key.exact, u.key.exact]));
+        assert!(state.keys.contains(&p.key) && state.keys.contains(&u.key), "whole keys, not only fingerprints");
+        // The review body records the findings that are not inline, for the next push.
+        let body = review_body(&review).expect("one fresh finding or more");
+        assert_eq!(parse_markers([body.as_str()]).keys, vec![u.key.clone()]);
+    }
+
+    fn review(head: &CommitSha, summaries: Vec<String>, placed: Vec<Placed>, unplaced: Vec<Unplaced>, files: Vec<FileRow>) -> Review {
+        Review {
+            head: head.clone(),
+            model: "m".into(),
+            model_summaries: summaries,
+            placed,
+            unplaced,
+            files,
+            usage: Usage::default(),
+            pricing: None,
+            redactions: RedactionReport::default(),
+            rejected: 0,
+            duplicates: 0,
+            notes: Notes::default(),
+            not_placed: vec![],
+            subrequests: None,
+        }
     }
 
     #[test]
@@ -693,19 +944,25 @@ mod tests {
         let long = "very long body with @mention <b> ".repeat(5000);
         let placed: Vec<Placed> = (1..=5).map(|i| placed(finding(Severity::Medium, &format!("t{}", "i".repeat(i as usize)), &long, i))).collect();
         let unplaced: Vec<Unplaced> = (1..=1000)
-            .map(|i| Unplaced { fingerprint: fingerprint(&format!("x{i}"), "", "", []), finding: finding(Severity::Low, &"😀".repeat(300), &long, i), reason: UnplacedReason::UnknownFile })
+            .map(|i| Unplaced { key: key(&format!("x{i}"), &format!("problem number {i}"), ""), finding: finding(Severity::Low, &"😀".repeat(300), &long, i), reason: UnplacedReason::UnknownFile })
             .collect();
         let files: Vec<FileRow> = (0..3000).map(|i| FileRow { path: format!("dir/file_{i}|`x`.rs"), changed_lines: i, status: FileOutcome::Skipped { reason: "too many files".into() } }).collect();
         let summaries = vec![long.clone(), long.clone()];
-        let report = RedactionReport::default();
-        let input = SummaryInput { head: &head, model: "m", model_summaries: &summaries, placed: &placed, unplaced: &unplaced, files: &files, usage: Usage::default(), pricing: None, redactions: &report, rejected: 0, duplicates: 0 };
-        let review = review_request(&input);
-        assert!(utf16_len(&review.body) <= MAX_BODY, "{}", utf16_len(&review.body));
-        assert!(review.body.contains("more, omitted to fit"));
-        assert!(review.body.ends_with("-->"));
-        let state = parse_markers([review.body.as_str()]);
-        assert_eq!(state.fingerprints.len(), 5 + 958, "every fingerprint that fits in a quarter of the body");
-        for c in &review.comments {
+        let mut review = review(&head, summaries, placed.clone(), unplaced, files);
+        review.notes.not_reviewable = (0..500).map(|i| (format!("bin/{i}.png"), "binary".to_string())).collect();
+        let medium = "a long problem with @mention <b> ".repeat(60);
+        review.notes.config_problems = (0..500).map(|i| format!("problem {i}: {medium}")).collect();
+        review.not_placed = (0..500).map(|i| NotPlaced { path: format!("p{i}"), line: i, side: Side::Right, severity: Severity::Low, title: medium.clone() }).collect();
+        let summary = summary(&review);
+        assert!(utf16_len(&summary) <= MAX_BODY, "{}", utf16_len(&summary));
+        assert!(summary.contains("more, omitted to fit"));
+        assert!(summary.ends_with("-->"));
+        let state = parse_markers([summary.as_str()]);
+        assert_eq!(state.keys.len(), MAX_BODY / 4 / KEY_MARKER_LEN, "every key that fits in a quarter of the body");
+        let body = review_body(&review).expect("fresh findings");
+        assert!(utf16_len(&body) <= MAX_BODY / 2, "{}", utf16_len(&body));
+        assert!(body.ends_with("-->"), "the not-inline fingerprints survive the cut");
+        for c in &comments(&review) {
             assert!(utf16_len(&c.body) <= MAX_BODY);
             assert!(!c.body.contains("@mention <b>"));
         }

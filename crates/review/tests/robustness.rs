@@ -33,7 +33,7 @@ proptest! {
     #[test]
     fn sanitizer_never_lets_a_marker_or_tag_through(s in "(<!-- argus-review:v1 fp=0123456789abcdef -->|```|`|<b>|@[a-z]{1,5}|\\[x\\]\\(http://y\\)|[a-z ]{0,8}|\n){0,24}") {
         let out = sanitize_markdown(&s);
-        prop_assert!(parse_markers([out.as_str()]).fingerprints.is_empty(), "{:?} -> {:?}", s, out);
+        prop_assert!(parse_markers([out.as_str()]).keys.is_empty(), "{:?} -> {:?}", s, out);
         // Code blocks are always closed: what we append after model text stays outside them.
         let again = sanitize_markdown(&format!("{out}\n@tail"));
         prop_assert!(again.ends_with("`@tail`"), "{:?} -> {:?}", s, again);

@@ -1,7 +1,10 @@
 //! The one integration-test binary of argus-review: placement fixtures and properties,
-//! snapshots of the review ArgusAI posts for a real corpus diff, and the `argus` CLI.
+//! snapshots of the review ArgusAI posts for a real corpus diff, robustness, redaction
+//! figures, suggestion safety and prompt-injection tripwires.
 
 mod placement;
-mod cli;
 mod review_snapshots;
 mod robustness;
+mod redaction;
+mod suggestions;
+mod tripwire;

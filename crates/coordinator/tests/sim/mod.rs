@@ -8,7 +8,7 @@ use argus_coordinator::{Config, Coordinator};
 use argus_core::error::ErrorClass;
 use argus_core::event::PrAction;
 use argus_core::ids::{CommitSha, DeliveryId, InstallationId, PrNumber, PrRef, RepoName, UnixMillis};
-use argus_core::job::ReviewJob;
+use argus_core::job::{QueueMessage, ReviewJob, VerifyCommand};
 use argus_core::signal::{Command, Inbound, Signal};
 
 pub const T0: u64 = 1_700_000_000_000;
@@ -32,6 +32,7 @@ pub fn review(delivery: &str, trigger: PrAction, head: &str) -> Event {
         title: "Add a feature".into(),
         author: "octocat".into(),
         labels: vec![],
+        draft: false,
     })
 }
 
@@ -48,6 +49,10 @@ pub struct Sim {
     pub now: u64,
     /// Every job put on the queue, in order (reruns included).
     pub queue: Vec<ReviewJob>,
+    /// Commands' permission checks put on the queue.
+    pub verifications: Vec<VerifyCommand>,
+    /// The shell passes the permission check at once (a writer's command) unless told otherwise.
+    pub verify_commands: bool,
     pub notes: Vec<String>,
     pub reactions: Vec<u64>,
     pub persists: usize,
@@ -56,13 +61,30 @@ pub struct Sim {
 
 impl Sim {
     pub fn new(cfg: Config) -> Self {
-        Sim { m: Coordinator::new(cfg), now: T0, queue: vec![], notes: vec![], reactions: vec![], persists: 0, alarm: None }
+        Sim { m: Coordinator::new(cfg), now: T0, queue: vec![], verifications: vec![], verify_commands: true, notes: vec![], reactions: vec![], persists: 0, alarm: None }
     }
 
     /// Applies an event now and carries out the actions like the shell would.
     pub fn send(&mut self, event: Event) -> Reply {
         let step = self.m.handle(UnixMillis(self.now), event);
         self.apply(&step);
+        // A command waits for its author's permission check; a writer passes it.
+        let checks: Vec<VerifyCommand> = step
+            .actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Enqueue { message: QueueMessage::Verify(v) } => Some(v.clone()),
+                _ => None,
+            })
+            .collect();
+        if self.verify_commands {
+            for v in checks {
+                let step = self.m.handle(UnixMillis(self.now), Event::CommandVerified(CommandVerified { delivery: v.delivery, allowed: true, permission: "write".into() }));
+                self.apply(&step);
+            }
+        } else {
+            self.verifications.extend(checks);
+        }
         step.reply
     }
 
@@ -72,8 +94,12 @@ impl Sim {
                 Action::Persist => self.persists += 1,
                 Action::SetAlarm { at } => self.alarm = Some(at.0),
                 Action::ClearAlarm => self.alarm = None,
-                Action::Enqueue { message } => self.queue.push(message.job().clone()),
-                Action::PostNote { body } => self.notes.push(body.clone()),
+                Action::Enqueue { message } => {
+                    if let Some(job) = message.job() {
+                        self.queue.push(job.clone());
+                    }
+                }
+                Action::PostNote { body, .. } => self.notes.push(body.clone()),
                 Action::React { comment_id, .. } => self.reactions.push(*comment_id),
             }
         }
@@ -109,8 +135,12 @@ impl Sim {
     }
 
     pub fn finish(&mut self, job: &ReviewJob, lease_id: &str, posted: bool) -> Reply {
-        let stats = ReviewStats { findings: 3, tokens_in: 1200, tokens_out: 300, duration_ms: 4_000, summary: "3 comments".into() };
-        self.send(Event::JobFinished(JobFinished { job_id: job.job_id.clone(), lease_id: lease_id.into(), stats, posted }))
+        self.finish_as(job, lease_id, if posted { Finish::Posted } else { Finish::Stale })
+    }
+
+    pub fn finish_as(&mut self, job: &ReviewJob, lease_id: &str, finish: Finish) -> Reply {
+        let stats = ReviewStats { findings: 3, tokens_in: 1200, tokens_out: 300, duration_ms: 4_000, summary: "3 comments".into(), ..Default::default() };
+        self.send(Event::JobFinished(JobFinished { job_id: job.job_id.clone(), lease_id: lease_id.into(), stats, finish, settings: RepoSettings::default() }))
     }
 
     pub fn fail(&mut self, job: &ReviewJob, lease_id: &str, class: ErrorClass, reason: &str) -> Reply {
@@ -120,6 +150,14 @@ impl Sim {
     /// A consumer that behaves: lease, check the head, finish (posting only when current).
     pub fn run_job(&mut self, job: &ReviewJob) -> bool {
         let lease = self.lease(job).expect("lease granted");
+        let posted = self.head_check(job, &lease) == Reply::Head(HeadReply::Current);
+        self.finish(job, &lease, posted);
+        posted
+    }
+
+    /// Finishes a job whose lease this test already took (with the head check).
+    pub fn run_job_leased(&mut self, job: &ReviewJob) -> bool {
+        let lease = self.m.state().job.as_ref().and_then(|j| j.lease.as_ref()).expect("leased").id.clone();
         let posted = self.head_check(job, &lease) == Reply::Head(HeadReply::Current);
         self.finish(job, &lease, posted);
         posted

@@ -1,0 +1,5 @@
+//! The one integration test binary of argus-dashboard.
+
+mod generated;
+mod github_user;
+mod pages;

@@ -1,0 +1,144 @@
+//! Stage 6, decide (pure): from the model's findings to what gets posted —
+//! the profile's category filter, placement on the PR's whole diff (what
+//! GitHub validates anchors against), dedupe against what ArgusAI already
+//! said, the severity threshold and the inline limit — as an
+//! `argus_review::render::Review`, which render.rs turns into every posted word.
+
+use super::model::Thought;
+use super::guard::Tripped;
+use super::plan::Plan;
+use super::scope::Scope;
+use crate::publication::{CacheEntry, CachedReview, PUBLICATION_VERSION, Publication};
+use argus_config::Config;
+use argus_core::ids::CommitSha;
+use argus_diff::diff::{FileDiff, LineKind};
+use argus_review::contract::{Category, Finding};
+use argus_review::engine::apply_limits;
+use argus_review::fingerprint::{Dedupe, FindingKey};
+use argus_review::place::{DiffIndex, place};
+use argus_review::render::{FileOutcome, FileRow, Notes, Pricing, Review, Usage};
+
+/// What `decide` needs besides the findings.
+pub struct Facts<'a> {
+    pub head: &'a CommitSha,
+    pub scope: &'a Scope,
+    pub plan: &'a Plan,
+    /// Files GitHub gave no patch for, with why.
+    pub not_reviewable: Vec<(String, String)>,
+    pub config_problems: Vec<String>,
+    /// What ArgusAI already said on this PR about other heads.
+    pub earlier: Vec<FindingKey>,
+    /// Full new contents of files, by path, when known: placement uses them to
+    /// move a finding cited on nearby code onto the lines that hold it.
+    pub sources: Vec<(&'a str, &'a str)>,
+    /// The files the plan was made of (this run's files).
+    pub files: &'a [FileDiff<'a>],
+    /// The input tripwire's findings and sentences (see [`super::guard`]).
+    pub tripped: Tripped,
+}
+
+/// The decision: what to post, and the figures for the coordinator.
+pub struct Decided {
+    pub publication: Publication,
+    pub fresh: usize,
+}
+
+pub fn decide(config: &Config, pr_diffs: &[FileDiff<'_>], thought: &Thought, facts: Facts<'_>) -> Decided {
+    // The profile's category filter is the pipeline's; the severity threshold and the
+    // inline limit are argus-review's `apply_limits`, as in the `argus` CLI.
+    let threshold = config.severity_threshold;
+    let quiet = config.profile == argus_config::Profile::Quiet;
+    let (mut kept, off_profile): (Vec<Finding>, Vec<Finding>) =
+        thought.findings.iter().cloned().partition(|f| !(quiet && matches!(f.category, Category::Style | Category::Docs | Category::Tests)));
+    // Text addressed to AI reviewers is reported whatever the model said (and
+    // once: its finding is deterministic, so dedupe drops it on later pushes).
+    kept.extend(facts.tripped.findings.iter().cloned());
+    let mut index = DiffIndex::new(pr_diffs);
+    for (path, text) in &facts.sources {
+        index = index.with_source(path, text);
+    }
+    let mut dedupe = Dedupe::new(facts.earlier);
+    let mut placement = place(&index, kept, &mut dedupe);
+    let below_threshold = off_profile.len() + apply_limits(&mut placement, threshold, config.max_inline_comments as usize);
+
+    let totals = thought.ledger.totals();
+    let pricing = facts
+        .plan
+        .llm
+        .price_for(&thought.model)
+        .map(|p| Pricing { input_per_mtok: p.input_per_mtok, output_per_mtok: p.output_per_mtok });
+    let review = Review {
+        head: facts.head.clone(),
+        model: thought.model.clone(),
+        model_summaries: thought.model_summaries.clone(),
+        duplicates: placement.duplicates.len(),
+        placed: placement.placed,
+        unplaced: placement.unplaced,
+        files: rows_after_failures(&facts.plan.file_rows, facts.plan, &thought.failed_chunks, facts.files),
+        usage: Usage { requests: thought.requests as u32, input_tokens: totals.prompt_tokens, output_tokens: totals.completion_tokens },
+        pricing,
+        redactions: thought.redactions.clone(),
+        rejected: thought.rejected_by_parser,
+        notes: Notes {
+            scope: facts.scope.sentence(),
+            unusable: (thought.unusable > 0).then_some((thought.unusable, thought.requests)),
+            below_threshold,
+            threshold: Some(threshold),
+            from_cache: thought.from_cache,
+            not_reviewable: facts.not_reviewable,
+            config_problems: facts.config_problems,
+            reply_problems: thought.reply_problems.clone(),
+            addressed_to_ai: facts.tripped.sentences,
+            steering_discarded: thought.steering_discarded,
+        },
+        not_placed: Vec::new(),
+        subrequests: None,
+    };
+    // Cache only what a rerun would reproduce: complete, usable results; never code.
+    let cache = (!thought.from_cache && !review.neutral()).then(|| CacheEntry {
+        config_hash: facts.plan.config_hash.clone(),
+        value: serde_json::to_string(&CachedReview {
+            v: PUBLICATION_VERSION,
+            findings: thought
+                .findings
+                .iter()
+                .cloned()
+                .map(|mut f| {
+                    f.replacement = None;
+                    f
+                })
+                .collect(),
+            model_summaries: thought.model_summaries.clone(),
+            model: thought.model.clone(),
+        })
+        .expect("cache value serializes"),
+    });
+    let fresh = review.fresh();
+    Decided { publication: Publication { v: PUBLICATION_VERSION, head_sha: facts.head.to_string(), skipped: None, review: Some(review), cache }, fresh }
+}
+
+/// The file table after the model: a file whose request failed or whose reply
+/// could not be used was not reviewed (whole, or the lines of that request),
+/// and the table says so with the reason instead of "reviewed".
+fn rows_after_failures(rows: &[FileRow], plan: &Plan, failed: &[(usize, String)], files: &[FileDiff<'_>]) -> Vec<FileRow> {
+    let mut rows = rows.to_vec();
+    for (chunk, reason) in failed {
+        let Some(c) = plan.chunks.chunks.get(*chunk) else { continue };
+        for part in &c.files {
+            let Some(row) = rows.iter_mut().find(|r| r.path == part.path) else { continue };
+            let lost: u32 = part
+                .segments
+                .iter()
+                .filter_map(|s| files.get(part.file)?.hunks.get(s.hunk)?.lines.get(s.lines.clone()))
+                .map(|ls| ls.iter().filter(|l| l.kind != LineKind::Context).count() as u32)
+                .sum();
+            row.status = match std::mem::replace(&mut row.status, FileOutcome::Reviewed) {
+                FileOutcome::Reviewed if lost >= row.changed_lines => FileOutcome::Skipped { reason: format!("not reviewed: {reason}") },
+                FileOutcome::Reviewed => FileOutcome::Partial { lines: lost, reason: reason.clone() },
+                FileOutcome::Partial { lines, reason: r } => FileOutcome::Partial { lines: (lines + lost).min(row.changed_lines), reason: r },
+                skipped => skipped,
+            };
+        }
+    }
+    rows
+}
