@@ -2,7 +2,7 @@
 //! configuration that can change a review's findings, for the cache key
 //! `review:{owner}/{repo}:{head_sha}:{config_hash}` (`argus_core::keys::ReviewCacheKey`).
 
-use crate::model::{Profile, Severity};
+use crate::model::{ContextMode, Profile, Severity};
 use crate::resolved::{Config, PathInstruction};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -32,6 +32,9 @@ struct HashInput<'a> {
     model: Option<&'a str>,
     fallback_models: &'a [String],
     guidance: &'a str,
+    context: ContextMode,
+    context_budget_percent: u32,
+    context_max_file_bytes: u32,
 }
 
 /// The hash of the review-relevant fields of `config` plus the repository
@@ -63,6 +66,9 @@ pub fn config_hash(config: &Config, guidance: &str) -> String {
         model,
         fallback_models,
         debounce_seconds: _,
+        context,
+        context_budget_percent,
+        context_max_file_bytes,
     } = config;
     let input = HashInput {
         version: HASH_VERSION,
@@ -80,6 +86,9 @@ pub fn config_hash(config: &Config, guidance: &str) -> String {
         model: model.as_deref(),
         fallback_models,
         guidance,
+        context: *context,
+        context_budget_percent: *context_budget_percent,
+        context_max_file_bytes: *context_max_file_bytes,
     };
     // serde_json of a struct of strings, numbers and sequences is deterministic.
     let bytes = serde_json::to_vec(&input).unwrap_or_default();

@@ -22,7 +22,7 @@ pub mod validate;
 pub use decide::{PrFacts, ReviewDecision, SkipReason, Trigger, should_review};
 pub use guidance::{Guidance, GuidanceFiles, repository_guidance};
 pub use hash::config_hash;
-pub use model::{Profile, ReviewEvent, Severity};
+pub use model::{ContextMode, Profile, ReviewEvent, Severity};
 pub use problem::{Effect, Layer, Problem, problems_markdown};
 pub use provenance::{KeyOrigin, Traced, resolve_traced};
 pub use raw::{RawConfig, RawPathInstruction};

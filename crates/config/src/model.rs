@@ -54,6 +54,37 @@ impl fmt::Display for ReviewEvent {
 /// severity the model cannot give.
 pub use argus_core::severity::Severity;
 
+/// How much of the code around the change the model sees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ContextMode {
+    /// The changed hunks only.
+    Off,
+    /// Plus the signature of the function, class or module around each hunk.
+    Scope,
+    /// Plus small functions whole, definitions the changed lines use, and a map
+    /// of the repository.
+    Full,
+}
+
+impl ContextMode {
+    pub const ALL: [ContextMode; 3] = [ContextMode::Off, ContextMode::Scope, ContextMode::Full];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContextMode::Off => "off",
+            ContextMode::Scope => "scope",
+            ContextMode::Full => "full",
+        }
+    }
+}
+
+impl fmt::Display for ContextMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// How much the reviewer says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]

@@ -9,7 +9,7 @@
 //! `[[path_instructions]]` table) are dropped one by one.
 
 use crate::problem::{Effect, Layer, Problem, code, serde_message};
-use crate::model::{Profile, Severity};
+use crate::model::{ContextMode, Profile, Severity};
 use crate::raw::{RawConfig, RawPathInstruction};
 use crate::validate::{self, Sink};
 use std::collections::HashMap;
@@ -180,6 +180,7 @@ fn keys<V: LayerValue>(
         let choices = match key.as_str() {
             "severity_threshold" => Some(Severity::ALL.map(Severity::as_str).join("`, `")),
             "profile" => Some(Profile::ALL.map(Profile::as_str).join("`, `")),
+            "context" => Some(ContextMode::ALL.map(ContextMode::as_str).join("`, `")),
             _ => None,
         };
         if let Some(choices) = choices

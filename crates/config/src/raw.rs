@@ -4,7 +4,7 @@
 //! paragraph says what the key means, and the last line states the default as
 //! `Default: `…`.` (a test checks that line against [`crate::Config::default`]).
 
-use crate::model::{Profile, ReviewEvent, Severity};
+use crate::model::{ContextMode, Profile, ReviewEvent, Severity};
 use crate::validate::limits;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -165,6 +165,32 @@ pub struct RawConfig {
     /// Default: `5`.
     #[schemars(range(min = limits::DEBOUNCE_SECONDS.0, max = limits::DEBOUNCE_SECONDS.1))]
     pub debounce_seconds: Option<u32>,
+
+    /// How much of the code around the change the model sees: `off` (the
+    /// changed hunks only), `scope` (plus the signature of the enclosing
+    /// function, class or module of each hunk, however far up it is) or `full`
+    /// (plus small enclosing functions whole, one-line signatures of what the
+    /// changed lines call when it is defined in the reviewed files, and a short
+    /// map of the repository). Context lines are never commented on.
+    ///
+    /// Default: `"full"`.
+    pub context: Option<ContextMode>,
+
+    /// The share of each model request's input budget that context may use,
+    /// in percent (0 to 80). Changed lines never give way to context; context
+    /// gives way in this order: repository map, definitions, whole functions,
+    /// scope signatures.
+    ///
+    /// Default: `33`.
+    #[schemars(range(min = limits::CONTEXT_BUDGET_PERCENT.0, max = limits::CONTEXT_BUDGET_PERCENT.1))]
+    pub context_budget_percent: Option<u32>,
+
+    /// Files larger than this many bytes get no context (they are still
+    /// reviewed). 1024 to 1048576 (256 KiB by default).
+    ///
+    /// Default: `262144`.
+    #[schemars(range(min = limits::CONTEXT_MAX_FILE_BYTES.0, max = limits::CONTEXT_MAX_FILE_BYTES.1))]
+    pub context_max_file_bytes: Option<u32>,
 }
 
 /// One `[[path_instructions]]` entry.
@@ -205,6 +231,9 @@ impl RawConfig {
         "model",
         "fallback_models",
         "debounce_seconds",
+        "context",
+        "context_budget_percent",
+        "context_max_file_bytes",
     ];
 
     /// Copies the keys set in `other` over this layer's. Used to assemble one
@@ -234,6 +263,9 @@ impl RawConfig {
             model,
             fallback_models,
             debounce_seconds,
+            context,
+            context_budget_percent,
+            context_max_file_bytes,
         } = other;
         macro_rules! take {
             ($($f:ident),*) => { $( if $f.is_some() { self.$f = $f; } )* };
@@ -260,7 +292,10 @@ impl RawConfig {
             language,
             model,
             fallback_models,
-            debounce_seconds
+            debounce_seconds,
+            context,
+            context_budget_percent,
+            context_max_file_bytes
         );
     }
 }

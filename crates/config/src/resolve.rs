@@ -109,6 +109,9 @@ pub(crate) fn apply_layer(config: &mut Config, raw: RawConfig, layer: Layer, pro
         model,
         fallback_models,
         debounce_seconds,
+        context,
+        context_budget_percent,
+        context_max_file_bytes,
     } = raw;
 
     // Scalars: override.
@@ -123,6 +126,9 @@ pub(crate) fn apply_layer(config: &mut Config, raw: RawConfig, layer: Layer, pro
     set(&mut config.instructions, instructions);
     set(&mut config.language, language);
     set(&mut config.debounce_seconds, debounce_seconds);
+    set(&mut config.context, context);
+    set(&mut config.context_budget_percent, context_budget_percent);
+    set(&mut config.context_max_file_bytes, context_max_file_bytes);
     if model.is_some() {
         config.model = model;
     }

@@ -2,7 +2,7 @@
 //! diff engine, the findings engine, the LLM client and the coordinator.
 //! Built only by [`crate::resolve`]; its `Default` is the built-in layer.
 
-use crate::model::{Profile, ReviewEvent, Severity};
+use crate::model::{ContextMode, Profile, ReviewEvent, Severity};
 use globset::{GlobSet, GlobSetBuilder};
 use serde::Serialize;
 
@@ -38,6 +38,9 @@ pub struct Config {
     pub model: Option<String>,
     pub fallback_models: Vec<String>,
     pub debounce_seconds: u32,
+    pub context: ContextMode,
+    pub context_budget_percent: u32,
+    pub context_max_file_bytes: u32,
 }
 
 /// Instructions for the files matching `path` (a glob known to compile).
@@ -73,6 +76,9 @@ impl Default for Config {
             model: None,
             fallback_models: Vec::new(),
             debounce_seconds: 5,
+            context: ContextMode::Full,
+            context_budget_percent: 33,
+            context_max_file_bytes: 256 * 1024,
         }
     }
 }

@@ -20,6 +20,11 @@ pub mod limits {
     pub const MAX_INLINE_COMMENTS: (u32, u32) = (0, 100);
     /// The coordinator's own bound for `REVIEW_DEBOUNCE_SECONDS`.
     pub const DEBOUNCE_SECONDS: (u32, u32) = (0, 3600);
+    /// Context never takes more than this share of a request: the changed lines come first.
+    pub const CONTEXT_BUDGET_PERCENT: (u32, u32) = (0, 80);
+    /// From 1 KiB to 1 MiB: GitHub's GraphQL `Blob.text` is the whole file, and a
+    /// Worker holds every file of a review in its 128 MB.
+    pub const CONTEXT_MAX_FILE_BYTES: (u32, u32) = (1024, 1024 * 1024);
     /// Instructions go into every prompt; the free GitHub Models tier allows
     /// 8000 input tokens per request, so they must stay a small share of it.
     pub const INSTRUCTIONS_CHARS: usize = 4000;
@@ -161,6 +166,8 @@ pub(crate) fn layer(raw: &mut RawConfig, sink: &mut Sink<'_>) {
     in_range(sink, "max_changed_lines_per_file", &mut raw.max_changed_lines_per_file, limits::MAX_CHANGED_LINES_PER_FILE);
     in_range(sink, "max_inline_comments", &mut raw.max_inline_comments, limits::MAX_INLINE_COMMENTS);
     in_range(sink, "debounce_seconds", &mut raw.debounce_seconds, limits::DEBOUNCE_SECONDS);
+    in_range(sink, "context_budget_percent", &mut raw.context_budget_percent, limits::CONTEXT_BUDGET_PERCENT);
+    in_range(sink, "context_max_file_bytes", &mut raw.context_max_file_bytes, limits::CONTEXT_MAX_FILE_BYTES);
 
     text_bound(sink, "instructions", &mut raw.instructions, limits::INSTRUCTIONS_CHARS);
 
