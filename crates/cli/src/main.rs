@@ -202,7 +202,7 @@ fn cmd_prompt(args: &Args) -> Result<(Value, String), CliError> {
     let scope = local_scope();
     let input = input(&local, &scope, &files);
     let p = plan(&input);
-    let (reqs, redactions) = requests(&p, &input);
+    let (reqs, redactions, _) = requests(&p, &input, None);
     let mut text = format!("=== system ({} tokens est.)\n{}\n", estimate(&p.system), p.system);
     let mut chunks = Vec::new();
     for (i, r) in reqs.iter().enumerate() {
@@ -238,6 +238,8 @@ fn cmd_place(args: &Args) -> Result<Value, CliError> {
         files: &files,
         // The same input tripwire as the Worker (the diff; a local preview has no PR texts).
         tripped: argus_pipeline::stage::guard::tripwires(&files, "", "", &[]),
+        scope_relocation: None,
+        context_problems: Vec::new(),
     };
     let decided = decide(&local.config, &files, &thought, facts);
     let review = decided.publication.review.expect("decide always gives a review");

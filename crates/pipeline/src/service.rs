@@ -11,7 +11,12 @@ use crate::platform::{LlmParts, Platform};
 use crate::ports::{LogEvent, PipelineLog};
 use crate::publication::{PUBLICATION_VERSION, Publication};
 use crate::stage::decide::{Facts, decide};
+use crate::stage::contents::{Contents, prepare_context};
 use crate::stage::guard::tripwires;
+use crate::stage::plan::RequestContext;
+use crate::stage::scope::Scope;
+use argus_config::ContextMode;
+use argus_diff::diff::NewLine;
 use crate::stage::plan::{PlanInput, plan, to_file_diff};
 use crate::stage::{Next, gh_err};
 use argus_coordinator::protocol::RepoSettings;
@@ -98,7 +103,29 @@ impl<P: Platform> ReviewService<P> {
         };
         let plan = plan(&input);
         let cache_key = ReviewCacheKey { repo: job.pr.repo.clone(), head_sha: job.head_sha.clone(), config_hash: plan.config_hash.clone() };
-        let thought = self.think(job, started, &plan, &input, &cache_key).await?;
+        let cached = self.cached(job, &cache_key).await;
+
+        // Contents and context, only when the model will be asked: a cached review
+        // of this head and configuration needs neither.
+        let contents = match &cached {
+            Some(_) => Contents::default(),
+            None => {
+                let base_rev = match &scoped.scope {
+                    Scope::Incremental { since, .. } => since.as_str(),
+                    Scope::Full { .. } => pull.pr.base.sha.as_str(),
+                };
+                self.contents(job, &configured.config, &files, &plan.selection, base_rev).await
+            }
+        };
+        let texts = contents.refs();
+        let prepared = (cached.is_none() && configured.config.context != ContextMode::Off).then(|| prepare_context(&configured.config, &files, &texts));
+        let thought = match cached {
+            Some(t) => t,
+            None => {
+                let context = prepared.as_ref().map(|p| RequestContext { prepared: p, map: contents.map.as_deref() });
+                self.think(job, started, &plan, &input, context.as_ref()).await?
+            }
+        };
 
         // What ArgusAI already said on this PR about other heads: fingerprints in its
         // inline comments, and in its review bodies (the findings that were not inline).
@@ -130,6 +157,11 @@ impl<P: Platform> ReviewService<P> {
         if !tripped.findings.is_empty() || !tripped.sentences.is_empty() {
             self.log(job, "tripwire", serde_json::json!({ "diff": tripped.findings.len(), "texts": tripped.sentences.len() }));
         }
+        let relocate = |path: &str, line: u32| -> Option<(u32, String)> {
+            let r = argus_context::relocate(prepared.as_ref()?, path, NewLine::new(line)?);
+            let scope = r.scope.filter(|s| s.kind.is_callable())?;
+            Some((r.nearest?.get(), scope.name))
+        };
         let mut config_problems = configured.problems;
         config_problems.extend(plan.problems.iter().cloned());
         let facts = Facts {
@@ -139,9 +171,12 @@ impl<P: Platform> ReviewService<P> {
             not_reviewable: scoped.not_reviewable,
             config_problems,
             earlier,
-            sources: Vec::new(),
+            // The head texts let placement recognize code the model cited by content.
+            sources: files.iter().zip(&contents.head).filter_map(|(f, t)| Some((f.new_path.as_deref()?, t.as_deref()?))).collect(),
             files: &files,
             tripped,
+            scope_relocation: prepared.as_ref().map(|_| &relocate as &dyn Fn(&str, u32) -> Option<(u32, String)>),
+            context_problems: contents.problems.clone(),
         };
         let decided = decide(&configured.config, &pr_diffs, &thought, facts);
         let totals = thought.ledger.totals();

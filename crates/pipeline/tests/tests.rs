@@ -645,3 +645,94 @@ fn the_repositorys_skip_rules_apply_to_automatic_reviews_but_not_to_commands() {
     assert!(w.llm.calls() >= 1, "{}", report.summary);
     assert_eq!(w.github.submitted_reviews().len(), 1);
 }
+
+/// A Rust file whose one change sits 120 lines below its function's signature.
+fn deep_function_file() -> (String, FakeFile) {
+    let mut lines = vec!["use std::io;".to_string(), String::new(), "pub struct Store {".into(), "    items: Vec<u32>,".into(), "}".into(), String::new()];
+    lines.push("impl Store {".into());
+    lines.push("    pub fn rebuild_index(&mut self, limit: usize) -> io::Result<usize> {".into());
+    for i in 0..120 {
+        lines.push(format!("        let v{i} = self.items.len() + {i};"));
+    }
+    let changed_at = lines.len() + 1; // 1-based number of the added line
+    lines.push("        let total = self.items.iter().sum::<u32>() as usize / limit;".into());
+    lines.push("        Ok(total)".into());
+    lines.push("    }".into());
+    lines.push("}".into());
+    let text = lines.join("\n") + "\n";
+    let before = &lines[changed_at - 4..changed_at - 1];
+    let after = &lines[changed_at..changed_at + 2];
+    let patch = format!(
+        "@@ -{},5 +{},6 @@\n{}\n+{}\n{}\n",
+        changed_at - 3,
+        changed_at - 3,
+        before.iter().map(|l| format!(" {l}")).collect::<Vec<_>>().join("\n"),
+        lines[changed_at - 1],
+        after.iter().map(|l| format!(" {l}")).collect::<Vec<_>>().join("\n"),
+    );
+    (text, FakeFile { filename: "src/store.rs".into(), status: "modified".into(), previous_filename: None, patch: Some(patch), additions: 1, deletions: 0 })
+}
+
+#[test]
+fn the_model_sees_the_signature_of_the_function_around_a_deep_hunk() {
+    let w = world(per_file_model());
+    let (text, file) = deep_function_file();
+    w.github.add_pull_request(pr(HEAD1, vec![file]));
+    w.github.set_content(FULL, HEAD1, "src/store.rs", text.as_bytes());
+    w.github.set_content(FULL, HEAD1, "Cargo.toml", b"[package]\nname = \"store\"\nversion = \"0.1.0\"\n\n[dependencies]\nserde = \"1\"\n");
+    let report = run_and_publish(&w, &job(HEAD1, None, ReviewMode::Full));
+    let user = w.llm.user_prompt(0);
+    assert!(user.contains("~impl Store {"), "{user}");
+    assert!(user.contains("~    pub fn rebuild_index(&mut self, limit: usize) -> io::Result<usize> {"), "{user}");
+    assert!(user.contains("~repository"), "the repository map goes to the first request: {user}");
+    assert!(user.contains("store"), "{user}");
+    // The summary says what context was used.
+    let summary = &summaries(&w)[0];
+    assert!(summary.contains("context: 1 file, 2 scopes"), "{summary}");
+    assert_eq!(publication(&report).review.unwrap().placed.len(), 1);
+}
+
+#[test]
+fn context_off_restores_the_prompt_without_context() {
+    // `context = "off"` with the file's contents available…
+    let off = world(per_file_model());
+    let (text, file) = deep_function_file();
+    off.github.add_pull_request(pr(HEAD1, vec![file.clone()]));
+    off.github.set_content(FULL, HEAD1, "src/store.rs", text.as_bytes());
+    off.github.set_content(FULL, BASE, ".github/argusai.toml", b"context = \"off\"\n");
+    run_and_publish(&off, &job(HEAD1, None, ReviewMode::Full));
+    let prompt = off.llm.user_prompt(0);
+    assert!(!prompt.lines().any(|l| l.starts_with('~')), "{prompt}");
+    // …asks exactly what a review without any contents asks (the diff alone).
+    let bare = world(per_file_model());
+    bare.github.add_pull_request(pr(HEAD1, vec![file]));
+    run_and_publish(&bare, &job(HEAD1, None, ReviewMode::Full));
+    assert_eq!(prompt, bare.llm.user_prompt(0));
+    // And nothing was fetched for it: no tree, no GraphQL, beyond the configuration's one read.
+    let reads = |w: &World| w.github.state.borrow().log.iter().filter(|(_, u)| u.contains("/git/trees/") || u.ends_with("/graphql")).count();
+    assert_eq!(reads(&off), 1, "{:?}", off.github.state.borrow().log);
+    assert!(reads(&bare) > 1, "context on: trees and blobs were asked for");
+}
+
+#[test]
+fn a_finding_on_a_context_line_moves_to_the_changed_line_of_its_function() {
+    let (text, file) = deep_function_file();
+    // The model cites line 20: inside rebuild_index, shown only as context.
+    let w = world(Rc::new(|_, _| completion(&json!({ "findings": [finding("src/store.rs", 20, "high", "Index math can divide by zero", "`limit` may be 0.")], "summary": "ok" }).to_string())));
+    w.github.add_pull_request(pr(HEAD1, vec![file]));
+    w.github.set_content(FULL, HEAD1, "src/store.rs", text.as_bytes());
+    let report = run_and_publish(&w, &job(HEAD1, None, ReviewMode::Full));
+    let review = publication(&report).review.unwrap();
+    assert_eq!(review.placed.len(), 1, "{:?}", review.unplaced);
+    assert_eq!(review.placed[0].anchor.line, 129);
+    assert!(review.placed[0].finding.body.contains("outside the diff in `rebuild_index`"), "{}", review.placed[0].finding.body);
+    // A finding outside every function stays in the summary, never inline.
+    let w = world(Rc::new(|_, _| completion(&json!({ "findings": [finding("src/store.rs", 1, "high", "Unused import", "`io` is only used in a type.")], "summary": "ok" }).to_string())));
+    let (text, file) = deep_function_file();
+    w.github.add_pull_request(pr(HEAD1, vec![file]));
+    w.github.set_content(FULL, HEAD1, "src/store.rs", text.as_bytes());
+    let report = run_and_publish(&w, &job(HEAD1, None, ReviewMode::Full));
+    let review = publication(&report).review.unwrap();
+    assert!(review.placed.is_empty());
+    assert_eq!(review.unplaced.len(), 1);
+}

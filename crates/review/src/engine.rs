@@ -59,6 +59,19 @@ pub fn chunk_user_message(
     opts: ContextOptions,
 ) -> (String, RedactionReport) {
     let diff = render_chunk(files, chunk, sources, opts);
+    chunk_message_around(&diff, selection, chunk, (index, total), pr)
+}
+
+/// The user message of a chunk whose diff text is already rendered (by
+/// `argus-context`, with `~` context lines): title, description, language hints
+/// and the diff, redacted and fenced exactly as [`chunk_user_message`] does.
+pub fn chunk_message_around(
+    diff: &str,
+    selection: &Selection,
+    chunk: &Chunk,
+    (index, total): (usize, usize),
+    pr: PrText<'_>,
+) -> (String, RedactionReport) {
     let mut hints: Vec<String> = Vec::new();
     for part in &chunk.files {
         let lang = selection.kept.iter().find(|k| k.index == part.file).and_then(|k| k.language);
@@ -72,7 +85,7 @@ pub fn chunk_user_message(
         }
     }
     let hint_refs: Vec<&str> = hints.iter().map(String::as_str).collect();
-    user_message(&UserMessage { title: pr.title, description: pr.description, language_hints: &hint_refs, diff: &diff, part: Some((index, total)) })
+    user_message(&UserMessage { title: pr.title, description: pr.description, language_hints: &hint_refs, diff, part: Some((index, total)) })
 }
 
 /// Applies the repository's limits: findings less severe than `threshold` are dropped

@@ -417,6 +417,10 @@ pub struct Notes {
     /// instructions back (the output tripwire).
     #[serde(default)]
     pub steering_discarded: usize,
+    /// What context the model was shown and what was cut, as one line
+    /// ("context: 12 files, 31 scopes, 9 definitions; …"); none without context.
+    #[serde(default)]
+    pub context: Option<String>,
 }
 
 /// A comment GitHub refused to place on the diff (found by bisecting its 422).
@@ -684,6 +688,9 @@ fn tail(r: &Review) -> String {
     if r.notes.steering_discarded > 0 {
         let n = r.notes.steering_discarded;
         let _ = write!(tail, " · {n} model statement{} discarded as likely prompt-injected", plural(n));
+    }
+    if let Some(c) = &r.notes.context {
+        let _ = write!(tail, " · {}", sanitize_inline(&truncate(c, 600)));
     }
     if let Some(c) = &r.subrequests {
         let _ = write!(tail, " · {} GitHub + {} model request{} (free plan: 50 per review)", c.github, c.llm, plural(c.llm as usize));

@@ -15,7 +15,9 @@ use argus_diff::diff::{FileDiff, LineKind};
 use argus_review::contract::{Category, Finding};
 use argus_review::engine::apply_limits;
 use argus_review::fingerprint::{Dedupe, FindingKey};
-use argus_review::place::{DiffIndex, place};
+use argus_review::anchor::UnplacedReason;
+use argus_review::contract::Side;
+use argus_review::place::{DiffIndex, Placement, place};
 use argus_review::render::{FileOutcome, FileRow, Notes, Pricing, Review, Usage};
 
 /// What `decide` needs besides the findings.
@@ -35,6 +37,12 @@ pub struct Facts<'a> {
     pub files: &'a [FileDiff<'a>],
     /// The input tripwire's findings and sentences (see [`super::guard`]).
     pub tripped: Tripped,
+    /// For a finding on a line outside the diff (a `~` context line): the
+    /// nearest changed line of the same function and the function's name, when
+    /// the context engine knows one (see `argus_context::relocate`).
+    pub scope_relocation: Option<&'a dyn Fn(&str, u32) -> Option<(u32, String)>>,
+    /// Files that got no context and why (fetch problems, size), for the summary.
+    pub context_problems: Vec<String>,
 }
 
 /// The decision: what to post, and the figures for the coordinator.
@@ -59,6 +67,9 @@ pub fn decide(config: &Config, pr_diffs: &[FileDiff<'_>], thought: &Thought, fac
     }
     let mut dedupe = Dedupe::new(facts.earlier);
     let mut placement = place(&index, kept, &mut dedupe);
+    if let Some(relocate) = facts.scope_relocation {
+        relocate_into_scope(&index, &mut placement, &mut dedupe, relocate);
+    }
     let below_threshold = off_profile.len() + apply_limits(&mut placement, threshold, config.max_inline_comments as usize);
 
     let totals = thought.ledger.totals();
@@ -89,6 +100,19 @@ pub fn decide(config: &Config, pr_diffs: &[FileDiff<'_>], thought: &Thought, fac
             config_problems: facts.config_problems,
             reply_problems: thought.reply_problems.clone(),
             addressed_to_ai: facts.tripped.sentences,
+            context: thought.context.as_ref().map(|c| {
+                let mut line = if c.files.is_empty() {
+                    // Nothing was shown: say only why.
+                    std::iter::once("context: none".to_string()).chain(c.cut_sentences()).collect::<Vec<_>>().join("; ")
+                } else {
+                    c.summary_line()
+                };
+                for p in &facts.context_problems {
+                    line.push_str("; ");
+                    line.push_str(p);
+                }
+                line
+            }),
             steering_discarded: thought.steering_discarded,
         },
         not_placed: Vec::new(),
@@ -115,6 +139,41 @@ pub fn decide(config: &Config, pr_diffs: &[FileDiff<'_>], thought: &Thought, fac
     });
     let fresh = review.fresh();
     Decided { publication: Publication { v: PUBLICATION_VERSION, head_sha: facts.head.to_string(), skipped: None, review: Some(review), cache }, fresh }
+}
+
+/// Findings the model cited outside the diff (on context it was shown) move to
+/// the nearest changed line of the same function, saying so; the rest stay
+/// listed in the summary. Either way nothing outside the diff reaches GitHub
+/// as an inline comment, so no anchor can be refused.
+fn relocate_into_scope(index: &DiffIndex<'_, '_>, placement: &mut Placement, dedupe: &mut Dedupe, relocate: &dyn Fn(&str, u32) -> Option<(u32, String)>) {
+    let mut moved = Vec::new();
+    placement.unplaced.retain(|u| {
+        if !matches!(u.reason, UnplacedReason::OutsideDiff { .. }) || u.finding.side != Side::Right {
+            return true;
+        }
+        match relocate(&u.finding.path, u.finding.end_line) {
+            Some((line, scope)) => {
+                moved.push((u.finding.clone(), line, scope));
+                false
+            }
+            None => true,
+        }
+    });
+    for (mut f, line, scope) in moved {
+        let cited = match f.start_line {
+            Some(s) if s < f.end_line => format!("lines {s}–{}", f.end_line),
+            _ => format!("line {}", f.end_line),
+        };
+        f.body.push_str(&format!("\n\n(The model cited {cited}, outside the diff in `{scope}`; this comment sits on the nearest changed line of it.)"));
+        f.start_line = None;
+        f.end_line = line;
+        // A replacement was written for the cited lines, not these.
+        f.replacement = None;
+        let p = place(index, vec![f], dedupe);
+        placement.placed.extend(p.placed);
+        placement.unplaced.extend(p.unplaced);
+        placement.duplicates.extend(p.duplicates);
+    }
 }
 
 /// The file table after the model: a file whose request failed or whose reply

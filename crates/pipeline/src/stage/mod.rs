@@ -16,6 +16,7 @@
 //! after the coordinator's stale-head check.
 
 pub mod configure;
+pub mod contents;
 pub mod decide;
 pub mod guard;
 pub mod model;

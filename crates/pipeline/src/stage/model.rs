@@ -5,7 +5,8 @@
 //! refused) leaves the rest standing; a rate limit, an outage or a bad key
 //! fails the whole job with its class, for the queue to retry or report.
 
-use super::plan::{Plan, PlanInput, requests};
+use super::plan::{Plan, PlanInput, RequestContext, requests};
+use argus_context::ChunkContextReport;
 use crate::platform::{ByRef, Platform};
 use crate::ports::ReviewCache;
 use crate::publication::{CachedReview, PUBLICATION_VERSION};
@@ -41,6 +42,9 @@ pub struct Thought {
     /// Findings and summaries dropped because they carried instructions back
     /// (asked to approve, to ignore instructions, to contact someone, ...).
     pub steering_discarded: usize,
+    /// What context the requests carried and what was cut (none from the cache,
+    /// or with `context = "off"`).
+    pub context: Option<ChunkContextReport>,
 }
 
 impl Thought {
@@ -59,6 +63,7 @@ impl Thought {
             redactions,
             failed_chunks: Vec::new(),
             steering_discarded: 0,
+            context: None,
         }
     }
 
@@ -100,38 +105,46 @@ impl Thought {
 }
 
 impl<P: Platform> ReviewService<P> {
+    /// The findings of an earlier run of this head and configuration, if cached.
+    pub(crate) async fn cached(&self, job: &ReviewJob, cache_key: &ReviewCacheKey) -> Option<Thought> {
+        let cached = match self.cache.get(cache_key).await {
+            Some(text) => serde_json::from_str::<CachedReview>(&text).ok().filter(|c| c.v == PUBLICATION_VERSION),
+            None => None,
+        };
+        let Some(c) = cached else {
+            self.log(job, "cache_miss", serde_json::json!({ "key": cache_key.key() }));
+            return None;
+        };
+        self.log(job, "cache_hit", serde_json::json!({ "key": cache_key.key(), "findings": c.findings.len() }));
+        Some(Thought {
+            findings: c.findings,
+            model_summaries: c.model_summaries,
+            model: c.model,
+            requests: 0,
+            unusable: 0,
+            ledger: UsageLedger::default(),
+            from_cache: true,
+            reply_problems: Vec::new(),
+            rejected_by_parser: 0,
+            redactions: RedactionReport::default(),
+            failed_chunks: Vec::new(),
+            // Cached findings were screened when they were first made.
+            steering_discarded: 0,
+            context: None,
+        })
+    }
+
+    /// Asks the model: every request of the plan (with `context`'s `~` lines
+    /// when given), bounded-parallel, within the review's deadline.
     pub(crate) async fn think(
         &self,
         job: &ReviewJob,
         started: UnixMillis,
         plan: &Plan,
         input: &PlanInput<'_>,
-        cache_key: &ReviewCacheKey,
+        context: Option<&RequestContext<'_, '_>>,
     ) -> Result<Thought, PipelineError> {
-        let cached = match self.cache.get(cache_key).await {
-            Some(text) => serde_json::from_str::<CachedReview>(&text).ok().filter(|c| c.v == PUBLICATION_VERSION),
-            None => None,
-        };
-        if let Some(c) = cached {
-            self.log(job, "cache_hit", serde_json::json!({ "key": cache_key.key(), "findings": c.findings.len() }));
-            return Ok(Thought {
-                findings: c.findings,
-                model_summaries: c.model_summaries,
-                model: c.model,
-                requests: 0,
-                unusable: 0,
-                ledger: UsageLedger::default(),
-                from_cache: true,
-                reply_problems: Vec::new(),
-                rejected_by_parser: 0,
-                redactions: RedactionReport::default(),
-                failed_chunks: Vec::new(),
-                // Cached findings were screened when they were first made.
-                steering_discarded: 0,
-            });
-        }
-        self.log(job, "cache_miss", serde_json::json!({ "key": cache_key.key() }));
-        let (requests, redactions) = requests(plan, input);
+        let (requests, redactions, shown) = requests(plan, input, context);
         self.log(
             job,
             "planned",
@@ -147,6 +160,7 @@ impl<P: Platform> ReviewService<P> {
         let client = LlmClient::new(ByRef(&self.llm.provider), ByRef(&self.clock), ByRef(&self.llm.breakers), plan.llm.clone(), seed);
         let results = client.complete_all(&requests, Some(plan.llm.retry.review_deadline(started))).await;
         let mut t = Thought::empty(plan.llm.model.clone(), requests.len(), redactions);
+        t.context = context.map(|_| shown);
         let mut first_failure = None;
         let mut problems = BTreeMap::new();
         for (chunk, r) in results.into_iter().enumerate() {

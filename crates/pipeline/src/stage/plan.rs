@@ -15,7 +15,8 @@ use argus_diff::tokens;
 use argus_github::PrFile;
 use argus_llm::{ChatRequest, JsonSchema, LlmConfig, Message};
 use argus_review::contract::{self, PromptOptions};
-use argus_review::engine::{PrText, chunk_user_message};
+use argus_context::{ChunkContextReport, Prepared};
+use argus_review::engine::{PrText, chunk_message_around, chunk_user_message};
 use argus_review::redact::{RedactionReport, redact};
 use argus_review::render::FileRow;
 use sha2::{Digest, Sha256};
@@ -54,6 +55,10 @@ pub struct Plan {
     pub problems: Vec<String>,
     /// What the cached findings depend on besides the head.
     pub config_hash: String,
+    /// Estimated tokens of context per request, by chunk: `context_budget_percent`
+    /// of the smallest model's input, or less when the diff needs the room
+    /// (changed lines never give way to context); 0 with `context = "off"`.
+    pub context_budgets: Vec<u32>,
 }
 
 /// A GitHub `/pulls/{n}/files` entry as a parsed diff, with GitHub's status and old path.
@@ -121,7 +126,15 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
     .0;
     let instructions_budget: u32 =
         config.path_instructions.iter().map(|p| tokens::estimate(&p.instructions) + tokens::estimate(&p.path) + 8).sum();
-    let budget = Budget {
+    // Context has its own share of each request, set aside before the diff is
+    // packed. Should setting it aside leave changed lines out (a small model, a
+    // huge PR) or take more requests (each is a subrequest and a rate-limit
+    // slot), the diff is planned without it and context gets what is left.
+    let share = match config.context {
+        argus_config::ContextMode::Off => 0,
+        _ => limits.max_input_tokens.saturating_mul(config.context_budget_percent) / 100,
+    };
+    let mut budget = Budget {
         input_limit: limits.max_input_tokens,
         reserved_output: 0,
         // The schema travels with the request in most modes; count it as overhead too.
@@ -133,22 +146,50 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
             + 64,
         max_chunks: Some(MAX_CHUNKS),
     };
-    let chunks = chunk::plan(input.files, &selection, &budget, &[], ContextOptions::default());
+    let lean = chunk::plan(input.files, &selection, &budget, &[], ContextOptions::default());
+    let room_for_diff = budget.input_limit.saturating_sub(budget.prompt_overhead);
+    let chunks = if share == 0 {
+        lean
+    } else {
+        budget.prompt_overhead += share;
+        let with_share = chunk::plan(input.files, &selection, &budget, &[], ContextOptions::default());
+        let lost = |p: &ChunkPlan| p.not_reviewed.iter().map(|n| n.changed_lines).sum::<u32>();
+        if lost(&with_share) > lost(&lean) || with_share.chunks.len() > lean.chunks.len() { lean } else { with_share }
+    };
+    let context_budgets = chunks.chunks.iter().map(|c| share.min(room_for_diff.saturating_sub(c.tokens))).collect();
     let file_rows = argus_review::engine::file_rows(input.files, &selection, &chunks);
-    Plan { llm, system, selection, chunks, file_rows, problems, config_hash }
+    Plan { llm, system, selection, chunks, file_rows, problems, config_hash, context_budgets }
+}
+
+/// What the requests' context is made from (see [`super::contents`]): the
+/// parsed contents and the repository map, which goes to the first request.
+pub struct RequestContext<'p, 'a> {
+    pub prepared: &'p Prepared<'a>,
+    pub map: Option<&'p str>,
 }
 
 /// The model requests of a plan, one per chunk, with secrets redacted (the
-/// report counts them). Built only when the cache misses.
-pub fn requests(plan: &Plan, input: &PlanInput<'_>) -> (Vec<ChatRequest>, RedactionReport) {
+/// report counts them) and, when `context` is given, the `~` context lines of
+/// each chunk within the plan's context budget (the report says what was
+/// shown and cut). Built only when the cache misses.
+pub fn requests(plan: &Plan, input: &PlanInput<'_>, context: Option<&RequestContext<'_, '_>>) -> (Vec<ChatRequest>, RedactionReport, ChunkContextReport) {
     let mut redactions = RedactionReport::default();
+    let mut shown = ChunkContextReport::default();
     let limits = plan.llm.chunk_limits();
     let pr_text = PrText { title: input.title, description: input.description };
     let total = plan.chunks.chunks.len();
     let mut out = Vec::with_capacity(total);
     for (i, c) in plan.chunks.chunks.iter().enumerate() {
-        let (message, report) =
-            chunk_user_message(input.files, &plan.selection, c, (i, total), pr_text, &[], ContextOptions::default());
+        let (message, report) = match context {
+            Some(ctx) => {
+                let map = if i == 0 { ctx.map } else { None };
+                let budget = plan.context_budgets.get(i).copied().unwrap_or(0);
+                let (diff, report) = argus_context::render_chunk(ctx.prepared, c, budget, map);
+                shown.merge(&report);
+                chunk_message_around(&diff, &plan.selection, c, (i, total), pr_text)
+            }
+            None => chunk_user_message(input.files, &plan.selection, c, (i, total), pr_text, &[], ContextOptions::default()),
+        };
         redactions.merge(&report);
         // Ours and the maintainers' (trusted) text first, then argus-review's fenced
         // message with the untrusted PR data.
@@ -167,7 +208,7 @@ pub fn requests(plan: &Plan, input: &PlanInput<'_>) -> (Vec<ChatRequest>, Redact
             .with_schema(JsonSchema { name: "argus_review".into(), schema: contract::output_schema(), strict: true });
         out.push(req);
     }
-    (out, redactions)
+    (out, redactions, shown)
 }
 
 /// The system prompt: the findings contract plus the maintainers' settings
