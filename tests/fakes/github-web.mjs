@@ -378,7 +378,10 @@ export function createGitHubWeb(ctx) {
   /** Repository routes ArgusAI reaches with an installation token: roles and repository metadata. */
   function repoApi(res, seg, inst) {
     const full = `${seg[1]}/${seg[2]}`;
-    if (inst && !inst.repos.has(full)) return notFound(res);
+    // Installations and users the web side did not create are the REST fake's
+    // (its `setPermission` / `defaultPermissions`): let it answer.
+    if (!inst) return undefined;
+    if (!inst.repos.has(full)) return notFound(res);
     if (seg.length === 3) {
       return json(res, 200, { id: 1, name: seg[2], full_name: full, owner: { login: seg[1] }, private: true, default_branch: "main", html_url: `${ctx.origin()}/${full}` });
     }
@@ -422,9 +425,13 @@ export function createGitHubWeb(ctx) {
       return userApi(res, url, api, userTok);
     }
     if (method === "GET" && api[0] === "repos" && (api.length === 3 || (api[3] === "collaborators" && api.length === 6))) {
+      // Only tokens of installations made through the web side are answered
+      // here; every other request (and its authentication) is the REST fake's.
       const tok = state.tokens.get(credential);
-      if (!tok || tok.expiresAt <= now()) return json(res, 401, { message: "Bad credentials", documentation_url: DOCS, status: "401" });
-      return repoApi(res, api, web.installations.get(tok.installationId));
+      const inst = tok && web.installations.get(tok.installationId);
+      if (!inst) return undefined;
+      if (tok.expiresAt <= now()) return json(res, 401, { message: "Bad credentials", documentation_url: DOCS, status: "401" });
+      return repoApi(res, api, inst);
     }
     return undefined;
   }
