@@ -736,3 +736,36 @@ fn a_finding_on_a_context_line_moves_to_the_changed_line_of_its_function() {
     assert!(review.placed.is_empty());
     assert_eq!(review.unplaced.len(), 1);
 }
+
+/// Figures: the subrequests of one review (token, PR, files, configuration,
+/// contents, commits, model calls, posts) for PRs of 1, 10, 50 and 300 files
+/// with context on, printed as a table (`cargo test -p argus-pipeline --test
+/// tests subrequests_per_review -- --nocapture`). The bounds are the free
+/// plan's: 50 subrequests per invocation, and the 8 content requests.
+#[test]
+fn subrequests_per_review_by_pr_size() {
+    println!("| PR files | reviewed | GitHub | of which contents | model | total |\n|---:|---:|---:|---:|---:|---:|");
+    for n in [1usize, 10, 50, 300] {
+        let w = world(per_file_model());
+        let files: Vec<FakeFile> = (0..n)
+            .map(|i| {
+                let lines: Vec<String> = (0..20).map(|k| format!("+    let v{k} = input.len() + {k}; // file {i}")).collect();
+                let patch = format!("@@ -0,0 +1,22 @@\n+pub fn handler_{i}(input: &str) -> usize {{\n{}\n+    0\n", lines.join("\n"));
+                FakeFile { filename: format!("src/h{i:03}.rs"), status: "added".into(), previous_filename: None, patch: Some(patch), additions: 22, deletions: 0 }
+            })
+            .collect();
+        for f in &files {
+            let text: String = f.patch.as_deref().unwrap().lines().skip(1).map(|l| format!("{}\n", &l[1..])).collect();
+            w.github.set_content(FULL, HEAD1, &f.filename, text.as_bytes());
+        }
+        w.github.add_pull_request(pr(HEAD1, files));
+        let report = run_and_publish(&w, &job(HEAD1, None, ReviewMode::Full));
+        let counts = w.service.subrequests().expect("counted");
+        let contents = w.github.state.borrow().log.iter().filter(|(_, u)| u.contains("/git/trees/") || u.ends_with("/graphql") || u.contains("/contents/") || u.contains("/git/blobs/")).count();
+        let reviewed = publication(&report).review.unwrap().files.iter().filter(|f| matches!(f.status, FileOutcome::Reviewed)).count();
+        println!("| {n} | {reviewed} | {} | {contents} | {} | {} |", counts.github, counts.llm, counts.external());
+        assert!(counts.external() <= 50, "{n} files: {counts:?}");
+        assert!(contents <= 8, "{n} files: {contents} content requests");
+        assert_eq!(reviewed, n.min(50), "max_files (50) bounds the review, never the budget");
+    }
+}
