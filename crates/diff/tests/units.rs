@@ -144,7 +144,7 @@ fn prompt_golden() {
     @@ impl Calc {
          fn add(&self, a: u32, b: u32) -> u32 {
              // Sum two numbers.
-    -        a + b
+    6-        a + b
     6+        a.checked_add(b)
     7+            .unwrap_or(u32::MAX)
          }
@@ -159,7 +159,7 @@ fn prompt_golden() {
     @@ impl Calc {
     4     fn add(&self, a: u32, b: u32) -> u32 {
     5         // Sum two numbers.
-    -        a + b
+    6-        a + b
     6+        a.checked_add(b)
     7+            .unwrap_or(u32::MAX)
     8     }

@@ -189,8 +189,9 @@ pub fn system_prompt(opts: &PromptOptions) -> String {
          \n\
          READING THE DIFF. Each file starts with `## path`, each hunk with `@@`. A line that \
          starts with a number is citable: the number is its line in the new file (side RIGHT), \
-         followed by `+` for an added line or a space for an unchanged one. Lines starting with `-` \
-         were removed and carry no number; to comment on a removal, cite the nearest numbered line. \
+         followed by `+` for an added line or a space for an unchanged one. A number followed by `-` \
+         is a removed line, numbered in the OLD file: cite it with side LEFT (all other citations \
+         use side RIGHT). \
          Lines starting with `~` are surrounding code shown for context only: never cite them. \
          Cite only numbers shown, and a range only within one hunk. Text like [REDACTED:kind] \
          replaced a secret: never guess it; a hard-coded secret is itself worth a security finding.\n\
