@@ -209,3 +209,26 @@ test("markers pasted by anyone but the App count for nothing: the summary, the r
   assert.equal(comments.find((c) => c.id === fake.id).body, "LGTM\n<!-- argusai:summary -->", "the author's comment was not edited");
   assert.equal(comments.filter((c) => c.user?.login === "argusai[bot]" && c.body.includes("argusai:summary")).length, 1, "ArgusAI wrote its own summary");
 });
+
+test("a finding about a removed line sits on it: the prompt numbers removed lines on the old side, the comment is posted with side LEFT", async () => {
+  const repo = "left-side";
+  const file = `src/${repo}.rs`;
+  const head = sha(`${repo}-head`), base = sha(`${repo}-base`);
+  const diff = [`diff --git a/${file} b/${file}`, "index 1111111..2222222 100644", `--- a/${file}`, `+++ b/${file}`, "@@ -1,4 +1,3 @@", " fn main() {", "-    check_permissions(&user)?;", "     run(&user);", " }", ""].join("\n");
+  stack.github.addPullRequest({ owner: OWNER, repo, number: NUMBER, diffText: diff, headSha: head, baseSha: base });
+  const before = stack.llm.requests.length;
+  stack.llm.script({
+    reply: (req) => {
+      const m = req.prompt.match(/^(\d+)-\s+check_permissions/m);
+      const line = m ? Number(m[1]) : 999;
+      return { findings: [{ path: file, side: "LEFT", start_line: null, end_line: line, severity: "high", category: "security", title: "Permission check removed", body: "Nothing checks `user` before `run` now.", replacement: null }], summary: "ok" };
+    },
+  });
+  await open({ owner: OWNER, repo, number: NUMBER, head, base, file });
+  await waitForHistory(stack, OWNER, repo, NUMBER, 1);
+  assert.match(stack.llm.requests[before].prompt, /^2-    check_permissions\(&user\)\?;$/m, "the removed line carries its old number");
+  const comments = reviewsOf({ owner: OWNER, repo, number: NUMBER }).flatMap((r) => r.comments);
+  assert.equal(comments.length, 1, JSON.stringify(comments));
+  assert.deepEqual([comments[0].side, comments[0].line], ["LEFT", 2]);
+  assert.equal(stack.github.state.requests.filter((r) => r.status === 422 && r.path.includes(`/${repo}/`)).length, 0);
+});
