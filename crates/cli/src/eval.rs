@@ -306,8 +306,7 @@ pub fn run(args: &Args) -> Result<String, String> {
     std::thread::scope(|scope| {
         for _ in 0..a.jobs.min(prs.len().max(1)) {
             scope.spawn(|| {
-                loop {
-                    let Some(pr) = queue.lock().map(|mut q| q.next()).unwrap_or(None) else { break };
+                while let Some(pr) = queue.lock().map(|mut q| q.next()).unwrap_or(None) {
                     let result = one(pr, &dataset.diff_dirs, &setup);
                     let line = serde_json::to_string(&result).unwrap_or_default() + "\n";
                     // One line per write, under the lock: lines never interleave, and a

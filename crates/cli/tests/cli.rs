@@ -145,4 +145,5 @@ fn bad_input_is_a_clear_error_not_a_panic() {
 
 mod eval;
 mod model;
+mod review;
 mod stub;

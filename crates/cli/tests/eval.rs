@@ -15,7 +15,7 @@ const DIFF_TWO: &str = "diff --git a/src/auth.rs b/src/auth.rs\n--- a/src/auth.r
 const DIFF_THREE: &str = "diff --git a/src/util.rs b/src/util.rs\n--- a/src/util.rs\n+++ b/src/util.rs\n@@ -1,2 +1,2 @@\n fn take(v: &[u8]) -> &[u8] {\n-    v\n+    &v[..v.len() - 1]\n }\n";
 
 /// The reviewer: two findings on the loop (one real, one noise), one on the token, none on util.
-fn findings(path: &str) -> Vec<Value> {
+fn findings(path: &str, _first_added: u32) -> Vec<Value> {
     match path {
         "src/loop.rs" => vec![
             finding(path, 2, "high", "bug", "Loop never ends (alpha)", "This loop has no exit condition."),

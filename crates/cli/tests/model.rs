@@ -12,8 +12,8 @@ pub fn finding(path: &str, line: u32, severity: &str, category: &str, title: &st
             "category": category, "title": title, "body": body, "replacement": null })
 }
 
-/// What the reviewer says about each file it may be shown.
-pub type Findings = fn(&str) -> Vec<Value>;
+/// What the reviewer says about each file it is shown, given the file's first added line.
+pub type Findings = fn(&str, u32) -> Vec<Value>;
 
 /// The files a prompt shows (`## path` headers) with their first added line.
 pub fn prompt_files(user: &str) -> Vec<(String, u32)> {
@@ -54,7 +54,7 @@ pub fn reply(body: &Value, findings: Findings) -> String {
         let matched = !word.is_empty() && cand.contains(&format!("({word})"));
         return json!({ "reasoning": "scripted", "match": matched, "confidence": 0.9 }).to_string();
     }
-    let all: Vec<Value> = prompt_files(user).iter().flat_map(|(p, _)| findings(p)).collect();
+    let all: Vec<Value> = prompt_files(user).iter().flat_map(|(p, n)| findings(p, *n)).collect();
     json!({ "findings": all, "summary": "Scripted review." }).to_string()
 }
 
