@@ -196,6 +196,18 @@ fn the_cli_posts_what_the_worker_posts_on_a_diff_and_on_the_pull_request() {
     assert_eq!(on_pr["other_findings"], worker_other);
     insta::assert_json_snapshot!("review_comments", worker_comments);
 
+    // Without --json: the summary comment, each inline comment, the accounting.
+    let out = Command::new(env!("CARGO_BIN_EXE_argus"))
+        .env_clear()
+        .envs(llm_env(&stub.url()))
+        .args(["review", corpus_path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(md.contains("\n## Inline comments (3)\n\n### `grep/src/lib.rs` line 22\n\n**🟡 Medium** · bug"), "{md}");
+    assert!(md.contains("\n---\n1 model call(s) (0 failed) to gpt-4o-mini · 1000 tokens in, 100 out · $0.0002 · "), "{md}");
+    assert!(md.ends_with(" s\n"), "{md}");
+
     assert_eq!(on_pr["accounting"]["tokens_in"], 1000);
     assert_eq!(on_pr["accounting"]["calls"], 1);
     assert_eq!(on_diff["accounting"]["tokens_out"], 100);
