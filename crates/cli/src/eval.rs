@@ -243,6 +243,25 @@ fn one(pr: &GoldenPr, dirs: &[PathBuf], s: &Setup) -> PrResult {
     r
 }
 
+/// The benchmark's published evaluations judged by `judge_dir`
+/// (`offline/results/{judge_dir}/evaluations.json`, e.g.
+/// `anthropic_claude-sonnet-4-5-20250929`), fetched once into the cache.
+fn peers_from_benchmark(judge_dir: &str, cache: &Path) -> Result<String, String> {
+    if judge_dir.is_empty() || !judge_dir.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')) || judge_dir.contains("..") {
+        return Err(format!("--peers martian:<judge directory>, e.g. martian:openai_gpt-5.2; got {judge_dir:?}"));
+    }
+    let file = cache.join("martian-offline").join("results").join(judge_dir).join("evaluations.json");
+    if let Ok(text) = std::fs::read_to_string(&file) {
+        return Ok(text);
+    }
+    let bytes = fetch_repo_file(MARTIAN_REPO, &format!("offline/results/{judge_dir}/evaluations.json"), MARTIAN_REF)?;
+    if let Some(d) = file.parent() {
+        let _ = std::fs::create_dir_all(d);
+        let _ = std::fs::write(&file, &bytes);
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
 fn read_report(path: &str) -> Result<Report, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
     serde_json::from_str(&text).map_err(|e| format!("{path} is not an `argus eval` report: {e}"))
@@ -258,7 +277,10 @@ pub fn run(args: &Args) -> Result<String, String> {
     let dataset = load_dataset(dataset_name, &cache)?;
     let peers: PeerTallies = match &a.peers {
         Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {p}: {e}"))?;
+            let text = match p.strip_prefix("martian:") {
+                Some(judge_dir) => peers_from_benchmark(judge_dir, &cache)?,
+                None => std::fs::read_to_string(p).map_err(|e| format!("cannot read {p}: {e}"))?,
+            };
             let (peers, problems) = peer_tallies(&text, &dataset.prs).map_err(|e| format!("{p}: {e}"))?;
             for x in problems {
                 eprintln!("argus eval: {p}: {x}");

@@ -11,7 +11,7 @@
 //!                                                              anchored comments, other findings and the summary (JSON)
 //! argus review <diff-file | owner/repo#N | PR URL> [--config <toml>] [--json]
 //!                                                              the review ArgusAI would post, with a real model
-//! argus eval   --dataset <dir | martian-offline> [--out <dir>] [--jobs N] [--judge-model M] [--peers <evaluations.json>]
+//! argus eval   --dataset <dir | martian-offline> [--out <dir>] [--jobs N] [--judge-model M] [--peers <file | martian:<judge dir>>]
 //!              [--label L] [--limit N] [--cheap-only]          scores against golden comments
 //! argus eval   --compare <report-a.json> <report-b.json>       the difference between two runs
 //! ```
@@ -45,7 +45,7 @@ const USAGE: &str = "usage:
   argus place  <diff-file> <reply.json> [--config <toml>] [--source <path>=<file>]... [--head <sha>]
   argus review <diff-file | owner/repo#N | PR URL> [--config <toml>] [--json] [--model-limit N] [--title T] [--description <file>]
                (never writes to GitHub; `--post` is not implemented yet)
-  argus eval   --dataset <dir | martian-offline> [--out <dir>] [--jobs N] [--judge-model M] [--peers <evaluations.json>]
+  argus eval   --dataset <dir | martian-offline> [--out <dir>] [--jobs N] [--judge-model M] [--peers <evaluations.json | martian:<judge dir>>]
                [--label L] [--limit N] [--cheap-only] [--config <toml>]
   argus eval   --compare <report-a.json> <report-b.json>";
 
@@ -90,6 +90,9 @@ struct Args {
 
 fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, CliError> {
     let mut a = Args { command: it.next().ok_or_else(|| CliError::Usage("missing command".into()))?, ..Args::default() };
+    if matches!(a.command.as_str(), "-h" | "--help" | "help") {
+        return Err(CliError::Usage("help".into()));
+    }
     let value = |it: &mut dyn Iterator<Item = String>, flag: &str| it.next().ok_or_else(|| CliError::Usage(format!("{flag} needs a value")));
     while let Some(arg) = it.next() {
         match arg.as_str() {

@@ -38,6 +38,16 @@ fn golden() -> Value {
     ])
 }
 
+/// Another tool's published evaluation of the same PRs: it found the token leak only, with 3 false positives.
+fn peers() -> Value {
+    let miss = |c: &str| json!({ "golden_comment": c });
+    json!({
+        "https://github.com/acme/one/pull/1": { "tool-z": { "true_positives": [], "false_negatives": [miss("The loop never terminates (alpha)."), miss("The name run is unclear (bravo).")], "fp": 2 } },
+        "https://github.com/acme/two/pull/2": { "tool-z": { "true_positives": [miss("The token is written to the log (charlie).")], "false_negatives": [], "fp": 1 } },
+        "https://github.com/acme/three/pull/3": { "tool-z": { "true_positives": [], "false_negatives": [miss("take drops the last byte and panics on empty input (delta).")], "fp": 0 } }
+    })
+}
+
 fn token() -> String {
     ["ghp_", &"e2e".repeat(12)].concat()
 }
@@ -62,6 +72,11 @@ fn github_and_model(req: &Req) -> Resp {
         }
         let body = if file == "cal_dot_com.json" { golden().to_string() } else { "[]".to_string() };
         return Resp::text(200, "application/vnd.github.raw+json", body);
+    }
+    if req.target == "/repos/withmartian/code-review-benchmark/contents/offline/results/judge-x/evaluations.json?ref=main"
+        && req.header("accept") == Some("application/vnd.github.raw+json")
+    {
+        return Resp::text(200, "application/vnd.github.raw+json", peers().to_string());
     }
     let diff = match req.target.as_str() {
         "/repos/acme/one/pulls/1" => DIFF_ONE,
@@ -99,7 +114,13 @@ fn eval_over_three_prs_scores_exactly_and_resumes() {
     let stub = Stub::start(|| github_and_model);
     let cache = temp("martian");
     let out = cache.join("run");
-    let run = || argus(&stub, &cache, &["eval", "--dataset", "martian-offline", "--out", out.to_str().unwrap(), "--label", "e2e"]);
+    let run = || {
+        argus(
+            &stub,
+            &cache,
+            &["eval", "--dataset", "martian-offline", "--out", out.to_str().unwrap(), "--label", "e2e", "--peers", "martian:judge-x"],
+        )
+    };
     let o = run();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let report: Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
@@ -117,6 +138,9 @@ fn eval_over_three_prs_scores_exactly_and_resumes() {
     assert_eq!(report["per_pr"]["tokens"], 1100.0);
     let md = String::from_utf8_lossy(&o.stdout);
     assert!(md.contains("| ArgusAI (e2e) | 66.7% | 66.7% |"), "{md}");
+    // The peer, scored by the same rules over the same PRs (categories from the golden files).
+    assert!(md.contains("| tool-z | 25.0% | 33.3% | 28.6% | 31.2% | 1 | 3 | 2 | 3 |"), "{md}");
+    assert!(cache.join("martian-offline/results/judge-x/evaluations.json").exists());
     // The dataset and the diffs are cached under the user cache directory.
     assert!(cache.join("martian-offline/golden_comments/cal_dot_com.json").exists());
     assert!(cache.join("martian-offline/diffs/acme__one__1.diff").exists());
