@@ -9,12 +9,21 @@
 //!                                                              the rendered prompts
 //! argus place  <diff-file> <reply.json> [--config <toml>] [--source <path>=<file>]... [--head <sha>]
 //!                                                              anchored comments, other findings and the summary (JSON)
+//! argus review <diff-file | owner/repo#N | PR URL> [--config <toml>] [--json]
+//!                                                              the review ArgusAI would post, with a real model
+//! argus eval   --dataset <dir | martian-offline> [--out <dir>] [--jobs N] [--judge-model M] [--peers <file | martian:<judge dir>>]
+//!              [--label L] [--limit N] [--cheap-only]          scores against golden comments
+//! argus eval   --compare <report-a.json> <report-b.json>       the difference between two runs
 //! ```
 //!
 //! The model settings come from the same environment variables the Worker reads
 //! (`LLM_PROVIDER`, `LLM_MODEL`, `LLM_MAX_INPUT_TOKENS`…); `--model-limit`
 //! overrides the input limit. Bad input (unreadable file, invalid JSON, bad flag)
 //! prints one clear line on stderr and exits non-zero; it never panics.
+
+mod eval;
+mod native;
+mod review;
 
 use argus_config::{Config, Sources, resolve};
 use argus_core::ids::CommitSha;
@@ -33,7 +42,12 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:
   argus plan   <diff-file> [--config <toml>] [--model-limit N]
   argus prompt <diff-file> [--config <toml>] [--model-limit N] [--title T] [--description <file>] [--text]
-  argus place  <diff-file> <reply.json> [--config <toml>] [--source <path>=<file>]... [--head <sha>]";
+  argus place  <diff-file> <reply.json> [--config <toml>] [--source <path>=<file>]... [--head <sha>]
+  argus review <diff-file | owner/repo#N | PR URL> [--config <toml>] [--json] [--model-limit N] [--title T] [--description <file>]
+               (never writes to GitHub; `--post` is not implemented yet)
+  argus eval   --dataset <dir | martian-offline> [--out <dir>] [--jobs N] [--judge-model M] [--peers <evaluations.json | martian:<judge dir>>]
+               [--label L] [--limit N] [--cheap-only] [--config <toml>]
+  argus eval   --compare <report-a.json> <report-b.json>";
 
 #[derive(Debug, thiserror::Error)]
 enum CliError {
@@ -45,6 +59,9 @@ enum CliError {
     Input { path: String, message: String },
     #[error("the model settings in the environment are invalid: {0}")]
     Settings(String),
+    /// A review or an evaluation that could not be done (GitHub, the model, the dataset).
+    #[error("{0}")]
+    Failed(String),
 }
 
 impl CliError {
@@ -67,10 +84,15 @@ struct Args {
     head: Option<String>,
     title: Option<String>,
     description: Option<String>,
+    json: bool,
+    eval: eval::EvalArgs,
 }
 
 fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, CliError> {
     let mut a = Args { command: it.next().ok_or_else(|| CliError::Usage("missing command".into()))?, ..Args::default() };
+    if matches!(a.command.as_str(), "-h" | "--help" | "help") {
+        return Err(CliError::Usage("help".into()));
+    }
     let value = |it: &mut dyn Iterator<Item = String>, flag: &str| it.next().ok_or_else(|| CliError::Usage(format!("{flag} needs a value")));
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -93,14 +115,34 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, CliError> {
                 let (p, f) = v.split_once('=').ok_or_else(|| CliError::Usage(format!("--source wants <path-in-diff>=<file>, got {v:?}")))?;
                 a.sources.push((p.to_owned(), f.to_owned()));
             }
+            "--json" => a.json = true,
+            "--post" => return Err(CliError::Usage("--post is not implemented yet: `argus review` prints the review and never writes to GitHub".into())),
+            "--dataset" => a.eval.dataset = Some(value(&mut it, "--dataset")?),
+            "--out" => a.eval.out = Some(value(&mut it, "--out")?),
+            "--judge-model" => a.eval.judge_model = Some(value(&mut it, "--judge-model")?),
+            "--peers" => a.eval.peers = Some(value(&mut it, "--peers")?),
+            "--label" => a.eval.label = value(&mut it, "--label")?,
+            "--compare" => a.eval.compare = true,
+            "--cheap-only" => a.eval.cheap_only = true,
+            "--jobs" | "--limit" => {
+                let v = value(&mut it, &arg)?;
+                let n = v.parse::<usize>().ok().filter(|n| *n >= 1).ok_or_else(|| CliError::Usage(format!("{arg} wants a number ≥ 1, got {v:?}")))?;
+                if arg == "--jobs" {
+                    a.eval.jobs = n;
+                } else {
+                    a.eval.limit = Some(n);
+                }
+            }
             "-h" | "--help" => return Err(CliError::Usage("help".into())),
             s if s.starts_with("--") => return Err(CliError::Usage(format!("unknown option {s}"))),
             _ => a.positional.push(arg),
         }
     }
     let want = match a.command.as_str() {
-        "plan" | "prompt" => 1,
+        "plan" | "prompt" | "review" => 1,
         "place" => 2,
+        "eval" if a.eval.compare => 2,
+        "eval" => 0,
         other => return Err(CliError::Usage(format!("unknown command {other:?}"))),
     };
     if a.positional.len() != want {
@@ -257,6 +299,36 @@ fn cmd_place(args: &Args) -> Result<Value, CliError> {
     }))
 }
 
+fn cmd_review(args: &Args) -> Result<String, CliError> {
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let target = &args.positional[0];
+    let config_text = args.config.as_deref().map(read).transpose()?;
+    let mut llm = LlmConfig::from_env(|k| std::env::var(k).ok()).map_err(|e| CliError::Settings(e.to_string()))?;
+    if let Some(n) = args.model_limit {
+        llm.limits.max_input_tokens = Some(n);
+    }
+    // A path that exists is a diff file; otherwise the target must name a pull request.
+    let outcome = if !std::path::Path::new(target).exists()
+        && let Some(pr) = argus_eval::dataset::PrUrl::parse(target)
+    {
+        review::review_pr(&pr, env, llm, config_text).map_err(CliError::Failed)?
+    } else {
+        let diff = read(target)?;
+        let (config, problems) = review::local_config(&env, config_text.as_deref());
+        for p in problems {
+            eprintln!("argus: configuration: {p}");
+        }
+        let description = args.description.as_deref().map(read).transpose()?.unwrap_or_default();
+        let provider = native::provider(&llm, "argus review").map_err(CliError::Settings)?;
+        review::review_diff(&diff, &config, &llm, provider, args.title.as_deref().unwrap_or(""), &description)
+            .map_err(|message| CliError::Input { path: target.clone(), message })?
+    };
+    if args.json {
+        return Ok(serde_json::to_string_pretty(&review::to_json(&outcome)).unwrap_or_default() + "\n");
+    }
+    Ok(review::to_markdown(&outcome))
+}
+
 fn run(args: Args) -> Result<String, CliError> {
     let out = match args.command.as_str() {
         "plan" => cmd_plan(&args)?,
@@ -267,6 +339,8 @@ fn run(args: Args) -> Result<String, CliError> {
             }
             json
         }
+        "review" => return cmd_review(&args),
+        "eval" => return eval::run(&args).map_err(CliError::Failed),
         _ => cmd_place(&args)?,
     };
     // Serializing a `Value` cannot fail.

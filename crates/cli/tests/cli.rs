@@ -142,3 +142,8 @@ fn bad_input_is_a_clear_error_not_a_panic() {
         assert!(out.stdout.is_empty(), "{args:?}");
     }
 }
+
+mod eval;
+mod model;
+mod review;
+mod stub;

@@ -33,6 +33,7 @@ pub mod marker;
 pub mod ops;
 pub mod permission;
 pub mod types;
+pub mod user_token;
 
 pub use auth::{AppJwtClaims, CachedToken, JwtSigner, JwtSimpleSigner, MemoryTokenCache, TokenCache};
 pub use client::{GitHub, GitHubConfig};
@@ -43,3 +44,4 @@ pub use permission::RepoPermission;
 pub use error::{AuthError, GitHubError, RateLimitKind};
 pub use ops::Installation;
 pub use types::*;
+pub use user_token::{NoAppKey, UserToken};
