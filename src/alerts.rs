@@ -5,7 +5,7 @@
 //! network), until the queue's `max_retries` gives up on it. A review is never
 //! waiting on any of this: it was posted before the alert existed.
 
-use argus_durable::settings::var;
+use crate::platform::config::settings;
 use crate::platform::http::WorkerHttp;
 use crate::platform::kv;
 use crate::platform::log::{Level, Logger};
@@ -28,7 +28,7 @@ pub fn is_alert_queue(name: &str) -> bool {
 }
 
 async fn settings_for(env: &Env, alert: &Alert, log: &Logger) -> NotifySettings {
-    let secret = |name: &str| env.secret(name).ok().map(|s| s.to_string());
+    let operator = &settings(env).notify;
     let kv_text = kv::get_text(
         env,
         &NotifyConfigKey {
@@ -39,9 +39,9 @@ async fn settings_for(env: &Env, alert: &Alert, log: &Logger) -> NotifySettings 
     .ok()
     .flatten();
     let (settings, problems) = notify::settings(
-        secret("SLACK_WEBHOOK_URL").as_deref(),
-        secret("DISCORD_WEBHOOK_URL").as_deref(),
-        var(env, "NOTIFY_MIN_SEVERITY").as_deref(),
+        operator.slack_url.as_deref(),
+        operator.discord_url.as_deref(),
+        operator.min_severity.as_deref(),
         kv_text.as_deref(),
     );
     for p in problems {
@@ -55,16 +55,8 @@ async fn settings_for(env: &Env, alert: &Alert, log: &Logger) -> NotifySettings 
 }
 
 fn policy(env: &Env) -> RetryPolicy {
-    let read = |name: &str| {
-        var(env, name)
-            .and_then(|v| v.trim().parse::<u32>().ok())
-            .filter(|v| *v > 0)
-    };
-    let d = RetryPolicy::default();
-    RetryPolicy {
-        base_secs: read("RETRY_BASE_SECONDS").unwrap_or(d.base_secs),
-        max_secs: read("RETRY_MAX_SECONDS").unwrap_or(d.max_secs),
-    }
+    // The same schedule as review jobs (`RETRY_BASE_SECONDS`, `RETRY_MAX_SECONDS`).
+    settings(env).retry
 }
 
 fn body_json(message: &RawMessage) -> serde_json::Value {
@@ -95,10 +87,9 @@ async fn post(env: &Env, settings: &NotifySettings, alert: &Alert, target: Targe
             reason: "no longer configured".into(),
         };
     };
-    let web = var(env, "GITHUB_WEB_URL").unwrap_or_else(|| "https://github.com".into());
     let pr_url = format!(
         "{}/{}/pull/{}",
-        web.trim_end_matches('/'),
+        crate::platform::config::settings(env).web_url,
         alert.repo,
         alert.pr
     );

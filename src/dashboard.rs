@@ -12,7 +12,7 @@
 //! (automation), and acts on nothing.
 
 use crate::github_app;
-use argus_durable::settings::var;
+use crate::platform::config::settings;
 use crate::platform::http::WorkerHttp;
 use crate::platform::kv;
 use crate::platform::log::{Level, Logger};
@@ -45,36 +45,22 @@ struct DashConfig {
     api_url: Option<String>,
 }
 
+/// The dashboard's settings, when sign-in is configured (client id, its secret
+/// and at least one session key); their problems are logged once per isolate
+/// with the rest of the deployment's settings.
 fn config(env: &Env) -> Option<DashConfig> {
-    let log = Logger::from_env(env);
-    let client_id = var(env, "GITHUB_CLIENT_ID")?;
-    let client_secret = env
-        .secret("GITHUB_CLIENT_SECRET")
-        .ok()
-        .map(|s| SecretString::new(s.to_string().trim()))
-        .filter(|s| !s.is_empty())?;
-    let (keys, problems) = SessionKeys::parse(
-        &env.secret("SESSION_KEYS")
-            .map(|s| s.to_string())
-            .unwrap_or_default(),
-    );
-    let (min_role, role_problem) = Role::parse_min(var(env, "DASHBOARD_MIN_PERMISSION").as_deref());
-    for p in problems.iter().chain(role_problem.iter()) {
-        log.log(Level::Error, "config", json!({ "problem": p }));
-    }
-    if keys.is_empty() {
+    let settings = settings(env);
+    let d = &settings.dashboard;
+    if d.session_keys.is_empty() {
         return None;
     }
     Some(DashConfig {
-        client_id: client_id.trim().to_string(),
-        client_secret,
-        keys,
-        min_role,
-        web_url: var(env, "GITHUB_WEB_URL")
-            .unwrap_or_else(|| "https://github.com".into())
-            .trim_end_matches('/')
-            .to_string(),
-        api_url: var(env, "GITHUB_API_URL"),
+        client_id: d.client_id.clone()?,
+        client_secret: d.client_secret.clone()?,
+        keys: d.session_keys.clone(),
+        min_role: d.min_role,
+        web_url: settings.web_url.clone(),
+        api_url: Some(settings.github.config.api_url.clone()),
     })
 }
 

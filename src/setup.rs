@@ -8,7 +8,7 @@
 //! unless the operator presents `SETUP_TOKEN` (`?token=` or a bearer header;
 //! the callback is reached only through a page that had it).
 
-use argus_durable::settings::var;
+use crate::platform::config::settings;
 use crate::platform::http::WorkerHttp;
 use crate::platform::log::{Level, Logger};
 use crate::platform::random;
@@ -26,14 +26,11 @@ const SETUP_COOKIE: &str = "argus_setup";
 const SETUP_COOKIE_SECS: u64 = 3600;
 
 fn configured(env: &Env) -> bool {
-    var(env, "GITHUB_APP_ID").is_some()
+    settings(env).github.app_id_given
 }
 
 fn web_url(env: &Env) -> String {
-    var(env, "GITHUB_WEB_URL")
-        .unwrap_or_else(|| "https://github.com".into())
-        .trim_end_matches('/')
-        .to_string()
+    settings(env).web_url.clone()
 }
 
 /// Whether the request may use setup now: always before an App exists, and
@@ -42,12 +39,8 @@ fn allowed(req: &Request, env: &Env, q: &[(String, String)]) -> Result<bool> {
     if !configured(env) {
         return Ok(true);
     }
-    let Some(expected) = env
-        .secret("SETUP_TOKEN")
-        .ok()
-        .map(|s| s.to_string())
-        .filter(|s| !s.trim().is_empty())
-    else {
+    let settings = settings(env);
+    let Some(expected) = settings.dashboard.setup_token.as_ref() else {
         return Ok(false);
     };
     let presented = web::bearer(req)?
@@ -55,7 +48,7 @@ fn allowed(req: &Request, env: &Env, q: &[(String, String)]) -> Result<bool> {
         .unwrap_or_default();
     Ok(constant_time_eq(
         presented.trim().as_bytes(),
-        expected.trim().as_bytes(),
+        expected.expose().trim().as_bytes(),
     ))
 }
 
@@ -126,7 +119,7 @@ pub async fn callback(req: &Request, env: &Env) -> Result<Response> {
     let log = Logger::from_env(env);
     let gh = GitHubWeb::new(
         &WorkerHttp,
-        var(env, "GITHUB_API_URL").as_deref(),
+        Some(settings(env).github.config.api_url.as_str()),
         Some(&web_url(env)),
     );
     let creds = match gh.convert_manifest(code).await {

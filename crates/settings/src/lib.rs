@@ -7,6 +7,8 @@
 //! `/health` once named `GITHUB_MODEL` while `LLM_MODEL` won). Pure: tested
 //! natively; the Worker calls it once per isolate.
 
+use argus_dashboard::access::Role;
+use argus_dashboard::session::SessionKeys;
 use argus_config::env::ENV_VARS;
 use argus_coordinator::{Config as CoordinatorConfig, RetryPolicy};
 use argus_core::filter::FilterConfig;
@@ -55,6 +57,28 @@ pub struct GitHubApp {
     pub private_key: Option<SecretString>,
     /// Why the App cannot authenticate (`GITHUB_APP_ID` unset or not a number, no key).
     pub problem: Option<String>,
+    /// `GITHUB_APP_ID` is set at all: an App exists, so `/setup` closes.
+    pub app_id_given: bool,
+}
+
+/// Setup and the dashboard: `GITHUB_CLIENT_ID`, `GITHUB_CLIENT_SECRET`,
+/// `SESSION_KEYS` (comma-separated, first signs), `DASHBOARD_MIN_PERMISSION`,
+/// `SETUP_TOKEN`. Sign-in works when the client id, its secret and a key are set.
+#[derive(Clone, Debug)]
+pub struct Dashboard {
+    pub client_id: Option<String>,
+    pub client_secret: Option<SecretString>,
+    pub session_keys: SessionKeys,
+    pub min_role: Role,
+    pub setup_token: Option<SecretString>,
+}
+
+/// `SLACK_WEBHOOK_URL`, `DISCORD_WEBHOOK_URL`, `NOTIFY_MIN_SEVERITY`.
+#[derive(Clone, Debug, Default)]
+pub struct NotifyVars {
+    pub slack_url: Option<String>,
+    pub discord_url: Option<String>,
+    pub min_severity: Option<String>,
 }
 
 /// Every setting of one deployment.
@@ -79,6 +103,14 @@ pub struct Settings {
     /// The operator layer of the repository configuration: the vars argus-config reads.
     pub config_env: Vec<(String, String)>,
     pub log_level: LogLevel,
+    /// `GITHUB_WEB_URL`: GitHub's web origin (`https://github.com`, or a GitHub
+    /// Enterprise Server's), without a trailing slash; sign-in, setup and links.
+    pub web_url: String,
+    /// Setup and the maintainers' dashboard.
+    pub dashboard: Dashboard,
+    /// Slack and Discord notifications, as the operator set them (argus-dashboard's
+    /// `notify::settings` combines them with a repository's KV layer).
+    pub notify: NotifyVars,
     /// Settings that are set but unusable (their defaults were used), for the log.
     pub problems: Vec<String>,
 }
@@ -159,6 +191,20 @@ impl Settings {
             .filter_map(|name| get(name).map(|v| (name.to_string(), v)))
             .collect();
 
+        let (session_keys, key_problems) = SessionKeys::parse(&get("SESSION_KEYS").unwrap_or_default());
+        problems.extend(key_problems);
+        let (min_role, role_problem) = Role::parse_min(get("DASHBOARD_MIN_PERMISSION").as_deref());
+        problems.extend(role_problem);
+        let dashboard = Dashboard {
+            client_id: get("GITHUB_CLIENT_ID").map(|s| s.trim().to_string()),
+            client_secret: get("GITHUB_CLIENT_SECRET").map(|s| SecretString::new(s.trim())),
+            session_keys,
+            min_role,
+            setup_token: get("SETUP_TOKEN").map(|s| SecretString::new(s.trim())),
+        };
+        let notify = NotifyVars { slack_url: get("SLACK_WEBHOOK_URL"), discord_url: get("DISCORD_WEBHOOK_URL"), min_severity: get("NOTIFY_MIN_SEVERITY") };
+        let web_url = get("GITHUB_WEB_URL").unwrap_or_else(|| "https://github.com".into()).trim().trim_end_matches('/').to_string();
+
         Settings {
             webhook_secrets: get("GITHUB_WEBHOOK_SECRET").map(|s| WebhookSecrets::parse(&s)).unwrap_or_default(),
             filter: FilterConfig::from_vars(get("REVIEW_ENABLED_EVENTS").as_deref(), get("BOT_HANDLE").as_deref()),
@@ -166,10 +212,13 @@ impl Settings {
             status_token: secret("STATUS_TOKEN"),
             coordinator,
             retry,
-            github: GitHubApp { config: github_config, private_key, problem },
+            github: GitHubApp { config: github_config, private_key, problem, app_id_given: app_id.is_some() },
             llm,
             config_env,
             log_level: LogLevel::parse(get("LOG_LEVEL").as_deref()),
+            web_url,
+            dashboard,
+            notify,
             problems,
         }
     }
@@ -205,6 +254,29 @@ mod tests {
 
     fn from(pairs: &[(&str, &str)]) -> Settings {
         Settings::from_vars(|k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string()))
+    }
+
+    #[test]
+    fn dashboard_and_notify_settings_are_read_once_here() {
+        let s = from(&[
+            ("GITHUB_WEB_URL", "https://ghe.example.com/"),
+            ("GITHUB_CLIENT_ID", " Iv1.abc "),
+            ("GITHUB_CLIENT_SECRET", "s3"),
+            ("SESSION_KEYS", "0123456789abcdef0123456789abcdef,fedcba9876543210fedcba9876543210"),
+            ("DASHBOARD_MIN_PERMISSION", "owner"),
+            ("NOTIFY_MIN_SEVERITY", "high"),
+            ("GITHUB_APP_ID", "not-a-number"),
+        ]);
+        assert_eq!(s.web_url, "https://ghe.example.com");
+        assert_eq!(s.dashboard.client_id.as_deref(), Some("Iv1.abc"));
+        assert!(!s.dashboard.session_keys.is_empty());
+        assert_eq!(s.dashboard.min_role, Role::Maintain, "an unknown role keeps the default");
+        assert!(s.problems.iter().any(|p| p.contains("DASHBOARD_MIN_PERMISSION")), "{:?}", s.problems);
+        assert_eq!(s.notify.min_severity.as_deref(), Some("high"));
+        assert!(s.github.app_id_given, "set, even if unusable: setup is closed");
+        let empty = from(&[]);
+        assert_eq!(empty.web_url, "https://github.com");
+        assert!(!empty.github.app_id_given && empty.dashboard.session_keys.is_empty() && empty.dashboard.setup_token.is_none());
     }
 
     #[test]
