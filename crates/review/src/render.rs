@@ -597,8 +597,10 @@ pub fn summary(r: &Review) -> String {
         }
         out.push('\n');
     }
-    if !r.placed.is_empty() {
-        let _ = writeln!(out, "{} inline comment{} below.\n", r.placed.len(), plural(r.placed.len()));
+    // What is below on the diff: GitHub may have refused some anchors (listed further down).
+    let inline = r.placed.len().saturating_sub(r.not_placed.len());
+    if inline > 0 {
+        let _ = writeln!(out, "{inline} inline comment{} below.\n", plural(inline));
     }
     budget = budget.saturating_sub(utf16_len(&out));
 
@@ -906,6 +908,19 @@ mod tests {
     fn placed(f: Finding) -> Placed {
         let key = key(&f.path, &f.title, &f.body);
         Placed { anchor: Anchor { side: Side::Right, start_line: None, line: f.end_line }, suggestion: None, moved_from: None, key, finding: f }
+    }
+
+    #[test]
+    fn the_inline_count_leaves_out_what_github_refused() {
+        let head = CommitSha("cd".repeat(20));
+        let a = placed(finding(Severity::High, "a", "b", 3));
+        let b = placed(finding(Severity::Low, "c", "d", 5));
+        let mut r = review(&head, vec![], vec![a, b.clone()], vec![], vec![]);
+        assert!(summary(&r).contains("2 inline comments below."));
+        r.not_placed = vec![NotPlaced { path: b.finding.path.clone(), line: 5, side: Side::Right, severity: Severity::Low, title: "c".into() }];
+        let s = summary(&r);
+        assert!(s.contains("1 inline comment below."), "{s}");
+        assert!(s.contains("1 comment(s) GitHub could not place on the diff"), "{s}");
     }
 
     #[test]
