@@ -79,10 +79,10 @@ pub async fn handle(mut req: Request, env: &Env, ctx: &Context) -> Result<Respon
 async fn process(req: &mut Request, env: &Env, ctx: &Context, cfg: &Settings, log: &Logger, seen: &mut Seen) -> Result<Outcome> {
     // 1. Size: refuse early from Content-Length, and enforce the cap while reading
     //    in case the header is absent or lies.
-    if let Some(len) = req.headers().get("content-length")?.and_then(|v| v.parse::<usize>().ok()) {
-        if len > DRAIN_LIMIT {
-            return Ok(Outcome::error(413, "rejected", format!("body of {len} bytes exceeds the {MAX_WEBHOOK_BYTES}-byte limit")));
-        }
+    if let Some(len) = req.headers().get("content-length")?.and_then(|v| v.parse::<usize>().ok())
+        && len > DRAIN_LIMIT
+    {
+        return Ok(Outcome::error(413, "rejected", format!("body of {len} bytes exceeds the {MAX_WEBHOOK_BYTES}-byte limit")));
     }
     let body = match read_capped(req, MAX_WEBHOOK_BYTES).await? {
         Some(body) => body,

@@ -24,7 +24,7 @@ pub const CONCURRENCY: usize = 4;
 pub async fn handle_batch<P: ReviewPipeline + Chores>(batch: MessageBatch<serde_json::Value>, env: &Env, pipeline: &P, ledger: &Subrequests) -> worker::Result<()> {
     let queue = batch.queue();
     let kind = QueueKind::of(&queue);
-    let policy = crate::settings::settings(env).retry.clone();
+    let policy = crate::settings::settings(env).retry;
     let link = StubLink { env, ledger };
     let messages: Vec<RawMessage> = batch.raw_iter().collect();
     log("batch", None, json!({ "queue": queue, "kind": kind, "messages": messages.len() }));

@@ -35,12 +35,13 @@ impl FilterConfig {
 
     fn enabled(&self, action: PrAction) -> bool {
         let name = format!("pull_request.{}", action.as_str());
-        self.enabled_events.iter().any(|e| *e == name)
+        self.enabled_events.contains(&name)
     }
 }
 
-/// What the front door does with a parsed delivery.
+/// What the front door does with a parsed delivery (one per delivery, moved once).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)]
 pub enum Decision {
     /// Answer `ping` with 200.
     Pong,

@@ -10,7 +10,7 @@
 use crate::platform::{LlmParts, Platform};
 use crate::ports::{LogEvent, PipelineLog};
 use crate::publication::{PUBLICATION_VERSION, Publication};
-use crate::stage::decide::{Facts, decide};
+use crate::stage::decide::{Facts, ScopeRelocation, decide};
 use crate::stage::contents::{Contents, prepare_context};
 use crate::stage::guard::tripwires;
 use crate::stage::plan::RequestContext;
@@ -175,7 +175,7 @@ impl<P: Platform> ReviewService<P> {
             sources: files.iter().zip(&contents.head).filter_map(|(f, t)| Some((f.new_path.as_deref()?, t.as_deref()?))).collect(),
             files: &files,
             tripped,
-            scope_relocation: prepared.as_ref().map(|_| &relocate as &dyn Fn(&str, u32) -> Option<(u32, String)>),
+            scope_relocation: prepared.as_ref().map(|_| &relocate as &ScopeRelocation<'_>),
             context_problems: contents.problems.clone(),
         };
         let decided = decide(&configured.config, &pr_diffs, &thought, facts);

@@ -203,7 +203,7 @@ impl FindingKey {
             hex => Some(Fingerprint::parse(hex)?),
         };
         let w = parts.next().unwrap_or("");
-        if parts.next().is_some() || w.len() % 4 != 0 || w.len() > 32 || !w.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if parts.next().is_some() || !w.len().is_multiple_of(4) || w.len() > 32 || !w.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
         let words = (0..w.len()).step_by(4).map(|i| u16::from_str_radix(&w[i..i + 4], 16)).collect::<Result<Vec<_>, _>>().ok()?;

@@ -154,7 +154,7 @@ impl Settings {
             limit: number("RATE_LIMIT_PER_REPO", &mut problems).unwrap_or(rate_defaults.limit),
             window_secs: number("RATE_LIMIT_WINDOW_SECONDS", &mut problems).unwrap_or(rate_defaults.window_secs).max(1),
         };
-        let (coordinator, coordinator_problems) = CoordinatorConfig::from_vars(&get);
+        let (coordinator, coordinator_problems) = CoordinatorConfig::from_vars(get);
         problems.extend(coordinator_problems.iter().map(|p| p.to_string()));
         let retry_defaults = RetryPolicy::default();
         let retry_secs = |name: &str, default: u32, problems: &mut Vec<String>| {

@@ -20,6 +20,10 @@ use argus_review::contract::Side;
 use argus_review::place::{DiffIndex, Placement, place};
 use argus_review::render::{FileOutcome, FileRow, Notes, Pricing, Review, Usage};
 
+/// For a path and a new-side line outside the diff: the nearest changed line of
+/// the same function, and the function's name.
+pub type ScopeRelocation<'a> = dyn Fn(&str, u32) -> Option<(u32, String)> + 'a;
+
 /// What `decide` needs besides the findings.
 pub struct Facts<'a> {
     pub head: &'a CommitSha,
@@ -40,7 +44,7 @@ pub struct Facts<'a> {
     /// For a finding on a line outside the diff (a `~` context line): the
     /// nearest changed line of the same function and the function's name, when
     /// the context engine knows one (see `argus_context::relocate`).
-    pub scope_relocation: Option<&'a dyn Fn(&str, u32) -> Option<(u32, String)>>,
+    pub scope_relocation: Option<&'a ScopeRelocation<'a>>,
     /// Files that got no context and why (fetch problems, size), for the summary.
     pub context_problems: Vec<String>,
 }
@@ -145,7 +149,7 @@ pub fn decide(config: &Config, pr_diffs: &[FileDiff<'_>], thought: &Thought, fac
 /// the nearest changed line of the same function, saying so; the rest stay
 /// listed in the summary. Either way nothing outside the diff reaches GitHub
 /// as an inline comment, so no anchor can be refused.
-fn relocate_into_scope(index: &DiffIndex<'_, '_>, placement: &mut Placement, dedupe: &mut Dedupe, relocate: &dyn Fn(&str, u32) -> Option<(u32, String)>) {
+fn relocate_into_scope(index: &DiffIndex<'_, '_>, placement: &mut Placement, dedupe: &mut Dedupe, relocate: &ScopeRelocation<'_>) {
     let mut moved = Vec::new();
     placement.unplaced.retain(|u| {
         if !matches!(u.reason, UnplacedReason::OutsideDiff { .. }) || u.finding.side != Side::Right {
