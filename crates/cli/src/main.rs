@@ -44,7 +44,7 @@ const USAGE: &str = "usage:
   argus prompt <diff-file> [--config <toml>] [--model-limit N] [--title T] [--description <file>] [--text]
   argus place  <diff-file> <reply.json> [--config <toml>] [--source <path>=<file>]... [--head <sha>]
   argus review <diff-file | owner/repo#N | PR URL> [--config <toml>] [--json] [--model-limit N] [--title T] [--description <file>]
-               (never writes to GitHub; `--post` is not implemented yet)
+               [--post]  (writes to GitHub only with --post, on a pull request: the review and the summary comment)
   argus eval   --dataset <dir | martian-offline> [--out <dir>] [--jobs N] [--judge-model M] [--peers <evaluations.json | martian:<judge dir>>]
                [--label L] [--limit N] [--cheap-only] [--config <toml>]
   argus eval   --compare <report-a.json> <report-b.json>";
@@ -85,6 +85,8 @@ struct Args {
     title: Option<String>,
     description: Option<String>,
     json: bool,
+    /// `argus review <PR> --post`: publish the review with the user's token.
+    post: bool,
     eval: eval::EvalArgs,
 }
 
@@ -116,7 +118,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, CliError> {
                 a.sources.push((p.to_owned(), f.to_owned()));
             }
             "--json" => a.json = true,
-            "--post" => return Err(CliError::Usage("--post is not implemented yet: `argus review` prints the review and never writes to GitHub".into())),
+            "--post" => a.post = true,
             "--dataset" => a.eval.dataset = Some(value(&mut it, "--dataset")?),
             "--out" => a.eval.out = Some(value(&mut it, "--out")?),
             "--judge-model" => a.eval.judge_model = Some(value(&mut it, "--judge-model")?),
@@ -302,6 +304,9 @@ fn cmd_place(args: &Args) -> Result<Value, CliError> {
 fn cmd_review(args: &Args) -> Result<String, CliError> {
     let env: Vec<(String, String)> = std::env::vars().collect();
     let target = &args.positional[0];
+    if args.post && std::path::Path::new(target).exists() {
+        return Err(CliError::Usage("--post needs a pull request (owner/repo#N or its URL): a local diff has nowhere to be posted".into()));
+    }
     let config_text = args.config.as_deref().map(read).transpose()?;
     let mut llm = LlmConfig::from_env(|k| std::env::var(k).ok()).map_err(|e| CliError::Settings(e.to_string()))?;
     if let Some(n) = args.model_limit {
@@ -311,7 +316,7 @@ fn cmd_review(args: &Args) -> Result<String, CliError> {
     let outcome = if !std::path::Path::new(target).exists()
         && let Some(pr) = argus_eval::dataset::PrUrl::parse(target)
     {
-        review::review_pr(&pr, env, llm, config_text).map_err(CliError::Failed)?
+        review::review_pr(&pr, env, llm, config_text, args.post).map_err(CliError::Failed)?
     } else {
         let diff = read(target)?;
         let (config, problems) = review::local_config(&env, config_text.as_deref());

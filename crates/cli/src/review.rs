@@ -46,6 +46,8 @@ pub struct Outcome {
     pub accounting: Accounting,
     /// Parts of the change the model did not see, with why.
     pub not_reviewed: Value,
+    /// Published on the pull request (`--post`).
+    pub posted: bool,
 }
 
 impl Outcome {
@@ -148,11 +150,12 @@ pub fn review_diff(
             duration_ms: clock.now().0.saturating_sub(started.0),
         },
         not_reviewed: json!(p.chunks.not_reviewed),
+        posted: false,
     })
 }
 
 /// The Worker's `ReviewService::run` on a pull request, with the user's token.
-pub fn review_pr(pr: &PrUrl, env: Vec<(String, String)>, llm: LlmConfig, config_text: Option<String>) -> Result<Outcome, String> {
+pub fn review_pr(pr: &PrUrl, env: Vec<(String, String)>, llm: LlmConfig, config_text: Option<String>, post: bool) -> Result<Outcome, String> {
     let repo = RepoName::new(&pr.owner, &pr.repo);
     let service = native::service(env, llm, config_text.map(|t| (repo.full_name(), t)))?;
     let pr_ref = PrRef::new(repo, PrNumber(pr.number));
@@ -175,6 +178,12 @@ pub fn review_pr(pr: &PrUrl, env: Vec<(String, String)>, llm: LlmConfig, config_
         enqueued_at: SystemClock.now(),
     };
     let report = futures_executor::block_on(service.run(&job)).map_err(|e| format!("{:?}: {}", e.class, e.message))?;
+    // `--post`: the review and the summary, as the Worker posts them (idempotent
+    // per head), with the user's token; no check run (only Apps may create one).
+    let posted = post && report.skipped.is_none();
+    if posted {
+        futures_executor::block_on(service.publish_without_check(&job, &report)).map_err(|e| format!("posting to {pr}: {:?}: {}", e.class, e.message))?;
+    }
     let publication: Publication =
         serde_json::from_value(report.publication.clone()).map_err(|e| format!("the review could not be read back: {e}"))?;
     let model = publication.review.as_ref().map(|r| r.model.clone()).unwrap_or_default();
@@ -192,13 +201,14 @@ pub fn review_pr(pr: &PrUrl, env: Vec<(String, String)>, llm: LlmConfig, config_
             duration_ms: report.duration_ms,
         },
         not_reviewed: Value::Null,
+        posted,
     })
 }
 
 /// The outcome as JSON: what would be posted, the accounting and what was left out.
 pub fn to_json(o: &Outcome) -> Value {
     let Some(r) = &o.review else {
-        return json!({ "skipped": o.skipped, "accounting": o.accounting });
+        return json!({ "skipped": o.skipped, "accounting": o.accounting, "posted": false });
     };
     let other: Vec<Value> = r.unplaced.iter().map(|u| json!({ "finding": u.finding, "reason": u.reason.to_string() })).collect();
     json!({
@@ -215,6 +225,7 @@ pub fn to_json(o: &Outcome) -> Value {
         "not_reviewed": o.not_reviewed,
         "not_reviewable": r.notes.not_reviewable,
         "accounting": o.accounting,
+        "posted": o.posted,
     })
 }
 
@@ -245,5 +256,8 @@ pub fn to_markdown(o: &Outcome) -> String {
         out.push_str(&format!("\nNot reviewed: {}\n", o.not_reviewed));
     }
     out.push_str(&format!("\n---\n{accounting}\n"));
+    if o.posted {
+        out.push_str("Posted on the pull request: the review and the summary comment.\n");
+    }
     out
 }

@@ -223,10 +223,27 @@ fn the_cli_posts_what_the_worker_posts_on_a_diff_and_on_the_pull_request() {
 }
 
 #[test]
-fn review_refuses_to_post_and_explains_a_missing_token() {
-    let out = Command::new(env!("CARGO_BIN_EXE_argus")).args(["review", "octo/hello#7", "--post"]).output().unwrap();
+fn post_publishes_the_review_and_the_summary_once_with_the_users_token() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stub = Stub::start(move || serve(tx));
+    let token = rx.recv().unwrap();
+    let posted = argus_json(&stub, &["review", "octo/hello#7", "--json", "--post"], Some(&token));
+    assert_eq!(posted["posted"], true, "{posted}");
+    let reviews = || stub.count(|r| r.method == "POST" && r.target.starts_with("/api/v3/repos/octo/hello/pulls/7/reviews"));
+    let summaries = || stub.count(|r| r.method == "POST" && r.target.starts_with("/api/v3/repos/octo/hello/issues/7/comments"));
+    assert_eq!((reviews(), summaries()), (1, 1));
+    assert_eq!(stub.count(|r| r.target.contains("/check-runs")), 0, "a person's token cannot create check runs");
+    // A second --post of the same head posts no second review; the summary is edited in place.
+    argus_json(&stub, &["review", "octo/hello#7", "--json", "--post"], Some(&token));
+    assert_eq!((reviews(), summaries()), (1, 1));
+    assert_eq!(stub.count(|r| r.method == "PATCH" && r.target.starts_with("/api/v3/repos/octo/hello/issues/comments/")), 1);
+}
+
+#[test]
+fn review_refuses_to_post_a_diff_and_explains_a_missing_token() {
+    let out = Command::new(env!("CARGO_BIN_EXE_argus")).args(["review", corpus_path().to_str().unwrap(), "--post"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--post is not implemented yet"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--post needs a pull request"), "{}", String::from_utf8_lossy(&out.stderr));
     let out = Command::new(env!("CARGO_BIN_EXE_argus"))
         .env_clear()
         .envs(llm_env("http://127.0.0.1:9"))

@@ -205,6 +205,16 @@ impl<P: Platform> ReviewService<P> {
     }
 }
 
+impl<P: Platform> ReviewService<P> {
+    /// Publishes a `run`'s result with a person's token (`argus review --post`):
+    /// the review and the summary, idempotent per head like the Worker's, but no
+    /// check run — GitHub lets only Apps create them
+    /// (<https://docs.github.com/en/rest/checks/runs#create-a-check-run>).
+    pub async fn publish_without_check(&self, job: &ReviewJob, report: &ReviewReport) -> Result<(), PipelineError> {
+        self.post(job, report, None).await
+    }
+}
+
 impl<P: Platform> ReviewPipeline for ReviewService<P> {
     async fn start_check(&self, job: &ReviewJob) -> Result<u64, PipelineError> {
         let inst = self.github.installation(job.installation);
@@ -222,7 +232,7 @@ impl<P: Platform> ReviewPipeline for ReviewService<P> {
     }
 
     async fn publish(&self, job: &ReviewJob, report: &ReviewReport, check_run: u64) -> Result<(), PipelineError> {
-        let r = self.post(job, report, check_run).await;
+        let r = self.post(job, report, Some(check_run)).await;
         if let Err(e) = &r {
             self.log(job, "publish_failed", serde_json::json!({ "class": e.class, "message": e.message }));
         }

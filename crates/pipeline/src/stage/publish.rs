@@ -19,7 +19,10 @@ use argus_review::contract::Side;
 use argus_review::render::{self, NotPlaced, Review, ReviewComment};
 
 impl<P: Platform> ReviewService<P> {
-    pub(crate) async fn post(&self, job: &ReviewJob, report: &ReviewReport, check_id: u64) -> Result<(), PipelineError> {
+    /// Posts the review and the summary, completes the job's check run when there
+    /// is one (`None`: a person's token, which GitHub does not let create check
+    /// runs), and caches the findings.
+    pub(crate) async fn post(&self, job: &ReviewJob, report: &ReviewReport, check_id: Option<u64>) -> Result<(), PipelineError> {
         let publication: Publication = serde_json::from_value(report.publication.clone())
             .map_err(|e| PipelineError::permanent(format!("unreadable review publication: {e}")))?;
         let Some(mut review) = publication.review.filter(|_| publication.skipped.is_none()) else {
@@ -31,11 +34,13 @@ impl<P: Platform> ReviewService<P> {
         let inst = self.github.installation(job.installation);
         // On an error the consumer closes or updates the check (retrying / failed).
         let summary = self.post_review_and_summary(job, &mut review, &head).await?;
-        let conclusion = if review.neutral() { CheckConclusion::Neutral } else { CheckConclusion::Success };
-        inst.complete_check_run(repo, check_id, conclusion, &render::check_title(&review), &summary)
-            .await
-            .map_err(|e| gh_err("completing the check run", e))?;
-        self.log(job, "check_completed", serde_json::json!({ "conclusion": conclusion }));
+        if let Some(check_id) = check_id {
+            let conclusion = if review.neutral() { CheckConclusion::Neutral } else { CheckConclusion::Success };
+            inst.complete_check_run(repo, check_id, conclusion, &render::check_title(&review), &summary)
+                .await
+                .map_err(|e| gh_err("completing the check run", e))?;
+            self.log(job, "check_completed", serde_json::json!({ "conclusion": conclusion }));
+        }
         if let Some(entry) = &publication.cache {
             let key = ReviewCacheKey { repo: repo.clone(), head_sha: head.clone(), config_hash: entry.config_hash.clone() };
             self.cache.put(&key, &entry.value, key.ttl_secs().unwrap_or(3600)).await;
