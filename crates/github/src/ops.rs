@@ -246,6 +246,20 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
         body: &str,
         comments: Vec<InlineComment>,
     ) -> Result<ReviewOutcome, GitHubError> {
+        self.post_review_with(pr, head, &|_| body.to_string(), comments).await
+    }
+
+    /// [`Self::post_review`] with the body written by the caller once the
+    /// comments GitHub refuses are known (`body(rejected)`), so every posted
+    /// word comes from the caller's renderer; this adds only the head marker
+    /// and keeps the result within GitHub's limit.
+    pub async fn post_review_with(
+        &self,
+        pr: &PrRef,
+        head: &CommitSha,
+        body: &dyn Fn(&[RejectedComment]) -> String,
+        comments: Vec<InlineComment>,
+    ) -> Result<ReviewOutcome, GitHubError> {
         let marker = review_marker(head);
         // Only ArgusAI's own reviews count: a marker pasted into someone else's
         // review must not suppress this one, and someone else's pending review is
@@ -273,7 +287,7 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
             }
         }
         let refs: Vec<&InlineComment> = good.iter().collect();
-        let first = self.create_review(pr, head, &review_body(body, &rejected, &marker), &refs, Some("COMMENT")).await;
+        let first = self.create_review(pr, head, &review_body(&body(&rejected), &marker), &refs, Some("COMMENT")).await;
         let first_error = match first {
             Ok(review_id) => return Ok(ReviewOutcome::Posted { review_id, inline: good.len(), rejected, probes: 0 }),
             Err(e @ GitHubError::Unprocessable { .. }) if !good.is_empty() && is_anchor_error(&e) => e,
@@ -307,12 +321,12 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
             }
         }
         let refs: Vec<&InlineComment> = kept.iter().collect();
-        match self.create_review(pr, head, &review_body(body, &rejected, &marker), &refs, Some("COMMENT")).await {
+        match self.create_review(pr, head, &review_body(&body(&rejected), &marker), &refs, Some("COMMENT")).await {
             Ok(review_id) => Ok(ReviewOutcome::Posted { review_id, inline: kept.len(), rejected, probes }),
             Err(GitHubError::Unprocessable { .. }) if !kept.is_empty() => {
                 // The diff moved under us between probes; keep the review, lose the anchors.
                 rejected.extend(kept.into_iter().map(|c| RejectedComment { comment: c, reason: format!("not placeable on the diff ({detail})") }));
-                let review_id = self.create_review(pr, head, &review_body(body, &rejected, &marker), &[], Some("COMMENT")).await?;
+                let review_id = self.create_review(pr, head, &review_body(&body(&rejected), &marker), &[], Some("COMMENT")).await?;
                 Ok(ReviewOutcome::Posted { review_id, inline: 0, rejected, probes })
             }
             Err(e) => Err(e),
@@ -418,30 +432,11 @@ fn truncate_chars(s: &str, max: usize) -> String {
     out
 }
 
-/// The review body: ArgusAI's text, then the comments that could not be anchored
-/// (so none is lost), then the head SHA marker. Kept under GitHub's limit.
-fn review_body(body: &str, rejected: &[RejectedComment], marker: &str) -> String {
-    let mut out = body.trim_end().to_string();
-    if !rejected.is_empty() {
-        out.push_str(&format!(
-            "\n\n<details><summary>{} comment(s) could not be placed on the diff</summary>\n\n",
-            rejected.len()
-        ));
-        for r in rejected {
-            let c = &r.comment;
-            let lines = match c.real_start() {
-                Some(s) => format!("lines {}–{}", s.line, c.end.line),
-                None => format!("line {}", c.end.line),
-            };
-            let side = if c.end.side == Side::Left { " (old side)" } else { "" };
-            // Continuation lines are indented so a multi-line body stays inside its list item.
-            let text = c.body.trim().replace('\n', "\n  ");
-            out.push_str(&format!("- **`{}` {lines}{side}**: {text}\n", c.path));
-        }
-        out.push_str("\n</details>");
-    }
+/// The review body as the caller wrote it, cut to GitHub's limit, with the head
+/// SHA marker that makes posting idempotent.
+fn review_body(body: &str, marker: &str) -> String {
     let budget = MAX_COMMENT_CHARS - marker.len() - 4;
-    with_marker(&truncate_chars(&out, budget), marker)
+    with_marker(&truncate_chars(body.trim_end(), budget), marker)
 }
 
 #[cfg(test)]
@@ -464,20 +459,10 @@ mod tests {
     }
 
     #[test]
-    fn rejected_comments_render_as_one_list_item_each() {
-        let rejected = vec![RejectedComment {
-            comment: InlineComment::single("a.rs", 3, Side::Left, "first line\n\n```rust\nlet x = 1;\n```"),
-            reason: "r".into(),
-        }];
-        let body = review_body("Body", &rejected, "<!-- m -->");
-        assert_eq!(
-            body,
-            "Body\n\n<details><summary>1 comment(s) could not be placed on the diff</summary>\n\n\
-             - **`a.rs` line 3 (old side)**: first line\n  \n  ```rust\n  let x = 1;\n  ```\n\n</details>\n\n<!-- m -->"
-        );
-        // A huge body is cut to GitHub's limit and keeps its marker.
-        let huge = review_body(&"x".repeat(70_000), &[], "<!-- m -->");
+    fn a_huge_body_is_cut_to_the_limit_and_keeps_its_marker() {
+        let huge = review_body(&"x".repeat(70_000), "<!-- m -->");
         assert!(huge.chars().count() <= MAX_COMMENT_CHARS && huge.ends_with("<!-- m -->"));
+        assert_eq!(review_body("Body\n", "<!-- m -->"), "Body\n\n<!-- m -->");
     }
 
     #[test]

@@ -17,6 +17,7 @@ use argus_core::ids::{CommitSha, InstallationId, PrNumber, PrRef, RepoName, Unix
 use argus_core::secret::SecretString;
 use argus_github::auth::{AppJwtClaims, JwtSigner, JwtSimpleSigner, MemoryTokenCache, TokenCache};
 use argus_github::error::classify_response;
+use argus_github::RejectedComment;
 use argus_github::fake::{FAKE_API_URL, FakeClock, FakeFile, FakeGitHub, FakePr, FakeReview, Fault, split_unified_diff};
 use argus_github::marker::{COMMENT_MARKER, PROBE_MARKER, SUMMARY_MARKER, review_marker};
 use argus_github::*;
@@ -426,7 +427,11 @@ fn bad_anchors_are_bisected_with_pending_reviews_and_moved_to_the_body() {
             comments.insert(pos, bad_kinds[i % bad_kinds.len()].clone());
         }
         let n = comments.len();
-        let out = block_on(e.gh.installation(INST).post_review(&pr_ref(), &head(), "Summary", comments)).unwrap();
+        // The caller writes the body once the refused comments are known.
+        let body = |rejected: &[RejectedComment]| {
+            format!("Summary; refused:\n{}", rejected.iter().map(|r| r.comment.body.as_str()).collect::<Vec<_>>().join("\n"))
+        };
+        let out = block_on(e.gh.installation(INST).post_review_with(&pr_ref(), &head(), &body, comments)).unwrap();
         let ReviewOutcome::Posted { inline, rejected, probes, .. } = out else { panic!("{out:?}") };
         assert_eq!(inline, 6, "{bad_at:?}");
         assert_eq!(rejected.len(), bad_at.len(), "{bad_at:?}");
@@ -440,7 +445,7 @@ fn bad_anchors_are_bisected_with_pending_reviews_and_moved_to_the_body() {
         // One rejected post, the probes, one final post.
         assert_eq!(e.fake.count(Method::Post, "/reviews") as u32, probes + 2, "{bad_at:?}");
         let body = &reviews[0].body;
-        assert!(body.contains(&format!("{} comment(s) could not be placed on the diff", bad_at.len())), "{body}");
+        assert!(body.starts_with("Summary; refused:"), "{body}");
         for r in &rejected {
             assert!(body.contains(r.comment.body.as_str()), "{body}");
         }

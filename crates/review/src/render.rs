@@ -722,6 +722,37 @@ fn other_finding_item(f: &Finding, reason: &str) -> String {
     )
 }
 
+/// An inline comment GitHub refused to place (found by bisecting its 422).
+pub struct RefusedComment<'a> {
+    pub path: &'a str,
+    pub start_line: Option<u32>,
+    pub line: u32,
+    pub left: bool,
+    /// The comment as rendered by [`comments`].
+    pub body: &'a str,
+}
+
+/// The review's body with the comments GitHub refused listed under it, so no
+/// finding is lost (each keeps its rendered text and fingerprint).
+pub fn review_body_with_refused(body: &str, refused: &[RefusedComment<'_>]) -> String {
+    let mut out = body.trim_end().to_string();
+    if !refused.is_empty() {
+        let _ = write!(out, "\n\n<details><summary>{} comment(s) could not be placed on the diff</summary>\n\n", refused.len());
+        for r in refused {
+            let lines = match r.start_line {
+                Some(s) => format!("lines {s}–{}", r.line),
+                None => format!("line {}", r.line),
+            };
+            let side = if r.left { " (old side)" } else { "" };
+            // Continuation lines are indented so a multi-line body stays inside its list item.
+            let text = r.body.trim().replace('\n', "\n  ");
+            let _ = writeln!(out, "- **{} {lines}{side}**: {text}", code_span(r.path));
+        }
+        out.push_str("\n</details>");
+    }
+    out
+}
+
 /// The review's body: this push's permanent record (the summary is replaced on
 /// the next push), so the findings that are not inline are listed in it with
 /// their fingerprints, which keeps the next push from repeating them. `None`
@@ -908,6 +939,17 @@ mod tests {
     fn placed(f: Finding) -> Placed {
         let key = key(&f.path, &f.title, &f.body);
         Placed { anchor: Anchor { side: Side::Right, start_line: None, line: f.end_line }, suggestion: None, moved_from: None, key, finding: f }
+    }
+
+    #[test]
+    fn refused_comments_render_as_one_list_item_each() {
+        let refused = [RefusedComment { path: "a.rs", start_line: None, line: 3, left: true, body: "first line\n\n```rust\nlet x = 1;\n```" }];
+        assert_eq!(
+            review_body_with_refused("Body\n", &refused),
+            "Body\n\n<details><summary>1 comment(s) could not be placed on the diff</summary>\n\n\
+             - **`a.rs` line 3 (old side)**: first line\n  \n  ```rust\n  let x = 1;\n  ```\n\n</details>"
+        );
+        assert_eq!(review_body_with_refused("Body\n", &[]), "Body");
     }
 
     #[test]

@@ -117,10 +117,10 @@ fn system_prompt_matches_the_rendered_diff_format() {
     argus_diff::prompt::render_file(&parsed.files[1], ContextOptions::default(), &mut out);
     assert!(out.starts_with("## grep/src/search.rs\n@@"), "{out}");
     assert!(out.contains("\n7+use syntax::Expr;\n"), "numbered added line: {out}");
-    assert!(out.contains("\n-        let re = try!(\n"), "unnumbered removed line: {out}");
+    assert!(out.contains("\n130-        let re = try!(\n"), "removed line with its old number: {out}");
     assert!(out.contains("\n use Result;\n"), "unnumbered context line: {out}");
     assert_eq!(argus_diff::prompt::EXTRA_CONTEXT_PREFIX, '~');
-    for phrase in ["starts with `## path`", "starts with a number is citable", "followed by `+`", "starting with `-`", "starting with `~`"] {
+    for phrase in ["starts with `## path`", "starts with a number is citable", "followed by `+`", "number followed by `-`", "side LEFT", "starting with `~`"] {
         assert!(system.contains(phrase), "{phrase}");
     }
 }

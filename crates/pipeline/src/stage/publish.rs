@@ -56,7 +56,22 @@ impl<P: Platform> ReviewService<P> {
         if let Some(body) = render::review_body(review) {
             let rendered = render::comments(review);
             let comments = rendered.iter().map(to_inline).collect();
-            match inst.post_review(&job.pr, head, &body, comments).await.map_err(|e| gh_err("posting the review", e))? {
+            // The comments GitHub refuses are known only while posting: render.rs
+            // writes the body around them.
+            let with_refused = |rejected: &[argus_github::RejectedComment]| {
+                let refused: Vec<render::RefusedComment<'_>> = rejected
+                    .iter()
+                    .map(|r| render::RefusedComment {
+                        path: &r.comment.path,
+                        start_line: r.comment.real_start().map(|s| s.line),
+                        line: r.comment.end.line,
+                        left: r.comment.end.side == argus_github::Side::Left,
+                        body: &r.comment.body,
+                    })
+                    .collect();
+                render::review_body_with_refused(&body, &refused)
+            };
+            match inst.post_review_with(&job.pr, head, &with_refused, comments).await.map_err(|e| gh_err("posting the review", e))? {
                 ReviewOutcome::AlreadyPosted { review_id } => {
                     self.log(job, "review_already_posted", serde_json::json!({ "review": review_id }));
                 }
