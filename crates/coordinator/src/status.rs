@@ -169,21 +169,7 @@ fn ago(now: UnixMillis, t: UnixMillis) -> String {
     }
 }
 
-/// HTML escaping for text and attribute values (OWASP's five characters).
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use argus_core::html::escape as esc;
 
 #[cfg(test)]
 mod tests {

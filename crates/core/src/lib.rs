@@ -5,6 +5,7 @@
 pub mod error;
 pub mod event;
 pub mod filter;
+pub mod html;
 pub mod http;
 pub mod ids;
 pub mod job;

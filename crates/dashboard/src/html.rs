@@ -6,21 +6,7 @@
 
 use std::fmt::Write;
 
-/// Escapes text and attribute values (OWASP's five characters).
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use argus_core::html::escape as esc;
 
 const CSS: &str = ":root{color-scheme:light dark;--fg:#1f2328;--bg:#fff;--muted:#59636e;--line:#d1d9e0;--link:#0550ae;--focus:#0969da;--ok:#1a7f37;--bad:#cf222e;--warn:#8a5a00;--panel:#f6f8fa}\
 @media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--bg:#0d1117;--muted:#9198a1;--line:#3d444d;--link:#58a6ff;--focus:#58a6ff;--ok:#3fb950;--bad:#ff7b72;--warn:#d29922;--panel:#161b22}}\

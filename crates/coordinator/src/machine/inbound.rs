@@ -183,31 +183,7 @@ impl Coordinator {
                     return Some("a full review of this head is already under way".into());
                 }
                 let mode = if self.st.last_reviewed_sha.is_none() { ReviewMode::Full } else { mode };
-                match &mut self.st.pending {
-                    Some(p) => {
-                        p.reason = PendingReason::Command;
-                        p.head_sha = head;
-                        p.due_at = now;
-                        if mode == ReviewMode::Full {
-                            p.mode = ReviewMode::Full;
-                        }
-                        if p.deliveries.len() < MAX_DELIVERIES_PER_JOB {
-                            p.deliveries.push(delivery);
-                        }
-                    }
-                    None => {
-                        self.st.pending = Some(Pending {
-                            reason: PendingReason::Command,
-                            mode,
-                            head_sha: head,
-                            first_at: now,
-                            due_at: now,
-                            pushes: 1,
-                            deliveries: vec![delivery],
-                            actions: Vec::new(),
-                        });
-                    }
-                }
+                self.want_review_now(now, mode, head, delivery);
                 Some(if self.st.job.is_some() { "review queued behind the running one".into() } else { "review starting".into() })
             }
             Command::Pause => {

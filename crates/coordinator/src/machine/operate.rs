@@ -238,7 +238,7 @@ impl Coordinator {
 
     /// A review someone asked for: due at once, even while paused; merged into
     /// a pending one if there is one (so two asks make one review).
-    fn want_review_now(
+    pub(super) fn want_review_now(
         &mut self,
         now: UnixMillis,
         mode: ReviewMode,
