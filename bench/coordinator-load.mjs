@@ -18,8 +18,9 @@
 //     - every delivery into ONE pull request: one DO serializes them all;
 //     - deliveries spread over 200 pull requests (200 DOs);
 //     - status reads of one PR;
-//   and last, one-at-a-time deliveries into the PR whose dedupe memory is now
-//   full (1000 ids), to see whether a large state slows its writes.
+//   and last, one-at-a-time deliveries into the PR whose dedupe memory now
+//   holds ~1,000 ids, to see whether a large state slows its writes
+//   (bench/coordinator-state.mjs goes up to 10,000).
 // A long debounce keeps reviews from starting: this measures the coordinator,
 // not the pipeline. Env: BENCH_REQUESTS (throughput, 1000), BENCH_LATENCY_REQUESTS (400).
 import { spawn } from "node:child_process";
@@ -131,7 +132,7 @@ const results = {
   one_pr_deliveries_c16: await hooks(onePr, N, C),
   many_pr_deliveries_c16: await hooks(manyPrs, N, C),
   status_reads_c16: await gets(statusPath, N, C),
-  // The one PR's dedupe memory is now full (1000 ids): compare with routed_delivery_c1,
+  // The one PR's dedupe memory now holds ~1,000 ids: compare with routed_delivery_c1,
   // whose coordinators hold a few ids each, to see what a large state costs per write.
   one_pr_full_state_c1: await hooks(onePr, L, 1),
 };

@@ -1,22 +1,67 @@
 //! The `PrCoordinator` Durable Object: loads the coordinator's state, feeds it
 //! events from its HTTP routes and its alarm, and carries out the resulting
 //! actions (storage write, alarm, queue send). No decisions are made here.
+//!
+//! Storage is the object's SQLite (layout and statements: `argus_coordinator::store`):
+//! a state row, one row per remembered delivery id, one row per history entry.
+//! Every write is synchronous and made before the next `await`, so it commits
+//! together with the in-memory transition it records.
 
 use crate::REVIEW_QUEUE;
 use argus_coordinator::machine::{Action, Event, Reply};
 use argus_coordinator::protocol::*;
-use argus_coordinator::{Config, Coordinator, PrState, StatusView};
+use argus_coordinator::store::{self, Arg, Stmt};
+use argus_coordinator::{Config, Coordinator, DeliveryLog, PrState, StatusView};
+use argus_core::ids::DeliveryId;
 use argus_core::ids::UnixMillis;
 use argus_core::job::{Notify, NotifyReaction, QueueMessage};
 use serde::de::DeserializeOwned;
 use serde_json::json;
 use std::cell::RefCell;
 use std::rc::Rc;
-use worker::{Date, DurableObject, Env, Method, Request, Response, Result, ScheduledTime, State, console_error, console_log, durable_object, js_sys};
+use worker::{Date, DurableObject, Env, Method, Request, Response, Result, ScheduledTime, SqlStorage, SqlStorageValue, State, console_error, console_log, durable_object, js_sys};
 
-/// The storage key of the coordinator's state (a JSON string, so a snapshot
-/// that no longer parses can be reported and replaced instead of wedging the object).
-const STATE_KEY: &str = "coordinator:v1";
+/// The delivery-id memory as rows: remembering one id is three small statements
+/// on indexed columns, however many ids are remembered.
+#[derive(Clone, Debug)]
+pub struct SqlLog {
+    sql: SqlStorage,
+}
+
+impl DeliveryLog for SqlLog {
+    fn remember(&mut self, id: &DeliveryId, now: UnixMillis, ttl_ms: u64, capacity: usize) -> bool {
+        let mut new = true;
+        for (i, s) in store::remember_delivery(id, now, ttl_ms, capacity).iter().enumerate() {
+            match run(&self.sql, s) {
+                Ok(written) if i == store::REMEMBER_INSERT => new = written > 0,
+                Ok(_) => {}
+                // Taking an unreadable memory for "new" can at worst review a
+                // redelivered push once more; refusing it could lose a review.
+                Err(e) => log("delivery_log_failed", json!({ "error": e.to_string() })),
+            }
+        }
+        new
+    }
+}
+
+fn bind(args: &[Arg]) -> Vec<SqlStorageValue> {
+    args.iter()
+        .map(|a| match a {
+            Arg::Int(i) => SqlStorageValue::Integer(*i),
+            Arg::Text(t) => SqlStorageValue::String(t.clone()),
+        })
+        .collect()
+}
+
+/// Runs one statement; the rows it wrote.
+fn run(sql: &SqlStorage, s: &Stmt) -> Result<usize> {
+    Ok(sql.exec(s.sql, bind(&s.args))?.rows_written())
+}
+
+#[derive(serde::Deserialize)]
+struct JsonRow {
+    json: String,
+}
 
 #[durable_object]
 pub struct PrCoordinator {
@@ -24,7 +69,7 @@ pub struct PrCoordinator {
     env: Env,
     /// Loaded once, then the source of truth; storage is written after each change.
     /// Shared with the loader that `new` starts.
-    machine: Rc<RefCell<Option<Coordinator>>>,
+    machine: Rc<RefCell<Option<Coordinator<SqlLog>>>>,
     config: Config,
     /// `LOG_LEVEL=debug` adds a line per event; by default only what changes
     /// the outside world (enqueue, failures) is logged, as a log line costs
@@ -133,19 +178,31 @@ impl PrCoordinator {
         while let Some(event) = events.pop() {
             let now = UnixMillis(Date::now().as_millis());
             let kind = event_kind(&event);
-            let (step, snapshot) = {
+            let step = {
                 let mut guard = self.machine.borrow_mut();
                 let machine = guard.as_mut().ok_or_else(|| worker::Error::RustError("coordinator state not loaded".into()))?;
                 let step = machine.handle(now, event);
-                let snapshot = if step.actions.contains(&Action::Persist) { Some(serde_json::to_string(machine.state())?) } else { None };
-                (step, snapshot)
+                // Only what changed, synchronously: the state row (small: the
+                // delivery ids and the history are rows of their own) and new history rows.
+                let sql = self.state.storage().sql();
+                for action in &step.actions {
+                    match action {
+                        Action::Persist => {
+                            run(&sql, &store::save_state(serde_json::to_string(machine.state())?))?;
+                        }
+                        Action::AppendHistory { entry } => {
+                            for s in store::append_history(entry, self.config.history_len) {
+                                run(&sql, &s)?;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                step
             };
-            if let Some(snapshot) = snapshot {
-                self.state.storage().put(STATE_KEY, snapshot).await?;
-            }
             for action in &step.actions {
                 match action {
-                    Action::Persist => {}
+                    Action::Persist | Action::AppendHistory { .. } => {}
                     Action::SetAlarm { .. } | Action::ClearAlarm => self.sync_alarm().await?,
                     Action::Enqueue { message } => {
                         let sent = match self.env.queue(REVIEW_QUEUE) {
@@ -241,18 +298,49 @@ impl PrCoordinator {
     }
 }
 
-async fn load(storage: &worker::Storage, cfg: Config) -> Result<Coordinator> {
-    let stored: Option<String> = storage.get(STATE_KEY).await?;
-    let state = match stored.map(|s| serde_json::from_str::<PrState>(&s)) {
-        None => PrState::default(),
-        Some(Ok(st)) => st,
-        Some(Err(e)) => {
-            // Starting over loses the history, but a wedged PR would lose every future review.
-            console_error!("{}", json!({ "component": "pr_coordinator", "step": "state_unreadable", "detail": e.to_string() }));
-            PrState::default()
+async fn load(storage: &worker::Storage, cfg: Config) -> Result<Coordinator<SqlLog>> {
+    let sql = storage.sql();
+    for s in store::SCHEMA {
+        sql.exec(s, None)?;
+    }
+    let row = sql.exec(store::LOAD_STATE_SQL, None)?.to_array::<JsonRow>()?.pop();
+    let state = match row {
+        Some(row) => {
+            let mut st = parse_state(&row.json);
+            let history = sql.exec(store::LOAD_HISTORY_SQL, None)?.to_array::<JsonRow>()?;
+            st.history = history.iter().filter_map(|r| serde_json::from_str(&r.json).ok()).collect();
+            st
         }
+        None => migrate_legacy(storage, &sql, &cfg).await?,
     };
-    Ok(Coordinator::from_state(cfg, state))
+    Ok(Coordinator::with_log(cfg, state, SqlLog { sql }))
+}
+
+/// A state row that no longer parses is reported and replaced: starting over
+/// loses the state, but a wedged PR would lose every future review.
+fn parse_state(json: &str) -> PrState {
+    serde_json::from_str(json).unwrap_or_else(|e| {
+        console_error!("{}", json!({ "component": "pr_coordinator", "step": "state_unreadable", "detail": e.to_string() }));
+        PrState::default()
+    })
+}
+
+/// An object written by an earlier version keeps its whole state as one JSON
+/// value in key-value storage: move it into rows once, then drop the key.
+async fn migrate_legacy(storage: &worker::Storage, sql: &SqlStorage, cfg: &Config) -> Result<PrState> {
+    let Some(json) = storage.get::<String>(store::LEGACY_KEY).await? else {
+        return Ok(PrState::default());
+    };
+    let st = parse_state(&json);
+    let rows: store::LegacyRows = serde_json::from_str(&json).unwrap_or_default();
+    let history: Vec<_> = st.history.iter().cloned().collect();
+    for s in store::migrate_legacy(&rows, &history, cfg.history_len) {
+        run(sql, &s)?;
+    }
+    run(sql, &store::save_state(serde_json::to_string(&st)?))?;
+    storage.delete(store::LEGACY_KEY).await?;
+    log("state_migrated", json!({ "deliveries": rows.seen.len(), "history": history.len() }));
+    Ok(st)
 }
 
 async fn body<T: DeserializeOwned>(req: &mut Request) -> std::result::Result<T, ErrorReply> {

@@ -15,8 +15,9 @@ export const WEBHOOK_SECRET = "e2e-webhook-secret";
 export const STATUS_TOKEN = "e2e-status-token";
 
 /** Starts ArgusAI in workerd. `vars` and `secrets` override wrangler.toml / .dev.vars. */
-export async function startArgus({ vars = {}, secrets = {} } = {}) {
-  if (!existsSync(path.join(ROOT, "dist", "index.js"))) {
+/** `dist` (or ARGUS_DIST) names another bundle, relative to the repository: side-by-side benchmarks, or a suite run against an older build. */
+export async function startArgus({ vars = {}, secrets = {}, dist = process.env.ARGUS_DIST ?? "dist" } = {}) {
+  if (!existsSync(path.join(ROOT, dist, "index.js"))) {
     throw new Error("dist/ is missing: run scripts/bundle (scripts/test does) before the e2e suite");
   }
   const server = createTestHarness({
@@ -25,7 +26,7 @@ export async function startArgus({ vars = {}, secrets = {} } = {}) {
       {
         configPath: "wrangler.toml",
         env: "",
-        prebuiltWorkerDir: "dist",
+        prebuiltWorkerDir: dist,
         vars: { LOG_LEVEL: "info", ...vars },
         secrets: { GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET, STATUS_TOKEN, ...secrets },
       },

@@ -57,7 +57,8 @@ impl Config {
             lease_ms: 900_000,
             queue_timeout_ms: 2 * 3_600_000,
             dedupe_ttl_ms: DAY_MS,
-            dedupe_capacity: 1000,
+            // Rows (see `store`) make a large memory cheap: remembering an id costs the same at 10 and at 10,000.
+            dedupe_capacity: 10_000,
             history_len: 20,
             recent_deliveries_len: 20,
             outbox_len: 20,

@@ -6,6 +6,26 @@ use argus_core::ids::{DeliveryId, UnixMillis};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashSet, VecDeque};
 
+/// Where a coordinator remembers the delivery ids it has handled. The machine
+/// decides (a duplicate is acknowledged and ignored); the memory only answers
+/// whether an id is new. [`DedupeSet`] keeps them in memory (tests, benches);
+/// the Durable Object keeps them as rows in its SQLite storage (the statements
+/// are [`crate::store`]'s), so remembering one id writes one row, whatever the
+/// number already remembered.
+pub trait DeliveryLog {
+    /// Records `id` as seen at `now` and returns true, or returns false when it
+    /// is already remembered. Ids older than `ttl_ms` are forgotten first, and
+    /// beyond `capacity` the oldest go.
+    fn remember(&mut self, id: &DeliveryId, now: UnixMillis, ttl_ms: u64, capacity: usize) -> bool;
+}
+
+impl DeliveryLog for DedupeSet {
+    fn remember(&mut self, id: &DeliveryId, now: UnixMillis, ttl_ms: u64, capacity: usize) -> bool {
+        self.prune(now, ttl_ms);
+        self.insert(id.clone(), now, capacity)
+    }
+}
+
 /// Ids in arrival order plus an index for O(1) lookups. Stored as the ordered
 /// list only; the index is rebuilt on load.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

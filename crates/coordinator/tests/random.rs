@@ -95,6 +95,7 @@ proptest! {
                 // Only a late finish may record its cost; nothing else changes.
                 let mut b = before.clone();
                 b.history = s.m.state().history.clone();
+                b.history_recorded = s.m.state().history_recorded;
                 prop_assert_eq!(&b, s.m.state());
             }
             let st = s.m.state();
@@ -110,8 +111,11 @@ proptest! {
                 if let Some(l) = &job.lease { prop_assert!(l.expires_at.0 > s.now); }
             }
             prop_assert!(st.history.len() <= 20 && st.recent_deliveries.len() <= 20 && st.outbox.len() <= 20);
-            let back: argus_coordinator::PrState = serde_json::from_str(&serde_json::to_string(st).unwrap()).unwrap();
-            prop_assert_eq!(&back, st);
+            // What the shell stored (the state row and the history rows) is the whole
+            // state, but for the duplicate count, which is not worth a write.
+            let restored = s.restored();
+            let live = argus_coordinator::PrState { duplicates_ignored: restored.duplicates_ignored, ..st.clone() };
+            prop_assert_eq!(&restored, &live);
         }
     }
 }

@@ -6,3 +6,4 @@ mod operator;
 mod random;
 mod sim;
 mod status;
+mod store;

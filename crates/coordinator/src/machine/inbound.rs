@@ -2,6 +2,7 @@
 //! burst of pushes into one review, pause/resume, close and reopen, and
 //! commands, which wait for their author's permission check before they act.
 
+use crate::dedupe::DeliveryLog;
 use super::{Coordinator, Out, Pending, PendingCommand, PendingReason, Reply, error, push_bounded};
 use crate::machine::state::{HELP_TEXT, Outcome};
 use crate::protocol::{CommandVerified, ErrorCode, ReportReply};
@@ -10,7 +11,7 @@ use argus_core::ids::{CommitSha, DeliveryId, UnixMillis};
 use argus_core::job::{MAX_DELIVERIES_PER_JOB, QueueMessage, ReviewMode, VerifyCommand};
 use argus_core::signal::{Command, Inbound, Signal};
 
-impl Coordinator {
+impl<L: DeliveryLog> Coordinator<L> {
     pub(super) fn on_inbound(&mut self, now: UnixMillis, inbound: Inbound, out: &mut Out) -> Reply {
         match &self.st.pr {
             Some(pr) if *pr != inbound.pr => {
@@ -22,7 +23,7 @@ impl Coordinator {
                 out.dirty = true;
             }
         }
-        if !self.st.seen.insert(inbound.delivery.clone(), now, self.cfg.dedupe_capacity) {
+        if !self.log.remember(&inbound.delivery, now, self.cfg.dedupe_ttl_ms, self.cfg.dedupe_capacity) {
             // Counting duplicates is worth no storage write: the count is best effort.
             self.st.duplicates_ignored += 1;
             return self.inbound_reply(false, Some("duplicate delivery ignored".into()));

@@ -2,7 +2,8 @@
 //! reports (posted / stale / skipped, failed, dead-lettered), lease expiry and
 //! starting the due review. Time only moves through `now`.
 
-use super::{Coordinator, Out, Reply, bounded_text, entry, error, push_bounded, with_stats};
+use crate::dedupe::DeliveryLog;
+use super::{Coordinator, Out, Reply, bounded_text, entry, error, with_stats};
 use crate::machine::state::{ActiveJob, HistoryEntry, Lease, Outcome, Pending, PendingReason};
 use crate::machine::Action;
 use crate::protocol::*;
@@ -10,7 +11,7 @@ use argus_core::error::ErrorClass;
 use argus_core::ids::UnixMillis;
 use argus_core::job::{JobTrigger, QueueMessage, ReviewJob, ReviewMode};
 
-impl Coordinator {
+impl<L: DeliveryLog> Coordinator<L> {
     pub(super) fn on_lease(&mut self, now: UnixMillis, req: LeaseRequest, out: &mut Out) -> Reply {
         let denied = |reason| Reply::Lease(LeaseReply::Denied { reason });
         let Some(job) = &mut self.st.job else {
@@ -122,7 +123,7 @@ impl Coordinator {
                         None => "reported after its lease ended".into(),
                     };
                     let late = HistoryEntry { note: Some(note), ..late };
-                    push_bounded(&mut self.st.history, late, self.cfg.history_len);
+                    self.push_history(late);
                     out.dirty = true;
                 }
             }

@@ -17,6 +17,7 @@ pub mod state;
 pub use state::*;
 
 use crate::config::Config;
+use crate::dedupe::{DedupeSet, DeliveryLog};
 use crate::operator::{OperatorReply, OperatorRequest};
 use crate::protocol::*;
 use argus_core::ids::UnixMillis;
@@ -66,6 +67,9 @@ pub enum Action {
     PostNote { id: u64, body: String },
     /// React to a command comment. Also kept in the outbox.
     React { id: u64, comment_id: u64, content: String },
+    /// A review outcome joined the history: store it as a row (bounded by
+    /// `Config::history_len`). [`Action::Persist`]'s state leaves the history out.
+    AppendHistory { entry: HistoryEntry },
 }
 
 /// The answer to the caller that sent the event.
@@ -99,11 +103,14 @@ impl Step {
     }
 }
 
-/// One PR's coordinator: its config and state. Cheap to build from stored state.
+/// One PR's coordinator: its config, its state, and where it remembers delivery
+/// ids (in memory by default; the Durable Object passes its SQLite rows). Cheap
+/// to build from stored state.
 #[derive(Clone, Debug)]
-pub struct Coordinator {
+pub struct Coordinator<L = DedupeSet> {
     cfg: Config,
     st: PrState,
+    log: L,
 }
 
 /// Collects the actions of one step; `dirty` says whether the state changed.
@@ -114,11 +121,22 @@ pub(crate) struct Out {
 
 impl Coordinator {
     pub fn new(cfg: Config) -> Self {
-        Self { cfg, st: PrState::default() }
+        Self { cfg, st: PrState::default(), log: DedupeSet::default() }
     }
 
     pub fn from_state(cfg: Config, st: PrState) -> Self {
-        Self { cfg, st }
+        Self { cfg, st, log: DedupeSet::default() }
+    }
+}
+
+impl<L: DeliveryLog> Coordinator<L> {
+    /// A coordinator whose delivery ids live in `log` (the shell's storage).
+    pub fn with_log(cfg: Config, st: PrState, log: L) -> Self {
+        Self { cfg, st, log }
+    }
+
+    pub fn log_mut(&mut self) -> &mut L {
+        &mut self.log
     }
 
     pub fn state(&self) -> &PrState {
@@ -133,6 +151,7 @@ impl Coordinator {
     /// current state are answered with [`Reply::Error`] or a denial.
     pub fn handle(&mut self, now: UnixMillis, event: Event) -> Step {
         let mut out = Out { actions: Vec::new(), dirty: false };
+        let recorded_before = self.st.history_recorded;
         if matches!(event, Event::AlarmFired) && self.st.alarm_at.is_some() {
             // The alarm that fired is spent; `pump` sets the next one if needed.
             self.st.alarm_at = None;
@@ -158,18 +177,21 @@ impl Coordinator {
         self.pump(now, &mut out);
         self.sync_alarm(&mut out);
         let mut actions = out.actions;
-        if out.dirty {
+        // The entries this event added (at most the bound: older ones were already dropped).
+        let added = (self.st.history_recorded - recorded_before).min(self.st.history.len() as u64) as usize;
+        let first_new = self.st.history.len() - added;
+        for entry in self.st.history.iter().skip(first_new).rev() {
+            actions.insert(0, Action::AppendHistory { entry: entry.clone() });
+        }
+        if out.dirty || added > 0 {
             actions.insert(0, Action::Persist);
         }
         Step { reply, actions }
     }
 
-    /// Everything that is due at `now`: lease expiry, dedupe pruning, forgetting
+    /// Everything that is due at `now`: lease expiry, forgetting
     /// unverified commands, starting the pending review.
     fn pump(&mut self, now: UnixMillis, out: &mut Out) {
-        if self.st.seen.prune(now, self.cfg.dedupe_ttl_ms) > 0 {
-            out.dirty = true;
-        }
         self.forget_stale_commands(now, out);
         self.expire_job(now, out);
         self.start_due(now, out);
@@ -221,8 +243,15 @@ impl Coordinator {
             Some(s) => with_stats(e, s),
             None => e,
         };
-        push_bounded(&mut self.st.history, e, self.cfg.history_len);
+        self.push_history(e);
         self.st.finished_at = Some(now);
+    }
+
+    /// Every history entry goes through here, so [`Coordinator::handle`] can
+    /// tell the shell which rows to append.
+    pub(crate) fn push_history(&mut self, e: HistoryEntry) {
+        push_bounded(&mut self.st.history, e, self.cfg.history_len);
+        self.st.history_recorded += 1;
     }
 
     fn next_outbox_id(&mut self) -> u64 {

@@ -4,6 +4,7 @@
 //! a replay is allowed once per job and yields exactly one review (a review of
 //! the same head already under way or wanted serves it).
 
+use crate::dedupe::DeliveryLog;
 use super::*;
 use argus_core::ids::{CommitSha, DeliveryId};
 use argus_core::job::{MAX_DELIVERIES_PER_JOB, ReviewMode};
@@ -11,7 +12,7 @@ use crate::operator::{
     OperatorAction, OperatorRecord, OperatorReply, OperatorRequest, ReplayRecord, clean_login,
 };
 
-impl Coordinator {
+impl<L: DeliveryLog> Coordinator<L> {
     pub(super) fn on_operator(
         &mut self,
         now: UnixMillis,

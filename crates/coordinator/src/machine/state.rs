@@ -2,7 +2,6 @@
 //! review, the job in flight with its lease, the history the status page shows,
 //! commands waiting for their author's permission check, and the outbox.
 
-use crate::dedupe::DedupeSet;
 use argus_core::event::PrAction;
 use argus_core::ids::{CommitSha, DeliveryId, InstallationId, PrRef, UnixMillis};
 use argus_core::job::{ReviewJob, ReviewMode};
@@ -202,9 +201,13 @@ pub struct PrState {
     /// Pushes merged into the current (or last) job beyond the first.
     pub coalesced_pushes: u32,
     pub last_error: Option<String>,
+    /// The newest reviews (bounded by `Config::history_len`). Stored as rows
+    /// of their own ([`crate::store`]), not in the state's JSON.
+    #[serde(skip_serializing)]
     pub history: VecDeque<HistoryEntry>,
+    /// Entries ever added to `history`, so each step can name the new ones.
+    pub history_recorded: u64,
     pub recent_deliveries: VecDeque<DeliveryId>,
-    pub seen: DedupeSet,
     pub outbox: VecDeque<OutboxItem>,
     /// The alarm the shell was last told to set.
     pub alarm_at: Option<UnixMillis>,

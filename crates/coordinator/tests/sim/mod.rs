@@ -57,11 +57,15 @@ pub struct Sim {
     pub reactions: Vec<u64>,
     pub persists: usize,
     pub alarm: Option<u64>,
+    /// What the shell has stored, as the Durable Object does: the state row's
+    /// JSON (written on `Persist`) and the history rows (`AppendHistory`).
+    pub stored_state: Option<String>,
+    pub history_rows: std::collections::VecDeque<argus_coordinator::machine::HistoryEntry>,
 }
 
 impl Sim {
     pub fn new(cfg: Config) -> Self {
-        Sim { m: Coordinator::new(cfg), now: T0, queue: vec![], verifications: vec![], verify_commands: true, notes: vec![], reactions: vec![], persists: 0, alarm: None }
+        Sim { m: Coordinator::new(cfg), now: T0, queue: vec![], verifications: vec![], verify_commands: true, notes: vec![], reactions: vec![], persists: 0, alarm: None, stored_state: None, history_rows: Default::default() }
     }
 
     /// Applies an event now and carries out the actions like the shell would.
@@ -91,7 +95,16 @@ impl Sim {
     fn apply(&mut self, step: &Step) {
         for a in &step.actions {
             match a {
-                Action::Persist => self.persists += 1,
+                Action::Persist => {
+                    self.persists += 1;
+                    self.stored_state = Some(serde_json::to_string(self.m.state()).unwrap());
+                }
+                Action::AppendHistory { entry } => {
+                    self.history_rows.push_back(entry.clone());
+                    while self.history_rows.len() > self.m.config().history_len {
+                        self.history_rows.pop_front();
+                    }
+                }
                 Action::SetAlarm { at } => self.alarm = Some(at.0),
                 Action::ClearAlarm => self.alarm = None,
                 Action::Enqueue { message } => {
@@ -104,6 +117,13 @@ impl Sim {
             }
         }
         assert_eq!(self.alarm.map(UnixMillis), self.m.state().alarm_at, "shell alarm and machine agree");
+    }
+
+    /// The state a restarted object would load: the state row plus the history rows.
+    pub fn restored(&self) -> argus_coordinator::PrState {
+        let mut st: argus_coordinator::PrState = self.stored_state.as_deref().map(|j| serde_json::from_str(j).unwrap()).unwrap_or_default();
+        st.history = self.history_rows.clone();
+        st
     }
 
     /// Moves the clock forward by `ms`, firing the alarm each time it is due.
