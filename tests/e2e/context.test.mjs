@@ -130,3 +130,25 @@ test("a finding cited on a context line never becomes an anchor GitHub refuses: 
   assert.match(summary, /Import only for a type/);
   assert.match(summary, /line 1 is not part of the diff/);
 });
+
+test('context = "off" sends exactly the prompt of the diff alone', async () => {
+  const f = deepFile();
+  stack.llm.reset();
+  stack.llm.setDefault({ reply: { findings: [], summary: "ok" } });
+  // The same change twice: with its contents readable but context switched off…
+  const head = sha("off-head"), base = sha("off-base");
+  stack.github.addPullRequest({ owner: OWNER, repo: "off", number: 5, headSha: head, baseSha: base, diffText: f.diff, headFiles: { "src/store.rs": f.head }, baseFiles: { "src/store.rs": f.base } });
+  stack.github.setContent({ owner: OWNER, repo: "off", ref: base, path: ".github/argusai.toml", content: 'context = "off"\n' });
+  stack.github.setContent({ owner: OWNER, repo: "off", ref: "main", path: ".github/argusai.toml", content: 'context = "off"\n' });
+  const before = stack.llm.requests.length;
+  await sendEvent(stack, "pull_request", prEvent({ owner: OWNER, repo: "off", number: 5, head, base }));
+  await waitForHistory(stack, OWNER, "off", 5, 1);
+  const off = stack.llm.requests.slice(before).map((r) => r.prompt);
+  // …and with context on but nothing to read (no file at head or base).
+  const { prompts: bare } = await review("bare", 6, { diffText: f.diff });
+  assert.equal(off.length, 1);
+  assert.doesNotMatch(off[0], /^~/m);
+  assert.equal(off[0], bare[0]);
+  // Nothing was fetched for context: no tree, no blob batch; only the configuration's one read.
+  assert.equal(contentReads("off").filter((r) => r.path.includes("/git/trees/")).length, 0);
+});
