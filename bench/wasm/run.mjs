@@ -14,7 +14,7 @@ if (!wasmPath || !corporaDir) {
 }
 
 const module = await WebAssembly.compile(await readFile(wasmPath));
-const modes = mode === "all" ? ["corpus", "big", "context"] : [mode];
+const modes = mode === "all" ? ["corpus", "big", "context", "review"] : [mode];
 for (const m of modes) {
   const wasi = new WASI({
     version: "preview1",

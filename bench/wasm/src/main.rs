@@ -14,6 +14,8 @@
 // Worker (no clock there); WASI has a monotonic clock.
 #![allow(clippy::disallowed_methods)]
 
+mod review;
+
 use argus_context::{prepare, render_chunk, ContextInput, ContextOptions as Context};
 use argus_diff::chunk::{plan, Budget, ChunkPlan};
 use argus_diff::diff::{parse_unified, FileDiff};
@@ -367,8 +369,8 @@ fn main() {
             std::process::exit(2);
         }
     };
-    if !matches!(mode, "corpus" | "big" | "context" | "all") {
-        eprintln!("mode must be corpus, big, context or all, not {mode:?}");
+    if !matches!(mode, "corpus" | "big" | "context" | "review" | "all") {
+        eprintln!("mode must be corpus, big, context, review or all, not {mode:?}");
         std::process::exit(2);
     }
     let texts = match read_corpus(Path::new(dir)) {
@@ -383,6 +385,11 @@ fn main() {
         }
     };
     println!("argus-diff on {} ({})", std::env::consts::ARCH, if cfg!(debug_assertions) { "debug" } else { "release" });
+    if mode == "review" {
+        review::review_figures(&texts, rounds);
+        println!("  {}", memory_note());
+        return;
+    }
     if mode == "context" {
         context_figures(&texts, rounds);
         println!("  {}", memory_note());
