@@ -14,10 +14,7 @@ use argus_core::http::{HttpClient, HttpRequest, Method};
 use argus_core::keys::NotifyConfigKey;
 use argus_dashboard::notify::{self, Alert, AlertMessage, Delivery, NotifySettings, Target};
 use serde_json::json;
-use worker::{
-    Date, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawMessage, Result, js_sys,
-    wasm_bindgen::JsCast,
-};
+use worker::{Date, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawMessage, Result, js_sys, wasm_bindgen::JsCast};
 
 /// The queue (see wrangler.toml).
 pub const QUEUE: &str = "ALERT_QUEUE";
@@ -29,27 +26,11 @@ pub fn is_alert_queue(name: &str) -> bool {
 
 async fn settings_for(env: &Env, alert: &Alert, log: &Logger) -> NotifySettings {
     let operator = &settings(env).notify;
-    let kv_text = kv::get_text(
-        env,
-        &NotifyConfigKey {
-            repo: alert.repo.clone(),
-        },
-    )
-    .await
-    .ok()
-    .flatten();
-    let (settings, problems) = notify::settings(
-        operator.slack_url.as_deref(),
-        operator.discord_url.as_deref(),
-        operator.min_severity.as_deref(),
-        kv_text.as_deref(),
-    );
+    let kv_text = kv::get_text(env, &NotifyConfigKey { repo: alert.repo.clone() }).await.ok().flatten();
+    let (settings, problems) =
+        notify::settings(operator.slack_url.as_deref(), operator.discord_url.as_deref(), operator.min_severity.as_deref(), kv_text.as_deref());
     for p in problems {
-        log.log(
-            Level::Warn,
-            "notify_config",
-            json!({ "repo": alert.repo.full_name(), "problem": p }),
-        );
+        log.log(Level::Warn, "notify_config", json!({ "repo": alert.repo.full_name(), "problem": p }));
     }
     settings
 }
@@ -73,34 +54,20 @@ fn body_json(message: &RawMessage) -> serde_json::Value {
 }
 
 fn seed(id: &str) -> u64 {
-    id.bytes()
-        .chain(Date::now().as_millis().to_le_bytes())
-        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        })
+    id.bytes().chain(Date::now().as_millis().to_le_bytes()).fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// Posts one alert to one destination.
 async fn post(env: &Env, settings: &NotifySettings, alert: &Alert, target: Target) -> Delivery {
     let Some(url) = settings.url(target) else {
-        return Delivery::GiveUp {
-            reason: "no longer configured".into(),
-        };
+        return Delivery::GiveUp { reason: "no longer configured".into() };
     };
-    let pr_url = format!(
-        "{}/{}/pull/{}",
-        crate::platform::config::settings(env).web_url,
-        alert.repo,
-        alert.pr
-    );
+    let pr_url = format!("{}/{}/pull/{}", crate::platform::config::settings(env).web_url, alert.repo, alert.pr);
     let payload = match target {
         Target::Slack => notify::slack_payload(alert, &pr_url),
         Target::Discord => notify::discord_payload(alert, &pr_url),
     };
-    let req = HttpRequest::new(Method::Post, url)
-        .header("user-agent", "ArgusAI")
-        .json_body(&payload)
-        .timeout_ms(10_000);
+    let req = HttpRequest::new(Method::Post, url).header("user-agent", "ArgusAI").json_body(&payload).timeout_ms(10_000);
     match WorkerHttp.send(req).await {
         Ok(resp) => notify::delivery(Some(resp.status), resp.header("retry-after")),
         Err(_) => notify::delivery(None, None),
@@ -111,9 +78,7 @@ pub async fn handle_batch(batch: MessageBatch<serde_json::Value>, env: &Env) -> 
     let log = Logger::from_env(env);
     let policy = policy(env);
     for message in batch.raw_iter() {
-        let Ok(AlertMessage::V1 { alert, target }) =
-            serde_json::from_value::<AlertMessage>(body_json(&message))
-        else {
+        let Ok(AlertMessage::V1 { alert, target }) = serde_json::from_value::<AlertMessage>(body_json(&message)) else {
             log.log(Level::Warn, "alert", json!({ "step": "unparseable" }));
             message.ack();
             continue;
@@ -127,13 +92,7 @@ pub async fn handle_batch(batch: MessageBatch<serde_json::Value>, env: &Env) -> 
                 match env.queue(QUEUE) {
                     Ok(q) => {
                         for t in &targets {
-                            ok &= q
-                                .send(&AlertMessage::V1 {
-                                    alert: alert.clone(),
-                                    target: Some(*t),
-                                })
-                                .await
-                                .is_ok();
+                            ok &= q.send(&AlertMessage::V1 { alert: alert.clone(), target: Some(*t) }).await.is_ok();
                         }
                     }
                     Err(_) => ok = false,
@@ -157,11 +116,7 @@ pub async fn handle_batch(batch: MessageBatch<serde_json::Value>, env: &Env) -> 
             Delivery::Sent | Delivery::GiveUp { .. } => message.ack(),
             Delivery::Retry { after_secs } => {
                 let delay = policy.delay_secs(1, after_secs, seed(&message.id()));
-                message.retry_with_options(
-                    &QueueRetryOptionsBuilder::new()
-                        .with_delay_seconds(delay)
-                        .build(),
-                );
+                message.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(delay).build());
             }
         }
     }

@@ -27,9 +27,7 @@ use argus_dashboard::access::{AccessList, Decision, Role};
 use argus_dashboard::github_user::{GitHubWeb, UserApiError};
 use argus_dashboard::html::Viewer;
 use argus_dashboard::routes::{self, DashRoute};
-use argus_dashboard::session::{
-    OAUTH_COOKIE, OAUTH_TTL_SECS, SESSION_COOKIE, SESSION_TTL_SECS, Session, SessionKeys,
-};
+use argus_dashboard::session::{OAUTH_COOKIE, OAUTH_TTL_SECS, SESSION_COOKIE, SESSION_TTL_SECS, Session, SessionKeys};
 use argus_dashboard::views::{ConfigView, HomeView, PrView, RepoView};
 use argus_dashboard::{cookie, form, pages};
 use serde_json::json;
@@ -76,15 +74,7 @@ fn not_found(wants_json: bool, viewer: Option<&Viewer<'_>>) -> Result<Response> 
     if wants_json {
         return respond::error(404, "not found");
     }
-    web::html(
-        pages::message(
-            "Not found",
-            "There is nothing here, or nothing you may see.",
-            viewer,
-        ),
-        404,
-        None,
-    )
+    web::html(pages::message("Not found", "There is nothing here, or nothing you may see.", viewer), 404, None)
 }
 
 // ----- signing in -----------------------------------------------------------
@@ -95,11 +85,7 @@ pub async fn login(req: &Request, env: &Env) -> Result<Response> {
         return respond::error(404, "not found");
     };
     let q = web::query(req)?;
-    let start = cfg.keys.start_oauth(
-        form::get(&q, "next").unwrap_or("/dashboard"),
-        now_secs(),
-        &mut CryptoRandom,
-    );
+    let start = cfg.keys.start_oauth(form::get(&q, "next").unwrap_or("/dashboard"), now_secs(), &mut CryptoRandom);
     let callback = format!("{}/auth/callback", web::origin(req)?);
     let location = format!(
         "{}/login/oauth/authorize?{}",
@@ -113,10 +99,7 @@ pub async fn login(req: &Request, env: &Env) -> Result<Response> {
             ("allow_signup", "false"),
         ])
     );
-    web::set_cookies(
-        web::redirect(&location, 302)?,
-        &[cookie::set(OAUTH_COOKIE, &start.cookie, OAUTH_TTL_SECS)],
-    )
+    web::set_cookies(web::redirect(&location, 302)?, &[cookie::set(OAUTH_COOKIE, &start.cookie, OAUTH_TTL_SECS)])
 }
 
 /// `GET /auth/callback?code=…&state=…`: GitHub sends the user back.
@@ -127,33 +110,18 @@ pub async fn oauth_callback(req: &Request, env: &Env) -> Result<Response> {
     let log = Logger::from_env(env);
     let q = web::query(req)?;
     let failed = |why: &str| -> Result<Response> {
-        let page = pages::message(
-            "Sign-in did not finish",
-            &format!("{why} Try again from the dashboard."),
-            None,
-        );
+        let page = pages::message("Sign-in did not finish", &format!("{why} Try again from the dashboard."), None);
         web::set_cookies(web::html(page, 400, None)?, &[cookie::clear(OAUTH_COOKIE)])
     };
     if let Some(e) = form::get(&q, "error") {
-        log.log(
-            Level::Warn,
-            "sign_in",
-            json!({ "step": "refused_by_github", "error": e }),
-        );
-        return failed(&format!(
-            "GitHub answered `{}`.",
-            e.chars().take(60).collect::<String>()
-        ));
+        log.log(Level::Warn, "sign_in", json!({ "step": "refused_by_github", "error": e }));
+        return failed(&format!("GitHub answered `{}`.", e.chars().take(60).collect::<String>()));
     }
     let state = form::get(&q, "state").unwrap_or("");
     let now = now_secs();
-    let started = web::cookies(req, OAUTH_COOKIE)?
-        .iter()
-        .find_map(|c| cfg.keys.finish_oauth(c, state, now).ok());
+    let started = web::cookies(req, OAUTH_COOKIE)?.iter().find_map(|c| cfg.keys.finish_oauth(c, state, now).ok());
     let Some(started) = started else {
-        return failed(
-            "This sign-in was not started in this browser, or took longer than ten minutes.",
-        );
+        return failed("This sign-in was not started in this browser, or took longer than ten minutes.");
     };
     let Some(code) = form::get(&q, "code").filter(|c| !c.is_empty()) else {
         return failed("GitHub sent no code.");
@@ -161,52 +129,23 @@ pub async fn oauth_callback(req: &Request, env: &Env) -> Result<Response> {
     let http = WorkerHttp;
     let gh = github(&cfg, &http);
     let callback = format!("{}/auth/callback", web::origin(req)?);
-    let token = match gh
-        .exchange_code(
-            &cfg.client_id,
-            &cfg.client_secret,
-            code,
-            &callback,
-            &started.verifier,
-        )
-        .await
-    {
+    let token = match gh.exchange_code(&cfg.client_id, &cfg.client_secret, code, &callback, &started.verifier).await {
         Ok(t) => t,
         Err(e) => {
-            log.log(
-                Level::Warn,
-                "sign_in",
-                json!({ "step": "exchange_failed", "error": e.to_string() }),
-            );
+            log.log(Level::Warn, "sign_in", json!({ "step": "exchange_failed", "error": e.to_string() }));
             return failed("GitHub did not accept the sign-in.");
         }
     };
     let (user_id, login) = match gh.user(&token).await {
         Ok(u) => u,
         Err(e) => {
-            log.log(
-                Level::Warn,
-                "sign_in",
-                json!({ "step": "user_failed", "error": e.to_string() }),
-            );
+            log.log(Level::Warn, "sign_in", json!({ "step": "user_failed", "error": e.to_string() }));
             return failed("GitHub did not say who you are.");
         }
     };
-    let (_, value) = cfg
-        .keys
-        .issue(user_id, &login, &token, now, &mut CryptoRandom);
-    log.log(
-        Level::Info,
-        "sign_in",
-        json!({ "step": "signed_in", "user": login }),
-    );
-    web::set_cookies(
-        web::redirect(&started.next, 303)?,
-        &[
-            cookie::set(SESSION_COOKIE, &value, SESSION_TTL_SECS),
-            cookie::clear(OAUTH_COOKIE),
-        ],
-    )
+    let (_, value) = cfg.keys.issue(user_id, &login, &token, now, &mut CryptoRandom);
+    log.log(Level::Info, "sign_in", json!({ "step": "signed_in", "user": login }));
+    web::set_cookies(web::redirect(&started.next, 303)?, &[cookie::set(SESSION_COOKIE, &value, SESSION_TTL_SECS), cookie::clear(OAUTH_COOKIE)])
 }
 
 /// `POST /auth/logout` (with the session's CSRF token).
@@ -216,37 +155,17 @@ pub async fn logout(mut req: Request, env: &Env) -> Result<Response> {
     };
     let session = session(&req, &cfg)?;
     let fields = web::form_body(&mut req).await?.unwrap_or_default();
-    let ok = session.as_ref().is_some_and(|s| {
-        cfg.keys
-            .check_csrf(s, form::get(&fields, "csrf").unwrap_or(""))
-    });
+    let ok = session.as_ref().is_some_and(|s| cfg.keys.check_csrf(s, form::get(&fields, "csrf").unwrap_or("")));
     if !ok {
-        return web::html(
-            pages::message(
-                "Not signed out",
-                "The form expired; reload the page and try again.",
-                None,
-            ),
-            403,
-            None,
-        );
+        return web::html(pages::message("Not signed out", "The form expired; reload the page and try again.", None), 403, None);
     }
-    let page = pages::message(
-        "Signed out",
-        "You are signed out of the ArgusAI dashboard.",
-        None,
-    );
-    web::set_cookies(
-        web::html(page, 200, None)?,
-        &[cookie::clear(SESSION_COOKIE)],
-    )
+    let page = pages::message("Signed out", "You are signed out of the ArgusAI dashboard.", None);
+    web::set_cookies(web::html(page, 200, None)?, &[cookie::clear(SESSION_COOKIE)])
 }
 
 fn session(req: &Request, cfg: &DashConfig) -> Result<Option<Session>> {
     let now = now_secs();
-    Ok(web::cookies(req, SESSION_COOKIE)?
-        .iter()
-        .find_map(|c| cfg.keys.open(c, now).ok()))
+    Ok(web::cookies(req, SESSION_COOKIE)?.iter().find_map(|c| cfg.keys.open(c, now).ok()))
 }
 
 // ----- who may see what -------------------------------------------------------
@@ -258,12 +177,7 @@ enum Who {
 }
 
 fn operator(req: &Request, env: &Env) -> Result<bool> {
-    let Some(expected) = env
-        .secret("STATUS_TOKEN")
-        .ok()
-        .map(|s| s.to_string())
-        .filter(|s| !s.trim().is_empty())
-    else {
+    let Some(expected) = env.secret("STATUS_TOKEN").ok().map(|s| s.to_string()).filter(|s| !s.trim().is_empty()) else {
         return Ok(false);
     };
     Ok(web::bearer(req)?.is_some_and(|t| constant_time_eq(t.as_bytes(), expected.as_bytes())))
@@ -276,30 +190,18 @@ enum AccessError {
 }
 
 /// The user's access list: from KV while fresh, else from GitHub (then cached).
-async fn access(
-    env: &Env,
-    cfg: &DashConfig,
-    s: &Session,
-    refresh: bool,
-) -> std::result::Result<AccessList, AccessError> {
+async fn access(env: &Env, cfg: &DashConfig, s: &Session, refresh: bool) -> std::result::Result<AccessList, AccessError> {
     let key = DashboardAccessKey { user_id: s.user_id };
     let now = Date::now().as_millis();
     if !refresh
-        && let Some(list) = kv::get_text(env, &key)
-            .await
-            .ok()
-            .flatten()
-            .and_then(|t| serde_json::from_str::<AccessList>(&t).ok())
+        && let Some(list) = kv::get_text(env, &key).await.ok().flatten().and_then(|t| serde_json::from_str::<AccessList>(&t).ok())
         && list.fresh(now)
         && list.login == s.login
     {
         return Ok(list);
     }
     let http = WorkerHttp;
-    match github(cfg, &http)
-        .access_list(&s.token, s.user_id, &s.login, now)
-        .await
-    {
+    match github(cfg, &http).access_list(&s.token, s.user_id, &s.login, now).await {
         Ok(list) => {
             if let Ok(text) = serde_json::to_string(&list) {
                 let _ = kv::put_text(env, &key, &text).await;
@@ -318,25 +220,11 @@ fn sign_in_again(path: &str, wants_json: bool) -> Result<Response> {
         return Ok(resp);
     }
     let next = argus_dashboard::session::safe_next(path);
-    web::set_cookies(
-        web::redirect(
-            &format!("/auth/login?{}", form::encode_pairs(&[("next", &next)])),
-            302,
-        )?,
-        &[cookie::clear(SESSION_COOKIE)],
-    )
+    web::set_cookies(web::redirect(&format!("/auth/login?{}", form::encode_pairs(&[("next", &next)])), 302)?, &[cookie::clear(SESSION_COOKIE)])
 }
 
 fn unavailable(why: &str) -> Result<Response> {
-    web::html(
-        pages::message(
-            "GitHub is not answering",
-            &format!("The dashboard could not check your access: {why}"),
-            None,
-        ),
-        502,
-        None,
-    )
+    web::html(pages::message("GitHub is not answering", &format!("The dashboard could not check your access: {why}"), None), 502, None)
 }
 
 // ----- pages --------------------------------------------------------------
@@ -365,10 +253,7 @@ pub async fn get(req: &Request, env: &Env) -> Result<Response> {
         Who::Operator => String::new(),
     };
     let viewer = match &who {
-        Who::User(s) => Some(Viewer {
-            login: &s.login,
-            csrf: &csrf,
-        }),
+        Who::User(s) => Some(Viewer { login: &s.login, csrf: &csrf }),
         Who::Operator => None,
     };
     // The role and installation for a repository, or a 404.
@@ -394,14 +279,8 @@ pub async fn get(req: &Request, env: &Env) -> Result<Response> {
             let (Who::User(s), Some(l)) = (&who, &list) else {
                 return not_found(wants_json, None);
             };
-            let v = HomeView {
-                login: s.login.clone(),
-                min_role: cfg.min_role,
-                installations: l.visible(cfg.min_role).installations,
-            };
-            render(wants_json, &v, || {
-                pages::home(&v, viewer.as_ref().expect("a user"))
-            })
+            let v = HomeView { login: s.login.clone(), min_role: cfg.min_role, installations: l.visible(cfg.min_role).installations };
+            render(wants_json, &v, || pages::home(&v, viewer.as_ref().expect("a user")))
         }
         DashRoute::Repo(repo) => {
             let Some((installation, role)) = allow(&repo) else {
@@ -410,34 +289,14 @@ pub async fn get(req: &Request, env: &Env) -> Result<Response> {
             let overview = match argus_durable::repo::overview(env, &repo).await {
                 Ok(o) => o,
                 Err(e) => {
-                    return web::html(
-                        pages::message(
-                            "The repository index is not answering",
-                            &e.to_string(),
-                            viewer.as_ref(),
-                        ),
-                        502,
-                        None,
-                    );
+                    return web::html(pages::message("The repository index is not answering", &e.to_string(), viewer.as_ref()), 502, None);
                 }
             };
-            let installation =
-                installation.or_else(|| overview.recent_prs.iter().find_map(|p| p.installation));
+            let installation = installation.or_else(|| overview.recent_prs.iter().find_map(|p| p.installation));
             let config = config_view(env, &cfg, &repo, installation).await;
-            let v = RepoView {
-                repo: repo.full_name(),
-                role,
-                overview,
-                config,
-                now: Date::now().as_millis(),
-            };
-            let anon = Viewer {
-                login: "operator",
-                csrf: "",
-            };
-            render(wants_json, &v, || {
-                pages::repo(&v, viewer.as_ref().unwrap_or(&anon))
-            })
+            let v = RepoView { repo: repo.full_name(), role, overview, config, now: Date::now().as_millis() };
+            let anon = Viewer { login: "operator", csrf: "" };
+            render(wants_json, &v, || pages::repo(&v, viewer.as_ref().unwrap_or(&anon)))
         }
         DashRoute::Pr(pr) => {
             let Some((_, role)) = allow(&pr.repo) else {
@@ -446,31 +305,15 @@ pub async fn get(req: &Request, env: &Env) -> Result<Response> {
             let Some(status) = argus_durable::status_view(env, &pr).await? else {
                 return not_found(wants_json, viewer.as_ref());
             };
-            let flash = (form::get(&q, "done") == Some("1"))
-                .then(|| status.operator_log.last().cloned())
-                .flatten();
-            let v = PrView {
-                repo: pr.repo.full_name(),
-                number: pr.number.0,
-                role,
-                status,
-            };
-            let anon = Viewer {
-                login: "operator",
-                csrf: "",
-            };
-            render(wants_json, &v, || {
-                pages::pr(&v, viewer.as_ref().unwrap_or(&anon), flash.as_ref())
-            })
+            let flash = (form::get(&q, "done") == Some("1")).then(|| status.operator_log.last().cloned()).flatten();
+            let v = PrView { repo: pr.repo.full_name(), number: pr.number.0, role, status };
+            let anon = Viewer { login: "operator", csrf: "" };
+            render(wants_json, &v, || pages::pr(&v, viewer.as_ref().unwrap_or(&anon), flash.as_ref()))
         }
     }
 }
 
-fn render<T: serde::Serialize>(
-    wants_json: bool,
-    view: &T,
-    page: impl FnOnce() -> String,
-) -> Result<Response> {
+fn render<T: serde::Serialize>(wants_json: bool, view: &T, page: impl FnOnce() -> String) -> Result<Response> {
     if wants_json {
         return respond::json(&serde_json::to_value(view)?, 200);
     }
@@ -479,24 +322,14 @@ fn render<T: serde::Serialize>(
 
 /// The effective configuration for the repository's default branch, with each
 /// key's layer; a layer that cannot be read is named, the rest still shown.
-async fn config_view(
-    env: &Env,
-    cfg: &DashConfig,
-    repo: &RepoName,
-    installation: Option<u64>,
-) -> ConfigView {
+async fn config_view(env: &Env, cfg: &DashConfig, repo: &RepoName, installation: Option<u64>) -> ConfigView {
     let env_pairs = crate::platform::config::settings(env).config_env.clone();
     let mut unavailable = Vec::new();
-    let global = kv::get_text(env, &ConfigKey::GlobalDefaults)
-        .await
-        .unwrap_or_else(|e| {
-            unavailable.push(format!("KV CONFIG could not be read: {e}"));
-            None
-        });
-    let repo_layer = kv::get_text(env, &ConfigKey::Repo(repo.clone()))
-        .await
-        .ok()
-        .flatten();
+    let global = kv::get_text(env, &ConfigKey::GlobalDefaults).await.unwrap_or_else(|e| {
+        unavailable.push(format!("KV CONFIG could not be read: {e}"));
+        None
+    });
+    let repo_layer = kv::get_text(env, &ConfigKey::Repo(repo.clone())).await.ok().flatten();
     let (mut branch, mut file) = (None, None);
     match installation {
         None => unavailable.push("The App's installation for this repository is not known yet, so its file was not read.".into()),
@@ -517,31 +350,17 @@ async fn config_view(
     ConfigView::of(&traced, branch, file.is_some(), unavailable)
 }
 
-async fn repo_file(
-    env: &Env,
-    cfg: &DashConfig,
-    repo: &RepoName,
-    installation: u64,
-) -> std::result::Result<(String, Option<String>), String> {
+async fn repo_file(env: &Env, cfg: &DashConfig, repo: &RepoName, installation: u64) -> std::result::Result<(String, Option<String>), String> {
     let app = github_app::client(env).await?;
-    let token = app
-        .installation_token(InstallationId(installation))
-        .await
-        .map_err(|e| e.to_string())?;
+    let token = app.installation_token(InstallationId(installation)).await.map_err(|e| e.to_string())?;
     let http = WorkerHttp;
-    let branch = github(cfg, &http)
-        .default_branch(&token, repo)
-        .await
-        .map_err(|e| e.to_string())?;
+    let branch = github(cfg, &http).default_branch(&token, repo).await.map_err(|e| e.to_string())?;
     let bytes = app
         .installation(InstallationId(installation))
         .file_content(repo, argus_github::ops::CONFIG_PATH, &branch)
         .await
         .map_err(|e| e.to_string())?;
-    Ok((
-        branch,
-        bytes.map(|b| String::from_utf8_lossy(&b).into_owned()),
-    ))
+    Ok((branch, bytes.map(|b| String::from_utf8_lossy(&b).into_owned())))
 }
 
 // ----- actions ------------------------------------------------------------
@@ -557,47 +376,21 @@ pub async fn post(mut req: Request, env: &Env) -> Result<Response> {
         return respond::error(404, "not found");
     };
     let Some(s) = session(&req, &cfg)? else {
-        return web::html(
-            pages::message("Signed out", "Sign in again, then repeat the action.", None),
-            401,
-            None,
-        );
+        return web::html(pages::message("Signed out", "Sign in again, then repeat the action.", None), 401, None);
     };
     // A cross-site form post carries a foreign Origin (browsers send it on POST).
     if let Some(origin) = req.headers().get("origin")?
         && origin != web::origin(&req)?
     {
-        return web::html(
-            pages::message(
-                "Refused",
-                "This form was not sent from the ArgusAI dashboard.",
-                None,
-            ),
-            403,
-            None,
-        );
+        return web::html(pages::message("Refused", "This form was not sent from the ArgusAI dashboard.", None), 403, None);
     }
     let fields = web::form_body(&mut req).await?.unwrap_or_default();
-    if !cfg
-        .keys
-        .check_csrf(&s, form::get(&fields, "csrf").unwrap_or(""))
-    {
-        log.log(
-            Level::Warn,
-            "dashboard_action",
-            json!({ "user": s.login, "pr": pr.to_string(), "refused": "csrf" }),
-        );
-        return web::html(
-            pages::message("The form expired", "Reload the page and try again.", None),
-            403,
-            None,
-        );
+    if !cfg.keys.check_csrf(&s, form::get(&fields, "csrf").unwrap_or("")) {
+        log.log(Level::Warn, "dashboard_action", json!({ "user": s.login, "pr": pr.to_string(), "refused": "csrf" }));
+        return web::html(pages::message("The form expired", "Reload the page and try again.", None), 403, None);
     }
     let csrf = cfg.keys.csrf(&s);
-    let viewer = Viewer {
-        login: &s.login,
-        csrf: &csrf,
-    };
+    let viewer = Viewer { login: &s.login, csrf: &csrf };
     let installation = match access(env, &cfg, &s, false).await {
         Ok(l) => match l.decide(&pr.repo, cfg.min_role) {
             Decision::Allow { installation, .. } => installation,
@@ -616,52 +409,26 @@ pub async fn post(mut req: Request, env: &Env) -> Result<Response> {
         }
         Err(e) => return unavailable(&e),
     }
-    let Some(action) = OperatorAction::parse(
-        form::get(&fields, "action").unwrap_or(""),
-        form::get(&fields, "job_id"),
-    ) else {
-        return web::html(
-            pages::message(
-                "Unknown action",
-                "The dashboard does not know that action.",
-                Some(&viewer),
-            ),
-            400,
-            None,
-        );
+    let Some(action) = OperatorAction::parse(form::get(&fields, "action").unwrap_or(""), form::get(&fields, "job_id")) else {
+        return web::html(pages::message("Unknown action", "The dashboard does not know that action.", Some(&viewer)), 400, None);
     };
-    let request = OperatorRequest {
-        action,
-        actor: s.login.clone(),
-    };
+    let request = OperatorRequest { action, actor: s.login.clone() };
     match argus_durable::operate(env, &pr, &request).await? {
         Ok(reply) => {
-            log.log(Level::Info, "dashboard_action", json!({ "user": s.login, "pr": pr.to_string(), "action": request.action.as_str(), "accepted": reply.accepted }));
+            log.log(
+                Level::Info,
+                "dashboard_action",
+                json!({ "user": s.login, "pr": pr.to_string(), "action": request.action.as_str(), "accepted": reply.accepted }),
+            );
             web::redirect(&format!("{path}?done=1"), 303)
         }
-        Err(refused) => web::html(
-            pages::message("Not done", &refused.error, Some(&viewer)),
-            409,
-            None,
-        ),
+        Err(refused) => web::html(pages::message("Not done", &refused.error, Some(&viewer)), 409, None),
     }
 }
 
-async fn recheck(
-    env: &Env,
-    cfg: &DashConfig,
-    pr: &PrRef,
-    installation: u64,
-    login: &str,
-) -> std::result::Result<Option<Role>, String> {
+async fn recheck(env: &Env, cfg: &DashConfig, pr: &PrRef, installation: u64, login: &str) -> std::result::Result<Option<Role>, String> {
     let app = github_app::client(env).await?;
-    let token = app
-        .installation_token(InstallationId(installation))
-        .await
-        .map_err(|e| e.to_string())?;
+    let token = app.installation_token(InstallationId(installation)).await.map_err(|e| e.to_string())?;
     let http = WorkerHttp;
-    github(cfg, &http)
-        .collaborator_role(&token, &pr.repo, login)
-        .await
-        .map_err(|e| e.to_string())
+    github(cfg, &http).collaborator_role(&token, &pr.repo, login).await.map_err(|e| e.to_string())
 }

@@ -13,7 +13,7 @@ mod status;
 mod web;
 mod webhook;
 
-use worker::{event, Context, Env, MessageBatch, Method, Request, Response, Result};
+use worker::{Context, Env, MessageBatch, Method, Request, Response, Result, event};
 
 /// The per-pull-request coordinator class. Re-exported from the deployable crate
 /// so the wasm linker keeps its exports (see ARCHITECTURE.md).

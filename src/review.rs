@@ -9,16 +9,15 @@ use crate::platform::http::{WorkerClock, WorkerHttp};
 use crate::platform::kv;
 use crate::platform::log::Logger;
 use crate::platform::stores::{KvBreakerStore, KvTokenCache, count_kv};
-use argus_core::subrequests::{CountingHttp, SubrequestCounts, SubrequestKind, Subrequests};
 use crate::platform::webcrypto::WebCryptoSigner;
 use argus_coordinator::{CheckEnd, Chores, PipelineError, ReviewPipeline, ReviewReport};
 use argus_core::ids::RepoName;
 use argus_core::job::{Notify, ReviewJob, VerifyCommand};
 use argus_core::keys::{ConfigKey, ReviewCacheKey};
+use argus_core::subrequests::{CountingHttp, SubrequestCounts, SubrequestKind, Subrequests};
 use argus_github::client::GitHub;
 use argus_llm::{
-    CallOptions, ChatRequest, ChatResponse, HttpProvider, LlmError, LlmProvider, ProviderKind, Wire, WorkersAi,
-    WorkersAiError, WorkersAiProvider,
+    CallOptions, ChatRequest, ChatResponse, HttpProvider, LlmError, LlmProvider, ProviderKind, Wire, WorkersAi, WorkersAiError, WorkersAiProvider,
 };
 use argus_pipeline::{ConfigSource, LlmParts, LogEvent, PipelineLog, Platform, ReviewCache, ReviewService};
 use worker::{Date, Env};
@@ -67,11 +66,7 @@ pub struct ConsoleLog {
 
 impl PipelineLog for ConsoleLog {
     fn event(&self, e: LogEvent) {
-        self.logger.log(
-            crate::platform::log::Level::Info,
-            "review_step",
-            serde_json::to_value(&e).unwrap_or_default(),
-        );
+        self.logger.log(crate::platform::log::Level::Info, "review_step", serde_json::to_value(&e).unwrap_or_default());
     }
 }
 
@@ -149,7 +144,8 @@ async fn build(env: &Env, ledger: &Subrequests) -> Result<Service, String> {
     }
     let pem = settings.github.private_key.clone().ok_or("GITHUB_APP_PRIVATE_KEY is not set")?;
     let signer = WebCryptoSigner::import(&pem).await.map_err(|e| e.to_string())?;
-    let github = GitHub::new(settings.github.config.clone(), WorkerHttp, WorkerClock, signer, KvTokenCache { env: env.clone(), ledger: ledger.clone() });
+    let github =
+        GitHub::new(settings.github.config.clone(), WorkerHttp, WorkerClock, signer, KvTokenCache { env: env.clone(), ledger: ledger.clone() });
     github.use_ledger(ledger.clone());
     let llm_config = settings.llm.clone()?;
     let provider = match llm_config.provider {

@@ -43,13 +43,8 @@ fn allowed(req: &Request, env: &Env, q: &[(String, String)]) -> Result<bool> {
     let Some(expected) = settings.dashboard.setup_token.as_ref() else {
         return Ok(false);
     };
-    let presented = web::bearer(req)?
-        .or_else(|| form::get(q, "token").map(str::to_string))
-        .unwrap_or_default();
-    Ok(constant_time_eq(
-        presented.trim().as_bytes(),
-        expected.expose().trim().as_bytes(),
-    ))
+    let presented = web::bearer(req)?.or_else(|| form::get(q, "token").map(str::to_string)).unwrap_or_default();
+    Ok(constant_time_eq(presented.trim().as_bytes(), expected.expose().trim().as_bytes()))
 }
 
 /// `GET /setup`: the form, then (once submitted) the page that posts the manifest to GitHub.
@@ -69,27 +64,10 @@ pub async fn page(req: &Request, env: &Env) -> Result<Response> {
     };
     let name = app::clean_name(&f.name);
     let state = random::token(24);
-    let fallbacks = app::fallback_names(
-        &name,
-        &account,
-        &random::token(3)
-            .to_ascii_lowercase()
-            .replace(['-', '_'], "x"),
-    );
+    let fallbacks = app::fallback_names(&name, &account, &random::token(3).to_ascii_lowercase().replace(['-', '_'], "x"));
     let web_url = web_url(env);
-    let page = setup::confirm_page(
-        &name,
-        &account,
-        &urls,
-        &web_url,
-        &state,
-        &fallbacks,
-        f.token.as_deref(),
-    );
-    web::set_cookies(
-        web::html(page, 200, Some(&web_url))?,
-        &[cookie::set(SETUP_COOKIE, &state, SETUP_COOKIE_SECS)],
-    )
+    let page = setup::confirm_page(&name, &account, &urls, &web_url, &state, &fallbacks, f.token.as_deref());
+    web::set_cookies(web::html(page, 200, Some(&web_url))?, &[cookie::set(SETUP_COOKIE, &state, SETUP_COOKIE_SECS)])
 }
 
 /// `GET /setup/callback?code=…&state=…`: GitHub sends the operator back here.
@@ -97,18 +75,13 @@ pub async fn callback(req: &Request, env: &Env) -> Result<Response> {
     let q = web::query(req)?;
     let state = form::get(&q, "state").unwrap_or("");
     let ours = web::cookies(req, SETUP_COOKIE)?;
-    let matches = !state.is_empty()
-        && ours
-            .iter()
-            .any(|c| constant_time_eq(c.as_bytes(), state.as_bytes()));
+    let matches = !state.is_empty() && ours.iter().any(|c| constant_time_eq(c.as_bytes(), state.as_bytes()));
     if !matches {
         if configured(env) {
             return respond::error(404, "not found");
         }
         return web::html(
-            setup::failed_page(
-                "This answer from GitHub does not belong to a setup started in this browser (the state does not match). Start again.",
-            ),
+            setup::failed_page("This answer from GitHub does not belong to a setup started in this browser (the state does not match). Start again."),
             400,
             None,
         );
@@ -117,19 +90,11 @@ pub async fn callback(req: &Request, env: &Env) -> Result<Response> {
         return web::html(setup::failed_page("GitHub sent no code."), 400, None);
     };
     let log = Logger::from_env(env);
-    let gh = GitHubWeb::new(
-        &WorkerHttp,
-        Some(settings(env).github.config.api_url.as_str()),
-        Some(&web_url(env)),
-    );
+    let gh = GitHubWeb::new(&WorkerHttp, Some(settings(env).github.config.api_url.as_str()), Some(&web_url(env)));
     let creds = match gh.convert_manifest(code).await {
         Ok(c) => c,
         Err(e) => {
-            log.log(
-                Level::Warn,
-                "setup",
-                json!({ "step": "conversion_failed", "error": e.to_string() }),
-            );
+            log.log(Level::Warn, "setup", json!({ "step": "conversion_failed", "error": e.to_string() }));
             let why = match e {
                 UserApiError::NotFound => "GitHub did not accept the code: it was used already or is more than an hour old. Start again.".to_string(),
                 other => format!("GitHub did not complete the registration: {other}"),
@@ -138,11 +103,7 @@ pub async fn callback(req: &Request, env: &Env) -> Result<Response> {
         }
     };
     // Only the App's public ids are logged.
-    log.log(
-        Level::Info,
-        "setup",
-        json!({ "step": "app_registered", "app_id": creds.id, "slug": creds.slug }),
-    );
+    log.log(Level::Info, "setup", json!({ "step": "app_registered", "app_id": creds.id, "slug": creds.slug }));
     let generated = GeneratedSecrets {
         webhook_secret: SecretString::new(random::token(32)),
         session_keys: SecretString::new(random::token(32)),

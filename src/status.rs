@@ -23,11 +23,7 @@ pub async fn handle(req: &Request, env: &Env) -> Result<Response> {
     let Some(pr) = parse_path(&req.path()) else {
         return respond::error(400, "expected /status/{owner}/{repo}/{number}");
     };
-    let wants_html = req
-        .headers()
-        .get("accept")?
-        .map(|a| a.contains("text/html"))
-        .unwrap_or(false);
+    let wants_html = req.headers().get("accept")?.map(|a| a.contains("text/html")).unwrap_or(false);
     argus_durable::status_response(env, &pr, wants_html).await
 }
 

@@ -44,27 +44,16 @@ pub fn query(req: &Request) -> Result<Vec<(String, String)>> {
 /// Every value of cookie `name` the request carries.
 pub fn cookies(req: &Request, name: &str) -> Result<Vec<String>> {
     let header = req.headers().get("cookie")?.unwrap_or_default();
-    Ok(cookie::values(&header, name)
-        .into_iter()
-        .map(str::to_string)
-        .collect())
+    Ok(cookie::values(&header, name).into_iter().map(str::to_string).collect())
 }
 
 /// A urlencoded form body; `None` when it is not one or is too large.
 pub async fn form_body(req: &mut Request) -> Result<Option<Vec<(String, String)>>> {
     let ctype = req.headers().get("content-type")?.unwrap_or_default();
-    if !ctype
-        .to_ascii_lowercase()
-        .starts_with("application/x-www-form-urlencoded")
-    {
+    if !ctype.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded") {
         return Ok(None);
     }
-    if req
-        .headers()
-        .get("content-length")?
-        .and_then(|v| v.parse::<usize>().ok())
-        .is_some_and(|n| n > MAX_FORM_BYTES)
-    {
+    if req.headers().get("content-length")?.and_then(|v| v.parse::<usize>().ok()).is_some_and(|n| n > MAX_FORM_BYTES) {
         return Ok(None);
     }
     let bytes = req.bytes().await?;
@@ -79,7 +68,5 @@ pub fn bearer(req: &Request) -> Result<Option<String>> {
     let Some((scheme, token)) = header.trim().split_once(' ') else {
         return Ok(None);
     };
-    Ok(scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim().to_string()))
+    Ok(scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string()))
 }

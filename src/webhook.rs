@@ -47,11 +47,7 @@ pub async fn handle(mut req: Request, env: &Env, ctx: &Context) -> Result<Respon
     let started = Date::now().as_millis();
     let log = Logger::from_env(env);
     let cfg = settings(env);
-    let mut seen = Seen {
-        event: req.headers().get("x-github-event")?,
-        delivery: req.headers().get("x-github-delivery")?,
-        ..Seen::default()
-    };
+    let mut seen = Seen { event: req.headers().get("x-github-event")?, delivery: req.headers().get("x-github-delivery")?, ..Seen::default() };
     let outcome = process(&mut req, env, ctx, &cfg, &log, &mut seen).await?;
     // Refusals are warnings: someone is sending what GitHub would not.
     let level = if (200..300).contains(&outcome.status) { Level::Info } else { Level::Warn };

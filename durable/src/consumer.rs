@@ -21,7 +21,12 @@ pub const CONCURRENCY: usize = 4;
 /// `batch.queue()`, whose name ends in `-dlq`). Every message is acked or
 /// retried individually, as `argus_coordinator::process_message` decides;
 /// this never fails the whole batch.
-pub async fn handle_batch<P: ReviewPipeline + Chores>(batch: MessageBatch<serde_json::Value>, env: &Env, pipeline: &P, ledger: &Subrequests) -> worker::Result<()> {
+pub async fn handle_batch<P: ReviewPipeline + Chores>(
+    batch: MessageBatch<serde_json::Value>,
+    env: &Env,
+    pipeline: &P,
+    ledger: &Subrequests,
+) -> worker::Result<()> {
     let queue = batch.queue();
     let kind = QueueKind::of(&queue);
     let policy = crate::settings::settings(env).retry;

@@ -33,23 +33,13 @@ fn write_point(env: &Env, p: &DataPoint) {
         .doubles(p.doubles.iter().copied())
         .build();
     if let Err(e) = dataset.write_data_point(&point) {
-        console_error!(
-            "{}",
-            serde_json::json!({ "component": "metrics", "step": "write_failed", "error": e.to_string() })
-        );
+        console_error!("{}", serde_json::json!({ "component": "metrics", "step": "write_failed", "error": e.to_string() }));
     }
 }
 
 /// Carries out the side effects of the event that moved the coordinator from
 /// history mark `before` to `st`.
-pub fn after_event(
-    state: &State,
-    env: &Env,
-    memory: &IndexMemory,
-    st: &PrState,
-    before: Option<&HistoryKey>,
-    now: UnixMillis,
-) {
+pub fn after_event(state: &State, env: &Env, memory: &IndexMemory, st: &PrState, before: Option<&HistoryKey>, now: UnixMillis) {
     let Some(pr) = st.pr.clone() else { return };
     let ended = history_since(st, before);
     for h in &ended {

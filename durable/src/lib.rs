@@ -7,16 +7,16 @@ pub mod consumer;
 mod effects;
 mod link;
 mod object;
-pub mod settings;
 pub mod repo;
+pub mod settings;
 
 pub use object::PrCoordinator;
 pub use repo::Repository;
 
-use argus_coordinator::protocol::{InboundRoute, OperatorRoute, Route, STATUS_PATH};
 use argus_coordinator::StatusView;
 use argus_coordinator::operator::{OperatorReply, OperatorRequest};
 use argus_coordinator::protocol::ErrorReply;
+use argus_coordinator::protocol::{InboundRoute, OperatorRoute, Route, STATUS_PATH};
 use argus_core::ids::PrRef;
 use argus_core::signal::{Inbound, InboundReply};
 use worker::{Env, Response};

@@ -19,7 +19,10 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 use std::cell::RefCell;
 use std::rc::Rc;
-use worker::{Date, DurableObject, Env, Method, Request, Response, Result, ScheduledTime, SqlStorage, SqlStorageValue, State, console_error, console_log, durable_object, js_sys};
+use worker::{
+    Date, DurableObject, Env, Method, Request, Response, Result, ScheduledTime, SqlStorage, SqlStorageValue, State, console_error, console_log,
+    durable_object, js_sys,
+};
 
 /// The delivery-id memory as rows: remembering one id is three small statements
 /// on indexed columns, however many ids are remembered.
@@ -142,7 +145,9 @@ impl PrCoordinator {
             Reply::Error(e) => error_response(&e, e.code.http_status()),
             reply => match R::reply(reply) {
                 Some(r) => Response::from_json(&r),
-                None => error_response(&ErrorReply { code: ErrorCode::BadRequest, error: format!("the coordinator has no answer for {}", R::PATH) }, 500),
+                None => {
+                    error_response(&ErrorReply { code: ErrorCode::BadRequest, error: format!("the coordinator has no answer for {}", R::PATH) }, 500)
+                }
             },
         }
     }

@@ -10,8 +10,8 @@ use argus_core::ids::RepoName;
 use argus_index::{Arg, Overview, Pruner, RepoUpdate, Stmt, StoredPr, Totals, routes};
 use std::cell::RefCell;
 use worker::{
-    DurableObject, Env, Headers, Method, Request, RequestInit, Response, Result, SqlStorageValue,
-    State, console_error, durable_object, wasm_bindgen::JsValue,
+    DurableObject, Env, Headers, Method, Request, RequestInit, Response, Result, SqlStorageValue, State, console_error, durable_object,
+    wasm_bindgen::JsValue,
 };
 
 /// The binding (see wrangler.toml).
@@ -36,41 +36,25 @@ fn bind(args: &[Arg]) -> Vec<SqlStorageValue> {
 
 impl DurableObject for Repository {
     fn new(state: State, _env: Env) -> Self {
-        Self {
-            state,
-            schema_ready: RefCell::new(false),
-            pruner: RefCell::new(Pruner::default()),
-        }
+        Self { state, schema_ready: RefCell::new(false), pruner: RefCell::new(Pruner::default()) }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         self.ensure_schema()?;
         match (req.method(), req.path().as_str()) {
             (Method::Post, routes::UPDATE) => {
-                let update: RepoUpdate =
-                    match req.json().await {
-                        Ok(u) => u,
-                        Err(e) => return Ok(Response::from_json(
-                            &serde_json::json!({ "code": "bad_request", "error": e.to_string() }),
-                        )?
-                        .with_status(400)),
-                    };
+                let update: RepoUpdate = match req.json().await {
+                    Ok(u) => u,
+                    Err(e) => return Ok(Response::from_json(&serde_json::json!({ "code": "bad_request", "error": e.to_string() }))?.with_status(400)),
+                };
                 self.apply(&update)?;
                 Response::from_json(&serde_json::json!({ "applied": true }))
             }
             (Method::Get, routes::OVERVIEW) => {
-                let repo = req
-                    .url()?
-                    .query_pairs()
-                    .find(|(k, _)| k == "repo")
-                    .map(|(_, v)| v.to_string())
-                    .unwrap_or_default();
+                let repo = req.url()?.query_pairs().find(|(k, _)| k == "repo").map(|(_, v)| v.to_string()).unwrap_or_default();
                 Response::from_json(&self.overview(repo)?)
             }
-            (m, p) => Ok(Response::from_json(
-                &serde_json::json!({ "code": "bad_request", "error": format!("no route {m} {p}") }),
-            )?
-            .with_status(404)),
+            (m, p) => Ok(Response::from_json(&serde_json::json!({ "code": "bad_request", "error": format!("no route {m} {p}") }))?.with_status(404)),
         }
     }
 }
@@ -107,27 +91,15 @@ impl Repository {
 
     fn overview(&self, repo: String) -> Result<Overview> {
         let sql = self.state.storage().sql();
-        let prs = |q: &str| -> Result<Vec<argus_index::PrRow>> {
-            Ok(sql
-                .exec(q, None)?
-                .to_array::<StoredPr>()?
-                .into_iter()
-                .map(Into::into)
-                .collect())
-        };
+        let prs =
+            |q: &str| -> Result<Vec<argus_index::PrRow>> { Ok(sql.exec(q, None)?.to_array::<StoredPr>()?.into_iter().map(Into::into).collect()) };
         Ok(Overview {
             repo,
             in_flight: prs(argus_index::IN_FLIGHT_SQL)?,
             recent_prs: prs(argus_index::RECENT_PRS_SQL)?,
-            reviews: sql
-                .exec(argus_index::RECENT_REVIEWS_SQL, None)?
-                .to_array()?,
+            reviews: sql.exec(argus_index::RECENT_REVIEWS_SQL, None)?.to_array()?,
             dead_letters: sql.exec(argus_index::DEAD_LETTERS_SQL, None)?.to_array()?,
-            totals: sql
-                .exec(argus_index::TOTALS_SQL, None)?
-                .to_array::<Totals>()?
-                .pop()
-                .unwrap_or_default(),
+            totals: sql.exec(argus_index::TOTALS_SQL, None)?.to_array::<Totals>()?.pop().unwrap_or_default(),
             learnings: None,
         })
     }
@@ -141,19 +113,12 @@ fn url(path: &str) -> String {
 /// logged, never raised: the index is a view, and the next change tells it again.
 pub async fn tell(env: &Env, update: &RepoUpdate) -> bool {
     let sent = async {
-        let stub = env
-            .durable_object(BINDING)?
-            .id_from_name(&argus_index::object_name(&update.repo))?
-            .get_stub()?;
+        let stub = env.durable_object(BINDING)?.id_from_name(&argus_index::object_name(&update.repo))?.get_stub()?;
         let headers = Headers::new();
         headers.set("content-type", "application/json")?;
         let mut init = RequestInit::new();
-        init.with_method(Method::Post)
-            .with_headers(headers)
-            .with_body(Some(JsValue::from_str(&serde_json::to_string(update)?)));
-        let mut resp = stub
-            .fetch_with_request(Request::new_with_init(&url(routes::UPDATE), &init)?)
-            .await?;
+        init.with_method(Method::Post).with_headers(headers).with_body(Some(JsValue::from_str(&serde_json::to_string(update)?)));
+        let mut resp = stub.fetch_with_request(Request::new_with_init(&url(routes::UPDATE), &init)?).await?;
         if resp.status_code() != 200 {
             return Err(worker::Error::RustError(format!(
                 "repository index answered {}: {}",
@@ -177,17 +142,11 @@ pub async fn tell(env: &Env, update: &RepoUpdate) -> bool {
 
 /// What the dashboard lists for `repo`.
 pub async fn overview(env: &Env, repo: &RepoName) -> Result<Overview> {
-    let stub = env
-        .durable_object(BINDING)?
-        .id_from_name(&argus_index::object_name(repo))?
-        .get_stub()?;
+    let stub = env.durable_object(BINDING)?.id_from_name(&argus_index::object_name(repo))?.get_stub()?;
     let path = format!("{}?repo={}", routes::OVERVIEW, repo.full_name());
     let mut resp = stub.fetch_with_str(&url(&path)).await?;
     if resp.status_code() != 200 {
-        return Err(worker::Error::RustError(format!(
-            "repository index answered {}",
-            resp.status_code()
-        )));
+        return Err(worker::Error::RustError(format!("repository index answered {}", resp.status_code())));
     }
     resp.json().await
 }

@@ -9,11 +9,7 @@ use worker::Env;
 
 /// A var or secret as a string; unset and blank read as `None`.
 pub fn var(env: &Env, name: &str) -> Option<String> {
-    env.var(name)
-        .ok()
-        .map(|v| v.to_string())
-        .or_else(|| env.secret(name).ok().map(|v| v.to_string()))
-        .filter(|v| !v.trim().is_empty())
+    env.var(name).ok().map(|v| v.to_string()).or_else(|| env.secret(name).ok().map(|v| v.to_string())).filter(|v| !v.trim().is_empty())
 }
 
 thread_local! {

@@ -4,8 +4,8 @@
 
 use argus_core::http::{Clock, HttpClient, HttpRequest, HttpResponse, Method as CoreMethod, TransportError};
 use argus_core::ids::UnixMillis;
-use futures_util::future::{select, Either};
 use futures_util::StreamExt;
+use futures_util::future::{Either, select};
 use std::time::Duration;
 use worker::{AbortController, Date, Delay, Fetch, Headers, Method, Request, RequestInit};
 

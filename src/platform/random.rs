@@ -16,9 +16,7 @@ impl Random for CryptoRandom {
             .and_then(|c| c.dyn_into().ok())
             .expect("the Workers runtime has WebCrypto");
         for chunk in buf.chunks_mut(65_536) {
-            crypto
-                .get_random_values_with_u8_array(chunk)
-                .expect("getRandomValues fills small buffers");
+            crypto.get_random_values_with_u8_array(chunk).expect("getRandomValues fills small buffers");
         }
     }
 }

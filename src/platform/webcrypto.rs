@@ -19,9 +19,8 @@ const RSA_ALGORITHM_ID: [u8; 15] = [0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x
 pub fn pem_to_pkcs8_der(pem: &str) -> Result<Vec<u8>, AuthError> {
     let pem = if pem.contains("\\n") && !pem.contains('\n') { pem.replace("\\n", "\n") } else { pem.to_string() };
     let (label, body) = pem_body(&pem).ok_or_else(|| AuthError::MalformedKey("no PEM `-----BEGIN …-----` block".into()))?;
-    let der = base64::engine::general_purpose::STANDARD
-        .decode(body)
-        .map_err(|_| AuthError::MalformedKey("the PEM body is not valid base64".into()))?;
+    let der =
+        base64::engine::general_purpose::STANDARD.decode(body).map_err(|_| AuthError::MalformedKey("the PEM body is not valid base64".into()))?;
     match label.as_str() {
         "PRIVATE KEY" => Ok(der),
         "RSA PRIVATE KEY" => {
@@ -88,12 +87,9 @@ impl WebCryptoSigner {
         let der = pem_to_pkcs8_der(pem.expose().trim())?;
         let data = Uint8Array::from(der.as_slice());
         let usages = Array::of1(&JsValue::from_str("sign"));
-        let promise = subtle()?
-            .import_key_with_object("pkcs8", &data.buffer(), &algorithm(), false, &usages)
-            .map_err(|e| js_err("importKey", e))?;
-        let key = JsFuture::from(promise).await.map_err(|_| {
-            AuthError::MalformedKey("WebCrypto could not import the key as an RSA private key".into())
-        })?;
+        let promise = subtle()?.import_key_with_object("pkcs8", &data.buffer(), &algorithm(), false, &usages).map_err(|e| js_err("importKey", e))?;
+        let key =
+            JsFuture::from(promise).await.map_err(|_| AuthError::MalformedKey("WebCrypto could not import the key as an RSA private key".into()))?;
         Ok(Self { key: key.unchecked_into() })
     }
 }
@@ -101,9 +97,7 @@ impl WebCryptoSigner {
 impl JwtSigner for WebCryptoSigner {
     async fn sign(&self, claims: &AppJwtClaims) -> Result<String, AuthError> {
         let input = claims.signing_input();
-        let promise = subtle()?
-            .sign_with_object_and_u8_array(&algorithm(), &self.key, input.as_bytes())
-            .map_err(|e| js_err("sign", e))?;
+        let promise = subtle()?.sign_with_object_and_u8_array(&algorithm(), &self.key, input.as_bytes()).map_err(|e| js_err("sign", e))?;
         let sig = JsFuture::from(promise).await.map_err(|e| js_err("sign", e))?;
         let sig = Uint8Array::new(&sig).to_vec();
         Ok(format!("{input}.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sig)))

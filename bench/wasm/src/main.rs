@@ -16,9 +16,9 @@
 
 mod review;
 
-use argus_context::{prepare, render_chunk, ContextInput, ContextOptions as Context};
-use argus_diff::chunk::{plan, Budget, ChunkPlan};
-use argus_diff::diff::{parse_unified, FileDiff};
+use argus_context::{ContextInput, ContextOptions as Context, prepare, render_chunk};
+use argus_diff::chunk::{Budget, ChunkPlan, plan};
+use argus_diff::diff::{FileDiff, parse_unified};
 use argus_diff::prompt::ContextOptions;
 use argus_diff::select::{SelectConfig, Selector};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -94,20 +94,14 @@ fn read_corpus(dir: &Path) -> Result<Vec<String>, String> {
     paths.sort();
     paths
         .iter()
-        .map(|p| {
-            std::fs::read(p)
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                .map_err(|e| format!("cannot read {}: {e}", p.display()))
-        })
+        .map(|p| std::fs::read(p).map(|b| String::from_utf8_lossy(&b).into_owned()).map_err(|e| format!("cannot read {}: {e}", p.display())))
         .collect()
 }
 
 /// One file's section of a `git show` diff: from `diff --git` to the next.
 fn sections(text: &str) -> impl Iterator<Item = &str> {
-    let starts: Vec<usize> = std::iter::once(0)
-        .chain(text.match_indices("\ndiff --git ").map(|(i, _)| i + 1))
-        .filter(|&i| text[i..].starts_with("diff --git "))
-        .collect();
+    let starts: Vec<usize> =
+        std::iter::once(0).chain(text.match_indices("\ndiff --git ").map(|(i, _)| i + 1)).filter(|&i| text[i..].starts_with("diff --git ")).collect();
     let ends: Vec<usize> = starts.iter().skip(1).copied().chain(std::iter::once(text.len())).collect();
     starts.into_iter().zip(ends).map(move |(s, e)| &text[s..e])
 }
@@ -322,7 +316,15 @@ fn context_figures(texts: &[String], rounds: usize) {
     // Per round: the context part only (prepare + render), summed over diffs.
     let bytes: usize = texts.iter().map(|t| context_run(t, &selector).0).sum();
     let mut rounds_ctx: Vec<Duration> = (0..rounds.max(1))
-        .map(|_| texts.iter().map(|t| { let r = context_run(t, &selector); r.3[1] + r.3[2] }).sum())
+        .map(|_| {
+            texts
+                .iter()
+                .map(|t| {
+                    let r = context_run(t, &selector);
+                    r.3[1] + r.3[2]
+                })
+                .sum()
+        })
         .collect();
     rounds_ctx.sort();
     let (best, med) = (rounds_ctx[0], rounds_ctx[rounds_ctx.len() / 2]);

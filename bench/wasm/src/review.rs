@@ -9,6 +9,7 @@
 use crate::{ms, pseudo_head, sections, time_rounds};
 use argus_config::Config;
 use argus_context::{ContextInput, ContextOptions as Context, prepare};
+use argus_core::ids::CommitSha;
 use argus_diff::diff::{LineKind, parse_unified};
 use argus_llm::LlmConfig;
 use argus_pipeline::stage::decide::{Facts, decide};
@@ -16,7 +17,6 @@ use argus_pipeline::stage::guard::tripwires;
 use argus_pipeline::stage::model::Thought;
 use argus_pipeline::stage::plan::{PlanInput, RequestContext, plan, requests};
 use argus_pipeline::stage::scope::Scope;
-use argus_core::ids::CommitSha;
 use argus_review::render;
 use std::time::Instant;
 

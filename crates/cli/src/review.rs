@@ -182,7 +182,8 @@ pub fn review_pr(pr: &PrUrl, env: Vec<(String, String)>, llm: LlmConfig, config_
     // per head), with the user's token; no check run (only Apps may create one).
     let posted = post && report.skipped.is_none();
     if posted {
-        futures_executor::block_on(service.publish_without_check(&job, &report)).map_err(|e| format!("posting to {pr}: {:?}: {}", e.class, e.message))?;
+        futures_executor::block_on(service.publish_without_check(&job, &report))
+            .map_err(|e| format!("posting to {pr}: {:?}: {}", e.class, e.message))?;
     }
     let publication: Publication =
         serde_json::from_value(report.publication.clone()).map_err(|e| format!("the review could not be read back: {e}"))?;

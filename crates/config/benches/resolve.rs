@@ -3,9 +3,7 @@
 //! decision. Printed figures only; run with
 //! `cargo bench -p argus-config -- --warm-up-time 1 --measurement-time 3`.
 
-use argus_config::{
-    GuidanceFiles, PrFacts, ReviewEvent, Sources, Trigger, config_hash, repository_guidance, resolve, should_review,
-};
+use argus_config::{GuidanceFiles, PrFacts, ReviewEvent, Sources, Trigger, config_hash, repository_guidance, resolve, should_review};
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 
@@ -49,7 +47,6 @@ fn bench(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bench);
-
 
 fn parts(c: &mut Criterion) {
     let example = include_str!("../../../config/argusai.example.toml");

@@ -93,11 +93,7 @@ pub fn should_review(config: &Config, pr: &PrFacts<'_>) -> ReviewDecision {
     }
     // Patterns were validated during resolution; one that somehow fails to
     // compile simply does not match.
-    if let Some(pattern) = config
-        .skip_base_branches
-        .iter()
-        .find(|p| branch_glob(p).map(|m| m.is_match(pr.base_branch)).unwrap_or(false))
-    {
+    if let Some(pattern) = config.skip_base_branches.iter().find(|p| branch_glob(p).map(|m| m.is_match(pr.base_branch)).unwrap_or(false)) {
         return skip(SkipReason::BaseBranch { branch: pr.base_branch.to_string(), pattern: pattern.clone() });
     }
     // GitHub logins and label names are case-insensitive.

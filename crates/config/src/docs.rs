@@ -115,7 +115,12 @@ fn type_name(prop: &Value, defs: &Value) -> String {
     if let Some(alts) = prop.get("oneOf").or_else(|| prop.get("enum")).and_then(Value::as_array) {
         let names: Vec<String> = alts
             .iter()
-            .filter_map(|a| a.as_str().map(str::to_string).or_else(|| a.get("const").and_then(Value::as_str).map(str::to_string)).or_else(|| a.get("enum").and_then(|e| e.get(0)).and_then(Value::as_str).map(str::to_string)))
+            .filter_map(|a| {
+                a.as_str()
+                    .map(str::to_string)
+                    .or_else(|| a.get("const").and_then(Value::as_str).map(str::to_string))
+                    .or_else(|| a.get("enum").and_then(|e| e.get(0)).and_then(Value::as_str).map(str::to_string))
+            })
             .map(|n| format!("`\"{n}\"`"))
             .collect();
         if !names.is_empty() {
@@ -125,11 +130,7 @@ fn type_name(prop: &Value, defs: &Value) -> String {
     match prop.get("type").and_then(Value::as_str) {
         Some("array") => {
             let items = prop.get("items").map(|i| resolve_ref(i, defs)).cloned().unwrap_or(Value::Null);
-            if items.get("properties").is_some() {
-                "array of tables".into()
-            } else {
-                format!("array of {}", type_name(&items, defs))
-            }
+            if items.get("properties").is_some() { "array of tables".into() } else { format!("array of {}", type_name(&items, defs)) }
         }
         Some(t) => t.to_string(),
         None => "any".into(),

@@ -76,8 +76,7 @@ fn parse_bool(s: &str) -> Option<bool> {
 /// The environment layer from the Worker's vars (name, value pairs as the
 /// platform passes them; later duplicates win).
 pub(crate) fn env_layer(vars: &[(String, String)], problems: &mut Vec<Problem>) -> RawConfig {
-    let get: HashMap<&str, &str> =
-        vars.iter().map(|(k, v)| (k.as_str(), v.trim())).filter(|(_, v)| !v.is_empty()).collect();
+    let get: HashMap<&str, &str> = vars.iter().map(|(k, v)| (k.as_str(), v.trim())).filter(|(_, v)| !v.is_empty()).collect();
     let provider_is_github = get.get("LLM_PROVIDER").is_none_or(|p| p.eq_ignore_ascii_case("github-models"));
 
     let mut raw = RawConfig::default();
@@ -116,9 +115,7 @@ pub(crate) fn env_layer(vars: &[(String, String)], problems: &mut Vec<Problem>) 
                     .map(|s| serde_json::Value::String(s.to_string()))
                     .collect(),
             ),
-            EnvShape::Text if matches!(v.key, "severity_threshold" | "profile") => {
-                serde_json::Value::String(text.to_ascii_lowercase())
-            }
+            EnvShape::Text if matches!(v.key, "severity_threshold" | "profile") => serde_json::Value::String(text.to_ascii_lowercase()),
             EnvShape::Text => serde_json::Value::String(text.to_string()),
         };
         let mut single = serde_json::Map::new();

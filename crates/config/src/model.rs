@@ -22,8 +22,7 @@ pub enum ReviewEvent {
 }
 
 impl ReviewEvent {
-    pub const ALL: [ReviewEvent; 4] =
-        [ReviewEvent::Opened, ReviewEvent::Synchronize, ReviewEvent::Reopened, ReviewEvent::ReadyForReview];
+    pub const ALL: [ReviewEvent; 4] = [ReviewEvent::Opened, ReviewEvent::Synchronize, ReviewEvent::Reopened, ReviewEvent::ReadyForReview];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -8,8 +8,8 @@
 //! entries that fail validation (a bad glob in `ignore`, a bad
 //! `[[path_instructions]]` table) are dropped one by one.
 
-use crate::problem::{Effect, Layer, Problem, code, serde_message};
 use crate::model::{ContextMode, Profile, Severity};
+use crate::problem::{Effect, Layer, Problem, code, serde_message};
 use crate::raw::{RawConfig, RawPathInstruction};
 use crate::validate::{self, Sink};
 use std::collections::HashMap;
@@ -137,12 +137,7 @@ pub(crate) fn kv_layer(text: &str, layer: Layer, problems: &mut Vec<Problem>) ->
 }
 
 /// The key-by-key part shared by both formats, followed by validation.
-fn keys<V: LayerValue>(
-    entries: Vec<(String, V)>,
-    layer: Layer,
-    lines: &HashMap<String, usize>,
-    problems: &mut Vec<Problem>,
-) -> RawConfig {
+fn keys<V: LayerValue>(entries: Vec<(String, V)>, layer: Layer, lines: &HashMap<String, usize>, problems: &mut Vec<Problem>) -> RawConfig {
     let mut raw = RawConfig::default();
     let first = problems.len();
     let mut sink = Sink { layer, lines, problems };
@@ -203,10 +198,7 @@ fn keys<V: LayerValue>(
 
 /// "unknown key", with the closest known key when one is close enough to be a typo.
 fn unknown_key(key: &str) -> String {
-    let best = RawConfig::KEYS
-        .iter()
-        .map(|k| (strsim::jaro_winkler(key, k), *k))
-        .max_by(|a, b| a.0.total_cmp(&b.0));
+    let best = RawConfig::KEYS.iter().map(|k| (strsim::jaro_winkler(key, k), *k)).max_by(|a, b| a.0.total_cmp(&b.0));
     match best {
         Some((score, k)) if score >= 0.85 => format!("is not a known key; did you mean {}?", code(k)),
         _ => "is not a known key (see docs/configuration.md)".into(),

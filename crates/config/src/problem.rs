@@ -103,7 +103,18 @@ impl Classify for Problem {
 /// cannot mention people or render links), on one line, backticks replaced,
 /// and cut to 60 characters.
 pub(crate) fn code(value: &str) -> String {
-    let one_line: String = value.chars().map(|c| if c == '`' { '\'' } else if c.is_control() { ' ' } else { c }).collect();
+    let one_line: String = value
+        .chars()
+        .map(|c| {
+            if c == '`' {
+                '\''
+            } else if c.is_control() {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
     let mut cut: String = one_line.chars().take(60).collect();
     if one_line.chars().count() > 60 {
         cut.push('…');

@@ -46,39 +46,23 @@ impl Traced {
 pub fn resolve_traced(sources: &Sources<'_>) -> Traced {
     let mut problems = Vec::new();
     let mut config = Config::default();
-    let mut origins: Vec<KeyOrigin> = RawConfig::KEYS
-        .iter()
-        .filter(|k| **k != "reset_ignore")
-        .map(|key| KeyOrigin {
-            key,
-            layers: Vec::new(),
-        })
-        .collect();
-    let mut layers: Vec<(RawConfig, Layer)> =
-        vec![(env_layer(sources.env, &mut problems), Layer::Env)];
+    let mut origins: Vec<KeyOrigin> =
+        RawConfig::KEYS.iter().filter(|k| **k != "reset_ignore").map(|key| KeyOrigin { key, layers: Vec::new() }).collect();
+    let mut layers: Vec<(RawConfig, Layer)> = vec![(env_layer(sources.env, &mut problems), Layer::Env)];
     if let Some(text) = sources.kv_global_defaults {
-        layers.push((
-            kv_layer(text, Layer::KvGlobalDefaults, &mut problems),
-            Layer::KvGlobalDefaults,
-        ));
+        layers.push((kv_layer(text, Layer::KvGlobalDefaults, &mut problems), Layer::KvGlobalDefaults));
     }
     if let Some(text) = sources.kv_repo {
         layers.push((kv_layer(text, Layer::KvRepo, &mut problems), Layer::KvRepo));
     }
     if let Some(text) = sources.base_branch_toml {
-        layers.push((
-            toml_layer(text, Layer::BaseBranchFile, &mut problems),
-            Layer::BaseBranchFile,
-        ));
+        layers.push((toml_layer(text, Layer::BaseBranchFile, &mut problems), Layer::BaseBranchFile));
     }
     for (raw, layer) in layers {
         record(&mut origins, &raw, layer);
         apply_layer(&mut config, raw, layer, &mut problems);
     }
-    Traced {
-        resolution: Resolution { config, problems },
-        origins,
-    }
+    Traced { resolution: Resolution { config, problems }, origins }
 }
 
 /// Notes `layer` against every key `raw` sets (the keys that survived validation).
@@ -107,9 +91,7 @@ mod tests {
     use crate::resolve::resolve;
 
     fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
-        p.iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
@@ -119,31 +101,17 @@ mod tests {
             env: &env,
             kv_global_defaults: Some("ignore = [\"dist/**\"]\nprofile = \"quiet\""),
             kv_repo: Some(r#"{"max_files": 20}"#),
-            base_branch_toml: Some(
-                "language = \"Deutsch\"\nmax_files = 0\nignore = [\"gen/**\"]\nreset_ignore = true",
-            ),
+            base_branch_toml: Some("language = \"Deutsch\"\nmax_files = 0\nignore = [\"gen/**\"]\nreset_ignore = true"),
         };
         let t = resolve_traced(&sources);
-        assert_eq!(
-            t.resolution,
-            resolve(&sources),
-            "the same resolution as resolve()"
-        );
+        assert_eq!(t.resolution, resolve(&sources), "the same resolution as resolve()");
         let layers = |k: &str| t.origin(k).unwrap().layers.clone();
         // (key, contributing layers, effective value)
-        assert_eq!(
-            layers("max_files"),
-            [Layer::Env, Layer::KvRepo],
-            "the file's invalid 0 did not count"
-        );
+        assert_eq!(layers("max_files"), [Layer::Env, Layer::KvRepo], "the file's invalid 0 did not count");
         assert_eq!(t.resolution.config.max_files, 20);
         assert_eq!(layers("profile"), [Layer::KvGlobalDefaults]);
         assert_eq!(layers("language"), [Layer::BaseBranchFile]);
-        assert_eq!(
-            layers("ignore"),
-            [Layer::BaseBranchFile],
-            "reset_ignore dropped the lower layers"
-        );
+        assert_eq!(layers("ignore"), [Layer::BaseBranchFile], "reset_ignore dropped the lower layers");
         assert_eq!(t.origin("auto_review").unwrap().effective(), Layer::BuiltIn);
         assert!(t.origin("reset_ignore").is_none());
         assert_eq!(t.origins.len(), RawConfig::KEYS.len() - 1);
@@ -159,10 +127,7 @@ mod tests {
             base_branch_toml: Some("skip_labels = [\"docs\"]"),
         };
         let t = resolve_traced(&sources);
-        assert_eq!(
-            t.origin("skip_labels").unwrap().layers,
-            [Layer::Env, Layer::KvRepo, Layer::BaseBranchFile]
-        );
+        assert_eq!(t.origin("skip_labels").unwrap().layers, [Layer::Env, Layer::KvRepo, Layer::BaseBranchFile]);
         assert_eq!(t.resolution.config.skip_labels, ["wip", "deps", "docs"]);
     }
 }

@@ -157,10 +157,7 @@ pub(crate) fn apply_layer(config: &mut Config, raw: RawConfig, layer: Layer, pro
                 layer,
                 key: format!("path_instructions[{i}]"),
                 line: None,
-                message: format!(
-                    "is past the limit of {} path instructions in the merged configuration",
-                    limits::PATH_INSTRUCTIONS
-                ),
+                message: format!("is past the limit of {} path instructions in the merged configuration", limits::PATH_INSTRUCTIONS),
                 effect: Effect::EntryIgnored,
             });
             continue;

@@ -122,11 +122,7 @@ fn model_name(name: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "{} is not a model id (at most {} characters: letters, digits and `. _ - : / @`)",
-            code(name),
-            limits::MODEL_CHARS
-        ))
+        Err(format!("{} is not a model id (at most {} characters: letters, digits and `. _ - : / @`)", code(name), limits::MODEL_CHARS))
     }
 }
 
@@ -179,11 +175,7 @@ pub(crate) fn layer(raw: &mut RawConfig, sink: &mut Sink<'_>) {
         if n == 0 || n > limits::LANGUAGE_CHARS || !plain {
             sink.push(
                 "language",
-                format!(
-                    "{} is not a language name (1 to {} letters, spaces, `-`, `_`, parentheses)",
-                    code(lang),
-                    limits::LANGUAGE_CHARS
-                ),
+                format!("{} is not a language name (1 to {} letters, spaces, `-`, `_`, parentheses)", code(lang), limits::LANGUAGE_CHARS),
                 Effect::KeyIgnored,
             );
             raw.language = None;
@@ -226,10 +218,7 @@ pub(crate) fn path_instruction(pi: &RawPathInstruction) -> Result<(), (&'static 
         return Err(("instructions", "is empty".into()));
     }
     if n > limits::PATH_INSTRUCTION_CHARS {
-        return Err((
-            "instructions",
-            format!("is {n} characters long, at most {} are allowed", limits::PATH_INSTRUCTION_CHARS),
-        ));
+        return Err(("instructions", format!("is {n} characters long, at most {} are allowed", limits::PATH_INSTRUCTION_CHARS)));
     }
     Ok(())
 }

@@ -22,14 +22,8 @@ struct Pr {
     base: &'static str,
 }
 
-const PR: Pr = Pr {
-    trigger: Trigger::Event(ReviewEvent::Opened),
-    draft: false,
-    labels: &["bug"],
-    title: "Fix the parser",
-    author: "alice",
-    base: "main",
-};
+const PR: Pr =
+    Pr { trigger: Trigger::Event(ReviewEvent::Opened), draft: false, labels: &["bug"], title: "Fix the parser", author: "alice", base: "main" };
 
 #[test]
 fn skip_table() {
@@ -64,14 +58,7 @@ fn skip_table() {
     ];
     for (case, cfg, pr, expected) in cases {
         let labels: Vec<String> = pr.labels.iter().map(|l| l.to_string()).collect();
-        let facts = PrFacts {
-            trigger: pr.trigger,
-            draft: pr.draft,
-            labels: &labels,
-            title: pr.title,
-            author: pr.author,
-            base_branch: pr.base,
-        };
+        let facts = PrFacts { trigger: pr.trigger, draft: pr.draft, labels: &labels, title: pr.title, author: pr.author, base_branch: pr.base };
         let got = match should_review(cfg, &facts) {
             ReviewDecision::Review => "review".to_string(),
             ReviewDecision::Skip(reason) => reason.to_string(),
@@ -88,10 +75,8 @@ fn corpus_pull_request_payloads() {
     let Ok(entries) = std::fs::read_dir(&dir) else {
         panic!("corpus not found at {}", dir.display());
     };
-    let mut files: Vec<_> = entries
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("pull_request."))
-        .collect();
+    let mut files: Vec<_> =
+        entries.map(|e| e.unwrap().path()).filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("pull_request.")).collect();
     files.sort();
     let config = resolve_all(&[], None, None, Some("skip_labels = [\"BUG\"]")).config;
     let mut lines = String::new();
@@ -100,8 +85,7 @@ fn corpus_pull_request_payloads() {
         let action = v["action"].as_str().unwrap_or("");
         let Some(event) = ReviewEvent::parse(action) else { continue };
         let pr = &v["pull_request"];
-        let labels: Vec<String> =
-            pr["labels"].as_array().into_iter().flatten().filter_map(|l| l["name"].as_str().map(String::from)).collect();
+        let labels: Vec<String> = pr["labels"].as_array().into_iter().flatten().filter_map(|l| l["name"].as_str().map(String::from)).collect();
         let facts = PrFacts {
             trigger: Trigger::Event(event),
             draft: pr["draft"].as_bool().unwrap_or(false),

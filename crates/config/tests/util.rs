@@ -8,12 +8,7 @@ pub fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 /// Resolves from the four texts (env as pairs).
-pub fn resolve_all(
-    env_pairs: &[(&str, &str)],
-    global: Option<&str>,
-    repo: Option<&str>,
-    base_branch_toml: Option<&str>,
-) -> Resolution {
+pub fn resolve_all(env_pairs: &[(&str, &str)], global: Option<&str>, repo: Option<&str>, base_branch_toml: Option<&str>) -> Resolution {
     let env = env(env_pairs);
     resolve(&Sources { env: &env, kv_global_defaults: global, kv_repo: repo, base_branch_toml })
 }

@@ -14,11 +14,8 @@ fn fixtures_dir() -> std::path::PathBuf {
 
 #[test]
 fn base_branch_file_fixtures() {
-    let mut names: Vec<_> = std::fs::read_dir(fixtures_dir())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
+    let mut names: Vec<_> =
+        std::fs::read_dir(fixtures_dir()).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
     names.sort();
     assert!(names.len() >= 9, "fixtures missing: {names:?}");
     for path in names {

@@ -21,15 +21,9 @@ use std::path::{Path, PathBuf};
 
 fn corpus() -> Vec<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora/diffs/real");
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("corpus")
-        .map(|e| e.expect("entry").path())
-        .collect();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir).expect("corpus").map(|e| e.expect("entry").path()).collect();
     paths.sort();
-    paths
-        .iter()
-        .map(|p| String::from_utf8_lossy(&std::fs::read(p).expect("read")).into_owned())
-        .collect()
+    paths.iter().map(|p| String::from_utf8_lossy(&std::fs::read(p).expect("read")).into_owned()).collect()
 }
 
 fn walk(p: &Path, out: &mut Vec<PathBuf>) {
@@ -67,18 +61,9 @@ fn pseudo_head(f: &FileDiff<'_>) -> String {
 fn sources(texts: &[String]) -> BTreeMap<String, Vec<(Syntax, String)>> {
     let mut by: BTreeMap<String, Vec<(Syntax, String)>> = BTreeMap::new();
     for t in texts {
-        for f in parse_unified(t)
-            .files
-            .iter()
-            .filter(|f| f.old_path.is_none() && !f.binary)
-        {
-            let text: String = f
-                .hunks
-                .iter()
-                .flat_map(|h| &h.lines)
-                .filter(|l| l.kind == LineKind::Added)
-                .map(|l| format!("{}\n", l.content()))
-                .collect();
+        for f in parse_unified(t).files.iter().filter(|f| f.old_path.is_none() && !f.binary) {
+            let text: String =
+                f.hunks.iter().flat_map(|h| &h.lines).filter(|l| l.kind == LineKind::Added).map(|l| format!("{}\n", l.content())).collect();
             let syn = Syntax::for_file(f.path(), &text);
             if syn != Syntax::Generic {
                 by.entry(format!("{syn:?}")).or_default().push((syn, text));
@@ -106,10 +91,7 @@ fn sources(texts: &[String]) -> BTreeMap<String, Vec<(Syntax, String)>> {
             }
             let text = String::from_utf8_lossy(&b).into_owned();
             let syn = Syntax::for_file(&path, &text);
-            if matches!(
-                syn,
-                Syntax::Generic | Syntax::Markdown | Syntax::Yaml | Syntax::Toml
-            ) {
+            if matches!(syn, Syntax::Generic | Syntax::Markdown | Syntax::Yaml | Syntax::Toml) {
                 continue;
             }
             let v = by.entry(format!("{syn:?}")).or_default();
@@ -140,30 +122,12 @@ fn benches(c: &mut Criterion) {
 
     // A review's context work: every diff of the corpus with stand-in
     // contents, prepared and rendered chunk by chunk.
-    let budget = Budget {
-        input_limit: 8000,
-        reserved_output: 0,
-        prompt_overhead: 1500 + 2166,
-        max_chunks: None,
-    };
+    let budget = Budget { input_limit: 8000, reserved_output: 0, prompt_overhead: 1500 + 2166, max_chunks: None };
     let cfg = SelectConfig::default();
     let parsed: Vec<_> = texts.iter().map(|t| parse_unified(t)).collect();
-    let heads: Vec<Vec<String>> = parsed
-        .iter()
-        .map(|d| d.files.iter().map(pseudo_head).collect())
-        .collect();
-    let plans: Vec<_> = parsed
-        .iter()
-        .map(|d| {
-            plan(
-                &d.files,
-                &select(&d.files, &cfg).expect("config"),
-                &budget,
-                &[],
-                DiffOptions::default(),
-            )
-        })
-        .collect();
+    let heads: Vec<Vec<String>> = parsed.iter().map(|d| d.files.iter().map(pseudo_head).collect()).collect();
+    let plans: Vec<_> =
+        parsed.iter().map(|d| plan(&d.files, &select(&d.files, &cfg).expect("config"), &budget, &[], DiffOptions::default())).collect();
     let content_bytes: usize = heads.iter().flatten().map(String::len).sum();
     let mut g = c.benchmark_group("review");
     g.throughput(Throughput::Bytes(content_bytes as u64));
@@ -171,12 +135,7 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             for ((d, h), p) in parsed.iter().zip(&heads).zip(&plans) {
                 let head: Vec<Option<&str>> = h.iter().map(|s| Some(s.as_str())).collect();
-                let prep = prepare(ContextInput {
-                    files: &d.files,
-                    head: &head,
-                    base: &[],
-                    options: ContextOptions::default(),
-                });
+                let prep = prepare(ContextInput { files: &d.files, head: &head, base: &[], options: ContextOptions::default() });
                 for ch in &p.chunks {
                     black_box(render_chunk(&prep, ch, 2166, None));
                 }

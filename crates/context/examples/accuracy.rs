@@ -41,12 +41,7 @@ fn main() {
     while let Some(a) = args.next() {
         match a.as_str() {
             "-v" => verbose = true,
-            "--max-files" => {
-                max_files = args
-                    .next()
-                    .and_then(|n| n.parse().ok())
-                    .unwrap_or(usize::MAX)
-            }
+            "--max-files" => max_files = args.next().and_then(|n| n.parse().ok()).unwrap_or(usize::MAX),
             _ => roots.push(PathBuf::from(a)),
         }
     }
@@ -86,24 +81,15 @@ fn main() {
         e.4 += a.opaque;
         if a.lines > 0 && a.agree < a.lines {
             let share = a.agree as f64 / a.lines as f64;
-            e.3.push((
-                share,
-                format!("{path}: {:.1} % {:?}", share * 100.0, a.examples),
-            ));
+            e.3.push((share, format!("{path}: {:.1} % {:?}", share * 100.0, a.examples)));
         }
     }
-    println!(
-        "{:<12} {:>6} {:>9} {:>8} {:>9}",
-        "language", "files", "lines", "agree", "unjudged"
-    );
+    println!("{:<12} {:>6} {:>9} {:>8} {:>9}", "language", "files", "lines", "agree", "unjudged");
     for (lang, (files, lines, agree, mut worst, opaque)) in by {
         if files == 0 {
             continue;
         }
-        println!(
-            "{lang:<12} {files:>6} {lines:>9} {:>7.2}% {opaque:>9}",
-            agree as f64 * 100.0 / lines.max(1) as f64
-        );
+        println!("{lang:<12} {files:>6} {lines:>9} {:>7.2}% {opaque:>9}", agree as f64 * 100.0 / lines.max(1) as f64);
         if verbose {
             worst.sort_by(|a, b| a.0.total_cmp(&b.0));
             for (_, w) in worst.iter().take(6) {

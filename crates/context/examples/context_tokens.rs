@@ -34,10 +34,7 @@
 // A measurement binary: it runs git and reads the clock-free filesystem only.
 #![allow(clippy::disallowed_methods)]
 
-use argus_context::{
-    ContextInput, ContextOptions, EntryKind, Mode, TreeEntry, manifests_wanted, prepare,
-    render_chunk, repo_map,
-};
+use argus_context::{ContextInput, ContextOptions, EntryKind, Mode, TreeEntry, manifests_wanted, prepare, render_chunk, repo_map};
 use argus_diff::chunk::{Budget, plan};
 use argus_diff::diff::{FileDiff, Hunk, LineKind, parse_unified};
 use argus_diff::prompt::ContextOptions as DiffOptions;
@@ -57,10 +54,7 @@ fn diffs() -> Vec<(String, String)> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "diff"))
         .map(|p| {
-            (
-                p.file_name().expect("name").to_string_lossy().into_owned(),
-                String::from_utf8_lossy(&std::fs::read(&p).expect("read")).into_owned(),
-            )
+            (p.file_name().expect("name").to_string_lossy().into_owned(), String::from_utf8_lossy(&std::fs::read(&p).expect("read")).into_owned())
         })
         .collect();
     v.sort();
@@ -68,38 +62,26 @@ fn diffs() -> Vec<(String, String)> {
 }
 
 fn git(dir: &str, args: &[&str]) -> Option<Vec<u8>> {
-    let out = Command::new("git")
-        .arg(format!("--git-dir={dir}"))
-        .args(args)
-        .output()
-        .ok()?;
+    let out = Command::new("git").arg(format!("--git-dir={dir}")).args(args).output().ok()?;
     out.status.success().then_some(out.stdout)
 }
 
 fn build(cache: &Path, repos: &HashMap<String, String>) {
     let (mut done, mut missing) = (0, Vec::new());
     for (name, text) in diffs() {
-        let (repo, short) = name
-            .trim_end_matches(".diff")
-            .rsplit_once('-')
-            .expect("repo-sha.diff");
+        let (repo, short) = name.trim_end_matches(".diff").rsplit_once('-').expect("repo-sha.diff");
         let Some(dir) = repos.get(repo) else {
             missing.push(format!("{name}: no git directory given for {repo}"));
             continue;
         };
-        let Some(sha) = git(dir, &["rev-parse", &format!("{short}^{{commit}}")])
-            .map(|b| String::from_utf8_lossy(&b).trim().to_string())
-        else {
+        let Some(sha) = git(dir, &["rev-parse", &format!("{short}^{{commit}}")]).map(|b| String::from_utf8_lossy(&b).trim().to_string()) else {
             missing.push(format!("{name}: {short} not in {dir}"));
             continue;
         };
         let out = cache.join(name.trim_end_matches(".diff"));
         let d = parse_unified(&text);
         for f in &d.files {
-            for (side, rev, path) in [
-                ("head", sha.clone(), f.new_path.as_deref()),
-                ("base", format!("{sha}^"), f.old_path.as_deref()),
-            ] {
+            for (side, rev, path) in [("head", sha.clone(), f.new_path.as_deref()), ("base", format!("{sha}^"), f.old_path.as_deref())] {
                 let Some(path) = path else { continue };
                 if let Some(bytes) = git(dir, &["show", &format!("{rev}:{path}")]) {
                     let p = out.join(side).join(path);
@@ -122,11 +104,7 @@ fn build(cache: &Path, repos: &HashMap<String, String>) {
         }
         done += 1;
     }
-    println!(
-        "cache {}: {done} diffs rebuilt, {} not",
-        cache.display(),
-        missing.len()
-    );
+    println!("cache {}: {done} diffs rebuilt, {} not", cache.display(), missing.len());
     for m in missing.iter().take(10) {
         println!("  {m}");
     }
@@ -144,19 +122,13 @@ fn parse_tree(text: &str) -> Vec<TreeEntry> {
                 _ => EntryKind::Commit,
             };
             let size = m.nth(1).and_then(|s| s.parse().ok());
-            Some(TreeEntry {
-                path: path.to_string(),
-                kind,
-                size,
-            })
+            Some(TreeEntry { path: path.to_string(), kind, size })
         })
         .collect()
 }
 
 fn read(p: &Path) -> Option<String> {
-    std::fs::read(p)
-        .ok()
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
+    std::fs::read(p).ok().map(|b| String::from_utf8_lossy(&b).into_owned())
 }
 
 /// One hunk of PR-Agent's extended patch: its header numbers and lines.
@@ -171,11 +143,7 @@ struct Extended<'a> {
 }
 
 /// PR-Agent's `extend_patch` for one file with its default settings.
-fn pr_agent_extend<'a>(
-    f: &FileDiff<'_>,
-    base: &'a [&'a str],
-    head: &'a [&'a str],
-) -> Vec<Extended<'a>> {
+fn pr_agent_extend<'a>(f: &FileDiff<'_>, base: &'a [&'a str], head: &'a [&'a str]) -> Vec<Extended<'a>> {
     const BEFORE: usize = 5;
     const AFTER: usize = 1;
     const DYNAMIC: usize = 10;
@@ -183,33 +151,15 @@ fn pr_agent_extend<'a>(
     f.hunks
         .iter()
         .map(|h| {
-            let (start1, size1, start2, size2) = (
-                h.old_start as usize,
-                h.old_count as usize,
-                h.new_start as usize,
-                h.new_count as usize,
-            );
+            let (start1, size1, start2, size2) = (h.old_start as usize, h.old_count as usize, h.new_start as usize, h.new_count as usize);
             let mut section = h.section_text().to_string();
             // A hunk whose first context line does not match the file is left as is.
             let valid = match h.lines.first() {
-                Some(l) if l.kind == LineKind::Context => {
-                    start1 >= 1
-                        && base
-                            .get(start1 - 1)
-                            .is_some_and(|b| b.trim() == l.content().trim())
-                }
+                Some(l) if l.kind == LineKind::Context => start1 >= 1 && base.get(start1 - 1).is_some_and(|b| b.trim() == l.content().trim()),
                 _ => true,
             };
             if !valid || base.is_empty() {
-                return Extended {
-                    start1,
-                    size1,
-                    start2,
-                    size2,
-                    section,
-                    before: Vec::new(),
-                    after: Vec::new(),
-                };
+                return Extended { start1, size1, start2, size2, section, before: Vec::new(), after: Vec::new() };
             }
             let limits = |n: usize| {
                 let es1 = start1.saturating_sub(n).max(1);
@@ -223,10 +173,8 @@ fn pr_agent_extend<'a>(
                 }
                 (es1, esz1, es2, esz2)
             };
-            let slice = |v: &'a [&'a str], a: usize, b: usize| -> &'a [&'a str] {
-                v.get(a.min(v.len())..b.min(v.len()).max(a.min(v.len())))
-                    .unwrap_or(&[])
-            };
+            let slice =
+                |v: &'a [&'a str], a: usize, b: usize| -> &'a [&'a str] { v.get(a.min(v.len())..b.min(v.len()).max(a.min(v.len()))).unwrap_or(&[]) };
             let (mut es1, mut esz1, mut es2, mut esz2) = limits(DYNAMIC);
             let mut found = false;
             if !head.is_empty() {
@@ -267,15 +215,7 @@ fn pr_agent_extend<'a>(
                 }
             }
             let after = slice(base, start1 + size1 - 1, start1 + size1 - 1 + AFTER).to_vec();
-            Extended {
-                start1: es1,
-                size1: esz1,
-                start2: es2,
-                size2: esz2,
-                section,
-                before: delta1,
-                after,
-            }
+            Extended { start1: es1, size1: esz1, start2: es2, size2: esz2, section, before: delta1, after }
         })
         .collect()
 }
@@ -284,11 +224,7 @@ fn pr_agent_extend<'a>(
 fn pr_agent_format(f: &FileDiff<'_>, ext: &[Extended<'_>]) -> String {
     let mut out = format!("\n\n## File: '{}'\n", f.path());
     for (h, e) in f.hunks.iter().zip(ext) {
-        let _ = write!(
-            out,
-            "\n@@ -{},{} +{},{} @@ {}\n",
-            e.start1, e.size1, e.start2, e.size2, e.section
-        );
+        let _ = write!(out, "\n@@ -{},{} +{},{} @@ {}\n", e.start1, e.size1, e.start2, e.size2, e.section);
         let mut new_lines: Vec<String> = e.before.iter().map(|l| format!(" {l}")).collect();
         let mut old_lines = new_lines.clone();
         for l in &h.lines {
@@ -320,23 +256,9 @@ fn pr_agent_format(f: &FileDiff<'_>, ext: &[Extended<'_>]) -> String {
 }
 
 /// The enclosing callable of a hunk (head side): its name line and text.
-fn enclosing<'t>(
-    tree: &argus_context::ScopeTree,
-    head: &[&'t str],
-    h: &Hunk<'_>,
-) -> Option<(u32, &'t str)> {
-    let anchor = h
-        .lines
-        .iter()
-        .find(|l| l.kind == LineKind::Added)
-        .and_then(|l| l.new)
-        .or_else(|| h.new_range().map(|(a, _)| a))?
-        .get();
-    let s = tree
-        .chain_at(anchor)
-        .into_iter()
-        .rev()
-        .find(|s| s.kind.is_callable())?;
+fn enclosing<'t>(tree: &argus_context::ScopeTree, head: &[&'t str], h: &Hunk<'_>) -> Option<(u32, &'t str)> {
+    let anchor = h.lines.iter().find(|l| l.kind == LineKind::Added).and_then(|l| l.new).or_else(|| h.new_range().map(|(a, _)| a))?.get();
+    let s = tree.chain_at(anchor).into_iter().rev().find(|s| s.kind.is_callable())?;
     Some((s.name_line, head.get(s.name_line as usize - 1)?))
 }
 
@@ -346,17 +268,10 @@ fn measure(cache: &Path) {
     // The Worker's budget: GitHub Models' free tier, a third of the room for context.
     let available = 8000 - 1500;
     let context_budget = available / 3;
-    let diff_budget = Budget {
-        input_limit: 8000,
-        reserved_output: 0,
-        prompt_overhead: 1500 + context_budget,
-        max_chunks: None,
-    };
+    let diff_budget = Budget { input_limit: 8000, reserved_output: 0, prompt_overhead: 1500 + context_budget, max_chunks: None };
     let cfg = SelectConfig::default();
-    let (mut changed, mut t_off, mut t_scope, mut t_full, mut t_pra) =
-        (0u64, 0u64, 0u64, 0u64, 0u64);
-    let (mut hunks_in_fn, mut sig_ours, mut sig_pra, mut defs, mut files_ctx) =
-        (0u64, 0u64, 0u64, 0u64, 0u64);
+    let (mut changed, mut t_off, mut t_scope, mut t_full, mut t_pra) = (0u64, 0u64, 0u64, 0u64, 0u64);
+    let (mut hunks_in_fn, mut sig_ours, mut sig_pra, mut defs, mut files_ctx) = (0u64, 0u64, 0u64, 0u64, 0u64);
     let mut diffs_used = 0;
     for (name, text) in diffs() {
         let dir = cache.join(name.trim_end_matches(".diff"));
@@ -367,58 +282,22 @@ fn measure(cache: &Path) {
         let d = parse_unified(&text);
         let sel = select(&d.files, &cfg).expect("config");
         let p = plan(&d.files, &sel, &diff_budget, &[], DiffOptions::default());
-        let heads: Vec<Option<String>> = d
-            .files
-            .iter()
-            .map(|f| {
-                f.new_path
-                    .as_deref()
-                    .and_then(|q| read(&dir.join("head").join(q)))
-            })
-            .collect();
-        let bases: Vec<Option<String>> = d
-            .files
-            .iter()
-            .map(|f| {
-                f.old_path
-                    .as_deref()
-                    .and_then(|q| read(&dir.join("base").join(q)))
-            })
-            .collect();
+        let heads: Vec<Option<String>> = d.files.iter().map(|f| f.new_path.as_deref().and_then(|q| read(&dir.join("head").join(q)))).collect();
+        let bases: Vec<Option<String>> = d.files.iter().map(|f| f.old_path.as_deref().and_then(|q| read(&dir.join("base").join(q)))).collect();
         let head: Vec<Option<&str>> = heads.iter().map(Option::as_deref).collect();
         let base: Vec<Option<&str>> = bases.iter().map(Option::as_deref).collect();
-        let tree = read(&dir.join("tree.tsv"))
-            .map(|t| parse_tree(&t))
-            .unwrap_or_default();
-        let manifests: Vec<(String, String)> = manifests_wanted(&tree)
-            .into_iter()
-            .filter_map(|m| read(&dir.join("manifests").join(&m)).map(|t| (m, t)))
-            .collect();
-        let mrefs: Vec<(&str, &str)> = manifests
-            .iter()
-            .map(|(a, b)| (a.as_str(), b.as_str()))
-            .collect();
+        let tree = read(&dir.join("tree.tsv")).map(|t| parse_tree(&t)).unwrap_or_default();
+        let manifests: Vec<(String, String)> =
+            manifests_wanted(&tree).into_iter().filter_map(|m| read(&dir.join("manifests").join(&m)).map(|t| (m, t))).collect();
+        let mrefs: Vec<(&str, &str)> = manifests.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
         let map = repo_map(&tree, &mrefs, 300);
         let mut rendered: Vec<String> = Vec::new();
-        for (mode, total) in [
-            (Mode::Off, &mut t_off),
-            (Mode::Scope, &mut t_scope),
-            (Mode::Full, &mut t_full),
-        ] {
-            let opts = ContextOptions {
-                mode,
-                ..ContextOptions::default()
-            };
-            let prep = prepare(ContextInput {
-                files: &d.files,
-                head: &head,
-                base: &base,
-                options: opts,
-            });
+        for (mode, total) in [(Mode::Off, &mut t_off), (Mode::Scope, &mut t_scope), (Mode::Full, &mut t_full)] {
+            let opts = ContextOptions { mode, ..ContextOptions::default() };
+            let prep = prepare(ContextInput { files: &d.files, head: &head, base: &base, options: opts });
             for (i, c) in p.chunks.iter().enumerate() {
                 // The map goes with the first request of a review.
-                let (s, r) =
-                    render_chunk(&prep, c, context_budget, (i == 0).then_some(map.as_str()));
+                let (s, r) = render_chunk(&prep, c, context_budget, (i == 0).then_some(map.as_str()));
                 *total += count(&s);
                 if mode == Mode::Full {
                     defs += u64::from(r.definitions);
@@ -435,11 +314,7 @@ fn measure(cache: &Path) {
                 changed += part
                     .segments
                     .iter()
-                    .filter_map(|s| {
-                        f.hunks
-                            .get(s.hunk)
-                            .and_then(|h| h.lines.get(s.lines.clone()))
-                    })
+                    .filter_map(|s| f.hunks.get(s.hunk).and_then(|h| h.lines.get(s.lines.clone())))
                     .flatten()
                     .filter(|l| l.kind != LineKind::Context)
                     .count() as u64;
@@ -452,14 +327,8 @@ fn measure(cache: &Path) {
                     continue;
                 }
                 let f = &d.files[part.file];
-                let base_lines: Vec<&str> = bases[part.file]
-                    .as_deref()
-                    .map(|t| t.lines().collect())
-                    .unwrap_or_default();
-                let head_lines: Vec<&str> = heads[part.file]
-                    .as_deref()
-                    .map(|t| t.lines().collect())
-                    .unwrap_or_default();
+                let base_lines: Vec<&str> = bases[part.file].as_deref().map(|t| t.lines().collect()).unwrap_or_default();
+                let head_lines: Vec<&str> = heads[part.file].as_deref().map(|t| t.lines().collect()).unwrap_or_default();
                 let ext = pr_agent_extend(f, &base_lines, &head_lines);
                 t_pra += count(&pr_agent_format(f, &ext));
                 // Is the enclosing function's signature visible?
@@ -476,13 +345,8 @@ fn measure(cache: &Path) {
                     let _ = e;
                     // Visible when any hunk of the file shows the line (as a
                     // diff line, or in PR-Agent's extension of it).
-                    let in_hunk = f.hunks.iter().any(|x| {
-                        x.new_range()
-                            .is_some_and(|(a, b)| a.get() <= line && line <= b.get())
-                    });
-                    let in_extension = ext
-                        .iter()
-                        .any(|x| x.start2 as u32 <= line && line < (x.start2 + x.size2) as u32);
+                    let in_hunk = f.hunks.iter().any(|x| x.new_range().is_some_and(|(a, b)| a.get() <= line && line <= b.get()));
+                    let in_extension = ext.iter().any(|x| x.start2 as u32 <= line && line < (x.start2 + x.size2) as u32);
                     if in_hunk || in_extension {
                         sig_pra += 1;
                     }
@@ -496,103 +360,44 @@ fn measure(cache: &Path) {
         }
     }
     let per = |t: u64| t as f64 / changed.max(1) as f64;
-    println!(
-        "{diffs_used} diffs rebuilt from their histories, {changed} changed lines reviewed (default selection, 8000-token requests)"
-    );
+    println!("{diffs_used} diffs rebuilt from their histories, {changed} changed lines reviewed (default selection, 8000-token requests)");
     println!("o200k tokens per changed line:");
-    println!(
-        "  ours, context off (today's prompt)             {:6.2}",
-        per(t_off)
-    );
-    println!(
-        "  ours, context = scope (headers only)           {:6.2}",
-        per(t_scope)
-    );
-    println!(
-        "  ours, context = full (+bodies, defs, map)      {:6.2}",
-        per(t_full)
-    );
-    println!(
-        "  PR-Agent, default extra context (5/1, dynamic) {:6.2}",
-        per(t_pra)
-    );
+    println!("  ours, context off (today's prompt)             {:6.2}", per(t_off));
+    println!("  ours, context = scope (headers only)           {:6.2}", per(t_scope));
+    println!("  ours, context = full (+bodies, defs, map)      {:6.2}", per(t_full));
+    println!("  PR-Agent, default extra context (5/1, dynamic) {:6.2}", per(t_pra));
     println!("hunks inside a function: {hunks_in_fn}; its signature visible to the model:");
-    println!(
-        "  ours (full)  {:5.1} %",
-        sig_ours as f64 * 100.0 / hunks_in_fn.max(1) as f64
-    );
-    println!(
-        "  PR-Agent     {:5.1} %",
-        sig_pra as f64 * 100.0 / hunks_in_fn.max(1) as f64
-    );
+    println!("  ours (full)  {:5.1} %", sig_ours as f64 * 100.0 / hunks_in_fn.max(1) as f64);
+    println!("  PR-Agent     {:5.1} %", sig_pra as f64 * 100.0 / hunks_in_fn.max(1) as f64);
     println!("ours also gave {defs} definition lines and context in {files_ctx} file parts");
 }
 
 /// Prints one diff's chunks as the model would get them, with the report.
 fn show(cache: &Path, name: &str) {
-    let Some((_, text)) = diffs()
-        .into_iter()
-        .find(|(n, _)| n.trim_end_matches(".diff") == name)
-    else {
+    let Some((_, text)) = diffs().into_iter().find(|(n, _)| n.trim_end_matches(".diff") == name) else {
         eprintln!("no diff {name} in the corpus");
         std::process::exit(1);
     };
     let dir = cache.join(name);
     let context_budget = (8000 - 1500) / 3;
-    let budget = Budget {
-        input_limit: 8000,
-        reserved_output: 0,
-        prompt_overhead: 1500 + context_budget,
-        max_chunks: None,
-    };
+    let budget = Budget { input_limit: 8000, reserved_output: 0, prompt_overhead: 1500 + context_budget, max_chunks: None };
     let d = parse_unified(&text);
     let sel = select(&d.files, &SelectConfig::default()).expect("config");
     let p = plan(&d.files, &sel, &budget, &[], DiffOptions::default());
-    let heads: Vec<Option<String>> = d
-        .files
-        .iter()
-        .map(|f| {
-            f.new_path
-                .as_deref()
-                .and_then(|q| read(&dir.join("head").join(q)))
-        })
-        .collect();
-    let bases: Vec<Option<String>> = d
-        .files
-        .iter()
-        .map(|f| {
-            f.old_path
-                .as_deref()
-                .and_then(|q| read(&dir.join("base").join(q)))
-        })
-        .collect();
+    let heads: Vec<Option<String>> = d.files.iter().map(|f| f.new_path.as_deref().and_then(|q| read(&dir.join("head").join(q)))).collect();
+    let bases: Vec<Option<String>> = d.files.iter().map(|f| f.old_path.as_deref().and_then(|q| read(&dir.join("base").join(q)))).collect();
     let head: Vec<Option<&str>> = heads.iter().map(Option::as_deref).collect();
     let base: Vec<Option<&str>> = bases.iter().map(Option::as_deref).collect();
-    let tree = read(&dir.join("tree.tsv"))
-        .map(|t| parse_tree(&t))
-        .unwrap_or_default();
-    let manifests: Vec<(String, String)> = manifests_wanted(&tree)
-        .into_iter()
-        .filter_map(|m| read(&dir.join("manifests").join(&m)).map(|t| (m, t)))
-        .collect();
-    let mrefs: Vec<(&str, &str)> = manifests
-        .iter()
-        .map(|(a, b)| (a.as_str(), b.as_str()))
-        .collect();
+    let tree = read(&dir.join("tree.tsv")).map(|t| parse_tree(&t)).unwrap_or_default();
+    let manifests: Vec<(String, String)> =
+        manifests_wanted(&tree).into_iter().filter_map(|m| read(&dir.join("manifests").join(&m)).map(|t| (m, t))).collect();
+    let mrefs: Vec<(&str, &str)> = manifests.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
     let map = repo_map(&tree, &mrefs, 300);
-    let prep = prepare(ContextInput {
-        files: &d.files,
-        head: &head,
-        base: &base,
-        options: ContextOptions::default(),
-    });
+    let prep = prepare(ContextInput { files: &d.files, head: &head, base: &base, options: ContextOptions::default() });
     let mut total = argus_context::ChunkContextReport::default();
     for (i, c) in p.chunks.iter().enumerate() {
         let (s, r) = render_chunk(&prep, c, context_budget, (i == 0).then_some(map.as_str()));
-        println!(
-            "==== chunk {i} ({} context tokens of {})\n{s}",
-            r.tokens, r.budget
-        );
+        println!("==== chunk {i} ({} context tokens of {})\n{s}", r.tokens, r.budget);
         total.merge(&r);
     }
     println!("==== {}", total.summary_line());
@@ -602,21 +407,14 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("build") if args.len() >= 3 => {
-            let repos: HashMap<String, String> = args[2..]
-                .iter()
-                .filter_map(|a| {
-                    a.split_once('=')
-                        .map(|(k, v)| (k.to_string(), v.to_string()))
-                })
-                .collect();
+            let repos: HashMap<String, String> =
+                args[2..].iter().filter_map(|a| a.split_once('=').map(|(k, v)| (k.to_string(), v.to_string()))).collect();
             build(Path::new(&args[1]), &repos);
         }
         Some("measure") if args.len() == 2 => measure(Path::new(&args[1])),
         Some("show") if args.len() == 3 => show(Path::new(&args[1]), &args[2]),
         _ => {
-            eprintln!(
-                "usage: context_tokens build CACHE repo=GIT_DIR… | context_tokens measure CACHE"
-            );
+            eprintln!("usage: context_tokens build CACHE repo=GIT_DIR… | context_tokens measure CACHE");
             std::process::exit(2);
         }
     }

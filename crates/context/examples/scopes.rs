@@ -24,16 +24,6 @@ fn main() {
             depth += 1;
             p = tree.scopes[i as usize].parent;
         }
-        println!(
-            "{:indent$}{} {} [{}..{}] name@{} end {}",
-            "",
-            s.kind.word(),
-            s.name,
-            s.start,
-            s.header_end,
-            s.name_line,
-            s.end,
-            indent = depth * 2
-        );
+        println!("{:indent$}{} {} [{}..{}] name@{} end {}", "", s.kind.word(), s.name, s.start, s.header_end, s.name_line, s.end, indent = depth * 2);
     }
 }

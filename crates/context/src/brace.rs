@@ -20,43 +20,13 @@ use crate::text::Lines;
 fn rules(syn: Syntax) -> Rules {
     let b = Rules::BASE;
     match syn {
-        Syntax::Rust => Rules {
-            quote1: Quote1::CharOrLabel,
-            nested_comments: true,
-            multiline_strings: true,
-            rust_raw: true,
-            ..b
-        },
-        Syntax::C | Syntax::ObjectiveC => Rules {
-            preprocessor: true,
-            ..b
-        },
-        Syntax::Cpp => Rules {
-            preprocessor: true,
-            cpp_raw: true,
-            ..b
-        },
-        Syntax::Go => Rules {
-            backtick: Backtick::Raw,
-            ..b
-        },
-        Syntax::Java => Rules {
-            triple_quotes: true,
-            ..b
-        },
-        Syntax::Kotlin => Rules {
-            backtick: Backtick::Ident,
-            interp: Interp::DollarBrace,
-            nested_comments: true,
-            triple_quotes: true,
-            ..b
-        },
-        Syntax::CSharp => Rules {
-            preprocessor: true,
-            csharp_strings: true,
-            triple_quotes: true,
-            ..b
-        },
+        Syntax::Rust => Rules { quote1: Quote1::CharOrLabel, nested_comments: true, multiline_strings: true, rust_raw: true, ..b },
+        Syntax::C | Syntax::ObjectiveC => Rules { preprocessor: true, ..b },
+        Syntax::Cpp => Rules { preprocessor: true, cpp_raw: true, ..b },
+        Syntax::Go => Rules { backtick: Backtick::Raw, ..b },
+        Syntax::Java => Rules { triple_quotes: true, ..b },
+        Syntax::Kotlin => Rules { backtick: Backtick::Ident, interp: Interp::DollarBrace, nested_comments: true, triple_quotes: true, ..b },
+        Syntax::CSharp => Rules { preprocessor: true, csharp_strings: true, triple_quotes: true, ..b },
         Syntax::Swift => Rules {
             quote1: Quote1::None,
             backtick: Backtick::Ident,
@@ -67,27 +37,11 @@ fn rules(syn: Syntax) -> Rules {
             swift_raw: true,
             ..b
         },
-        Syntax::Scala => Rules {
-            quote1: Quote1::CharOrLabel,
-            backtick: Backtick::Ident,
-            nested_comments: true,
-            triple_quotes: true,
-            scala_interp: true,
-            ..b
-        },
-        Syntax::JavaScript | Syntax::Tsx => Rules {
-            quote1: Quote1::String,
-            backtick: Backtick::Template,
-            regex: true,
-            jsx: true,
-            ..b
-        },
-        Syntax::TypeScript => Rules {
-            quote1: Quote1::String,
-            backtick: Backtick::Template,
-            regex: true,
-            ..b
-        },
+        Syntax::Scala => {
+            Rules { quote1: Quote1::CharOrLabel, backtick: Backtick::Ident, nested_comments: true, triple_quotes: true, scala_interp: true, ..b }
+        }
+        Syntax::JavaScript | Syntax::Tsx => Rules { quote1: Quote1::String, backtick: Backtick::Template, regex: true, jsx: true, ..b },
+        Syntax::TypeScript => Rules { quote1: Quote1::String, backtick: Backtick::Template, regex: true, ..b },
         Syntax::Php => Rules {
             quote1: Quote1::String,
             backtick: Backtick::Raw,
@@ -97,11 +51,7 @@ fn rules(syn: Syntax) -> Rules {
             php: true,
             ..b
         },
-        _ => Rules {
-            quote1: Quote1::String,
-            hash_comment: true,
-            ..b
-        },
+        _ => Rules { quote1: Quote1::String, hash_comment: true, ..b },
     }
 }
 
@@ -120,12 +70,7 @@ enum Breaks {
 fn breaks(syn: Syntax) -> Breaks {
     match syn {
         Syntax::Go => Breaks::Go,
-        Syntax::Kotlin
-        | Syntax::Swift
-        | Syntax::Scala
-        | Syntax::JavaScript
-        | Syntax::TypeScript
-        | Syntax::Tsx => Breaks::Soft,
+        Syntax::Kotlin | Syntax::Swift | Syntax::Scala | Syntax::JavaScript | Syntax::TypeScript | Syntax::Tsx => Breaks::Soft,
         _ => Breaks::Never,
     }
 }
@@ -139,7 +84,9 @@ enum Opens {
     },
     /// A plain block; `members` says whether declarations live inside it (a
     /// C `extern "C"` block, a Java anonymous class body).
-    Block { members: bool },
+    Block {
+        members: bool,
+    },
     /// A brace inside a header (a C++ member brace-initializer in a
     /// constructor's init list): the header goes on after it closes.
     Transparent,
@@ -175,13 +122,7 @@ struct Finder<'a> {
 pub(crate) fn find(syn: Syntax, src: &str, lines: &Lines) -> Vec<Scope> {
     let toks = lex::lex(src, rules(syn), lines);
     let mate = mates(&toks);
-    let mut f = Finder {
-        src,
-        syn,
-        toks,
-        mate,
-        out: Vec::new(),
-    };
+    let mut f = Finder { src, syn, toks, mate, out: Vec::new() };
     f.run(lines);
     f.out
 }
@@ -218,20 +159,7 @@ fn mates(toks: &[Tok]) -> Vec<u32> {
 /// Words that take a parenthesized argument and a block but never name a
 /// function, per language family.
 fn is_control(syn: Syntax, w: &str) -> bool {
-    let common = matches!(
-        w,
-        "if" | "for"
-            | "while"
-            | "switch"
-            | "catch"
-            | "return"
-            | "do"
-            | "else"
-            | "case"
-            | "new"
-            | "throw"
-            | "try"
-    );
+    let common = matches!(w, "if" | "for" | "while" | "switch" | "catch" | "return" | "do" | "else" | "case" | "new" | "throw" | "try");
     common
         || match syn {
             Syntax::C | Syntax::Cpp | Syntax::ObjectiveC => matches!(
@@ -253,54 +181,17 @@ fn is_control(syn: Syntax, w: &str) -> bool {
                     | "__typeof__"
             ),
             Syntax::Java => matches!(w, "synchronized" | "assert" | "throws"),
-            Syntax::CSharp => matches!(
-                w,
-                "using"
-                    | "lock"
-                    | "fixed"
-                    | "foreach"
-                    | "when"
-                    | "nameof"
-                    | "typeof"
-                    | "sizeof"
-                    | "checked"
-                    | "unchecked"
-                    | "default"
-            ),
-            Syntax::JavaScript | Syntax::TypeScript | Syntax::Tsx => {
-                matches!(
-                    w,
-                    "with"
-                        | "function"
-                        | "await"
-                        | "yield"
-                        | "typeof"
-                        | "delete"
-                        | "void"
-                        | "in"
-                        | "of"
-                        | "instanceof"
-                )
+            Syntax::CSharp => {
+                matches!(w, "using" | "lock" | "fixed" | "foreach" | "when" | "nameof" | "typeof" | "sizeof" | "checked" | "unchecked" | "default")
             }
-            Syntax::Php => matches!(
-                w,
-                "foreach"
-                    | "elseif"
-                    | "declare"
-                    | "isset"
-                    | "empty"
-                    | "unset"
-                    | "list"
-                    | "array"
-                    | "match"
-                    | "fn"
-                    | "function"
-            ),
+            Syntax::JavaScript | Syntax::TypeScript | Syntax::Tsx => {
+                matches!(w, "with" | "function" | "await" | "yield" | "typeof" | "delete" | "void" | "in" | "of" | "instanceof")
+            }
+            Syntax::Php => {
+                matches!(w, "foreach" | "elseif" | "declare" | "isset" | "empty" | "unset" | "list" | "array" | "match" | "fn" | "function")
+            }
             Syntax::Go => matches!(w, "go" | "defer" | "select" | "range" | "func"),
-            _ => matches!(
-                w,
-                "when" | "match" | "guard" | "repeat" | "loop" | "in" | "elif" | "unless" | "until"
-            ),
+            _ => matches!(w, "when" | "match" | "guard" | "repeat" | "loop" | "in" | "elif" | "unless" | "until"),
         }
 }
 
@@ -309,9 +200,7 @@ impl<'a> Finder<'a> {
         self.toks.get(i).map_or("", |t| t.text(self.src))
     }
     fn is_word(&self, i: usize, w: &str) -> bool {
-        self.toks
-            .get(i)
-            .is_some_and(|t| t.k == K::Ident && t.text(self.src) == w)
+        self.toks.get(i).is_some_and(|t| t.k == K::Ident && t.text(self.src) == w)
     }
     fn is_p(&self, i: usize, c: u8) -> bool {
         self.toks.get(i).is_some_and(|t| t.k == K::P(c))
@@ -325,11 +214,7 @@ impl<'a> Finder<'a> {
         match self.toks[i].k {
             K::P(b'(' | b'[' | b'{') => {
                 let m = self.mate[i];
-                if m != u32::MAX && (m as usize) < hi {
-                    m as usize + 1
-                } else {
-                    i + 1
-                }
+                if m != u32::MAX && (m as usize) < hi { m as usize + 1 } else { i + 1 }
             }
             _ => i + 1,
         }
@@ -400,16 +285,8 @@ impl<'a> Finder<'a> {
     fn run(&mut self, lines: &Lines) {
         let n = self.toks.len();
         let brk = breaks(self.syn);
-        let mut stack: Vec<Frame> = vec![Frame {
-            scope: None,
-            kind: None,
-            paren: 0,
-            hs: 0,
-            members: true,
-            transparent: false,
-            go_group: false,
-            types: false,
-        }];
+        let mut stack: Vec<Frame> =
+            vec![Frame { scope: None, kind: None, paren: 0, hs: 0, members: true, transparent: false, go_group: false, types: false }];
         // A file-scoped namespace (`namespace X;` in C# or PHP) waiting for its end.
         let mut open_ns: Option<usize> = None;
         let mut i = 0;
@@ -422,17 +299,13 @@ impl<'a> Finder<'a> {
                     || match brk {
                         Breaks::Never => self.c_macro_line_ends(i - 1, i),
                         Breaks::Go => self.go_ends(i - 1),
-                        Breaks::Soft => {
-                            self.soft_ends(i - 1, i) && !self.only_prefix(stack[top].hs, i)
-                        }
+                        Breaks::Soft => self.soft_ends(i - 1, i) && !self.only_prefix(stack[top].hs, i),
                     };
                 if cut {
                     let owner = stack[top].kind;
                     self.expression_body(stack[top].hs, i, owner);
                     stack[top].hs = i;
-                } else if let Some(end) =
-                    self.indented_body(stack[top].hs, i, stack[top].kind, lines)
-                {
+                } else if let Some(end) = self.indented_body(stack[top].hs, i, stack[top].kind, lines) {
                     let _ = end;
                     stack[top].hs = i;
                 }
@@ -473,8 +346,7 @@ impl<'a> Finder<'a> {
                     self.expression_body(stack[top].hs, i, owner);
                     if let Some(ns) = self.file_namespace(stack[top].hs, i, top == 0) {
                         if let Some(prev) = open_ns.take() {
-                            self.out[prev].end =
-                                tk.line.saturating_sub(1).max(self.out[prev].start);
+                            self.out[prev].end = tk.line.saturating_sub(1).max(self.out[prev].start);
                         }
                         open_ns = Some(ns);
                     }
@@ -483,9 +355,7 @@ impl<'a> Finder<'a> {
                 K::P(b'{') => {
                     // A list separator left over from the previous element
                     // (`}, "b": () => {`) is not part of this header.
-                    while stack[top].hs < i
-                        && matches!(self.toks[stack[top].hs].k, K::P(b',') | K::P(b';'))
-                    {
+                    while stack[top].hs < i && matches!(self.toks[stack[top].hs].k, K::P(b',') | K::P(b';')) {
                         stack[top].hs += 1;
                     }
                     let f = &stack[top];
@@ -493,11 +363,8 @@ impl<'a> Finder<'a> {
                     let type_literal = ts
                         && (f.types
                             || f.kind == Some(ScopeKind::Interface)
-                            || i > 0
-                                && matches!(self.toks[i - 1].k, K::P(b':' | b'|' | b'&' | b'<'))
-                            || i > 0
-                                && self.toks[i - 1].k == K::Assign
-                                && self.type_alias(f.hs, i));
+                            || i > 0 && matches!(self.toks[i - 1].k, K::P(b':' | b'|' | b'&' | b'<'))
+                            || i > 0 && self.toks[i - 1].k == K::Assign && self.type_alias(f.hs, i));
                     let opens = if type_literal {
                         // A type literal inside a header (`f(): {…} {`) does
                         // not end it.
@@ -507,18 +374,12 @@ impl<'a> Finder<'a> {
                             Opens::Block { members: false }
                         }
                     } else if f.paren > 0 {
-                        Opens::Block {
-                            members: self.anonymous_class_before(i),
-                        }
+                        Opens::Block { members: self.anonymous_class_before(i) }
                     } else {
                         self.classify(f.hs, i, f.kind, f.members, f.go_group)
                     };
                     let (scope, kind, members, transparent) = match opens {
-                        Opens::Scope {
-                            kind,
-                            name,
-                            name_tok,
-                        } => {
+                        Opens::Scope { kind, name, name_tok } => {
                             let hs = self.header_start(stack[top].hs, name_tok);
                             let start = self.toks[hs].line;
                             self.out.push(Scope {
@@ -534,12 +395,7 @@ impl<'a> Finder<'a> {
                             (Some(self.out.len() - 1), Some(kind), members, false)
                         }
                         // An anonymous class body owns its methods.
-                        Opens::Block { members: true }
-                            if !matches!(
-                                self.syn,
-                                Syntax::C | Syntax::Cpp | Syntax::ObjectiveC
-                            ) =>
-                        {
+                        Opens::Block { members: true } if !matches!(self.syn, Syntax::C | Syntax::Cpp | Syntax::ObjectiveC) => {
                             (None, Some(ScopeKind::Class), true, false)
                         }
                         Opens::Block { members } => (None, stack[top].kind, members, false),
@@ -548,16 +404,7 @@ impl<'a> Finder<'a> {
                     // A block inherits its owner's kind (so the C rule "no
                     // functions inside functions" sees through `if` blocks).
                     let types = type_literal || kind == Some(ScopeKind::Interface) && ts;
-                    stack.push(Frame {
-                        scope,
-                        kind,
-                        paren: 0,
-                        hs: i + 1,
-                        members,
-                        transparent,
-                        go_group: false,
-                        types,
-                    });
+                    stack.push(Frame { scope, kind, paren: 0, hs: i + 1, members, transparent, go_group: false, types });
                 }
                 K::P(b'}') => {
                     // Close Go groups left open by broken input, then the brace.
@@ -599,10 +446,7 @@ impl<'a> Finder<'a> {
     /// C# `int F() => x;`): pushes its scope, from the header to the last
     /// token of the window.
     fn expression_body(&mut self, lo: usize, hi: usize, owner: Option<ScopeKind>) {
-        if lo >= hi
-            || hi > self.toks.len()
-            || !matches!(self.syn, Syntax::Kotlin | Syntax::Scala | Syntax::CSharp)
-        {
+        if lo >= hi || hi > self.toks.len() || !matches!(self.syn, Syntax::Kotlin | Syntax::Scala | Syntax::CSharp) {
             return;
         }
         let tops = self.top(lo, hi);
@@ -621,10 +465,7 @@ impl<'a> Finder<'a> {
                     return;
                 };
                 let head = &tops[..f];
-                let i = head
-                    .iter()
-                    .position(|&t| t >= self.skip_prefix(lo, tops[f]))
-                    .unwrap_or(0);
+                let i = head.iter().position(|&t| t >= self.skip_prefix(lo, tops[f])).unwrap_or(0);
                 match self.c_function(&head[i..], tops[f], owner, true) {
                     Some(o) => o,
                     None => return,
@@ -632,11 +473,7 @@ impl<'a> Finder<'a> {
             }
             _ => return,
         };
-        if let Opens::Scope {
-            kind,
-            name,
-            name_tok,
-        } = opens
+        if let Opens::Scope { kind, name, name_tok } = opens
             && kind.is_callable()
         {
             let last = self.toks[hi - 1].line;
@@ -657,13 +494,7 @@ impl<'a> Finder<'a> {
     /// following lines indented deeper than the header's first line. Pushes
     /// the scope and returns its end when the window `lo..n` (`n` starts the
     /// next line) is one.
-    fn indented_body(
-        &mut self,
-        lo: usize,
-        n: usize,
-        owner: Option<ScopeKind>,
-        lines: &Lines,
-    ) -> Option<u32> {
+    fn indented_body(&mut self, lo: usize, n: usize, owner: Option<ScopeKind>, lines: &Lines) -> Option<u32> {
         if !matches!(self.syn, Syntax::Kotlin | Syntax::Scala) || n == 0 || lo + 1 >= n {
             return None;
         }
@@ -672,12 +503,7 @@ impl<'a> Finder<'a> {
         if last.k != K::Assign && !colon {
             return None;
         }
-        let Opens::Scope {
-            kind,
-            name,
-            name_tok,
-        } = self.keyword_lang(lo, n - 1, owner)
-        else {
+        let Opens::Scope { kind, name, name_tok } = self.keyword_lang(lo, n - 1, owner) else {
             return None;
         };
         if colon == kind.is_callable() {
@@ -696,15 +522,7 @@ impl<'a> Finder<'a> {
             end = t.line;
             j += 1;
         }
-        self.out.push(Scope {
-            kind,
-            name,
-            start: head_line,
-            name_line: self.toks[name_tok].line,
-            header_end: last.line,
-            end,
-            parent: None,
-        });
+        self.out.push(Scope { kind, name, start: head_line, name_line: self.toks[name_tok].line, header_end: last.line, end, parent: None });
         Some(end)
     }
 
@@ -757,9 +575,7 @@ impl<'a> Finder<'a> {
                         return false;
                     }
                 }
-                K::P(b'[') if matches!(self.syn, Syntax::CSharp | Syntax::Cpp) => {
-                    i = self.skip(i, hi)
-                }
+                K::P(b'[') if matches!(self.syn, Syntax::CSharp | Syntax::Cpp) => i = self.skip(i, hi),
                 K::Ident if is_modifier(self.syn, t.text(self.src)) => i += 1,
                 _ => return false,
             }
@@ -794,11 +610,7 @@ impl<'a> Finder<'a> {
         if !matches!(self.syn, Syntax::C | Syntax::Cpp | Syntax::ObjectiveC) {
             return false;
         }
-        if matches!(
-            self.toks[n].k,
-            K::P(b'{' | b'(' | b':' | b',' | b';' | b')')
-        ) || !matches!(self.toks[n].k, K::Ident | K::P(b'~'))
-        {
+        if matches!(self.toks[n].k, K::P(b'{' | b'(' | b':' | b',' | b';' | b')')) || !matches!(self.toks[n].k, K::Ident | K::P(b'~')) {
             return false;
         }
         let t = self.toks[p];
@@ -820,20 +632,8 @@ impl<'a> Finder<'a> {
         match t.k {
             K::Ident => {
                 let w = t.text(self.src);
-                !matches!(
-                    w,
-                    "func"
-                        | "type"
-                        | "struct"
-                        | "interface"
-                        | "map"
-                        | "chan"
-                        | "else"
-                        | "import"
-                        | "package"
-                        | "var"
-                        | "const"
-                ) || matches!(w, "break" | "continue" | "fallthrough" | "return")
+                !matches!(w, "func" | "type" | "struct" | "interface" | "map" | "chan" | "else" | "import" | "package" | "var" | "const")
+                    || matches!(w, "break" | "continue" | "fallthrough" | "return")
             }
             K::Num | K::Str => true,
             K::P(c) => matches!(c, b')' | b']' | b'}'),
@@ -857,27 +657,8 @@ impl<'a> Finder<'a> {
         let next = self.toks[n];
         let continues = match next.k {
             K::P(c) => {
-                matches!(
-                    c,
-                    b'.' | b':'
-                        | b'{'
-                        | b'?'
-                        | b'|'
-                        | b'&'
-                        | b'+'
-                        | b'-'
-                        | b'*'
-                        | b'/'
-                        | b'%'
-                        | b'<'
-                        | b'>'
-                        | b','
-                ) || c == b'('
-                    && matches!(
-                        self.syn,
-                        Syntax::JavaScript | Syntax::TypeScript | Syntax::Tsx
-                    )
-                    && prev.k != K::P(b'}')
+                matches!(c, b'.' | b':' | b'{' | b'?' | b'|' | b'&' | b'+' | b'-' | b'*' | b'/' | b'%' | b'<' | b'>' | b',')
+                    || c == b'(' && matches!(self.syn, Syntax::JavaScript | Syntax::TypeScript | Syntax::Tsx) && prev.k != K::P(b'}')
             }
             K::Arrow | K::FatArrow | K::Assign | K::Op | K::PathSep => true,
             K::Ident => matches!(
@@ -913,37 +694,18 @@ impl<'a> Finder<'a> {
     /// A C# or PHP `namespace X;` covering the rest of the file (or up to the
     /// next one): pushes the scope and returns its index.
     fn file_namespace(&mut self, lo: usize, semi: usize, top_level: bool) -> Option<usize> {
-        if !top_level
-            || !matches!(self.syn, Syntax::CSharp | Syntax::Php)
-            || !self.is_word(lo, "namespace")
-            || semi <= lo + 1
-        {
+        if !top_level || !matches!(self.syn, Syntax::CSharp | Syntax::Php) || !self.is_word(lo, "namespace") || semi <= lo + 1 {
             return None;
         }
         let name = self.span_text(lo + 1, semi);
         let (start, name_line) = (self.toks[lo].line, self.toks[lo + 1].line);
         let end = self.toks.last().map_or(start, |t| t.line).max(start);
-        self.out.push(Scope {
-            kind: ScopeKind::Namespace,
-            name,
-            start,
-            name_line,
-            header_end: self.toks[semi].line,
-            end,
-            parent: None,
-        });
+        self.out.push(Scope { kind: ScopeKind::Namespace, name, start, name_line, header_end: self.toks[semi].line, end, parent: None });
         Some(self.out.len() - 1)
     }
 
     /// Decides what the `{` at `hi` opens from its header `lo..hi`.
-    fn classify(
-        &self,
-        lo: usize,
-        hi: usize,
-        owner: Option<ScopeKind>,
-        members: bool,
-        go_group: bool,
-    ) -> Opens {
+    fn classify(&self, lo: usize, hi: usize, owner: Option<ScopeKind>, members: bool, go_group: bool) -> Opens {
         if lo >= hi {
             return Opens::Block { members: false };
         }
@@ -991,35 +753,16 @@ impl<'a> Finder<'a> {
                     i = self.annotation_end(i, hi);
                 }
                 K::P(b'[') if matches!(self.syn, Syntax::CSharp) => i = self.skip(i, hi),
-                K::P(b'[') if self.syn == Syntax::Cpp && self.is_p(i + 1, b'[') => {
-                    i = self.skip(i, hi)
-                }
+                K::P(b'[') if self.syn == Syntax::Cpp && self.is_p(i + 1, b'[') => i = self.skip(i, hi),
                 // Java `non-sealed`.
-                K::Ident
-                    if self.syn == Syntax::Java
-                        && t.text(self.src) == "non"
-                        && self.is_p(i + 1, b'-')
-                        && self.is_word(i + 2, "sealed") =>
-                {
+                K::Ident if self.syn == Syntax::Java && t.text(self.src) == "non" && self.is_p(i + 1, b'-') && self.is_word(i + 2, "sealed") => {
                     i += 3;
                 }
                 K::Ident if is_modifier(self.syn, t.text(self.src)) => {
                     let w = t.text(self.src);
-                    let takes_group = matches!(
-                        w,
-                        "pub"
-                            | "private"
-                            | "protected"
-                            | "internal"
-                            | "fileprivate"
-                            | "public"
-                            | "open"
-                    );
+                    let takes_group = matches!(w, "pub" | "private" | "protected" | "internal" | "fileprivate" | "public" | "open");
                     // A modifier word used as a name (`get(url) {`) is the name.
-                    if !takes_group
-                        && i + 1 < hi
-                        && (self.is_p(i + 1, b'(') || self.is_p(i + 1, b'<'))
-                    {
+                    if !takes_group && i + 1 < hi && (self.is_p(i + 1, b'(') || self.is_p(i + 1, b'<')) {
                         return i;
                     }
                     i += 1;
@@ -1039,11 +782,7 @@ impl<'a> Finder<'a> {
     }
 
     fn scope(&self, kind: ScopeKind, name_tok: usize) -> Opens {
-        Opens::Scope {
-            kind,
-            name: self.text(name_tok).to_string(),
-            name_tok,
-        }
+        Opens::Scope { kind, name: self.text(name_tok).to_string(), name_tok }
     }
 
     fn rust(&self, lo: usize, hi: usize, owner: Option<ScopeKind>) -> Opens {
@@ -1053,11 +792,7 @@ impl<'a> Finder<'a> {
         }
         let w = self.text(i);
         let named = |kind| {
-            if self.is_ident(i + 1) && i + 1 < hi {
-                self.scope(kind, i + 1)
-            } else {
-                Opens::Block { members: false }
-            }
+            if self.is_ident(i + 1) && i + 1 < hi { self.scope(kind, i + 1) } else { Opens::Block { members: false } }
         };
         match w {
             "fn" => named(Self::method_or_fn(owner)),
@@ -1066,9 +801,7 @@ impl<'a> Finder<'a> {
             "union" => named(ScopeKind::Union),
             "trait" => named(ScopeKind::Trait),
             "mod" => named(ScopeKind::Module),
-            "macro_rules" if self.is_p(i + 1, b'!') && self.is_ident(i + 2) => {
-                self.scope(ScopeKind::Macro, i + 2)
-            }
+            "macro_rules" if self.is_p(i + 1, b'!') && self.is_ident(i + 2) => self.scope(ScopeKind::Macro, i + 2),
             "impl" => {
                 let mut j = i + 1;
                 if self.is_p(j, b'<') {
@@ -1081,11 +814,7 @@ impl<'a> Finder<'a> {
                 if j >= end {
                     return Opens::Block { members: false };
                 }
-                Opens::Scope {
-                    kind: ScopeKind::Impl,
-                    name: self.span_text(j, end),
-                    name_tok: j,
-                }
+                Opens::Scope { kind: ScopeKind::Impl, name: self.span_text(j, end), name_tok: j }
             }
             _ => Opens::Block { members: false },
         }
@@ -1133,24 +862,16 @@ impl<'a> Finder<'a> {
             // Declaration position: only `typedef`, storage words and
             // attributes may come first.
             if !tops[..pos].iter().all(|&p| {
-                matches!(
-                    self.text(p),
-                    "typedef" | "static" | "const" | "inline" | "export" | "extern" | "volatile"
-                ) || self.is_p(p, b'[')
+                matches!(self.text(p), "typedef" | "static" | "const" | "inline" | "export" | "extern" | "volatile")
+                    || self.is_p(p, b'[')
                     || is_macro_name(self.text(p))
             }) {
                 break;
             }
             if kind == ScopeKind::Namespace {
                 let rest = tops[pos + 1..].to_vec();
-                let name = rest
-                    .first()
-                    .map_or(String::new(), |&f| self.span_text(f, hi));
-                return Opens::Scope {
-                    kind,
-                    name,
-                    name_tok: rest.first().copied().unwrap_or(t),
-                };
+                let name = rest.first().map_or(String::new(), |&f| self.span_text(f, hi));
+                return Opens::Scope { kind, name, name_tok: rest.first().copied().unwrap_or(t) };
             }
             // The name: the first identifier after the keyword (skipping
             // `class` in `enum class` and attribute groups).
@@ -1166,11 +887,7 @@ impl<'a> Finder<'a> {
                 .filter(|&n| !self.is_p(n + 1, b'(') || self.text(n) == "alignas");
             return match name_tok {
                 Some(n) => self.scope(kind, n),
-                None => Opens::Scope {
-                    kind,
-                    name: String::new(),
-                    name_tok: t,
-                },
+                None => Opens::Scope { kind, name: String::new(), name_tok: t },
             };
         }
         // A brace in a namespace or class body that is not a definition
@@ -1180,13 +897,7 @@ impl<'a> Finder<'a> {
 
     /// The function-definition rule shared by C-like languages. `tops` are
     /// the header's top-level tokens after the prefix.
-    fn c_function(
-        &self,
-        tops: &[usize],
-        hi: usize,
-        owner: Option<ScopeKind>,
-        members: bool,
-    ) -> Option<Opens> {
+    fn c_function(&self, tops: &[usize], hi: usize, owner: Option<ScopeKind>, members: bool) -> Option<Opens> {
         let in_body = !members;
         for (k, &g) in tops.iter().enumerate() {
             if !self.is_p(g, b'(') || k == 0 {
@@ -1196,35 +907,15 @@ impl<'a> Finder<'a> {
             // operator (`operator==`, `operator()`, `operator new`).
             let prev = tops[k - 1];
             let mut name_pos = k - 1;
-            let op = (0..k)
-                .rev()
-                .take(4)
-                .find(|&p| self.is_word(tops[p], "operator"));
+            let op = (0..k).rev().take(4).find(|&p| self.is_word(tops[p], "operator"));
             let op_name = match op {
                 // `operator()(…)`: the empty group is part of the name.
-                Some(p)
-                    if p + 2 == k
-                        && self.is_p(prev, b'(')
-                        && self.mate[prev] as usize == prev + 1 =>
-                {
-                    Some(p)
-                }
-                Some(p)
-                    if p + 1 == k
-                        && k + 1 < tops.len()
-                        && self.is_p(tops[k + 1], b'(')
-                        && self.mate[g] as usize == g + 1 =>
-                {
+                Some(p) if p + 2 == k && self.is_p(prev, b'(') && self.mate[prev] as usize == prev + 1 => Some(p),
+                Some(p) if p + 1 == k && k + 1 < tops.len() && self.is_p(tops[k + 1], b'(') && self.mate[g] as usize == g + 1 => {
                     // This is the `()` of `operator()`; the next group holds the parameters.
                     continue;
                 }
-                Some(p)
-                    if tops[p + 1..k]
-                        .iter()
-                        .all(|&x| !self.is_ident(x) || p + 1 == k - 1) =>
-                {
-                    Some(p)
-                }
+                Some(p) if tops[p + 1..k].iter().all(|&x| !self.is_ident(x) || p + 1 == k - 1) => Some(p),
                 _ => None,
             };
             let name_t = prev;
@@ -1236,10 +927,7 @@ impl<'a> Finder<'a> {
             // Member calls and `new` expressions are not definitions.
             if name_pos > 0 {
                 let before = tops[name_pos - 1];
-                if self.is_p(before, b'.')
-                    || self.toks[before].k == K::Arrow
-                    || self.is_word(before, "new")
-                {
+                if self.is_p(before, b'.') || self.toks[before].k == K::Arrow || self.is_word(before, "new") {
                     continue;
                 }
             }
@@ -1258,9 +946,7 @@ impl<'a> Finder<'a> {
             if in_body {
                 // Local functions exist in C# (with a return type before the
                 // name); nowhere else among these languages.
-                let typed = name_pos > 0
-                    && self.syn == Syntax::CSharp
-                    && owner.is_some_and(ScopeKind::is_callable);
+                let typed = name_pos > 0 && self.syn == Syntax::CSharp && owner.is_some_and(ScopeKind::is_callable);
                 if !typed {
                     return Some(Opens::Block { members: false });
                 }
@@ -1306,16 +992,8 @@ impl<'a> Finder<'a> {
                 name_tok = tops[name_pos];
             }
             let name = self.span_text(lo_name, g);
-            let kind = if name.contains("::") {
-                ScopeKind::Method
-            } else {
-                Self::method_or_fn(owner)
-            };
-            return Some(Opens::Scope {
-                kind,
-                name,
-                name_tok,
-            });
+            let kind = if name.contains("::") { ScopeKind::Method } else { Self::method_or_fn(owner) };
+            return Some(Opens::Scope { kind, name, name_tok });
         }
         None
     }
@@ -1336,15 +1014,11 @@ impl<'a> Finder<'a> {
                     // follows a group; a `{` right after a name is a member
                     // initializer.
                     let last = *tail.last().expect("non-empty");
-                    return Some(
-                        self.is_ident(last)
-                            || self.is_p(last, b'>')
-                            || self.toks[last].k == K::PathSep,
-                    );
+                    return Some(self.is_ident(last) || self.is_p(last, b'>') || self.toks[last].k == K::PathSep);
                 }
                 K::Ident => match tok.text(self.src) {
-                    "const" | "volatile" | "override" | "final" | "mutable" | "noexcept"
-                    | "throw" | "try" | "__attribute__" | "__declspec" | "transaction_safe" => {
+                    "const" | "volatile" | "override" | "final" | "mutable" | "noexcept" | "throw" | "try" | "__attribute__" | "__declspec"
+                    | "transaction_safe" => {
                         j += 1;
                         if j < tail.len() && self.is_p(tail[j], b'(') {
                             j += 1;
@@ -1388,11 +1062,7 @@ impl<'a> Finder<'a> {
                 n += 1; // `@interface`, `record class`, `record struct`
             }
             if kind == ScopeKind::Namespace {
-                return Opens::Scope {
-                    kind,
-                    name: self.span_text(n, hi),
-                    name_tok: n.min(hi - 1),
-                };
+                return Opens::Scope { kind, name: self.span_text(n, hi), name_tok: n.min(hi - 1) };
             }
             if self.is_ident(n) && n < hi {
                 return self.scope(kind, n);
@@ -1417,18 +1087,11 @@ impl<'a> Finder<'a> {
             return o;
         }
         // C# properties and indexers: `Type Name {` / `Type this[…] {` in a type.
-        if self.syn == Syntax::CSharp
-            && members
-            && owner.is_some_and(ScopeKind::is_type)
-            && tops.len() >= 2
-        {
+        if self.syn == Syntax::CSharp && members && owner.is_some_and(ScopeKind::is_type) && tops.len() >= 2 {
             let last = *tops.last().expect("len >= 2");
             let name = if self.is_ident(last) && !is_control(self.syn, self.text(last)) {
                 Some(last)
-            } else if self.is_p(last, b'[')
-                && tops.len() >= 3
-                && self.is_word(tops[tops.len() - 2], "this")
-            {
+            } else if self.is_p(last, b'[') && tops.len() >= 3 && self.is_word(tops[tops.len() - 2], "this") {
                 Some(tops[tops.len() - 2])
             } else {
                 None
@@ -1446,9 +1109,7 @@ impl<'a> Finder<'a> {
             i += 1;
             if self.is_p(i, b'(') {
                 let after = self.skip(i, hi);
-                if self.is_ident(after)
-                    && (self.is_p(after + 1, b'(') || self.is_p(after + 1, b'['))
-                {
+                if self.is_ident(after) && (self.is_p(after + 1, b'(') || self.is_p(after + 1, b'[')) {
                     return self.scope(ScopeKind::Method, after);
                 }
                 return Opens::Block { members: false };
@@ -1488,11 +1149,7 @@ impl<'a> Finder<'a> {
         if self.syn == Syntax::Swift
             && self.is_word(i, "class")
             && self.is_ident(i + 1)
-            && (is_modifier(self.syn, self.text(i + 1))
-                || matches!(
-                    self.text(i + 1),
-                    "func" | "var" | "let" | "subscript" | "init"
-                ))
+            && (is_modifier(self.syn, self.text(i + 1)) || matches!(self.text(i + 1), "func" | "var" | "let" | "subscript" | "init"))
         {
             i = self.skip_prefix(i + 1, hi);
         }
@@ -1500,29 +1157,18 @@ impl<'a> Finder<'a> {
             return Opens::Block { members: false };
         }
         let w = self.text(i);
-        let next_ident = |kind: ScopeKind| -> Opens {
-            if i + 1 < hi && self.is_ident(i + 1) {
-                self.scope(kind, i + 1)
-            } else {
-                Opens::Block { members: true }
-            }
-        };
+        let next_ident =
+            |kind: ScopeKind| -> Opens { if i + 1 < hi && self.is_ident(i + 1) { self.scope(kind, i + 1) } else { Opens::Block { members: true } } };
         match (self.syn, w) {
             (Syntax::Kotlin, "fun") => {
                 if self.is_word(i + 1, "interface") {
-                    return if self.is_ident(i + 2) {
-                        self.scope(ScopeKind::Interface, i + 2)
-                    } else {
-                        Opens::Block { members: true }
-                    };
+                    return if self.is_ident(i + 2) { self.scope(ScopeKind::Interface, i + 2) } else { Opens::Block { members: true } };
                 }
                 // The name sits right before the first top-level `(`
                 // (after type parameters and an extension receiver).
                 let tops = self.top(i + 1, hi);
                 match tops.iter().position(|&t| self.is_p(t, b'(')) {
-                    Some(p) if p > 0 && self.is_ident(tops[p - 1]) => {
-                        self.scope(Self::method_or_fn(owner), tops[p - 1])
-                    }
+                    Some(p) if p > 0 && self.is_ident(tops[p - 1]) => self.scope(Self::method_or_fn(owner), tops[p - 1]),
                     _ => Opens::Block { members: false },
                 }
             }
@@ -1532,49 +1178,26 @@ impl<'a> Finder<'a> {
                 if self.is_ident(i + 1) {
                     self.scope(ScopeKind::Object, i + 1)
                 } else if i > lo && self.is_word(i - 1, "companion") {
-                    Opens::Scope {
-                        kind: ScopeKind::Object,
-                        name: "Companion".into(),
-                        name_tok: i,
-                    }
+                    Opens::Scope { kind: ScopeKind::Object, name: "Companion".into(), name_tok: i }
                 } else {
                     Opens::Block { members: true }
                 }
             }
-            (Syntax::Kotlin, "constructor") => Opens::Scope {
-                kind: ScopeKind::Method,
-                name: "constructor".into(),
-                name_tok: i,
-            },
+            (Syntax::Kotlin, "constructor") => Opens::Scope { kind: ScopeKind::Method, name: "constructor".into(), name_tok: i },
             (Syntax::Swift, "func") => {
                 let n = i + 1;
-                if n < hi
-                    && matches!(self.toks[n].k, K::Ident | K::Op | K::P(_) | K::Assign)
-                    && !self.is_p(n, b'(')
-                {
+                if n < hi && matches!(self.toks[n].k, K::Ident | K::Op | K::P(_) | K::Assign) && !self.is_p(n, b'(') {
                     let kind = Self::method_or_fn(owner);
                     // Operators are several punctuation tokens: take them all.
                     let mut e = n + 1;
-                    while self.toks[n].k != K::Ident
-                        && e < hi
-                        && !self.is_p(e, b'(')
-                        && !self.is_p(e, b'<')
-                    {
+                    while self.toks[n].k != K::Ident && e < hi && !self.is_p(e, b'(') && !self.is_p(e, b'<') {
                         e += 1;
                     }
-                    return Opens::Scope {
-                        kind,
-                        name: self.span_text(n, e),
-                        name_tok: n,
-                    };
+                    return Opens::Scope { kind, name: self.span_text(n, e), name_tok: n };
                 }
                 Opens::Block { members: false }
             }
-            (Syntax::Swift, "init" | "deinit" | "subscript") => Opens::Scope {
-                kind: ScopeKind::Method,
-                name: w.to_string(),
-                name_tok: i,
-            },
+            (Syntax::Swift, "init" | "deinit" | "subscript") => Opens::Scope { kind: ScopeKind::Method, name: w.to_string(), name_tok: i },
             (Syntax::Swift, "class" | "actor") => next_ident(ScopeKind::Class),
             (Syntax::Swift, "struct") => next_ident(ScopeKind::Struct),
             (Syntax::Swift, "enum") => next_ident(ScopeKind::Enum),
@@ -1587,11 +1210,7 @@ impl<'a> Finder<'a> {
                 if e == i + 1 {
                     return Opens::Block { members: true };
                 }
-                Opens::Scope {
-                    kind: ScopeKind::Impl,
-                    name: self.span_text(i + 1, e),
-                    name_tok: i + 1,
-                }
+                Opens::Scope { kind: ScopeKind::Impl, name: self.span_text(i + 1, e), name_tok: i + 1 }
             }
             (Syntax::Scala, "def") => {
                 if i + 1 < hi && self.toks[i + 1].k != K::P(b'(') {
@@ -1604,25 +1223,12 @@ impl<'a> Finder<'a> {
             (Syntax::Scala, "trait") => next_ident(ScopeKind::Trait),
             (Syntax::Scala, "object") => next_ident(ScopeKind::Object),
             (Syntax::Scala, "enum") => next_ident(ScopeKind::Enum),
-            (Syntax::Scala, "package") if self.is_word(i + 1, "object") && self.is_ident(i + 2) => {
-                self.scope(ScopeKind::Object, i + 2)
-            }
-            (Syntax::Scala, "package") => Opens::Scope {
-                kind: ScopeKind::Namespace,
-                name: self.span_text(i + 1, hi),
-                name_tok: (i + 1).min(hi - 1),
-            },
-            (Syntax::Scala, "extension") => Opens::Scope {
-                kind: ScopeKind::Impl,
-                name: self.span_text(i + 1, hi),
-                name_tok: i,
-            },
+            (Syntax::Scala, "package") if self.is_word(i + 1, "object") && self.is_ident(i + 2) => self.scope(ScopeKind::Object, i + 2),
+            (Syntax::Scala, "package") => Opens::Scope { kind: ScopeKind::Namespace, name: self.span_text(i + 1, hi), name_tok: (i + 1).min(hi - 1) },
+            (Syntax::Scala, "extension") => Opens::Scope { kind: ScopeKind::Impl, name: self.span_text(i + 1, hi), name_tok: i },
             _ => {
                 let members = matches!(self.syn, Syntax::Scala | Syntax::Kotlin)
-                    && self
-                        .top(i, hi)
-                        .iter()
-                        .any(|&t| self.is_word(t, "new") || self.is_word(t, "object"));
+                    && self.top(i, hi).iter().any(|&t| self.is_word(t, "new") || self.is_word(t, "object"));
                 Opens::Block { members }
             }
         }
@@ -1644,26 +1250,15 @@ impl<'a> Finder<'a> {
                     return self.scope(ScopeKind::Function, n);
                 }
                 if i > lo && self.is_word(i - 1, "default") {
-                    return Opens::Scope {
-                        kind: ScopeKind::Function,
-                        name: "default".into(),
-                        name_tok: i,
-                    };
+                    return Opens::Scope { kind: ScopeKind::Function, name: "default".into(), name_tok: i };
                 }
             }
             "class" => {
-                if self.is_ident(i + 1)
-                    && !self.is_word(i + 1, "extends")
-                    && !self.is_word(i + 1, "implements")
-                {
+                if self.is_ident(i + 1) && !self.is_word(i + 1, "extends") && !self.is_word(i + 1, "implements") {
                     return self.scope(ScopeKind::Class, i + 1);
                 }
                 if i > lo && self.is_word(i - 1, "default") {
-                    return Opens::Scope {
-                        kind: ScopeKind::Class,
-                        name: "default".into(),
-                        name_tok: i,
-                    };
+                    return Opens::Scope { kind: ScopeKind::Class, name: "default".into(), name_tok: i };
                 }
             }
             "interface" if self.syn != Syntax::JavaScript && self.is_ident(i + 1) => {
@@ -1672,16 +1267,8 @@ impl<'a> Finder<'a> {
             "enum" if self.syn != Syntax::JavaScript && self.is_ident(i + 1) => {
                 return self.scope(ScopeKind::Enum, i + 1);
             }
-            "namespace" | "module"
-                if self.syn != Syntax::JavaScript
-                    && i + 1 < hi
-                    && matches!(self.toks[i + 1].k, K::Ident | K::Str) =>
-            {
-                return Opens::Scope {
-                    kind: ScopeKind::Module,
-                    name: self.span_text(i + 1, hi),
-                    name_tok: i + 1,
-                };
+            "namespace" | "module" if self.syn != Syntax::JavaScript && i + 1 < hi && matches!(self.toks[i + 1].k, K::Ident | K::Str) => {
+                return Opens::Scope { kind: ScopeKind::Module, name: self.span_text(i + 1, hi), name_tok: i + 1 };
             }
             _ => {}
         }
@@ -1692,13 +1279,7 @@ impl<'a> Finder<'a> {
             && self.toks[tops[c - 1]].k == K::Assign
             && self.is_ident(tops[c - 2])
         {
-            let n = if self.is_ident(tops[c] + 1)
-                && !matches!(self.text(tops[c] + 1), "extends" | "implements")
-            {
-                tops[c] + 1
-            } else {
-                tops[c - 2]
-            };
+            let n = if self.is_ident(tops[c] + 1) && !matches!(self.text(tops[c] + 1), "extends" | "implements") { tops[c] + 1 } else { tops[c - 2] };
             return self.scope(ScopeKind::Class, n);
         }
         // A method: name, optional `?`/`!` and type parameters, parameters,
@@ -1725,10 +1306,7 @@ impl<'a> Finder<'a> {
             first
         };
         let named = match self.toks[name_tok].k {
-            K::Ident => {
-                !is_control(self.syn, self.text(name_tok))
-                    && !matches!(self.text(name_tok), "function" | "class" | "catch")
-            }
+            K::Ident => !is_control(self.syn, self.text(name_tok)) && !matches!(self.text(name_tok), "function" | "class" | "catch"),
             K::Str | K::Num => true,
             K::P(b'[') => true,
             _ => false,
@@ -1752,24 +1330,13 @@ impl<'a> Finder<'a> {
         if !(rest.is_empty() || self.is_p(rest[0], b':') && self.syn != Syntax::JavaScript) {
             return None;
         }
-        if rest
-            .iter()
-            .any(|&t| matches!(self.toks[t].k, K::FatArrow | K::Assign))
-        {
+        if rest.iter().any(|&t| matches!(self.toks[t].k, K::FatArrow | K::Assign)) {
             return None;
         }
         // In a class or an object literal alike, a method.
         let kind = ScopeKind::Method;
-        let name = if self.is_p(name_tok, b'[') {
-            self.span_text(name_tok, self.skip(name_tok, hi))
-        } else {
-            self.text(name_tok).to_string()
-        };
-        Some(Opens::Scope {
-            kind,
-            name,
-            name_tok,
-        })
+        let name = if self.is_p(name_tok, b'[') { self.span_text(name_tok, self.skip(name_tok, hi)) } else { self.text(name_tok).to_string() };
+        Some(Opens::Scope { kind, name, name_tok })
     }
 
     fn js_bound(&self, tops: &[usize], hi: usize) -> Option<Opens> {
@@ -1807,10 +1374,7 @@ impl<'a> Finder<'a> {
                 if n < tops.len() && (self.is_p(tops[n], b'(') || self.is_ident(tops[n])) {
                     n += 1;
                     // Optional return type annotation, then `=>`.
-                    n + 1 == tops.len()
-                        || n < tops.len()
-                            && self.is_p(tops[n], b':')
-                            && self.syn != Syntax::JavaScript
+                    n + 1 == tops.len() || n < tops.len() && self.is_p(tops[n], b':') && self.syn != Syntax::JavaScript
                 } else {
                     false
                 }
@@ -1826,21 +1390,13 @@ impl<'a> Finder<'a> {
             }
             // A TS type annotation on the binding: `const f: Handler = …`
             // puts the name two tokens further back.
-            let name_tok = if b >= 3
-                && self.is_p(tops[b - 2], b':')
-                && self.toks[t].k == K::Assign
-                && self.is_ident(tops[b - 3])
-            {
+            let name_tok = if b >= 3 && self.is_p(tops[b - 2], b':') && self.toks[t].k == K::Assign && self.is_ident(tops[b - 3]) {
                 tops[b - 3]
             } else {
                 name_tok
             };
             let kind = ScopeKind::Function;
-            return Some(Opens::Scope {
-                kind,
-                name: self.text(name_tok).trim_matches(['"', '\'']).to_string(),
-                name_tok,
-            });
+            return Some(Opens::Scope { kind, name: self.text(name_tok).trim_matches(['"', '\'']).to_string(), name_tok });
         }
         None
     }
@@ -1865,11 +1421,7 @@ impl<'a> Finder<'a> {
             "interface" if self.is_ident(i + 1) => self.scope(ScopeKind::Interface, i + 1),
             "trait" if self.is_ident(i + 1) => self.scope(ScopeKind::Trait, i + 1),
             "enum" if self.is_ident(i + 1) => self.scope(ScopeKind::Enum, i + 1),
-            "namespace" => Opens::Scope {
-                kind: ScopeKind::Namespace,
-                name: self.span_text(i + 1, hi),
-                name_tok: (i + 1).min(hi - 1),
-            },
+            "namespace" => Opens::Scope { kind: ScopeKind::Namespace, name: self.span_text(i + 1, hi), name_tok: (i + 1).min(hi - 1) },
             _ => {
                 let members = self.top(i, hi).iter().any(|&t| self.is_word(t, "class"));
                 Opens::Block { members }
@@ -1879,9 +1431,7 @@ impl<'a> Finder<'a> {
 
     fn generic(&self, lo: usize, hi: usize) -> Opens {
         let first = self.toks[lo];
-        if first.k == K::Ident && is_control(self.syn, first.text(self.src))
-            || matches!(first.text(self.src), "else" | "then" | "do")
-        {
+        if first.k == K::Ident && is_control(self.syn, first.text(self.src)) || matches!(first.text(self.src), "else" | "then" | "do") {
             return Opens::Block { members: false };
         }
         if matches!(first.k, K::Assign | K::P(b'}') | K::P(b',') | K::P(b'(')) {
@@ -1900,20 +1450,13 @@ impl<'a> Finder<'a> {
         if self.toks[s].k == K::Ident && is_control(self.syn, self.text(s)) {
             return Opens::Block { members: false };
         }
-        Opens::Scope {
-            kind: ScopeKind::Block,
-            name: self.span_text(s, hi),
-            name_tok: s,
-        }
+        Opens::Scope { kind: ScopeKind::Block, name: self.span_text(s, hi), name_tok: s }
     }
 }
 
 /// An all-caps identifier, the usual shape of a C macro (`FMT_API`, `V8_EXPORT`).
 fn is_macro_name(w: &str) -> bool {
-    w.len() >= 2
-        && w.bytes().any(|c| c.is_ascii_uppercase())
-        && w.bytes()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
+    w.len() >= 2 && w.bytes().any(|c| c.is_ascii_uppercase()) && w.bytes().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
 }
 
 /// Words that may precede a definer keyword.
@@ -1937,34 +1480,13 @@ fn is_modifier(syn: Syntax, w: &str) -> bool {
     common
         || match syn {
             Syntax::Rust => matches!(w, "pub" | "const" | "unsafe" | "extern" | "crate"),
-            Syntax::C | Syntax::Cpp | Syntax::ObjectiveC => matches!(
-                w,
-                "inline"
-                    | "extern"
-                    | "constexpr"
-                    | "consteval"
-                    | "virtual"
-                    | "explicit"
-                    | "friend"
-                    | "typedef"
-            ),
-            Syntax::Java => matches!(
-                w,
-                "strictfp" | "synchronized" | "native" | "transient" | "non"
-            ),
-            Syntax::CSharp => matches!(
-                w,
-                "partial"
-                    | "readonly"
-                    | "unsafe"
-                    | "virtual"
-                    | "extern"
-                    | "new"
-                    | "file"
-                    | "required"
-                    | "ref"
-                    | "volatile"
-            ),
+            Syntax::C | Syntax::Cpp | Syntax::ObjectiveC => {
+                matches!(w, "inline" | "extern" | "constexpr" | "consteval" | "virtual" | "explicit" | "friend" | "typedef")
+            }
+            Syntax::Java => matches!(w, "strictfp" | "synchronized" | "native" | "transient" | "non"),
+            Syntax::CSharp => {
+                matches!(w, "partial" | "readonly" | "unsafe" | "virtual" | "extern" | "new" | "file" | "required" | "ref" | "volatile")
+            }
             Syntax::Kotlin => matches!(
                 w,
                 "data"
@@ -2010,15 +1532,9 @@ fn is_modifier(syn: Syntax, w: &str) -> bool {
                     | "consuming"
                     | "borrowing"
             ),
-            Syntax::Scala => matches!(
-                w,
-                "implicit" | "lazy" | "case" | "inline" | "opaque" | "transparent" | "infix"
-            ),
+            Syntax::Scala => matches!(w, "implicit" | "lazy" | "case" | "inline" | "opaque" | "transparent" | "infix"),
             Syntax::JavaScript | Syntax::TypeScript | Syntax::Tsx => {
-                matches!(
-                    w,
-                    "declare" | "readonly" | "get" | "set" | "accessor" | "const"
-                )
+                matches!(w, "declare" | "readonly" | "get" | "set" | "accessor" | "const")
             }
             Syntax::Php => matches!(w, "readonly" | "var"),
             _ => false,

@@ -47,14 +47,7 @@ pub struct DefIndex {
 }
 
 impl DefIndex {
-    pub(crate) fn add_file(
-        &mut self,
-        file: usize,
-        syntax: Syntax,
-        text: &str,
-        lines: &Lines,
-        tree: &ScopeTree,
-    ) {
+    pub(crate) fn add_file(&mut self, file: usize, syntax: Syntax, text: &str, lines: &Lines, tree: &ScopeTree) {
         for s in &tree.scopes {
             if !s.kind.is_definition() || s.name.is_empty() {
                 continue;
@@ -82,15 +75,7 @@ impl DefIndex {
         }
         constants(syntax, text, lines, tree, |name, line| {
             let signature = signature(text, lines, line, line);
-            self.push(Definition {
-                file,
-                line,
-                kind: DefKind::Constant,
-                name: name.to_string(),
-                signature,
-                span: (line, line),
-                member: false,
-            });
+            self.push(Definition { file, line, kind: DefKind::Constant, name: name.to_string(), signature, span: (line, line), member: false });
         });
     }
 
@@ -120,9 +105,7 @@ impl DefIndex {
 
 fn is_identifier(s: &str) -> bool {
     let mut b = s.bytes();
-    b.next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
-        && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
+    b.next().is_some_and(|c| c.is_ascii_alphabetic() || c == b'_') && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
 }
 
 /// The header lines `from..=to` as one line: trimmed, joined by a space,
@@ -164,13 +147,7 @@ pub(crate) fn signature(text: &str, lines: &Lines, from: u32, to: u32) -> String
 /// Module-level constants found by a line rule (cheap, no parsing): Rust
 /// `const`/`static`/`type`, Go `const`/`var`/`type`, C `#define`, JS/TS
 /// `const`/`type`, Python upper-case assignments, Kotlin `const val`.
-fn constants(
-    syntax: Syntax,
-    text: &str,
-    lines: &Lines,
-    tree: &ScopeTree,
-    mut found: impl FnMut(&str, u32),
-) {
+fn constants(syntax: Syntax, text: &str, lines: &Lines, tree: &ScopeTree, mut found: impl FnMut(&str, u32)) {
     // The first byte (after indentation) a constant's line can start with:
     // a cheap test that skips almost every line before any string work.
     let firsts: &[u8] = match syntax {
@@ -204,24 +181,17 @@ fn constants(
             }
             Syntax::Python => {
                 if line.starts_with(|c: char| c.is_ascii_uppercase()) {
-                    let w: &str = t
-                        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                        .next()
-                        .unwrap_or("");
+                    let w: &str = t.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().unwrap_or("");
                     let rest = t[w.len()..].trim_start();
                     (w.len() > 1
-                        && w.bytes()
-                            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
+                        && w.bytes().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
                         && (rest.starts_with("= ") || rest.starts_with(':')))
                     .then_some(w)
                 } else {
                     None
                 }
             }
-            Syntax::Kotlin => word_after(
-                strip_words(t, &["private", "internal", "public"]),
-                &["const val "],
-            ),
+            Syntax::Kotlin => word_after(strip_words(t, &["private", "internal", "public"]), &["const val "]),
             _ => None,
         };
         let Some(name) = name else { continue };
@@ -232,10 +202,8 @@ fn constants(
         // `const` is not what a changed line elsewhere refers to); Kotlin's
         // `const val` lives in objects.
         let chain = tree.chain_at(n);
-        let nested = |s: &&crate::scope::Scope| {
-            s.kind.is_callable()
-                || s.kind.is_type() && !(syntax == Syntax::Kotlin && s.kind == ScopeKind::Object)
-        };
+        let nested =
+            |s: &&crate::scope::Scope| s.kind.is_callable() || s.kind.is_type() && !(syntax == Syntax::Kotlin && s.kind == ScopeKind::Object);
         if chain.iter().any(nested) {
             continue;
         }
@@ -262,9 +230,7 @@ fn strip_words<'t>(mut t: &'t str, words: &[&str]) -> &'t str {
 fn word_after<'t>(t: &'t str, prefixes: &[&str]) -> Option<&'t str> {
     let p = prefixes.iter().find(|p| t.starts_with(**p))?;
     let rest = t[p.len()..].trim_start();
-    let w = rest
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .next()?;
+    let w = rest.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next()?;
     (!w.is_empty()).then_some(w)
 }
 
@@ -565,18 +531,12 @@ pub(crate) fn uses<'l>(lines: impl IntoIterator<Item = &'l str>) -> Vec<Use> {
                     if was_defining {
                         continue;
                     }
-                    if w.len() < 3
-                        || SKIP.binary_search(&w).is_ok()
-                        || s > 0 && b[s - 1].is_ascii_digit()
-                    {
+                    if w.len() < 3 || SKIP.binary_search(&w).is_ok() || s > 0 && b[s - 1].is_ascii_digit() {
                         continue;
                     }
-                    let strong = b.get(i) == Some(&b'(')
-                        || b.get(i) == Some(&b'!')
-                        || w.starts_with(|c: char| c.is_ascii_uppercase());
+                    let strong = b.get(i) == Some(&b'(') || b.get(i) == Some(&b'!') || w.starts_with(|c: char| c.is_ascii_uppercase());
                     let after = |p: &[u8]| s >= p.len() && &b[s - p.len()..s] == p;
-                    let member_call =
-                        b.get(i) == Some(&b'(') && (after(b".") || after(b"::") || after(b"->"));
+                    let member_call = b.get(i) == Some(&b'(') && (after(b".") || after(b"::") || after(b"->"));
                     match at.get(w) {
                         Some(&k) => {
                             out[k].count += 1;
@@ -585,13 +545,7 @@ pub(crate) fn uses<'l>(lines: impl IntoIterator<Item = &'l str>) -> Vec<Use> {
                         }
                         None => {
                             at.insert(w.to_string(), out.len());
-                            out.push(Use {
-                                name: w.to_string(),
-                                strong,
-                                member_call,
-                                count: 1,
-                                order,
-                            });
+                            out.push(Use { name: w.to_string(), strong, member_call, count: 1, order });
                             order += 1;
                         }
                     }
@@ -624,34 +578,15 @@ mod tests {
 
     #[test]
     fn uses_skip_strings_comments_keywords() {
-        let u = uses([
-            "let x = compute_total(items, \"skip_me\"); // ignored_name",
-            "if Config::load() { render(x) } # not_this",
-        ]);
+        let u = uses(["let x = compute_total(items, \"skip_me\"); // ignored_name", "if Config::load() { render(x) } # not_this"]);
         let names: Vec<_> = u.iter().map(|u| (u.name.as_str(), u.strong)).collect();
-        let member: Vec<_> = u
-            .iter()
-            .filter(|u| u.member_call)
-            .map(|u| u.name.as_str())
-            .collect();
+        let member: Vec<_> = u.iter().filter(|u| u.member_call).map(|u| u.name.as_str()).collect();
         assert_eq!(member, ["load"]);
         // Names being defined on the line are not uses.
-        let d = uses([
-            "fn attr(&mut self, attr_value: u8) -> Attr {",
-            "let mut total_count = compute(x);",
-        ]);
+        let d = uses(["fn attr(&mut self, attr_value: u8) -> Attr {", "let mut total_count = compute(x);"]);
         let names_d: Vec<_> = d.iter().map(|u| u.name.as_str()).collect();
         assert_eq!(names_d, ["attr_value", "Attr", "compute"]);
-        assert_eq!(
-            names,
-            [
-                ("compute_total", true),
-                ("items", false),
-                ("Config", true),
-                ("load", true),
-                ("render", true)
-            ]
-        );
+        assert_eq!(names, [("compute_total", true), ("items", false), ("Config", true), ("load", true), ("render", true)]);
     }
 
     #[test]

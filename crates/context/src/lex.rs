@@ -59,8 +59,7 @@ pub(crate) const BLANK: u8 = 2;
 
 impl Tok {
     pub(crate) fn text<'t>(&self, src: &'t str) -> &'t str {
-        src.get(self.start as usize..self.end as usize)
-            .unwrap_or("")
+        src.get(self.start as usize..self.end as usize).unwrap_or("")
     }
     pub(crate) fn nl(&self) -> bool {
         self.flags & NL != 0
@@ -186,15 +185,8 @@ struct Lexer<'a> {
 /// Scans `src` into tokens with lines and flags.
 pub(crate) fn lex(src: &str, rules: Rules, lines: &Lines) -> Vec<Tok> {
     let b = src.as_bytes();
-    let mut lx = Lexer {
-        b,
-        r: rules,
-        toks: Vec::with_capacity(b.len() / 5 + 16),
-        at_line_start: true,
-        nested: false,
-        nested_last: None,
-        nested_cur: None,
-    };
+    let mut lx =
+        Lexer { b, r: rules, toks: Vec::with_capacity(b.len() / 5 + 16), at_line_start: true, nested: false, nested_last: None, nested_cur: None };
     let start = if rules.php { lx.php_html(0) } else { 0 };
     lx.code(start, None, 0);
     let mut toks = lx.toks;
@@ -238,13 +230,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn push(&mut self, k: K, start: usize, end: usize) {
-        self.toks.push(Tok {
-            k,
-            start: start as u32,
-            end: end as u32,
-            line: 0,
-            flags: 0,
-        });
+        self.toks.push(Tok { k, start: start as u32, end: end as u32, line: 0, flags: 0 });
         self.at_line_start = false;
     }
 
@@ -255,10 +241,7 @@ impl<'a> Lexer<'a> {
         if self.nested {
             return match self.nested_last {
                 None => true,
-                Some(c) => {
-                    !(c.is_ascii_alphanumeric()
-                        || matches!(c, b'_' | b'$' | b')' | b']' | b'}' | b'"' | b'\'' | b'`'))
-                }
+                Some(c) => !(c.is_ascii_alphanumeric() || matches!(c, b'_' | b'$' | b')' | b']' | b'}' | b'"' | b'\'' | b'`')),
             };
         }
         let Some(t) = self.toks.last() else {
@@ -332,13 +315,7 @@ impl<'a> Lexer<'a> {
                 b'/' if self.at(i + 1) == b'/' => i = self.line_end(i),
                 b'/' if self.at(i + 1) == b'*' => i = self.block_comment(i + 2),
                 b'#' if self.r.preprocessor && self.at_line_start && emit => i = self.directive(i),
-                b'#' if self.r.hash_directives
-                    && self.at_line_start
-                    && is_ident_start(self.at(i + 1))
-                    && emit =>
-                {
-                    i = self.line_end(i)
-                }
+                b'#' if self.r.hash_directives && self.at_line_start && is_ident_start(self.at(i + 1)) && emit => i = self.line_end(i),
                 b'#' if self.r.hash_comment && self.at(i + 1) != b'[' => i = self.line_end(i),
                 b'#' if self.r.swift_raw && matches!(self.at(i + 1), b'#' | b'"') => {
                     let e = self.swift_raw(i);
@@ -396,11 +373,7 @@ impl<'a> Lexer<'a> {
                         i += 1;
                     }
                 },
-                b'<' if self.r.jsx
-                    && nest < MAX_NEST
-                    && (is_ident_start(self.at(i + 1)) || self.at(i + 1) == b'>')
-                    && self.expr_may_start() =>
-                {
+                b'<' if self.r.jsx && nest < MAX_NEST && (is_ident_start(self.at(i + 1)) || self.at(i + 1) == b'>') && self.expr_may_start() => {
                     let e = self.jsx(i, nest + 1);
                     if emit {
                         self.push(K::Str, i, e);
@@ -421,10 +394,7 @@ impl<'a> Lexer<'a> {
                     }
                     i = e;
                 }
-                b'@' if self.r.csharp_strings
-                    && self.at(i + 1) == b'$'
-                    && self.at(i + 2) == b'"' =>
-                {
+                b'@' if self.r.csharp_strings && self.at(i + 1) == b'$' && self.at(i + 2) == b'"' => {
                     let e = self.csharp_interp(i + 3, true, nest);
                     if emit {
                         self.push(K::Str, i, e);
@@ -442,11 +412,7 @@ impl<'a> Lexer<'a> {
                         j += 1;
                     }
                     if self.at(j) == b'"' {
-                        let e = if self.b[j..].starts_with(b"\"\"\"") {
-                            self.triple(j + 3)
-                        } else {
-                            self.csharp_interp(j + 1, verbatim, nest)
-                        };
+                        let e = if self.b[j..].starts_with(b"\"\"\"") { self.triple(j + 3) } else { self.csharp_interp(j + 1, verbatim, nest) };
                         if emit {
                             self.push(K::Str, i, e);
                         }
@@ -543,8 +509,7 @@ impl<'a> Lexer<'a> {
                 i += 1;
             } else if (c == b'.' || c == b'\'') && self.at(i + 1).is_ascii_digit() {
                 i += 2;
-            } else if (c == b'+' || c == b'-') && matches!(self.b[i - 1], b'e' | b'E' | b'p' | b'P')
-            {
+            } else if (c == b'+' || c == b'-') && matches!(self.b[i - 1], b'e' | b'E' | b'p' | b'P') {
                 i += 1;
             } else {
                 break;
@@ -563,11 +528,7 @@ impl<'a> Lexer<'a> {
         let mut depth = 1u32;
         while i < n {
             // Jump to the next byte that can end or open a comment.
-            let hit = if self.r.nested_comments {
-                memchr::memchr2(b'*', b'/', &self.b[i..])
-            } else {
-                memchr::memchr(b'*', &self.b[i..])
-            };
+            let hit = if self.r.nested_comments { memchr::memchr2(b'*', b'/', &self.b[i..]) } else { memchr::memchr(b'*', &self.b[i..]) };
             let Some(p) = hit else { return n };
             i += p;
             match (self.b[i], self.at(i + 1)) {
@@ -590,10 +551,7 @@ impl<'a> Lexer<'a> {
 
     /// After the byte `b` from `i` (no escapes), or the end.
     fn until_byte(&self, i: usize, b: u8) -> usize {
-        self.b
-            .get(i..)
-            .and_then(|s| s.iter().position(|&c| c == b))
-            .map_or(self.b.len(), |p| i + p + 1)
+        self.b.get(i..).and_then(|s| s.iter().position(|&c| c == b)).map_or(self.b.len(), |p| i + p + 1)
     }
 
     fn until_byte_on_line(&self, i: usize, b: u8) -> usize {
@@ -620,14 +578,7 @@ impl<'a> Lexer<'a> {
     /// Body of a quoted literal with backslash escapes, from `i` (after the
     /// opening quote) to after `q`. Stops at a line end unless `multiline`
     /// (an unterminated literal must not swallow the file).
-    fn escaped(
-        &mut self,
-        mut i: usize,
-        q: u8,
-        interp: Interp,
-        multiline: bool,
-        nest: u32,
-    ) -> usize {
+    fn escaped(&mut self, mut i: usize, q: u8, interp: Interp, multiline: bool, nest: u32) -> usize {
         let n = self.b.len();
         while i < n {
             let c = self.b[i];
@@ -636,18 +587,14 @@ impl<'a> Lexer<'a> {
             }
             match c {
                 b'\\' => {
-                    if interp == Interp::BackslashParen && self.at(i + 1) == b'(' && nest < MAX_NEST
-                    {
+                    if interp == Interp::BackslashParen && self.at(i + 1) == b'(' && nest < MAX_NEST {
                         i = self.code(i + 2, Some(b')'), nest + 1);
                     } else {
                         i += 2;
                     }
                 }
                 b'\n' if !multiline => return i,
-                b'$' if interp == Interp::DollarBrace
-                    && self.at(i + 1) == b'{'
-                    && nest < MAX_NEST =>
-                {
+                b'$' if interp == Interp::DollarBrace && self.at(i + 1) == b'{' && nest < MAX_NEST => {
                     i = self.code(i + 2, Some(b'}'), nest + 1);
                 }
                 b'{' if interp == Interp::Php && self.at(i + 1) == b'$' && nest < MAX_NEST => {
@@ -676,12 +623,8 @@ impl<'a> Lexer<'a> {
                 return e;
             }
             match (self.b[i], self.r.interp) {
-                (b'$', Interp::DollarBrace) if self.at(i + 1) == b'{' && nest < MAX_NEST => {
-                    i = self.code(i + 2, Some(b'}'), nest + 1)
-                }
-                (b'\\', Interp::BackslashParen) if self.at(i + 1) == b'(' && nest < MAX_NEST => {
-                    i = self.code(i + 2, Some(b')'), nest + 1)
-                }
+                (b'$', Interp::DollarBrace) if self.at(i + 1) == b'{' && nest < MAX_NEST => i = self.code(i + 2, Some(b'}'), nest + 1),
+                (b'\\', Interp::BackslashParen) if self.at(i + 1) == b'(' && nest < MAX_NEST => i = self.code(i + 2, Some(b')'), nest + 1),
                 (b'\\', _) => i += 2,
                 _ => i += 1,
             }
@@ -691,16 +634,13 @@ impl<'a> Lexer<'a> {
 
     /// A `"""` block without interpolation (C# raw strings).
     fn triple(&self, i: usize) -> usize {
-        self.b
-            .get(i..)
-            .and_then(|s| s.windows(3).position(|w| w == b"\"\"\""))
-            .map_or(self.b.len(), |p| {
-                let mut e = i + p + 3;
-                while self.at(e) == b'"' {
-                    e += 1;
-                }
-                e
-            })
+        self.b.get(i..).and_then(|s| s.windows(3).position(|w| w == b"\"\"\"")).map_or(self.b.len(), |p| {
+            let mut e = i + p + 3;
+            while self.at(e) == b'"' {
+                e += 1;
+            }
+            e
+        })
     }
 
     /// What `'` at `i` starts: the end of a literal, or `None` for a lone
@@ -708,9 +648,7 @@ impl<'a> Lexer<'a> {
     fn quote1(&mut self, i: usize) -> Option<usize> {
         match self.r.quote1 {
             Quote1::None => None,
-            Quote1::String => {
-                Some(self.escaped(i + 1, b'\'', Interp::None, self.r.multiline_strings, 0))
-            }
+            Quote1::String => Some(self.escaped(i + 1, b'\'', Interp::None, self.r.multiline_strings, 0)),
             Quote1::Char => {
                 let e = self.until_quote_on_line(i + 1)?;
                 Some(e)
@@ -722,11 +660,7 @@ impl<'a> Lexer<'a> {
                 }
                 // One (possibly multi-byte) char, then the closing quote.
                 let len = utf8_len(c);
-                if self.at(i + 1 + len) == b'\'' && c != b'\n' && c != 0 {
-                    Some(i + 2 + len)
-                } else {
-                    None
-                }
+                if self.at(i + 1 + len) == b'\'' && c != b'\n' && c != 0 { Some(i + 2 + len) } else { None }
             }
         }
     }
@@ -755,9 +689,7 @@ impl<'a> Lexer<'a> {
             match self.b[i] {
                 b'`' => return i + 1,
                 b'\\' => i += 2,
-                b'$' if self.at(i + 1) == b'{' && nest < MAX_NEST => {
-                    i = self.code(i + 2, Some(b'}'), nest + 1)
-                }
+                b'$' if self.at(i + 1) == b'{' && nest < MAX_NEST => i = self.code(i + 2, Some(b'}'), nest + 1),
                 _ => i += 1,
             }
         }
@@ -900,15 +832,9 @@ impl<'a> Lexer<'a> {
         let n = self.b.len();
         while k < n {
             if self.b[k] == b'"' {
-                let q = if triple {
-                    self.b[k..].starts_with(b"\"\"\"")
-                } else {
-                    true
-                };
+                let q = if triple { self.b[k..].starts_with(b"\"\"\"") } else { true };
                 let after = k + if triple { 3 } else { 1 };
-                if q && self.b.len() >= after + hashes
-                    && self.b[after..after + hashes].iter().all(|&c| c == b'#')
-                {
+                if q && self.b.len() >= after + hashes && self.b[after..after + hashes].iter().all(|&c| c == b'#') {
                     return after + hashes;
                 }
             }
@@ -923,8 +849,7 @@ impl<'a> Lexer<'a> {
     fn prefixed_string(&mut self, i: usize, e: usize, nest: u32) -> Option<usize> {
         let word = &self.b[i..e];
         let next = self.at(e);
-        if self.r.rust_raw && matches!(word, b"r" | b"br" | b"cr") && (next == b'"' || next == b'#')
-        {
+        if self.r.rust_raw && matches!(word, b"r" | b"br" | b"cr") && (next == b'"' || next == b'#') {
             let mut j = e;
             while self.at(j) == b'#' {
                 j += 1;
@@ -936,10 +861,7 @@ impl<'a> Lexer<'a> {
             let n = self.b.len();
             let mut k = j + 1;
             while k < n {
-                if self.b[k] == b'"'
-                    && self.b.len() >= k + 1 + hashes
-                    && self.b[k + 1..k + 1 + hashes].iter().all(|&c| c == b'#')
-                {
+                if self.b[k] == b'"' && self.b.len() >= k + 1 + hashes && self.b[k + 1..k + 1 + hashes].iter().all(|&c| c == b'#') {
                     return Some(k + 1 + hashes);
                 }
                 k += 1;
@@ -962,22 +884,10 @@ impl<'a> Lexer<'a> {
             close.extend_from_slice(delim);
             close.push(b'"');
             let body = paren + 1;
-            return Some(
-                self.b[body..]
-                    .windows(close.len())
-                    .position(|w| w == close.as_slice())
-                    .map_or(self.b.len(), |p| body + p + close.len()),
-            );
+            return Some(self.b[body..].windows(close.len()).position(|w| w == close.as_slice()).map_or(self.b.len(), |p| body + p + close.len()));
         }
-        if self.r.cpp_raw
-            && matches!(word, b"u8" | b"u" | b"U" | b"L")
-            && (next == b'"' || next == b'\'')
-        {
-            return if next == b'"' {
-                Some(self.escaped(e + 1, b'"', Interp::None, false, nest))
-            } else {
-                self.until_quote_on_line(e + 1)
-            };
+        if self.r.cpp_raw && matches!(word, b"u8" | b"u" | b"U" | b"L") && (next == b'"' || next == b'\'') {
+            return if next == b'"' { Some(self.escaped(e + 1, b'"', Interp::None, false, nest)) } else { self.until_quote_on_line(e + 1) };
         }
         if self.r.scala_interp && next == b'"' {
             if self.b[e..].starts_with(b"\"\"\"") {
@@ -1004,16 +914,8 @@ impl<'a> Lexer<'a> {
             b"if" => {
                 let rest = self.b.get(i..end).unwrap_or(&[]);
                 let cond = rest.splitn(2, |&c| c == b'f').nth(1).unwrap_or(&[]);
-                let cond: Vec<u8> = cond
-                    .iter()
-                    .copied()
-                    .filter(|c| !c.is_ascii_whitespace())
-                    .collect();
-                if cond == b"0" {
-                    self.skip_branches(end, false)
-                } else {
-                    end
-                }
+                let cond: Vec<u8> = cond.iter().copied().filter(|c| !c.is_ascii_whitespace()).collect();
+                if cond == b"0" { self.skip_branches(end, false) } else { end }
             }
             _ => end,
         }
@@ -1173,45 +1075,23 @@ mod tests {
 
     #[test]
     fn rust_lifetimes_chars_raw_strings() {
-        let r = Rules {
-            quote1: Quote1::CharOrLabel,
-            rust_raw: true,
-            nested_comments: true,
-            multiline_strings: true,
-            ..Rules::BASE
-        };
-        assert_eq!(
-            kinds("fn f<'a>(x: &'a str) { '{' }", r),
-            "fn f < ' a > ( x : & ' a str ) { S }"
-        );
+        let r = Rules { quote1: Quote1::CharOrLabel, rust_raw: true, nested_comments: true, multiline_strings: true, ..Rules::BASE };
+        assert_eq!(kinds("fn f<'a>(x: &'a str) { '{' }", r), "fn f < ' a > ( x : & ' a str ) { S }");
         assert_eq!(kinds("r#\"}\"# /* /* } */ } */ b'}' '\\''", r), "S S S");
         assert_eq!(kinds("\"a\nb}\" x", r), "S x");
     }
 
     #[test]
     fn c_preprocessor_branches() {
-        let r = Rules {
-            preprocessor: true,
-            cpp_raw: true,
-            ..Rules::BASE
-        };
+        let r = Rules { preprocessor: true, cpp_raw: true, ..Rules::BASE };
         let src = "#define X { \\\n }\n#if A\nif (a) {\n#else\nif (b) {\n#endif\n}\n#if 0\n{\n#endif\nR\"x()\")x\" y";
         assert_eq!(kinds(src, r), "if ( a ) { } S y");
     }
 
     #[test]
     fn js_templates_regex_jsx() {
-        let r = Rules {
-            quote1: Quote1::String,
-            backtick: Backtick::Template,
-            regex: true,
-            jsx: true,
-            ..Rules::BASE
-        };
-        assert_eq!(
-            kinds("x = `a ${ {b: `}`} } c` + /}/g; y = a / b", r),
-            "x = S + S ; y = a / b"
-        );
+        let r = Rules { quote1: Quote1::String, backtick: Backtick::Template, regex: true, jsx: true, ..Rules::BASE };
+        assert_eq!(kinds("x = `a ${ {b: `}`} } c` + /}/g; y = a / b", r), "x = S + S ; y = a / b");
         assert_eq!(kinds("return (<p>Don't {f({a})}</p>)", r), "return ( S )");
     }
 }

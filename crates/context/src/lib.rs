@@ -121,8 +121,7 @@ pub mod scope;
 mod text;
 
 pub use render::{
-    ChunkContextReport, ContextInput, ContextOptions, Cut, Mode, NoContext, Prepared, Relocation,
-    ScopeInfo, prepare, relocate, render_chunk,
+    ChunkContextReport, ContextInput, ContextOptions, Cut, Mode, NoContext, Prepared, Relocation, ScopeInfo, prepare, relocate, render_chunk,
 };
 pub use repomap::{EntryKind, TreeEntry, manifests_wanted, repo_map};
 pub use scope::{Scope, ScopeKind, ScopeTree, Syntax, scopes, scopes_for_path, scopes_in};

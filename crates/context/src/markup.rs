@@ -16,15 +16,7 @@ fn scope(kind: ScopeKind, name: &str, line: u32, end: u32) -> Scope {
         name.truncate(cut);
         name.push('…');
     }
-    Scope {
-        kind,
-        name,
-        start: line,
-        name_line: line,
-        header_end: line,
-        end,
-        parent: None,
-    }
+    Scope { kind, name, start: line, name_line: line, header_end: line, end, parent: None }
 }
 
 pub(crate) fn markdown(src: &str, lines: &Lines) -> Vec<Scope> {
@@ -54,8 +46,7 @@ pub(crate) fn markdown(src: &str, lines: &Lines) -> Vec<Scope> {
             continue;
         }
         let level = t.bytes().take_while(|&c| c == b'#').count();
-        if level == 0 || level > 6 || !matches!(t.as_bytes().get(level), Some(b' ' | b'\t') | None)
-        {
+        if level == 0 || level > 6 || !matches!(t.as_bytes().get(level), Some(b' ' | b'\t') | None) {
             continue;
         }
         while let Some(&(lv, s)) = open.last() {
@@ -67,12 +58,7 @@ pub(crate) fn markdown(src: &str, lines: &Lines) -> Vec<Scope> {
                 break;
             }
         }
-        out.push(scope(
-            ScopeKind::Section,
-            t.trim_start_matches('#').trim_end_matches('#'),
-            n,
-            count,
-        ));
+        out.push(scope(ScopeKind::Section, t.trim_start_matches('#').trim_end_matches('#'), n, count));
         open.push((level, out.len() - 1));
     }
     out
@@ -146,8 +132,7 @@ fn split_key(t: &str) -> Option<(&str, &str)> {
         let q = b[0];
         1 + b[1..].iter().position(|&c| c == q)? + 1
     } else {
-        b.iter()
-            .position(|&c| c == b':' || c == b'#' || c == b'{' || c == b'[')?
+        b.iter().position(|&c| c == b':' || c == b'#' || c == b'{' || c == b'[')?
     };
     if b.get(end) != Some(&b':') || !matches!(b.get(end + 1), None | Some(b' ' | b'\t')) {
         return None;

@@ -49,9 +49,7 @@ pub(crate) fn find(src: &str, lines: &Lines) -> Vec<Scope> {
         }
         let (kind, name_at) = if let Some(r) = keyword(rest, b"def") {
             (ScopeKind::Function, r)
-        } else if let Some(r) =
-            keyword(rest, b"async").and_then(|r| keyword(&rest[r..], b"def").map(|d| r + d))
-        {
+        } else if let Some(r) = keyword(rest, b"async").and_then(|r| keyword(&rest[r..], b"def").map(|d| r + d)) {
             (ScopeKind::Function, r)
         } else if let Some(r) = keyword(rest, b"class") {
             (ScopeKind::Class, r)
@@ -61,20 +59,14 @@ pub(crate) fn find(src: &str, lines: &Lines) -> Vec<Scope> {
             continue;
         };
         let name_start = l.at + name_at;
-        let name_end = name_start
-            + b[name_start..]
-                .iter()
-                .take_while(|&&c| c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80)
-                .count();
+        let name_end = name_start + b[name_start..].iter().take_while(|&&c| c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80).count();
         let name = src.get(name_start..name_end).unwrap_or("").to_string();
         let start = match decorators.take() {
             Some((ind, first)) if ind == l.indent => first,
             _ => l.first,
         };
         let kind = match (kind, stack.last()) {
-            (ScopeKind::Function, Some(&(_, p))) if out[p].kind == ScopeKind::Class => {
-                ScopeKind::Method
-            }
+            (ScopeKind::Function, Some(&(_, p))) if out[p].kind == ScopeKind::Class => ScopeKind::Method,
             (k, _) => k,
         };
         let header_end = l.colon_line.unwrap_or(l.last);
@@ -104,10 +96,7 @@ fn keyword(rest: &[u8], kw: &[u8]) -> Option<usize> {
     if !rest.starts_with(kw) {
         return None;
     }
-    let ws = rest[kw.len()..]
-        .iter()
-        .take_while(|&&c| c == b' ' || c == b'\t')
-        .count();
+    let ws = rest[kw.len()..].iter().take_while(|&&c| c == b' ' || c == b'\t').count();
     (ws > 0).then_some(kw.len() + ws)
 }
 
@@ -149,10 +138,7 @@ fn split(src: &str, lines: &Lines) -> Vec<Logical> {
                 }
                 continue;
             }
-            b'\\'
-                if matches!(b.get(i + 1), Some(b'\n'))
-                    || b.get(i + 1) == Some(&b'\r') && b.get(i + 2) == Some(&b'\n') =>
-            {
+            b'\\' if matches!(b.get(i + 1), Some(b'\n')) || b.get(i + 1) == Some(&b'\r') && b.get(i + 2) == Some(&b'\n') => {
                 continued = true;
                 i += 1;
                 continue;
@@ -202,10 +188,7 @@ fn split(src: &str, lines: &Lines) -> Vec<Logical> {
                     i += 1;
                 }
                 // A string prefix (r, b, f, u, rb, fr …) glued to a quote.
-                if i - s <= 2
-                    && matches!(b.get(i), Some(b'"' | b'\''))
-                    && b[s..i].iter().all(|x| b"rRbBfFuU".contains(x))
-                {
+                if i - s <= 2 && matches!(b.get(i), Some(b'"' | b'\'')) && b[s..i].iter().all(|x| b"rRbBfFuU".contains(x)) {
                     let e = string_end(b, i);
                     line += b[i..e].iter().filter(|&&x| x == b'\n').count() as u32;
                     if let Some(nl) = b[i..e].iter().rposition(|&x| x == b'\n') {

@@ -65,13 +65,7 @@ pub struct ContextOptions {
 
 impl Default for ContextOptions {
     fn default() -> Self {
-        ContextOptions {
-            mode: Mode::Full,
-            max_body_lines: 60,
-            max_definitions: 12,
-            max_file_bytes: 256 * 1024,
-            numbering: Numbering::Added,
-        }
+        ContextOptions { mode: Mode::Full, max_body_lines: 60, max_definitions: 12, max_file_bytes: 256 * 1024, numbering: Numbering::Added }
     }
 }
 
@@ -134,11 +128,7 @@ pub fn prepare<'a>(input: ContextInput<'a>) -> Prepared<'a> {
     for (i, f) in input.files.iter().enumerate() {
         by_path.insert(f.path(), i);
         if opts.mode == Mode::Off {
-            ctx.push(FileContext {
-                head: None,
-                base: None,
-                skipped: None,
-            });
+            ctx.push(FileContext { head: None, base: None, skipped: None });
             continue;
         }
         let mut skipped = None;
@@ -155,12 +145,7 @@ pub fn prepare<'a>(input: ContextInput<'a>) -> Prepared<'a> {
             let syntax = Syntax::for_file(f.path(), text);
             let lines = Lines::new(text);
             let tree = ScopeTree::build(crate::scope::find(syntax, text, &lines));
-            Some(Version {
-                text,
-                syntax,
-                lines,
-                tree,
-            })
+            Some(Version { text, syntax, lines, tree })
         };
         let head = version(input.head.get(i).copied().flatten());
         // The base is read only where the old side matters: a hunk that
@@ -170,46 +155,24 @@ pub fn prepare<'a>(input: ContextInput<'a>) -> Prepared<'a> {
                 let (a, r) = h.changed();
                 r > a
             });
-        let base = if base_needed {
-            version(input.base.get(i).copied().flatten())
-        } else {
-            None
-        };
+        let base = if base_needed { version(input.base.get(i).copied().flatten()) } else { None };
         if head.is_none() && base.is_none() && skipped.is_none() {
-            skipped = Some(if f.binary {
-                NoContext::Binary
-            } else {
-                NoContext::NoContents
-            });
+            skipped = Some(if f.binary { NoContext::Binary } else { NoContext::NoContents });
         }
         if opts.mode == Mode::Full
             && let Some(v) = head.as_ref().or(base.as_ref())
         {
             defs.add_file(i, v.syntax, v.text, &v.lines, &v.tree);
         }
-        ctx.push(FileContext {
-            head,
-            base,
-            skipped,
-        });
+        ctx.push(FileContext { head, base, skipped });
     }
-    Prepared {
-        files: input.files,
-        options: opts,
-        ctx,
-        defs,
-        by_path,
-    }
+    Prepared { files: input.files, options: opts, ctx, defs, by_path }
 }
 
 impl<'a> Prepared<'a> {
     /// Files without context and why, in file order.
     pub fn without_context(&self) -> Vec<(&str, &NoContext)> {
-        self.ctx
-            .iter()
-            .enumerate()
-            .filter_map(|(i, c)| c.skipped.as_ref().map(|s| (self.files[i].path(), s)))
-            .collect()
+        self.ctx.iter().enumerate().filter_map(|(i, c)| c.skipped.as_ref().map(|s| (self.files[i].path(), s))).collect()
     }
     /// The head scope tree of file `i`, when it was parsed.
     pub fn head_scopes(&self, i: usize) -> Option<&ScopeTree> {
@@ -282,28 +245,17 @@ impl ChunkContextReport {
         self.budget += o.budget;
         for c in &o.cut {
             let known = match c {
-                Cut::File { path, .. } => self
-                    .cut
-                    .iter()
-                    .any(|x| matches!(x, Cut::File { path: p, .. } if p == path)),
+                Cut::File { path, .. } => self.cut.iter().any(|x| matches!(x, Cut::File { path: p, .. } if p == path)),
                 _ => false,
             };
             if known {
                 continue;
             }
-            let same = self.cut.iter_mut().find(|x| {
-                !matches!(c, Cut::File { .. })
-                    && std::mem::discriminant(*x) == std::mem::discriminant(c)
-            });
+            let same = self.cut.iter_mut().find(|x| !matches!(c, Cut::File { .. }) && std::mem::discriminant(*x) == std::mem::discriminant(c));
             match (c, same) {
-                (
-                    Cut::DefinitionsByBudget { count },
-                    Some(Cut::DefinitionsByBudget { count: n }),
-                )
+                (Cut::DefinitionsByBudget { count }, Some(Cut::DefinitionsByBudget { count: n }))
                 | (Cut::BodiesByBudget { count }, Some(Cut::BodiesByBudget { count: n }))
-                | (Cut::ScopesByBudget { count }, Some(Cut::ScopesByBudget { count: n })) => {
-                    *n += count
-                }
+                | (Cut::ScopesByBudget { count }, Some(Cut::ScopesByBudget { count: n })) => *n += count,
                 (_, Some(_)) => {}
                 (_, None) => self.cut.push(c.clone()),
             }
@@ -313,24 +265,12 @@ impl ChunkContextReport {
     /// One line for the review summary, e.g. `context: 12 files, 31 scopes,
     /// 9 definitions; 2 files too large for context`.
     pub fn summary_line(&self) -> String {
-        let mut parts = vec![format!(
-            "{} file{}",
-            self.files.len(),
-            plural(self.files.len() as u32)
-        )];
+        let mut parts = vec![format!("{} file{}", self.files.len(), plural(self.files.len() as u32))];
         parts.push(format!("{} scope{}", self.scopes, plural(self.scopes)));
         if self.bodies > 0 {
-            parts.push(format!(
-                "{} whole function{}",
-                self.bodies,
-                plural(self.bodies)
-            ));
+            parts.push(format!("{} whole function{}", self.bodies, plural(self.bodies)));
         }
-        parts.push(format!(
-            "{} definition{}",
-            self.definitions,
-            plural(self.definitions)
-        ));
+        parts.push(format!("{} definition{}", self.definitions, plural(self.definitions)));
         if self.map {
             parts.push("repository map".into());
         }
@@ -347,50 +287,27 @@ impl ChunkContextReport {
     /// `definitions cut by budget`).
     pub fn cut_sentences(&self) -> Vec<String> {
         let mut out = Vec::new();
-        let count = |f: fn(&NoContext) -> bool| {
-            self.cut
-                .iter()
-                .filter(|c| matches!(c, Cut::File { why, .. } if f(why)))
-                .count() as u32
-        };
+        let count = |f: fn(&NoContext) -> bool| self.cut.iter().filter(|c| matches!(c, Cut::File { why, .. } if f(why))).count() as u32;
         let (large, binary, missing) = (
             count(|w| matches!(w, NoContext::TooLarge { .. })),
             count(|w| matches!(w, NoContext::Binary)),
             count(|w| matches!(w, NoContext::NoContents)),
         );
         if large > 0 {
-            out.push(format!(
-                "{large} file{} too large for context",
-                plural(large)
-            ));
+            out.push(format!("{large} file{} too large for context", plural(large)));
         }
         if binary > 0 {
-            out.push(format!(
-                "{binary} binary file{} without context",
-                plural(binary)
-            ));
+            out.push(format!("{binary} binary file{} without context", plural(binary)));
         }
         if missing > 0 {
-            out.push(format!(
-                "{missing} file{} without contents",
-                plural(missing)
-            ));
+            out.push(format!("{missing} file{} without contents", plural(missing)));
         }
         for c in &self.cut {
             match c {
                 Cut::MapByBudget => out.push("repository map cut by budget".into()),
-                Cut::DefinitionsByBudget { count } => out.push(format!(
-                    "{count} definition{} cut by budget",
-                    plural(*count)
-                )),
-                Cut::BodiesByBudget { count } => out.push(format!(
-                    "{count} whole function{} cut by budget",
-                    plural(*count)
-                )),
-                Cut::ScopesByBudget { count } => out.push(format!(
-                    "{count} scope header{} cut by budget",
-                    plural(*count)
-                )),
+                Cut::DefinitionsByBudget { count } => out.push(format!("{count} definition{} cut by budget", plural(*count))),
+                Cut::BodiesByBudget { count } => out.push(format!("{count} whole function{} cut by budget", plural(*count))),
+                Cut::ScopesByBudget { count } => out.push(format!("{count} scope header{} cut by budget", plural(*count))),
                 Cut::File { .. } => {}
             }
         }
@@ -478,24 +395,11 @@ struct DefChoice<'d> {
 /// [`crate::repo_map`]) first when it fits. The diff part is what
 /// `argus_diff::chunk::render_chunk` renders, never shortened; with
 /// [`Mode::Off`] the output is exactly that.
-pub fn render_chunk(
-    p: &Prepared<'_>,
-    chunk: &Chunk,
-    budget: u32,
-    map: Option<&str>,
-) -> (String, ChunkContextReport) {
-    let mut report = ChunkContextReport {
-        budget,
-        ..ChunkContextReport::default()
-    };
-    let diff_opts = prompt::ContextOptions {
-        numbering: p.options.numbering,
-    };
+pub fn render_chunk(p: &Prepared<'_>, chunk: &Chunk, budget: u32, map: Option<&str>) -> (String, ChunkContextReport) {
+    let mut report = ChunkContextReport { budget, ..ChunkContextReport::default() };
+    let diff_opts = prompt::ContextOptions { numbering: p.options.numbering };
     if p.options.mode == Mode::Off {
-        return (
-            argus_diff::chunk::render_chunk(p.files, chunk, &[], diff_opts),
-            report,
-        );
+        return (argus_diff::chunk::render_chunk(p.files, chunk, &[], diff_opts), report);
     }
     let mut plans: Vec<SegPlan> = Vec::new();
     // Lines of hunks this chunk shows, per file and side: never repeated as context.
@@ -508,42 +412,26 @@ pub fn render_chunk(
             continue;
         };
         if let Some(why) = &fc.skipped
-            && !report
-                .cut
-                .iter()
-                .any(|c| matches!(c, Cut::File { path, .. } if path == f.path()))
+            && !report.cut.iter().any(|c| matches!(c, Cut::File { path, .. } if path == f.path()))
         {
-            report.cut.push(Cut::File {
-                path: f.path().to_string(),
-                why: why.clone(),
-            });
+            report.cut.push(Cut::File { path: f.path().to_string(), why: why.clone() });
         }
         for (si, seg) in part.segments.iter().enumerate() {
             let Some(h) = f.hunks.get(seg.hunk) else {
                 continue;
             };
             if let Some((a, b)) = h.new_range() {
-                forbidden
-                    .entry((part.file, Side::Head))
-                    .or_default()
-                    .push((a.get(), b.get()));
+                forbidden.entry((part.file, Side::Head)).or_default().push((a.get(), b.get()));
             }
             if let Some((a, b)) = h.old_range() {
-                forbidden
-                    .entry((part.file, Side::Base))
-                    .or_default()
-                    .push((a.get(), b.get()));
+                forbidden.entry((part.file, Side::Base)).or_default().push((a.get(), b.get()));
             }
             if let Some(plan) = plan_segment(p, fc, h, seg.lines.clone(), pi, si, part.file) {
                 plans.push(plan);
             }
         }
     }
-    let is_forbidden = |file: usize, side: Side, n: u32| {
-        forbidden
-            .get(&(file, side))
-            .is_some_and(|v| v.iter().any(|&(a, b)| a <= n && n <= b))
-    };
+    let is_forbidden = |file: usize, side: Side, n: u32| forbidden.get(&(file, side)).is_some_and(|v| v.iter().any(|&(a, b)| a <= n && n <= b));
     let mut shown: HashSet<(usize, Side, u32), Quick> = HashSet::default();
     let mut used = 0u32;
     // The cost of a context line is the estimate of exactly what is written.
@@ -565,30 +453,17 @@ pub fn render_chunk(
                 let sc = &v.tree.scopes[s];
                 let hi = sc.header_end.min(sc.name_line + 3);
                 let ls = (sc.name_line..=hi)
-                    .filter(|&n| {
-                        n < plan.first
-                            && !is_forbidden(plan.file, plan.side, n)
-                            && !shown.contains(&(plan.file, plan.side, n))
-                    })
+                    .filter(|&n| n < plan.first && !is_forbidden(plan.file, plan.side, n) && !shown.contains(&(plan.file, plan.side, n)))
                     .collect();
                 (s, ls)
             })
-            .filter(|(s, ls): &(usize, Vec<u32>)| {
-                !ls.is_empty() && v.tree.scopes[*s].header_end < plan.first
-            })
+            .filter(|(s, ls): &(usize, Vec<u32>)| !ls.is_empty() && v.tree.scopes[*s].header_end < plan.first)
             .collect();
         if headers.is_empty() {
             continue;
         }
         let cost = |hs: &[(usize, Vec<u32>)]| -> u32 {
-            hs.iter()
-                .map(|(_, ls)| {
-                    ls.iter()
-                        .map(|&n| line_cost(p, plan.file, plan.side, n))
-                        .sum::<u32>()
-                        + elision_cost
-                })
-                .sum()
+            hs.iter().map(|(_, ls)| ls.iter().map(|&n| line_cost(p, plan.file, plan.side, n)).sum::<u32>() + elision_cost).sum()
         };
         let all = cost(&headers);
         let chosen: &[(usize, Vec<u32>)] = if used + all <= budget {
@@ -629,9 +504,7 @@ pub fn render_chunk(
             }
             let (file, side) = (plan.file, plan.side);
             let key = |n| (file, side, n);
-            let above: Vec<u32> = (sc.start..plan.first)
-                .filter(|&n| !is_forbidden(plan.file, plan.side, n) && !shown.contains(&key(n)))
-                .collect();
+            let above: Vec<u32> = (sc.start..plan.first).filter(|&n| !is_forbidden(plan.file, plan.side, n) && !shown.contains(&key(n))).collect();
             let mut below = Vec::new();
             for n in plan.last + 1..=sc.end {
                 if is_forbidden(plan.file, plan.side, n) {
@@ -644,12 +517,7 @@ pub fn render_chunk(
             if above.is_empty() && below.is_empty() {
                 continue;
             }
-            let cost: u32 = above
-                .iter()
-                .chain(&below)
-                .map(|&n| line_cost(p, plan.file, plan.side, n))
-                .sum::<u32>()
-                + elision_cost;
+            let cost: u32 = above.iter().chain(&below).map(|&n| line_cost(p, plan.file, plan.side, n)).sum::<u32>() + elision_cost;
             if stop || used + cost > budget {
                 bodies_cut += 1;
                 continue;
@@ -670,16 +538,9 @@ pub fn render_chunk(
     let mut def_lines: Vec<String> = Vec::new();
     let mut defs_cut = 0u32;
     if p.options.mode == Mode::Full {
-        let picked = pick_definitions(p, chunk, &plans, &|file, n| {
-            is_forbidden(file, Side::Head, n) || shown.contains(&(file, Side::Head, n))
-        });
+        let picked = pick_definitions(p, chunk, &plans, &|file, n| is_forbidden(file, Side::Head, n) || shown.contains(&(file, Side::Head, n)));
         for d in picked {
-            let line = format!(
-                "{EXTRA_CONTEXT_PREFIX}{}:{}: {}",
-                p.files[d.file].path(),
-                d.line,
-                d.signature
-            );
+            let line = format!("{EXTRA_CONTEXT_PREFIX}{}:{}: {}", p.files[d.file].path(), d.line, d.signature);
             let cost = estimate(&line) + 1;
             if stop || used + cost > budget {
                 defs_cut += 1;
@@ -706,9 +567,7 @@ pub fn render_chunk(
         }
     }
     if defs_cut > 0 {
-        report
-            .cut
-            .push(Cut::DefinitionsByBudget { count: defs_cut });
+        report.cut.push(Cut::DefinitionsByBudget { count: defs_cut });
     }
     if bodies_cut > 0 {
         report.cut.push(Cut::BodiesByBudget { count: bodies_cut });
@@ -885,12 +744,7 @@ fn plan_segment(
 
 /// Definitions used on the chunk's changed lines, best first, at most
 /// `max_definitions`.
-fn pick_definitions<'p>(
-    p: &'p Prepared<'_>,
-    chunk: &Chunk,
-    plans: &[SegPlan],
-    hidden: &dyn Fn(usize, u32) -> bool,
-) -> Vec<&'p Definition> {
+fn pick_definitions<'p>(p: &'p Prepared<'_>, chunk: &Chunk, plans: &[SegPlan], hidden: &dyn Fn(usize, u32) -> bool) -> Vec<&'p Definition> {
     if p.defs.is_empty() || p.options.max_definitions == 0 {
         return Vec::new();
     }
@@ -899,30 +753,14 @@ fn pick_definitions<'p>(
         let Some(f) = p.files.get(part.file) else {
             continue;
         };
-        let changed = part
-            .segments
-            .iter()
-            .filter_map(|s| {
-                f.hunks
-                    .get(s.hunk)
-                    .and_then(|h| h.lines.get(s.lines.clone()))
-            })
-            .flatten();
-        let texts: Vec<&str> = changed
-            .filter(|l| l.kind != LineKind::Context)
-            .map(|l| l.content())
-            .collect();
+        let changed = part.segments.iter().filter_map(|s| f.hunks.get(s.hunk).and_then(|h| h.lines.get(s.lines.clone()))).flatten();
+        let texts: Vec<&str> = changed.filter(|l| l.kind != LineKind::Context).map(|l| l.content()).collect();
         // Scopes around this file's segments: their names are shown already.
         let around: Vec<(u32, u32)> = plans
             .iter()
             .filter(|pl| pl.file == part.file && pl.side == Side::Head)
             .filter_map(|pl| version(p, pl.file, Side::Head).map(|v| (v, pl)))
-            .flat_map(|(v, pl)| {
-                pl.chain
-                    .iter()
-                    .map(|&s| (v.tree.scopes[s].start, v.tree.scopes[s].end))
-                    .collect::<Vec<_>>()
-            })
+            .flat_map(|(v, pl)| pl.chain.iter().map(|&s| (v.tree.scopes[s].start, v.tree.scopes[s].end)).collect::<Vec<_>>())
             .collect();
         for u in uses(texts) {
             let defs = p.defs.get(&u.name);
@@ -935,37 +773,19 @@ fn pick_definitions<'p>(
                 if same && !u.strong
                     || d.member && !u.member_call
                     || hidden(d.file, d.line)
-                    || same
-                        && around
-                            .iter()
-                            .any(|&(a, b)| a <= d.line && d.line <= b && d.span == (a, b))
+                    || same && around.iter().any(|&(a, b)| a <= d.line && d.line <= b && d.span == (a, b))
                 {
                     continue;
                 }
-                let score = if same { 2 } else { 4 } - i32::from(d.member)
-                    + if u.strong { 2 } else { 0 }
-                    + (u.count.min(3) as i32 - 1);
-                let e = choices.entry((d.file, d.line)).or_insert(DefChoice {
-                    def: d,
-                    score,
-                    order: u.order,
-                });
+                let score = if same { 2 } else { 4 } - i32::from(d.member) + if u.strong { 2 } else { 0 } + (u.count.min(3) as i32 - 1);
+                let e = choices.entry((d.file, d.line)).or_insert(DefChoice { def: d, score, order: u.order });
                 e.score = e.score.max(score);
             }
         }
     }
     let mut v: Vec<DefChoice<'p>> = choices.into_values().collect();
-    v.sort_by(|a, b| {
-        b.score
-            .cmp(&a.score)
-            .then(a.order.cmp(&b.order))
-            .then(a.def.file.cmp(&b.def.file))
-            .then(a.def.line.cmp(&b.def.line))
-    });
-    v.into_iter()
-        .take(p.options.max_definitions)
-        .map(|c| c.def)
-        .collect()
+    v.sort_by(|a, b| b.score.cmp(&a.score).then(a.order.cmp(&b.order)).then(a.def.file.cmp(&b.def.file)).then(a.def.line.cmp(&b.def.line)));
+    v.into_iter().take(p.options.max_definitions).map(|c| c.def).collect()
 }
 
 /// Where a finding on a line outside the diff could go instead.
@@ -1011,18 +831,6 @@ pub fn relocate(p: &Prepared<'_>, path: &str, line: NewLine) -> Relocation {
         .filter_map(|l| l.new)
         .filter(|n| sc.contains(n.get()))
         .collect();
-    let nearest = changed
-        .iter()
-        .copied()
-        .min_by_key(|n| (n.get().abs_diff(line.get()), n.get()));
-    Relocation {
-        scope: Some(ScopeInfo {
-            kind: sc.kind,
-            name: sc.name.clone(),
-            start: sc.start,
-            end: sc.end,
-        }),
-        changed_in_scope: changed,
-        nearest,
-    }
+    let nearest = changed.iter().copied().min_by_key(|n| (n.get().abs_diff(line.get()), n.get()));
+    Relocation { scope: Some(ScopeInfo { kind: sc.kind, name: sc.name.clone(), start: sc.start, end: sc.end }), changed_in_scope: changed, nearest }
 }

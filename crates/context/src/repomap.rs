@@ -53,10 +53,7 @@ const MANIFESTS: &[&str] = &[
 pub const MAX_MANIFESTS: usize = 8;
 
 fn manifest_rank(name: &str) -> Option<usize> {
-    MANIFESTS
-        .iter()
-        .position(|m| *m == name)
-        .or_else(|| name.ends_with(".csproj").then_some(MANIFESTS.len()))
+    MANIFESTS.iter().position(|m| *m == name).or_else(|| name.ends_with(".csproj").then_some(MANIFESTS.len()))
 }
 
 /// The manifests worth reading for the map: those at the root, then those
@@ -75,18 +72,11 @@ pub fn manifests_wanted(tree: &[TreeEntry]) -> Vec<String> {
         })
         .collect();
     found.sort();
-    found
-        .into_iter()
-        .take(MAX_MANIFESTS)
-        .map(|(_, _, p)| p.to_string())
-        .collect()
+    found.into_iter().take(MAX_MANIFESTS).map(|(_, _, p)| p.to_string()).collect()
 }
 
 fn is_test_dir(name: &str) -> bool {
-    matches!(
-        name,
-        "test" | "tests" | "__tests__" | "spec" | "specs" | "testdata" | "e2e" | "integration"
-    )
+    matches!(name, "test" | "tests" | "__tests__" | "spec" | "specs" | "testdata" | "e2e" | "integration")
 }
 
 /// Renders the map, at most `max_tokens` (estimated) tokens, every line
@@ -100,10 +90,7 @@ pub fn repo_map(tree: &[TreeEntry], manifests: &[(&str, &str)], max_tokens: u32)
     let mut langs: BTreeMap<&'static str, u32> = BTreeMap::new();
     for b in &blobs {
         if let Some(l) = Language::from_path(&b.path)
-            && !matches!(
-                l,
-                Language::Markdown | Language::Json | Language::Yaml | Language::Toml
-            )
+            && !matches!(l, Language::Markdown | Language::Json | Language::Yaml | Language::Toml)
         {
             *langs.entry(l.name()).or_default() += 1;
         }
@@ -111,11 +98,7 @@ pub fn repo_map(tree: &[TreeEntry], manifests: &[(&str, &str)], max_tokens: u32)
     let mut langs: Vec<(&str, u32)> = langs.into_iter().collect();
     langs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     if !langs.is_empty() {
-        let list: Vec<String> = langs
-            .iter()
-            .take(6)
-            .map(|(l, n)| format!("{l} {n}"))
-            .collect();
+        let list: Vec<String> = langs.iter().take(6).map(|(l, n)| format!("{l} {n}")).collect();
         lines.push(format!("~languages: {}", list.join(", ")));
     }
 
@@ -154,15 +137,8 @@ pub fn repo_map(tree: &[TreeEntry], manifests: &[(&str, &str)], max_tokens: u32)
                 s
             })
             .collect();
-        let more = if top.len() > 10 {
-            format!(", +{} more", top.len() - 10)
-        } else {
-            String::new()
-        };
-        lines.push(format!(
-            "~folders: {}{more}; {root_files} files at the root",
-            list.join(", ")
-        ));
+        let more = if top.len() > 10 { format!(", +{} more", top.len() - 10) } else { String::new() };
+        lines.push(format!("~folders: {}{more}; {root_files} files at the root", list.join(", ")));
     }
 
     // Manifests.
@@ -193,27 +169,11 @@ pub fn repo_map(tree: &[TreeEntry], manifests: &[(&str, &str)], max_tokens: u32)
             }
         }
     }
-    test_dirs.sort_by(|a, b| {
-        a.matches('/')
-            .count()
-            .cmp(&b.matches('/').count())
-            .then(a.cmp(b))
-    });
+    test_dirs.sort_by(|a, b| a.matches('/').count().cmp(&b.matches('/').count()).then(a.cmp(b)));
     if test_files > 0 || !test_dirs.is_empty() {
         let shown: Vec<String> = test_dirs.iter().take(5).map(|d| format!("{d}/")).collect();
-        let more = if test_dirs.len() > 5 {
-            format!(" +{} more", test_dirs.len() - 5)
-        } else {
-            String::new()
-        };
-        lines.push(format!(
-            "~tests: {test_files} files; {}{more}",
-            if shown.is_empty() {
-                "beside the code".into()
-            } else {
-                shown.join(", ")
-            }
-        ));
+        let more = if test_dirs.len() > 5 { format!(" +{} more", test_dirs.len() - 5) } else { String::new() };
+        lines.push(format!("~tests: {test_files} files; {}{more}", if shown.is_empty() { "beside the code".into() } else { shown.join(", ") }));
     }
 
     // Within budget: whole lines in order; a line that does not fit is
@@ -259,10 +219,7 @@ fn describe_manifest(path: &str, text: &str) -> Option<String> {
         "Gemfile" => (None, quoted_after(text, &["gem "])),
         "Package.swift" => swift_package(text),
         "build.sbt" => sbt(text),
-        n if n.ends_with(".csproj") => (
-            Some(n.trim_end_matches(".csproj").to_string()),
-            attr_values(text, "<PackageReference", "Include"),
-        ),
+        n if n.ends_with(".csproj") => (Some(n.trim_end_matches(".csproj").to_string()), attr_values(text, "<PackageReference", "Include")),
         _ => return None,
     };
     if project.is_none() && deps.is_empty() {
@@ -280,29 +237,19 @@ fn describe_manifest(path: &str, text: &str) -> Option<String> {
 }
 
 fn table_keys(v: Option<&toml::Value>) -> Vec<String> {
-    v.and_then(toml::Value::as_table)
-        .map(|t| t.keys().cloned().collect())
-        .unwrap_or_default()
+    v.and_then(toml::Value::as_table).map(|t| t.keys().cloned().collect()).unwrap_or_default()
 }
 
 fn cargo(text: &str) -> (Option<String>, Vec<String>) {
     let Ok(v) = text.parse::<toml::Table>() else {
         return (None, Vec::new());
     };
-    let name = v
-        .get("package")
-        .and_then(|p| p.get("name"))
-        .and_then(toml::Value::as_str)
-        .map(String::from);
+    let name = v.get("package").and_then(|p| p.get("name")).and_then(toml::Value::as_str).map(String::from);
     let members: Vec<String> = v
         .get("workspace")
         .and_then(|w| w.get("members"))
         .and_then(toml::Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(String::from))
-                .collect()
-        })
+        .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
         .unwrap_or_default();
     let mut project = name;
     if !members.is_empty() {
@@ -327,11 +274,7 @@ fn json_manifest(text: &str) -> (Option<String>, Vec<String>) {
     let mut deps: Vec<String> = Vec::new();
     for key in ["dependencies", "require"] {
         if let Some(o) = v.get(key).and_then(|d| d.as_object()) {
-            deps.extend(
-                o.keys()
-                    .filter(|k| k.as_str() != "php" && !k.starts_with("ext-"))
-                    .cloned(),
-            );
+            deps.extend(o.keys().filter(|k| k.as_str() != "php" && !k.starts_with("ext-")).cloned());
         }
     }
     if deps.is_empty()
@@ -368,11 +311,7 @@ fn go_mod(text: &str) -> (Option<String>, Vec<String>) {
 
 /// A requirement string's package name: `requests>=2.0; python_version…` → `requests`.
 fn requirement_name(s: &str) -> Option<String> {
-    let n: String = s
-        .trim()
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        .collect();
+    let n: String = s.trim().chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')).collect();
     (!n.is_empty()).then_some(n)
 }
 
@@ -382,25 +321,14 @@ fn pyproject(text: &str) -> (Option<String>, Vec<String>) {
     };
     let project = v.get("project");
     let poetry = v.get("tool").and_then(|t| t.get("poetry"));
-    let name = project
-        .or(poetry)
-        .and_then(|p| p.get("name"))
-        .and_then(toml::Value::as_str)
-        .map(String::from);
+    let name = project.or(poetry).and_then(|p| p.get("name")).and_then(toml::Value::as_str).map(String::from);
     let mut deps: Vec<String> = project
         .and_then(|p| p.get("dependencies"))
         .and_then(toml::Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().and_then(requirement_name))
-                .collect()
-        })
+        .map(|a| a.iter().filter_map(|x| x.as_str().and_then(requirement_name)).collect())
         .unwrap_or_default();
     if deps.is_empty() {
-        deps = table_keys(poetry.and_then(|p| p.get("dependencies")))
-            .into_iter()
-            .filter(|d| d != "python")
-            .collect();
+        deps = table_keys(poetry.and_then(|p| p.get("dependencies"))).into_iter().filter(|d| d != "python").collect();
     }
     (name, deps)
 }
@@ -418,17 +346,9 @@ fn setup_cfg(text: &str) -> (Option<String>, Vec<String>) {
             }
             in_requires = false;
         }
-        if let Some(v) = t
-            .strip_prefix("name")
-            .map(str::trim_start)
-            .and_then(|r| r.strip_prefix('='))
-        {
+        if let Some(v) = t.strip_prefix("name").map(str::trim_start).and_then(|r| r.strip_prefix('=')) {
             name.get_or_insert_with(|| v.trim().to_string());
-        } else if let Some(v) = t
-            .strip_prefix("install_requires")
-            .map(str::trim_start)
-            .and_then(|r| r.strip_prefix('='))
-        {
+        } else if let Some(v) = t.strip_prefix("install_requires").map(str::trim_start).and_then(|r| r.strip_prefix('=')) {
             in_requires = true;
             deps.extend(requirement_name(v));
         }
@@ -466,14 +386,7 @@ fn gradle(text: &str) -> (Option<String>, Vec<String>) {
     let mut deps = Vec::new();
     for l in text.lines() {
         let t = l.trim();
-        let conf = [
-            "implementation",
-            "api",
-            "compileOnly",
-            "runtimeOnly",
-            "kapt",
-            "ksp",
-        ];
+        let conf = ["implementation", "api", "compileOnly", "runtimeOnly", "kapt", "ksp"];
         if !conf.iter().any(|c| t.starts_with(c)) {
             continue;
         }
@@ -520,22 +433,14 @@ fn swift_package(text: &str) -> (Option<String>, Vec<String>) {
             let seg = &text[i..text.len().min(i + 300)];
             let url = seg.split("url:").nth(1)?;
             let v = url.split('"').nth(1)?;
-            Some(
-                v.trim_end_matches(".git")
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or(v)
-                    .to_string(),
-            )
+            Some(v.trim_end_matches(".git").rsplit('/').next().unwrap_or(v).to_string())
         })
         .collect();
     (name, deps)
 }
 
 fn sbt(text: &str) -> (Option<String>, Vec<String>) {
-    let name = quoted_after(text, &["name :=", "name:="])
-        .into_iter()
-        .next();
+    let name = quoted_after(text, &["name :=", "name:="]).into_iter().next();
     let mut deps = Vec::new();
     for l in text.lines() {
         // `"org" %% "name" % "version"`
@@ -566,10 +471,7 @@ mod tests {
 
     #[test]
     fn requirement_names() {
-        assert_eq!(
-            requirement_name("requests>=2.0; python_version<'3.8'"),
-            Some("requests".into())
-        );
+        assert_eq!(requirement_name("requests>=2.0; python_version<'3.8'"), Some("requests".into()));
         assert_eq!(requirement_name("  "), None);
     }
 }

@@ -32,13 +32,7 @@ impl<'a> Lexer<'a> {
         self.b.get(i).copied().unwrap_or(0)
     }
     fn push(&mut self, k: K, s: usize, e: usize) {
-        self.toks.push(Tok {
-            k,
-            start: s as u32,
-            end: e as u32,
-            line: 0,
-            flags: 0,
-        });
+        self.toks.push(Tok { k, start: s as u32, end: e as u32, line: 0, flags: 0 });
     }
     fn word(&self, t: &Tok) -> &'a [u8] {
         &self.b[t.start as usize..t.end as usize]
@@ -92,9 +86,7 @@ impl<'a> Lexer<'a> {
                     i = find_line(self.b, i, b"=end");
                     continue;
                 }
-                if self.b[i..].starts_with(b"__END__")
-                    && matches!(self.at(i + 7), b'\n' | b'\r' | 0)
-                {
+                if self.b[i..].starts_with(b"__END__") && matches!(self.at(i + 7), b'\n' | b'\r' | 0) {
                     return n;
                 }
             }
@@ -187,21 +179,14 @@ impl<'a> Lexer<'a> {
                 }
                 c if c.is_ascii_digit() => {
                     let s = i;
-                    while i < n
-                        && (self.b[i].is_ascii_alphanumeric()
-                            || self.b[i] == b'_'
-                            || self.b[i] == b'.' && self.at(i + 1).is_ascii_digit())
-                    {
+                    while i < n && (self.b[i].is_ascii_alphanumeric() || self.b[i] == b'_' || self.b[i] == b'.' && self.at(i + 1).is_ascii_digit()) {
                         i += 1;
                     }
                     if emit {
                         self.push(K::Num, s, i);
                     }
                 }
-                b'?' if self.at(i + 1).is_ascii_graphic()
-                    && !ident_char(self.at(i + 2))
-                    && self.expr_start(i) =>
-                {
+                b'?' if self.at(i + 1).is_ascii_graphic() && !ident_char(self.at(i + 2)) && self.expr_start(i) => {
                     // `?a` char literal.
                     if emit {
                         self.push(K::Str, i, i + 2);
@@ -225,9 +210,7 @@ impl<'a> Lexer<'a> {
                         (b'=', _) => (K::Assign, 1),
                         (b'&', b'&') | (b'|', b'|') => (K::Op, 2),
                         (b'<', b'<') => (K::Op, 2),
-                        (b'+' | b'-' | b'*' | b'/' | b'|' | b'&' | b'!' | b'<' | b'>', b'=') => {
-                            (K::Op, 2)
-                        }
+                        (b'+' | b'-' | b'*' | b'/' | b'|' | b'&' | b'!' | b'<' | b'>', b'=') => (K::Op, 2),
                         _ => (K::P(c), 1),
                     };
                     self.push(k, i, i + len);
@@ -273,14 +256,7 @@ impl<'a> Lexer<'a> {
     /// `%w[`, `%q(`, `%(`: (opening delimiter, body start, interpolates).
     fn percent_literal(&self, i: usize) -> Option<(u8, usize, bool)> {
         let c = self.at(i + 1);
-        let (kind, d) = if matches!(
-            c,
-            b'q' | b'Q' | b'w' | b'W' | b'i' | b'I' | b'r' | b's' | b'x'
-        ) {
-            (c, self.at(i + 2))
-        } else {
-            (b'Q', c)
-        };
+        let (kind, d) = if matches!(c, b'q' | b'Q' | b'w' | b'W' | b'i' | b'I' | b'r' | b's' | b'x') { (c, self.at(i + 2)) } else { (b'Q', c) };
         if d.is_ascii_alphanumeric() || d.is_ascii_whitespace() || d == 0 || d == b'=' {
             return None;
         }
@@ -314,10 +290,7 @@ impl<'a> Lexer<'a> {
         // the label is upper case (`x <<FOO` after a value is a shift).
         if !squiggly
             && !quote
-            && (!label
-                .iter()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_')
-                || !self.expr_start(i.saturating_sub(2)))
+            && (!label.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_') || !self.expr_start(i.saturating_sub(2)))
         {
             return None;
         }
@@ -332,10 +305,7 @@ impl<'a> Lexer<'a> {
         let n = self.b.len();
         for (label, squiggly) in std::mem::take(&mut self.heredocs) {
             while i < n {
-                let e = self.b[i..]
-                    .iter()
-                    .position(|&c| c == b'\n')
-                    .map_or(n, |p| i + p);
+                let e = self.b[i..].iter().position(|&c| c == b'\n').map_or(n, |p| i + p);
                 let line = &self.b[i..e];
                 let t = if squiggly { trim_start(line) } else { line };
                 let t = t.strip_suffix(b"\r").unwrap_or(t);
@@ -375,11 +345,7 @@ enum Open {
 
 pub(crate) fn find(src: &str, lines: &Lines) -> Vec<Scope> {
     let b = src.as_bytes();
-    let mut lx = Lexer {
-        b,
-        toks: Vec::with_capacity(b.len() / 5),
-        heredocs: Vec::new(),
-    };
+    let mut lx = Lexer { b, toks: Vec::with_capacity(b.len() / 5), heredocs: Vec::new() };
     lx.run(0, None, 0);
     let mut toks = lx.toks;
     assign_lines(&mut toks, lines);
@@ -397,49 +363,31 @@ pub(crate) fn find(src: &str, lines: &Lines) -> Vec<Scope> {
         }
         let prev = i.checked_sub(1).map(|p| toks[p]);
         // Method calls (`x.end`, `Foo::new`) and labels (`if:`) are not keywords.
-        if prev.is_some_and(|p| p.k == K::P(b'.') || p.k == K::PathSep)
-            || toks
-                .get(i + 1)
-                .is_some_and(|x| x.k == K::P(b':') && x.start == t.end)
-        {
+        if prev.is_some_and(|p| p.k == K::P(b'.') || p.k == K::PathSep) || toks.get(i + 1).is_some_and(|x| x.k == K::P(b':') && x.start == t.end) {
             i += 1;
             continue;
         }
         let stmt_start = match prev {
             None => true,
             Some(p) if p.k == K::P(b';') => true,
-            Some(p) if t.nl() => !matches!(
-                p.k,
-                K::P(b',' | b'(' | b'[' | b'\\' | b'.' | b'+' | b'-' | b'*') | K::Op | K::Assign
-            ),
+            Some(p) if t.nl() => !matches!(p.k, K::P(b',' | b'(' | b'[' | b'\\' | b'.' | b'+' | b'-' | b'*') | K::Op | K::Assign),
             Some(p) => {
-                matches!(
-                    p.k,
-                    K::Assign | K::Op | K::P(b'(' | b'[' | b',' | b'!' | b'{' | b'|')
-                ) || p.k == K::Ident
-                    && matches!(
-                        word(&p),
-                        "and" | "or" | "not" | "then" | "else" | "do" | "begin" | "in"
-                    )
+                matches!(p.k, K::Assign | K::Op | K::P(b'(' | b'[' | b',' | b'!' | b'{' | b'|'))
+                    || p.k == K::Ident && matches!(word(&p), "and" | "or" | "not" | "then" | "else" | "do" | "begin" | "in")
             }
         };
         match word(&t) {
             "def" => {
                 // The name: `self.x`, `x`, `x=`, an operator.
                 let mut j = i + 1;
-                if toks.get(j).is_some_and(|x| x.k == K::Ident)
-                    && toks.get(j + 1).is_some_and(|x| x.k == K::P(b'.'))
-                {
+                if toks.get(j).is_some_and(|x| x.k == K::Ident) && toks.get(j + 1).is_some_and(|x| x.k == K::P(b'.')) {
                     j += 2;
                 }
                 let name_tok = j.min(n - 1);
                 let name = toks.get(j).map_or("", |x| x.text(src)).to_string();
                 // Skip the parameter list (parenthesized) and look for `=`.
                 let mut k = j + 1;
-                if toks
-                    .get(k)
-                    .is_some_and(|x| x.k == K::Assign && j < n && x.start == toks[j].end)
-                {
+                if toks.get(k).is_some_and(|x| x.k == K::Assign && j < n && x.start == toks[j].end) {
                     k += 1; // setter name `x=`
                 }
                 let mut header_end = toks.get(j).map_or(t.line, |x| x.line);
@@ -481,11 +429,7 @@ pub(crate) fn find(src: &str, lines: &Lines) -> Vec<Scope> {
                     start: t.line,
                     name_line: toks[name_tok].line,
                     header_end,
-                    end: if endless {
-                        toks.get(k).map_or(t.line, |x| x.line)
-                    } else {
-                        lines.count()
-                    },
+                    end: if endless { toks.get(k).map_or(t.line, |x| x.line) } else { lines.count() },
                     parent: None,
                 });
                 if endless {
@@ -503,23 +447,13 @@ pub(crate) fn find(src: &str, lines: &Lines) -> Vec<Scope> {
                 continue;
             }
             "class" | "module" => {
-                let kind = if word(&t) == "class" {
-                    ScopeKind::Class
-                } else {
-                    ScopeKind::Module
-                };
+                let kind = if word(&t) == "class" { ScopeKind::Class } else { ScopeKind::Module };
                 let j = i + 1;
-                let name = if toks
-                    .get(j)
-                    .is_some_and(|x| x.k == K::Op && x.text(src) == "<<")
-                {
+                let name = if toks.get(j).is_some_and(|x| x.k == K::Op && x.text(src) == "<<") {
                     "<< self".to_string()
                 } else {
                     let mut e = j;
-                    while e < n
-                        && (toks[e].k == K::Ident || toks[e].k == K::PathSep)
-                        && toks[e].line == t.line
-                    {
+                    while e < n && (toks[e].k == K::Ident || toks[e].k == K::PathSep) && toks[e].line == t.line {
                         e += 1;
                     }
                     if e == j {
@@ -527,19 +461,9 @@ pub(crate) fn find(src: &str, lines: &Lines) -> Vec<Scope> {
                         i += 1;
                         continue;
                     }
-                    src.get(toks[j].start as usize..toks[e - 1].end as usize)
-                        .unwrap_or("")
-                        .to_string()
+                    src.get(toks[j].start as usize..toks[e - 1].end as usize).unwrap_or("").to_string()
                 };
-                out.push(Scope {
-                    kind,
-                    name,
-                    start: t.line,
-                    name_line: t.line,
-                    header_end: t.line,
-                    end: lines.count(),
-                    parent: None,
-                });
+                out.push(Scope { kind, name, start: t.line, name_line: t.line, header_end: t.line, end: lines.count(), parent: None });
                 stack.push(Open::Scope(out.len() - 1));
             }
             "begin" | "case" => stack.push(Open::Other),

@@ -155,11 +155,7 @@ impl ScopeTree {
                 let t = &scopes[top];
                 // Disjoint, or a sibling that starts on the line where this
                 // one ends (`}, next = () => {`): not nested.
-                if t.end < scopes[i].start
-                    || t.end == scopes[i].start
-                        && scopes[i].end > t.end
-                        && t.start < scopes[i].start
-                {
+                if t.end < scopes[i].start || t.end == scopes[i].start && scopes[i].end > t.end && t.start < scopes[i].start {
                     stack.pop();
                 } else {
                     break;
@@ -352,34 +348,14 @@ mod tests {
     use super::*;
 
     fn s(start: u32, end: u32) -> Scope {
-        Scope {
-            kind: ScopeKind::Block,
-            name: String::new(),
-            start,
-            name_line: start,
-            header_end: start,
-            end,
-            parent: None,
-        }
+        Scope { kind: ScopeKind::Block, name: String::new(), start, name_line: start, header_end: start, end, parent: None }
     }
 
     #[test]
     fn build_nests_and_clamps() {
         let t = ScopeTree::build(vec![s(5, 9), s(1, 20), s(3, 12), s(10, 30)]);
-        let spans: Vec<_> = t
-            .scopes
-            .iter()
-            .map(|x| (x.start, x.end, x.parent))
-            .collect();
-        assert_eq!(
-            spans,
-            [
-                (1, 20, None),
-                (3, 12, Some(0)),
-                (5, 9, Some(1)),
-                (10, 12, Some(1))
-            ]
-        );
+        let spans: Vec<_> = t.scopes.iter().map(|x| (x.start, x.end, x.parent)).collect();
+        assert_eq!(spans, [(1, 20, None), (3, 12, Some(0)), (5, 9, Some(1)), (10, 12, Some(1))]);
         assert_eq!(t.chain_at(11).len(), 3);
         assert_eq!(t.chain_at(15).len(), 1);
         assert!(t.chain_at(25).is_empty());

@@ -41,11 +41,7 @@ impl Lines {
                 break;
             }
         }
-        Lines {
-            starts,
-            blank_prefix,
-            len: len as u32,
-        }
+        Lines { starts, blank_prefix, len: len as u32 }
     }
 
     /// Number of lines (a text ending with `\n` has no empty last line).
@@ -55,10 +51,7 @@ impl Lines {
 
     /// Byte offset where 1-based line `n` starts (`u32::MAX` past the end).
     pub(crate) fn range_start(&self, n: u32) -> u32 {
-        n.checked_sub(1)
-            .and_then(|i| self.starts.get(i as usize))
-            .copied()
-            .unwrap_or(u32::MAX)
+        n.checked_sub(1).and_then(|i| self.starts.get(i as usize)).copied().unwrap_or(u32::MAX)
     }
 
     /// 1-based line of byte `offset` (offsets past the end map to the last line).
@@ -73,10 +66,7 @@ impl Lines {
     pub(crate) fn range(&self, text: &str, n: u32) -> Option<(usize, usize)> {
         let i = n.checked_sub(1)? as usize;
         let start = *self.starts.get(i)? as usize;
-        let mut end = self
-            .starts
-            .get(i + 1)
-            .map_or(self.len as usize, |&s| s as usize - 1);
+        let mut end = self.starts.get(i + 1).map_or(self.len as usize, |&s| s as usize - 1);
         let b = text.as_bytes();
         // The last line of a text ending with a line break.
         if end > start && b.get(end - 1) == Some(&b'\n') {
@@ -90,9 +80,7 @@ impl Lines {
 
     /// Text of 1-based line `n` (empty when out of range).
     pub(crate) fn line<'t>(&self, text: &'t str, n: u32) -> &'t str {
-        self.range(text, n)
-            .and_then(|(s, e)| text.get(s..e))
-            .unwrap_or("")
+        self.range(text, n).and_then(|(s, e)| text.get(s..e)).unwrap_or("")
     }
 
     /// Whether any line strictly between lines `a` and `b` is blank.

@@ -11,16 +11,8 @@ use argus_diff::select::{SelectConfig, select};
 
 #[test]
 fn no_context_is_todays_render_byte_for_byte() {
-    let budget = Budget {
-        input_limit: 8000,
-        reserved_output: 0,
-        prompt_overhead: 1500,
-        max_chunks: None,
-    };
-    let cfg = SelectConfig {
-        max_files: 3000,
-        ..SelectConfig::default()
-    };
+    let budget = Budget { input_limit: 8000, reserved_output: 0, prompt_overhead: 1500, max_chunks: None };
+    let cfg = SelectConfig { max_files: 3000, ..SelectConfig::default() };
     let mut chunks = 0;
     for numbering in [Numbering::Added, Numbering::AllNewSide] {
         let diff_opts = DiffOptions { numbering };
@@ -29,18 +21,9 @@ fn no_context_is_todays_render_byte_for_byte() {
             let sel = select(&d.files, &cfg).expect("valid config");
             let p = plan(&d.files, &sel, &budget, &[], diff_opts);
             for mode in [Mode::Off, Mode::Scope, Mode::Full] {
-                let opts = ContextOptions {
-                    mode,
-                    numbering,
-                    ..ContextOptions::default()
-                };
+                let opts = ContextOptions { mode, numbering, ..ContextOptions::default() };
                 // Off ignores contents; Scope and Full have none to use.
-                let prepared = prepare(ContextInput {
-                    files: &d.files,
-                    head: &[],
-                    base: &[],
-                    options: opts,
-                });
+                let prepared = prepare(ContextInput { files: &d.files, head: &[], base: &[], options: opts });
                 for c in &p.chunks {
                     let today = argus_diff::chunk::render_chunk(&d.files, c, &[], diff_opts);
                     // A map is context too: with Off it must be ignored.

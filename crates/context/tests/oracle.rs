@@ -28,23 +28,14 @@ fn corpus_added_files_agree_with_tree_sitter() {
             e.2 += a.agree;
         }
     }
-    println!(
-        "scope finder vs tree-sitter on the corpus's added files (innermost scope per non-blank line):"
-    );
+    println!("scope finder vs tree-sitter on the corpus's added files (innermost scope per non-blank line):");
     for (lang, (files, lines, agree)) in &by {
-        println!(
-            "  {lang:<10} {files:>3} files {lines:>6} lines {:>6.2} % agree",
-            *agree as f64 * 100.0 / *lines as f64
-        );
+        println!("  {lang:<10} {files:>3} files {lines:>6} lines {:>6.2} % agree", *agree as f64 * 100.0 / *lines as f64);
     }
     let rust = by.get("Rust").expect("the corpus has added Rust files");
     let c = by.get("C").expect("the corpus has added C files");
     for (lang, (_, lines, agree)) in [("Rust", rust), ("C", c)] {
         let share = *agree as f64 / *lines as f64;
-        assert!(
-            share >= 0.95,
-            "{lang}: {:.2} % of lines agree, below the 95 % target",
-            share * 100.0
-        );
+        assert!(share >= 0.95, "{lang}: {:.2} % of lines agree, below the 95 % target", share * 100.0);
     }
 }

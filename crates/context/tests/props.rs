@@ -3,9 +3,7 @@
 //! chunk shows; changed lines are never dropped for context; the context
 //! stays within its budget.
 
-use argus_context::{
-    ContextInput, ContextOptions, Mode, Syntax, prepare, relocate, render_chunk, scopes_in,
-};
+use argus_context::{ContextInput, ContextOptions, Mode, Syntax, prepare, relocate, render_chunk, scopes_in};
 use argus_diff::chunk::{Budget, plan};
 use argus_diff::diff::{NewLine, parse_patch};
 use argus_diff::prompt::ContextOptions as DiffOptions;
@@ -89,24 +87,12 @@ fn check_tree(syn: Syntax, text: &str) {
     let t = scopes_in(syn, text);
     let lines = text.split('\n').count() as u32;
     for (i, s) in t.scopes.iter().enumerate() {
-        assert!(
-            s.start <= s.header_end && s.header_end <= s.end,
-            "{syn:?}: {s:?}"
-        );
-        assert!(
-            s.start <= s.name_line && s.name_line <= s.end,
-            "{syn:?}: {s:?}"
-        );
-        assert!(
-            s.end <= lines.max(1),
-            "{syn:?}: {s:?} past the last line {lines}"
-        );
+        assert!(s.start <= s.header_end && s.header_end <= s.end, "{syn:?}: {s:?}");
+        assert!(s.start <= s.name_line && s.name_line <= s.end, "{syn:?}: {s:?}");
+        assert!(s.end <= lines.max(1), "{syn:?}: {s:?} past the last line {lines}");
         if let Some(p) = s.parent {
             let p = &t.scopes[p as usize];
-            assert!(
-                p.start <= s.start && s.end <= p.end,
-                "{syn:?}: child {s:?} outside parent {p:?}"
-            );
+            assert!(p.start <= s.start && s.end <= p.end, "{syn:?}: child {s:?} outside parent {p:?}");
         }
         if i > 0 {
             assert!(t.scopes[i - 1].start <= s.start, "{syn:?}: not sorted");
@@ -114,10 +100,7 @@ fn check_tree(syn: Syntax, text: &str) {
     }
     for n in 0..=lines + 1 {
         let chain = t.chain_at(n);
-        assert!(
-            chain.iter().all(|s| s.contains(n)),
-            "{syn:?}: chain at {n} holds a scope not around it"
-        );
+        assert!(chain.iter().all(|s| s.contains(n)), "{syn:?}: chain at {n} holds a scope not around it");
     }
 }
 
@@ -184,22 +167,14 @@ fn body(python: bool, k: usize) -> &'static str {
         "      b):",
         "    pass",
     ];
-    if python {
-        py[k % py.len()]
-    } else {
-        rust[k % rust.len()]
-    }
+    if python { py[k % py.len()] } else { rust[k % rust.len()] }
 }
 
 /// Builds base and head texts (each line tagged with its own number) and a
 /// GitHub-style patch with three lines of context between them.
 fn build(ops: &[Op], python: bool, seed: usize) -> (String, String, String) {
     let tag = |side: char, n: usize| {
-        if python {
-            format!("  # {side}{n}")
-        } else {
-            format!(" // {side}{n}")
-        }
+        if python { format!("  # {side}{n}") } else { format!(" // {side}{n}") }
     };
     // (kind, base no, head no, body index)
     let mut rows: Vec<(char, usize, usize, usize)> = Vec::new();
@@ -218,24 +193,11 @@ fn build(ops: &[Op], python: bool, seed: usize) -> (String, String, String) {
             if kind != '-' {
                 h += 1;
             }
-            rows.push((
-                kind,
-                if kind == '+' { 0 } else { b },
-                if kind == '-' { 0 } else { h },
-                k,
-            ));
+            rows.push((kind, if kind == '+' { 0 } else { b }, if kind == '-' { 0 } else { h }, k));
         }
     }
-    let base: String = rows
-        .iter()
-        .filter(|r| r.0 != '+')
-        .map(|r| format!("{}{}\n", body(python, r.3), tag('B', r.1)))
-        .collect();
-    let head: String = rows
-        .iter()
-        .filter(|r| r.0 != '-')
-        .map(|r| format!("{}{}\n", body(python, r.3), tag('H', r.2)))
-        .collect();
+    let base: String = rows.iter().filter(|r| r.0 != '+').map(|r| format!("{}{}\n", body(python, r.3), tag('B', r.1))).collect();
+    let head: String = rows.iter().filter(|r| r.0 != '-').map(|r| format!("{}{}\n", body(python, r.3), tag('H', r.2))).collect();
     // Hunks: changed rows with up to 3 rows of context around, merged when close.
     let changed: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].0 != ' ').collect();
     let mut patch = String::new();
@@ -251,23 +213,11 @@ fn build(ops: &[Op], python: bool, seed: usize) -> (String, String, String) {
         let hunk = &rows[start..=end];
         let old_n = hunk.iter().filter(|r| r.0 != '+').count();
         let new_n = hunk.iter().filter(|r| r.0 != '-').count();
-        let old_start = hunk
-            .iter()
-            .find(|r| r.0 != '+')
-            .map_or(rows[..start].iter().filter(|r| r.0 != '+').count(), |r| r.1);
-        let new_start = hunk
-            .iter()
-            .find(|r| r.0 != '-')
-            .map_or(rows[..start].iter().filter(|r| r.0 != '-').count(), |r| r.2);
-        patch.push_str(&format!(
-            "@@ -{old_start},{old_n} +{new_start},{new_n} @@\n"
-        ));
+        let old_start = hunk.iter().find(|r| r.0 != '+').map_or(rows[..start].iter().filter(|r| r.0 != '+').count(), |r| r.1);
+        let new_start = hunk.iter().find(|r| r.0 != '-').map_or(rows[..start].iter().filter(|r| r.0 != '-').count(), |r| r.2);
+        patch.push_str(&format!("@@ -{old_start},{old_n} +{new_start},{new_n} @@\n"));
         for r in hunk {
-            let text = if r.0 == '-' {
-                format!("{}{}", body(python, r.3), tag('B', r.1))
-            } else {
-                format!("{}{}", body(python, r.3), tag('H', r.2))
-            };
+            let text = if r.0 == '-' { format!("{}{}", body(python, r.3), tag('B', r.1)) } else { format!("{}{}", body(python, r.3), tag('H', r.2)) };
             patch.push_str(&format!("{}{}\n", r.0, text));
         }
         i += 1;
@@ -279,10 +229,7 @@ fn build(ops: &[Op], python: bool, seed: usize) -> (String, String, String) {
 fn tag_of(line: &str) -> Option<(char, u32)> {
     let at = line.rfind(['H', 'B'])?;
     let side = line[at..].chars().next()?;
-    let n: String = line[at + 1..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
+    let n: String = line[at + 1..].chars().take_while(char::is_ascii_digit).collect();
     Some((side, n.parse().ok()?))
 }
 

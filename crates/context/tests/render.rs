@@ -4,9 +4,7 @@
 //! shrinking budget, step by step.
 
 use crate::common::{added_text, real_diffs};
-use argus_context::{
-    ContextInput, ContextOptions, Cut, Mode, Prepared, prepare, relocate, render_chunk,
-};
+use argus_context::{ContextInput, ContextOptions, Cut, Mode, Prepared, prepare, relocate, render_chunk};
 use argus_diff::chunk::{Budget, Chunk, plan};
 use argus_diff::diff::{NewLine, ParsedDiff, parse_unified};
 use argus_diff::prompt::ContextOptions as DiffOptions;
@@ -14,12 +12,7 @@ use argus_diff::select::{SelectConfig, select};
 use std::collections::HashMap;
 use std::path::Path;
 
-const BUDGET: Budget = Budget {
-    input_limit: 8000,
-    reserved_output: 0,
-    prompt_overhead: 1500,
-    max_chunks: None,
-};
+const BUDGET: Budget = Budget { input_limit: 8000, reserved_output: 0, prompt_overhead: 1500, max_chunks: None };
 
 struct Case {
     patch: String,
@@ -43,9 +36,7 @@ fn read_tree(dir: &Path, prefix: &str, out: &mut HashMap<String, String>) {
 }
 
 fn case(name: &str) -> Case {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/render")
-        .join(name);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/render").join(name);
     let patch = std::fs::read_to_string(dir.join("diff.patch")).expect("diff.patch");
     let (mut head, mut base) = (HashMap::new(), HashMap::new());
     read_tree(&dir.join("head"), "", &mut head);
@@ -59,30 +50,12 @@ fn chunks(d: &ParsedDiff<'_>) -> Vec<Chunk> {
 }
 
 /// Renders every chunk of a case with `opts`, the budget and map given.
-fn render_case(
-    c: &Case,
-    opts: ContextOptions,
-    budget: u32,
-    map: Option<&str>,
-) -> (String, Vec<argus_context::ChunkContextReport>) {
+fn render_case(c: &Case, opts: ContextOptions, budget: u32, map: Option<&str>) -> (String, Vec<argus_context::ChunkContextReport>) {
     let d = parse_unified(&c.patch);
     assert!(d.problems.is_empty(), "{:?}", d.problems);
-    let head: Vec<Option<&str>> = d
-        .files
-        .iter()
-        .map(|f| c.head.get(f.path()).map(String::as_str))
-        .collect();
-    let base: Vec<Option<&str>> = d
-        .files
-        .iter()
-        .map(|f| c.base.get(f.path()).map(String::as_str))
-        .collect();
-    let p = prepare(ContextInput {
-        files: &d.files,
-        head: &head,
-        base: &base,
-        options: opts,
-    });
+    let head: Vec<Option<&str>> = d.files.iter().map(|f| c.head.get(f.path()).map(String::as_str)).collect();
+    let base: Vec<Option<&str>> = d.files.iter().map(|f| c.base.get(f.path()).map(String::as_str)).collect();
+    let p = prepare(ContextInput { files: &d.files, head: &head, base: &base, options: opts });
     let mut out = String::new();
     let mut reports = Vec::new();
     for ch in chunks(&d) {
@@ -97,16 +70,10 @@ fn render_case(
 fn a_hunk_far_below_its_signature_shows_the_signature() {
     let c = case("deep_hunk");
     let (text, reports) = render_case(&c, ContextOptions::default(), 1000, None);
-    assert!(
-        text.contains("~    pub fn score(&self, input: &[u8]) -> u32 {"),
-        "{text}"
-    );
+    assert!(text.contains("~    pub fn score(&self, input: &[u8]) -> u32 {"), "{text}");
     assert!(text.contains("~impl Scorer {"), "{text}");
     assert_eq!(reports[0].scopes, 2);
-    assert_eq!(
-        reports[0].bodies, 0,
-        "a 120-line function is not shown whole"
-    );
+    assert_eq!(reports[0].bodies, 0, "a 120-line function is not shown whole");
     insta::assert_snapshot!(text);
 }
 
@@ -114,24 +81,10 @@ fn a_hunk_far_below_its_signature_shows_the_signature() {
 fn a_definition_in_another_changed_file_reaches_the_chunk() {
     let c = case("cross_file");
     let (text, reports) = render_case(&c, ContextOptions::default(), 1000, None);
-    assert!(
-        text.contains(
-            "~src/config.rs:11: pub fn parse_config(text: &str) -> Result<Config, String>"
-        ),
-        "{text}"
-    );
-    assert!(
-        text.contains("~src/config.rs:3: pub const DEFAULT_RETRIES: u32 = 3;"),
-        "{text}"
-    );
-    assert_eq!(
-        reports[0].definitions, 3,
-        "parse_config, DEFAULT_RETRIES and Config, all from config.rs"
-    );
-    assert_eq!(
-        reports[0].bodies, 2,
-        "validate and start are short enough to show whole"
-    );
+    assert!(text.contains("~src/config.rs:11: pub fn parse_config(text: &str) -> Result<Config, String>"), "{text}");
+    assert!(text.contains("~src/config.rs:3: pub const DEFAULT_RETRIES: u32 = 3;"), "{text}");
+    assert_eq!(reports[0].definitions, 3, "parse_config, DEFAULT_RETRIES and Config, all from config.rs");
+    assert_eq!(reports[0].bodies, 2, "validate and start are short enough to show whole");
     assert_eq!(reports[0].scopes, 3, "fn validate; impl Server > fn start");
     insta::assert_snapshot!(text);
 }
@@ -140,26 +93,12 @@ fn a_definition_in_another_changed_file_reaches_the_chunk() {
 fn a_mostly_removed_hunk_takes_its_scope_from_the_base() {
     let c = case("removal");
     let (text, reports) = render_case(&c, ContextOptions::default(), 1000, None);
-    assert!(
-        text.contains("~    @staticmethod\n~    def drain(items, limit):"),
-        "{text}"
-    );
+    assert!(text.contains("~    @staticmethod\n~    def drain(items, limit):"), "{text}");
     assert_eq!(reports[0].bodies, 1);
     insta::assert_snapshot!(text);
     // Scope mode: headers only.
-    let (text, reports) = render_case(
-        &c,
-        ContextOptions {
-            mode: Mode::Scope,
-            ..ContextOptions::default()
-        },
-        1000,
-        None,
-    );
-    assert_eq!(
-        (reports[0].scopes, reports[0].bodies, reports[0].definitions),
-        (2, 0, 0)
-    );
+    let (text, reports) = render_case(&c, ContextOptions { mode: Mode::Scope, ..ContextOptions::default() }, 1000, None);
+    assert_eq!((reports[0].scopes, reports[0].bodies, reports[0].definitions), (2, 0, 0));
     insta::assert_snapshot!("removal_scope_mode", text);
 }
 
@@ -181,11 +120,7 @@ fn degradation_order_under_a_shrinking_budget() {
     let mut states: Vec<(Kept, u32, Vec<Cut>)> = Vec::new();
     for budget in (0..=full[0].tokens).rev() {
         let r = &render_case(&c, ContextOptions::default(), budget, Some(map)).1[0];
-        assert!(
-            r.tokens <= budget,
-            "{} tokens over a budget of {budget}",
-            r.tokens
-        );
+        assert!(r.tokens <= budget, "{} tokens over a budget of {budget}", r.tokens);
         if states.last().is_none_or(|s| s.0 != kept(r)) {
             states.push((kept(r), budget, r.cut.clone()));
         }
@@ -194,22 +129,13 @@ fn degradation_order_under_a_shrinking_budget() {
     // then definitions, then whole functions, then scope headers.
     for ((map_kept, defs, bodies, scopes), budget, _) in &states {
         if *defs < all.1 {
-            assert!(
-                !map_kept,
-                "budget {budget}: a definition was cut before the map"
-            );
+            assert!(!map_kept, "budget {budget}: a definition was cut before the map");
         }
         if *bodies < all.2 {
-            assert_eq!(
-                *defs, 0,
-                "budget {budget}: a whole function was cut before the definitions"
-            );
+            assert_eq!(*defs, 0, "budget {budget}: a whole function was cut before the definitions");
         }
         if *scopes < all.3 {
-            assert_eq!(
-                *bodies, 0,
-                "budget {budget}: a scope header was cut before the whole functions"
-            );
+            assert_eq!(*bodies, 0, "budget {budget}: a scope header was cut before the whole functions");
         }
     }
     // Every step is taken, one kind at a time, down to nothing.
@@ -222,17 +148,12 @@ fn degradation_order_under_a_shrinking_budget() {
     .into_iter()
     .map(|p| p.expect("every kind is cut at some budget"))
     .collect();
-    assert!(
-        firsts.windows(2).all(|w| w[0] < w[1]),
-        "cut order {firsts:?} in {states:?}"
-    );
+    assert!(firsts.windows(2).all(|w| w[0] < w[1]), "cut order {firsts:?} in {states:?}");
     assert_eq!(states.last().map(|s| s.0), Some((false, 0, 0, 0)));
     let mut steps = String::new();
     for (k, budget, cut) in &states {
         let (text, _) = render_case(&c, ContextOptions::default(), *budget, Some(map));
-        steps.push_str(&format!(
-            "==== budget {budget}: kept {k:?}, cut {cut:?}\n{text}"
-        ));
+        steps.push_str(&format!("==== budget {budget}: kept {k:?}, cut {cut:?}\n{text}"));
     }
     insta::assert_snapshot!(steps);
 }
@@ -241,17 +162,8 @@ fn degradation_order_under_a_shrinking_budget() {
 fn relocation_finds_the_changed_line_of_the_same_scope() {
     let c = case("deep_hunk");
     let d = parse_unified(&c.patch);
-    let head: Vec<Option<&str>> = d
-        .files
-        .iter()
-        .map(|f| c.head.get(f.path()).map(String::as_str))
-        .collect();
-    let p: Prepared<'_> = prepare(ContextInput {
-        files: &d.files,
-        head: &head,
-        base: &[],
-        options: ContextOptions::default(),
-    });
+    let head: Vec<Option<&str>> = d.files.iter().map(|f| c.head.get(f.path()).map(String::as_str)).collect();
+    let p: Prepared<'_> = prepare(ContextInput { files: &d.files, head: &head, base: &[], options: ContextOptions::default() });
     let line = |n| NewLine::new(n).expect("n >= 1");
     // Line 20 is inside `score`, far from the hunk: same scope, one changed line.
     let r = relocate(&p, "src/score.rs", line(20));
@@ -261,10 +173,7 @@ fn relocation_finds_the_changed_line_of_the_same_scope() {
     let r = relocate(&p, "src/score.rs", line(4));
     assert_eq!(r.scope.as_ref().map(|s| s.name.as_str()), Some("Scorer"));
     assert_eq!(r.nearest, None);
-    assert_eq!(
-        relocate(&p, "no/such/file.rs", line(1)),
-        argus_context::Relocation::default()
-    );
+    assert_eq!(relocate(&p, "no/such/file.rs", line(1)), argus_context::Relocation::default());
 }
 
 /// Corpus diffs that add source files next to modified ones: the added
@@ -272,25 +181,14 @@ fn relocation_finds_the_changed_line_of_the_same_scope() {
 /// changed lines.
 #[test]
 fn corpus_diffs_with_their_added_files() {
-    let wanted = [
-        "libgit2-3d3552e8fd70.diff",
-        "libgit2-b900981cf7f6.diff",
-        "ripgrep-e8a30cb89341.diff",
-    ];
+    let wanted = ["libgit2-3d3552e8fd70.diff", "libgit2-b900981cf7f6.diff", "ripgrep-e8a30cb89341.diff"];
     let diffs: HashMap<String, String> = real_diffs().into_iter().collect();
     for name in wanted {
-        let Some(text) = diffs.get(name) else {
-            panic!("{name} missing from the corpus")
-        };
+        let Some(text) = diffs.get(name) else { panic!("{name} missing from the corpus") };
         let d = parse_unified(text);
         let added: Vec<Option<String>> = d.files.iter().map(added_text).collect();
         let head: Vec<Option<&str>> = added.iter().map(Option::as_deref).collect();
-        let p = prepare(ContextInput {
-            files: &d.files,
-            head: &head,
-            base: &[],
-            options: ContextOptions::default(),
-        });
+        let p = prepare(ContextInput { files: &d.files, head: &head, base: &[], options: ContextOptions::default() });
         let mut out = String::new();
         let mut total = argus_context::ChunkContextReport::default();
         for (i, ch) in chunks(&d).iter().enumerate() {
@@ -300,17 +198,10 @@ fn corpus_diffs_with_their_added_files() {
             if report.definitions > 0 {
                 // The context and the start of the diff after it are what matter here.
                 let head: Vec<&str> = text.lines().take(40).collect();
-                out.push_str(&format!(
-                    "==== chunk {i}: {}\n{}\n",
-                    report.summary_line(),
-                    head.join("\n")
-                ));
+                out.push_str(&format!("==== chunk {i}: {}\n{}\n", report.summary_line(), head.join("\n")));
             }
         }
-        assert!(
-            total.definitions > 0,
-            "{name}: no definition from the added files reached a chunk"
-        );
+        assert!(total.definitions > 0, "{name}: no definition from the added files reached a chunk");
         out.push_str(&format!("==== whole review: {}\n", total.summary_line()));
         insta::assert_snapshot!(name, out);
     }

@@ -11,12 +11,7 @@ fn fixtures() -> Vec<(String, String)> {
         .expect("fixtures dir")
         .map(|e| e.expect("entry").path())
         .filter(|p| p.file_name().is_some_and(|n| n != "README.md"))
-        .map(|p| {
-            (
-                p.file_name().expect("name").to_string_lossy().into_owned(),
-                std::fs::read_to_string(&p).expect("read"),
-            )
-        })
+        .map(|p| (p.file_name().expect("name").to_string_lossy().into_owned(), std::fs::read_to_string(&p).expect("read")))
         .collect();
     out.sort();
     out
@@ -30,13 +25,7 @@ fn chain_text(tree: &ScopeTree, line: u32) -> String {
     }
     chain
         .iter()
-        .map(|s| {
-            if s.name.is_empty() {
-                s.kind.word().to_string()
-            } else {
-                format!("{} {}", s.kind.word(), s.name)
-            }
-        })
+        .map(|s| if s.name.is_empty() { s.kind.word().to_string() } else { format!("{} {}", s.kind.word(), s.name) })
         .collect::<Vec<_>>()
         .join(" > ")
 }
@@ -90,16 +79,8 @@ fn markers_match_the_finder() {
             }
         }
     }
-    assert!(
-        checked >= 120,
-        "only {checked} markers: fixtures went missing"
-    );
-    assert!(
-        failures.is_empty(),
-        "{} of {checked} markers disagree:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(checked >= 120, "only {checked} markers: fixtures went missing");
+    assert!(failures.is_empty(), "{} of {checked} markers disagree:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]

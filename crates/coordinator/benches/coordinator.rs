@@ -59,8 +59,21 @@ fn bench(c: &mut Criterion) {
             n += 1;
             let step = m.handle(UnixMillis(t), push(n, t));
             let job = step.enqueued().next().expect("debounce 0 enqueues at once").clone();
-            let Reply::Lease(LeaseReply::Granted { lease_id, .. }) = m.handle(UnixMillis(t + 1), Event::LeaseRequested(LeaseRequest { job_id: job.job_id.clone(), attempt: 1 })).reply else { panic!("lease") };
-            black_box(m.handle(UnixMillis(t + 2), Event::JobFinished(JobFinished { job_id: job.job_id, lease_id, stats: ReviewStats::default(), finish: Finish::Posted, settings: RepoSettings::default() })));
+            let Reply::Lease(LeaseReply::Granted { lease_id, .. }) =
+                m.handle(UnixMillis(t + 1), Event::LeaseRequested(LeaseRequest { job_id: job.job_id.clone(), attempt: 1 })).reply
+            else {
+                panic!("lease")
+            };
+            black_box(m.handle(
+                UnixMillis(t + 2),
+                Event::JobFinished(JobFinished {
+                    job_id: job.job_id,
+                    lease_id,
+                    stats: ReviewStats::default(),
+                    finish: Finish::Posted,
+                    settings: RepoSettings::default(),
+                }),
+            ));
         })
     });
     println!("snapshot size with 1000 remembered deliveries: {} bytes", bytes.len());

@@ -157,7 +157,10 @@ async fn review<L: CoordinatorLink, P: ReviewPipeline>(link: &L, pipeline: &P, j
         Ok(r) => r,
         Err(e) => return fail(link, pipeline, &lease, Some(check), e, ctx, say).await,
     };
-    say("reviewed", format!("findings={} tokens_in={} tokens_out={} duration_ms={}", report.findings, report.tokens_in, report.tokens_out, report.duration_ms));
+    say(
+        "reviewed",
+        format!("findings={} tokens_in={} tokens_out={} duration_ms={}", report.findings, report.tokens_in, report.tokens_out, report.duration_ms),
+    );
 
     let finish = if let Some(reason) = &report.skipped {
         close(pipeline, job, check, &CheckEnd::Skipped { reason: reason.clone() }, say).await;
@@ -173,7 +176,10 @@ async fn review<L: CoordinatorLink, P: ReviewPipeline>(link: &L, pipeline: &P, j
                 Err(e) => return fail(link, pipeline, &lease, Some(check), e, ctx, say).await,
             },
             Ok(HeadReply::Stale { current_head }) => {
-                say("stale_head", format!("not posting; current head {}", current_head.as_ref().map(|h| h.to_string()).unwrap_or_else(|| "unknown".into())));
+                say(
+                    "stale_head",
+                    format!("not posting; current head {}", current_head.as_ref().map(|h| h.to_string()).unwrap_or_else(|| "unknown".into())),
+                );
                 close(pipeline, job, check, &CheckEnd::Superseded { current_head }, say).await;
                 Finish::Stale
             }
@@ -182,7 +188,13 @@ async fn review<L: CoordinatorLink, P: ReviewPipeline>(link: &L, pipeline: &P, j
                 // its check run now. Do not post; still report, so the coordinator
                 // records what this run cost.
                 say("head_check_refused", e.error);
-                let late = JobFinished { job_id: job.job_id.clone(), lease_id, stats: report.stats(), finish: Finish::Stale, settings: report.settings.clone() };
+                let late = JobFinished {
+                    job_id: job.job_id.clone(),
+                    lease_id,
+                    stats: report.stats(),
+                    finish: Finish::Stale,
+                    settings: report.settings.clone(),
+                };
                 if let Err(e) = link.call::<FinishedRoute>(&job.pr, &late).await {
                     say("late_cost_reported", e.to_string());
                 }

@@ -16,8 +16,8 @@ pub mod status;
 pub mod store;
 
 pub use config::Config;
-pub use dedupe::{DedupeSet, DeliveryLog};
 pub use consumer::{CoordinatorLink, Decision, LinkError, LogStep, MessageCtx, QueueKind, process_message};
+pub use dedupe::{DedupeSet, DeliveryLog};
 pub use machine::{Action, Coordinator, Event, Phase, PrState, Reply, Step};
 pub use pipeline::{CheckEnd, Chores, PipelineError, ReviewPipeline, ReviewReport};
 pub use retry::RetryPolicy;

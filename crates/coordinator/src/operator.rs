@@ -46,15 +46,10 @@ impl OperatorAction {
             "replay" => {
                 let id = job_id?.trim();
                 // Job ids are `{sequence}-{millis}`; anything else cannot name a job.
-                if id.is_empty()
-                    || id.len() > 40
-                    || !id.bytes().all(|b| b.is_ascii_digit() || b == b'-')
-                {
+                if id.is_empty() || id.len() > 40 || !id.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
                     return None;
                 }
-                OperatorAction::Replay {
-                    job_id: id.to_string(),
-                }
+                OperatorAction::Replay { job_id: id.to_string() }
             }
             _ => return None,
         })
@@ -103,16 +98,8 @@ pub struct ReplayRecord {
 /// (letters, digits, `-`), at most 39 of them; anything else becomes `unknown`.
 pub fn clean_login(login: &str) -> String {
     let login = login.trim();
-    let ok = !login.is_empty()
-        && login.len() <= 39
-        && login
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    if ok {
-        login.to_string()
-    } else {
-        "unknown".to_string()
-    }
+    let ok = !login.is_empty() && login.len() <= 39 && login.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if ok { login.to_string() } else { "unknown".to_string() }
 }
 
 #[cfg(test)]
@@ -121,44 +108,19 @@ mod tests {
 
     #[test]
     fn actions_parse_from_forms() {
-        assert_eq!(
-            OperatorAction::parse("full_review", None),
-            Some(OperatorAction::FullReview)
-        );
-        assert_eq!(
-            OperatorAction::parse("replay", Some(" 3-1700000000000 ")),
-            Some(OperatorAction::Replay {
-                job_id: "3-1700000000000".into()
-            })
-        );
-        for (action, job) in [
-            ("replay", None),
-            ("replay", Some("")),
-            ("replay", Some("1; drop")),
-            ("dance", None),
-            ("", None),
-        ] {
+        assert_eq!(OperatorAction::parse("full_review", None), Some(OperatorAction::FullReview));
+        assert_eq!(OperatorAction::parse("replay", Some(" 3-1700000000000 ")), Some(OperatorAction::Replay { job_id: "3-1700000000000".into() }));
+        for (action, job) in [("replay", None), ("replay", Some("")), ("replay", Some("1; drop")), ("dance", None), ("", None)] {
             assert_eq!(OperatorAction::parse(action, job), None, "{action} {job:?}");
         }
     }
 
     #[test]
     fn request_wire_shape() {
-        let req = OperatorRequest {
-            action: OperatorAction::Replay {
-                job_id: "2-5".into(),
-            },
-            actor: "octocat".into(),
-        };
+        let req = OperatorRequest { action: OperatorAction::Replay { job_id: "2-5".into() }, actor: "octocat".into() };
         let json = serde_json::to_value(&req).unwrap();
-        assert_eq!(
-            json,
-            serde_json::json!({"action": "replay", "job_id": "2-5", "actor": "octocat"})
-        );
-        assert_eq!(
-            serde_json::from_value::<OperatorRequest>(json).unwrap(),
-            req
-        );
+        assert_eq!(json, serde_json::json!({"action": "replay", "job_id": "2-5", "actor": "octocat"}));
+        assert_eq!(serde_json::from_value::<OperatorRequest>(json).unwrap(), req);
     }
 
     #[test]

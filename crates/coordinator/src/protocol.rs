@@ -6,8 +6,8 @@
 use crate::machine::{Event, Reply};
 use argus_core::error::ErrorClass;
 use argus_core::ids::{CommitSha, UnixMillis};
-use serde::de::DeserializeOwned;
 use argus_core::severity::SeverityCounts;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// One route of the Durable Object: its path, request and reply types, and how

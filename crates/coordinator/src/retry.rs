@@ -60,7 +60,16 @@ mod tests {
     fn schedule_doubles_within_jitter_bounds() {
         let p = RetryPolicy { base_secs: 10, max_secs: 300 };
         // (failures, retry_after, lowest, highest)
-        let cases = [(1, None, 5, 10), (2, None, 10, 20), (3, None, 20, 40), (4, None, 40, 80), (9, None, 300, 300), (1, Some(120), 120, 120), (4, Some(30), 40, 80), (1, Some(999_999), 43_200, 43_200)];
+        let cases = [
+            (1, None, 5, 10),
+            (2, None, 10, 20),
+            (3, None, 20, 40),
+            (4, None, 40, 80),
+            (9, None, 300, 300),
+            (1, Some(120), 120, 120),
+            (4, Some(30), 40, 80),
+            (1, Some(999_999), 43_200, 43_200),
+        ];
         for (failures, after, lo, hi) in cases {
             for seed in 0..200 {
                 let d = p.delay_secs(failures, after, seed);

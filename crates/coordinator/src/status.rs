@@ -89,7 +89,12 @@ impl StatusView {
                 superseded: j.superseded,
                 failures: j.failures,
             }),
-            pending_review: st.pending.as_ref().map(|p| PendingView { head_sha: p.head_sha.clone(), mode: p.mode, due_at: p.due_at, signals: p.pushes }),
+            pending_review: st.pending.as_ref().map(|p| PendingView {
+                head_sha: p.head_sha.clone(),
+                mode: p.mode,
+                due_at: p.due_at,
+                signals: p.pushes,
+            }),
             history: st.history.iter().cloned().collect(),
             recent_deliveries: st.recent_deliveries.iter().cloned().collect(),
             duplicates_ignored: st.duplicates_ignored,

@@ -76,25 +76,11 @@ pub fn save_state(json: String) -> Stmt {
 /// Remembering `id` at `now`, in order: forget what expired, insert (the
 /// insert writes no row when `id` is already remembered: its rows-written count
 /// is the answer), and keep at most `capacity` ids.
-pub fn remember_delivery(
-    id: &DeliveryId,
-    now: UnixMillis,
-    ttl_ms: u64,
-    capacity: usize,
-) -> [Stmt; 3] {
+pub fn remember_delivery(id: &DeliveryId, now: UnixMillis, ttl_ms: u64, capacity: usize) -> [Stmt; 3] {
     [
-        Stmt {
-            sql: "DELETE FROM deliveries WHERE at <= ?",
-            args: vec![now.0.saturating_sub(ttl_ms).into()],
-        },
-        Stmt {
-            sql: "INSERT INTO deliveries (id, at) VALUES (?, ?) ON CONFLICT(id) DO NOTHING",
-            args: vec![id.0.as_str().into(), now.0.into()],
-        },
-        Stmt {
-            sql: "DELETE FROM deliveries WHERE seq <= (SELECT max(seq) FROM deliveries) - ?",
-            args: vec![(capacity.max(1) as u64).into()],
-        },
+        Stmt { sql: "DELETE FROM deliveries WHERE at <= ?", args: vec![now.0.saturating_sub(ttl_ms).into()] },
+        Stmt { sql: "INSERT INTO deliveries (id, at) VALUES (?, ?) ON CONFLICT(id) DO NOTHING", args: vec![id.0.as_str().into(), now.0.into()] },
+        Stmt { sql: "DELETE FROM deliveries WHERE seq <= (SELECT max(seq) FROM deliveries) - ?", args: vec![(capacity.max(1) as u64).into()] },
     ]
 }
 
@@ -106,14 +92,8 @@ pub fn append_history(entry: &HistoryEntry, bound: usize) -> [Stmt; 2] {
     // A HistoryEntry is plain data (strings, numbers, enums): it always serializes.
     let json = serde_json::to_string(entry).unwrap_or_default();
     [
-        Stmt {
-            sql: "INSERT INTO history (json) VALUES (?)",
-            args: vec![Arg::Text(json)],
-        },
-        Stmt {
-            sql: "DELETE FROM history WHERE seq <= (SELECT max(seq) FROM history) - ?",
-            args: vec![(bound.max(1) as u64).into()],
-        },
+        Stmt { sql: "INSERT INTO history (json) VALUES (?)", args: vec![Arg::Text(json)] },
+        Stmt { sql: "DELETE FROM history WHERE seq <= (SELECT max(seq) FROM history) - ?", args: vec![(bound.max(1) as u64).into()] },
     ]
 }
 
@@ -131,11 +111,7 @@ pub struct LegacyRows {
 
 /// The statements that move a legacy snapshot's delivery ids and history into
 /// rows (the state row is written by the caller).
-pub fn migrate_legacy(
-    rows: &LegacyRows,
-    history: &[HistoryEntry],
-    history_bound: usize,
-) -> Vec<Stmt> {
+pub fn migrate_legacy(rows: &LegacyRows, history: &[HistoryEntry], history_bound: usize) -> Vec<Stmt> {
     let mut out = Vec::new();
     for (id, at) in &rows.seen {
         out.push(Stmt {

@@ -280,7 +280,11 @@ fn a_run_that_outlived_its_lease_does_not_post_but_its_cost_is_kept() {
 
 #[test]
 fn queue_kind_comes_from_the_queue_name() {
-    for (name, kind) in [("argusai-reviews-dev", QueueKind::Review), ("argusai-reviews-dev-dlq", QueueKind::DeadLetter), ("argusai-reviews-dlq", QueueKind::DeadLetter)] {
+    for (name, kind) in [
+        ("argusai-reviews-dev", QueueKind::Review),
+        ("argusai-reviews-dev-dlq", QueueKind::DeadLetter),
+        ("argusai-reviews-dlq", QueueKind::DeadLetter),
+    ] {
         assert_eq!(QueueKind::of(name), kind, "{name}");
     }
 }

@@ -435,7 +435,13 @@ fn the_repositorys_debounce_takes_effect_after_a_review_reads_it() {
     let j = s.last_job();
     let lease = s.lease(&j).unwrap();
     let stats = ReviewStats::default();
-    s.send(Event::JobFinished(JobFinished { job_id: j.job_id, lease_id: lease, stats, finish: Finish::Posted, settings: RepoSettings { debounce_ms: Some(30_000) } }));
+    s.send(Event::JobFinished(JobFinished {
+        job_id: j.job_id,
+        lease_id: lease,
+        stats,
+        finish: Finish::Posted,
+        settings: RepoSettings { debounce_ms: Some(30_000) },
+    }));
     s.send(review("p1", Synchronize, "h1"));
     assert_eq!(s.m.state().pending.as_ref().unwrap().due_at, UnixMillis(s.now + 30_000));
     s.advance(29_999);
@@ -468,7 +474,8 @@ fn commands_run_only_after_the_authors_write_access_is_confirmed() {
     let full = s.last_job();
     assert_eq!((full.mode, full.head_sha.clone()), (ReviewMode::Full, sha("h1")));
     // A second answer for the same command changes nothing.
-    let again = s.send(Event::CommandVerified(CommandVerified { delivery: s.verifications[0].delivery.clone(), allowed: true, permission: "write".into() }));
+    let again =
+        s.send(Event::CommandVerified(CommandVerified { delivery: s.verifications[0].delivery.clone(), allowed: true, permission: "write".into() }));
     assert!(matches!(again, Reply::Report(ReportReply { recorded: false, .. })));
     // A command whose check never comes back is forgotten after an hour.
     s.send(command("c-3", Command::Help));
@@ -503,8 +510,18 @@ fn illegal_transitions_are_answered() {
     };
     let lease = |job: &str, attempt| Event::LeaseRequested(LeaseRequest { job_id: job.into(), attempt });
     let head = |job: &str, lease: &str| Event::HeadCheck(HeadCheckRequest { job_id: job.into(), lease_id: lease.into(), head_sha: sha("h0") });
-    let finished = |job: &str, lease: &str| Event::JobFinished(JobFinished { job_id: job.into(), lease_id: lease.into(), stats: ReviewStats::default(), finish: Finish::Posted, settings: RepoSettings::default() });
-    let failed = |job: &str, lease: &str| Event::JobFailed(JobFailed { job_id: job.into(), lease_id: lease.into(), class: ErrorClass::Permanent, reason: "x".into() });
+    let finished = |job: &str, lease: &str| {
+        Event::JobFinished(JobFinished {
+            job_id: job.into(),
+            lease_id: lease.into(),
+            stats: ReviewStats::default(),
+            finish: Finish::Posted,
+            settings: RepoSettings::default(),
+        })
+    };
+    let failed = |job: &str, lease: &str| {
+        Event::JobFailed(JobFailed { job_id: job.into(), lease_id: lease.into(), class: ErrorClass::Permanent, reason: "x".into() })
+    };
     // (setup: "fresh" | "queued" | "running", event, expected answer)
     enum Want {
         Error(ErrorCode),

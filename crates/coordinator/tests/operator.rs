@@ -11,10 +11,7 @@ use argus_core::event::PrAction::*;
 use argus_core::job::ReviewMode;
 
 fn act(s: &mut Sim, action: OperatorAction) -> OperatorReply {
-    match s.send(Event::Operator(OperatorRequest {
-        action,
-        actor: "maintainer-1".into(),
-    })) {
+    match s.send(Event::Operator(OperatorRequest { action, actor: "maintainer-1".into() })) {
         Reply::Operator(r) => r,
         other => panic!("expected an operator reply, got {other:?}"),
     }
@@ -25,20 +22,9 @@ fn dead_lettered(s: &mut Sim) -> String {
     s.send(review("open", Opened, "h0"));
     let job = s.last_job();
     let lease = s.lease(&job).unwrap();
-    s.fail(
-        &job,
-        &lease,
-        ErrorClass::Retryable { after_secs: None },
-        "GitHub answered 502",
-    );
-    s.send(Event::DeadLettered(DeadLettered {
-        job_id: job.job_id.clone(),
-        reason: "retries exhausted".into(),
-    }));
-    assert_eq!(
-        s.m.state().history.back().unwrap().outcome,
-        Outcome::DeadLettered
-    );
+    s.fail(&job, &lease, ErrorClass::Retryable { after_secs: None }, "GitHub answered 502");
+    s.send(Event::DeadLettered(DeadLettered { job_id: job.job_id.clone(), reason: "retries exhausted".into() }));
+    assert_eq!(s.m.state().history.back().unwrap().outcome, Outcome::DeadLettered);
     job.job_id
 }
 
@@ -47,42 +33,21 @@ fn replaying_a_dead_lettered_job_makes_exactly_one_review() {
     let mut s = Sim::new(Config::default());
     let dead = dead_lettered(&mut s);
     assert_eq!(s.queue.len(), 1);
-    let r = act(
-        &mut s,
-        OperatorAction::Replay {
-            job_id: dead.clone(),
-        },
-    );
+    let r = act(&mut s, OperatorAction::Replay { job_id: dead.clone() });
     assert!(r.accepted, "{r:?}");
     assert_eq!(s.queue.len(), 2, "the replay starts a review at once");
     let job = s.last_job();
-    assert_eq!(
-        (job.head_sha.clone(), job.mode),
-        (sha("h0"), ReviewMode::Full)
-    );
+    assert_eq!((job.head_sha.clone(), job.mode), (sha("h0"), ReviewMode::Full));
     // A second click, or a second tab, is refused and enqueues nothing.
-    let again = act(
-        &mut s,
-        OperatorAction::Replay {
-            job_id: dead.clone(),
-        },
-    );
-    assert!(
-        !again.accepted && again.note.contains("already replayed"),
-        "{again:?}"
-    );
+    let again = act(&mut s, OperatorAction::Replay { job_id: dead.clone() });
+    assert!(!again.accepted && again.note.contains("already replayed"), "{again:?}");
     assert!(s.run_job(&job));
     s.advance(120_000);
     assert_eq!(s.queue.len(), 2, "one review, nothing more");
     let log = &s.m.state().operator_log;
     assert_eq!(
-        log.iter()
-            .map(|r| (r.action.as_str(), r.accepted, r.actor.as_str()))
-            .collect::<Vec<_>>(),
-        [
-            ("replay", true, "maintainer-1"),
-            ("replay", false, "maintainer-1")
-        ]
+        log.iter().map(|r| (r.action.as_str(), r.accepted, r.actor.as_str())).collect::<Vec<_>>(),
+        [("replay", true, "maintainer-1"), ("replay", false, "maintainer-1")]
     );
     assert_eq!(log[0].job_id.as_deref(), Some(dead.as_str()));
     assert_eq!(s.m.state().replayed.len(), 1);
@@ -109,10 +74,7 @@ fn only_dead_lettered_jobs_of_this_pr_can_be_replayed() {
     s.run_job(&job);
     for id in [job.job_id.clone(), "99-1".to_string()] {
         let r = act(&mut s, OperatorAction::Replay { job_id: id });
-        assert!(
-            !r.accepted && r.note.contains("no dead-lettered job"),
-            "{r:?}"
-        );
+        assert!(!r.accepted && r.note.contains("no dead-lettered job"), "{r:?}");
     }
     assert_eq!(s.queue.len(), 1);
 }
@@ -133,39 +95,20 @@ fn review_pause_and_resume_from_the_dashboard() {
     assert!(!act(&mut s, OperatorAction::FullReview).accepted);
     s.run_job_leased(&j);
     assert!(act(&mut s, OperatorAction::Pause).accepted);
-    assert!(
-        !act(&mut s, OperatorAction::Pause).accepted,
-        "already paused"
-    );
+    assert!(!act(&mut s, OperatorAction::Pause).accepted, "already paused");
     s.send(review("p1", Synchronize, "h1"));
     s.advance(60_000);
     assert_eq!(s.queue.len(), 2, "paused: no automatic review");
     assert!(act(&mut s, OperatorAction::Resume).accepted);
     assert_eq!(s.queue.len(), 3, "resume reviews the unreviewed head");
     assert_eq!(s.notes.len(), 2, "pause and resume are noted on the PR");
-    assert!(
-        s.notes[0].contains("paused from the ArgusAI dashboard by `maintainer-1`"),
-        "{}",
-        s.notes[0]
-    );
+    assert!(s.notes[0].contains("paused from the ArgusAI dashboard by `maintainer-1`"), "{}", s.notes[0]);
     assert_eq!(s.m.state().operator_log.len(), 6);
 }
 
 #[test]
 fn actions_on_an_unknown_pr_are_refused() {
     let mut s = Sim::new(Config::default());
-    let reply = s.send(Event::Operator(OperatorRequest {
-        action: OperatorAction::Review,
-        actor: "x".into(),
-    }));
-    assert!(
-        matches!(
-            reply,
-            Reply::Error(ErrorReply {
-                code: ErrorCode::UnknownPr,
-                ..
-            })
-        ),
-        "{reply:?}"
-    );
+    let reply = s.send(Event::Operator(OperatorRequest { action: OperatorAction::Review, actor: "x".into() }));
+    assert!(matches!(reply, Reply::Error(ErrorReply { code: ErrorCode::UnknownPr, .. })), "{reply:?}");
 }

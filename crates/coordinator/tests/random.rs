@@ -14,7 +14,11 @@ use proptest::prelude::*;
 #[derive(Clone, Debug)]
 enum Op {
     Advance(u64),
-    Push { delivery: u8, head: u8, trigger: u8 },
+    Push {
+        delivery: u8,
+        head: u8,
+        trigger: u8,
+    },
     Close,
     Draft,
     Cmd(u8),

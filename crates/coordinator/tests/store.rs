@@ -33,17 +33,13 @@ struct SqlLog<'a>(&'a Connection);
 
 impl DeliveryLog for SqlLog<'_> {
     fn remember(&mut self, id: &DeliveryId, now: UnixMillis, ttl_ms: u64, capacity: usize) -> bool {
-        let written: Vec<usize> = store::remember_delivery(id, now, ttl_ms, capacity)
-            .iter()
-            .map(|s| run(self.0, s))
-            .collect();
+        let written: Vec<usize> = store::remember_delivery(id, now, ttl_ms, capacity).iter().map(|s| run(self.0, s)).collect();
         written[store::REMEMBER_INSERT] > 0
     }
 }
 
 fn count(c: &Connection) -> i64 {
-    c.query_row(store::COUNT_DELIVERIES_SQL, [], |r| r.get(0))
-        .unwrap()
+    c.query_row(store::COUNT_DELIVERIES_SQL, [], |r| r.get(0)).unwrap()
 }
 
 fn d(s: &str) -> DeliveryId {
@@ -55,15 +51,9 @@ fn delivery_rows_answer_new_then_duplicate_and_forget_after_the_ttl() {
     let c = db();
     let mut log = SqlLog(&c);
     assert!(log.remember(&d("a"), UnixMillis(1_000), 100, 10));
-    assert!(
-        !log.remember(&d("a"), UnixMillis(1_050), 100, 10),
-        "a redelivery inside the TTL is a duplicate"
-    );
+    assert!(!log.remember(&d("a"), UnixMillis(1_050), 100, 10), "a redelivery inside the TTL is a duplicate");
     assert!(log.remember(&d("b"), UnixMillis(1_060), 100, 10));
-    assert!(
-        log.remember(&d("a"), UnixMillis(1_100), 100, 10),
-        "after the TTL the id is new again"
-    );
+    assert!(log.remember(&d("a"), UnixMillis(1_100), 100, 10), "after the TTL the id is new again");
     assert_eq!(count(&c), 2);
 }
 
@@ -75,34 +65,19 @@ fn delivery_rows_keep_at_most_the_capacity_oldest_going_first() {
         assert!(log.remember(&d(&format!("id{i}")), UnixMillis(1_000 + i), 1_000_000, 10));
     }
     assert_eq!(count(&c), 10);
-    assert!(
-        log.remember(&d("id0"), UnixMillis(2_000), 1_000_000, 10),
-        "the oldest was forgotten"
-    );
-    assert!(
-        !log.remember(&d("id24"), UnixMillis(2_001), 1_000_000, 10),
-        "the newest is still known"
-    );
+    assert!(log.remember(&d("id0"), UnixMillis(2_000), 1_000_000, 10), "the oldest was forgotten");
+    assert!(!log.remember(&d("id24"), UnixMillis(2_001), 1_000_000, 10), "the newest is still known");
 }
 
 #[test]
 fn a_duplicate_writes_no_row() {
     let c = db();
     let id = d("x");
-    store::remember_delivery(&id, UnixMillis(5), 1_000, 10)
-        .iter()
-        .for_each(|s| {
-            run(&c, s);
-        });
-    let again: Vec<usize> = store::remember_delivery(&id, UnixMillis(6), 1_000, 10)
-        .iter()
-        .map(|s| run(&c, s))
-        .collect();
-    assert_eq!(
-        again,
-        vec![0, 0, 0],
-        "nothing expired, nothing inserted, nothing over the bound"
-    );
+    store::remember_delivery(&id, UnixMillis(5), 1_000, 10).iter().for_each(|s| {
+        run(&c, s);
+    });
+    let again: Vec<usize> = store::remember_delivery(&id, UnixMillis(6), 1_000, 10).iter().map(|s| run(&c, s)).collect();
+    assert_eq!(again, vec![0, 0, 0], "nothing expired, nothing inserted, nothing over the bound");
 }
 
 proptest! {
@@ -148,16 +123,7 @@ fn history_rows_are_appended_and_bounded() {
         .map(|j| serde_json::from_str(&j.unwrap()).unwrap())
         .collect();
     assert_eq!(s.m.state().history.len(), 20);
-    assert_eq!(
-        stored,
-        s.m.state()
-            .history
-            .iter()
-            .skip(15)
-            .cloned()
-            .collect::<Vec<_>>(),
-        "the newest 5, oldest first"
-    );
+    assert_eq!(stored, s.m.state().history.iter().skip(15).cloned().collect::<Vec<_>>(), "the newest 5, oldest first");
 }
 
 #[test]
@@ -175,17 +141,9 @@ fn a_legacy_snapshot_moves_into_rows() {
     run(&c, &store::save_state(serde_json::to_string(&st).unwrap()));
     assert_eq!(count(&c), 2);
     let mut log = SqlLog(&c);
-    assert!(
-        !log.remember(&d("a"), UnixMillis(3), 1_000, 10),
-        "a migrated id is still a duplicate"
-    );
-    let json: String = c
-        .query_row(store::LOAD_STATE_SQL, [], |r| r.get(0))
-        .unwrap();
+    assert!(!log.remember(&d("a"), UnixMillis(3), 1_000, 10), "a migrated id is still a duplicate");
+    let json: String = c.query_row(store::LOAD_STATE_SQL, [], |r| r.get(0)).unwrap();
     let back: PrState = serde_json::from_str(&json).unwrap();
     assert_eq!(back.pr, st.pr);
-    assert!(
-        back.history.is_empty() && !json.contains("seen"),
-        "the state row holds neither: {json}"
-    );
+    assert!(back.history.is_empty() && !json.contains("seen"), "the state row holds neither: {json}");
 }

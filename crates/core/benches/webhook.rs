@@ -6,7 +6,7 @@ use argus_core::event::{self, Parsed};
 use argus_core::filter::{self, FilterConfig};
 use argus_core::ids::{DeliveryId, UnixMillis};
 use argus_core::signature::{self, WebhookSecrets};
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::path::PathBuf;
 

@@ -10,7 +10,10 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
     /// GitHub's `ping` after a hook is created.
-    Ping { hook_id: Option<u64>, zen: Option<String> },
+    Ping {
+        hook_id: Option<u64>,
+        zen: Option<String>,
+    },
     PullRequest(PullRequestEvent),
     /// A comment on a pull request's conversation (`issue_comment` whose issue is a PR).
     PrComment(PrCommentEvent),
@@ -263,11 +266,7 @@ fn field(event: &str, field: &'static str) -> ParseError {
 }
 
 fn sha(event: &str, name: &'static str, s: &str) -> Result<CommitSha, ParseError> {
-    if s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
-        Ok(CommitSha(s.to_ascii_lowercase()))
-    } else {
-        Err(field(event, name))
-    }
+    if s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit()) { Ok(CommitSha(s.to_ascii_lowercase())) } else { Err(field(event, name)) }
 }
 
 impl From<wire::User> for Actor {
@@ -402,9 +401,7 @@ mod tests {
 
     #[test]
     fn pull_request_opened_becomes_domain_event() {
-        let Parsed::Event(Event::PullRequest(e)) = parse("pull_request", pr_body("opened", "").as_bytes()).unwrap() else {
-            panic!("not a PR event")
-        };
+        let Parsed::Event(Event::PullRequest(e)) = parse("pull_request", pr_body("opened", "").as_bytes()).unwrap() else { panic!("not a PR event") };
         assert_eq!(e.action, PrAction::Opened);
         assert_eq!(e.pr.durable_object_name(), "o/r#7");
         assert_eq!(e.installation, Some(InstallationId(9)));

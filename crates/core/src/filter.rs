@@ -7,8 +7,7 @@ use crate::ids::{DeliveryId, InstallationId, PrRef, UnixMillis};
 use crate::signal::{Command, Inbound, Signal};
 
 /// The default for `REVIEW_ENABLED_EVENTS`.
-pub const DEFAULT_ENABLED_EVENTS: &str =
-    "pull_request.opened,pull_request.synchronize,pull_request.reopened,pull_request.ready_for_review";
+pub const DEFAULT_ENABLED_EVENTS: &str = "pull_request.opened,pull_request.synchronize,pull_request.reopened,pull_request.ready_for_review";
 
 #[derive(Clone, Debug)]
 pub struct FilterConfig {
@@ -29,7 +28,10 @@ impl FilterConfig {
         let enabled = enabled_events.filter(|s| !s.trim().is_empty()).unwrap_or(DEFAULT_ENABLED_EVENTS);
         Self {
             enabled_events: enabled.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
-            bot_handle: bot_handle.map(|h| h.trim().trim_start_matches('@').to_string()).filter(|h| !h.is_empty()).unwrap_or_else(|| "argusai".into()),
+            bot_handle: bot_handle
+                .map(|h| h.trim().trim_start_matches('@').to_string())
+                .filter(|h| !h.is_empty())
+                .unwrap_or_else(|| "argusai".into()),
         }
     }
 
@@ -198,9 +200,17 @@ mod tests {
             (&only_opened, Event::PullRequest(pr(PrAction::Synchronize)), "ignore: pull_request.synchronize is not in REVIEW_ENABLED_EVENTS"),
             (&cfg, with(|e| e.draft = true, PrAction::Opened), "route: review"),
             (&cfg, with(|e| e.open = false, PrAction::Reopened), "ignore: pull request is closed"),
-            (&cfg, with(|e| e.sender = Actor { login: "argusai[bot]".into(), is_bot: true }, PrAction::Synchronize), "ignore: sender argusai[bot] is a bot"),
+            (
+                &cfg,
+                with(|e| e.sender = Actor { login: "argusai[bot]".into(), is_bot: true }, PrAction::Synchronize),
+                "ignore: sender argusai[bot] is a bot",
+            ),
             (&cfg, with(|e| e.sender = Actor { login: "dependabot[bot]".into(), is_bot: true }, PrAction::Closed), "route: closed"),
-            (&cfg, with(|e| e.installation = None, PrAction::Opened), "ignore: delivery has no installation: ArgusAI acts only as an installed GitHub App"),
+            (
+                &cfg,
+                with(|e| e.installation = None, PrAction::Opened),
+                "ignore: delivery has no installation: ArgusAI acts only as an installed GitHub App",
+            ),
             (&cfg, Event::PrComment(comment("@argusai review", AuthorAssociation::Owner)), "route: command"),
             (&cfg, Event::PrComment(comment("@ArgusAI full review please", AuthorAssociation::Collaborator)), "route: command"),
             (&cfg, Event::PrComment(comment("@argusai review", AuthorAssociation::Contributor)), "ignore: bob has no write access (Contributor)"),

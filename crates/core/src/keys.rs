@@ -196,10 +196,7 @@ mod tests {
     fn key_formats() {
         let repo = RepoName::new("o", "r");
         assert_eq!(RateWindowKey { repo: repo.clone(), window_start: 120, window_secs: 60 }.key(), "rate:o/r:120");
-        assert_eq!(
-            ReviewCacheKey { repo: repo.clone(), head_sha: CommitSha("ab".into()), config_hash: "h".into() }.key(),
-            "review:o/r:ab:h"
-        );
+        assert_eq!(ReviewCacheKey { repo: repo.clone(), head_sha: CommitSha("ab".into()), config_hash: "h".into() }.key(), "review:o/r:ab:h");
         assert_eq!(InstallationTokenKey { installation: InstallationId(7) }.key(), "token:7");
         assert_eq!(ConfigKey::Repo(repo).key(), "repo:o/r");
         assert_eq!(ConfigKey::GlobalDefaults.key(), "global:defaults");

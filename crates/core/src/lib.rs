@@ -12,7 +12,7 @@ pub mod job;
 pub mod keys;
 pub mod ratelimit;
 pub mod secret;
-pub mod signal;
 pub mod severity;
+pub mod signal;
 pub mod signature;
 pub mod subrequests;

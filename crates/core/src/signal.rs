@@ -32,10 +32,16 @@ pub enum Signal {
         #[serde(default)]
         draft: bool,
     },
-    Closed { merged: bool },
+    Closed {
+        merged: bool,
+    },
     ConvertedToDraft,
     /// `@argusai …` in a PR comment by someone with write access.
-    Command { command: Command, comment_id: u64, author: String },
+    Command {
+        command: Command,
+        comment_id: u64,
+        author: String,
+    },
 }
 
 impl Signal {
@@ -103,7 +109,8 @@ impl Command {
     }
 
     fn from_words(rest: &str) -> Command {
-        let words: Vec<&str> = rest.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_ascii_alphanumeric())).filter(|w| !w.is_empty()).collect();
+        let words: Vec<&str> =
+            rest.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_ascii_alphanumeric())).filter(|w| !w.is_empty()).collect();
         match words.as_slice() {
             ["full", "review", ..] => Command::FullReview,
             ["review", ..] => Command::Review,

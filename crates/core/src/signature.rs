@@ -17,13 +17,7 @@ pub struct WebhookSecrets(Vec<SecretString>);
 impl WebhookSecrets {
     /// Parses the comma-separated `GITHUB_WEBHOOK_SECRET` value; blank entries are dropped.
     pub fn parse(raw: &str) -> Self {
-        Self(
-            raw.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(SecretString::new)
-                .collect(),
-        )
+        Self(raw.split(',').map(str::trim).filter(|s| !s.is_empty()).map(SecretString::new).collect())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -147,10 +141,7 @@ mod tests {
     #[test]
     fn no_secret_fails_closed() {
         for raw in ["", " ", ",", " , "] {
-            assert_eq!(
-                verify(&WebhookSecrets::parse(raw), Some(SIG), BODY),
-                Err(SignatureError::NoSecretConfigured)
-            );
+            assert_eq!(verify(&WebhookSecrets::parse(raw), Some(SIG), BODY), Err(SignatureError::NoSecretConfigured));
         }
     }
 

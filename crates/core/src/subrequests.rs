@@ -34,13 +34,8 @@ pub enum SubrequestKind {
 }
 
 impl SubrequestKind {
-    pub const ALL: [SubrequestKind; 5] = [
-        SubrequestKind::GitHub,
-        SubrequestKind::Llm,
-        SubrequestKind::Kv,
-        SubrequestKind::DurableObject,
-        SubrequestKind::Queue,
-    ];
+    pub const ALL: [SubrequestKind; 5] =
+        [SubrequestKind::GitHub, SubrequestKind::Llm, SubrequestKind::Kv, SubrequestKind::DurableObject, SubrequestKind::Queue];
 
     /// `fetch` to the outside world, counted against the external limit; the
     /// rest count against the limit for Cloudflare services.
@@ -74,10 +69,7 @@ pub struct PlanLimits {
 
 impl PlanLimits {
     /// The free plan: 50 external and 1,000 internal subrequests per invocation.
-    pub const FREE: PlanLimits = PlanLimits {
-        external: 50,
-        internal: 1000,
-    };
+    pub const FREE: PlanLimits = PlanLimits { external: 50, internal: 1000 };
 }
 
 /// The counts of one ledger at one moment, for the summary, status and logs.
@@ -149,12 +141,7 @@ impl Subrequests {
         let cell = &self.inner.counts[kind.index()];
         cell.set(cell.get().saturating_add(1));
         if !family.is_empty() {
-            *self
-                .inner
-                .families
-                .borrow_mut()
-                .entry((kind, family.to_string()))
-                .or_insert(0) += 1;
+            *self.inner.families.borrow_mut().entry((kind, family.to_string())).or_insert(0) += 1;
         }
     }
 
@@ -179,14 +166,8 @@ impl Subrequests {
 
     /// The per-route breakdown of one kind, most frequent first, ties by name.
     pub fn families(&self, kind: SubrequestKind) -> Vec<(String, u32)> {
-        let mut out: Vec<(String, u32)> = self
-            .inner
-            .families
-            .borrow()
-            .iter()
-            .filter(|((k, _), _)| *k == kind)
-            .map(|((_, family), n)| (family.clone(), *n))
-            .collect();
+        let mut out: Vec<(String, u32)> =
+            self.inner.families.borrow().iter().filter(|((k, _), _)| *k == kind).map(|((_, family), n)| (family.clone(), *n)).collect();
         out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         out
     }
@@ -209,11 +190,7 @@ pub struct CountingHttp<H> {
 
 impl<H> CountingHttp<H> {
     pub fn new(inner: H, ledger: Subrequests, kind: SubrequestKind) -> Self {
-        Self {
-            inner,
-            ledger,
-            kind,
-        }
+        Self { inner, ledger, kind }
     }
     pub fn ledger(&self) -> &Subrequests {
         &self.ledger
@@ -225,11 +202,7 @@ impl<H> CountingHttp<H> {
 
 /// `METHOD host/path` without the query: the family of a request to an unknown API.
 pub fn url_family(req: &HttpRequest) -> String {
-    let rest = req
-        .url
-        .split_once("://")
-        .map(|(_, r)| r)
-        .unwrap_or(&req.url);
+    let rest = req.url.split_once("://").map(|(_, r)| r).unwrap_or(&req.url);
     let rest = rest.split(['?', '#']).next().unwrap_or(rest);
     format!("{} {rest}", req.method.as_str())
 }
@@ -253,11 +226,7 @@ mod tests {
             if req.url.contains("down") {
                 return Err(TransportError::Network("refused".into()));
             }
-            Ok(HttpResponse {
-                status: 200,
-                headers: vec![],
-                body: req.url.into_bytes(),
-            })
+            Ok(HttpResponse { status: 200, headers: vec![], body: req.url.into_bytes() })
         }
     }
 
@@ -285,44 +254,17 @@ mod tests {
         other.record(SubrequestKind::Kv, "");
         other.record(SubrequestKind::DurableObject, "");
         let c = ledger.counts();
-        assert_eq!(
-            c,
-            SubrequestCounts {
-                github: 4,
-                llm: 1,
-                kv: 1,
-                durable_object: 1,
-                queue: 0
-            }
-        );
+        assert_eq!(c, SubrequestCounts { github: 4, llm: 1, kv: 1, durable_object: 1, queue: 0 });
         assert_eq!((c.external(), c.internal()), (5, 2));
-        assert_eq!(
-            ledger.families(SubrequestKind::GitHub),
-            vec![
-                ("GET pulls/:n".to_string(), 3),
-                ("POST graphql".to_string(), 1)
-            ]
-        );
-        assert!(
-            ledger.families(SubrequestKind::Llm).is_empty(),
-            "an empty family is not broken down"
-        );
+        assert_eq!(ledger.families(SubrequestKind::GitHub), vec![("GET pulls/:n".to_string(), 3), ("POST graphql".to_string(), 1)]);
+        assert!(ledger.families(SubrequestKind::Llm).is_empty(), "an empty family is not broken down");
         assert_eq!(ledger.external_left(PlanLimits::FREE), 45);
-        assert_eq!(
-            c.to_string(),
-            "5 external subrequests (GitHub 4, LLM 1); 2 to Cloudflare (KV 1, Durable Objects 1, Queues 0)"
-        );
+        assert_eq!(c.to_string(), "5 external subrequests (GitHub 4, LLM 1); 2 to Cloudflare (KV 1, Durable Objects 1, Queues 0)");
     }
 
     #[test]
     fn the_free_plan_fits_fifty_external_and_a_thousand_internal() {
-        let at = |github, llm, kv| SubrequestCounts {
-            github,
-            llm,
-            kv,
-            durable_object: 0,
-            queue: 0,
-        };
+        let at = |github, llm, kv| SubrequestCounts { github, llm, kv, durable_object: 0, queue: 0 };
         assert!(at(45, 5, 1000).fits(PlanLimits::FREE));
         assert!(!at(46, 5, 0).fits(PlanLimits::FREE));
         assert!(!at(0, 0, 1001).fits(PlanLimits::FREE));
@@ -330,21 +272,14 @@ mod tests {
         for _ in 0..60 {
             ledger.record(SubrequestKind::Llm, "");
         }
-        assert_eq!(
-            ledger.external_left(PlanLimits::FREE),
-            0,
-            "saturates, never wraps"
-        );
+        assert_eq!(ledger.external_left(PlanLimits::FREE), 0, "saturates, never wraps");
     }
 
     #[test]
     fn counting_http_counts_every_fetch_even_failed_ones() {
         let ledger = Subrequests::new();
         let http = CountingHttp::new(Echo, ledger.clone(), SubrequestKind::Llm);
-        let ok = block_on(http.send(HttpRequest::new(
-            Method::Post,
-            "https://models.github.ai/inference/chat/completions?x=1",
-        )));
+        let ok = block_on(http.send(HttpRequest::new(Method::Post, "https://models.github.ai/inference/chat/completions?x=1")));
         assert_eq!(ok.unwrap().status, 200);
         let down = block_on(http.send(HttpRequest::new(Method::Post, "https://down.example/v1")));
         assert!(down.is_err());
@@ -352,13 +287,7 @@ mod tests {
         assert_eq!(ledger.count(SubrequestKind::GitHub), 0);
         assert_eq!(
             ledger.families(SubrequestKind::Llm),
-            vec![
-                ("POST down.example/v1".to_string(), 1),
-                (
-                    "POST models.github.ai/inference/chat/completions".to_string(),
-                    1
-                )
-            ]
+            vec![("POST down.example/v1".to_string(), 1), ("POST models.github.ai/inference/chat/completions".to_string(), 1)]
         );
     }
 }

@@ -50,16 +50,10 @@ impl Role {
 
     /// The strongest role the flags grant; `None` without even `pull`.
     pub fn from_permissions(p: &RepoPermissions) -> Option<Role> {
-        [
-            (p.admin, Role::Admin),
-            (p.maintain, Role::Maintain),
-            (p.push, Role::Write),
-            (p.triage, Role::Triage),
-            (p.pull, Role::Read),
-        ]
-        .into_iter()
-        .find(|(on, _)| *on)
-        .map(|(_, r)| r)
+        [(p.admin, Role::Admin), (p.maintain, Role::Maintain), (p.push, Role::Write), (p.triage, Role::Triage), (p.pull, Role::Read)]
+            .into_iter()
+            .find(|(on, _)| *on)
+            .map(|(_, r)| r)
     }
 
     /// From `GET /repos/{o}/{r}/collaborators/{user}/permission`: `role_name`
@@ -84,13 +78,7 @@ impl Role {
             None | Some("") | Some("maintain") => (Role::Maintain, None),
             Some("write") => (Role::Write, None),
             Some("admin") => (Role::Admin, None),
-            Some(_) => (
-                Role::Maintain,
-                Some(
-                    "DASHBOARD_MIN_PERMISSION must be maintain, write or admin; using maintain"
-                        .into(),
-                ),
-            ),
+            Some(_) => (Role::Maintain, Some("DASHBOARD_MIN_PERMISSION must be maintain, write or admin; using maintain".into())),
         }
     }
 }
@@ -141,18 +129,12 @@ impl AccessList {
     /// GitHub names are case-insensitive.
     pub fn find(&self, repo: &RepoName) -> Option<(u64, &RepoAccess)> {
         let want = repo.full_name();
-        self.installations
-            .iter()
-            .flat_map(|i| i.repos.iter().map(move |r| (i.id, r)))
-            .find(|(_, r)| r.full_name.eq_ignore_ascii_case(&want))
+        self.installations.iter().flat_map(|i| i.repos.iter().map(move |r| (i.id, r))).find(|(_, r)| r.full_name.eq_ignore_ascii_case(&want))
     }
 
     pub fn decide(&self, repo: &RepoName, min: Role) -> Decision {
         match self.find(repo) {
-            Some((installation, r)) if r.role >= min => Decision::Allow {
-                installation,
-                role: r.role,
-            },
+            Some((installation, r)) if r.role >= min => Decision::Allow { installation, role: r.role },
             _ => Decision::NotFound,
         }
     }
@@ -164,15 +146,11 @@ impl AccessList {
             .installations
             .iter()
             .filter_map(|i| {
-                let repos: Vec<RepoAccess> =
-                    i.repos.iter().filter(|r| r.role >= min).cloned().collect();
+                let repos: Vec<RepoAccess> = i.repos.iter().filter(|r| r.role >= min).cloned().collect();
                 (!repos.is_empty()).then(|| InstallationAccess { repos, ..i.clone() })
             })
             .collect();
-        AccessList {
-            installations,
-            ..self.clone()
-        }
+        AccessList { installations, ..self.clone() }
     }
 }
 
@@ -181,11 +159,7 @@ mod tests {
     use super::*;
 
     fn list() -> AccessList {
-        let repo = |n: &str, role| RepoAccess {
-            full_name: n.into(),
-            role,
-            private: true,
-        };
+        let repo = |n: &str, role| RepoAccess { full_name: n.into(), role, private: true };
         AccessList {
             user_id: 1,
             login: "alice".into(),
@@ -197,12 +171,7 @@ mod tests {
                     repos: vec![repo("acme/a", Role::Maintain), repo("acme/b", Role::Write)],
                     truncated: false,
                 },
-                InstallationAccess {
-                    id: 8,
-                    account: "alice".into(),
-                    repos: vec![repo("alice/c", Role::Read)],
-                    truncated: false,
-                },
+                InstallationAccess { id: 8, account: "alice".into(), repos: vec![repo("alice/c", Role::Read)], truncated: false },
             ],
         }
     }
@@ -213,31 +182,10 @@ mod tests {
         let r = |s: &str| RepoName::parse(s).unwrap();
         // (repo, minimum, decision)
         let cases = [
-            (
-                "acme/a",
-                Role::Maintain,
-                Decision::Allow {
-                    installation: 7,
-                    role: Role::Maintain,
-                },
-            ),
-            (
-                "ACME/A",
-                Role::Maintain,
-                Decision::Allow {
-                    installation: 7,
-                    role: Role::Maintain,
-                },
-            ),
+            ("acme/a", Role::Maintain, Decision::Allow { installation: 7, role: Role::Maintain }),
+            ("ACME/A", Role::Maintain, Decision::Allow { installation: 7, role: Role::Maintain }),
             ("acme/b", Role::Maintain, Decision::NotFound),
-            (
-                "acme/b",
-                Role::Write,
-                Decision::Allow {
-                    installation: 7,
-                    role: Role::Write,
-                },
-            ),
+            ("acme/b", Role::Write, Decision::Allow { installation: 7, role: Role::Write }),
             ("alice/c", Role::Write, Decision::NotFound),
             ("acme/zzz", Role::Read, Decision::NotFound),
         ];
@@ -246,50 +194,19 @@ mod tests {
         }
         let v = l.visible(Role::Maintain);
         assert_eq!(v.installations.len(), 1);
-        assert_eq!(
-            v.installations[0]
-                .repos
-                .iter()
-                .map(|r| r.full_name.as_str())
-                .collect::<Vec<_>>(),
-            ["acme/a"]
-        );
+        assert_eq!(v.installations[0].repos.iter().map(|r| r.full_name.as_str()).collect::<Vec<_>>(), ["acme/a"]);
         assert!(l.fresh(10_000 + 299_999) && !l.fresh(10_000 + 300_000));
     }
 
     #[test]
     fn roles_from_github() {
-        let p = |admin, maintain, push, triage, pull| RepoPermissions {
-            admin,
-            maintain,
-            push,
-            triage,
-            pull,
-        };
-        assert_eq!(
-            Role::from_permissions(&p(false, true, true, true, true)),
-            Some(Role::Maintain)
-        );
-        assert_eq!(
-            Role::from_permissions(&p(true, true, true, true, true)),
-            Some(Role::Admin)
-        );
-        assert_eq!(
-            Role::from_permissions(&p(false, false, false, false, true)),
-            Some(Role::Read)
-        );
-        assert_eq!(
-            Role::from_permissions(&p(false, false, false, false, false)),
-            None
-        );
-        assert_eq!(
-            Role::from_collaborator("maintain", "write"),
-            Some(Role::Maintain)
-        );
-        assert_eq!(
-            Role::from_collaborator("security-reviewer", "write"),
-            Some(Role::Write)
-        );
+        let p = |admin, maintain, push, triage, pull| RepoPermissions { admin, maintain, push, triage, pull };
+        assert_eq!(Role::from_permissions(&p(false, true, true, true, true)), Some(Role::Maintain));
+        assert_eq!(Role::from_permissions(&p(true, true, true, true, true)), Some(Role::Admin));
+        assert_eq!(Role::from_permissions(&p(false, false, false, false, true)), Some(Role::Read));
+        assert_eq!(Role::from_permissions(&p(false, false, false, false, false)), None);
+        assert_eq!(Role::from_collaborator("maintain", "write"), Some(Role::Maintain));
+        assert_eq!(Role::from_collaborator("security-reviewer", "write"), Some(Role::Write));
         assert_eq!(Role::from_collaborator("x", "none"), None);
         assert_eq!(Role::parse_min(Some(" Write ")), (Role::Write, None));
         assert_eq!(Role::parse_min(Some("triage")).0, Role::Maintain);

@@ -50,58 +50,34 @@ pub struct WebhookEvent {
 /// Every permission ArgusAI uses, and nothing more
 /// (<https://docs.github.com/en/apps/creating-github-apps/registering-a-github-app/choosing-permissions-for-a-github-app>).
 pub const PERMISSIONS: &[Permission] = &[
-    Permission {
-        name: "pull_requests",
-        access: Access::Write,
-        label: "Pull requests",
-        why: "read pull requests and their files; post the review",
-    },
+    Permission { name: "pull_requests", access: Access::Write, label: "Pull requests", why: "read pull requests and their files; post the review" },
     Permission {
         name: "contents",
         access: Access::Read,
         label: "Contents",
         why: "read `.github/argusai.toml` and guidance files from the base branch; compare commits",
     },
-    Permission {
-        name: "checks",
-        access: Access::Write,
-        label: "Checks",
-        why: "the ArgusAI check run on each reviewed commit",
-    },
+    Permission { name: "checks", access: Access::Write, label: "Checks", why: "the ArgusAI check run on each reviewed commit" },
     Permission {
         name: "issues",
         access: Access::Write,
         label: "Issues",
         why: "the summary comment, notes and 👀 reactions (pull request comments are issue comments)",
     },
-    Permission {
-        name: "metadata",
-        access: Access::Read,
-        label: "Metadata",
-        why: "required by every GitHub App",
-    },
+    Permission { name: "metadata", access: Access::Read, label: "Metadata", why: "required by every GitHub App" },
 ];
 
 /// Every webhook event ArgusAI acts on
 /// (<https://docs.github.com/en/webhooks/webhook-events-and-payloads>).
 pub const EVENTS: &[WebhookEvent] = &[
-    WebhookEvent {
-        name: "pull_request",
-        label: "Pull request",
-        why: "opened, pushed to, reopened, ready for review, converted to draft, closed",
-    },
-    WebhookEvent {
-        name: "issue_comment",
-        label: "Issue comment",
-        why: "`@argusai` commands in pull request comments",
-    },
+    WebhookEvent { name: "pull_request", label: "Pull request", why: "opened, pushed to, reopened, ready for review, converted to draft, closed" },
+    WebhookEvent { name: "issue_comment", label: "Issue comment", why: "`@argusai` commands in pull request comments" },
 ];
 
 pub const DEFAULT_NAME: &str = "ArgusAI";
 /// GitHub refuses App names longer than this.
 pub const MAX_NAME_CHARS: usize = 34;
-pub const DESCRIPTION: &str =
-    "Reviews pull requests with an LLM: inline findings, a summary comment and a check run.";
+pub const DESCRIPTION: &str = "Reviews pull requests with an LLM: inline findings, a summary comment and a check run.";
 
 /// Where the App is registered.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,16 +96,10 @@ impl Account {
                 if valid_login(org) {
                     Ok(Account::Organization(org.to_string()))
                 } else {
-                    Err(
-                        "enter the organization's login (letters, digits and single hyphens)"
-                            .into(),
-                    )
+                    Err("enter the organization's login (letters, digits and single hyphens)".into())
                 }
             }
-            other => Err(format!(
-                "unknown account type `{}`",
-                other.chars().take(20).collect::<String>()
-            )),
+            other => Err(format!("unknown account type `{}`", other.chars().take(20).collect::<String>())),
         }
     }
 }
@@ -148,20 +118,9 @@ pub fn valid_login(s: &str) -> bool {
 /// A usable App name from the form: trimmed, control characters removed,
 /// at most [`MAX_NAME_CHARS`]; empty input means [`DEFAULT_NAME`].
 pub fn clean_name(raw: &str) -> String {
-    let name: String = raw
-        .chars()
-        .filter(|c| !c.is_control())
-        .collect::<String>()
-        .trim()
-        .chars()
-        .take(MAX_NAME_CHARS)
-        .collect();
+    let name: String = raw.chars().filter(|c| !c.is_control()).collect::<String>().trim().chars().take(MAX_NAME_CHARS).collect();
     let name = name.trim().to_string();
-    if name.is_empty() {
-        DEFAULT_NAME.to_string()
-    } else {
-        name
-    }
+    if name.is_empty() { DEFAULT_NAME.to_string() } else { name }
 }
 
 /// App names are unique across GitHub, so the page offers alternatives in case
@@ -192,9 +151,7 @@ pub struct Urls {
 
 impl Urls {
     pub fn new(origin: &str) -> Self {
-        Urls {
-            origin: origin.trim_end_matches('/').to_string(),
-        }
+        Urls { origin: origin.trim_end_matches('/').to_string() }
     }
     pub fn webhook(&self) -> String {
         format!("{}/webhooks/github", self.origin)
@@ -212,10 +169,7 @@ impl Urls {
 
 /// The manifest (`manifest` form field) for an App named `name` served at `urls`.
 pub fn manifest(name: &str, urls: &Urls) -> Value {
-    let permissions: serde_json::Map<String, Value> = PERMISSIONS
-        .iter()
-        .map(|p| (p.name.to_string(), Value::from(p.access.as_str())))
-        .collect();
+    let permissions: serde_json::Map<String, Value> = PERMISSIONS.iter().map(|p| (p.name.to_string(), Value::from(p.access.as_str()))).collect();
     json!({
         "name": name,
         "url": urls.origin,
@@ -286,12 +240,8 @@ struct RawOwner {
 impl AppCredentials {
     /// Parses the conversion's 201 body. The error never quotes the body (it holds secrets).
     pub fn parse(body: &[u8]) -> Result<AppCredentials, String> {
-        let raw: RawConversion = serde_json::from_slice(body).map_err(|e| {
-            format!(
-                "unexpected conversion response (field error at column {})",
-                e.column()
-            )
-        })?;
+        let raw: RawConversion =
+            serde_json::from_slice(body).map_err(|e| format!("unexpected conversion response (field error at column {})", e.column()))?;
         if !raw.pem.contains("PRIVATE KEY") {
             return Err("the conversion response carries no private key".into());
         }
@@ -301,10 +251,7 @@ impl AppCredentials {
             name: raw.name,
             client_id: raw.client_id,
             client_secret: SecretString::new(raw.client_secret),
-            webhook_secret: raw
-                .webhook_secret
-                .filter(|s| !s.trim().is_empty())
-                .map(SecretString::new),
+            webhook_secret: raw.webhook_secret.filter(|s| !s.trim().is_empty()).map(SecretString::new),
             pem: SecretString::new(raw.pem),
             html_url: raw.html_url,
             owner: raw.owner.map(|o| o.login),
@@ -329,26 +276,14 @@ pub struct GeneratedSecrets {
 /// The vars ArgusAI needs in `wrangler.toml` (`[env.production.vars]`): the
 /// App id and client id are not secrets, and a secret may not share a var's name.
 pub fn wrangler_vars(creds: &AppCredentials) -> String {
-    format!(
-        "GITHUB_APP_ID = \"{}\"\nGITHUB_CLIENT_ID = \"{}\"\n",
-        creds.id, creds.client_id
-    )
+    format!("GITHUB_APP_ID = \"{}\"\nGITHUB_CLIENT_ID = \"{}\"\n", creds.id, creds.client_id)
 }
 
 /// The secrets to install, in the order the script installs them.
-pub fn secrets<'a>(
-    creds: &'a AppCredentials,
-    generated: &'a GeneratedSecrets,
-) -> Vec<(&'static str, &'a SecretString)> {
+pub fn secrets<'a>(creds: &'a AppCredentials, generated: &'a GeneratedSecrets) -> Vec<(&'static str, &'a SecretString)> {
     vec![
         ("GITHUB_APP_PRIVATE_KEY", &creds.pem),
-        (
-            "GITHUB_WEBHOOK_SECRET",
-            creds
-                .webhook_secret
-                .as_ref()
-                .unwrap_or(&generated.webhook_secret),
-        ),
+        ("GITHUB_WEBHOOK_SECRET", creds.webhook_secret.as_ref().unwrap_or(&generated.webhook_secret)),
         ("GITHUB_CLIENT_SECRET", &creds.client_secret),
         ("SESSION_KEYS", &generated.session_keys),
         ("SETUP_TOKEN", &generated.setup_token),
@@ -358,11 +293,7 @@ pub fn secrets<'a>(
 /// A shell script that stores every secret with `wrangler secret put` (values
 /// on stdin, never on the command line, so they stay out of `ps` and history).
 /// `env` is the wrangler environment (`production`), or `None` for the top level.
-pub fn secret_script(
-    creds: &AppCredentials,
-    generated: &GeneratedSecrets,
-    env: Option<&str>,
-) -> String {
+pub fn secret_script(creds: &AppCredentials, generated: &GeneratedSecrets, env: Option<&str>) -> String {
     let env_flag = env.map(|e| format!(" --env {e}")).unwrap_or_default();
     let mut s = String::new();
     s.push_str(&format!(
@@ -371,34 +302,20 @@ pub fn secret_script(
         creds.id
     ));
     for (name, value) in secrets(creds, generated) {
-        s.push_str(&format!(
-            "printf '%s' {} | npx wrangler secret put {name}{env_flag}\n",
-            single_quote(value.expose().trim_end_matches('\n'))
-        ));
+        s.push_str(&format!("printf '%s' {} | npx wrangler secret put {name}{env_flag}\n", single_quote(value.expose().trim_end_matches('\n'))));
     }
     s
 }
 
 fn single_line(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
 }
 
 /// The README's permissions and events, generated from [`PERMISSIONS`] and [`EVENTS`].
 pub fn readme_block() -> String {
     let mut s = String::from("| permission | access | why |\n|---|---|---|\n");
     for p in PERMISSIONS {
-        s.push_str(&format!(
-            "| {} | {} | {} |\n",
-            p.label,
-            if p.access == Access::Write {
-                "read & write"
-            } else {
-                "read"
-            },
-            p.why
-        ));
+        s.push_str(&format!("| {} | {} | {} |\n", p.label, if p.access == Access::Write { "read & write" } else { "read" }, p.why));
     }
     s.push_str("\n| event | why |\n|---|---|\n");
     for e in EVENTS {
@@ -412,8 +329,7 @@ pub fn readme_block() -> String {
 pub const TEMPLATE_ORIGIN: &str = "https://argusai.example.workers.dev";
 
 pub fn manifest_template() -> String {
-    let mut s = serde_json::to_string_pretty(&manifest(DEFAULT_NAME, &Urls::new(TEMPLATE_ORIGIN)))
-        .expect("manifest serializes");
+    let mut s = serde_json::to_string_pretty(&manifest(DEFAULT_NAME, &Urls::new(TEMPLATE_ORIGIN))).expect("manifest serializes");
     s.push('\n');
     s
 }
@@ -425,58 +341,34 @@ mod tests {
     #[test]
     fn manifest_points_every_url_at_the_worker() {
         let m = manifest("ArgusAI", &Urls::new("https://w.example/"));
-        assert_eq!(
-            m["hook_attributes"]["url"],
-            "https://w.example/webhooks/github"
-        );
+        assert_eq!(m["hook_attributes"]["url"], "https://w.example/webhooks/github");
         assert_eq!(m["redirect_url"], "https://w.example/setup/callback");
-        assert_eq!(
-            m["callback_urls"],
-            json!(["https://w.example/auth/callback"])
-        );
+        assert_eq!(m["callback_urls"], json!(["https://w.example/auth/callback"]));
         assert_eq!(m["setup_url"], "https://w.example/dashboard");
         assert_eq!(
             m["default_permissions"],
             json!({"pull_requests": "write", "contents": "read", "checks": "write", "issues": "write", "metadata": "read"})
         );
-        assert_eq!(
-            m["default_events"],
-            json!(["pull_request", "issue_comment"])
-        );
+        assert_eq!(m["default_events"], json!(["pull_request", "issue_comment"]));
         assert_eq!(m["public"], false);
     }
 
     #[test]
     fn accounts_and_names() {
-        assert_eq!(
-            Account::parse("organization", " octo-org "),
-            Ok(Account::Organization("octo-org".into()))
-        );
+        assert_eq!(Account::parse("organization", " octo-org "), Ok(Account::Organization("octo-org".into())));
         for bad in ["", "-x", "x-", "a--b", "a b", "<x>"] {
             assert!(Account::parse("organization", bad).is_err(), "{bad}");
         }
+        assert_eq!(new_app_url("https://github.com/", &Account::Personal, "s1"), "https://github.com/settings/apps/new?state=s1");
         assert_eq!(
-            new_app_url("https://github.com/", &Account::Personal, "s1"),
-            "https://github.com/settings/apps/new?state=s1"
-        );
-        assert_eq!(
-            new_app_url(
-                "https://ghe.example",
-                &Account::Organization("o".into()),
-                "s"
-            ),
+            new_app_url("https://ghe.example", &Account::Organization("o".into()), "s"),
             "https://ghe.example/organizations/o/settings/apps/new?state=s"
         );
         assert_eq!(clean_name("  "), "ArgusAI");
         assert_eq!(clean_name(&"x".repeat(50)).len(), MAX_NAME_CHARS);
         assert_eq!(
             fallback_names("ArgusAI", &Account::Organization("acme".into()), "7f3a"),
-            [
-                "ArgusAI for acme",
-                "acme ArgusAI",
-                "ArgusAI Reviewer",
-                "ArgusAI-7f3a"
-            ]
+            ["ArgusAI for acme", "acme ArgusAI", "ArgusAI Reviewer", "ArgusAI-7f3a"]
         );
     }
 }

@@ -32,19 +32,10 @@ mod tests {
 
     #[test]
     fn parse_and_build() {
-        assert_eq!(
-            values("a=1; argus_session=v1.x.y; b=2", "argus_session"),
-            ["v1.x.y"]
-        );
-        assert_eq!(
-            values("argus_session=one;argus_session=\"two\"", "argus_session"),
-            ["one", "two"]
-        );
+        assert_eq!(values("a=1; argus_session=v1.x.y; b=2", "argus_session"), ["v1.x.y"]);
+        assert_eq!(values("argus_session=one;argus_session=\"two\"", "argus_session"), ["one", "two"]);
         assert!(values("xargus_session=1", "argus_session").is_empty());
-        assert_eq!(
-            set("s", "v", 60),
-            "s=v; Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age=60"
-        );
+        assert_eq!(set("s", "v", 60), "s=v; Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age=60");
         assert!(clear("s").ends_with("Max-Age=0"));
     }
 }

@@ -16,11 +16,7 @@ pub fn encode(s: &str) -> String {
 }
 
 pub fn encode_pairs(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+    pairs.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&")
 }
 
 /// Decodes a body or query string into pairs; malformed escapes are kept as text.
@@ -36,10 +32,7 @@ pub fn decode(body: &str) -> Vec<(String, String)> {
 
 /// The first value of `name`.
 pub fn get<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
+    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
 fn component(s: &str) -> String {
@@ -50,9 +43,7 @@ fn component(s: &str) -> String {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
-                    .ok()
-                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
                 match hex {
                     Some(b) => {
                         out.push(b);
@@ -78,21 +69,10 @@ mod tests {
         let body = encode_pairs(&pairs);
         assert_eq!(body, "a%20b=x%26y%3Dz&csrf=AbC-_~&n=%C3%BCn%C3%AF");
         let back = decode(&body);
-        assert_eq!(
-            back,
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect::<Vec<_>>()
-        );
+        assert_eq!(back, pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>());
         assert_eq!(
             decode("a=1+2&b=%zz&c=%4&d"),
-            [
-                ("a".into(), "1 2".into()),
-                ("b".into(), "%zz".into()),
-                ("c".into(), "%4".into()),
-                ("d".into(), String::new())
-            ]
+            [("a".into(), "1 2".into()), ("b".into(), "%zz".into()), ("c".into(), "%4".into()), ("d".into(), String::new())]
         );
         assert_eq!(get(&decode("x=1&x=2"), "x"), Some("1"));
     }

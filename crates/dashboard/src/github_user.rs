@@ -29,11 +29,7 @@ pub enum UserApiError {
     #[error("not found on GitHub")]
     NotFound,
     #[error("GitHub answered {status} to {route}: {message}")]
-    Upstream {
-        status: u16,
-        route: String,
-        message: String,
-    },
+    Upstream { status: u16, route: String, message: String },
     #[error("could not reach GitHub: {0}")]
     Transport(String),
     #[error("unexpected answer from GitHub to {route}: {detail}")]
@@ -115,11 +111,7 @@ struct ErrorBody {
 
 fn base(url: &str, fallback: &str) -> String {
     let u = url.trim();
-    if u.is_empty() {
-        fallback.to_string()
-    } else {
-        u.trim_end_matches('/').to_string()
-    }
+    if u.is_empty() { fallback.to_string() } else { u.trim_end_matches('/').to_string() }
 }
 
 impl<'a, H: HttpClient> GitHubWeb<'a, H> {
@@ -140,10 +132,7 @@ impl<'a, H: HttpClient> GitHubWeb<'a, H> {
     }
 
     async fn send(&self, req: HttpRequest) -> Result<HttpResponse, UserApiError> {
-        self.http
-            .send(req)
-            .await
-            .map_err(|e| UserApiError::Transport(e.to_string()))
+        self.http.send(req).await.map_err(|e| UserApiError::Transport(e.to_string()))
     }
 
     fn check(route: &str, resp: &HttpResponse, ok: u16) -> Result<(), UserApiError> {
@@ -152,33 +141,18 @@ impl<'a, H: HttpClient> GitHubWeb<'a, H> {
             401 => Err(UserApiError::Unauthorized),
             404 => Err(UserApiError::NotFound),
             status => {
-                let message = serde_json::from_slice::<ErrorBody>(&resp.body)
-                    .ok()
-                    .and_then(|b| b.message)
-                    .unwrap_or_default();
-                Err(UserApiError::Upstream {
-                    status,
-                    route: route.to_string(),
-                    message: message.chars().take(200).collect(),
-                })
+                let message = serde_json::from_slice::<ErrorBody>(&resp.body).ok().and_then(|b| b.message).unwrap_or_default();
+                Err(UserApiError::Upstream { status, route: route.to_string(), message: message.chars().take(200).collect() })
             }
         }
     }
 
     fn decode<T: DeserializeOwned>(route: &str, resp: &HttpResponse) -> Result<T, UserApiError> {
-        serde_json::from_slice(&resp.body).map_err(|e| UserApiError::Decode {
-            route: route.to_string(),
-            detail: e.to_string(),
-        })
+        serde_json::from_slice(&resp.body).map_err(|e| UserApiError::Decode { route: route.to_string(), detail: e.to_string() })
     }
 
     /// GET with a token; the next page's URL if GitHub sent one.
-    async fn get<T: DeserializeOwned>(
-        &self,
-        token: &SecretString,
-        url_or_path: &str,
-        route: &str,
-    ) -> Result<(T, Option<String>), UserApiError> {
+    async fn get<T: DeserializeOwned>(&self, token: &SecretString, url_or_path: &str, route: &str) -> Result<(T, Option<String>), UserApiError> {
         let req = if url_or_path.starts_with("http") {
             let mut r = self.api(Method::Get, "");
             r.url = url_or_path.to_string();
@@ -186,9 +160,7 @@ impl<'a, H: HttpClient> GitHubWeb<'a, H> {
         } else {
             self.api(Method::Get, url_or_path)
         };
-        let resp = self
-            .send(req.header("authorization", format!("Bearer {}", token.expose())))
-            .await?;
+        let resp = self.send(req.header("authorization", format!("Bearer {}", token.expose()))).await?;
         Self::check(route, &resp, 200)?;
         let next = resp.header("link").and_then(next_link);
         Ok((Self::decode(route, &resp)?, next))
@@ -197,22 +169,13 @@ impl<'a, H: HttpClient> GitHubWeb<'a, H> {
     /// `POST /app-manifests/{code}/conversions`: the App just registered from the manifest.
     pub async fn convert_manifest(&self, code: &str) -> Result<AppCredentials, UserApiError> {
         let route = "POST /app-manifests/{code}/conversions";
-        let code: String = code
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .take(100)
-            .collect();
+        let code: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).take(100).collect();
         if code.is_empty() {
             return Err(UserApiError::NotFound);
         }
-        let resp = self
-            .send(self.api(Method::Post, &format!("/app-manifests/{code}/conversions")))
-            .await?;
+        let resp = self.send(self.api(Method::Post, &format!("/app-manifests/{code}/conversions"))).await?;
         Self::check(route, &resp, 201)?;
-        AppCredentials::parse(&resp.body).map_err(|detail| UserApiError::Decode {
-            route: route.into(),
-            detail,
-        })
+        AppCredentials::parse(&resp.body).map_err(|detail| UserApiError::Decode { route: route.into(), detail })
     }
 
     /// Exchanges an OAuth `code` for the user's token
@@ -233,14 +196,11 @@ impl<'a, H: HttpClient> GitHubWeb<'a, H> {
             ("redirect_uri", redirect_uri),
             ("code_verifier", verifier),
         ]);
-        let mut req = HttpRequest::new(
-            Method::Post,
-            format!("{}/login/oauth/access_token", self.web_url),
-        )
-        .header("accept", "application/json")
-        .header("user-agent", USER_AGENT)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .timeout_ms(TIMEOUT_MS);
+        let mut req = HttpRequest::new(Method::Post, format!("{}/login/oauth/access_token", self.web_url))
+            .header("accept", "application/json")
+            .header("user-agent", USER_AGENT)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .timeout_ms(TIMEOUT_MS);
         req.body = Some(body.into_bytes());
         let resp = self.send(req).await?;
         Self::check(route, &resp, 200)?;
@@ -248,16 +208,8 @@ impl<'a, H: HttpClient> GitHubWeb<'a, H> {
         let t: TokenResponse = Self::decode(route, &resp)?;
         match (t.access_token, t.error) {
             (Some(tok), None) if !tok.is_empty() => Ok(SecretString::new(tok)),
-            (_, Some(e)) => Err(UserApiError::OAuth(
-                format!("{e}: {}", t.error_description.unwrap_or_default())
-                    .chars()
-                    .take(200)
-                    .collect(),
-            )),
-            _ => Err(UserApiError::Decode {
-                route: route.into(),
-                detail: "no access_token".into(),
-            }),
+            (_, Some(e)) => Err(UserApiError::OAuth(format!("{e}: {}", t.error_description.unwrap_or_default()).chars().take(200).collect())),
+            _ => Err(UserApiError::Decode { route: route.into(), detail: "no access_token".into() }),
         }
     }
 
@@ -270,13 +222,7 @@ impl<'a, H: HttpClient> GitHubWeb<'a, H> {
     /// Every installation of the App the user can reach and their role on each
     /// of its repositories (`GET /user/installations`, then
     /// `GET /user/installations/{id}/repositories`), within [`MAX_LISTING_REQUESTS`].
-    pub async fn access_list(
-        &self,
-        token: &SecretString,
-        user_id: u64,
-        login: &str,
-        now_ms: u64,
-    ) -> Result<AccessList, UserApiError> {
+    pub async fn access_list(&self, token: &SecretString, user_id: u64, login: &str, now_ms: u64) -> Result<AccessList, UserApiError> {
         let mut budget = MAX_LISTING_REQUESTS;
         let mut found = Vec::new();
         let mut next = Some("/user/installations?per_page=100".to_string());
@@ -285,8 +231,7 @@ impl<'a, H: HttpClient> GitHubWeb<'a, H> {
                 break;
             }
             budget -= 1;
-            let (page, more): (Installations, _) =
-                self.get(token, &url, "GET /user/installations").await?;
+            let (page, more): (Installations, _) = self.get(token, &url, "GET /user/installations").await?;
             found.extend(page.installations);
             next = more;
         }
@@ -294,10 +239,7 @@ impl<'a, H: HttpClient> GitHubWeb<'a, H> {
         for inst in found {
             let account = inst.account.map(|a| a.login).unwrap_or_default();
             let mut repos = Vec::new();
-            let mut next = Some(format!(
-                "/user/installations/{}/repositories?per_page=100",
-                inst.id
-            ));
+            let mut next = Some(format!("/user/installations/{}/repositories?per_page=100", inst.id));
             let mut truncated = false;
             while let Some(url) = next.take() {
                 if budget == 0 {
@@ -305,61 +247,27 @@ impl<'a, H: HttpClient> GitHubWeb<'a, H> {
                     break;
                 }
                 budget -= 1;
-                let (page, more): (Repositories, _) = match self
-                    .get(token, &url, "GET /user/installations/{id}/repositories")
-                    .await
-                {
+                let (page, more): (Repositories, _) = match self.get(token, &url, "GET /user/installations/{id}/repositories").await {
                     Ok(p) => p,
                     // Access removed between the two calls: the installation shows nothing.
                     Err(UserApiError::NotFound) => break,
                     Err(e) => return Err(e),
                 };
                 repos.extend(page.repositories.into_iter().filter_map(|r| {
-                    Role::from_permissions(&r.permissions).map(|role| RepoAccess {
-                        full_name: r.full_name,
-                        role,
-                        private: r.private,
-                    })
+                    Role::from_permissions(&r.permissions).map(|role| RepoAccess { full_name: r.full_name, role, private: r.private })
                 }));
                 next = more;
             }
-            installations.push(InstallationAccess {
-                id: inst.id,
-                account,
-                repos,
-                truncated,
-            });
+            installations.push(InstallationAccess { id: inst.id, account, repos, truncated });
         }
-        Ok(AccessList {
-            user_id,
-            login: login.to_string(),
-            fetched_at: now_ms,
-            installations,
-        })
+        Ok(AccessList { user_id, login: login.to_string(), fetched_at: now_ms, installations })
     }
 
     /// `login`'s role on `repo`, asked with the installation's token (so it
     /// also proves the App is still installed there); `None` for no access.
-    pub async fn collaborator_role(
-        &self,
-        installation_token: &SecretString,
-        repo: &RepoName,
-        login: &str,
-    ) -> Result<Option<Role>, UserApiError> {
-        let path = format!(
-            "/repos/{}/{}/collaborators/{}/permission",
-            repo.owner,
-            repo.name,
-            encode_path(login)
-        );
-        match self
-            .get::<CollaboratorPermission>(
-                installation_token,
-                &path,
-                "GET /repos/{o}/{r}/collaborators/{u}/permission",
-            )
-            .await
-        {
+    pub async fn collaborator_role(&self, installation_token: &SecretString, repo: &RepoName, login: &str) -> Result<Option<Role>, UserApiError> {
+        let path = format!("/repos/{}/{}/collaborators/{}/permission", repo.owner, repo.name, encode_path(login));
+        match self.get::<CollaboratorPermission>(installation_token, &path, "GET /repos/{o}/{r}/collaborators/{u}/permission").await {
             Ok((p, _)) => Ok(Role::from_collaborator(&p.role_name, &p.permission)),
             Err(UserApiError::NotFound) => Ok(None),
             Err(e) => Err(e),
@@ -367,18 +275,8 @@ impl<'a, H: HttpClient> GitHubWeb<'a, H> {
     }
 
     /// The repository's default branch (where its configuration file is read from for the dashboard).
-    pub async fn default_branch(
-        &self,
-        installation_token: &SecretString,
-        repo: &RepoName,
-    ) -> Result<String, UserApiError> {
-        let (r, _): (RepoInfo, _) = self
-            .get(
-                installation_token,
-                &format!("/repos/{}/{}", repo.owner, repo.name),
-                "GET /repos/{o}/{r}",
-            )
-            .await?;
+    pub async fn default_branch(&self, installation_token: &SecretString, repo: &RepoName) -> Result<String, UserApiError> {
+        let (r, _): (RepoInfo, _) = self.get(installation_token, &format!("/repos/{}/{}", repo.owner, repo.name), "GET /repos/{o}/{r}").await?;
         Ok(r.default_branch)
     }
 }

@@ -138,31 +138,16 @@ pub fn duration(ms: Option<u64>) -> String {
 /// A table in a horizontally scrolling box (wide tables stay usable on a
 /// phone), with a caption for screen readers. `cells` are trusted HTML.
 pub fn table(caption: &str, headers: &[&str], rows: &[Vec<String>]) -> String {
-    let mut h = format!(
-        "<div class=\"scroll\"><table><caption class=\"skip\">{}</caption><thead><tr>",
-        esc(caption)
-    );
+    let mut h = format!("<div class=\"scroll\"><table><caption class=\"skip\">{}</caption><thead><tr>", esc(caption));
     for head in headers {
-        let class = if head.starts_with('#') {
-            " class=\"num\""
-        } else {
-            ""
-        };
-        let _ = write!(
-            h,
-            "<th scope=\"col\"{class}>{}</th>",
-            esc(head.trim_start_matches('#'))
-        );
+        let class = if head.starts_with('#') { " class=\"num\"" } else { "" };
+        let _ = write!(h, "<th scope=\"col\"{class}>{}</th>", esc(head.trim_start_matches('#')));
     }
     h.push_str("</tr></thead><tbody>");
     for row in rows {
         h.push_str("<tr>");
         for (i, cell) in row.iter().enumerate() {
-            let class = if headers.get(i).is_some_and(|h| h.starts_with('#')) {
-                " class=\"num\""
-            } else {
-                ""
-            };
+            let class = if headers.get(i).is_some_and(|h| h.starts_with('#')) { " class=\"num\"" } else { "" };
             let _ = write!(h, "<td{class}>{cell}</td>");
         }
         h.push_str("</tr>");
@@ -177,37 +162,18 @@ mod tests {
 
     #[test]
     fn escaping_and_formatting() {
-        assert_eq!(
-            esc("<a href='x'>&\"</a>"),
-            "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;"
-        );
-        assert_eq!(
-            origin_of("https://github.com/settings/apps/new?state=1"),
-            "https://github.com"
-        );
-        assert_eq!(
-            origin_of("http://127.0.0.1:8788/organizations/o/settings/apps/new"),
-            "http://127.0.0.1:8788"
-        );
+        assert_eq!(esc("<a href='x'>&\"</a>"), "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;");
+        assert_eq!(origin_of("https://github.com/settings/apps/new?state=1"), "https://github.com");
+        assert_eq!(origin_of("http://127.0.0.1:8788/organizations/o/settings/apps/new"), "http://127.0.0.1:8788");
         assert_eq!(cost(Some(1234)), "$0.0012");
-        assert_eq!(
-            (duration(Some(1500)), duration(Some(61_000))),
-            ("1.5 s".to_string(), "61 s".to_string())
-        );
+        assert_eq!((duration(Some(1500)), duration(Some(61_000))), ("1.5 s".to_string(), "61 s".to_string()));
         assert_eq!(sha(Some("0123456789abcdef")), "<code>0123456</code>");
         assert_eq!(ago(120_000, 0), "2 min ago");
     }
 
     #[test]
     fn the_layout_is_accessible_and_self_contained() {
-        let page = layout(
-            "A <title>",
-            Some(&Viewer {
-                login: "al\"ice",
-                csrf: "t",
-            }),
-            "<p>x</p>",
-        );
+        let page = layout("A <title>", Some(&Viewer { login: "al\"ice", csrf: "t" }), "<p>x</p>");
         for must in [
             "<html lang=\"en\">",
             "name=\"viewport\"",

@@ -92,29 +92,14 @@ mod tests {
             coalesced_pushes: 0,
             note: None,
             cost_micro_usd: Some(1500),
-            severities: [Severity::Critical, Severity::High, Severity::Low]
-                .into_iter()
-                .collect(),
+            severities: [Severity::Critical, Severity::High, Severity::Low].into_iter().collect(),
             subrequests: Default::default(),
         };
         let p = review_point(&RepoName::new("o", "r"), 12, &h).unwrap();
         assert_eq!(p.index, "o/r");
         assert_eq!(p.blobs, ["o/r", "posted", "incremental", "12"]);
         assert_eq!(p.doubles, [2100.0, 900.0, 120.0, 0.0015, 3.0, 2.0]);
-        assert!(
-            review_point(
-                &RepoName::new("o", "r"),
-                12,
-                &HistoryEntry {
-                    outcome: Outcome::Cancelled,
-                    ..h
-                }
-            )
-            .is_none()
-        );
-        assert!(
-            COST_PER_REPOSITORY_SQL.contains("double4")
-                && COST_PER_REPOSITORY_SQL.contains("blob1")
-        );
+        assert!(review_point(&RepoName::new("o", "r"), 12, &HistoryEntry { outcome: Outcome::Cancelled, ..h }).is_none());
+        assert!(COST_PER_REPOSITORY_SQL.contains("double4") && COST_PER_REPOSITORY_SQL.contains("blob1"));
     }
 }

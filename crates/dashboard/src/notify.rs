@@ -63,10 +63,7 @@ pub struct Alert {
 #[serde(tag = "v")]
 pub enum AlertMessage {
     #[serde(rename = "alert/1")]
-    V1 {
-        alert: Alert,
-        target: Option<Target>,
-    },
+    V1 { alert: Alert, target: Option<Target> },
 }
 
 impl AlertMessage {
@@ -92,9 +89,7 @@ pub fn alerts_for(repo: &RepoName, pr: u64, entries: &[HistoryEntry]) -> Vec<Ale
                 head_sha: h.head_sha.to_string(),
                 findings: h.findings.unwrap_or(0),
                 severities: h.severities,
-                reason: (kind != AlertKind::ReviewPosted)
-                    .then(|| h.note.clone())
-                    .flatten(),
+                reason: (kind != AlertKind::ReviewPosted).then(|| h.note.clone()).flatten(),
                 at: h.finished_at.0,
             })
         })
@@ -125,12 +120,7 @@ struct RawSettings {
 /// Operator-level defaults (secrets `SLACK_WEBHOOK_URL`, `DISCORD_WEBHOOK_URL`,
 /// var `NOTIFY_MIN_SEVERITY`), overridden per repository by KV. An empty
 /// string in KV switches a destination off for that repository.
-pub fn settings(
-    slack: Option<&str>,
-    discord: Option<&str>,
-    min_severity: Option<&str>,
-    kv_repo: Option<&str>,
-) -> (NotifySettings, Vec<String>) {
+pub fn settings(slack: Option<&str>, discord: Option<&str>, min_severity: Option<&str>, kv_repo: Option<&str>) -> (NotifySettings, Vec<String>) {
     let mut problems = Vec::new();
     let mut url = |name: &str, v: Option<&str>| -> Option<String> {
         let v = v?.trim();
@@ -140,9 +130,7 @@ pub fn settings(
         if webhook_url_ok(v) {
             Some(v.to_string())
         } else {
-            problems.push(format!(
-                "{name} is not an https URL; notifications to it are off"
-            ));
+            problems.push(format!("{name} is not an https URL; notifications to it are off"));
             None
         }
     };
@@ -154,10 +142,7 @@ pub fn settings(
     };
     let mut severity = |name: &str, v: &str, problems: &mut Vec<String>| match Severity::parse(v) {
         Some(sev) => s.min_severity = sev,
-        None => problems.push(format!(
-            "{name} must be critical, high, medium or low; using {}",
-            s.min_severity
-        )),
+        None => problems.push(format!("{name} must be critical, high, medium or low; using {}", s.min_severity)),
     };
     if let Some(v) = min_severity.filter(|v| !v.trim().is_empty()) {
         severity("NOTIFY_MIN_SEVERITY", v, &mut problems);
@@ -171,10 +156,7 @@ pub fn settings(
                 if let Some(f) = raw.failures {
                     s.failures = f;
                 }
-                for (target, v) in [
-                    (Target::Slack, raw.slack_webhook_url),
-                    (Target::Discord, raw.discord_webhook_url),
-                ] {
+                for (target, v) in [(Target::Slack, raw.slack_webhook_url), (Target::Discord, raw.discord_webhook_url)] {
                     let Some(v) = v else { continue };
                     let v = v.trim();
                     let parsed = if v.is_empty() {
@@ -182,10 +164,7 @@ pub fn settings(
                     } else if webhook_url_ok(v) {
                         Some(v.to_string())
                     } else {
-                        problems.push(format!(
-                            "KV {}_webhook_url is not an https URL; ignored",
-                            target.as_str()
-                        ));
+                        problems.push(format!("KV {}_webhook_url is not an https URL; ignored", target.as_str()));
                         continue;
                     };
                     match target {
@@ -194,9 +173,7 @@ pub fn settings(
                     }
                 }
             }
-            Err(e) => problems.push(format!(
-                "KV notify settings are not valid JSON ({e}); using the defaults"
-            )),
+            Err(e) => problems.push(format!("KV notify settings are not valid JSON ({e}); using the defaults")),
         }
     }
     (s, problems)
@@ -204,12 +181,7 @@ pub fn settings(
 
 /// `https://…`, or `http://` to a loopback host (local runs and tests).
 pub fn webhook_url_ok(url: &str) -> bool {
-    let loopback = [
-        "http://127.0.0.1:",
-        "http://127.0.0.1/",
-        "http://localhost:",
-        "http://localhost/",
-    ];
+    let loopback = ["http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/"];
     (url.starts_with("https://") && url.len() > 8) || loopback.iter().any(|p| url.starts_with(p))
 }
 
@@ -230,10 +202,7 @@ impl NotifySettings {
         if !wanted {
             return Vec::new();
         }
-        Target::ALL
-            .into_iter()
-            .filter(|t| self.url(*t).is_some())
-            .collect()
+        Target::ALL.into_iter().filter(|t| self.url(*t).is_some()).collect()
     }
 }
 
@@ -243,16 +212,8 @@ fn headline(alert: &Alert) -> String {
     match alert.kind {
         AlertKind::ReviewPosted => {
             let c = &alert.severities;
-            let parts: Vec<String> = Severity::ALL
-                .iter()
-                .filter(|s| c.get(**s) > 0)
-                .map(|s| format!("{} {}", c.get(*s), s))
-                .collect();
-            format!(
-                "ArgusAI reviewed {pr} at {head}: {} finding(s) ({})",
-                alert.findings,
-                parts.join(", ")
-            )
+            let parts: Vec<String> = Severity::ALL.iter().filter(|s| c.get(**s) > 0).map(|s| format!("{} {}", c.get(*s), s)).collect();
+            format!("ArgusAI reviewed {pr} at {head}: {} finding(s) ({})", alert.findings, parts.join(", "))
         }
         AlertKind::ReviewFailed => format!("ArgusAI could not review {pr} at {head}"),
         AlertKind::DeadLettered => {
@@ -262,30 +223,15 @@ fn headline(alert: &Alert) -> String {
 }
 
 fn one_line(s: &str, max: usize) -> String {
-    let flat: String = s
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if flat.chars().count() <= max {
-        flat
-    } else {
-        format!("{}…", flat.chars().take(max).collect::<String>())
-    }
+    let flat: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    if flat.chars().count() <= max { flat } else { format!("{}…", flat.chars().take(max).collect::<String>()) }
 }
 
 /// Slack's incoming-webhook body (<https://api.slack.com/messaging/webhooks>):
 /// `text` in mrkdwn, with `&`, `<`, `>` escaped as Slack requires.
 pub fn slack_payload(alert: &Alert, pr_url: &str) -> Value {
-    let esc = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    };
-    let mut text = format!(
-        "{} <{}|view the pull request>",
-        esc(&headline(alert)),
-        esc(pr_url)
-    );
+    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let mut text = format!("{} <{}|view the pull request>", esc(&headline(alert)), esc(pr_url));
     if let Some(r) = &alert.reason {
         text.push_str(&format!("\n>{}", esc(&one_line(r, 300))));
     }
@@ -303,11 +249,7 @@ pub fn discord_payload(alert: &Alert, pr_url: &str) -> Value {
 }
 
 fn one_line_keep_newlines(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(max).collect::<String>())
-    }
+    if s.chars().count() <= max { s.to_string() } else { format!("{}…", s.chars().take(max).collect::<String>()) }
 }
 
 /// What became of one post to a destination.
@@ -329,14 +271,10 @@ pub enum Delivery {
 pub fn delivery(status: Option<u16>, retry_after: Option<&str>) -> Delivery {
     match status {
         Some(s) if (200..300).contains(&s) => Delivery::Sent,
-        Some(429) | Some(500..=599) | None => Delivery::Retry {
-            after_secs: retry_after
-                .and_then(|v| v.trim().parse::<f64>().ok())
-                .map(|v| v.ceil() as u64),
-        },
-        Some(s) => Delivery::GiveUp {
-            reason: format!("the webhook answered {s}"),
-        },
+        Some(429) | Some(500..=599) | None => {
+            Delivery::Retry { after_secs: retry_after.and_then(|v| v.trim().parse::<f64>().ok()).map(|v| v.ceil() as u64) }
+        }
+        Some(s) => Delivery::GiveUp { reason: format!("the webhook answered {s}") },
     }
 }
 
@@ -377,25 +315,10 @@ mod tests {
             entry(Outcome::Failed, None, &[]),
             entry(Outcome::DeadLettered, None, &[]),
         ];
-        let kinds: Vec<AlertKind> = alerts_for(&repo, 1, &entries)
-            .iter()
-            .map(|a| a.kind)
-            .collect();
-        assert_eq!(
-            kinds,
-            [
-                AlertKind::ReviewPosted,
-                AlertKind::ReviewFailed,
-                AlertKind::DeadLettered
-            ]
-        );
+        let kinds: Vec<AlertKind> = alerts_for(&repo, 1, &entries).iter().map(|a| a.kind).collect();
+        assert_eq!(kinds, [AlertKind::ReviewPosted, AlertKind::ReviewFailed, AlertKind::DeadLettered]);
         let alerts = alerts_for(&repo, 1, &entries);
-        let (s, problems) = settings(
-            Some("https://hooks.slack.com/services/x"),
-            None,
-            Some("critical"),
-            None,
-        );
+        let (s, problems) = settings(Some("https://hooks.slack.com/services/x"), None, Some("critical"), None);
         assert!(problems.is_empty());
         assert!(s.targets(&alerts[0]).is_empty(), "no critical finding");
         assert_eq!(s.targets(&alerts[2]), [Target::Slack]);
@@ -403,36 +326,20 @@ mod tests {
             Some("https://hooks.slack.com/services/x"),
             None,
             Some("medium"),
-            Some(
-                r#"{"discord_webhook_url": "https://discord.com/api/webhooks/1/t", "failures": false}"#,
-            ),
+            Some(r#"{"discord_webhook_url": "https://discord.com/api/webhooks/1/t", "failures": false}"#),
         );
         assert_eq!(s.targets(&alerts[0]), [Target::Slack, Target::Discord]);
-        assert!(
-            s.targets(&alerts[1]).is_empty(),
-            "failures switched off for this repository"
-        );
+        assert!(s.targets(&alerts[1]).is_empty(), "failures switched off for this repository");
     }
 
     #[test]
     fn settings_refuse_what_is_not_a_webhook() {
-        let (s, problems) = settings(
-            Some("ftp://x"),
-            Some("http://evil.example/"),
-            Some("severe"),
-            Some(r#"{"slack_webhook_url": ""}"#),
-        );
-        assert_eq!(
-            (s.slack, s.discord, s.min_severity),
-            (None, None, Severity::High)
-        );
+        let (s, problems) = settings(Some("ftp://x"), Some("http://evil.example/"), Some("severe"), Some(r#"{"slack_webhook_url": ""}"#));
+        assert_eq!((s.slack, s.discord, s.min_severity), (None, None, Severity::High));
         assert_eq!(problems.len(), 3, "{problems:?}");
         let (_, problems) = settings(None, None, None, Some(r#"{"channel": "x"}"#));
         assert_eq!(problems.len(), 1, "unknown keys are refused: {problems:?}");
-        assert!(
-            webhook_url_ok("http://127.0.0.1:9000/hook")
-                && !webhook_url_ok("http://127.0.0.1.evil.example/")
-        );
+        assert!(webhook_url_ok("http://127.0.0.1:9000/hook") && !webhook_url_ok("http://127.0.0.1.evil.example/"));
     }
 
     #[test]
@@ -446,58 +353,25 @@ mod tests {
         );
         let discord = discord_payload(&a, "https://github.com/o/r/pull/7");
         assert_eq!(discord["allowed_mentions"], json!({"parse": []}));
-        assert!(
-            discord["content"]
-                .as_str()
-                .unwrap()
-                .starts_with("ArgusAI gave up on the review of o/r#7")
-        );
-        let posted = alerts_for(
-            &repo,
-            7,
-            &[entry(
-                Outcome::Posted,
-                Some(2),
-                &[Severity::High, Severity::Low],
-            )],
-        )
-        .remove(0);
-        assert_eq!(
-            headline(&posted),
-            "ArgusAI reviewed o/r#7 at aaaaaaa: 2 finding(s) (1 high, 1 low)"
-        );
+        assert!(discord["content"].as_str().unwrap().starts_with("ArgusAI gave up on the review of o/r#7"));
+        let posted = alerts_for(&repo, 7, &[entry(Outcome::Posted, Some(2), &[Severity::High, Severity::Low])]).remove(0);
+        assert_eq!(headline(&posted), "ArgusAI reviewed o/r#7 at aaaaaaa: 2 finding(s) (1 high, 1 low)");
     }
 
     #[test]
     fn delivery_decisions() {
         assert_eq!(delivery(Some(200), None), Delivery::Sent);
         assert_eq!(delivery(Some(204), None), Delivery::Sent);
-        assert_eq!(
-            delivery(Some(429), Some("2.5")),
-            Delivery::Retry {
-                after_secs: Some(3)
-            }
-        );
-        assert_eq!(
-            delivery(Some(503), None),
-            Delivery::Retry { after_secs: None }
-        );
+        assert_eq!(delivery(Some(429), Some("2.5")), Delivery::Retry { after_secs: Some(3) });
+        assert_eq!(delivery(Some(503), None), Delivery::Retry { after_secs: None });
         assert_eq!(delivery(None, None), Delivery::Retry { after_secs: None });
         assert!(matches!(delivery(Some(404), None), Delivery::GiveUp { .. }));
         let msg = AlertMessage::V1 {
-            alert: alerts_for(
-                &RepoName::new("o", "r"),
-                1,
-                &[entry(Outcome::Failed, None, &[])],
-            )
-            .remove(0),
+            alert: alerts_for(&RepoName::new("o", "r"), 1, &[entry(Outcome::Failed, None, &[])]).remove(0),
             target: Some(Target::Discord),
         };
         let v = serde_json::to_value(&msg).unwrap();
-        assert_eq!(
-            (v["v"].as_str(), v["target"].as_str()),
-            (Some(AlertMessage::TAG), Some("discord"))
-        );
+        assert_eq!((v["v"].as_str(), v["target"].as_str()), (Some(AlertMessage::TAG), Some("discord")));
         assert_eq!(serde_json::from_value::<AlertMessage>(v).unwrap(), msg);
     }
 }

@@ -13,11 +13,7 @@ use argus_index::{DeadLetterRow, PrRow, ReviewRow};
 use std::fmt::Write;
 
 fn outcome_name(o: Outcome) -> String {
-    serde_json::to_value(o)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-        .replace('_', " ")
+    serde_json::to_value(o).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default().replace('_', " ")
 }
 
 fn outcome_cell(outcome: &str) -> String {
@@ -27,10 +23,7 @@ fn outcome_cell(outcome: &str) -> String {
         "superseded" | "cancelled" | "late" => "muted",
         _ => "",
     };
-    format!(
-        "<span class=\"{class}\">{}</span>",
-        esc(&outcome.replace('_', " "))
-    )
+    format!("<span class=\"{class}\">{}</span>", esc(&outcome.replace('_', " ")))
 }
 
 fn phase_cell(phase: &str) -> String {
@@ -44,21 +37,12 @@ fn phase_cell(phase: &str) -> String {
 }
 
 fn severities(c: &SeverityCounts) -> String {
-    let parts: Vec<String> = [
-        ("critical", c.critical),
-        ("high", c.high),
-        ("medium", c.medium),
-        ("low", c.low),
-    ]
-    .iter()
-    .filter(|(_, n)| *n > 0)
-    .map(|(s, n)| format!("{n} {s}"))
-    .collect();
-    if parts.is_empty() {
-        String::new()
-    } else {
-        format!(" <span class=\"muted\">({})</span>", parts.join(", "))
-    }
+    let parts: Vec<String> = [("critical", c.critical), ("high", c.high), ("medium", c.medium), ("low", c.low)]
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
+    if parts.is_empty() { String::new() } else { format!(" <span class=\"muted\">({})</span>", parts.join(", ")) }
 }
 
 fn pr_link(repo: &str, n: u64) -> String {
@@ -66,32 +50,14 @@ fn pr_link(repo: &str, n: u64) -> String {
 }
 
 /// A POST form with one button. `fields` are (name, value) hidden inputs.
-fn action_form(
-    action: &str,
-    csrf: &str,
-    fields: &[(&str, &str)],
-    label: &str,
-    primary: bool,
-) -> String {
-    let mut f = format!(
-        "<form class=\"inline\" method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">",
-        esc(action),
-        esc(csrf)
-    );
+fn action_form(action: &str, csrf: &str, fields: &[(&str, &str)], label: &str, primary: bool) -> String {
+    let mut f =
+        format!("<form class=\"inline\" method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">", esc(action), esc(csrf));
     for (k, v) in fields {
-        let _ = write!(
-            f,
-            "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-            esc(k),
-            esc(v)
-        );
+        let _ = write!(f, "<input type=\"hidden\" name=\"{}\" value=\"{}\">", esc(k), esc(v));
     }
     let class = if primary { " class=\"primary\"" } else { "" };
-    let _ = write!(
-        f,
-        "<button type=\"submit\"{class}>{}</button></form>",
-        esc(label)
-    );
+    let _ = write!(f, "<button type=\"submit\"{class}>{}</button></form>", esc(label));
     f
 }
 
@@ -154,12 +120,7 @@ fn pr_rows(repo: &str, rows: &[PrRow], now: u64) -> Vec<Vec<String>> {
 fn review_rows(repo: &str, rows: &[ReviewRow], now: u64) -> Vec<Vec<String>> {
     rows.iter()
         .map(|r| {
-            let counts = SeverityCounts {
-                critical: r.critical as u32,
-                high: r.high as u32,
-                medium: r.medium as u32,
-                low: r.low as u32,
-            };
+            let counts = SeverityCounts { critical: r.critical as u32, high: r.high as u32, medium: r.medium as u32, low: r.low as u32 };
             vec![
                 pr_link(repo, r.pr),
                 sha(Some(&r.head_sha)),
@@ -180,13 +141,7 @@ fn dead_letter_rows(repo: &str, rows: &[DeadLetterRow], now: u64, csrf: &str) ->
         .map(|d| {
             let replay = match (&d.replayed_by, d.replayed_at) {
                 (Some(by), Some(at)) => format!("replayed by {} {}", esc(by), ago(now, at)),
-                _ => action_form(
-                    &format!("/dashboard/{repo}/pull/{}", d.pr),
-                    csrf,
-                    &[("action", "replay"), ("job_id", &d.job_id)],
-                    "Replay",
-                    true,
-                ),
+                _ => action_form(&format!("/dashboard/{repo}/pull/{}", d.pr), csrf, &[("action", "replay"), ("job_id", &d.job_id)], "Replay", true),
             };
             vec![
                 pr_link(repo, d.pr),
@@ -211,11 +166,7 @@ fn config_section(c: &ConfigView) -> String {
             );
         }
         (Some(branch), false) => {
-            let _ = write!(
-                b,
-                "<p class=\"hint\">No <code>.github/argusai.toml</code> on <code>{}</code>.</p>",
-                esc(branch)
-            );
+            let _ = write!(b, "<p class=\"hint\">No <code>.github/argusai.toml</code> on <code>{}</code>.</p>", esc(branch));
         }
         (None, _) => b.push_str("<p class=\"hint\">The repository file could not be read.</p>"),
     }
@@ -227,18 +178,10 @@ fn config_section(c: &ConfigView) -> String {
         .iter()
         .map(|k| {
             let layers: Vec<String> = k.layers.iter().map(|l| esc(l.describe())).collect();
-            vec![
-                format!("<code>{}</code>", esc(&k.key)),
-                format!("<code>{}</code>", esc(&k.value.to_string())),
-                layers.join(" + "),
-            ]
+            vec![format!("<code>{}</code>", esc(&k.key)), format!("<code>{}</code>", esc(&k.value.to_string())), layers.join(" + ")]
         })
         .collect();
-    b.push_str(&table(
-        "Effective configuration",
-        &["key", "value", "set by"],
-        &rows,
-    ));
+    b.push_str(&table("Effective configuration", &["key", "value", "set by"], &rows));
     if c.problems.is_empty() {
         b.push_str("<p class=\"ok\">No configuration problems.</p>");
     } else {
@@ -255,19 +198,13 @@ fn config_section(c: &ConfigView) -> String {
 pub fn repo(v: &RepoView, viewer: &Viewer<'_>) -> String {
     let o = &v.overview;
     let mut b = String::new();
-    let _ = write!(
-        b,
-        "<p><a href=\"/dashboard\">← Your repositories</a></p><h1>{}</h1>",
-        esc(&v.repo)
-    );
+    let _ = write!(b, "<p><a href=\"/dashboard\">← Your repositories</a></p><h1>{}</h1>", esc(&v.repo));
     let t = &o.totals;
     let _ = write!(
         b,
         "<dl class=\"facts\"><dt>Your role</dt><dd>{}</dd><dt>Reviews run</dt><dd>{}</dd><dt>Findings</dt><dd>{}</dd>\
          <dt>Tokens in / out</dt><dd>{} / {}</dd><dt>Model cost</dt><dd>{}</dd></dl>",
-        v.role
-            .map(|r| esc(r.as_str()))
-            .unwrap_or_else(|| "operator token".into()),
+        v.role.map(|r| esc(r.as_str())).unwrap_or_else(|| "operator token".into()),
         t.reviews,
         opt_num(t.findings),
         opt_num(t.tokens_in),
@@ -280,14 +217,7 @@ pub fn repo(v: &RepoView, viewer: &Viewer<'_>) -> String {
     } else {
         b.push_str(&table(
             "Pull requests in flight",
-            &[
-                "PR",
-                "state",
-                "head",
-                "last reviewed",
-                "updated",
-                "last error",
-            ],
+            &["PR", "state", "head", "last reviewed", "updated", "last error"],
             &pr_rows(&v.repo, &o.in_flight, v.now),
         ));
     }
@@ -297,17 +227,7 @@ pub fn repo(v: &RepoView, viewer: &Viewer<'_>) -> String {
     } else {
         b.push_str(&table(
             "Recent reviews",
-            &[
-                "PR",
-                "head",
-                "mode",
-                "outcome",
-                "#findings",
-                "#tokens in / out",
-                "#cost",
-                "#duration",
-                "finished",
-            ],
+            &["PR", "head", "mode", "outcome", "#findings", "#tokens in / out", "#cost", "#duration", "finished"],
             &review_rows(&v.repo, &o.reviews, v.now),
         ));
     }
@@ -327,14 +247,7 @@ pub fn repo(v: &RepoView, viewer: &Viewer<'_>) -> String {
     } else {
         b.push_str(&table(
             "Recently active pull requests",
-            &[
-                "PR",
-                "state",
-                "head",
-                "last reviewed",
-                "updated",
-                "last error",
-            ],
+            &["PR", "state", "head", "last reviewed", "updated", "last error"],
             &pr_rows(&v.repo, &o.recent_prs, v.now),
         ));
     }
@@ -363,11 +276,7 @@ fn history_rows(h: &[HistoryEntry], now: u64) -> Vec<Vec<String>> {
                 sha(Some(e.head_sha.as_str())),
                 esc(&format!("{:?}", e.mode).to_lowercase()),
                 outcome_cell(&outcome_name(e.outcome)),
-                format!(
-                    "{}{}",
-                    opt_num(e.findings.map(u64::from)),
-                    severities(&e.severities)
-                ),
+                format!("{}{}", opt_num(e.findings.map(u64::from)), severities(&e.severities)),
                 format!("{} / {}", opt_num(e.tokens_in), opt_num(e.tokens_out)),
                 cost(e.cost_micro_usd),
                 duration(e.duration_ms),
@@ -383,22 +292,14 @@ fn operator_rows(log: &[OperatorRecord], now: u64) -> Vec<Vec<String>> {
         .rev()
         .map(|r| {
             let what = match &r.job_id {
-                Some(j) => format!(
-                    "{} <code>{}</code>",
-                    esc(&r.action.replace('_', " ")),
-                    esc(j)
-                ),
+                Some(j) => format!("{} <code>{}</code>", esc(&r.action.replace('_', " ")), esc(j)),
                 None => esc(&r.action.replace('_', " ")),
             };
             vec![
                 ago(now, r.at.0),
                 esc(&r.actor),
                 what,
-                if r.accepted {
-                    "<span class=\"ok\">done</span>".into()
-                } else {
-                    "<span class=\"muted\">refused</span>".into()
-                },
+                if r.accepted { "<span class=\"ok\">done</span>".into() } else { "<span class=\"muted\">refused</span>".into() },
                 esc(&r.note),
             ]
         })
@@ -411,40 +312,20 @@ pub fn pr(v: &PrView, viewer: &Viewer<'_>, flash: Option<&OperatorRecord>) -> St
     let now = s.now.0;
     let here = format!("/dashboard/{}/pull/{}", v.repo, v.number);
     let mut b = String::new();
-    let _ = write!(
-        b,
-        "<p><a href=\"/dashboard/{0}\">← {0}</a></p><h1>{0} #{1}</h1>",
-        esc(&v.repo),
-        v.number
-    );
+    let _ = write!(b, "<p><a href=\"/dashboard/{0}\">← {0}</a></p><h1>{0} #{1}</h1>", esc(&v.repo), v.number);
     if let Some(f) = flash {
         let class = if f.accepted { "notice" } else { "notice bad" };
-        let _ = write!(
-            b,
-            "<p class=\"{class}\" role=\"status\"><strong>{}</strong>: {}</p>",
-            esc(&f.action.replace('_', " ")),
-            esc(&f.note)
-        );
+        let _ = write!(b, "<p class=\"{class}\" role=\"status\"><strong>{}</strong>: {}</p>", esc(&f.action.replace('_', " ")), esc(&f.note));
     }
-    let opt_ago = |t: Option<argus_core::ids::UnixMillis>| {
-        t.map(|t| ago(now, t.0)).unwrap_or_else(|| "–".into())
-    };
+    let opt_ago = |t: Option<argus_core::ids::UnixMillis>| t.map(|t| ago(now, t.0)).unwrap_or_else(|| "–".into());
     let _ = write!(
         b,
         "<dl class=\"facts\"><dt>State</dt><dd>{}{}{}</dd><dt>Head</dt><dd>{}</dd><dt>Last reviewed</dt><dd>{}</dd>\
          <dt>Queued</dt><dd>{}</dd><dt>Started</dt><dd>{}</dd><dt>Finished</dt><dd>{}</dd><dt>Runs of the last job</dt><dd>{}</dd>\
          <dt>Pushes coalesced</dt><dd>{}</dd><dt>Last error</dt><dd>{}</dd><dt>Duplicate deliveries ignored</dt><dd>{}</dd></dl>",
         phase_cell(&s.state),
-        if s.paused {
-            " <span class=\"muted\">(automatic reviews paused)</span>"
-        } else {
-            ""
-        },
-        if s.draft {
-            " <span class=\"muted\">(draft)</span>"
-        } else {
-            ""
-        },
+        if s.paused { " <span class=\"muted\">(automatic reviews paused)</span>" } else { "" },
+        if s.draft { " <span class=\"muted\">(draft)</span>" } else { "" },
         sha(s.head_sha.as_ref().map(|h| h.as_str())),
         sha(s.last_reviewed_sha.as_ref().map(|h| h.as_str())),
         opt_ago(s.queued_at),
@@ -452,10 +333,7 @@ pub fn pr(v: &PrView, viewer: &Viewer<'_>, flash: Option<&OperatorRecord>) -> St
         opt_ago(s.finished_at),
         s.attempts,
         s.coalesced_pushes,
-        s.last_error
-            .as_deref()
-            .map(esc)
-            .unwrap_or_else(|| "–".into()),
+        s.last_error.as_deref().map(esc).unwrap_or_else(|| "–".into()),
         s.duplicates_ignored
     );
     if let Some(j) = &s.current_job {
@@ -465,16 +343,8 @@ pub fn pr(v: &PrView, viewer: &Viewer<'_>, flash: Option<&OperatorRecord>) -> St
             esc(&j.job_id),
             esc(&format!("{:?}", j.mode).to_lowercase()),
             sha(Some(j.head_sha.as_str())),
-            if j.leased {
-                "running"
-            } else {
-                "waiting on the queue"
-            },
-            if j.failures > 0 {
-                format!(" after {} failed attempt(s)", j.failures)
-            } else {
-                String::new()
-            }
+            if j.leased { "running" } else { "waiting on the queue" },
+            if j.failures > 0 { format!(" after {} failed attempt(s)", j.failures) } else { String::new() }
         );
     }
     if let Some(p) = &s.pending_review {
@@ -483,52 +353,20 @@ pub fn pr(v: &PrView, viewer: &Viewer<'_>, flash: Option<&OperatorRecord>) -> St
             "<p class=\"notice\">A {} review of {} is due {}.</p>",
             esc(&format!("{:?}", p.mode).to_lowercase()),
             sha(Some(p.head_sha.as_str())),
-            if p.due_at.0 <= now {
-                "now".to_string()
-            } else {
-                format!("in {} s", (p.due_at.0 - now) / 1000)
-            }
+            if p.due_at.0 <= now { "now".to_string() } else { format!("in {} s", (p.due_at.0 - now) / 1000) }
         );
     }
 
     b.push_str("<h2>Actions</h2><p class=\"hint\">Each action is checked against your role on GitHub again and recorded below.</p>");
-    b.push_str(&action_form(
-        &here,
-        viewer.csrf,
-        &[("action", "review")],
-        "Review new changes",
-        true,
-    ));
-    b.push_str(&action_form(
-        &here,
-        viewer.csrf,
-        &[("action", "full_review")],
-        "Full review",
-        false,
-    ));
+    b.push_str(&action_form(&here, viewer.csrf, &[("action", "review")], "Review new changes", true));
+    b.push_str(&action_form(&here, viewer.csrf, &[("action", "full_review")], "Full review", false));
     if s.paused {
-        b.push_str(&action_form(
-            &here,
-            viewer.csrf,
-            &[("action", "resume")],
-            "Resume automatic reviews",
-            false,
-        ));
+        b.push_str(&action_form(&here, viewer.csrf, &[("action", "resume")], "Resume automatic reviews", false));
     } else {
-        b.push_str(&action_form(
-            &here,
-            viewer.csrf,
-            &[("action", "pause")],
-            "Pause automatic reviews",
-            false,
-        ));
+        b.push_str(&action_form(&here, viewer.csrf, &[("action", "pause")], "Pause automatic reviews", false));
     }
 
-    let dead: Vec<&HistoryEntry> = s
-        .history
-        .iter()
-        .filter(|h| h.outcome == Outcome::DeadLettered)
-        .collect();
+    let dead: Vec<&HistoryEntry> = s.history.iter().filter(|h| h.outcome == Outcome::DeadLettered).collect();
     b.push_str("<h2>Dead-lettered jobs</h2>");
     if dead.is_empty() {
         b.push_str("<p class=\"muted\">None.</p>");
@@ -540,13 +378,7 @@ pub fn pr(v: &PrView, viewer: &Viewer<'_>, flash: Option<&OperatorRecord>) -> St
                 let replayed = s.replayed.iter().find(|r| r.job_id == h.job_id);
                 let cell = match replayed {
                     Some(r) => format!("replayed by {} {}", esc(&r.actor), ago(now, r.at.0)),
-                    None => action_form(
-                        &here,
-                        viewer.csrf,
-                        &[("action", "replay"), ("job_id", &h.job_id)],
-                        "Replay",
-                        true,
-                    ),
+                    None => action_form(&here, viewer.csrf, &[("action", "replay"), ("job_id", &h.job_id)], "Replay", true),
                 };
                 vec![
                     format!("<code>{}</code>", esc(&h.job_id)),
@@ -557,11 +389,7 @@ pub fn pr(v: &PrView, viewer: &Viewer<'_>, flash: Option<&OperatorRecord>) -> St
                 ]
             })
             .collect();
-        b.push_str(&table(
-            "Dead-lettered jobs",
-            &["job", "head", "reason", "when", ""],
-            &rows,
-        ));
+        b.push_str(&table("Dead-lettered jobs", &["job", "head", "reason", "when", ""], &rows));
     }
 
     b.push_str("<h2>Review history</h2>");
@@ -570,32 +398,15 @@ pub fn pr(v: &PrView, viewer: &Viewer<'_>, flash: Option<&OperatorRecord>) -> St
     } else {
         b.push_str(&table(
             "Review history",
-            &[
-                "job",
-                "head",
-                "mode",
-                "outcome",
-                "#findings",
-                "#tokens in / out",
-                "#cost",
-                "#duration",
-                "finished",
-                "note",
-            ],
+            &["job", "head", "mode", "outcome", "#findings", "#tokens in / out", "#cost", "#duration", "finished", "note"],
             &history_rows(&s.history, now),
         ));
     }
     b.push_str("<h2>Action history</h2>");
     if s.operator_log.is_empty() {
-        b.push_str(
-            "<p class=\"muted\">Nobody has acted on this pull request from the dashboard.</p>",
-        );
+        b.push_str("<p class=\"muted\">Nobody has acted on this pull request from the dashboard.</p>");
     } else {
-        b.push_str(&table(
-            "Action history",
-            &["when", "who", "action", "result", "note"],
-            &operator_rows(&s.operator_log, now),
-        ));
+        b.push_str(&table("Action history", &["when", "who", "action", "result", "note"], &operator_rows(&s.operator_log, now)));
     }
     if !s.pending_notes.is_empty() {
         let _ = write!(
@@ -616,13 +427,5 @@ pub fn pr(v: &PrView, viewer: &Viewer<'_>, flash: Option<&OperatorRecord>) -> St
 
 /// A short page: not found, sign-in failed, not configured.
 pub fn message(title: &str, text: &str, viewer: Option<&Viewer<'_>>) -> String {
-    html::layout(
-        title,
-        viewer,
-        &format!(
-            "<h1>{}</h1><p>{}</p><p><a href=\"/dashboard\">Your repositories</a></p>",
-            esc(title),
-            esc(text)
-        ),
-    )
+    html::layout(title, viewer, &format!("<h1>{}</h1><p>{}</p><p><a href=\"/dashboard\">Your repositories</a></p>", esc(title), esc(text)))
 }

@@ -21,9 +21,7 @@ pub fn parse(path: &str) -> Option<DashRoute> {
     }
     let parts: Vec<&str> = rest.strip_prefix('/')?.split('/').collect();
     match parts.as_slice() {
-        [owner, repo] => Some(DashRoute::Repo(RepoName::parse(&format!(
-            "{owner}/{repo}"
-        ))?)),
+        [owner, repo] => Some(DashRoute::Repo(RepoName::parse(&format!("{owner}/{repo}"))?)),
         [owner, repo, "pull", n] => {
             let repo = RepoName::parse(&format!("{owner}/{repo}"))?;
             let n: u64 = n.parse().ok().filter(|n| *n > 0)?;
@@ -51,17 +49,8 @@ mod tests {
     fn paths() {
         assert_eq!(parse("/dashboard"), Some(DashRoute::Home));
         assert_eq!(parse("/dashboard/"), Some(DashRoute::Home));
-        assert_eq!(
-            parse("/dashboard/o/r"),
-            Some(DashRoute::Repo(RepoName::new("o", "r")))
-        );
-        assert_eq!(
-            parse("/dashboard/o/r/pull/3"),
-            Some(DashRoute::Pr(PrRef::new(
-                RepoName::new("o", "r"),
-                PrNumber(3)
-            )))
-        );
+        assert_eq!(parse("/dashboard/o/r"), Some(DashRoute::Repo(RepoName::new("o", "r"))));
+        assert_eq!(parse("/dashboard/o/r/pull/3"), Some(DashRoute::Pr(PrRef::new(RepoName::new("o", "r"), PrNumber(3)))));
         for bad in [
             "/dashboardx",
             "/dashboard/o",
@@ -81,10 +70,7 @@ mod tests {
         assert!(wants_json(&q("format=json"), Some("text/html")));
         assert!(!wants_json(&q("format=html"), Some("application/json")));
         assert!(wants_json(&q(""), Some("application/json")));
-        assert!(!wants_json(
-            &q(""),
-            Some("text/html,application/xhtml+xml,application/json;q=0.9")
-        ));
+        assert!(!wants_json(&q(""), Some("text/html,application/xhtml+xml,application/json;q=0.9")));
         assert!(!wants_json(&q(""), None));
     }
 }

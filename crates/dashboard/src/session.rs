@@ -114,8 +114,7 @@ fn random_b64(rng: &mut dyn Random, n: usize) -> String {
 }
 
 fn mac(key: &SecretString, kind: &str, payload_b64: &str) -> HmacSha256 {
-    let mut m =
-        HmacSha256::new_from_slice(key.expose().as_bytes()).expect("HMAC takes any key length");
+    let mut m = HmacSha256::new_from_slice(key.expose().as_bytes()).expect("HMAC takes any key length");
     m.update(b"argus.");
     m.update(kind.as_bytes());
     m.update(b".v1.");
@@ -124,8 +123,7 @@ fn mac(key: &SecretString, kind: &str, payload_b64: &str) -> HmacSha256 {
 }
 
 fn cipher(key: &SecretString) -> ChaCha20Poly1305 {
-    let mut m =
-        HmacSha256::new_from_slice(key.expose().as_bytes()).expect("HMAC takes any key length");
+    let mut m = HmacSha256::new_from_slice(key.expose().as_bytes()).expect("HMAC takes any key length");
     m.update(b"argus.session-token-key.v1");
     let derived: [u8; 32] = m.finalize().into_bytes().into();
     ChaCha20Poly1305::new(&Key::from(derived))
@@ -144,11 +142,7 @@ pub fn safe_next(next: &str) -> String {
         && !next.contains('\\')
         && next.len() <= 300
         && next.bytes().all(|b| b.is_ascii_graphic());
-    if ok {
-        next.to_string()
-    } else {
-        "/dashboard".to_string()
-    }
+    if ok { next.to_string() } else { "/dashboard".to_string() }
 }
 
 impl SessionKeys {
@@ -157,12 +151,7 @@ impl SessionKeys {
     pub fn parse(raw: &str) -> (SessionKeys, Vec<String>) {
         let mut problems = Vec::new();
         let mut keys = Vec::new();
-        for (i, k) in raw
-            .split(',')
-            .map(str::trim)
-            .filter(|k| !k.is_empty())
-            .enumerate()
-        {
+        for (i, k) in raw.split(',').map(str::trim).filter(|k| !k.is_empty()).enumerate() {
             if k.chars().count() < MIN_KEY_CHARS {
                 problems.push(format!("SESSION_KEYS entry {} is shorter than {MIN_KEY_CHARS} characters and is ignored", i + 1));
             } else {
@@ -187,15 +176,8 @@ impl SessionKeys {
     }
 
     /// The payload and the key that signed it.
-    fn verify<T: DeserializeOwned>(
-        &self,
-        kind: &str,
-        value: &str,
-    ) -> Result<(T, &SecretString), SessionError> {
-        let rest = value
-            .trim()
-            .strip_prefix("v1.")
-            .ok_or(SessionError::Malformed)?;
+    fn verify<T: DeserializeOwned>(&self, kind: &str, value: &str) -> Result<(T, &SecretString), SessionError> {
+        let rest = value.trim().strip_prefix("v1.").ok_or(SessionError::Malformed)?;
         let (p, sig) = rest.split_once('.').ok_or(SessionError::Malformed)?;
         let sig = B64.decode(sig).map_err(|_| SessionError::Malformed)?;
         // Every key is tried, in constant time each, so timing does not tell which one matched.
@@ -212,36 +194,16 @@ impl SessionKeys {
     }
 
     /// A new session for `login` at `now` (seconds), and its cookie value.
-    pub fn issue(
-        &self,
-        user_id: u64,
-        login: &str,
-        token: &SecretString,
-        now: u64,
-        rng: &mut dyn Random,
-    ) -> (Session, String) {
+    pub fn issue(&self, user_id: u64, login: &str, token: &SecretString, now: u64, rng: &mut dyn Random) -> (Session, String) {
         let sid = random_b64(rng, 16);
         let mut nonce = [0u8; 12];
         rng.fill(&mut nonce);
         let sealed = cipher(self.signing_key())
-            .encrypt(
-                &Nonce::from(nonce),
-                Payload {
-                    msg: token.expose().as_bytes(),
-                    aad: sid.as_bytes(),
-                },
-            )
+            .encrypt(&Nonce::from(nonce), Payload { msg: token.expose().as_bytes(), aad: sid.as_bytes() })
             .expect("ChaCha20-Poly1305 encrypts any length this small");
         let mut tok = nonce.to_vec();
         tok.extend_from_slice(&sealed);
-        let session = Session {
-            sid,
-            user_id,
-            login: login.to_string(),
-            issued_at: now,
-            expires_at: now + SESSION_TTL_SECS,
-            token: token.clone(),
-        };
+        let session = Session { sid, user_id, login: login.to_string(), issued_at: now, expires_at: now + SESSION_TTL_SECS, token: token.clone() };
         let payload = SessionPayload {
             sid: session.sid.clone(),
             uid: user_id,
@@ -257,43 +219,24 @@ impl SessionKeys {
     /// The session in a cookie value, if it verifies, has not expired and its token decrypts.
     pub fn open(&self, value: &str, now: u64) -> Result<Session, SessionError> {
         let (p, key): (SessionPayload, _) = self.verify("session", value)?;
-        if p.exp <= now || p.iat > now + SKEW_SECS || p.exp.saturating_sub(p.iat) > SESSION_TTL_SECS
-        {
+        if p.exp <= now || p.iat > now + SKEW_SECS || p.exp.saturating_sub(p.iat) > SESSION_TTL_SECS {
             return Err(SessionError::Expired);
         }
-        let tok = B64
-            .decode(&p.tok)
-            .map_err(|_| SessionError::Undecryptable)?;
+        let tok = B64.decode(&p.tok).map_err(|_| SessionError::Undecryptable)?;
         if tok.len() < 12 + 16 {
             return Err(SessionError::Undecryptable);
         }
         let (nonce, sealed) = tok.split_at(12);
         let nonce: [u8; 12] = nonce.try_into().expect("split at 12");
-        let plain = cipher(key)
-            .decrypt(
-                &Nonce::from(nonce),
-                Payload {
-                    msg: sealed,
-                    aad: p.sid.as_bytes(),
-                },
-            )
-            .map_err(|_| SessionError::Undecryptable)?;
+        let plain =
+            cipher(key).decrypt(&Nonce::from(nonce), Payload { msg: sealed, aad: p.sid.as_bytes() }).map_err(|_| SessionError::Undecryptable)?;
         let token = String::from_utf8(plain).map_err(|_| SessionError::Undecryptable)?;
-        Ok(Session {
-            sid: p.sid,
-            user_id: p.uid,
-            login: p.login,
-            issued_at: p.iat,
-            expires_at: p.exp,
-            token: SecretString::new(token),
-        })
+        Ok(Session { sid: p.sid, user_id: p.uid, login: p.login, issued_at: p.iat, expires_at: p.exp, token: SecretString::new(token) })
     }
 
     /// The CSRF token for forms of this session: HMAC of the session id.
     pub fn csrf(&self, session: &Session) -> String {
-        let sig = mac(self.signing_key(), "csrf", &session.sid)
-            .finalize()
-            .into_bytes();
+        let sig = mac(self.signing_key(), "csrf", &session.sid).finalize().into_bytes();
         B64.encode(sig)
     }
 
@@ -314,30 +257,13 @@ impl SessionKeys {
         let state = random_b64(rng, 24);
         let verifier = random_b64(rng, 32);
         let challenge = pkce_challenge(&verifier);
-        let cookie = self.sign(
-            "oauth",
-            &OAuthState {
-                state: state.clone(),
-                verifier,
-                next: safe_next(next),
-                exp: now + OAUTH_TTL_SECS,
-            },
-        );
-        OAuthStart {
-            state,
-            challenge,
-            cookie,
-        }
+        let cookie = self.sign("oauth", &OAuthState { state: state.clone(), verifier, next: safe_next(next), exp: now + OAUTH_TTL_SECS });
+        OAuthStart { state, challenge, cookie }
     }
 
     /// The sign-in's remembered state, if the cookie verifies, is fresh and its
     /// `state` equals the one GitHub handed back.
-    pub fn finish_oauth(
-        &self,
-        cookie: &str,
-        state_param: &str,
-        now: u64,
-    ) -> Result<OAuthState, SessionError> {
+    pub fn finish_oauth(&self, cookie: &str, state_param: &str, now: u64) -> Result<OAuthState, SessionError> {
         let (st, _): (OAuthState, _) = self.verify("oauth", cookie)?;
         if st.exp <= now {
             return Err(SessionError::Expired);
@@ -378,67 +304,27 @@ mod tests {
         assert!(!cookie.contains("ghu_example"), "the token is encrypted");
         assert_eq!(keys(K1).open(&cookie, 1_001).unwrap(), s);
         // A new key in front: old cookies still open; new ones are signed with the new key.
-        assert_eq!(
-            keys(&format!("{K2},{K1}"))
-                .open(&cookie, 1_001)
-                .unwrap()
-                .token,
-            token
-        );
-        assert_eq!(
-            keys(K2).open(&cookie, 1_001),
-            Err(SessionError::BadSignature)
-        );
-        assert_eq!(
-            keys(K1).open(&cookie, 1_000 + SESSION_TTL_SECS),
-            Err(SessionError::Expired)
-        );
+        assert_eq!(keys(&format!("{K2},{K1}")).open(&cookie, 1_001).unwrap().token, token);
+        assert_eq!(keys(K2).open(&cookie, 1_001), Err(SessionError::BadSignature));
+        assert_eq!(keys(K1).open(&cookie, 1_000 + SESSION_TTL_SECS), Err(SessionError::Expired));
     }
 
     #[test]
     fn tampering_is_refused() {
         let k = keys(K1);
-        let (_, cookie) = k.issue(
-            42,
-            "alice",
-            &SecretString::new("ghu_x"),
-            1_000,
-            &mut Counter(0),
-        );
+        let (_, cookie) = k.issue(42, "alice", &SecretString::new("ghu_x"), 1_000, &mut Counter(0));
         let (p, sig) = cookie.strip_prefix("v1.").unwrap().split_once('.').unwrap();
-        let mut payload: serde_json::Value =
-            serde_json::from_slice(&B64.decode(p).unwrap()).unwrap();
+        let mut payload: serde_json::Value = serde_json::from_slice(&B64.decode(p).unwrap()).unwrap();
         payload["login"] = "mallory".into();
-        let forged = format!(
-            "v1.{}.{sig}",
-            B64.encode(serde_json::to_vec(&payload).unwrap())
-        );
+        let forged = format!("v1.{}.{sig}", B64.encode(serde_json::to_vec(&payload).unwrap()));
         assert_eq!(k.open(&forged, 1_001), Err(SessionError::BadSignature));
-        for bad in [
-            "",
-            "v1.",
-            "v2.a.b",
-            "v1.a",
-            "v1.!!.!!",
-            &cookie[..cookie.len() - 2],
-        ] {
+        for bad in ["", "v1.", "v2.a.b", "v1.a", "v1.!!.!!", &cookie[..cookie.len() - 2]] {
             assert!(k.open(bad, 1_001).is_err(), "{bad}");
         }
         // Signed under the right key but with a swapped token: decryption fails (bound to the sid).
-        let (_, other) = k.issue(
-            7,
-            "bob",
-            &SecretString::new("ghu_y"),
-            1_000,
-            &mut Counter(100),
-        );
+        let (_, other) = k.issue(7, "bob", &SecretString::new("ghu_y"), 1_000, &mut Counter(100));
         let other_tok = {
-            let p = other
-                .strip_prefix("v1.")
-                .unwrap()
-                .split_once('.')
-                .unwrap()
-                .0;
+            let p = other.strip_prefix("v1.").unwrap().split_once('.').unwrap().0;
             let v: serde_json::Value = serde_json::from_slice(&B64.decode(p).unwrap()).unwrap();
             v["tok"].clone()
         };
@@ -452,21 +338,12 @@ mod tests {
     fn an_oauth_state_cookie_is_not_a_session() {
         let k = keys(K1);
         let start = k.start_oauth("/dashboard/o/r", 1_000, &mut Counter(0));
-        assert_eq!(
-            k.open(&start.cookie, 1_001),
-            Err(SessionError::BadSignature)
-        );
+        assert_eq!(k.open(&start.cookie, 1_001), Err(SessionError::BadSignature));
         let st = k.finish_oauth(&start.cookie, &start.state, 1_001).unwrap();
         assert_eq!(st.next, "/dashboard/o/r");
         assert_eq!(pkce_challenge(&st.verifier), start.challenge);
-        assert_eq!(
-            k.finish_oauth(&start.cookie, "other", 1_001),
-            Err(SessionError::BadSignature)
-        );
-        assert_eq!(
-            k.finish_oauth(&start.cookie, &start.state, 1_000 + OAUTH_TTL_SECS),
-            Err(SessionError::Expired)
-        );
+        assert_eq!(k.finish_oauth(&start.cookie, "other", 1_001), Err(SessionError::BadSignature));
+        assert_eq!(k.finish_oauth(&start.cookie, &start.state, 1_000 + OAUTH_TTL_SECS), Err(SessionError::Expired));
     }
 
     #[test]
@@ -478,20 +355,14 @@ mod tests {
         assert!(k.check_csrf(&a, &ta));
         assert!(!k.check_csrf(&b, &ta));
         assert!(!k.check_csrf(&a, ""));
-        assert!(
-            keys(&format!("{K2},{K1}")).check_csrf(&a, &ta),
-            "rotation keeps forms valid"
-        );
+        assert!(keys(&format!("{K2},{K1}")).check_csrf(&a, &ta), "rotation keeps forms valid");
     }
 
     #[test]
     fn short_keys_and_unsafe_next_paths() {
         let (k, problems) = SessionKeys::parse("short, ,".to_string().as_str());
         assert!(k.is_empty());
-        assert_eq!(
-            problems,
-            ["SESSION_KEYS entry 1 is shorter than 32 characters and is ignored"]
-        );
+        assert_eq!(problems, ["SESSION_KEYS entry 1 is shorter than 32 characters and is ignored"]);
         for (next, want) in [
             ("/dashboard/o/r/pull/1", "/dashboard/o/r/pull/1"),
             ("https://evil.example", "/dashboard"),

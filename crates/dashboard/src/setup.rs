@@ -28,9 +28,7 @@ impl SetupForm {
             name: form::get(pairs, "name").unwrap_or("").to_string(),
             account: form::get(pairs, "account").unwrap_or("").to_string(),
             org: form::get(pairs, "org").unwrap_or("").to_string(),
-            token: form::get(pairs, "token")
-                .filter(|t| !t.is_empty())
-                .map(str::to_string),
+            token: form::get(pairs, "token").filter(|t| !t.is_empty()).map(str::to_string),
         }
     }
 
@@ -47,22 +45,13 @@ fn requirements() -> String {
             b,
             "<li><strong>{}</strong>: {} — {}</li>",
             esc(p.label),
-            if p.access == app::Access::Write {
-                "read &amp; write"
-            } else {
-                "read"
-            },
+            if p.access == app::Access::Write { "read &amp; write" } else { "read" },
             esc(p.why)
         );
     }
     b.push_str("</ul><p>Webhook events:</p><ul>");
     for e in EVENTS {
-        let _ = write!(
-            b,
-            "<li><strong>{}</strong> — {}</li>",
-            esc(e.label),
-            esc(e.why)
-        );
+        let _ = write!(b, "<li><strong>{}</strong> — {}</li>", esc(e.label), esc(e.why));
     }
     b.push_str("</ul>");
     b
@@ -80,11 +69,7 @@ pub fn form_page(f: &SetupForm, urls: &Urls, errors: &[String]) -> String {
     for e in errors {
         let _ = write!(b, "<p class=\"notice bad\" role=\"alert\">{}</p>", esc(e));
     }
-    let name = if f.name.is_empty() {
-        app::DEFAULT_NAME.to_string()
-    } else {
-        f.name.clone()
-    };
+    let name = if f.name.is_empty() { app::DEFAULT_NAME.to_string() } else { f.name.clone() };
     let org_checked = f.account == "organization";
     b.push_str("<form method=\"get\" action=\"/setup\">");
     let _ = write!(
@@ -105,11 +90,7 @@ pub fn form_page(f: &SetupForm, urls: &Urls, errors: &[String]) -> String {
         esc(&f.org)
     );
     if let Some(t) = &f.token {
-        let _ = write!(
-            b,
-            "<input type=\"hidden\" name=\"token\" value=\"{}\">",
-            esc(t)
-        );
+        let _ = write!(b, "<input type=\"hidden\" name=\"token\" value=\"{}\">", esc(t));
     }
     b.push_str("<p><button type=\"submit\" class=\"primary\">Continue</button></p></form>");
     b.push_str(&requirements());
@@ -117,15 +98,7 @@ pub fn form_page(f: &SetupForm, urls: &Urls, errors: &[String]) -> String {
 }
 
 /// Step 2: what will be registered, and the button that posts the manifest to GitHub.
-pub fn confirm_page(
-    name: &str,
-    account: &Account,
-    urls: &Urls,
-    web_url: &str,
-    state: &str,
-    fallbacks: &[String],
-    token: Option<&str>,
-) -> String {
+pub fn confirm_page(name: &str, account: &Account, urls: &Urls, web_url: &str, state: &str, fallbacks: &[String], token: Option<&str>) -> String {
     let manifest = app::manifest(name, urls);
     let action = app::new_app_url(web_url, account, state);
     let on = match account {
@@ -165,12 +138,7 @@ pub fn confirm_page(
             if let Some(t) = token {
                 q.push(("token", t));
             }
-            let _ = write!(
-                b,
-                "<li><a href=\"/setup?{}\">{}</a></li>",
-                esc(&form::encode_pairs(&q)),
-                esc(n)
-            );
+            let _ = write!(b, "<li><a href=\"/setup?{}\">{}</a></li>", esc(&form::encode_pairs(&q)), esc(n));
         }
         b.push_str("</ul>");
     }
@@ -188,34 +156,18 @@ pub fn done_page(creds: &AppCredentials, generated: &GeneratedSecrets, urls: &Ur
         b,
         "<dl class=\"facts\"><dt>App</dt><dd><a href=\"{}\">{}</a></dd><dt>App id</dt><dd id=\"app-id\">{}</dd><dt>Client id</dt><dd id=\"client-id\"><code>{}</code></dd>{}</dl>",
         esc(&creds.html_url),
-        esc(if creds.name.is_empty() {
-            &creds.slug
-        } else {
-            &creds.name
-        }),
+        esc(if creds.name.is_empty() { &creds.slug } else { &creds.name }),
         creds.id,
         esc(&creds.client_id),
-        creds
-            .owner
-            .as_deref()
-            .map(|o| format!("<dt>Owner</dt><dd>{}</dd>", esc(o)))
-            .unwrap_or_default()
+        creds.owner.as_deref().map(|o| format!("<dt>Owner</dt><dd>{}</dd>", esc(o))).unwrap_or_default()
     );
     b.push_str("<h2>1. Set the App's ids in <code>wrangler.toml</code></h2><p>Under <code>[env.production.vars]</code> (they are not secrets):</p>");
-    let _ = write!(
-        b,
-        "<pre id=\"vars\">{}</pre>",
-        esc(&app::wrangler_vars(creds))
-    );
+    let _ = write!(b, "<pre id=\"vars\">{}</pre>", esc(&app::wrangler_vars(creds)));
     b.push_str(
         "<h2>2. Store the secrets</h2><p>Save this as <code>argusai-secrets.sh</code> in your ArgusAI checkout, run <code>bash argusai-secrets.sh</code>, \
          then delete it. Each value goes to <code>wrangler secret put</code> on standard input, never on a command line.</p>",
     );
-    let _ = write!(
-        b,
-        "<pre id=\"secrets\">{}</pre>",
-        esc(&app::secret_script(creds, generated, Some(DEPLOY_ENV)))
-    );
+    let _ = write!(b, "<pre id=\"secrets\">{}</pre>", esc(&app::secret_script(creds, generated, Some(DEPLOY_ENV))));
     if creds.webhook_secret.is_none() {
         b.push_str(
             "<p class=\"notice bad\">GitHub returned no webhook secret, so ArgusAI generated <code>GITHUB_WEBHOOK_SECRET</code> above: \
@@ -234,11 +186,7 @@ pub fn done_page(creds: &AppCredentials, generated: &GeneratedSecrets, urls: &Ur
          <h2>4. Install the App on your repositories</h2><p><a id=\"install\" href=\"{}\">Install {} on GitHub</a>; GitHub then sends you to \
          <a href=\"{}\">the dashboard</a>.</p>",
         esc(&creds.install_url()),
-        esc(if creds.name.is_empty() {
-            &creds.slug
-        } else {
-            &creds.name
-        }),
+        esc(if creds.name.is_empty() { &creds.slug } else { &creds.name }),
         esc(&urls.dashboard())
     );
     html::layout("ArgusAI is registered", None, &b)
@@ -249,10 +197,7 @@ pub fn failed_page(why: &str) -> String {
     html::layout(
         "Setup did not finish",
         None,
-        &format!(
-            "<h1>Setup did not finish</h1><p class=\"notice bad\" role=\"alert\">{}</p><p><a href=\"/setup\">Start again</a></p>",
-            esc(why)
-        ),
+        &format!("<h1>Setup did not finish</h1><p class=\"notice bad\" role=\"alert\">{}</p><p><a href=\"/setup\">Start again</a></p>", esc(why)),
     )
 }
 
@@ -269,9 +214,7 @@ mod tests {
             client_id: "Iv23abc".into(),
             client_secret: SecretString::new(format!("cs-{}", "1".repeat(8))),
             webhook_secret: webhook.then(|| SecretString::new(format!("wh-{}", "2".repeat(8)))),
-            pem: SecretString::new(
-                "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n",
-            ),
+            pem: SecretString::new("-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n"),
             html_url: "https://github.com/apps/argusai".into(),
             owner: Some("acme".into()),
         }
@@ -288,34 +231,15 @@ mod tests {
     #[test]
     fn the_done_page_prints_every_secret_once_as_a_command() {
         let page = done_page(&creds(true), &generated(), &Urls::new("https://w.example"));
-        assert!(
-            page.contains("GITHUB_APP_ID = &quot;1001&quot;"),
-            "vars block"
-        );
-        for name in [
-            "GITHUB_APP_PRIVATE_KEY",
-            "GITHUB_WEBHOOK_SECRET",
-            "GITHUB_CLIENT_SECRET",
-            "SESSION_KEYS",
-            "SETUP_TOKEN",
-        ] {
-            assert_eq!(
-                page.matches(&format!("npx wrangler secret put {name} --env production"))
-                    .count(),
-                1,
-                "{name}"
-            );
+        assert!(page.contains("GITHUB_APP_ID = &quot;1001&quot;"), "vars block");
+        for name in ["GITHUB_APP_PRIVATE_KEY", "GITHUB_WEBHOOK_SECRET", "GITHUB_CLIENT_SECRET", "SESSION_KEYS", "SETUP_TOKEN"] {
+            assert_eq!(page.matches(&format!("npx wrangler secret put {name} --env production")).count(), 1, "{name}");
         }
-        assert!(
-            page.contains("wh-22222222") && !page.contains("gen-wh"),
-            "GitHub's webhook secret wins over the generated one"
-        );
+        assert!(page.contains("wh-22222222") && !page.contains("gen-wh"), "GitHub's webhook secret wins over the generated one");
         assert!(page.contains("ArgusAI &lt;b&gt;"), "names are escaped");
         assert!(page.contains("https://github.com/apps/argusai/installations/new"));
         let without = done_page(&creds(false), &generated(), &Urls::new("https://w.example"));
-        assert!(
-            without.contains("gen-wh") && without.contains("GitHub returned no webhook secret")
-        );
+        assert!(without.contains("gen-wh") && without.contains("GitHub returned no webhook secret"));
     }
 
     #[test]
@@ -329,15 +253,8 @@ mod tests {
             &["ArgusAI for acme".into()],
             Some("tok"),
         );
-        assert!(page.contains(
-            "action=\"https://github.com/organizations/acme/settings/apps/new?state=st4te\""
-        ));
-        assert!(
-            page.contains("name=\"manifest\" value=\"{&quot;"),
-            "the manifest is an escaped JSON attribute"
-        );
-        assert!(page.contains(
-            "/setup?name=ArgusAI%20for%20acme&amp;account=organization&amp;org=acme&amp;token=tok"
-        ));
+        assert!(page.contains("action=\"https://github.com/organizations/acme/settings/apps/new?state=st4te\""));
+        assert!(page.contains("name=\"manifest\" value=\"{&quot;"), "the manifest is an escaped JSON attribute");
+        assert!(page.contains("/setup?name=ArgusAI%20for%20acme&amp;account=organization&amp;org=acme&amp;token=tok"));
     }
 }

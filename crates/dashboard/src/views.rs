@@ -53,37 +53,19 @@ pub struct ConfigKeyView {
 }
 
 impl ConfigView {
-    pub fn of(
-        traced: &Traced,
-        branch: Option<String>,
-        file_found: bool,
-        unavailable: Vec<String>,
-    ) -> ConfigView {
+    pub fn of(traced: &Traced, branch: Option<String>, file_found: bool, unavailable: Vec<String>) -> ConfigView {
         let values = serde_json::to_value(&traced.resolution.config).unwrap_or_default();
         let keys = traced
             .origins
             .iter()
             .map(|o| ConfigKeyView {
                 key: o.key.to_string(),
-                value: values
-                    .get(o.key)
-                    .cloned()
-                    .unwrap_or(serde_json::Value::Null),
+                value: values.get(o.key).cloned().unwrap_or(serde_json::Value::Null),
                 layer: o.effective(),
-                layers: if o.layers.is_empty() {
-                    vec![Layer::BuiltIn]
-                } else {
-                    o.layers.clone()
-                },
+                layers: if o.layers.is_empty() { vec![Layer::BuiltIn] } else { o.layers.clone() },
             })
             .collect();
-        ConfigView {
-            branch,
-            file_found,
-            unavailable,
-            keys,
-            problems: traced.resolution.problems.clone(),
-        }
+        ConfigView { branch, file_found, unavailable, keys, problems: traced.resolution.problems.clone() }
     }
 }
 

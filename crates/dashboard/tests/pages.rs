@@ -10,9 +10,7 @@ use argus_coordinator::operator::{OperatorAction, OperatorRequest};
 use argus_coordinator::protocol::*;
 use argus_coordinator::{Config, Coordinator, StatusView};
 use argus_core::event::PrAction;
-use argus_core::ids::{
-    CommitSha, DeliveryId, InstallationId, PrNumber, PrRef, RepoName, UnixMillis,
-};
+use argus_core::ids::{CommitSha, DeliveryId, InstallationId, PrNumber, PrRef, RepoName, UnixMillis};
 use argus_core::severity::Severity;
 use argus_core::signal::{Inbound, Signal};
 use argus_dashboard::access::{InstallationAccess, RepoAccess, Role};
@@ -55,21 +53,8 @@ fn coordinator() -> (Coordinator, u64) {
             },
         })
     };
-    let job = send(&mut m, &mut now, review("h1", "d1"))
-        .enqueued()
-        .next()
-        .unwrap()
-        .clone();
-    let lease = match send(
-        &mut m,
-        &mut now,
-        Event::LeaseRequested(LeaseRequest {
-            job_id: job.job_id.clone(),
-            attempt: 1,
-        }),
-    )
-    .reply
-    {
+    let job = send(&mut m, &mut now, review("h1", "d1")).enqueued().next().unwrap().clone();
+    let lease = match send(&mut m, &mut now, Event::LeaseRequested(LeaseRequest { job_id: job.job_id.clone(), attempt: 1 })).reply {
         argus_coordinator::Reply::Lease(LeaseReply::Granted { lease_id, .. }) => lease_id,
         other => panic!("{other:?}"),
     };
@@ -96,35 +81,18 @@ fn coordinator() -> (Coordinator, u64) {
     );
     send(&mut m, &mut now, review("h2", "d2"));
     now += 2000;
-    let job = send(&mut m, &mut now, Event::AlarmFired)
-        .enqueued()
-        .next()
-        .unwrap()
-        .clone();
+    let job = send(&mut m, &mut now, Event::AlarmFired).enqueued().next().unwrap().clone();
     send(
         &mut m,
         &mut now,
-        Event::DeadLettered(DeadLettered {
-            job_id: job.job_id.clone(),
-            reason: "the review queue gave up after its retries".into(),
-        }),
+        Event::DeadLettered(DeadLettered { job_id: job.job_id.clone(), reason: "the review queue gave up after its retries".into() }),
     );
-    send(
-        &mut m,
-        &mut now,
-        Event::Operator(OperatorRequest {
-            action: OperatorAction::Review,
-            actor: "alice".into(),
-        }),
-    );
+    send(&mut m, &mut now, Event::Operator(OperatorRequest { action: OperatorAction::Review, actor: "alice".into() }));
     (m, now)
 }
 
 fn viewer() -> Viewer<'static> {
-    Viewer {
-        login: "alice",
-        csrf: "CSRF-TOKEN",
-    }
+    Viewer { login: "alice", csrf: "CSRF-TOKEN" }
 }
 
 /// Every `<input>` that is not hidden has a `<label for=…>`; every POST form carries the CSRF token.
@@ -134,22 +102,12 @@ fn check_structure(page: &str) {
         if tag.contains("type=\"hidden\"") {
             continue;
         }
-        let id = tag
-            .split("id=\"")
-            .nth(1)
-            .and_then(|s| s.split('"').next())
-            .unwrap_or_else(|| panic!("input without id: {tag}"));
-        assert!(
-            page.contains(&format!("<label for=\"{id}\"")),
-            "input #{id} has no label"
-        );
+        let id = tag.split("id=\"").nth(1).and_then(|s| s.split('"').next()).unwrap_or_else(|| panic!("input without id: {tag}"));
+        assert!(page.contains(&format!("<label for=\"{id}\"")), "input #{id} has no label");
     }
     let posts = page.matches("method=\"post\"").count();
     let with_token = page.matches("name=\"csrf\" value=\"CSRF-TOKEN\"").count();
-    assert!(
-        posts == 0 || with_token == posts,
-        "{posts} POST forms, {with_token} with the CSRF token"
-    );
+    assert!(posts == 0 || with_token == posts, "{posts} POST forms, {with_token} with the CSRF token");
     for never in ["<script", "src=\"http", "href=\"http://", "@import"] {
         assert!(!page.contains(never), "{never}");
     }
@@ -164,24 +122,14 @@ fn home_page() {
         installations: vec![InstallationAccess {
             id: 7,
             account: "o".into(),
-            repos: vec![RepoAccess {
-                full_name: "o/r".into(),
-                role: Role::Admin,
-                private: true,
-            }],
+            repos: vec![RepoAccess { full_name: "o/r".into(), role: Role::Admin, private: true }],
             truncated: false,
         }],
     };
     let page = pages::home(&v, &viewer());
     check_structure(&page);
     assert!(page.contains("<a href=\"/dashboard/o/r\">o/r</a>"));
-    let empty = pages::home(
-        &HomeView {
-            installations: vec![],
-            ..v
-        },
-        &viewer(),
-    );
+    let empty = pages::home(&HomeView { installations: vec![], ..v }, &viewer());
     assert!(empty.contains("No repository to show"));
 }
 
@@ -189,18 +137,10 @@ fn home_page() {
 fn repo_page() {
     let (m, now) = coordinator();
     let update = RepoUpdate::of(m.state(), UnixMillis(now)).unwrap();
-    let dead = update
-        .reviews
-        .iter()
-        .find(|r| r.outcome == "dead_lettered")
-        .unwrap();
+    let dead = update.reviews.iter().find(|r| r.outcome == "dead_lettered").unwrap();
     let overview = Overview {
         repo: "o/r".into(),
-        in_flight: vec![PrRow {
-            number: 9,
-            phase: "running".into(),
-            ..update.pr.clone()
-        }],
+        in_flight: vec![PrRow { number: 9, phase: "running".into(), ..update.pr.clone() }],
         recent_prs: vec![update.pr.clone()],
         reviews: update.reviews.iter().rev().cloned().collect(),
         dead_letters: vec![DeadLetterRow {
@@ -212,13 +152,7 @@ fn repo_page() {
             replayed_at: None,
             replayed_by: None,
         }],
-        totals: Totals {
-            reviews: 1,
-            findings: Some(2),
-            tokens_in: Some(4200),
-            tokens_out: Some(380),
-            cost_micro_usd: Some(860),
-        },
+        totals: Totals { reviews: 1, findings: Some(2), tokens_in: Some(4200), tokens_out: Some(380), cost_micro_usd: Some(860) },
         learnings: None,
     };
     let env = vec![("MAX_FILES_PER_REVIEW".to_string(), "40".to_string())];
@@ -237,14 +171,8 @@ fn repo_page() {
     };
     let page = pages::repo(&v, &viewer());
     check_structure(&page);
-    assert!(
-        page.contains("does not record learnings"),
-        "an honest empty state"
-    );
-    assert!(
-        page.contains("name=\"action\" value=\"replay\""),
-        "the dead letter can be replayed from here"
-    );
+    assert!(page.contains("does not record learnings"), "an honest empty state");
+    assert!(page.contains("name=\"action\" value=\"replay\""), "the dead letter can be replayed from here");
     insta::assert_snapshot!("repo_page", page.replace("><", ">\n<"));
     insta::assert_json_snapshot!("repo_view", v);
 }
@@ -253,20 +181,12 @@ fn repo_page() {
 fn pr_page() {
     let (m, now) = coordinator();
     let status = StatusView::of(m.state(), m.next_wakeup(), UnixMillis(now)).unwrap();
-    let v = PrView {
-        repo: "o/r".into(),
-        number: 7,
-        role: Some(Role::Maintain),
-        status,
-    };
+    let v = PrView { repo: "o/r".into(), number: 7, role: Some(Role::Maintain), status };
     let flash = v.status.operator_log.last().cloned();
     let page = pages::pr(&v, &viewer(), flash.as_ref());
     check_structure(&page);
     for action in ["review", "full_review", "pause", "replay"] {
-        assert!(
-            page.contains(&format!("name=\"action\" value=\"{action}\"")),
-            "{action}"
-        );
+        assert!(page.contains(&format!("name=\"action\" value=\"{action}\"")), "{action}");
     }
     insta::assert_snapshot!("pr_page", page.replace("><", ">\n<"));
 }
@@ -277,25 +197,12 @@ fn hostile_values_are_escaped() {
     now += 1000;
     m.handle(
         UnixMillis(now),
-        Event::Operator(OperatorRequest {
-            action: OperatorAction::Replay {
-                job_id: "<img src=x>".into(),
-            },
-            actor: "<b>".into(),
-        }),
+        Event::Operator(OperatorRequest { action: OperatorAction::Replay { job_id: "<img src=x>".into() }, actor: "<b>".into() }),
     );
     let status = StatusView::of(m.state(), None, UnixMillis(now)).unwrap();
     let page = pages::pr(
-        &PrView {
-            repo: "o/r".into(),
-            number: 7,
-            role: Some(Role::Admin),
-            status,
-        },
-        &Viewer {
-            login: "\"><script>",
-            csrf: "CSRF-TOKEN",
-        },
+        &PrView { repo: "o/r".into(), number: 7, role: Some(Role::Admin), status },
+        &Viewer { login: "\"><script>", csrf: "CSRF-TOKEN" },
         None,
     );
     assert!(!page.contains("<img src=x>") && !page.contains("<b>") && !page.contains("<script>"));

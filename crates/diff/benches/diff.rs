@@ -4,12 +4,12 @@
 //! assertions. Run short:
 //! `cargo bench -p argus-diff -- --warm-up-time 1 --measurement-time 3`.
 
-use argus_diff::chunk::{plan, Budget};
+use argus_diff::chunk::{Budget, plan};
 use argus_diff::diff::parse_unified;
 use argus_diff::prompt::ContextOptions;
 use argus_diff::select::{SelectConfig, Selector};
 use argus_diff::tokens::estimate;
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::path::Path;
 

@@ -5,7 +5,7 @@
 //! `tokens::estimate` against o200k. Run:
 //! `cargo run --release -p argus-diff --example measure`.
 
-use argus_diff::diff::{parse_unified, render_file, render_hunks, FileDiff, LineKind};
+use argus_diff::diff::{FileDiff, LineKind, parse_unified, render_file, render_hunks};
 use argus_diff::prompt::{self, ContextOptions};
 use argus_diff::tokens::estimate;
 use std::fmt::Write;
@@ -23,8 +23,12 @@ fn pr_agent(f: &FileDiff<'_>) -> String {
         out.push_str("__new hunk__\n");
         for l in &h.lines {
             match l.kind {
-                LineKind::Context => { let _ = writeln!(out, "{}  {}", l.new.map_or(0, |n| n.get()), l.content()); }
-                LineKind::Added => { let _ = writeln!(out, "{} +{}", l.new.map_or(0, |n| n.get()), l.content()); }
+                LineKind::Context => {
+                    let _ = writeln!(out, "{}  {}", l.new.map_or(0, |n| n.get()), l.content());
+                }
+                LineKind::Added => {
+                    let _ = writeln!(out, "{} +{}", l.new.map_or(0, |n| n.get()), l.content());
+                }
                 LineKind::Removed => {}
             }
         }
@@ -32,8 +36,12 @@ fn pr_agent(f: &FileDiff<'_>) -> String {
             out.push_str("__old hunk__\n");
             for l in &h.lines {
                 match l.kind {
-                    LineKind::Context => { let _ = writeln!(out, " {}", l.content()); }
-                    LineKind::Removed => { let _ = writeln!(out, "-{}", l.content()); }
+                    LineKind::Context => {
+                        let _ = writeln!(out, " {}", l.content());
+                    }
+                    LineKind::Removed => {
+                        let _ = writeln!(out, "-{}", l.content());
+                    }
                     LineKind::Added => {}
                 }
             }
@@ -100,8 +108,16 @@ fn main() {
     let under = ratios.iter().filter(|r| **r < 0.0).count();
     println!("estimator vs o200k on our prompts ({} file prompts of >= 20 tokens):", ratios.len());
     println!("  total: estimate {est_total} vs real {t_ours} ({:+.1} %)", (est_total as f64 / t_ours as f64 - 1.0) * 100.0);
-    println!("  per file: mean {:+.1} %, worst under {:+.1} %, worst over {:+.1} %, under-estimated files {under}",
-        mean * 100.0, ratios.first().copied().unwrap_or(0.0) * 100.0, ratios.last().copied().unwrap_or(0.0) * 100.0);
-    println!("  p5 {:+.1} %, median {:+.1} %, p95 {:+.1} %",
-        ratios[ratios.len() / 20] * 100.0, ratios[ratios.len() / 2] * 100.0, ratios[ratios.len() * 19 / 20] * 100.0);
+    println!(
+        "  per file: mean {:+.1} %, worst under {:+.1} %, worst over {:+.1} %, under-estimated files {under}",
+        mean * 100.0,
+        ratios.first().copied().unwrap_or(0.0) * 100.0,
+        ratios.last().copied().unwrap_or(0.0) * 100.0
+    );
+    println!(
+        "  p5 {:+.1} %, median {:+.1} %, p95 {:+.1} %",
+        ratios[ratios.len() / 20] * 100.0,
+        ratios[ratios.len() / 2] * 100.0,
+        ratios[ratios.len() * 19 / 20] * 100.0
+    );
 }

@@ -5,7 +5,7 @@
 // A native measurement binary: the wasm-oriented ban on `Instant::now` does not apply.
 #![allow(clippy::disallowed_methods)]
 
-use argus_diff::chunk::{plan, Budget};
+use argus_diff::chunk::{Budget, plan};
 use argus_diff::diff::parse_unified;
 use argus_diff::prompt::ContextOptions;
 use argus_diff::select::{SelectConfig, Selector};

@@ -117,9 +117,7 @@ struct Unit {
 }
 
 fn changed_in(f: &FileDiff<'_>, s: &Segment) -> u32 {
-    f.hunks.get(s.hunk).and_then(|h| h.lines.get(s.lines.clone())).map_or(0, |ls| {
-        ls.iter().filter(|l| l.kind != LineKind::Context).count() as u32
-    })
+    f.hunks.get(s.hunk).and_then(|h| h.lines.get(s.lines.clone())).map_or(0, |ls| ls.iter().filter(|l| l.kind != LineKind::Context).count() as u32)
 }
 
 /// Plans the chunks for `selection.kept` of `files`.
@@ -127,13 +125,7 @@ fn changed_in(f: &FileDiff<'_>, s: &Segment) -> u32 {
 /// `_sources` is not read: context from full files is `argus-context`'s
 /// (it fills the room the caller leaves for it, after this plan). The
 /// parameter stays until the pipeline's callers stop passing it.
-pub fn plan(
-    files: &[FileDiff<'_>],
-    selection: &Selection,
-    budget: &Budget,
-    _sources: &[Option<&str>],
-    opts: ContextOptions,
-) -> ChunkPlan {
+pub fn plan(files: &[FileDiff<'_>], selection: &Selection, budget: &Budget, _sources: &[Option<&str>], opts: ContextOptions) -> ChunkPlan {
     let available = budget.available();
     let mut out = ChunkPlan { available, ..ChunkPlan::default() };
     for s in &selection.skipped {

@@ -618,12 +618,7 @@ impl<'a> Parser<'a> {
         let end = self.text.len();
         self.end_file(end);
         let preamble = &self.text[..self.preamble_end.unwrap_or(end)];
-        ParsedDiff {
-            preamble,
-            files: self.files,
-            ends_without_newline: !self.text.is_empty() && !self.text.ends_with('\n'),
-            problems: self.problems,
-        }
+        ParsedDiff { preamble, files: self.files, ends_without_newline: !self.text.is_empty() && !self.text.ends_with('\n'), problems: self.problems }
     }
 
     /// A `---`/`+++` pair starts a new plain file unless we are inside a git
@@ -649,10 +644,7 @@ impl<'a> Parser<'a> {
             if rest.is_empty() {
                 break;
             }
-            let header_like = line.starts_with("Index: ")
-                || line.starts_with("====")
-                || line.starts_with("diff ")
-                || line.starts_with("=== ");
+            let header_like = line.starts_with("Index: ") || line.starts_with("====") || line.starts_with("diff ") || line.starts_with("=== ");
             if !header_like {
                 break;
             }
@@ -821,11 +813,7 @@ impl<'a> Parser<'a> {
     /// tools put a timestamp there); the side's prefix is stripped.
     fn marker_path(&mut self, raw: &'a str, prefix: Option<&'a str>, default_prefix: &str) -> Option<Cow<'a, str>> {
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
-        let path = if raw.starts_with('"') {
-            self.quoted(raw).0
-        } else {
-            Cow::Borrowed(raw.split('\t').next().unwrap_or(raw))
-        };
+        let path = if raw.starts_with('"') { self.quoted(raw).0 } else { Cow::Borrowed(raw.split('\t').next().unwrap_or(raw)) };
         if path == "/dev/null" {
             return None;
         }

@@ -103,11 +103,21 @@ pub enum SkipReason {
     Deleted,
     /// Mode change, pure rename or copy, empty file: no line to review.
     NoTextChanges,
-    DefaultIgnore { category: IgnoreCategory, pattern: String },
-    ConfigIgnore { pattern: String },
+    DefaultIgnore {
+        category: IgnoreCategory,
+        pattern: String,
+    },
+    ConfigIgnore {
+        pattern: String,
+    },
     NotIncluded,
-    TooManyChangedLines { changed: u32, max: u32 },
-    TooManyFiles { max: usize },
+    TooManyChangedLines {
+        changed: u32,
+        max: u32,
+    },
+    TooManyFiles {
+        max: usize,
+    },
 }
 
 impl SkipReason {
@@ -157,14 +167,24 @@ impl FileClass {
             return FileClass::Docs;
         }
         let stem = name.split('.').next().unwrap_or(name);
-        if in_dir("tests") || in_dir("test") || in_dir("__tests__") || in_dir("spec") || in_dir("testdata")
-            || stem.starts_with("test_") || stem.ends_with("_test") || stem.ends_with("_tests")
-            || name.contains(".test.") || name.contains(".spec.") || stem.ends_with("test") && ext == "java"
+        if in_dir("tests")
+            || in_dir("test")
+            || in_dir("__tests__")
+            || in_dir("spec")
+            || in_dir("testdata")
+            || stem.starts_with("test_")
+            || stem.ends_with("_test")
+            || stem.ends_with("_tests")
+            || name.contains(".test.")
+            || name.contains(".spec.")
+            || stem.ends_with("test") && ext == "java"
         {
             return FileClass::Test;
         }
         if matches!(name, "makefile" | "dockerfile" | "build.rs" | "cmakelists.txt" | "build.gradle" | "meson.build")
-            || in_dir(".github") || in_dir(".ci") || matches!(ext, "cmake" | "mk" | "gradle")
+            || in_dir(".github")
+            || in_dir(".ci")
+            || matches!(ext, "cmake" | "mk" | "gradle")
         {
             return FileClass::Build;
         }
@@ -320,13 +340,9 @@ impl Language {
         Some(match self {
             Language::Rust => "unwrap/expect on fallible input, unsafe blocks, lossy `as` casts, locks held across .await",
             Language::Python => "mutable default arguments, broad except, unclosed resources, injection via f-strings in SQL/shell",
-            Language::JavaScript | Language::TypeScript => {
-                "unawaited promises, == vs ===, unsanitized HTML, `any` leaking through types"
-            }
+            Language::JavaScript | Language::TypeScript => "unawaited promises, == vs ===, unsanitized HTML, `any` leaking through types",
             Language::Go => "ignored errors, nil dereferences, goroutine leaks, loop variable capture, missing defer Close",
-            Language::Java | Language::Kotlin | Language::Scala => {
-                "null handling, unclosed resources, equals/hashCode contracts, thread safety"
-            }
+            Language::Java | Language::Kotlin | Language::Scala => "null handling, unclosed resources, equals/hashCode contracts, thread safety",
             Language::C | Language::Cpp | Language::ObjectiveC => {
                 "buffer bounds, use after free, integer overflow, unchecked return values, leaks on error paths"
             }
@@ -553,7 +569,7 @@ pub fn select(files: &[FileDiff<'_>], config: &SelectConfig) -> Result<Selection
 
 #[cfg(test)]
 mod tests {
-    use super::{expand_braces, expanded_defaults, DEFAULT_IGNORES};
+    use super::{DEFAULT_IGNORES, expand_braces, expanded_defaults};
 
     #[test]
     fn braces_expand_in_order() {

@@ -274,8 +274,7 @@ fn quarter_units(b: &[u8]) -> u64 {
     for q in 1..4 {
         cuts[q] = find_cut(b, n * q / 4, n).unwrap_or(cuts[q - 1]).max(cuts[q - 1]);
     }
-    let [p0, p1, p2, p3] =
-        [&b[cuts[0]..cuts[1]], &b[cuts[1]..cuts[2]], &b[cuts[2]..cuts[3]], &b[cuts[3]..cuts[4]]];
+    let [p0, p1, p2, p3] = [&b[cuts[0]..cuts[1]], &b[cuts[1]..cuts[2]], &b[cuts[2]..cuts[3]], &b[cuts[3]..cuts[4]]];
     let common = p0.len().min(p1.len()).min(p2.len()).min(p3.len()) & !1;
     let (mut s0, mut s1, mut s2, mut s3) = (S_START, S_START, S_START, S_START);
     let (mut u0, mut u1, mut u2, mut u3) = (0u64, 0u64, 0u64, 0u64);

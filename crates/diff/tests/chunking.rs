@@ -3,10 +3,10 @@
 //! chunk exceeds the budget.
 
 use crate::common::real_diffs;
-use argus_diff::chunk::{plan, render_chunk, Budget, NotReviewedReason};
-use argus_diff::diff::{parse_unified, LineKind};
+use argus_diff::chunk::{Budget, NotReviewedReason, plan, render_chunk};
+use argus_diff::diff::{LineKind, parse_unified};
 use argus_diff::prompt::ContextOptions;
-use argus_diff::select::{select, SelectConfig};
+use argus_diff::select::{SelectConfig, select};
 use argus_diff::tokens::estimate;
 use std::collections::HashMap;
 

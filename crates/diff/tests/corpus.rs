@@ -2,7 +2,7 @@
 //! line numbers that agree with its hunk headers.
 
 use crate::common::all_diffs;
-use argus_diff::diff::{parse_unified, render_unified, LineKind, ParsedDiff};
+use argus_diff::diff::{LineKind, ParsedDiff, parse_unified, render_unified};
 
 /// Recounts each hunk from its lines and checks the numbers are consecutive on
 /// each side, starting at the header's start. Returns a description of the
@@ -101,12 +101,8 @@ fn summary(d: &ParsedDiff<'_>) -> String {
         );
         for h in &f.hunks {
             let (a, r) = h.changed();
-            let noeol: Vec<String> = h
-                .lines
-                .iter()
-                .filter(|l| l.no_newline)
-                .map(|l| format!("{}{}", l.kind.prefix(), l.pos().map_or(0, |p| p.number())))
-                .collect();
+            let noeol: Vec<String> =
+                h.lines.iter().filter(|l| l.no_newline).map(|l| format!("{}{}", l.kind.prefix(), l.pos().map_or(0, |p| p.number()))).collect();
             let _ = writeln!(
                 out,
                 "  @@ -{},{} +{},{} @@ lines {} +{a} -{r}{}",

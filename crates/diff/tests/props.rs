@@ -1,17 +1,12 @@
 //! Property tests: random hunks render, parse back to the same model, and
 //! carry consecutive numbers on both sides; arbitrary bytes never panic.
 
-use argus_diff::diff::{parse_patch, parse_unified, render_hunks, Hunk, Line, LineKind, NewLine, OldLine};
+use argus_diff::diff::{Hunk, Line, LineKind, NewLine, OldLine, parse_patch, parse_unified, render_hunks};
 use proptest::prelude::*;
 
 /// A random hunk body: kinds, texts, and whether the last line lacks a newline.
 fn body() -> impl Strategy<Value = (u32, u32, Vec<(u8, String)>, bool)> {
-    (
-        0u32..5000,
-        0u32..5000,
-        prop::collection::vec((0u8..3, "[ -~\t]{0,20}"), 1..40),
-        any::<bool>(),
-    )
+    (0u32..5000, 0u32..5000, prop::collection::vec((0u8..3, "[ -~\t]{0,20}"), 1..40), any::<bool>())
 }
 
 fn build<'a>(os: u32, ns: u32, lines: &'a [(u8, String)], no_eol: bool) -> Hunk<'a> {

@@ -1,9 +1,9 @@
 //! Table-driven checks of selection, GitHub patches, placement helpers, prompt
 //! rendering (golden snapshots) and the estimator's sub-additivity.
 
-use argus_diff::diff::{parse_patch, parse_unified, DiffPos, FileStatus, NewLine, OldLine, ProblemKind};
+use argus_diff::diff::{DiffPos, FileStatus, NewLine, OldLine, ProblemKind, parse_patch, parse_unified};
 use argus_diff::prompt::{self, ContextOptions, Numbering};
-use argus_diff::select::{select, FileClass, Language, SelectConfig, SkipReason};
+use argus_diff::select::{FileClass, Language, SelectConfig, SkipReason, select};
 use argus_diff::tokens::estimate;
 
 fn file(path: &str, body: &str) -> String {

@@ -6,9 +6,9 @@
 //! Run: `cargo bench -p argus-github --bench jwt -- --warm-up-time 1 --measurement-time 3`.
 
 use argus_core::ids::UnixMillis;
+use argus_core::ids::{InstallationId, PrNumber, PrRef, RepoName};
 use argus_core::secret::SecretString;
 use argus_github::auth::{AppJwtClaims, JwtSigner, JwtSimpleSigner, MemoryTokenCache};
-use argus_core::ids::{InstallationId, PrNumber, PrRef, RepoName};
 use argus_github::fake::{FakeClock, FakeGitHub, FakePr};
 use argus_github::{GitHub, GitHubConfig};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -25,9 +25,7 @@ fn bench(c: &mut Criterion) {
     let claims = AppJwtClaims::new(12345, UnixMillis(1_764_000_000_000));
     let signer = JwtSimpleSigner::from_pem(&pem).expect("test key");
 
-    c.bench_function("jwt-simple sign, key parsed once", |b| {
-        b.iter(|| block_on(signer.sign(black_box(&claims))).expect("sign"))
-    });
+    c.bench_function("jwt-simple sign, key parsed once", |b| b.iter(|| block_on(signer.sign(black_box(&claims))).expect("sign")));
     c.bench_function("jwt-simple sign, key re-parsed per token", |b| {
         b.iter(|| {
             let s = JwtSimpleSigner::from_pem(black_box(&pem)).expect("test key");
@@ -55,9 +53,7 @@ fn bench(c: &mut Criterion) {
     let pr = PrRef::new(RepoName::new("o", "r"), PrNumber(1));
     let inst = gh.installation(InstallationId(1));
     block_on(inst.pull_request(&pr)).expect("mints the token");
-    c.bench_function("GET pull request, cached token, in-memory GitHub", |b| {
-        b.iter(|| block_on(inst.pull_request(black_box(&pr))).expect("pr"))
-    });
+    c.bench_function("GET pull request, cached token, in-memory GitHub", |b| b.iter(|| block_on(inst.pull_request(black_box(&pr))).expect("pr")));
 }
 
 criterion_group!(benches, bench);

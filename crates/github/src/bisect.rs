@@ -123,12 +123,8 @@ mod tests {
             for k in [1usize, 2, 4] {
                 let log = (n as f64).log2().ceil() as u32;
                 // Worst over a spread of placements: first, last, evenly spaced, adjacent.
-                let placements: Vec<Vec<usize>> = vec![
-                    (0..k).collect(),
-                    (n - k..n).collect(),
-                    (0..k).map(|i| i * n / k).collect(),
-                    (0..k).map(|i| (i * 7919 + 13) % n).collect(),
-                ];
+                let placements: Vec<Vec<usize>> =
+                    vec![(0..k).collect(), (n - k..n).collect(), (0..k).map(|i| i * n / k).collect(), (0..k).map(|i| (i * 7919 + 13) % n).collect()];
                 let mut worst = 0;
                 for mut bad in placements {
                     bad.sort_unstable();

@@ -188,10 +188,8 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> GitHub<H, C, S, T> {
         let resp = self.send_with(&jwt, false, Method::Post, &self.url(&path), None).await?;
         let route = format!("POST {path}");
         let minted: AccessToken = decode(&route, &resp)?;
-        let expires_at = parse_github_time(&minted.expires_at).ok_or_else(|| GitHubError::Decode {
-            route: route.clone(),
-            detail: format!("bad expires_at {:?}", minted.expires_at),
-        })?;
+        let expires_at = parse_github_time(&minted.expires_at)
+            .ok_or_else(|| GitHubError::Decode { route: route.clone(), detail: format!("bad expires_at {:?}", minted.expires_at) })?;
         let cached = CachedToken { token: SecretString::new(minted.token), expires_at };
         self.tokens.put(&key, &cached).await;
         Ok(cached.token)
@@ -262,11 +260,7 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> GitHub<H, C, S, T> {
         self.requests.set(self.requests.get() + 1);
         self.ledger.borrow().record(SubrequestKind::GitHub, &route_family(&route));
         let resp = self.http.send(req).await.map_err(|source| GitHubError::Transport { route: route.clone(), source })?;
-        if (200..300).contains(&resp.status) {
-            Ok(resp)
-        } else {
-            Err(classify_response(&route, &resp, self.clock.now()))
-        }
+        if (200..300).contains(&resp.status) { Ok(resp) } else { Err(classify_response(&route, &resp, self.clock.now())) }
     }
 
     /// `METHOD /path` for errors and logs; the GraphQL endpoint is `POST /graphql`
@@ -359,8 +353,7 @@ pub fn route_family(route: &str) -> String {
 }
 
 pub(crate) fn decode<I: DeserializeOwned>(route: &str, resp: &HttpResponse) -> Result<I, GitHubError> {
-    serde_json::from_slice(&resp.body)
-        .map_err(|e| GitHubError::Decode { route: route.to_string(), detail: e.to_string() })
+    serde_json::from_slice(&resp.body).map_err(|e| GitHubError::Decode { route: route.to_string(), detail: e.to_string() })
 }
 
 /// Percent-encodes a repository file path for a URL, keeping `/` between segments.

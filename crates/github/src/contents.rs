@@ -84,10 +84,7 @@ impl Tree {
     /// What the tree says about `path`.
     pub fn lookup(&self, index: &HashMap<&str, &TreeEntry>, path: &str) -> TreeLookup {
         match index.get(path) {
-            Some(e) if e.kind == "blob" => TreeLookup::Blob {
-                size: e.size,
-                sha: e.sha.clone(),
-            },
+            Some(e) if e.kind == "blob" => TreeLookup::Blob { size: e.size, sha: e.sha.clone() },
             Some(_) => TreeLookup::NotAFile,
             None if self.truncated => TreeLookup::Unknown,
             None => TreeLookup::Absent,
@@ -127,13 +124,7 @@ pub struct BlobRequest {
 
 impl BlobRequest {
     pub fn new(rev: impl Into<String>, path: impl Into<String>) -> Self {
-        Self {
-            rev: rev.into(),
-            path: path.into(),
-            priority: 0,
-            size: None,
-            blob_sha: None,
-        }
+        Self { rev: rev.into(), path: path.into(), priority: 0, size: None, blob_sha: None }
     }
     pub fn priority(mut self, priority: u32) -> Self {
         self.priority = priority;
@@ -165,13 +156,7 @@ pub struct ContentLimits {
 
 impl Default for ContentLimits {
     fn default() -> Self {
-        Self {
-            max_file_bytes: 256 * 1024,
-            max_batch_bytes: 2 * 1024 * 1024,
-            max_batch_files: 100,
-            max_requests: 8,
-            unknown_size_estimate: 32 * 1024,
-        }
+        Self { max_file_bytes: 256 * 1024, max_batch_bytes: 2 * 1024 * 1024, max_batch_files: 100, max_requests: 8, unknown_size_estimate: 32 * 1024 }
     }
 }
 
@@ -220,12 +205,7 @@ fn expected_bytes(size: u64) -> u64 {
 /// important files first, files over `max_file_bytes` (by the tree's size)
 /// skipped without asking, GraphQL batches packed first-fit by count and
 /// expected bytes. Pure, so the pipeline can test its choices.
-pub fn plan_contents(
-    requests: &[BlobRequest],
-    limits: &ContentLimits,
-    transport: Transport,
-    budget: u32,
-) -> ContentPlan {
+pub fn plan_contents(requests: &[BlobRequest], limits: &ContentLimits, transport: Transport, budget: u32) -> ContentPlan {
     let mut order: Vec<usize> = (0..requests.len()).collect();
     order.sort_by_key(|&i| (requests[i].priority, i));
     let mut plan = ContentPlan::default();
@@ -240,9 +220,9 @@ pub fn plan_contents(
         let cost = expected_bytes(r.size.unwrap_or(limits.unknown_size_estimate));
         let slot = match transport {
             Transport::Rest => None,
-            Transport::GraphQl => plan.batches.iter().zip(&loads).position(|(b, &load)| {
-                b.len() < max_files && (load + cost <= limits.max_batch_bytes || b.is_empty())
-            }),
+            Transport::GraphQl => {
+                plan.batches.iter().zip(&loads).position(|(b, &load)| b.len() < max_files && (load + cost <= limits.max_batch_bytes || b.is_empty()))
+            }
         };
         match slot {
             Some(b) => {
@@ -342,11 +322,7 @@ pub struct WantedFile {
 
 impl WantedFile {
     pub fn new(rev: impl Into<String>, path: impl Into<String>, priority: u32) -> Self {
-        Self {
-            rev: rev.into(),
-            path: path.into(),
-            priority,
-        }
+        Self { rev: rev.into(), path: path.into(), priority }
     }
 }
 
@@ -410,17 +386,9 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
     /// `GET /repos/{o}/{r}/git/trees/{rev}?recursive=1`: every path at a commit,
     /// with sizes and blob SHAs. `rev` may be a commit SHA or a branch.
     pub async fn tree(&self, repo: &RepoName, rev: &str) -> Result<Tree, GitHubError> {
-        let path = format!(
-            "/repos/{}/{}/git/trees/{}?recursive=1",
-            repo.owner,
-            repo.name,
-            encode_query(rev)
-        );
+        let path = format!("/repos/{}/{}/git/trees/{}?recursive=1", repo.owner, repo.name, encode_query(rev));
         let url = self.gh.url(&path);
-        let resp = self
-            .gh
-            .send_installation(self.id, Method::Get, &url, None)
-            .await?;
+        let resp = self.gh.send_installation(self.id, Method::Get, &url, None).await?;
         decode(&self.gh.route(Method::Get, &url), &resp)
     }
 
@@ -428,48 +396,27 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
     /// batches, or the REST fallback when GraphQL is unavailable. Never fails as a
     /// whole: what could not be fetched is said per file, and an error that
     /// stopped the fetch is in [`BlobsOutcome::error`].
-    pub async fn blobs(
-        &self,
-        repo: &RepoName,
-        requests: &[BlobRequest],
-        limits: &ContentLimits,
-    ) -> BlobsOutcome {
-        self.blobs_within(repo, requests, limits, limits.max_requests)
-            .await
+    pub async fn blobs(&self, repo: &RepoName, requests: &[BlobRequest], limits: &ContentLimits) -> BlobsOutcome {
+        self.blobs_within(repo, requests, limits, limits.max_requests).await
     }
 
-    async fn blobs_within(
-        &self,
-        repo: &RepoName,
-        requests: &[BlobRequest],
-        limits: &ContentLimits,
-        budget: u32,
-    ) -> BlobsOutcome {
+    async fn blobs_within(&self, repo: &RepoName, requests: &[BlobRequest], limits: &ContentLimits, budget: u32) -> BlobsOutcome {
         let mut results: Vec<Option<BlobResult>> = vec![None; requests.len()];
         // An empty blob needs no request.
         for (i, r) in requests.iter().enumerate() {
             if r.size == Some(0) && r.blob_sha.is_some() {
-                results[i] = Some(BlobResult::Text {
-                    text: String::new(),
-                    byte_size: 0,
-                });
+                results[i] = Some(BlobResult::Text { text: String::new(), byte_size: 0 });
             }
         }
         let mut out = BlobsOutcome {
             results: Vec::new(),
-            transport: if self.gh.graphql_down.get() {
-                Transport::Rest
-            } else {
-                Transport::GraphQl
-            },
+            transport: if self.gh.graphql_down.get() { Transport::Rest } else { Transport::GraphQl },
             requests: 0,
             fallback: None,
             error: None,
         };
         if out.transport == Transport::GraphQl {
-            let todo: Vec<usize> = (0..requests.len())
-                .filter(|&i| results[i].is_none())
-                .collect();
+            let todo: Vec<usize> = (0..requests.len()).filter(|&i| results[i].is_none()).collect();
             let subset: Vec<BlobRequest> = todo.iter().map(|&i| requests[i].clone()).collect();
             let plan = plan_contents(&subset, limits, Transport::GraphQl, budget);
             for (j, skip) in &plan.skipped {
@@ -486,9 +433,7 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
                     }
                     Err(GitHubError::GraphQlUnavailable { detail, .. }) => {
                         self.gh.graphql_down.set(true);
-                        out.fallback = Some(format!(
-                            "GraphQL is unavailable ({detail}); fetched one file per request"
-                        ));
+                        out.fallback = Some(format!("GraphQL is unavailable ({detail}); fetched one file per request"));
                         out.transport = Transport::Rest;
                         // Everything not fetched yet (over-budget skips too) is replanned for REST.
                         for r in results.iter_mut() {
@@ -500,9 +445,7 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
                     }
                     Err(e) => {
                         for &i in &idx {
-                            results[i] = Some(BlobResult::Failed {
-                                reason: e.to_string(),
-                            });
+                            results[i] = Some(BlobResult::Failed { reason: e.to_string() });
                         }
                         if stops_fetching(&e) {
                             out.error = Some(e);
@@ -513,16 +456,9 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
             }
         }
         if out.transport == Transport::Rest && out.error.is_none() {
-            let todo: Vec<usize> = (0..requests.len())
-                .filter(|&i| results[i].is_none())
-                .collect();
+            let todo: Vec<usize> = (0..requests.len()).filter(|&i| results[i].is_none()).collect();
             let subset: Vec<BlobRequest> = todo.iter().map(|&i| requests[i].clone()).collect();
-            let plan = plan_contents(
-                &subset,
-                limits,
-                Transport::Rest,
-                budget.saturating_sub(out.requests),
-            );
+            let plan = plan_contents(&subset, limits, Transport::Rest, budget.saturating_sub(out.requests));
             for (j, skip) in &plan.skipped {
                 results[todo[*j]] = Some(skipped(*skip));
             }
@@ -532,9 +468,7 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
                 match self.rest_blob(repo, &requests[i], limits).await {
                     Ok(r) => results[i] = Some(r),
                     Err(e) => {
-                        results[i] = Some(BlobResult::Failed {
-                            reason: e.to_string(),
-                        });
+                        results[i] = Some(BlobResult::Failed { reason: e.to_string() });
                         if stops_fetching(&e) {
                             out.error = Some(e);
                             break;
@@ -544,15 +478,10 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
             }
         }
         let unfetched = match &out.error {
-            Some(e) => BlobResult::Failed {
-                reason: format!("not fetched: {e}"),
-            },
+            Some(e) => BlobResult::Failed { reason: format!("not fetched: {e}") },
             None => BlobResult::Skipped,
         };
-        out.results = results
-            .into_iter()
-            .map(|r| r.unwrap_or_else(|| unfetched.clone()))
-            .collect();
+        out.results = results.into_iter().map(|r| r.unwrap_or_else(|| unfetched.clone())).collect();
         out
     }
 
@@ -568,25 +497,15 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
         vars.insert("owner".into(), json!(repo.owner));
         vars.insert("name".into(), json!(repo.name));
         for (k, &i) in idx.iter().enumerate() {
-            vars.insert(
-                format!("e{k}"),
-                json!(format!("{}:{}", requests[i].rev, requests[i].path)),
-            );
+            vars.insert(format!("e{k}"), json!(format!("{}:{}", requests[i].rev, requests[i].path)));
         }
-        let answer = self
-            .gh
-            .graphql(self.id, &blobs_query(idx.len()), Value::Object(vars), false)
-            .await?;
+        let answer = self.gh.graphql(self.id, &blobs_query(idx.len()), Value::Object(vars), false).await?;
         let repository = &answer.data["repository"];
         if repository.is_null() {
             let route = "POST /graphql".to_string();
             let e = answer.errors_at(&["repository"]).next();
             return Err(match e.and_then(|e| e.kind.as_deref()) {
-                Some("FORBIDDEN") => GitHubError::Forbidden {
-                    route,
-                    permission: None,
-                    message: e.map(|e| e.message.clone()).unwrap_or_default(),
-                },
+                Some("FORBIDDEN") => GitHubError::Forbidden { route, permission: None, message: e.map(|e| e.message.clone()).unwrap_or_default() },
                 _ => GitHubError::NotFound { route },
             });
         }
@@ -598,10 +517,7 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
             if node.is_null() {
                 // A missing path or revision is `null`; an error at this alias says why
                 // when it is something else than "not there".
-                let reason = answer
-                    .errors_at(&path)
-                    .find(|e| e.kind.as_deref() != Some("NOT_FOUND"))
-                    .map(|e| e.message.clone());
+                let reason = answer.errors_at(&path).find(|e| e.kind.as_deref() != Some("NOT_FOUND")).map(|e| e.message.clone());
                 out.push(match reason {
                     Some(reason) => BlobResult::Failed { reason },
                     None => BlobResult::Missing,
@@ -619,15 +535,9 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
             } else if node["isBinary"].as_bool() == Some(true) || text.is_none() {
                 BlobResult::Binary { byte_size }
             } else if node["isTruncated"].as_bool() == Some(true) {
-                BlobResult::Truncated {
-                    text: text.unwrap_or_default().to_string(),
-                    byte_size,
-                }
+                BlobResult::Truncated { text: text.unwrap_or_default().to_string(), byte_size }
             } else {
-                BlobResult::Text {
-                    text: text.unwrap_or_default().to_string(),
-                    byte_size,
-                }
+                BlobResult::Text { text: text.unwrap_or_default().to_string(), byte_size }
             });
         }
         Ok(out)
@@ -635,38 +545,20 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
 
     /// One blob by REST: `git/blobs/{sha}` when the tree gave the SHA, else the
     /// contents API at the revision.
-    async fn rest_blob(
-        &self,
-        repo: &RepoName,
-        r: &BlobRequest,
-        limits: &ContentLimits,
-    ) -> Result<BlobResult, GitHubError> {
+    async fn rest_blob(&self, repo: &RepoName, r: &BlobRequest, limits: &ContentLimits) -> Result<BlobResult, GitHubError> {
         let Some(sha) = &r.blob_sha else {
             return Ok(match self.file_content(repo, &r.path, &r.rev).await {
                 Ok(Some(bytes)) => BlobResult::from_bytes(bytes, limits.max_file_bytes),
                 Ok(None) => BlobResult::Missing,
                 // The contents API refuses directories and files over 1 MB with a 200;
                 // neither is a file we can use.
-                Err(GitHubError::Unexpected {
-                    status: 200,
-                    message,
-                    ..
-                }) => BlobResult::Failed { reason: message },
+                Err(GitHubError::Unexpected { status: 200, message, .. }) => BlobResult::Failed { reason: message },
                 Err(e) => return Err(e),
             });
         };
-        let path = format!(
-            "/repos/{}/{}/git/blobs/{}",
-            repo.owner,
-            repo.name,
-            encode_path(sha)
-        );
+        let path = format!("/repos/{}/{}/git/blobs/{}", repo.owner, repo.name, encode_path(sha));
         let url = self.gh.url(&path);
-        let resp = match self
-            .gh
-            .send_installation(self.id, Method::Get, &url, None)
-            .await
-        {
+        let resp = match self.gh.send_installation(self.id, Method::Get, &url, None).await {
             Ok(resp) => resp,
             Err(GitHubError::NotFound { .. }) => return Ok(BlobResult::Missing),
             Err(e) => return Err(e),
@@ -674,21 +566,11 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
         let route = self.gh.route(Method::Get, &url);
         let blob: GitBlob = decode(&route, &resp)?;
         if blob.encoding != "base64" {
-            return Ok(BlobResult::Failed {
-                reason: format!("unexpected blob encoding {:?}", blob.encoding),
-            });
+            return Ok(BlobResult::Failed { reason: format!("unexpected blob encoding {:?}", blob.encoding) });
         }
-        let compact: String = blob
-            .content
-            .chars()
-            .filter(|c| !c.is_ascii_whitespace())
-            .collect();
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(compact)
-            .map_err(|e| GitHubError::Decode {
-                route,
-                detail: format!("base64: {e}"),
-            })?;
+        let compact: String = blob.content.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        let bytes =
+            base64::engine::general_purpose::STANDARD.decode(compact).map_err(|e| GitHubError::Decode { route, detail: format!("base64: {e}") })?;
         Ok(BlobResult::from_bytes(bytes, limits.max_file_bytes))
     }
 
@@ -696,12 +578,7 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
     /// tree per distinct revision (sizes, blob SHAs, which paths exist), then the
     /// blobs. Files the tree shows absent, or too large, cost nothing; a tree that
     /// cannot be read only loses that knowledge (recorded in `problems`).
-    pub async fn fetch_contents(
-        &self,
-        repo: &RepoName,
-        wanted: &[WantedFile],
-        limits: &ContentLimits,
-    ) -> ContentsOutcome {
+    pub async fn fetch_contents(&self, repo: &RepoName, wanted: &[WantedFile], limits: &ContentLimits) -> ContentsOutcome {
         let mut out = ContentsOutcome {
             results: vec![BlobResult::Missing; wanted.len()],
             trees: Vec::new(),
@@ -719,8 +596,7 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
         // A tree is only worth a request while one is left for the blobs.
         for rev in revs {
             if out.requests + 1 >= limits.max_requests {
-                out.problems
-                    .push(format!("no request left for the tree of {}", short(rev)));
+                out.problems.push(format!("no request left for the tree of {}", short(rev)));
                 continue;
             }
             out.requests += 1;
@@ -732,25 +608,14 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
                     out.trees.push((rev.to_string(), tree));
                 }
                 Err(e) if stops_fetching(&e) => {
-                    out.results = vec![
-                        BlobResult::Failed {
-                            reason: format!("not fetched: {e}")
-                        };
-                        wanted.len()
-                    ];
+                    out.results = vec![BlobResult::Failed { reason: format!("not fetched: {e}") }; wanted.len()];
                     out.error = Some(e);
                     return out;
                 }
-                Err(e) => out
-                    .problems
-                    .push(format!("the tree of {} could not be read: {e}", short(rev))),
+                Err(e) => out.problems.push(format!("the tree of {} could not be read: {e}", short(rev))),
             }
         }
-        let indexes: Vec<(&str, &Tree, HashMap<&str, &TreeEntry>)> = out
-            .trees
-            .iter()
-            .map(|(rev, t)| (rev.as_str(), t, t.index()))
-            .collect();
+        let indexes: Vec<(&str, &Tree, HashMap<&str, &TreeEntry>)> = out.trees.iter().map(|(rev, t)| (rev.as_str(), t, t.index())).collect();
         let mut requests = Vec::new();
         let mut asked = Vec::new();
         for (i, w) in wanted.iter().enumerate() {
@@ -765,14 +630,7 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
             requests.push(req);
             asked.push(i);
         }
-        let blobs = self
-            .blobs_within(
-                repo,
-                &requests,
-                limits,
-                limits.max_requests.saturating_sub(out.requests),
-            )
-            .await;
+        let blobs = self.blobs_within(repo, &requests, limits, limits.max_requests.saturating_sub(out.requests)).await;
         for (i, r) in asked.into_iter().zip(blobs.results) {
             out.results[i] = r;
         }
@@ -809,38 +667,22 @@ mod tests {
     fn graphql_plan_packs_by_count_then_by_bytes() {
         let limits = ContentLimits::default();
         // 150 small files: two batches by count (100 + 50).
-        let small: Vec<BlobRequest> = (0..150)
-            .map(|i| req(&format!("f{i}"), Some(2_000), 0))
-            .collect();
+        let small: Vec<BlobRequest> = (0..150).map(|i| req(&format!("f{i}"), Some(2_000), 0)).collect();
         let plan = plan_contents(&small, &limits, Transport::GraphQl, 8);
-        assert_eq!(
-            plan.batches.iter().map(Vec::len).collect::<Vec<_>>(),
-            vec![100, 50]
-        );
+        assert_eq!(plan.batches.iter().map(Vec::len).collect::<Vec<_>>(), vec![100, 50]);
         assert!(plan.skipped.is_empty());
         // 20 files of 200 KB: 2 MiB per batch holds 9 of them (expected 225 KB each).
-        let big: Vec<BlobRequest> = (0..20)
-            .map(|i| req(&format!("b{i}"), Some(200_000), 0))
-            .collect();
+        let big: Vec<BlobRequest> = (0..20).map(|i| req(&format!("b{i}"), Some(200_000), 0)).collect();
         let plan = plan_contents(&big, &limits, Transport::GraphQl, 8);
-        assert_eq!(
-            plan.batches.iter().map(Vec::len).collect::<Vec<_>>(),
-            vec![9, 9, 2]
-        );
+        assert_eq!(plan.batches.iter().map(Vec::len).collect::<Vec<_>>(), vec![9, 9, 2]);
         // Unknown sizes count as the estimate.
         let unknown: Vec<BlobRequest> = (0..10).map(|i| req(&format!("u{i}"), None, 0)).collect();
-        assert_eq!(
-            plan_contents(&unknown, &limits, Transport::GraphQl, 8).requests(),
-            1
-        );
+        assert_eq!(plan_contents(&unknown, &limits, Transport::GraphQl, 8).requests(), 1);
     }
 
     #[test]
     fn too_large_files_are_never_asked_for_and_the_budget_drops_the_least_important() {
-        let limits = ContentLimits {
-            max_batch_files: 2,
-            ..ContentLimits::default()
-        };
+        let limits = ContentLimits { max_batch_files: 2, ..ContentLimits::default() };
         let reqs = vec![
             req("low", Some(10), 9),
             req("huge", Some(300_000), 0),
@@ -849,81 +691,38 @@ mod tests {
             req("tie-first", Some(10), 5),
         ];
         let plan = plan_contents(&reqs, &limits, Transport::GraphQl, 1);
-        assert_eq!(
-            plan.batches,
-            vec![vec![2, 3]],
-            "priority 0, then the first of the priority-5 ties"
-        );
-        assert_eq!(
-            plan.skipped,
-            vec![
-                (1, Skip::TooLarge { byte_size: 300_000 }),
-                (4, Skip::OverBudget),
-                (0, Skip::OverBudget)
-            ]
-        );
+        assert_eq!(plan.batches, vec![vec![2, 3]], "priority 0, then the first of the priority-5 ties");
+        assert_eq!(plan.skipped, vec![(1, Skip::TooLarge { byte_size: 300_000 }), (4, Skip::OverBudget), (0, Skip::OverBudget)]);
     }
 
     #[test]
     fn rest_plan_is_one_request_per_file_up_to_the_budget() {
         let limits = ContentLimits::default();
-        let reqs: Vec<BlobRequest> = (0..10)
-            .map(|i| req(&format!("f{i}"), Some(10), 10 - i))
-            .collect();
+        let reqs: Vec<BlobRequest> = (0..10).map(|i| req(&format!("f{i}"), Some(10), 10 - i)).collect();
         let plan = plan_contents(&reqs, &limits, Transport::Rest, 4);
         assert_eq!(plan.batches, vec![vec![9], vec![8], vec![7], vec![6]]);
         assert_eq!(plan.skipped.len(), 6);
         assert!(plan.skipped.iter().all(|(_, s)| *s == Skip::OverBudget));
-        assert!(
-            plan_contents(&reqs, &limits, Transport::Rest, 0)
-                .batches
-                .is_empty()
-        );
+        assert!(plan_contents(&reqs, &limits, Transport::Rest, 0).batches.is_empty());
     }
 
     #[test]
     fn a_file_bigger_than_a_batch_still_gets_a_batch_of_its_own() {
-        let limits = ContentLimits {
-            max_batch_bytes: 1000,
-            max_file_bytes: 10_000,
-            ..ContentLimits::default()
-        };
+        let limits = ContentLimits { max_batch_bytes: 1000, max_file_bytes: 10_000, ..ContentLimits::default() };
         let reqs = vec![req("a", Some(5000), 0), req("b", Some(5000), 0)];
-        assert_eq!(
-            plan_contents(&reqs, &limits, Transport::GraphQl, 8).batches,
-            vec![vec![0], vec![1]]
-        );
+        assert_eq!(plan_contents(&reqs, &limits, Transport::GraphQl, 8).batches, vec![vec![0], vec![1]]);
     }
 
     #[test]
     fn bytes_classify_like_github() {
-        assert_eq!(
-            BlobResult::from_bytes(b"fn main() {}\n".to_vec(), 100),
-            BlobResult::Text {
-                text: "fn main() {}\n".into(),
-                byte_size: 13
-            }
-        );
-        assert_eq!(
-            BlobResult::from_bytes(vec![b'a', 0, b'b'], 100),
-            BlobResult::Binary { byte_size: 3 }
-        );
-        assert_eq!(
-            BlobResult::from_bytes(vec![0xff, 0xfe, b'a'], 100),
-            BlobResult::Binary { byte_size: 3 },
-            "not UTF-8"
-        );
-        assert_eq!(
-            BlobResult::from_bytes(vec![b'a'; 101], 100),
-            BlobResult::TooLarge { byte_size: 101 }
-        );
+        assert_eq!(BlobResult::from_bytes(b"fn main() {}\n".to_vec(), 100), BlobResult::Text { text: "fn main() {}\n".into(), byte_size: 13 });
+        assert_eq!(BlobResult::from_bytes(vec![b'a', 0, b'b'], 100), BlobResult::Binary { byte_size: 3 });
+        assert_eq!(BlobResult::from_bytes(vec![0xff, 0xfe, b'a'], 100), BlobResult::Binary { byte_size: 3 }, "not UTF-8");
+        assert_eq!(BlobResult::from_bytes(vec![b'a'; 101], 100), BlobResult::TooLarge { byte_size: 101 });
         // A NUL after the first 8000 bytes does not make a file binary (git's rule).
         let mut late = vec![b'a'; 9000];
         late[8500] = 0;
-        assert!(matches!(
-            BlobResult::from_bytes(late, 100_000),
-            BlobResult::Text { .. }
-        ));
+        assert!(matches!(BlobResult::from_bytes(late, 100_000), BlobResult::Text { .. }));
     }
 
     #[test]

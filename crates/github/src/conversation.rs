@@ -156,18 +156,12 @@ impl ReviewThread {
 
     /// Whether the App's bot user started the thread (an ArgusAI finding).
     pub fn started_by(&self, app: &AppIdentity) -> bool {
-        self.root()
-            .and_then(|c| c.author.as_ref())
-            .is_some_and(|a| app.authored_graphql(Some(&a.typename), &a.login))
+        self.root().and_then(|c| c.author.as_ref()).is_some_and(|a| app.authored_graphql(Some(&a.typename), &a.login))
     }
 
     /// Comments after the last one by the App's bot user (replies it has not answered).
     pub fn unanswered_by(&self, app: &AppIdentity) -> Vec<&ThreadComment> {
-        let last_own = self.comments.iter().rposition(|c| {
-            c.author
-                .as_ref()
-                .is_some_and(|a| app.authored_graphql(Some(&a.typename), &a.login))
-        });
+        let last_own = self.comments.iter().rposition(|c| c.author.as_ref().is_some_and(|a| app.authored_graphql(Some(&a.typename), &a.login)));
         match last_own {
             Some(i) => self.comments[i + 1..].iter().collect(),
             None => self.comments.iter().collect(),
@@ -265,30 +259,16 @@ impl RawThread {
 /// The error a `null` root field of a GraphQL answer stands for.
 fn null_field_error(answer: &GraphQlResponse, path: &[&str]) -> GitHubError {
     let route = "POST /graphql".to_string();
-    let e = answer
-        .errors_at(path)
-        .next()
-        .or_else(|| answer.errors.first());
+    let e = answer.errors_at(path).next().or_else(|| answer.errors.first());
     match e.and_then(|e| e.kind.as_deref()) {
-        Some("FORBIDDEN") => GitHubError::Forbidden {
-            route,
-            permission: None,
-            message: e.map(|e| e.message.clone()).unwrap_or_default(),
-        },
+        Some("FORBIDDEN") => GitHubError::Forbidden { route, permission: None, message: e.map(|e| e.message.clone()).unwrap_or_default() },
         Some("NOT_FOUND") | None => GitHubError::NotFound { route },
-        Some(_) => GitHubError::GraphQl {
-            route,
-            messages: answer.errors.iter().map(|e| e.message.clone()).collect(),
-            retryable: false,
-        },
+        Some(_) => GitHubError::GraphQl { route, messages: answer.errors.iter().map(|e| e.message.clone()).collect(), retryable: false },
     }
 }
 
 fn decode_at<T: serde::de::DeserializeOwned>(v: &Value, what: &str) -> Result<T, GitHubError> {
-    serde_json::from_value(v.clone()).map_err(|e| GitHubError::Decode {
-        route: "POST /graphql".into(),
-        detail: format!("{what}: {e}"),
-    })
+    serde_json::from_value(v.clone()).map_err(|e| GitHubError::Decode { route: "POST /graphql".into(), detail: format!("{what}: {e}") })
 }
 
 fn repo_path(repo: &RepoName) -> String {
@@ -298,74 +278,33 @@ fn repo_path(repo: &RepoName) -> String {
 impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C, S, T> {
     /// Replies in the thread started by `root_comment_id` (a thread's first
     /// comment: GitHub refuses replies to replies). Returns the reply as listed.
-    pub async fn reply_to_review_comment(
-        &self,
-        pr: &PrRef,
-        root_comment_id: u64,
-        body: &str,
-    ) -> Result<ReviewComment, GitHubError> {
-        let path = format!(
-            "{}/pulls/{}/comments/{root_comment_id}/replies",
-            repo_path(&pr.repo),
-            pr.number
-        );
+    pub async fn reply_to_review_comment(&self, pr: &PrRef, root_comment_id: u64, body: &str) -> Result<ReviewComment, GitHubError> {
+        let path = format!("{}/pulls/{}/comments/{root_comment_id}/replies", repo_path(&pr.repo), pr.number);
         let text: String = body.chars().take(MAX_COMMENT_CHARS).collect();
         let url = self.gh.url(&path);
-        let resp = self
-            .gh
-            .send_installation(
-                self.id,
-                Method::Post,
-                &url,
-                Some(serde_json::to_vec(&json!({ "body": text })).expect("serializes")),
-            )
-            .await?;
+        let resp =
+            self.gh.send_installation(self.id, Method::Post, &url, Some(serde_json::to_vec(&json!({ "body": text })).expect("serializes"))).await?;
         crate::client::decode(&self.gh.route(Method::Post, &url), &resp)
     }
 
     /// Reactions on a review comment, with who reacted.
-    pub async fn review_comment_reactions(
-        &self,
-        repo: &RepoName,
-        comment_id: u64,
-    ) -> Result<Vec<Reaction>, GitHubError> {
-        let url = self.gh.url(&format!(
-            "{}/pulls/comments/{comment_id}/reactions?per_page={PER_PAGE}",
-            repo_path(repo)
-        ));
+    pub async fn review_comment_reactions(&self, repo: &RepoName, comment_id: u64) -> Result<Vec<Reaction>, GitHubError> {
+        let url = self.gh.url(&format!("{}/pulls/comments/{comment_id}/reactions?per_page={PER_PAGE}", repo_path(repo)));
         Ok(self.gh.paginate(self.id, url, 1000).await?.0)
     }
 
     /// Reactions on a conversation comment, with who reacted.
-    pub async fn issue_comment_reactions(
-        &self,
-        repo: &RepoName,
-        comment_id: u64,
-    ) -> Result<Vec<Reaction>, GitHubError> {
-        let url = self.gh.url(&format!(
-            "{}/issues/comments/{comment_id}/reactions?per_page={PER_PAGE}",
-            repo_path(repo)
-        ));
+    pub async fn issue_comment_reactions(&self, repo: &RepoName, comment_id: u64) -> Result<Vec<Reaction>, GitHubError> {
+        let url = self.gh.url(&format!("{}/issues/comments/{comment_id}/reactions?per_page={PER_PAGE}", repo_path(repo)));
         Ok(self.gh.paginate(self.id, url, 1000).await?.0)
     }
 
     /// Reacts to a review comment. Reacting twice is harmless (GitHub answers 200
     /// with the existing reaction).
-    pub async fn react_to_review_comment(
-        &self,
-        repo: &RepoName,
-        comment_id: u64,
-        kind: ReactionKind,
-    ) -> Result<Reaction, GitHubError> {
-        let url = self.gh.url(&format!(
-            "{}/pulls/comments/{comment_id}/reactions",
-            repo_path(repo)
-        ));
+    pub async fn react_to_review_comment(&self, repo: &RepoName, comment_id: u64, kind: ReactionKind) -> Result<Reaction, GitHubError> {
+        let url = self.gh.url(&format!("{}/pulls/comments/{comment_id}/reactions", repo_path(repo)));
         let body = serde_json::to_vec(&json!({ "content": kind.as_str() })).expect("serializes");
-        let resp = self
-            .gh
-            .send_installation(self.id, Method::Post, &url, Some(body))
-            .await?;
+        let resp = self.gh.send_installation(self.id, Method::Post, &url, Some(body)).await?;
         crate::client::decode(&self.gh.route(Method::Post, &url), &resp)
     }
 
@@ -403,10 +342,7 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
     /// Resolves a review thread; returns whether GitHub now reports it resolved.
     /// Resolving a resolved thread is harmless.
     pub async fn resolve_review_thread(&self, thread_id: &str) -> Result<bool, GitHubError> {
-        let answer = self
-            .gh
-            .graphql(self.id, RESOLVE_MUTATION, json!({ "id": thread_id }), true)
-            .await?;
+        let answer = self.gh.graphql(self.id, RESOLVE_MUTATION, json!({ "id": thread_id }), true).await?;
         let payload = &answer.data["resolveReviewThread"];
         if payload.is_null() {
             return Err(null_field_error(&answer, &["resolveReviewThread"]));
@@ -417,25 +353,11 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
     /// The PR's commits, oldest first: one page of 100 (the injection tripwire
     /// reads their messages; a PR with more is pathological for that purpose).
     pub async fn pr_commits(&self, pr: &PrRef) -> Result<Vec<PrCommit>, GitHubError> {
-        let path = format!(
-            "{}/pulls/{}/commits?per_page={PER_PAGE}",
-            repo_path(&pr.repo),
-            pr.number
-        );
+        let path = format!("{}/pulls/{}/commits?per_page={PER_PAGE}", repo_path(&pr.repo), pr.number);
         let url = self.gh.url(&path);
-        let resp = self
-            .gh
-            .send_installation(self.id, Method::Get, &url, None)
-            .await?;
+        let resp = self.gh.send_installation(self.id, Method::Get, &url, None).await?;
         let raw: Vec<RawCommit> = crate::client::decode(&self.gh.route(Method::Get, &url), &resp)?;
-        Ok(raw
-            .into_iter()
-            .map(|c| PrCommit {
-                sha: c.sha,
-                message: c.commit.message,
-                author_login: c.author.map(|u| u.login),
-            })
-            .collect())
+        Ok(raw.into_iter().map(|c| PrCommit { sha: c.sha, message: c.commit.message, author_login: c.author.map(|u| u.login) }).collect())
     }
 }
 
@@ -455,10 +377,7 @@ mod tests {
     fn comment(id: u64, login: &str, typename: &str) -> ThreadComment {
         ThreadComment {
             database_id: id,
-            author: Some(ThreadAuthor {
-                login: login.into(),
-                typename: typename.into(),
-            }),
+            author: Some(ThreadAuthor { login: login.into(), typename: typename.into() }),
             body: String::new(),
             created_at: String::new(),
         }
@@ -479,32 +398,13 @@ mod tests {
             total_comments: comments.len() as u32,
             comments,
         };
-        let ours = thread(vec![
-            comment(1, "argusai", "Bot"),
-            comment(2, "mona", "User"),
-            comment(3, "argusai", "Bot"),
-            comment(4, "mona", "User"),
-        ]);
+        let ours = thread(vec![comment(1, "argusai", "Bot"), comment(2, "mona", "User"), comment(3, "argusai", "Bot"), comment(4, "mona", "User")]);
         assert!(ours.started_by(&app));
         assert_eq!(ours.root().unwrap().database_id, 1);
-        assert_eq!(
-            ours.unanswered_by(&app)
-                .iter()
-                .map(|c| c.database_id)
-                .collect::<Vec<_>>(),
-            vec![4]
-        );
-        let theirs = thread(vec![
-            comment(5, "argusai", "User"),
-            comment(6, "argusai", "Bot"),
-        ]);
+        assert_eq!(ours.unanswered_by(&app).iter().map(|c| c.database_id).collect::<Vec<_>>(), vec![4]);
+        let theirs = thread(vec![comment(5, "argusai", "User"), comment(6, "argusai", "Bot")]);
         assert!(!theirs.started_by(&app), "a person whose login is the slug");
-        let ghost = thread(vec![ThreadComment {
-            database_id: 7,
-            author: None,
-            body: String::new(),
-            created_at: String::new(),
-        }]);
+        let ghost = thread(vec![ThreadComment { database_id: 7, author: None, body: String::new(), created_at: String::new() }]);
         assert!(!ghost.started_by(&app));
         assert_eq!(ghost.unanswered_by(&app).len(), 1);
     }
@@ -518,10 +418,7 @@ mod tests {
         }))
         .unwrap();
         let t = raw.into_thread();
-        assert_eq!(
-            t.comments.iter().map(|c| c.database_id).collect::<Vec<_>>(),
-            vec![1, 2, 120]
-        );
+        assert_eq!(t.comments.iter().map(|c| c.database_id).collect::<Vec<_>>(), vec![1, 2, 120]);
         assert_eq!(t.total_comments, 120);
         assert!(t.is_outdated && t.line.is_none());
     }

@@ -93,9 +93,7 @@ fn errors_suffix(errors: &[String]) -> String {
 impl Classify for GitHubError {
     fn class(&self) -> ErrorClass {
         match self {
-            GitHubError::RateLimited { retry_after_secs, .. } => {
-                ErrorClass::Retryable { after_secs: Some(*retry_after_secs) }
-            }
+            GitHubError::RateLimited { retry_after_secs, .. } => ErrorClass::Retryable { after_secs: Some(*retry_after_secs) },
             GitHubError::Server { .. } | GitHubError::Transport { .. } => ErrorClass::Retryable { after_secs: None },
             GitHubError::GraphQl { retryable: true, .. } => ErrorClass::Retryable { after_secs: None },
             GitHubError::NotFound { .. }
@@ -153,21 +151,13 @@ pub fn classify_response(route: &str, resp: &HttpResponse, now: UnixMillis) -> G
             // Docs: "If the x-ratelimit-remaining header is 0, you should not retry your
             // request until after the time specified by the x-ratelimit-reset header."
             // A secondary limit may also report 0 remaining; the wait is the same.
-            let kind = if message.to_ascii_lowercase().contains("secondary") {
-                RateLimitKind::Secondary
-            } else {
-                RateLimitKind::Primary
-            };
+            let kind = if message.to_ascii_lowercase().contains("secondary") { RateLimitKind::Secondary } else { RateLimitKind::Primary };
             let secs = reset_wait.unwrap_or(SECONDARY_DEFAULT_WAIT_SECS);
             return GitHubError::RateLimited { kind, retry_after_secs: secs, route };
         }
         if status == 429 || says_rate_limit {
             // Docs: "Otherwise, wait for at least one minute before retrying."
-            return GitHubError::RateLimited {
-                kind: RateLimitKind::Secondary,
-                retry_after_secs: SECONDARY_DEFAULT_WAIT_SECS,
-                route,
-            };
+            return GitHubError::RateLimited { kind: RateLimitKind::Secondary, retry_after_secs: SECONDARY_DEFAULT_WAIT_SECS, route };
         }
         // A 403 that is not a rate limit is a permission problem. GitHub names the
         // permission the endpoint needs in `x-accepted-github-permissions`, e.g.
@@ -185,11 +175,7 @@ pub fn classify_response(route: &str, resp: &HttpResponse, now: UnixMillis) -> G
                 .iter()
                 .map(|e| match e {
                     serde_json::Value::String(s) => s.clone(),
-                    serde_json::Value::Object(o) => o
-                        .get("message")
-                        .and_then(|m| m.as_str())
-                        .map(str::to_string)
-                        .unwrap_or_else(|| e.to_string()),
+                    serde_json::Value::Object(o) => o.get("message").and_then(|m| m.as_str()).map(str::to_string).unwrap_or_else(|| e.to_string()),
                     other => other.to_string(),
                 })
                 .collect();

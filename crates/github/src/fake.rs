@@ -447,7 +447,14 @@ impl FakeGitHub {
     pub fn add_reply_by(&self, user: &str, repo: &str, number: u64, in_reply_to: u64, body: &str) -> u64 {
         let id = self.next_id();
         let created_at = self.now_rfc3339();
-        self.state.borrow_mut().replies.push(FakeReply { id, pr: (repo.into(), number), in_reply_to, body: body.into(), user: user.into(), created_at });
+        self.state.borrow_mut().replies.push(FakeReply {
+            id,
+            pr: (repo.into(), number),
+            in_reply_to,
+            body: body.into(),
+            user: user.into(),
+            created_at,
+        });
         id
     }
 
@@ -455,7 +462,14 @@ impl FakeGitHub {
     /// issue comment (`issue`).
     pub fn add_reaction_by(&self, user: &str, repo: &str, target: &'static str, comment_id: u64, content: &str) -> u64 {
         let id = self.next_id();
-        self.state.borrow_mut().reactions.push(FakeReaction { id, repo: repo.into(), target, comment_id, content: content.into(), user: user.into() });
+        self.state.borrow_mut().reactions.push(FakeReaction {
+            id,
+            repo: repo.into(),
+            target,
+            comment_id,
+            content: content.into(),
+            user: user.into(),
+        });
         id
     }
 
@@ -542,7 +556,10 @@ impl FakeGitHub {
         // GitHub refuses requests without a User-Agent, and unknown API versions
         // (<https://docs.github.com/en/rest/using-the-rest-api/getting-started-with-the-rest-api#user-agent>).
         if header("user-agent").is_none_or(str::is_empty) {
-            return Ok(reply(403, json!({ "message": "Request forbidden by administrative rules. Please make sure your request has a User-Agent header" })));
+            return Ok(reply(
+                403,
+                json!({ "message": "Request forbidden by administrative rules. Please make sure your request has a User-Agent header" }),
+            ));
         }
         if let Some(v) = header("x-github-api-version")
             && v != "2022-11-28"
@@ -586,12 +603,15 @@ impl FakeGitHub {
             }
             // `GET /app` (https://docs.github.com/en/rest/apps/apps#get-the-authenticated-app).
             if segs.as_slice() == ["app"] && req.method == Method::Get {
-                return Ok(reply(200, json!({
-                    "id": self.app_id, "slug": self.app_slug, "node_id": fake_graphql::node_id("A", &self.app_id.to_string()),
-                    "name": "ArgusAI", "owner": { "login": "octo-org", "type": "Organization" },
-                    "permissions": { "pull_requests": "write", "checks": "write", "contents": "read", "issues": "write", "metadata": "read" },
-                    "events": ["pull_request", "issue_comment", "pull_request_review_comment"],
-                })));
+                return Ok(reply(
+                    200,
+                    json!({
+                        "id": self.app_id, "slug": self.app_slug, "node_id": fake_graphql::node_id("A", &self.app_id.to_string()),
+                        "name": "ArgusAI", "owner": { "login": "octo-org", "type": "Organization" },
+                        "permissions": { "pull_requests": "write", "checks": "write", "contents": "read", "issues": "write", "metadata": "read" },
+                        "events": ["pull_request", "issue_comment", "pull_request_review_comment"],
+                    }),
+                ));
             }
             if let ["app", "installations", id, "access_tokens"] = segs.as_slice()
                 && req.method == Method::Post
@@ -602,9 +622,8 @@ impl FakeGitHub {
                 let token = format!("ghs_fake{}_{}", id, s.tokens_issued);
                 let exp = now.plus_secs(self.token_ttl_secs);
                 s.tokens.insert(token.clone(), (id, exp.0));
-                let expires_at = chrono::DateTime::from_timestamp_millis(exp.0 as i64)
-                    .expect("valid time")
-                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+                let expires_at =
+                    chrono::DateTime::from_timestamp_millis(exp.0 as i64).expect("valid time").to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
                 return Ok(reply(201, json!({ "token": token, "expires_at": expires_at })));
             }
             return Ok(not_found());
@@ -628,12 +647,15 @@ impl FakeGitHub {
         match (req.method, rest) {
             (Method::Get, ["pulls", n]) => {
                 let Some(pr) = self.pr(&full, n) else { return Ok(not_found()) };
-                Ok(reply(200, json!({
-                    "number": pr.number, "state": pr.state, "draft": pr.draft, "title": "fake",
-                    "user": { "login": pr.author },
-                    "head": { "sha": pr.head_sha, "ref": "feature" },
-                    "base": { "sha": pr.base_sha, "ref": "main" },
-                })))
+                Ok(reply(
+                    200,
+                    json!({
+                        "number": pr.number, "state": pr.state, "draft": pr.draft, "title": "fake",
+                        "user": { "login": pr.author },
+                        "head": { "sha": pr.head_sha, "ref": "feature" },
+                        "base": { "sha": pr.base_sha, "ref": "main" },
+                    }),
+                ))
             }
             (Method::Get, ["pulls", n, "files"]) => {
                 let Some(pr) = self.pr(&full, n) else { return Ok(not_found()) };
@@ -645,10 +667,13 @@ impl FakeGitHub {
                 let s = self.state.borrow();
                 match s.compares.get(&(full.clone(), base.to_string(), head.to_string())) {
                     None => Ok(not_found()),
-                    Some((status, files)) => Ok(reply(200, json!({
-                        "status": status, "ahead_by": 1, "behind_by": 0,
-                        "files": files.iter().map(FakeFile::to_json).collect::<Vec<_>>(),
-                    }))),
+                    Some((status, files)) => Ok(reply(
+                        200,
+                        json!({
+                            "status": status, "ahead_by": 1, "behind_by": 0,
+                            "files": files.iter().map(FakeFile::to_json).collect::<Vec<_>>(),
+                        }),
+                    )),
                 }
             }
             (Method::Get, ["contents", file @ ..]) => {
@@ -668,9 +693,14 @@ impl FakeGitHub {
             }
             (Method::Get, ["pulls", n, "reviews"]) => {
                 let n: u64 = n.parse().unwrap_or(0);
-                let items = self.state.borrow().reviews.iter().filter(|r| r.pr == (full.clone(), n)).map(|r| {
-                    json!({ "id": r.id, "body": r.body, "state": r.state, "commit_id": r.commit_id, "user": user_json(&r.user) })
-                }).collect();
+                let items = self
+                    .state
+                    .borrow()
+                    .reviews
+                    .iter()
+                    .filter(|r| r.pr == (full.clone(), n))
+                    .map(|r| json!({ "id": r.id, "body": r.body, "state": r.state, "commit_id": r.commit_id, "user": user_json(&r.user) }))
+                    .collect();
                 Ok(page(items))
             }
             (Method::Post, ["pulls", n, "reviews"]) => self.create_review(&full, n, &body),
@@ -705,25 +735,51 @@ impl FakeGitHub {
                 }
                 let reply_id = self.next_id();
                 let created_at = self.now_rfc3339();
-                self.state.borrow_mut().replies.push(FakeReply { id: reply_id, pr: (full.clone(), n), in_reply_to: id, body: text.into(), user: self.bot_login(), created_at });
+                self.state.borrow_mut().replies.push(FakeReply {
+                    id: reply_id,
+                    pr: (full.clone(), n),
+                    in_reply_to: id,
+                    body: text.into(),
+                    user: self.bot_login(),
+                    created_at,
+                });
                 let made = self.review_comment_list(&full, n).into_iter().find(|c| c["id"] == json!(reply_id)).unwrap_or_default();
                 Ok(reply(201, made))
             }
             (Method::Get, ["pulls", n, "commits"]) => {
                 let Some(pr) = self.pr(&full, n) else { return Ok(not_found()) };
-                let commits = self.state.borrow().pr_commits.get(&(full.clone(), pr.number)).cloned()
+                let commits = self
+                    .state
+                    .borrow()
+                    .pr_commits
+                    .get(&(full.clone(), pr.number))
+                    .cloned()
                     .unwrap_or_else(|| vec![(pr.head_sha.clone(), "fake".to_string())]);
                 // GitHub lists at most 250 commits (https://docs.github.com/en/rest/pulls/pulls#list-commits-on-a-pull-request).
-                Ok(page(commits.iter().take(250).map(|(sha, message)| json!({
-                    "sha": sha, "commit": { "message": message, "author": { "name": pr.author, "date": "2026-01-01T00:00:00Z" } },
-                    "author": user_json(&pr.author),
-                })).collect()))
+                Ok(page(
+                    commits
+                        .iter()
+                        .take(250)
+                        .map(|(sha, message)| {
+                            json!({
+                                "sha": sha, "commit": { "message": message, "author": { "name": pr.author, "date": "2026-01-01T00:00:00Z" } },
+                                "author": user_json(&pr.author),
+                            })
+                        })
+                        .collect(),
+                ))
             }
             (Method::Get, [kind @ ("pulls" | "issues"), "comments", id, "reactions"]) => {
                 let target = if *kind == "pulls" { "review" } else { "issue" };
                 let id: u64 = id.parse().unwrap_or(0);
-                let items = self.state.borrow().reactions.iter().filter(|r| r.repo == full && r.target == target && r.comment_id == id)
-                    .map(reaction_json).collect();
+                let items = self
+                    .state
+                    .borrow()
+                    .reactions
+                    .iter()
+                    .filter(|r| r.repo == full && r.target == target && r.comment_id == id)
+                    .map(reaction_json)
+                    .collect();
                 Ok(page(items))
             }
             (Method::Post, [kind @ ("pulls" | "issues"), "comments", id, "reactions"]) => {
@@ -736,8 +792,13 @@ impl FakeGitHub {
                     return Ok(unprocessable(&["content is not included in the list"]));
                 }
                 let user = self.bot_login();
-                let existing = self.state.borrow().reactions.iter()
-                    .find(|r| r.repo == full && r.target == target && r.comment_id == id && r.content == content && r.user == user).cloned();
+                let existing = self
+                    .state
+                    .borrow()
+                    .reactions
+                    .iter()
+                    .find(|r| r.repo == full && r.target == target && r.comment_id == id && r.content == content && r.user == user)
+                    .cloned();
                 // Reacting twice with the same content answers 200 with the existing reaction.
                 if let Some(r) = existing {
                     return Ok(reply(200, reaction_json(&r)));
@@ -751,10 +812,13 @@ impl FakeGitHub {
                 let found = self.state.borrow().permissions.get(&(full.clone(), login.to_ascii_lowercase())).cloned();
                 match found {
                     None => Ok(not_found()),
-                    Some((permission, role_name)) => Ok(reply(200, json!({
-                        "permission": permission, "role_name": role_name.unwrap_or_else(|| permission.clone()),
-                        "user": user_json(&login),
-                    }))),
+                    Some((permission, role_name)) => Ok(reply(
+                        200,
+                        json!({
+                            "permission": permission, "role_name": role_name.unwrap_or_else(|| permission.clone()),
+                            "user": user_json(&login),
+                        }),
+                    )),
                 }
             }
             (Method::Get, ["git", "trees", rev]) => {
@@ -766,26 +830,35 @@ impl FakeGitHub {
                 }
             }
             (Method::Get, ["git", "blobs", sha]) => {
-                let found = self.state.borrow().contents.iter()
-                    .find(|(key, bytes)| key.0 == full && self.sha_of(key, bytes) == *sha).map(|(_, b)| b.clone());
+                let found =
+                    self.state.borrow().contents.iter().find(|(key, bytes)| key.0 == full && self.sha_of(key, bytes) == *sha).map(|(_, b)| b.clone());
                 match found {
                     None => Ok(not_found()),
                     Some(bytes) => {
                         use base64::Engine as _;
                         let b64 = base64::engine::general_purpose::STANDARD.encode(&bytes);
                         let wrapped: Vec<String> = b64.as_bytes().chunks(60).map(|c| String::from_utf8_lossy(c).into_owned()).collect();
-                        Ok(reply(200, json!({
-                            "sha": sha, "node_id": fake_graphql::node_id("B", sha), "size": bytes.len(),
-                            "url": format!("{FAKE_API_URL}/repos/{full}/git/blobs/{sha}"),
-                            "content": wrapped.join("\n") + "\n", "encoding": "base64",
-                        })))
+                        Ok(reply(
+                            200,
+                            json!({
+                                "sha": sha, "node_id": fake_graphql::node_id("B", sha), "size": bytes.len(),
+                                "url": format!("{FAKE_API_URL}/repos/{full}/git/blobs/{sha}"),
+                                "content": wrapped.join("\n") + "\n", "encoding": "base64",
+                            }),
+                        ))
                     }
                 }
             }
             (Method::Get, ["issues", n, "comments"]) => {
                 let n: u64 = n.parse().unwrap_or(0);
-                let items = self.state.borrow().issue_comments.iter().filter(|c| c.pr == (full.clone(), n))
-                    .map(|c| json!({ "id": c.id, "body": c.body, "user": user_json(&c.user), "created_at": "2026-01-01T00:00:00Z" })).collect();
+                let items = self
+                    .state
+                    .borrow()
+                    .issue_comments
+                    .iter()
+                    .filter(|c| c.pr == (full.clone(), n))
+                    .map(|c| json!({ "id": c.id, "body": c.body, "user": user_json(&c.user), "created_at": "2026-01-01T00:00:00Z" }))
+                    .collect();
                 Ok(page(items))
             }
             (Method::Post, ["issues", n, "comments"]) => {
@@ -803,7 +876,10 @@ impl FakeGitHub {
                 let Some(c) = s.issue_comments.iter_mut().find(|c| c.id == id && c.pr.0 == full) else { return Ok(not_found()) };
                 // An App may only edit its own comments.
                 if c.user != bot {
-                    return Ok(reply(403, json!({ "message": "Resource not accessible by integration", "documentation_url": "https://docs.github.com/rest/issues/comments#update-an-issue-comment", "status": "403" })));
+                    return Ok(reply(
+                        403,
+                        json!({ "message": "Resource not accessible by integration", "documentation_url": "https://docs.github.com/rest/issues/comments#update-an-issue-comment", "status": "403" }),
+                    ));
                 }
                 c.body = body["body"].as_str().unwrap_or_default().to_string();
                 Ok(reply(200, json!({ "id": id, "body": c.body })))
@@ -866,12 +942,9 @@ impl FakeGitHub {
             let Some(patch) = pr.files.iter().find(|f| f.filename == path).and_then(|f| f.patch.as_deref()) else {
                 return Ok(unprocessable(&["Path could not be resolved"]));
             };
-            if let Some(why) = PatchLines::parse(patch).check(
-                c["line"].as_u64(),
-                c["side"].as_str(),
-                c["start_line"].as_u64(),
-                c["start_side"].as_str(),
-            ) {
+            if let Some(why) =
+                PatchLines::parse(patch).check(c["line"].as_u64(), c["side"].as_str(), c["start_line"].as_u64(), c["start_side"].as_str())
+            {
                 return Ok(unprocessable(&[why]));
             }
         }
@@ -918,7 +991,11 @@ impl FakeGitHub {
                 let side = c["side"].as_str().unwrap_or("RIGHT").to_string();
                 let placeable = pr.is_some_and(|pr| {
                     r.commit_id == pr.head_sha
-                        || pr.files.iter().find(|f| Some(f.filename.as_str()) == c["path"].as_str()).and_then(|f| f.patch.as_deref())
+                        || pr
+                            .files
+                            .iter()
+                            .find(|f| Some(f.filename.as_str()) == c["path"].as_str())
+                            .and_then(|f| f.patch.as_deref())
                             .is_some_and(|p| PatchLines::parse(p).check(line, Some(&side), None, None).is_none())
                 });
                 c["original_line"] = json!(line);
@@ -966,13 +1043,18 @@ impl FakeGitHub {
             let parts: Vec<&str> = path.split('/').collect();
             for d in 1..parts.len() {
                 let dir = parts[..d].join("/");
-                entries.entry(dir.clone()).or_insert_with(|| json!({ "path": dir, "mode": "040000", "type": "tree", "sha": git_blob_sha(format!("tree {rev} {dir}").as_bytes()) }));
+                entries.entry(dir.clone()).or_insert_with(
+                    || json!({ "path": dir, "mode": "040000", "type": "tree", "sha": git_blob_sha(format!("tree {rev} {dir}").as_bytes()) }),
+                );
             }
             let sha = self.sha_of(key, bytes);
-            entries.insert(path.clone(), json!({
-                "path": path, "mode": "100644", "type": "blob", "sha": sha, "size": bytes.len(),
-                "url": format!("{FAKE_API_URL}/repos/{full}/git/blobs/{sha}"),
-            }));
+            entries.insert(
+                path.clone(),
+                json!({
+                    "path": path, "mode": "100644", "type": "blob", "sha": sha, "size": bytes.len(),
+                    "url": format!("{FAKE_API_URL}/repos/{full}/git/blobs/{sha}"),
+                }),
+            );
         }
         let mut list: Vec<Value> = entries.into_values().filter(|e| recursive || !e["path"].as_str().unwrap_or_default().contains('/')).collect();
         let mut truncated = false;
@@ -982,7 +1064,9 @@ impl FakeGitHub {
             list.truncate(limit);
             truncated = true;
         }
-        Some(json!({ "sha": git_blob_sha(format!("tree {rev}").as_bytes()), "url": format!("{FAKE_API_URL}/repos/{full}/git/trees/{rev}"), "tree": list, "truncated": truncated }))
+        Some(
+            json!({ "sha": git_blob_sha(format!("tree {rev}").as_bytes()), "url": format!("{FAKE_API_URL}/repos/{full}/git/trees/{rev}"), "tree": list, "truncated": truncated }),
+        )
     }
 
     /// Paginates like GitHub: `per_page` (default 30, at most 100), `page`, and a
@@ -1072,7 +1156,15 @@ impl GraphQlData for GraphQlView<'_> {
                 url: c["html_url"].as_str().unwrap_or_default().to_string(),
             };
             let line = |k: &str| c[k].as_u64().and_then(|l| u32::try_from(l).ok());
-            (id, c["in_reply_to_id"].as_u64(), comment, line("line"), line("original_line"), line("start_line"), c["side"].as_str().unwrap_or("RIGHT").to_string())
+            (
+                id,
+                c["in_reply_to_id"].as_u64(),
+                comment,
+                line("line"),
+                line("original_line"),
+                line("start_line"),
+                c["side"].as_str().unwrap_or("RIGHT").to_string(),
+            )
         });
         let repo_pr = format!("{full}#{n}");
         Some(fake_graphql::group_threads(rows, &resolved, |root| fake_graphql::node_id("PRRT", &format!("{repo_pr}/{root}"))))
@@ -1189,11 +1281,7 @@ pub fn texts_from_patch(path: &str, patch: &str) -> (String, String) {
 }
 
 fn reply(status: u16, body: Value) -> HttpResponse {
-    HttpResponse {
-        status,
-        headers: vec![("content-type".into(), "application/json; charset=utf-8".into())],
-        body: body.to_string().into_bytes(),
-    }
+    HttpResponse { status, headers: vec![("content-type".into(), "application/json; charset=utf-8".into())], body: body.to_string().into_bytes() }
 }
 
 fn not_found() -> HttpResponse {

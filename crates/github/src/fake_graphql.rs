@@ -98,12 +98,7 @@ pub struct GraphQlOptions {
 
 impl Default for GraphQlOptions {
     fn default() -> Self {
-        Self {
-            max_fields: 5_000,
-            max_response_bytes: 10 * 1024 * 1024,
-            blob_text_limit: None,
-            viewer_login: "argusai".into(),
-        }
+        Self { max_fields: 5_000, max_response_bytes: 10 * 1024 * 1024, blob_text_limit: None, viewer_login: "argusai".into() }
     }
 }
 
@@ -156,11 +151,7 @@ fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
     let chars: Vec<char> = src.chars().collect();
     let (mut i, mut line, mut col) = (0usize, 1usize, 1usize);
     let mut out = Vec::new();
-    let err = |text: &str, line, col| ParseError {
-        message: format!("Parse error on {text:?} (error) at [{line}, {col}]"),
-        line,
-        col,
-    };
+    let err = |text: &str, line, col| ParseError { message: format!("Parse error on {text:?} (error) at [{line}, {col}]"), line, col };
     while i < chars.len() {
         let c = chars[i];
         let (tline, tcol) = (line, col);
@@ -194,22 +185,12 @@ fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
                     '=' => "=",
                     _ => "@",
                 };
-                out.push(Token {
-                    tok: Tok::Punct(p),
-                    text: c.to_string(),
-                    line: tline,
-                    col: tcol,
-                });
+                out.push(Token { tok: Tok::Punct(p), text: c.to_string(), line: tline, col: tcol });
                 advance(1, &mut i, &mut col);
             }
             '.' => {
                 if chars.get(i + 1) == Some(&'.') && chars.get(i + 2) == Some(&'.') {
-                    out.push(Token {
-                        tok: Tok::Punct("..."),
-                        text: "...".into(),
-                        line: tline,
-                        col: tcol,
-                    });
+                    out.push(Token { tok: Tok::Punct("..."), text: "...".into(), line: tline, col: tcol });
                     advance(3, &mut i, &mut col);
                 } else {
                     return Err(err(".", tline, tcol));
@@ -224,18 +205,11 @@ fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
                         if i >= chars.len() {
                             return Err(err("\"\"\"", tline, tcol));
                         }
-                        if chars[i] == '"'
-                            && chars.get(i + 1) == Some(&'"')
-                            && chars.get(i + 2) == Some(&'"')
-                        {
+                        if chars[i] == '"' && chars.get(i + 1) == Some(&'"') && chars.get(i + 2) == Some(&'"') {
                             advance(3, &mut i, &mut col);
                             break;
                         }
-                        if chars[i] == '\\'
-                            && chars.get(i + 1) == Some(&'"')
-                            && chars.get(i + 2) == Some(&'"')
-                            && chars.get(i + 3) == Some(&'"')
-                        {
+                        if chars[i] == '\\' && chars.get(i + 1) == Some(&'"') && chars.get(i + 2) == Some(&'"') && chars.get(i + 3) == Some(&'"') {
                             s.push_str("\"\"\"");
                             advance(4, &mut i, &mut col);
                             continue;
@@ -250,12 +224,7 @@ fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
                         s.push(chars[i]);
                         advance(1, &mut i, &mut col);
                     }
-                    out.push(Token {
-                        tok: Tok::Str(block_string_value(&s)),
-                        text: s,
-                        line: tline,
-                        col: tcol,
-                    });
+                    out.push(Token { tok: Tok::Str(block_string_value(&s)), text: s, line: tline, col: tcol });
                     continue;
                 }
                 let mut s = String::new();
@@ -271,11 +240,7 @@ fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
                             break;
                         }
                         '\n' => {
-                            return Err(err(
-                                &chars[start..i].iter().collect::<String>(),
-                                tline,
-                                tcol,
-                            ));
+                            return Err(err(&chars[start..i].iter().collect::<String>(), tline, tcol));
                         }
                         '\\' => {
                             let esc = chars.get(i + 1).copied();
@@ -294,51 +259,25 @@ fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
                                 s.push(ch);
                                 advance(2, &mut i, &mut col);
                             } else if esc == Some('u') {
-                                let hex: String = chars
-                                    .get(i + 2..i + 6)
-                                    .map(|h| h.iter().collect())
-                                    .unwrap_or_default();
+                                let hex: String = chars.get(i + 2..i + 6).map(|h| h.iter().collect()).unwrap_or_default();
                                 let Ok(code) = u32::from_str_radix(&hex, 16) else {
-                                    return Err(err(
-                                        &chars[start..(i + 2).min(chars.len())]
-                                            .iter()
-                                            .collect::<String>(),
-                                        tline,
-                                        tcol,
-                                    ));
+                                    return Err(err(&chars[start..(i + 2).min(chars.len())].iter().collect::<String>(), tline, tcol));
                                 };
                                 advance(6, &mut i, &mut col);
                                 // A surrogate pair is two \u escapes.
-                                if (0xD800..0xDC00).contains(&code)
-                                    && chars.get(i) == Some(&'\\')
-                                    && chars.get(i + 1) == Some(&'u')
-                                {
-                                    let low: String = chars
-                                        .get(i + 2..i + 6)
-                                        .map(|h| h.iter().collect())
-                                        .unwrap_or_default();
+                                if (0xD800..0xDC00).contains(&code) && chars.get(i) == Some(&'\\') && chars.get(i + 1) == Some(&'u') {
+                                    let low: String = chars.get(i + 2..i + 6).map(|h| h.iter().collect()).unwrap_or_default();
                                     if let Ok(low) = u32::from_str_radix(&low, 16)
                                         && (0xDC00..0xE000).contains(&low)
                                     {
                                         advance(6, &mut i, &mut col);
-                                        s.push(
-                                            char::from_u32(
-                                                0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00),
-                                            )
-                                            .unwrap_or('\u{fffd}'),
-                                        );
+                                        s.push(char::from_u32(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)).unwrap_or('\u{fffd}'));
                                         continue;
                                     }
                                 }
                                 s.push(char::from_u32(code).unwrap_or('\u{fffd}'));
                             } else {
-                                return Err(err(
-                                    &chars[start..(i + 2).min(chars.len())]
-                                        .iter()
-                                        .collect::<String>(),
-                                    tline,
-                                    tcol,
-                                ));
+                                return Err(err(&chars[start..(i + 2).min(chars.len())].iter().collect::<String>(), tline, tcol));
                             }
                         }
                         ch => {
@@ -347,20 +286,12 @@ fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
                         }
                     }
                 }
-                out.push(Token {
-                    tok: Tok::Str(s),
-                    text: chars[start..i].iter().collect(),
-                    line: tline,
-                    col: tcol,
-                });
+                out.push(Token { tok: Tok::Str(s), text: chars[start..i].iter().collect(), line: tline, col: tcol });
             }
             c if c == '-' || c.is_ascii_digit() => {
                 let start = i;
                 advance(1, &mut i, &mut col);
-                while i < chars.len()
-                    && (chars[i].is_ascii_digit()
-                        || matches!(chars[i], '.' | 'e' | 'E' | '+' | '-'))
-                {
+                while i < chars.len() && (chars[i].is_ascii_digit() || matches!(chars[i], '.' | 'e' | 'E' | '+' | '-')) {
                     advance(1, &mut i, &mut col);
                 }
                 let text: String = chars[start..i].iter().collect();
@@ -371,12 +302,7 @@ fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
                 } else {
                     return Err(err(&text, tline, tcol));
                 };
-                out.push(Token {
-                    tok,
-                    text,
-                    line: tline,
-                    col: tcol,
-                });
+                out.push(Token { tok, text, line: tline, col: tcol });
             }
             c if c == '_' || c.is_ascii_alphabetic() => {
                 let start = i;
@@ -384,46 +310,20 @@ fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
                     advance(1, &mut i, &mut col);
                 }
                 let text: String = chars[start..i].iter().collect();
-                out.push(Token {
-                    tok: Tok::Name(text.clone()),
-                    text,
-                    line: tline,
-                    col: tcol,
-                });
+                out.push(Token { tok: Tok::Name(text.clone()), text, line: tline, col: tcol });
             }
             other => return Err(err(&other.to_string(), tline, tcol)),
         }
     }
-    out.push(Token {
-        tok: Tok::Eof,
-        text: String::new(),
-        line,
-        col,
-    });
+    out.push(Token { tok: Tok::Eof, text: String::new(), line, col });
     Ok(out)
 }
 
 /// The value of a block string: common indentation and blank first/last lines removed.
 fn block_string_value(raw: &str) -> String {
     let lines: Vec<&str> = raw.split('\n').collect();
-    let indent = lines
-        .iter()
-        .skip(1)
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| l.len() - l.trim_start_matches([' ', '\t']).len())
-        .min()
-        .unwrap_or(0);
-    let mut out: Vec<String> = lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            if i == 0 {
-                l.to_string()
-            } else {
-                l.chars().skip(indent).collect()
-            }
-        })
-        .collect();
+    let indent = lines.iter().skip(1).filter(|l| !l.trim().is_empty()).map(|l| l.len() - l.trim_start_matches([' ', '\t']).len()).min().unwrap_or(0);
+    let mut out: Vec<String> = lines.iter().enumerate().map(|(i, l)| if i == 0 { l.to_string() } else { l.chars().skip(indent).collect() }).collect();
     while out.first().is_some_and(|l| l.trim().is_empty()) {
         out.remove(0);
     }
@@ -519,18 +419,8 @@ impl Field {
 #[derive(Clone, Debug)]
 enum Selection {
     Field(Field),
-    Inline {
-        on: Option<String>,
-        directives: Vec<Directive>,
-        selections: Vec<Selection>,
-        line: usize,
-        col: usize,
-    },
-    Spread {
-        name: String,
-        line: usize,
-        col: usize,
-    },
+    Inline { on: Option<String>, directives: Vec<Directive>, selections: Vec<Selection>, line: usize, col: usize },
+    Spread { name: String, line: usize, col: usize },
 }
 
 #[derive(Clone, Debug)]
@@ -570,52 +460,22 @@ impl Parser {
         let t = self.peek();
         let message = match &t.tok {
             Tok::Eof => "Unexpected end of document".to_string(),
-            Tok::Punct(p) => format!(
-                "Parse error on {:?} ({}) at [{}, {}]",
-                t.text,
-                punct_name(p),
-                t.line,
-                t.col
-            ),
-            Tok::Name(_) => format!(
-                "Parse error on {:?} (IDENTIFIER) at [{}, {}]",
-                t.text, t.line, t.col
-            ),
-            Tok::Int(_) => format!(
-                "Parse error on {:?} (INT) at [{}, {}]",
-                t.text, t.line, t.col
-            ),
-            Tok::Float(_) => format!(
-                "Parse error on {:?} (FLOAT) at [{}, {}]",
-                t.text, t.line, t.col
-            ),
-            Tok::Str(_) => format!(
-                "Parse error on {} (STRING) at [{}, {}]",
-                t.text, t.line, t.col
-            ),
+            Tok::Punct(p) => format!("Parse error on {:?} ({}) at [{}, {}]", t.text, punct_name(p), t.line, t.col),
+            Tok::Name(_) => format!("Parse error on {:?} (IDENTIFIER) at [{}, {}]", t.text, t.line, t.col),
+            Tok::Int(_) => format!("Parse error on {:?} (INT) at [{}, {}]", t.text, t.line, t.col),
+            Tok::Float(_) => format!("Parse error on {:?} (FLOAT) at [{}, {}]", t.text, t.line, t.col),
+            Tok::Str(_) => format!("Parse error on {} (STRING) at [{}, {}]", t.text, t.line, t.col),
         };
-        ParseError {
-            message,
-            line: t.line,
-            col: t.col,
-        }
+        ParseError { message, line: t.line, col: t.col }
     }
     fn is(&self, p: &str) -> bool {
         matches!(&self.peek().tok, Tok::Punct(q) if *q == p)
     }
     fn expect(&mut self, p: &str) -> Result<Token, ParseError> {
-        if self.is(p) {
-            Ok(self.next())
-        } else {
-            Err(self.unexpected())
-        }
+        if self.is(p) { Ok(self.next()) } else { Err(self.unexpected()) }
     }
     fn name(&mut self) -> Result<Token, ParseError> {
-        if matches!(self.peek().tok, Tok::Name(_)) {
-            Ok(self.next())
-        } else {
-            Err(self.unexpected())
-        }
+        if matches!(self.peek().tok, Tok::Name(_)) { Ok(self.next()) } else { Err(self.unexpected()) }
     }
 
     fn document(&mut self) -> Result<Vec<Operation>, ParseError> {
@@ -625,34 +485,16 @@ impl Parser {
                 Tok::Eof if !ops.is_empty() => return Ok(ops),
                 Tok::Punct("{") => {
                     let selections = self.selection_set()?;
-                    ops.push(Operation {
-                        mutation: false,
-                        name: None,
-                        vars: vec![],
-                        selections,
-                    });
+                    ops.push(Operation { mutation: false, name: None, vars: vec![], selections });
                 }
                 Tok::Name(n) if n == "query" || n == "mutation" => {
                     let mutation = n == "mutation";
                     self.next();
-                    let name = if matches!(self.peek().tok, Tok::Name(_)) {
-                        Some(self.next().text)
-                    } else {
-                        None
-                    };
-                    let vars = if self.is("(") {
-                        self.var_defs()?
-                    } else {
-                        vec![]
-                    };
+                    let name = if matches!(self.peek().tok, Tok::Name(_)) { Some(self.next().text) } else { None };
+                    let vars = if self.is("(") { self.var_defs()? } else { vec![] };
                     let _ = self.directives()?;
                     let selections = self.selection_set()?;
-                    ops.push(Operation {
-                        mutation,
-                        name,
-                        vars,
-                        selections,
-                    });
+                    ops.push(Operation { mutation, name, vars, selections });
                 }
                 Tok::Name(n) if n == "fragment" => {
                     let t = self.peek().clone();
@@ -684,13 +526,7 @@ impl Parser {
             } else {
                 None
             };
-            out.push(VarDef {
-                name,
-                ty,
-                default,
-                line: dollar.line,
-                col: dollar.col,
-            });
+            out.push(VarDef { name, ty, default, line: dollar.line, col: dollar.col });
         }
         self.expect(")")?;
         Ok(out)
@@ -718,12 +554,7 @@ impl Parser {
             let at = self.next();
             let name = self.name()?.text;
             let args = if self.is("(") { self.args()? } else { vec![] };
-            out.push(Directive {
-                name,
-                args,
-                line: at.line,
-                col: at.col,
-            });
+            out.push(Directive { name, args, line: at.line, col: at.col });
         }
         Ok(out)
     }
@@ -743,33 +574,17 @@ impl Parser {
                         let on = self.name()?.text;
                         let directives = self.directives()?;
                         let selections = self.selection_set()?;
-                        out.push(Selection::Inline {
-                            on: Some(on),
-                            directives,
-                            selections,
-                            line: dots.line,
-                            col: dots.col,
-                        });
+                        out.push(Selection::Inline { on: Some(on), directives, selections, line: dots.line, col: dots.col });
                     }
                     Tok::Name(_) => {
                         let name = self.next().text;
                         let _ = self.directives()?;
-                        out.push(Selection::Spread {
-                            name,
-                            line: dots.line,
-                            col: dots.col,
-                        });
+                        out.push(Selection::Spread { name, line: dots.line, col: dots.col });
                     }
                     _ => {
                         let directives = self.directives()?;
                         let selections = self.selection_set()?;
-                        out.push(Selection::Inline {
-                            on: None,
-                            directives,
-                            selections,
-                            line: dots.line,
-                            col: dots.col,
-                        });
+                        out.push(Selection::Inline { on: None, directives, selections, line: dots.line, col: dots.col });
                     }
                 }
                 continue;
@@ -783,20 +598,8 @@ impl Parser {
             };
             let args = if self.is("(") { self.args()? } else { vec![] };
             let directives = self.directives()?;
-            let selections = if self.is("{") {
-                Some(self.selection_set()?)
-            } else {
-                None
-            };
-            out.push(Selection::Field(Field {
-                alias,
-                name,
-                args,
-                directives,
-                selections,
-                line: first.line,
-                col: first.col,
-            }));
+            let selections = if self.is("{") { Some(self.selection_set()?) } else { None };
+            out.push(Selection::Field(Field { alias, name, args, directives, selections, line: first.line, col: first.col }));
         }
         self.expect("}")?;
         Ok(out)
@@ -812,12 +615,7 @@ impl Parser {
             let n = self.name()?;
             self.expect(":")?;
             let value = self.value(false)?;
-            out.push(Arg {
-                name: n.text,
-                value,
-                line: n.line,
-                col: n.col,
-            });
+            out.push(Arg { name: n.text, value, line: n.line, col: n.col });
         }
         self.expect(")")?;
         Ok(out)
@@ -885,42 +683,17 @@ struct FieldDef {
 }
 
 const fn f(args: &'static [(&'static str, &'static str)], ty: &'static str) -> FieldDef {
-    FieldDef {
-        args,
-        ty,
-        connection: false,
-    }
+    FieldDef { args, ty, connection: false }
 }
 const fn conn(ty: &'static str) -> FieldDef {
-    FieldDef {
-        args: &[
-            ("first", "Int"),
-            ("last", "Int"),
-            ("after", "String"),
-            ("before", "String"),
-        ],
-        ty,
-        connection: true,
-    }
+    FieldDef { args: &[("first", "Int"), ("last", "Int"), ("after", "String"), ("before", "String")], ty, connection: true }
 }
 
-const SCALARS: &[&str] = &[
-    "String",
-    "Int",
-    "Boolean",
-    "ID",
-    "Float",
-    "DateTime",
-    "URI",
-    "GitObjectID",
-];
+const SCALARS: &[&str] = &["String", "Int", "Boolean", "ID", "Float", "DateTime", "URI", "GitObjectID"];
 const INPUTS: &[&str] = &["ResolveReviewThreadInput", "UnresolveReviewThreadInput"];
 
 fn is_type(name: &str) -> bool {
-    SCALARS.contains(&name)
-        || INPUTS.contains(&name)
-        || possible_types(name).is_some()
-        || OBJECTS.contains(&name)
+    SCALARS.contains(&name) || INPUTS.contains(&name) || possible_types(name).is_some() || OBJECTS.contains(&name)
 }
 
 const OBJECTS: &[&str] = &[
@@ -953,41 +726,21 @@ fn possible_types(abstract_type: &str) -> Option<&'static [&'static str]> {
 
 fn input_fields(input: &str) -> &'static [(&'static str, &'static str)] {
     match input {
-        "ResolveReviewThreadInput" | "UnresolveReviewThreadInput" => {
-            &[("threadId", "ID!"), ("clientMutationId", "String")]
-        }
+        "ResolveReviewThreadInput" | "UnresolveReviewThreadInput" => &[("threadId", "ID!"), ("clientMutationId", "String")],
         _ => &[],
     }
 }
 
 fn field_def(ty: &str, field: &str) -> Option<FieldDef> {
     Some(match (ty, field) {
-        ("Query", "repository") => f(
-            &[
-                ("owner", "String!"),
-                ("name", "String!"),
-                ("followRenames", "Boolean"),
-            ],
-            "Repository",
-        ),
+        ("Query", "repository") => f(&[("owner", "String!"), ("name", "String!"), ("followRenames", "Boolean")], "Repository"),
         ("Query", "rateLimit") => f(&[("dryRun", "Boolean")], "RateLimit"),
-        ("Mutation", "resolveReviewThread") => f(
-            &[("input", "ResolveReviewThreadInput!")],
-            "ResolveReviewThreadPayload",
-        ),
-        ("Mutation", "unresolveReviewThread") => f(
-            &[("input", "UnresolveReviewThreadInput!")],
-            "UnresolveReviewThreadPayload",
-        ),
-        ("Repository", "object") => f(
-            &[("expression", "String"), ("oid", "GitObjectID")],
-            "GitObject",
-        ),
+        ("Mutation", "resolveReviewThread") => f(&[("input", "ResolveReviewThreadInput!")], "ResolveReviewThreadPayload"),
+        ("Mutation", "unresolveReviewThread") => f(&[("input", "UnresolveReviewThreadInput!")], "UnresolveReviewThreadPayload"),
+        ("Repository", "object") => f(&[("expression", "String"), ("oid", "GitObjectID")], "GitObject"),
         ("Repository", "pullRequest") => f(&[("number", "Int!")], "PullRequest"),
         ("Repository", "id" | "name" | "nameWithOwner") => f(&[], "String!"),
-        ("GitObject" | "Blob" | "Tree" | "Commit", "oid" | "abbreviatedOid" | "id") => {
-            f(&[], "String!")
-        }
+        ("GitObject" | "Blob" | "Tree" | "Commit", "oid" | "abbreviatedOid" | "id") => f(&[], "String!"),
         ("Blob", "text") => f(&[], "String"),
         ("Blob", "byteSize") => f(&[], "Int!"),
         ("Blob", "isBinary") => f(&[], "Boolean"),
@@ -997,24 +750,12 @@ fn field_def(ty: &str, field: &str) -> Option<FieldDef> {
         ("PullRequest", "reviewThreads") => conn("PullRequestReviewThreadConnection!"),
         ("PullRequestReviewThreadConnection", "nodes") => f(&[], "[PullRequestReviewThread]"),
         ("PullRequestReviewCommentConnection", "nodes") => f(&[], "[PullRequestReviewComment]"),
-        (
-            "PullRequestReviewThreadConnection" | "PullRequestReviewCommentConnection",
-            "pageInfo",
-        ) => f(&[], "PageInfo!"),
-        (
-            "PullRequestReviewThreadConnection" | "PullRequestReviewCommentConnection",
-            "totalCount",
-        ) => f(&[], "Int!"),
+        ("PullRequestReviewThreadConnection" | "PullRequestReviewCommentConnection", "pageInfo") => f(&[], "PageInfo!"),
+        ("PullRequestReviewThreadConnection" | "PullRequestReviewCommentConnection", "totalCount") => f(&[], "Int!"),
         ("PullRequestReviewThread", "id") => f(&[], "ID!"),
-        (
-            "PullRequestReviewThread",
-            "isResolved" | "isOutdated" | "isCollapsed" | "viewerCanResolve",
-        ) => f(&[], "Boolean!"),
+        ("PullRequestReviewThread", "isResolved" | "isOutdated" | "isCollapsed" | "viewerCanResolve") => f(&[], "Boolean!"),
         ("PullRequestReviewThread", "path" | "diffSide") => f(&[], "String!"),
-        (
-            "PullRequestReviewThread",
-            "line" | "originalLine" | "startLine" | "originalStartLine",
-        ) => f(&[], "Int"),
+        ("PullRequestReviewThread", "line" | "originalLine" | "startLine" | "originalStartLine") => f(&[], "Int"),
         ("PullRequestReviewThread", "resolvedBy") => f(&[], "User"),
         ("PullRequestReviewThread", "comments") => conn("PullRequestReviewCommentConnection!"),
         ("PullRequestReviewComment", "id") => f(&[], "ID!"),
@@ -1029,12 +770,8 @@ fn field_def(ty: &str, field: &str) -> Option<FieldDef> {
         ("Actor" | "User" | "Bot", "login" | "url") => f(&[], "String!"),
         ("RateLimit", "cost" | "limit" | "remaining" | "used" | "nodeCount") => f(&[], "Int!"),
         ("RateLimit", "resetAt") => f(&[], "DateTime!"),
-        ("ResolveReviewThreadPayload" | "UnresolveReviewThreadPayload", "thread") => {
-            f(&[], "PullRequestReviewThread")
-        }
-        ("ResolveReviewThreadPayload" | "UnresolveReviewThreadPayload", "clientMutationId") => {
-            f(&[], "String")
-        }
+        ("ResolveReviewThreadPayload" | "UnresolveReviewThreadPayload", "thread") => f(&[], "PullRequestReviewThread"),
+        ("ResolveReviewThreadPayload" | "UnresolveReviewThreadPayload", "clientMutationId") => f(&[], "String"),
         _ => return None,
     })
 }
@@ -1048,9 +785,7 @@ fn overlaps(parent: &str, cond: &str) -> bool {
     if parent == cond {
         return true;
     }
-    let p = possible_types(parent)
-        .map(|v| v.to_vec())
-        .unwrap_or_default();
+    let p = possible_types(parent).map(|v| v.to_vec()).unwrap_or_default();
     let c = possible_types(cond).map(|v| v.to_vec()).unwrap_or_default();
     p.contains(&cond) || c.contains(&parent) || p.iter().any(|t| c.contains(t))
 }
@@ -1064,13 +799,7 @@ struct Ctx<'a> {
     used: BTreeSet<String>,
 }
 
-fn gql_error(
-    message: String,
-    line: usize,
-    col: usize,
-    path: &[String],
-    extensions: Value,
-) -> Value {
+fn gql_error(message: String, line: usize, col: usize, path: &[String], extensions: Value) -> Value {
     json!({ "path": path, "extensions": extensions, "locations": [{ "line": line, "column": col }], "message": message })
 }
 
@@ -1084,41 +813,20 @@ fn show_val(v: &Val) -> String {
         Val::Bool(b) => b.to_string(),
         Val::Null => "null".into(),
         Val::Enum(e) => e.clone(),
-        Val::List(items) => format!(
-            "[{}]",
-            items.iter().map(show_val).collect::<Vec<_>>().join(", ")
-        ),
-        Val::Obj(fields) => format!(
-            "{{{}}}",
-            fields
-                .iter()
-                .map(|(k, v)| format!("{k}: {}", show_val(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        Val::List(items) => format!("[{}]", items.iter().map(show_val).collect::<Vec<_>>().join(", ")),
+        Val::Obj(fields) => format!("{{{}}}", fields.iter().map(|(k, v)| format!("{k}: {}", show_val(v))).collect::<Vec<_>>().join(", ")),
     }
 }
 
 /// Whether a literal fits `ty` (variables are checked separately).
-fn literal_fits(
-    v: &Val,
-    ty: &TypeRef,
-    ctx: &mut Ctx,
-    line: usize,
-    col: usize,
-    path: &[String],
-    arg: &str,
-) -> bool {
+fn literal_fits(v: &Val, ty: &TypeRef, ctx: &mut Ctx, line: usize, col: usize, path: &[String], arg: &str) -> bool {
     match (v, ty) {
         (Val::Var(name), _) => {
             ctx.used.insert(name.clone());
             match ctx.vars.iter().find(|d| &d.name == name) {
                 None => {
                     ctx.errors.push(gql_error(
-                        format!(
-                            "Variable ${name} is used by {} but not declared",
-                            ctx.op_name
-                        ),
+                        format!("Variable ${name} is used by {} but not declared", ctx.op_name),
                         line,
                         col,
                         path,
@@ -1131,17 +839,9 @@ fn literal_fits(
                     let null_ok = !ty.non_null() || def.ty.non_null() || def.default.is_some();
                     if !named_ok || !null_ok {
                         let message = if named_ok {
-                            format!(
-                                "Nullability mismatch on variable ${name} and argument {arg} ({} / {})",
-                                def.ty.show(),
-                                ty.show()
-                            )
+                            format!("Nullability mismatch on variable ${name} and argument {arg} ({} / {})", def.ty.show(), ty.show())
                         } else {
-                            format!(
-                                "Type mismatch on variable ${name} and argument {arg} ({} / {})",
-                                def.ty.show(),
-                                ty.show()
-                            )
+                            format!("Type mismatch on variable ${name} and argument {arg} ({} / {})", def.ty.show(), ty.show())
                         };
                         ctx.errors.push(gql_error(
                             message,
@@ -1157,9 +857,7 @@ fn literal_fits(
         }
         (Val::Null, t) => !t.non_null(),
         (v, TypeRef::NonNull(inner)) => literal_fits(v, inner, ctx, line, col, path, arg),
-        (Val::List(items), TypeRef::List(inner)) => items
-            .iter()
-            .all(|i| literal_fits(i, inner, ctx, line, col, path, arg)),
+        (Val::List(items), TypeRef::List(inner)) => items.iter().all(|i| literal_fits(i, inner, ctx, line, col, path, arg)),
         (v, TypeRef::List(inner)) => literal_fits(v, inner, ctx, line, col, path, arg),
         (v, TypeRef::Named(n)) => match (v, n.as_str()) {
             (Val::Str(_), "String" | "ID" | "DateTime" | "URI" | "GitObjectID") => true,
@@ -1172,9 +870,7 @@ fn literal_fits(
                 for (k, val) in fields {
                     match defs.iter().find(|(n, _)| n == k) {
                         None => ok = false,
-                        Some((_, t)) => {
-                            ok &= literal_fits(val, &TypeRef::parse(t), ctx, line, col, path, arg)
-                        }
+                        Some((_, t)) => ok &= literal_fits(val, &TypeRef::parse(t), ctx, line, col, path, arg),
                     }
                 }
                 for (n, t) in defs {
@@ -1189,13 +885,7 @@ fn literal_fits(
     }
 }
 
-fn validate_selections(
-    parent: &str,
-    sels: &[Selection],
-    path: &[String],
-    ctx: &mut Ctx,
-    fields: &mut usize,
-) {
+fn validate_selections(parent: &str, sels: &[Selection], path: &[String], ctx: &mut Ctx, fields: &mut usize) {
     for sel in sels {
         match sel {
             Selection::Spread { name, line, col } => {
@@ -1207,13 +897,7 @@ fn validate_selections(
                     json!({ "code": "useAndDefineFragment", "fragmentName": name }),
                 ));
             }
-            Selection::Inline {
-                on,
-                directives,
-                selections,
-                line,
-                col,
-            } => {
+            Selection::Inline { on, directives, selections, line, col } => {
                 validate_directives(directives, path, ctx);
                 let cond = on.clone().unwrap_or_else(|| parent.to_string());
                 let mut p = path.to_vec();
@@ -1276,7 +960,13 @@ fn validate_selections(
                             let ty = TypeRef::parse(t);
                             if !literal_fits(&a.value, &ty, ctx, a.line, a.col, &ap, &a.name) {
                                 ctx.errors.push(gql_error(
-                                    format!("Argument '{}' on Field '{}' has an invalid value ({}). Expected type '{}'.", a.name, field.name, show_val(&a.value), ty.show()),
+                                    format!(
+                                        "Argument '{}' on Field '{}' has an invalid value ({}). Expected type '{}'.",
+                                        a.name,
+                                        field.name,
+                                        show_val(&a.value),
+                                        ty.show()
+                                    ),
                                     a.line,
                                     a.col,
                                     &ap,
@@ -1286,12 +976,8 @@ fn validate_selections(
                         }
                     }
                 }
-                let missing: Vec<&str> = def
-                    .args
-                    .iter()
-                    .filter(|(n, t)| t.ends_with('!') && !field.args.iter().any(|a| a.name == *n))
-                    .map(|(n, _)| *n)
-                    .collect();
+                let missing: Vec<&str> =
+                    def.args.iter().filter(|(n, t)| t.ends_with('!') && !field.args.iter().any(|a| a.name == *n)).map(|(n, _)| *n).collect();
                 if !missing.is_empty() {
                     ctx.errors.push(gql_error(
                         format!("Field '{}' is missing required arguments: {}", field.name, missing.join(", ")),
@@ -1393,9 +1079,7 @@ fn coerce_json(v: &Value, ty: &TypeRef) -> Result<(), String> {
         (Value::Null, TypeRef::NonNull(_)) => Err("Expected value to not be null".into()),
         (Value::Null, _) => Ok(()),
         (v, TypeRef::NonNull(inner)) => coerce_json(v, inner),
-        (Value::Array(items), TypeRef::List(inner)) => {
-            items.iter().try_for_each(|i| coerce_json(i, inner))
-        }
+        (Value::Array(items), TypeRef::List(inner)) => items.iter().try_for_each(|i| coerce_json(i, inner)),
         (v, TypeRef::List(inner)) => coerce_json(v, inner),
         (v, TypeRef::Named(n)) => {
             let ok = match n.as_str() {
@@ -1423,11 +1107,7 @@ fn coerce_json(v: &Value, ty: &TypeRef) -> Result<(), String> {
                 }
                 _ => false,
             };
-            if ok {
-                Ok(())
-            } else {
-                Err(format!("Could not coerce value {v} to {n}"))
-            }
+            if ok { Ok(()) } else { Err(format!("Could not coerce value {v} to {n}")) }
         }
     }
 }
@@ -1442,12 +1122,7 @@ fn literal_to_json(v: &Val, vars: &Map<String, Value>) -> Value {
         Val::Null => Value::Null,
         Val::Enum(e) => json!(e),
         Val::List(items) => Value::Array(items.iter().map(|i| literal_to_json(i, vars)).collect()),
-        Val::Obj(fields) => Value::Object(
-            fields
-                .iter()
-                .map(|(k, v)| (k.clone(), literal_to_json(v, vars)))
-                .collect(),
-        ),
+        Val::Obj(fields) => Value::Object(fields.iter().map(|(k, v)| (k.clone(), literal_to_json(v, vars))).collect()),
     }
 }
 
@@ -1456,22 +1131,13 @@ fn literal_to_json(v: &Val, vars: &Map<String, Value>) -> Value {
 /// Checks `first`/`last` on every connection and counts nodes as GitHub's docs
 /// do: each connection's page size times the page sizes of the connections it
 /// sits in.
-fn count_nodes(
-    parent: &str,
-    sels: &[Selection],
-    vars: &Map<String, Value>,
-    multiplier: u64,
-    path: &[String],
-    errors: &mut Vec<Value>,
-) -> u64 {
+fn count_nodes(parent: &str, sels: &[Selection], vars: &Map<String, Value>, multiplier: u64, path: &[String], errors: &mut Vec<Value>) -> u64 {
     let mut total = 0u64;
     for sel in sels {
         match sel {
             Selection::Inline { on, selections, .. } => {
                 let cond = on.clone().unwrap_or_else(|| parent.to_string());
-                total = total.saturating_add(count_nodes(
-                    &cond, selections, vars, multiplier, path, errors,
-                ));
+                total = total.saturating_add(count_nodes(&cond, selections, vars, multiplier, path, errors));
             }
             Selection::Spread { .. } => {}
             Selection::Field(field) => {
@@ -1482,14 +1148,7 @@ fn count_nodes(
                 p.push(field.key().to_string());
                 let mut m = multiplier;
                 if def.connection {
-                    let arg = |n: &str| {
-                        field
-                            .args
-                            .iter()
-                            .find(|a| a.name == n)
-                            .map(|a| literal_to_json(&a.value, vars))
-                            .filter(|v| !v.is_null())
-                    };
+                    let arg = |n: &str| field.args.iter().find(|a| a.name == n).map(|a| literal_to_json(&a.value, vars)).filter(|v| !v.is_null());
                     let (first, last) = (arg("first"), arg("last"));
                     let page = match (&first, &last) {
                         (None, None) => {
@@ -1505,15 +1164,9 @@ fn count_nodes(
                             let n = v.as_i64().unwrap_or(0);
                             if !(0..=100).contains(&n) {
                                 let message = if n < 0 {
-                                    format!(
-                                        "`{which}` on the `{}` connection cannot be less than zero.",
-                                        field.name
-                                    )
+                                    format!("`{which}` on the `{}` connection cannot be less than zero.", field.name)
                                 } else {
-                                    format!(
-                                        "Requesting {n} records on the `{}` connection exceeds the `{which}` limit of 100 records.",
-                                        field.name
-                                    )
+                                    format!("Requesting {n} records on the `{}` connection exceeds the `{which}` limit of 100 records.", field.name)
                                 };
                                 errors.push(json!({
                                     "type": "EXCESSIVE_PAGINATION", "path": p,
@@ -1529,14 +1182,7 @@ fn count_nodes(
                     total = total.saturating_add(m);
                 }
                 if let Some(sub) = &field.selections {
-                    total = total.saturating_add(count_nodes(
-                        TypeRef::parse(def.ty).named(),
-                        sub,
-                        vars,
-                        m,
-                        &p,
-                        errors,
-                    ));
+                    total = total.saturating_add(count_nodes(TypeRef::parse(def.ty).named(), sub, vars, m, &p, errors));
                 }
             }
         }
@@ -1550,30 +1196,14 @@ fn count_nodes(
 enum Node {
     Query,
     Mutation,
-    Repository {
-        owner: String,
-        name: String,
-    },
+    Repository { owner: String, name: String },
     Object(GitObjectData),
-    PullRequest {
-        owner: String,
-        name: String,
-        number: i64,
-    },
-    Threads {
-        items: Vec<ThreadData>,
-        page: Page,
-    },
+    PullRequest { owner: String, name: String, number: i64 },
+    Threads { items: Vec<ThreadData>, page: Page },
     Thread(ThreadData),
-    Comments {
-        items: Vec<ThreadComment>,
-        page: Page,
-    },
+    Comments { items: Vec<ThreadComment>, page: Page },
     Comment(ThreadComment),
-    Actor {
-        login: String,
-        bot: bool,
-    },
+    Actor { login: String, bot: bool },
     PageInfo(Page),
     RateLimit,
     Payload(Option<ThreadData>),
@@ -1629,19 +1259,12 @@ fn cursor(i: usize) -> String {
 
 fn decode_cursor(c: &str) -> Option<usize> {
     let bytes = base64::engine::general_purpose::STANDARD.decode(c).ok()?;
-    String::from_utf8(bytes)
-        .ok()?
-        .strip_prefix("cursor:v2:")?
-        .parse()
-        .ok()
+    String::from_utf8(bytes).ok()?.strip_prefix("cursor:v2:")?.parse().ok()
 }
 
 /// Slices `total` items by `first`/`last`/`after`/`before`, as GitHub's connections do.
 fn paginate(total: usize, args: &Map<String, Value>) -> Result<Page, ExecError> {
-    let bad = |c: &str| ExecError {
-        kind: "INVALID_CURSOR_ARGUMENTS",
-        message: format!("`{c}` does not appear to be a valid cursor."),
-    };
+    let bad = |c: &str| ExecError { kind: "INVALID_CURSOR_ARGUMENTS", message: format!("`{c}` does not appear to be a valid cursor.") };
     let mut lo = 0usize;
     let mut hi = total;
     if let Some(after) = args.get("after").and_then(Value::as_str) {
@@ -1658,13 +1281,7 @@ fn paginate(total: usize, args: &Map<String, Value>) -> Result<Page, ExecError> 
     if let Some(last) = args.get("last").and_then(Value::as_u64) {
         start = end.saturating_sub(last as usize).max(start);
     }
-    Ok(Page {
-        start,
-        len: end - start,
-        total,
-        has_next: args.contains_key("first") && end < hi,
-        has_prev: args.contains_key("last") && start > lo,
-    })
+    Ok(Page { start, len: end - start, total, has_next: args.contains_key("first") && end < hi, has_prev: args.contains_key("last") && start > lo })
 }
 
 struct Exec<'a, D: GraphQlData> {
@@ -1675,59 +1292,31 @@ struct Exec<'a, D: GraphQlData> {
 }
 
 impl<D: GraphQlData> Exec<'_, D> {
-    fn resolve(
-        &mut self,
-        node: &Node,
-        field: &str,
-        args: &Map<String, Value>,
-    ) -> Result<Out, ExecError> {
+    fn resolve(&mut self, node: &Node, field: &str, args: &Map<String, Value>) -> Result<Out, ExecError> {
         let s = |v: &str| Out::Scalar(json!(v));
         Ok(match (node, field) {
             (Node::Query, "repository") => {
-                let (owner, name) = (
-                    args["owner"].as_str().unwrap_or_default(),
-                    args["name"].as_str().unwrap_or_default(),
-                );
+                let (owner, name) = (args["owner"].as_str().unwrap_or_default(), args["name"].as_str().unwrap_or_default());
                 if !self.data.repository_exists(owner, name) {
                     return Err(ExecError {
                         kind: "NOT_FOUND",
-                        message: format!(
-                            "Could not resolve to a Repository with the name '{owner}/{name}'."
-                        ),
+                        message: format!("Could not resolve to a Repository with the name '{owner}/{name}'."),
                     });
                 }
-                Out::One(Node::Repository {
-                    owner: owner.into(),
-                    name: name.into(),
-                })
+                Out::One(Node::Repository { owner: owner.into(), name: name.into() })
             }
             (Node::Query, "rateLimit") => Out::One(Node::RateLimit),
             (Node::Mutation, "resolveReviewThread" | "unresolveReviewThread") => {
-                let id = args["input"]["threadId"]
-                    .as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| args["input"]["threadId"].to_string());
-                match self
-                    .data
-                    .set_thread_resolved(&id, field == "resolveReviewThread")
-                {
+                let id = args["input"]["threadId"].as_str().map(str::to_string).unwrap_or_else(|| args["input"]["threadId"].to_string());
+                match self.data.set_thread_resolved(&id, field == "resolveReviewThread") {
                     None => {
-                        return Err(ExecError {
-                            kind: "NOT_FOUND",
-                            message: format!(
-                                "Could not resolve to a node with the global id of '{id}'"
-                            ),
-                        });
+                        return Err(ExecError { kind: "NOT_FOUND", message: format!("Could not resolve to a node with the global id of '{id}'") });
                     }
                     Some(t) => Out::One(Node::Payload(Some(t))),
                 }
             }
             (Node::Repository { owner, name }, "object") => {
-                let expr = args
-                    .get("expression")
-                    .and_then(Value::as_str)
-                    .or_else(|| args.get("oid").and_then(Value::as_str))
-                    .unwrap_or("");
+                let expr = args.get("expression").and_then(Value::as_str).or_else(|| args.get("oid").and_then(Value::as_str)).unwrap_or("");
                 match self.data.object(owner, name, expr) {
                     Some(o) => Out::One(Node::Object(o)),
                     None => Out::Null,
@@ -1736,29 +1325,16 @@ impl<D: GraphQlData> Exec<'_, D> {
             (Node::Repository { owner, name }, "pullRequest") => {
                 let number = args["number"].as_i64().unwrap_or(0);
                 if self.data.review_threads(owner, name, number).is_none() {
-                    return Err(ExecError {
-                        kind: "NOT_FOUND",
-                        message: format!(
-                            "Could not resolve to a PullRequest with the number of {number}."
-                        ),
-                    });
+                    return Err(ExecError { kind: "NOT_FOUND", message: format!("Could not resolve to a PullRequest with the number of {number}.") });
                 }
-                Out::One(Node::PullRequest {
-                    owner: owner.clone(),
-                    name: name.clone(),
-                    number,
-                })
+                Out::One(Node::PullRequest { owner: owner.clone(), name: name.clone(), number })
             }
             (Node::Repository { owner, name }, "nameWithOwner") => s(&format!("{owner}/{name}")),
             (Node::Repository { name, .. }, "name") => s(name),
-            (Node::Repository { owner, name }, "id") => {
-                s(&node_id("R", &format!("{owner}/{name}")))
-            }
+            (Node::Repository { owner, name }, "id") => s(&node_id("R", &format!("{owner}/{name}"))),
             (Node::Object(o), "oid" | "abbreviatedOid" | "id") => {
                 let oid = match o {
-                    GitObjectData::Blob { oid, .. }
-                    | GitObjectData::Tree { oid }
-                    | GitObjectData::Commit { oid } => oid.clone(),
+                    GitObjectData::Blob { oid, .. } | GitObjectData::Tree { oid } | GitObjectData::Commit { oid } => oid.clone(),
                 };
                 match field {
                     "oid" => s(&oid),
@@ -1767,8 +1343,7 @@ impl<D: GraphQlData> Exec<'_, D> {
                 }
             }
             (Node::Object(GitObjectData::Blob { bytes, .. }), _) => {
-                let binary = bytes[..bytes.len().min(8000)].contains(&0)
-                    || std::str::from_utf8(bytes).is_err();
+                let binary = bytes[..bytes.len().min(8000)].contains(&0) || std::str::from_utf8(bytes).is_err();
                 let limit = self.opts.blob_text_limit.unwrap_or(usize::MAX);
                 match field {
                     "byteSize" => Out::Scalar(json!(bytes.len())),
@@ -1787,49 +1362,20 @@ impl<D: GraphQlData> Exec<'_, D> {
                 }
             }
             (Node::PullRequest { number, .. }, "number") => Out::Scalar(json!(number)),
-            (
-                Node::PullRequest {
-                    owner,
-                    name,
-                    number,
-                },
-                "id",
-            ) => s(&node_id("PR", &format!("{owner}/{name}#{number}"))),
-            (
-                Node::PullRequest {
-                    owner,
-                    name,
-                    number,
-                },
-                "reviewThreads",
-            ) => {
-                let items = self
-                    .data
-                    .review_threads(owner, name, *number)
-                    .unwrap_or_default();
+            (Node::PullRequest { owner, name, number }, "id") => s(&node_id("PR", &format!("{owner}/{name}#{number}"))),
+            (Node::PullRequest { owner, name, number }, "reviewThreads") => {
+                let items = self.data.review_threads(owner, name, *number).unwrap_or_default();
                 let page = paginate(items.len(), args)?;
                 Out::One(Node::Threads { items, page })
             }
-            (Node::Threads { items, page }, "nodes") => Out::Many(
-                items[page.start..page.start + page.len]
-                    .iter()
-                    .cloned()
-                    .map(Node::Thread)
-                    .collect(),
-            ),
-            (Node::Comments { items, page }, "nodes") => Out::Many(
-                items[page.start..page.start + page.len]
-                    .iter()
-                    .cloned()
-                    .map(Node::Comment)
-                    .collect(),
-            ),
-            (Node::Threads { page, .. } | Node::Comments { page, .. }, "pageInfo") => {
-                Out::One(Node::PageInfo(page.clone()))
+            (Node::Threads { items, page }, "nodes") => {
+                Out::Many(items[page.start..page.start + page.len].iter().cloned().map(Node::Thread).collect())
             }
-            (Node::Threads { page, .. } | Node::Comments { page, .. }, "totalCount") => {
-                Out::Scalar(json!(page.total))
+            (Node::Comments { items, page }, "nodes") => {
+                Out::Many(items[page.start..page.start + page.len].iter().cloned().map(Node::Comment).collect())
             }
+            (Node::Threads { page, .. } | Node::Comments { page, .. }, "pageInfo") => Out::One(Node::PageInfo(page.clone())),
+            (Node::Threads { page, .. } | Node::Comments { page, .. }, "totalCount") => Out::Scalar(json!(page.total)),
             (Node::PageInfo(p), "hasNextPage") => Out::Scalar(json!(p.has_next)),
             (Node::PageInfo(p), "hasPreviousPage") => Out::Scalar(json!(p.has_prev)),
             (Node::PageInfo(p), "startCursor") if p.len > 0 => s(&cursor(p.start)),
@@ -1845,18 +1391,11 @@ impl<D: GraphQlData> Exec<'_, D> {
                 "diffSide" => s(&t.diff_side),
                 "line" => t.line.map_or(Out::Null, |l| Out::Scalar(json!(l))),
                 "originalLine" => t.original_line.map_or(Out::Null, |l| Out::Scalar(json!(l))),
-                "startLine" | "originalStartLine" => {
-                    t.start_line.map_or(Out::Null, |l| Out::Scalar(json!(l)))
-                }
-                "resolvedBy" => t.resolved_by.clone().map_or(Out::Null, |login| {
-                    Out::One(Node::Actor { login, bot: false })
-                }),
+                "startLine" | "originalStartLine" => t.start_line.map_or(Out::Null, |l| Out::Scalar(json!(l))),
+                "resolvedBy" => t.resolved_by.clone().map_or(Out::Null, |login| Out::One(Node::Actor { login, bot: false })),
                 "comments" => {
                     let page = paginate(t.comments.len(), args)?;
-                    Out::One(Node::Comments {
-                        items: t.comments.clone(),
-                        page,
-                    })
+                    Out::One(Node::Comments { items: t.comments.clone(), page })
                 }
                 _ => Out::Null,
             },
@@ -1865,11 +1404,7 @@ impl<D: GraphQlData> Exec<'_, D> {
                 "databaseId" => Out::Scalar(json!(c.database_id)),
                 // GraphQL names a bot by its slug, without REST's `[bot]` suffix.
                 "author" => Out::One(Node::Actor {
-                    login: if c.author_is_bot {
-                        c.author_login.trim_end_matches("[bot]").to_string()
-                    } else {
-                        c.author_login.clone()
-                    },
+                    login: if c.author_is_bot { c.author_login.trim_end_matches("[bot]").to_string() } else { c.author_login.clone() },
                     bot: c.author_is_bot,
                 }),
                 "body" => s(&c.body),
@@ -1881,20 +1416,16 @@ impl<D: GraphQlData> Exec<'_, D> {
                 _ => Out::Null,
             },
             (Node::Actor { login, .. }, "login") => s(login),
-            (Node::Actor { login, bot }, "url") => s(&if *bot {
-                format!("https://github.com/apps/{login}")
-            } else {
-                format!("https://github.com/{login}")
-            }),
+            (Node::Actor { login, bot }, "url") => {
+                s(&if *bot { format!("https://github.com/apps/{login}") } else { format!("https://github.com/{login}") })
+            }
             (Node::RateLimit, "cost") => Out::Scalar(json!(1)),
             (Node::RateLimit, "limit") => Out::Scalar(json!(5000)),
             (Node::RateLimit, "remaining") => Out::Scalar(json!(4999)),
             (Node::RateLimit, "used") => Out::Scalar(json!(1)),
             (Node::RateLimit, "nodeCount") => Out::Scalar(json!(0)),
             (Node::RateLimit, "resetAt") => s("2030-01-01T00:00:00Z"),
-            (Node::Payload(t), "thread") => {
-                t.clone().map_or(Out::Null, |t| Out::One(Node::Thread(t)))
-            }
+            (Node::Payload(t), "thread") => t.clone().map_or(Out::Null, |t| Out::One(Node::Thread(t))),
             (Node::Payload(_), "clientMutationId") => Out::Null,
             _ => Out::Null,
         })
@@ -1902,42 +1433,22 @@ impl<D: GraphQlData> Exec<'_, D> {
 
     fn included(&self, directives: &[Directive]) -> bool {
         directives.iter().all(|d| {
-            let v = d
-                .args
-                .first()
-                .map(|a| literal_to_json(&a.value, &self.vars))
-                .and_then(|v| v.as_bool())
-                .unwrap_or(true);
+            let v = d.args.first().map(|a| literal_to_json(&a.value, &self.vars)).and_then(|v| v.as_bool()).unwrap_or(true);
             if d.name == "skip" { !v } else { v }
         })
     }
 
-    fn select(
-        &mut self,
-        node: &Node,
-        sels: &[Selection],
-        path: &[Value],
-        out: &mut Map<String, Value>,
-    ) {
+    fn select(&mut self, node: &Node, sels: &[Selection], path: &[Value], out: &mut Map<String, Value>) {
         for sel in sels {
             match sel {
                 Selection::Spread { .. } => {}
-                Selection::Inline {
-                    on,
-                    directives,
-                    selections,
-                    ..
-                } => {
+                Selection::Inline { on, directives, selections, .. } => {
                     if !self.included(directives) {
                         continue;
                     }
                     let applies = match on.as_deref() {
                         None => true,
-                        Some(cond) => {
-                            cond == node.type_name()
-                                || possible_types(cond)
-                                    .is_some_and(|p| p.contains(&node.type_name()))
-                        }
+                        Some(cond) => cond == node.type_name() || possible_types(cond).is_some_and(|p| p.contains(&node.type_name())),
                     };
                     if applies {
                         self.select(node, selections, path, out);
@@ -1954,11 +1465,7 @@ impl<D: GraphQlData> Exec<'_, D> {
                         out.insert(key, json!(node.type_name()));
                         continue;
                     }
-                    let args: Map<String, Value> = field
-                        .args
-                        .iter()
-                        .map(|a| (a.name.clone(), literal_to_json(&a.value, &self.vars)))
-                        .collect();
+                    let args: Map<String, Value> = field.args.iter().map(|a| (a.name.clone(), literal_to_json(&a.value, &self.vars))).collect();
                     let value = match self.resolve(node, &field.name, &args) {
                         Err(e) => {
                             self.errors.push(json!({ "type": e.kind, "path": p, "locations": [{ "line": field.line, "column": field.col }], "message": e.message }));
@@ -1971,12 +1478,7 @@ impl<D: GraphQlData> Exec<'_, D> {
                                 Some(Value::Object(m)) => m,
                                 _ => Map::new(),
                             };
-                            self.select(
-                                &child,
-                                field.selections.as_deref().unwrap_or(&[]),
-                                &p,
-                                &mut m,
-                            );
+                            self.select(&child, field.selections.as_deref().unwrap_or(&[]), &p, &mut m);
                             Value::Object(m)
                         }
                         Ok(Out::Many(children)) => Value::Array(
@@ -1987,12 +1489,7 @@ impl<D: GraphQlData> Exec<'_, D> {
                                     let mut m = Map::new();
                                     let mut ip = p.clone();
                                     ip.push(json!(i));
-                                    self.select(
-                                        child,
-                                        field.selections.as_deref().unwrap_or(&[]),
-                                        &ip,
-                                        &mut m,
-                                    );
+                                    self.select(child, field.selections.as_deref().unwrap_or(&[]), &ip, &mut m);
                                     Value::Object(m)
                                 })
                                 .collect(),
@@ -2007,64 +1504,43 @@ impl<D: GraphQlData> Exec<'_, D> {
 
 /// A GitHub-looking global node id (`PRRT_kwDO…`).
 pub fn node_id(prefix: &str, key: &str) -> String {
-    format!(
-        "{prefix}_kwDO{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key)
-    )
+    format!("{prefix}_kwDO{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key))
 }
 
 /// Runs one `POST /graphql` body against `data`; returns the status and the JSON answer.
 pub fn execute<D: GraphQlData>(data: &mut D, body: &Value, opts: &GraphQlOptions) -> (u16, Value) {
     let Some(query) = body.get("query").and_then(Value::as_str) else {
-        return (
-            200,
-            json!({ "errors": [{ "message": "A query attribute must be specified and must be a string." }] }),
-        );
+        return (200, json!({ "errors": [{ "message": "A query attribute must be specified and must be a string." }] }));
     };
     let vars = match body.get("variables") {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(m)) => m.clone(),
         Some(other) => {
-            return (
-                200,
-                json!({ "errors": [{ "message": format!("Variables are invalid JSON: {other} is not an object.") }] }),
-            );
+            return (200, json!({ "errors": [{ "message": format!("Variables are invalid JSON: {other} is not an object.") }] }));
         }
     };
     let toks = match lex(query) {
         Ok(t) => t,
         Err(e) => {
-            return (
-                200,
-                json!({ "errors": [{ "message": e.message, "locations": [{ "line": e.line, "column": e.col }] }] }),
-            );
+            return (200, json!({ "errors": [{ "message": e.message, "locations": [{ "line": e.line, "column": e.col }] }] }));
         }
     };
     let ops = match (Parser { toks, pos: 0 }).document() {
         Ok(ops) => ops,
         Err(e) => {
-            return (
-                200,
-                json!({ "errors": [{ "message": e.message, "locations": [{ "line": e.line, "column": e.col }] }] }),
-            );
+            return (200, json!({ "errors": [{ "message": e.message, "locations": [{ "line": e.line, "column": e.col }] }] }));
         }
     };
     let op = match body.get("operationName").and_then(Value::as_str) {
         Some(name) => match ops.iter().find(|o| o.name.as_deref() == Some(name)) {
             Some(op) => op,
             None => {
-                return (
-                    200,
-                    json!({ "errors": [{ "message": format!("No operation named \"{name}\"") }] }),
-                );
+                return (200, json!({ "errors": [{ "message": format!("No operation named \"{name}\"") }] }));
             }
         },
         None if ops.len() == 1 => &ops[0],
         None => {
-            return (
-                200,
-                json!({ "errors": [{ "message": "An operation name is required" }] }),
-            );
+            return (200, json!({ "errors": [{ "message": "An operation name is required" }] }));
         }
     };
     let root = if op.mutation { "Mutation" } else { "Query" };
@@ -2077,12 +1553,7 @@ pub fn execute<D: GraphQlData>(data: &mut D, body: &Value, opts: &GraphQlOptions
         Some(n) => format!("{kind} {n}"),
         None => kind.to_string(),
     }];
-    let mut ctx = Ctx {
-        errors: Vec::new(),
-        op_name: op_name.clone(),
-        vars: &op.vars,
-        used: BTreeSet::new(),
-    };
+    let mut ctx = Ctx { errors: Vec::new(), op_name: op_name.clone(), vars: &op.vars, used: BTreeSet::new() };
     for d in &op.vars {
         if !is_type(d.ty.named()) {
             ctx.errors.push(gql_error(
@@ -2096,11 +1567,7 @@ pub fn execute<D: GraphQlData>(data: &mut D, body: &Value, opts: &GraphQlOptions
     }
     let mut fields = 0usize;
     validate_selections(root, &op.selections, &root_path, &mut ctx, &mut fields);
-    let declared: Vec<(String, usize, usize)> = op
-        .vars
-        .iter()
-        .map(|d| (d.name.clone(), d.line, d.col))
-        .collect();
+    let declared: Vec<(String, usize, usize)> = op.vars.iter().map(|d| (d.name.clone(), d.line, d.col)).collect();
     for (name, line, col) in declared {
         if !ctx.used.contains(&name) {
             ctx.errors.push(gql_error(
@@ -2119,10 +1586,7 @@ pub fn execute<D: GraphQlData>(data: &mut D, body: &Value, opts: &GraphQlOptions
     let mut values = Map::new();
     let mut var_errors = Vec::new();
     for d in &op.vars {
-        let given = vars
-            .get(&d.name)
-            .cloned()
-            .or_else(|| d.default.as_ref().map(|v| literal_to_json(v, &Map::new())));
+        let given = vars.get(&d.name).cloned().or_else(|| d.default.as_ref().map(|v| literal_to_json(v, &Map::new())));
         let v = given.unwrap_or(Value::Null);
         if let Err(why) = coerce_json(&v, &d.ty) {
             var_errors.push(json!({
@@ -2153,18 +1617,9 @@ pub fn execute<D: GraphQlData>(data: &mut D, body: &Value, opts: &GraphQlOptions
             json!({ "data": null, "errors": [{ "type": "RESOURCE_LIMITS_EXCEEDED", "message": format!("Resource limits for this query exceeded: it selects {fields} fields.") }] }),
         );
     }
-    let mut exec = Exec {
-        data,
-        opts,
-        vars: values,
-        errors: Vec::new(),
-    };
+    let mut exec = Exec { data, opts, vars: values, errors: Vec::new() };
     let mut data_out = Map::new();
-    let root_node = if op.mutation {
-        Node::Mutation
-    } else {
-        Node::Query
-    };
+    let root_node = if op.mutation { Node::Mutation } else { Node::Query };
     exec.select(&root_node, &op.selections, &[], &mut data_out);
     let mut answer = json!({ "data": data_out });
     if !exec.errors.is_empty() {
@@ -2194,19 +1649,7 @@ fn group_thousands(n: u64) -> String {
 
 /// Threads of a PR with their comments, grouped from REST review comments: a
 /// thread starts with a comment that replies to nothing; replies join it.
-pub fn group_threads<
-    I: IntoIterator<
-        Item = (
-            u64,
-            Option<u64>,
-            ThreadComment,
-            Option<u32>,
-            Option<u32>,
-            Option<u32>,
-            String,
-        ),
-    >,
->(
+pub fn group_threads<I: IntoIterator<Item = (u64, Option<u64>, ThreadComment, Option<u32>, Option<u32>, Option<u32>, String)>>(
     comments: I,
     resolved: &HashMap<String, String>,
     id_of: impl Fn(u64) -> String,
@@ -2254,17 +1697,9 @@ mod tests {
             owner == "o" && name == "r"
         }
         fn object(&self, _owner: &str, _name: &str, expression: &str) -> Option<GitObjectData> {
-            self.blobs.get(expression).map(|b| GitObjectData::Blob {
-                oid: "b".repeat(40),
-                bytes: b.clone(),
-            })
+            self.blobs.get(expression).map(|b| GitObjectData::Blob { oid: "b".repeat(40), bytes: b.clone() })
         }
-        fn review_threads(
-            &self,
-            _owner: &str,
-            _name: &str,
-            number: i64,
-        ) -> Option<Vec<ThreadData>> {
+        fn review_threads(&self, _owner: &str, _name: &str, number: i64) -> Option<Vec<ThreadData>> {
             (number == 1).then(|| self.threads.clone())
         }
         fn set_thread_resolved(&mut self, id: &str, resolved: bool) -> Option<ThreadData> {
@@ -2297,20 +1732,13 @@ mod tests {
             }],
         };
         World {
-            blobs: HashMap::from([
-                ("h:a \"q\".rs".to_string(), b"fn a() {}\n".to_vec()),
-                ("h:bin".to_string(), vec![0, 1, 2]),
-            ]),
+            blobs: HashMap::from([("h:a \"q\".rs".to_string(), b"fn a() {}\n".to_vec()), ("h:bin".to_string(), vec![0, 1, 2])]),
             threads: (0..3).map(thread).collect(),
         }
     }
 
     fn run(query: &str, vars: Value) -> (u16, Value) {
-        execute(
-            &mut world(),
-            &json!({ "query": query, "variables": vars }),
-            &GraphQlOptions::default(),
-        )
+        execute(&mut world(), &json!({ "query": query, "variables": vars }), &GraphQlOptions::default())
     }
 
     #[test]
@@ -2320,50 +1748,24 @@ mod tests {
             json!({ "e": "h:a \"q\".rs", "b": "h:bin" }),
         );
         assert_eq!(status, 200);
-        assert_eq!(
-            v["data"]["repository"]["a0"],
-            json!({ "__typename": "Blob", "text": "fn a() {}\n", "byteSize": 10, "isBinary": false })
-        );
-        assert_eq!(
-            v["data"]["repository"]["a1"],
-            json!({ "text": null, "isBinary": true })
-        );
-        assert_eq!(
-            v["data"]["repository"]["a2"],
-            Value::Null,
-            "nothing there: null, no error"
-        );
+        assert_eq!(v["data"]["repository"]["a0"], json!({ "__typename": "Blob", "text": "fn a() {}\n", "byteSize": 10, "isBinary": false }));
+        assert_eq!(v["data"]["repository"]["a1"], json!({ "text": null, "isBinary": true }));
+        assert_eq!(v["data"]["repository"]["a2"], Value::Null, "nothing there: null, no error");
         assert!(v.get("errors").is_none(), "{v}");
     }
 
     #[test]
     fn mistakes_are_answered_like_github() {
         let cases: &[(&str, Value, &str)] = &[
-            (
-                r#"{ repository(owner: "o", name: "r") { nope } }"#,
-                json!({}),
-                "Field 'nope' doesn't exist on type 'Repository'",
-            ),
-            (
-                r#"{ repository(owner: "o", name: "r", color: "x") { name } }"#,
-                json!({}),
-                "Field 'repository' doesn't accept argument 'color'",
-            ),
-            (
-                r#"{ repository(owner: "o") { name } }"#,
-                json!({}),
-                "Field 'repository' is missing required arguments: name",
-            ),
+            (r#"{ repository(owner: "o", name: "r") { nope } }"#, json!({}), "Field 'nope' doesn't exist on type 'Repository'"),
+            (r#"{ repository(owner: "o", name: "r", color: "x") { name } }"#, json!({}), "Field 'repository' doesn't accept argument 'color'"),
+            (r#"{ repository(owner: "o") { name } }"#, json!({}), "Field 'repository' is missing required arguments: name"),
             (
                 r#"{ repository(owner: "o", name: "r") { object(expression: "x") { ... on Blobby { text } } } }"#,
                 json!({}),
                 "No such type Blobby, so it can't be a fragment condition",
             ),
-            (
-                r#"{ repository(owner: "o", name: "r") { ... on Blob { text } } }"#,
-                json!({}),
-                "Fragment on Blob can't be spread inside Repository",
-            ),
+            (r#"{ repository(owner: "o", name: "r") { ... on Blob { text } } }"#, json!({}), "Fragment on Blob can't be spread inside Repository"),
             (
                 r#"{ repository(owner: "o", name: "r") }"#,
                 json!({}),
@@ -2374,11 +1776,7 @@ mod tests {
                 json!({}),
                 "Selections can't be made on scalars (field 'name' returns String but has selections [x])",
             ),
-            (
-                r#"{ repository(owner: $o, name: "r") { name } }"#,
-                json!({}),
-                "Variable $o is used by anonymous query but not declared",
-            ),
+            (r#"{ repository(owner: $o, name: "r") { name } }"#, json!({}), "Variable $o is used by anonymous query but not declared"),
             (
                 r#"query($o: String!, $x: Int) { repository(owner: $o, name: "r") { name } }"#,
                 json!({ "o": "o" }),
@@ -2399,16 +1797,8 @@ mod tests {
                 json!({}),
                 "Variable $o of type String! was provided invalid value",
             ),
-            (
-                r#"{ repository(owner: "o", name: "r") { name }"#,
-                json!({}),
-                "Unexpected end of document",
-            ),
-            (
-                r#"{ repository(owner: "o", name: "r") { } }"#,
-                json!({}),
-                "Parse error on \"}\" (RCURLY) at [1, 39]",
-            ),
+            (r#"{ repository(owner: "o", name: "r") { name }"#, json!({}), "Unexpected end of document"),
+            (r#"{ repository(owner: "o", name: "r") { } }"#, json!({}), "Parse error on \"}\" (RCURLY) at [1, 39]"),
             (
                 r#"{ repository(owner: "o", name: "r") { pullRequest(number: 1) { reviewThreads { totalCount } } } }"#,
                 json!({}),
@@ -2423,22 +1813,11 @@ mod tests {
         for (query, vars, want) in cases {
             let (status, v) = run(query, vars.clone());
             assert_eq!(status, 200, "{query}");
-            assert!(
-                v.get("data").is_none() || v["data"].is_null(),
-                "{query}: {v}"
-            );
-            let messages: Vec<&str> = v["errors"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|e| e["message"].as_str().unwrap())
-                .collect();
+            assert!(v.get("data").is_none() || v["data"].is_null(), "{query}: {v}");
+            let messages: Vec<&str> = v["errors"].as_array().unwrap().iter().map(|e| e["message"].as_str().unwrap()).collect();
             assert!(messages.contains(want), "{query}: {messages:?}");
         }
-        let (_, v) = run(
-            r#"{ repository(owner: "o", name: "r") { nope } }"#,
-            json!({}),
-        );
+        let (_, v) = run(r#"{ repository(owner: "o", name: "r") { nope } }"#, json!({}));
         assert_eq!(
             v["errors"][0],
             json!({ "path": ["query", "repository", "nope"], "extensions": { "code": "undefinedField", "typeName": "Repository", "fieldName": "nope" }, "locations": [{ "line": 1, "column": 39 }], "message": "Field 'nope' doesn't exist on type 'Repository'" })
@@ -2451,16 +1830,10 @@ mod tests {
             r#"{ r1: repository(owner: "o", name: "gone") { name } r2: repository(owner: "o", name: "r") { pullRequest(number: 9) { id } } }"#,
             json!({}),
         );
-        assert_eq!(
-            v["data"],
-            json!({ "r1": null, "r2": { "pullRequest": null } })
-        );
+        assert_eq!(v["data"], json!({ "r1": null, "r2": { "pullRequest": null } }));
         assert_eq!(v["errors"][0]["type"], "NOT_FOUND");
         assert_eq!(v["errors"][0]["path"], json!(["r1"]));
-        assert_eq!(
-            v["errors"][0]["message"],
-            "Could not resolve to a Repository with the name 'o/gone'."
-        );
+        assert_eq!(v["errors"][0]["message"], "Could not resolve to a Repository with the name 'o/gone'.");
         assert_eq!(v["errors"][1]["path"], json!(["r2", "pullRequest"]));
     }
 
@@ -2472,28 +1845,18 @@ mod tests {
         assert!(v.get("errors").is_none(), "10,100 nodes are fine: {v}");
         // 100 aliases × (100 threads + 100 × 100 comments) = 1,010,000 nodes.
         let prs: String = (0..100)
-            .map(|i| format!(" p{i}: pullRequest(number: 1) {{ reviewThreads(first: 100) {{ nodes {{ comments(first: 100) {{ nodes {{ body }} }} }} }} }}"))
+            .map(|i| {
+                format!(" p{i}: pullRequest(number: 1) {{ reviewThreads(first: 100) {{ nodes {{ comments(first: 100) {{ nodes {{ body }} }} }} }} }}")
+            })
             .collect();
-        let (_, v) = run(
-            &format!("{{ repository(owner: \"o\", name: \"r\") {{{prs} }} }}"),
-            json!({}),
-        );
+        let (_, v) = run(&format!("{{ repository(owner: \"o\", name: \"r\") {{{prs} }} }}"), json!({}));
         assert_eq!(
             v,
             json!({ "errors": [{ "type": "MAX_NODE_LIMIT_EXCEEDED", "message": "This query requests up to 1,010,000 possible nodes which exceeds the maximum limit of 500,000." }] })
         );
-        let aliases: String = (0..6000)
-            .map(|i| format!(" a{i}: object(expression: \"h:x\") {{ oid }}"))
-            .collect();
-        let (_, v) = run(
-            &format!("{{ repository(owner: \"o\", name: \"r\") {{{aliases} }} }}"),
-            json!({}),
-        );
-        assert_eq!(
-            v["errors"][0]["type"], "RESOURCE_LIMITS_EXCEEDED",
-            "{}",
-            v["errors"]
-        );
+        let aliases: String = (0..6000).map(|i| format!(" a{i}: object(expression: \"h:x\") {{ oid }}")).collect();
+        let (_, v) = run(&format!("{{ repository(owner: \"o\", name: \"r\") {{{aliases} }} }}"), json!({}));
+        assert_eq!(v["errors"][0]["type"], "RESOURCE_LIMITS_EXCEEDED", "{}", v["errors"]);
     }
 
     #[test]
@@ -2504,48 +1867,23 @@ mod tests {
         let conn = &v["data"]["repository"]["pullRequest"]["reviewThreads"];
         assert_eq!(conn["totalCount"], 3);
         assert_eq!(conn["pageInfo"]["hasNextPage"], true);
-        assert_eq!(
-            conn["nodes"][0]["comments"]["nodes"][0]["author"],
-            json!({ "__typename": "Bot", "login": "argusai" })
-        );
-        let (_, v2) = execute(
-            &mut w,
-            &json!({ "query": q, "variables": { "after": conn["pageInfo"]["endCursor"] } }),
-            &GraphQlOptions::default(),
-        );
+        assert_eq!(conn["nodes"][0]["comments"]["nodes"][0]["author"], json!({ "__typename": "Bot", "login": "argusai" }));
+        let (_, v2) = execute(&mut w, &json!({ "query": q, "variables": { "after": conn["pageInfo"]["endCursor"] } }), &GraphQlOptions::default());
         let conn2 = &v2["data"]["repository"]["pullRequest"]["reviewThreads"];
         assert_eq!(conn2["nodes"].as_array().unwrap().len(), 1);
         assert_eq!(conn2["nodes"][0]["id"], "T2");
         assert_eq!(conn2["pageInfo"]["hasNextPage"], false);
         let m = r#"mutation($id: ID!) { resolveReviewThread(input: {threadId: $id}) { thread { id isResolved } } }"#;
-        let (_, r) = execute(
-            &mut w,
-            &json!({ "query": m, "variables": { "id": "T1" } }),
-            &GraphQlOptions::default(),
-        );
-        assert_eq!(
-            r["data"]["resolveReviewThread"]["thread"],
-            json!({ "id": "T1", "isResolved": true })
-        );
+        let (_, r) = execute(&mut w, &json!({ "query": m, "variables": { "id": "T1" } }), &GraphQlOptions::default());
+        assert_eq!(r["data"]["resolveReviewThread"]["thread"], json!({ "id": "T1", "isResolved": true }));
         assert!(w.threads[1].is_resolved);
-        let (_, r) = execute(
-            &mut w,
-            &json!({ "query": m, "variables": { "id": "nope" } }),
-            &GraphQlOptions::default(),
-        );
+        let (_, r) = execute(&mut w, &json!({ "query": m, "variables": { "id": "nope" } }), &GraphQlOptions::default());
         assert_eq!(r["data"]["resolveReviewThread"], Value::Null);
         assert_eq!(r["errors"][0]["type"], "NOT_FOUND");
         // An ID must be declared as ID!, not String!.
         let wrong = r#"mutation($id: String!) { resolveReviewThread(input: {threadId: $id}) { thread { id } } }"#;
-        let (_, r) = execute(
-            &mut w,
-            &json!({ "query": wrong, "variables": { "id": "T1" } }),
-            &GraphQlOptions::default(),
-        );
-        assert_eq!(
-            r["errors"][0]["extensions"]["code"], "variableMismatch",
-            "{r}"
-        );
+        let (_, r) = execute(&mut w, &json!({ "query": wrong, "variables": { "id": "T1" } }), &GraphQlOptions::default());
+        assert_eq!(r["errors"][0]["extensions"]["code"], "variableMismatch", "{r}");
     }
 
     #[test]
@@ -2554,10 +1892,7 @@ mod tests {
         assert_eq!(toks[0].tok, Tok::Str("a\"b\\cé😀".into()));
         // A one-line block string keeps its spaces; indentation is only stripped from later lines.
         assert_eq!(toks[1].tok, Tok::Str(" block \"x\" ".into()));
-        assert_eq!(
-            lex("\"\"\"\n    a\n      b\n  \"\"\"").unwrap()[0].tok,
-            Tok::Str("a\n  b".into())
-        );
+        assert_eq!(lex("\"\"\"\n    a\n      b\n  \"\"\"").unwrap()[0].tok, Tok::Str("a\n  b".into()));
         assert!(lex("\"open").is_err());
         assert!(lex("€").is_err());
     }

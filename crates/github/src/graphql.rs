@@ -37,12 +37,7 @@ pub struct GraphQlError {
 impl GraphQlError {
     /// Whether this error is about the field at `path` (names/aliases from the root).
     pub fn is_at(&self, path: &[&str]) -> bool {
-        self.path.len() == path.len()
-            && self
-                .path
-                .iter()
-                .zip(path)
-                .all(|(p, want)| p.as_str() == Some(*want))
+        self.path.len() == path.len() && self.path.iter().zip(path).all(|(p, want)| p.as_str() == Some(*want))
     }
 }
 
@@ -56,10 +51,7 @@ pub struct GraphQlResponse {
 
 impl GraphQlResponse {
     /// The errors at exactly `path`.
-    pub fn errors_at<'a>(
-        &'a self,
-        path: &'a [&'a str],
-    ) -> impl Iterator<Item = &'a GraphQlError> + 'a {
+    pub fn errors_at<'a>(&'a self, path: &'a [&'a str]) -> impl Iterator<Item = &'a GraphQlError> + 'a {
         self.errors.iter().filter(move |e| e.is_at(path))
     }
 }
@@ -78,48 +70,22 @@ fn header_u64(resp: &HttpResponse, name: &str) -> Option<u64> {
 
 /// Turns a whole-request GraphQL failure into a classified error; `None` when
 /// `data` is usable (per-field errors are the caller's to read).
-pub fn classify_graphql(
-    route: &str,
-    resp: &HttpResponse,
-    data: &Value,
-    errors: &[GraphQlError],
-    now: UnixMillis,
-) -> Option<GitHubError> {
+pub fn classify_graphql(route: &str, resp: &HttpResponse, data: &Value, errors: &[GraphQlError], now: UnixMillis) -> Option<GitHubError> {
     let route = route.to_string();
-    let rate_limited = errors.iter().find(|e| {
-        e.kind.as_deref() == Some("RATE_LIMITED")
-            || e.message.to_ascii_lowercase().contains("rate limit")
-    });
+    let rate_limited = errors.iter().find(|e| e.kind.as_deref() == Some("RATE_LIMITED") || e.message.to_ascii_lowercase().contains("rate limit"));
     if let Some(e) = rate_limited {
         let secondary = e.message.to_ascii_lowercase().contains("secondary");
         if let Some(secs) = header_u64(resp, "retry-after") {
-            return Some(GitHubError::RateLimited {
-                kind: RateLimitKind::Secondary,
-                retry_after_secs: secs.max(1),
-                route,
-            });
+            return Some(GitHubError::RateLimited { kind: RateLimitKind::Secondary, retry_after_secs: secs.max(1), route });
         }
         if header_u64(resp, "x-ratelimit-remaining") == Some(0) {
-            let wait = header_u64(resp, "x-ratelimit-reset")
-                .map(|reset| reset.saturating_sub(now.secs()).max(1));
-            let kind = if secondary {
-                RateLimitKind::Secondary
-            } else {
-                RateLimitKind::Primary
-            };
-            return Some(GitHubError::RateLimited {
-                kind,
-                retry_after_secs: wait.unwrap_or(SECONDARY_DEFAULT_WAIT_SECS),
-                route,
-            });
+            let wait = header_u64(resp, "x-ratelimit-reset").map(|reset| reset.saturating_sub(now.secs()).max(1));
+            let kind = if secondary { RateLimitKind::Secondary } else { RateLimitKind::Primary };
+            return Some(GitHubError::RateLimited { kind, retry_after_secs: wait.unwrap_or(SECONDARY_DEFAULT_WAIT_SECS), route });
         }
         // Docs: "Otherwise, wait for at least one minute before retrying."
         return Some(GitHubError::RateLimited {
-            kind: if secondary {
-                RateLimitKind::Secondary
-            } else {
-                RateLimitKind::Primary
-            },
+            kind: if secondary { RateLimitKind::Secondary } else { RateLimitKind::Primary },
             retry_after_secs: SECONDARY_DEFAULT_WAIT_SECS,
             route,
         });
@@ -135,67 +101,34 @@ pub fn classify_graphql(
         m.contains("something went wrong") || m.contains("timeout") || m.contains("timed out")
     });
     if messages.is_empty() {
-        return Some(GitHubError::GraphQlUnavailable {
-            route,
-            detail: "the answer has neither data nor errors".into(),
-        });
+        return Some(GitHubError::GraphQlUnavailable { route, detail: "the answer has neither data nor errors".into() });
     }
-    Some(GitHubError::GraphQl {
-        route,
-        messages,
-        retryable,
-    })
+    Some(GitHubError::GraphQl { route, messages, retryable })
 }
 
 impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> GitHub<H, C, S, T> {
     /// Runs one GraphQL operation with an installation token. `mutation` marks a
     /// content-creating request, spaced like REST writes.
-    pub(crate) async fn graphql(
-        &self,
-        id: InstallationId,
-        query: &str,
-        variables: Value,
-        mutation: bool,
-    ) -> Result<GraphQlResponse, GitHubError> {
+    pub(crate) async fn graphql(&self, id: InstallationId, query: &str, variables: Value, mutation: bool) -> Result<GraphQlResponse, GitHubError> {
         let url = self.config.graphql_url.clone();
         let route = self.route(Method::Post, &url);
-        let body =
-            serde_json::to_vec(&serde_json::json!({ "query": query, "variables": variables }))
-                .expect("GraphQL bodies serialize");
-        let resp = match self
-            .send_installation_spaced(id, Method::Post, &url, Some(body), mutation)
-            .await
-        {
+        let body = serde_json::to_vec(&serde_json::json!({ "query": query, "variables": variables })).expect("GraphQL bodies serialize");
+        let resp = match self.send_installation_spaced(id, Method::Post, &url, Some(body), mutation).await {
             Ok(resp) => resp,
             Err(GitHubError::NotFound { route }) => {
-                return Err(GitHubError::GraphQlUnavailable {
-                    route,
-                    detail: "404 Not Found".into(),
-                });
+                return Err(GitHubError::GraphQlUnavailable { route, detail: "404 Not Found".into() });
             }
-            Err(GitHubError::Unexpected {
-                status: 410, route, ..
-            }) => {
-                return Err(GitHubError::GraphQlUnavailable {
-                    route,
-                    detail: "410 Gone".into(),
-                });
+            Err(GitHubError::Unexpected { status: 410, route, .. }) => {
+                return Err(GitHubError::GraphQlUnavailable { route, detail: "410 Gone".into() });
             }
             Err(e) => return Err(e),
         };
-        let raw: RawResponse =
-            serde_json::from_slice(&resp.body).map_err(|_| GitHubError::GraphQlUnavailable {
-                route: route.clone(),
-                detail: format!(
-                    "the answer is not JSON ({})",
-                    resp.header("content-type").unwrap_or("no content-type")
-                ),
-            })?;
+        let raw: RawResponse = serde_json::from_slice(&resp.body).map_err(|_| GitHubError::GraphQlUnavailable {
+            route: route.clone(),
+            detail: format!("the answer is not JSON ({})", resp.header("content-type").unwrap_or("no content-type")),
+        })?;
         if raw.data.is_none() && raw.errors.is_none() {
-            return Err(GitHubError::GraphQlUnavailable {
-                route,
-                detail: "the answer has neither data nor errors".into(),
-            });
+            return Err(GitHubError::GraphQlUnavailable { route, detail: "the answer has neither data nor errors".into() });
         }
         let data = raw.data.unwrap_or(Value::Null);
         let errors = raw.errors.unwrap_or_default();
@@ -213,14 +146,7 @@ mod tests {
     use serde_json::json;
 
     fn resp(headers: &[(&str, &str)]) -> HttpResponse {
-        HttpResponse {
-            status: 200,
-            headers: headers
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            body: vec![],
-        }
+        HttpResponse { status: 200, headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), body: vec![] }
     }
     fn errs(v: Value) -> Vec<GraphQlError> {
         serde_json::from_value(v).unwrap()
@@ -235,43 +161,20 @@ mod tests {
         let cases: Vec<(&str, HttpResponse, Value, Value, Option<ErrorClass>)> = vec![
             (
                 "primary: reset",
-                resp(&[
-                    ("x-ratelimit-remaining", "0"),
-                    ("x-ratelimit-reset", &reset),
-                ]),
+                resp(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", &reset)]),
                 Value::Null,
                 rate.clone(),
-                Some(ErrorClass::Retryable {
-                    after_secs: Some(120),
-                }),
+                Some(ErrorClass::Retryable { after_secs: Some(120) }),
             ),
-            (
-                "primary without headers: a minute",
-                resp(&[]),
-                Value::Null,
-                rate,
-                Some(ErrorClass::Retryable {
-                    after_secs: Some(60),
-                }),
-            ),
+            ("primary without headers: a minute", resp(&[]), Value::Null, rate, Some(ErrorClass::Retryable { after_secs: Some(60) })),
             (
                 "secondary with retry-after",
                 resp(&[("retry-after", "30")]),
                 Value::Null,
                 secondary.clone(),
-                Some(ErrorClass::Retryable {
-                    after_secs: Some(30),
-                }),
+                Some(ErrorClass::Retryable { after_secs: Some(30) }),
             ),
-            (
-                "secondary bare",
-                resp(&[]),
-                Value::Null,
-                secondary,
-                Some(ErrorClass::Retryable {
-                    after_secs: Some(60),
-                }),
-            ),
+            ("secondary bare", resp(&[]), Value::Null, secondary, Some(ErrorClass::Retryable { after_secs: Some(60) })),
             (
                 "validation error: our bug, permanent",
                 resp(&[]),
@@ -293,13 +196,7 @@ mod tests {
                 json!([{ "type": "NOT_FOUND", "path": ["repository", "a0"], "message": "x" }]),
                 None,
             ),
-            (
-                "clean",
-                resp(&[]),
-                json!({ "repository": {} }),
-                json!([]),
-                None,
-            ),
+            ("clean", resp(&[]), json!({ "repository": {} }), json!([]), None),
         ];
         for (name, r, data, errors, want) in cases {
             let got = classify_graphql("POST /graphql", &r, &data, &errs(errors), now);
@@ -311,9 +208,7 @@ mod tests {
     fn errors_are_matched_by_exact_path() {
         let r = GraphQlResponse {
             data: Value::Null,
-            errors: errs(
-                json!([{ "path": ["repository", "a1"], "message": "m" }, { "path": ["repository", "a10"], "message": "n" }]),
-            ),
+            errors: errs(json!([{ "path": ["repository", "a1"], "message": "m" }, { "path": ["repository", "a10"], "message": "n" }])),
         };
         assert_eq!(r.errors_at(&["repository", "a1"]).count(), 1);
         assert_eq!(r.errors_at(&["repository"]).count(), 0);

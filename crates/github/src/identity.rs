@@ -25,10 +25,7 @@ pub struct AppIdentity {
 
 impl AppIdentity {
     pub fn new(id: u64, slug: impl Into<String>) -> Self {
-        Self {
-            id,
-            slug: slug.into(),
-        }
+        Self { id, slug: slug.into() }
     }
 
     /// The bot user's login in REST answers, e.g. `argusai[bot]`.
@@ -40,10 +37,7 @@ impl AppIdentity {
     /// as GitHub's do; a `type` other than `Bot` is refused when present.
     pub fn authored(&self, user: Option<&User>) -> bool {
         let Some(user) = user else { return false };
-        let bot = user
-            .login
-            .strip_suffix("[bot]")
-            .is_some_and(|slug| slug.eq_ignore_ascii_case(&self.slug));
+        let bot = user.login.strip_suffix("[bot]").is_some_and(|slug| slug.eq_ignore_ascii_case(&self.slug));
         bot && user.kind.as_deref().is_none_or(|k| k == "Bot")
     }
 
@@ -60,9 +54,7 @@ impl AppIdentity {
 
     /// Reads a value written by [`AppIdentity::to_kv_value`]; anything else is a miss.
     pub fn from_kv_value(value: &str) -> Option<Self> {
-        serde_json::from_str::<Self>(value)
-            .ok()
-            .filter(|a| !a.slug.trim().is_empty())
+        serde_json::from_str::<Self>(value).ok().filter(|a| !a.slug.trim().is_empty())
     }
 }
 
@@ -71,11 +63,7 @@ mod tests {
     use super::*;
 
     fn user(login: &str, kind: Option<&str>) -> User {
-        User {
-            login: login.into(),
-            kind: kind.map(str::to_string),
-            id: Some(1),
-        }
+        User { login: login.into(), kind: kind.map(str::to_string), id: Some(1) }
     }
 
     #[test]
@@ -84,32 +72,12 @@ mod tests {
         assert_eq!(app.bot_login(), "argusai[bot]");
         let cases: &[(Option<User>, bool, &str)] = &[
             (Some(user("argusai[bot]", Some("Bot"))), true, "the bot"),
-            (
-                Some(user("ArgusAI[bot]", Some("Bot"))),
-                true,
-                "logins are case-insensitive",
-            ),
+            (Some(user("ArgusAI[bot]", Some("Bot"))), true, "logins are case-insensitive"),
             (Some(user("argusai[bot]", None)), true, "no type given"),
-            (
-                Some(user("argusai", Some("User"))),
-                false,
-                "a person named like the slug",
-            ),
-            (
-                Some(user("argusai[bot]", Some("User"))),
-                false,
-                "the bot login with a person's type",
-            ),
-            (
-                Some(user("other-app[bot]", Some("Bot"))),
-                false,
-                "another App's bot",
-            ),
-            (
-                Some(user("argusai-fork[bot]", Some("Bot"))),
-                false,
-                "a longer slug",
-            ),
+            (Some(user("argusai", Some("User"))), false, "a person named like the slug"),
+            (Some(user("argusai[bot]", Some("User"))), false, "the bot login with a person's type"),
+            (Some(user("other-app[bot]", Some("Bot"))), false, "another App's bot"),
+            (Some(user("argusai-fork[bot]", Some("Bot"))), false, "a longer slug"),
             (Some(user("mona", Some("User"))), false, "the PR author"),
             (None, false, "no author (a deleted account)"),
         ];
@@ -124,10 +92,7 @@ mod tests {
         assert!(app.authored_graphql(Some("Bot"), "argusai"));
         assert!(app.authored_graphql(Some("Bot"), "argusai[bot]"));
         assert!(app.authored_graphql(None, "argusai"));
-        assert!(
-            !app.authored_graphql(Some("User"), "argusai"),
-            "a person who registered the slug as a login"
-        );
+        assert!(!app.authored_graphql(Some("User"), "argusai"), "a person who registered the slug as a login");
         assert!(!app.authored_graphql(Some("Bot"), "dependabot"));
     }
 

@@ -37,11 +37,13 @@ pub mod user_token;
 
 pub use auth::{AppJwtClaims, CachedToken, JwtSigner, JwtSimpleSigner, MemoryTokenCache, TokenCache};
 pub use client::{GitHub, GitHubConfig};
-pub use contents::{BlobRequest, BlobResult, BlobsOutcome, ContentLimits, ContentPlan, ContentsOutcome, Tree, TreeEntry, Transport, WantedFile, plan_contents};
+pub use contents::{
+    BlobRequest, BlobResult, BlobsOutcome, ContentLimits, ContentPlan, ContentsOutcome, Transport, Tree, TreeEntry, WantedFile, plan_contents,
+};
 pub use conversation::{PrCommit, Reaction, ReactionKind, ReviewThread, ThreadAuthor, ThreadComment};
-pub use identity::AppIdentity;
-pub use permission::RepoPermission;
 pub use error::{AuthError, GitHubError, RateLimitKind};
+pub use identity::AppIdentity;
 pub use ops::Installation;
+pub use permission::RepoPermission;
 pub use types::*;
 pub use user_token::{NoAppKey, UserToken};

@@ -47,12 +47,7 @@ fn json<B: Serialize>(body: &B) -> Option<Vec<u8>> {
 }
 
 impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C, S, T> {
-    async fn call<R: serde::de::DeserializeOwned>(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<Vec<u8>>,
-    ) -> Result<R, GitHubError> {
+    async fn call<R: serde::de::DeserializeOwned>(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> Result<R, GitHubError> {
         let url = self.gh.url(path);
         let resp = self.gh.send_installation(self.id, method, &url, body).await?;
         decode(&format!("{} {}", method.as_str(), path.split('?').next().unwrap_or(path)), &resp)
@@ -79,20 +74,14 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
 
     /// `GET /repos/{o}/{r}/compare/{base}...{head}`.
     pub async fn compare(&self, repo: &RepoName, base: &CommitSha, head: &CommitSha) -> Result<Comparison, GitHubError> {
-        self.call(Method::Get, &format!("{}/compare/{}...{}", repo_path(repo), encode_query(base.as_str()), encode_query(head.as_str())), None)
-            .await
+        self.call(Method::Get, &format!("{}/compare/{}...{}", repo_path(repo), encode_query(base.as_str()), encode_query(head.as_str())), None).await
     }
 
     /// Decides between an incremental and a full review. Incremental only when the
     /// last reviewed commit is still an ancestor of head (`ahead`); after a
     /// force-push (`diverged`/`behind`, or the old commit is gone) it is a full
     /// review with the reason, for the summary.
-    pub async fn review_scope(
-        &self,
-        repo: &RepoName,
-        last_reviewed: Option<&CommitSha>,
-        head: &CommitSha,
-    ) -> Result<ReviewScope, GitHubError> {
+    pub async fn review_scope(&self, repo: &RepoName, last_reviewed: Option<&CommitSha>, head: &CommitSha) -> Result<ReviewScope, GitHubError> {
         let Some(since) = last_reviewed else {
             return Ok(ReviewScope::Full { reason: "first review of this pull request".into() });
         };
@@ -153,10 +142,7 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
         }
         // GitHub wraps the base64 at 60 columns.
         let compact: String = file.content.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-        base64::engine::general_purpose::STANDARD
-            .decode(compact)
-            .map(Some)
-            .map_err(|e| GitHubError::Decode { route, detail: format!("base64: {e}") })
+        base64::engine::general_purpose::STANDARD.decode(compact).map(Some).map_err(|e| GitHubError::Decode { route, detail: format!("base64: {e}") })
     }
 
     /// `.github/argusai.toml` from the PR's **base** commit, if present.
@@ -222,8 +208,7 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
             comments: Vec<DraftComment<'a>>,
         }
         let body = NewReview { commit_id: head.as_str(), body, event, comments: comments.iter().map(|c| DraftComment::of(c)).collect() };
-        let created: IdOnly =
-            self.call(Method::Post, &format!("{}/pulls/{}/reviews", repo_path(&pr.repo), pr.number), json(&body)).await?;
+        let created: IdOnly = self.call(Method::Post, &format!("{}/pulls/{}/reviews", repo_path(&pr.repo), pr.number), json(&body)).await?;
         Ok(created.id)
     }
 
@@ -239,13 +224,7 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
     ///   comments are found by bisection with PENDING reviews, which are deleted
     ///   right away and are never visible to others, then the good ones are posted
     ///   once and the bad ones are listed in the review body. Nothing is lost.
-    pub async fn post_review(
-        &self,
-        pr: &PrRef,
-        head: &CommitSha,
-        body: &str,
-        comments: Vec<InlineComment>,
-    ) -> Result<ReviewOutcome, GitHubError> {
+    pub async fn post_review(&self, pr: &PrRef, head: &CommitSha, body: &str, comments: Vec<InlineComment>) -> Result<ReviewOutcome, GitHubError> {
         self.post_review_with(pr, head, &|_| body.to_string(), comments).await
     }
 
@@ -401,8 +380,9 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
     /// "paused", why a review failed), marked so it is never mistaken for the summary.
     pub async fn post_note(&self, pr: &PrRef, body: &str) -> Result<u64, GitHubError> {
         let body = with_marker(&truncate_chars(body, MAX_COMMENT_CHARS - NOTE_MARKER.len() - 2), NOTE_MARKER);
-        let created: IdOnly =
-            self.call(Method::Post, &format!("{}/issues/{}/comments", repo_path(&pr.repo), pr.number), json(&serde_json::json!({ "body": body }))).await?;
+        let created: IdOnly = self
+            .call(Method::Post, &format!("{}/issues/{}/comments", repo_path(&pr.repo), pr.number), json(&serde_json::json!({ "body": body })))
+            .await?;
         Ok(created.id)
     }
 }

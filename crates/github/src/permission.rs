@@ -32,11 +32,7 @@ pub struct RepoPermission {
 impl RepoPermission {
     /// Admin, maintain and write roles (and custom roles built on write) can write.
     pub fn has_write(&self) -> bool {
-        matches!(self.permission.as_str(), "admin" | "write")
-            || matches!(
-                self.role_name.as_deref(),
-                Some("admin" | "maintain" | "write")
-            )
+        matches!(self.permission.as_str(), "admin" | "write") || matches!(self.role_name.as_deref(), Some("admin" | "maintain" | "write"))
     }
 }
 
@@ -50,28 +46,12 @@ struct CachedPermission {
 impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C, S, T> {
     /// `GET /repos/{o}/{r}/collaborators/{login}/permission`. A user GitHub does
     /// not know (404) has permission `none`.
-    pub async fn permission(
-        &self,
-        repo: &RepoName,
-        login: &str,
-    ) -> Result<RepoPermission, GitHubError> {
-        let path = format!(
-            "/repos/{}/{}/collaborators/{}/permission",
-            repo.owner,
-            repo.name,
-            encode_path(login).replace('/', "%2F")
-        );
+    pub async fn permission(&self, repo: &RepoName, login: &str) -> Result<RepoPermission, GitHubError> {
+        let path = format!("/repos/{}/{}/collaborators/{}/permission", repo.owner, repo.name, encode_path(login).replace('/', "%2F"));
         let url = self.gh.url(&path);
-        match self
-            .gh
-            .send_installation(self.id, Method::Get, &url, None)
-            .await
-        {
+        match self.gh.send_installation(self.id, Method::Get, &url, None).await {
             Ok(resp) => crate::client::decode(&self.gh.route(Method::Get, &url), &resp),
-            Err(GitHubError::NotFound { .. }) => Ok(RepoPermission {
-                permission: "none".into(),
-                role_name: None,
-            }),
+            Err(GitHubError::NotFound { .. }) => Ok(RepoPermission { permission: "none".into(), role_name: None }),
             Err(e) => Err(e),
         }
     }
@@ -84,10 +64,7 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
         if login.trim().is_empty() {
             return Ok(false);
         }
-        let key = RepoPermissionKey {
-            repo: repo.clone(),
-            login: login.to_string(),
-        };
+        let key = RepoPermissionKey { repo: repo.clone(), login: login.to_string() };
         let cache_key = key.key();
         let now = self.gh.clock.now();
         if let Some(&(write, until)) = self.gh.permissions.borrow().get(&cache_key)
@@ -95,32 +72,17 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
         {
             return Ok(write);
         }
-        if let Some(cached) = self
-            .gh
-            .tokens()
-            .get_value(&key)
-            .await
-            .and_then(|v| serde_json::from_str::<CachedPermission>(&v).ok())
+        if let Some(cached) = self.gh.tokens().get_value(&key).await.and_then(|v| serde_json::from_str::<CachedPermission>(&v).ok())
             && now.0 < cached.expires_at_ms
         {
-            self.gh
-                .permissions
-                .borrow_mut()
-                .insert(cache_key, (cached.write, UnixMillis(cached.expires_at_ms)));
+            self.gh.permissions.borrow_mut().insert(cache_key, (cached.write, UnixMillis(cached.expires_at_ms)));
             return Ok(cached.write);
         }
         let write = self.permission(repo, login).await?.has_write();
         let until = now.plus_secs(RepoPermissionKey::TTL_SECS);
-        let value = serde_json::to_string(&CachedPermission {
-            write,
-            expires_at_ms: until.0,
-        })
-        .expect("serializes");
+        let value = serde_json::to_string(&CachedPermission { write, expires_at_ms: until.0 }).expect("serializes");
         self.gh.tokens().put_value(&key, &value).await;
-        self.gh
-            .permissions
-            .borrow_mut()
-            .insert(cache_key, (write, until));
+        self.gh.permissions.borrow_mut().insert(cache_key, (write, until));
         Ok(write)
     }
 }
@@ -131,10 +93,7 @@ mod tests {
 
     #[test]
     fn write_access_as_github_defines_it() {
-        let p = |permission: &str, role: Option<&str>| RepoPermission {
-            permission: permission.into(),
-            role_name: role.map(str::to_string),
-        };
+        let p = |permission: &str, role: Option<&str>| RepoPermission { permission: permission.into(), role_name: role.map(str::to_string) };
         let cases = [
             (p("admin", Some("admin")), true),
             (p("write", Some("maintain")), true),

@@ -15,9 +15,9 @@ use argus_core::error::{Classify, ErrorClass};
 use argus_core::http::{HttpResponse, Method};
 use argus_core::ids::{CommitSha, InstallationId, PrNumber, PrRef, RepoName, UnixMillis};
 use argus_core::secret::SecretString;
+use argus_github::RejectedComment;
 use argus_github::auth::{AppJwtClaims, JwtSigner, JwtSimpleSigner, MemoryTokenCache, TokenCache};
 use argus_github::error::classify_response;
-use argus_github::RejectedComment;
 use argus_github::fake::{FAKE_API_URL, FakeClock, FakeFile, FakeGitHub, FakePr, FakeReview, Fault, split_unified_diff};
 use argus_github::marker::{COMMENT_MARKER, PROBE_MARKER, SUMMARY_MARKER, review_marker};
 use argus_github::*;
@@ -257,8 +257,22 @@ fn pagination_never_follows_a_link_to_another_host() {
 fn files_without_a_patch_are_reported_with_the_reason() {
     let e = env();
     let mut files = split_unified_diff(&corpus_diff("ripgrep-0b04553affdb.diff"));
-    files.push(FakeFile { filename: "big.json".into(), status: "modified".into(), previous_filename: None, patch: None, additions: 90_000, deletions: 3 });
-    files.push(FakeFile { filename: "new/name.rs".into(), status: "renamed".into(), previous_filename: Some("old/name.rs".into()), patch: None, additions: 0, deletions: 0 });
+    files.push(FakeFile {
+        filename: "big.json".into(),
+        status: "modified".into(),
+        previous_filename: None,
+        patch: None,
+        additions: 90_000,
+        deletions: 3,
+    });
+    files.push(FakeFile {
+        filename: "new/name.rs".into(),
+        status: "renamed".into(),
+        previous_filename: Some("old/name.rs".into()),
+        patch: None,
+        additions: 0,
+        deletions: 0,
+    });
     e.fake.add_pull_request(fake_pr(files));
     let got = block_on(e.gh.installation(INST).pr_files(&pr_ref())).unwrap();
     let names: Vec<&str> = got.reviewable.iter().map(|f| f.filename.as_str()).collect();
@@ -332,22 +346,86 @@ fn error_classification_table() {
     let msg = |m: &str| json!({ "message": m, "documentation_url": "https://docs.github.com/rest" });
     let retry = |s: u64| ErrorClass::Retryable { after_secs: Some(s) };
     let cases: Vec<(&str, HttpResponse, ErrorClass, &str)> = vec![
-        ("primary exhausted", resp(403, &[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", &reset_in_90)], msg("API rate limit exceeded for installation ID 77.")), retry(90), "primary rate limit"),
-        ("primary as 429", resp(429, &[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", &reset_in_90)], msg("API rate limit exceeded")), retry(90), "primary rate limit"),
-        ("secondary with retry-after", resp(403, &[("retry-after", "30")], msg("You have exceeded a secondary rate limit.")), retry(30), "secondary rate limit"),
-        ("secondary 429 retry-after", resp(429, &[("retry-after", "7"), ("x-ratelimit-remaining", "4000")], msg("slow down")), retry(7), "secondary rate limit"),
-        ("secondary, remaining 0, reset", resp(403, &[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", &reset_in_90)], msg("You have exceeded a secondary rate limit.")), retry(90), "secondary rate limit"),
-        ("secondary, no hint: at least 60 s", resp(403, &[("x-ratelimit-remaining", "4999")], msg("You have exceeded a secondary rate limit and have been temporarily blocked.")), retry(60), "secondary rate limit"),
+        (
+            "primary exhausted",
+            resp(403, &[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", &reset_in_90)], msg("API rate limit exceeded for installation ID 77.")),
+            retry(90),
+            "primary rate limit",
+        ),
+        (
+            "primary as 429",
+            resp(429, &[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", &reset_in_90)], msg("API rate limit exceeded")),
+            retry(90),
+            "primary rate limit",
+        ),
+        (
+            "secondary with retry-after",
+            resp(403, &[("retry-after", "30")], msg("You have exceeded a secondary rate limit.")),
+            retry(30),
+            "secondary rate limit",
+        ),
+        (
+            "secondary 429 retry-after",
+            resp(429, &[("retry-after", "7"), ("x-ratelimit-remaining", "4000")], msg("slow down")),
+            retry(7),
+            "secondary rate limit",
+        ),
+        (
+            "secondary, remaining 0, reset",
+            resp(403, &[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", &reset_in_90)], msg("You have exceeded a secondary rate limit.")),
+            retry(90),
+            "secondary rate limit",
+        ),
+        (
+            "secondary, no hint: at least 60 s",
+            resp(403, &[("x-ratelimit-remaining", "4999")], msg("You have exceeded a secondary rate limit and have been temporarily blocked.")),
+            retry(60),
+            "secondary rate limit",
+        ),
         ("bare 429: 60 s", resp(429, &[], json!({})), retry(60), "secondary rate limit"),
-        ("reset already past: 1 s", resp(403, &[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "1")], msg("API rate limit exceeded")), retry(1), "primary rate limit"),
-        ("permission", resp(403, &[("x-accepted-github-permissions", "pull_requests=write")], msg("Resource not accessible by integration")), ErrorClass::Permanent, "lacks the permission `pull_requests=write`"),
-        ("403 without a hint", resp(403, &[], msg("Resource not accessible by integration")), ErrorClass::Permanent, "Resource not accessible by integration"),
+        (
+            "reset already past: 1 s",
+            resp(403, &[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "1")], msg("API rate limit exceeded")),
+            retry(1),
+            "primary rate limit",
+        ),
+        (
+            "permission",
+            resp(403, &[("x-accepted-github-permissions", "pull_requests=write")], msg("Resource not accessible by integration")),
+            ErrorClass::Permanent,
+            "lacks the permission `pull_requests=write`",
+        ),
+        (
+            "403 without a hint",
+            resp(403, &[], msg("Resource not accessible by integration")),
+            ErrorClass::Permanent,
+            "Resource not accessible by integration",
+        ),
         ("404", resp(404, &[], msg("Not Found")), ErrorClass::Permanent, "not installed"),
         ("401", resp(401, &[], msg("Bad credentials")), ErrorClass::Permanent, "Bad credentials"),
-        ("422 anchors", resp(422, &[], json!({ "message": "Unprocessable Entity", "errors": ["Line could not be resolved"] })), ErrorClass::Permanent, "Line could not be resolved"),
-        ("422 objects", resp(422, &[], json!({ "message": "Validation Failed", "errors": [{ "resource": "Issue", "code": "custom", "message": "body is too long" }] })), ErrorClass::Permanent, "body is too long"),
+        (
+            "422 anchors",
+            resp(422, &[], json!({ "message": "Unprocessable Entity", "errors": ["Line could not be resolved"] })),
+            ErrorClass::Permanent,
+            "Line could not be resolved",
+        ),
+        (
+            "422 objects",
+            resp(
+                422,
+                &[],
+                json!({ "message": "Validation Failed", "errors": [{ "resource": "Issue", "code": "custom", "message": "body is too long" }] }),
+            ),
+            ErrorClass::Permanent,
+            "body is too long",
+        ),
         ("500", resp(500, &[], json!({})), ErrorClass::Retryable { after_secs: None }, "server error"),
-        ("502 html", HttpResponse { status: 502, headers: vec![], body: b"<html>Bad gateway</html>".to_vec() }, ErrorClass::Retryable { after_secs: None }, "502"),
+        (
+            "502 html",
+            HttpResponse { status: 502, headers: vec![], body: b"<html>Bad gateway</html>".to_vec() },
+            ErrorClass::Retryable { after_secs: None },
+            "502",
+        ),
         ("418", resp(418, &[], msg("teapot")), ErrorClass::Permanent, "teapot"),
     ];
     for (name, response, want, text) in cases {
@@ -363,7 +441,13 @@ fn error_classification_table() {
 fn a_secondary_limit_from_github_reaches_the_caller_with_its_delay() {
     let e = env();
     e.fake.add_pull_request(fake_pr(vec![]));
-    e.fake.inject(Fault::status(Some(Method::Get), "/pulls/7", 403, &[("retry-after", "42")], json!({ "message": "You have exceeded a secondary rate limit." })));
+    e.fake.inject(Fault::status(
+        Some(Method::Get),
+        "/pulls/7",
+        403,
+        &[("retry-after", "42")],
+        json!({ "message": "You have exceeded a secondary rate limit." }),
+    ));
     let err = block_on(e.gh.installation(INST).pull_request(&pr_ref())).unwrap_err();
     assert_eq!(err.class(), ErrorClass::Retryable { after_secs: Some(42) });
     assert!(matches!(err, GitHubError::RateLimited { kind: RateLimitKind::Secondary, .. }));
@@ -401,7 +485,10 @@ fn a_clean_review_is_posted_once_as_comment_with_markers() {
     assert_eq!(r.event.as_deref(), Some("COMMENT"));
     assert_eq!(r.commit_id, HEAD);
     assert!(r.body.ends_with(&review_marker(&head())));
-    assert_eq!(r.comments[1], json!({ "path": "tests/misc.rs", "line": 920, "side": "RIGHT", "start_line": 912, "start_side": "RIGHT", "body": format!("range\n\n{COMMENT_MARKER}") }));
+    assert_eq!(
+        r.comments[1],
+        json!({ "path": "tests/misc.rs", "line": 920, "side": "RIGHT", "start_line": 912, "start_side": "RIGHT", "body": format!("range\n\n{COMMENT_MARKER}") })
+    );
     assert!(r.comments[5].get("start_line").is_none(), "no start_line for a one-line range");
     // The retry after a crash between "posted" and "acked" posts nothing.
     let again = block_on(e.gh.installation(INST).post_review(&pr_ref(), &head(), "Summary", good_comments())).unwrap();
@@ -420,7 +507,12 @@ fn bad_anchors_are_bisected_with_pending_reviews_and_moved_to_the_body() {
         let mut comments = good_comments();
         let bad_kinds = [
             InlineComment::single("tests/misc.rs", 5000, Side::Right, "line outside every hunk"),
-            InlineComment::range("grep-cli/src/decompress.rs", Anchor { line: 355, side: Side::Right }, Anchor { line: 372, side: Side::Right }, "range across hunks"),
+            InlineComment::range(
+                "grep-cli/src/decompress.rs",
+                Anchor { line: 355, side: Side::Right },
+                Anchor { line: 372, side: Side::Right },
+                "range across hunks",
+            ),
             InlineComment::single("not/in/pr.rs", 1, Side::Right, "path not in the diff"),
         ];
         for (i, &pos) in bad_at.iter().enumerate() {
@@ -546,7 +638,14 @@ fn check_run_reports_neutral_or_success_and_reactions_land() {
     let inst = e.gh.installation(INST);
     let repo = pr_ref().repo;
     let id = block_on(inst.start_check_run(&repo, &head())).unwrap();
-    block_on(inst.complete_check_run(&repo, id, CheckConclusion::Neutral, "LLM unavailable", "ArgusAI could not review: the model provider is down.")).unwrap();
+    block_on(inst.complete_check_run(
+        &repo,
+        id,
+        CheckConclusion::Neutral,
+        "LLM unavailable",
+        "ArgusAI could not review: the model provider is down.",
+    ))
+    .unwrap();
     block_on(inst.react_eyes(&repo, 555)).unwrap();
     let s = e.fake.state.borrow();
     let (_, bodies) = &s.check_runs[0];
@@ -554,7 +653,10 @@ fn check_run_reports_neutral_or_success_and_reactions_land() {
     assert_eq!(bodies[1]["conclusion"], "neutral");
     assert_eq!(bodies[1]["status"], "completed");
     assert_eq!(bodies[1]["output"]["title"], "LLM unavailable");
-    assert_eq!(s.reactions.iter().map(|r| (r.target, r.comment_id, r.content.as_str(), r.user.as_str())).collect::<Vec<_>>(), vec![("issue", 555, "eyes", "argusai[bot]")]);
+    assert_eq!(
+        s.reactions.iter().map(|r| (r.target, r.comment_id, r.content.as_str(), r.user.as_str())).collect::<Vec<_>>(),
+        vec![("issue", 555, "eyes", "argusai[bot]")]
+    );
 }
 
 #[test]
@@ -592,7 +694,12 @@ fn snapshot_of_a_review_that_lands_with_bad_anchors() {
     let comments = vec![
         InlineComment::single("tests/misc.rs", 915, Side::Right, "This test never checks the exit code."),
         InlineComment::single("tests/misc.rs", 5000, Side::Right, "Hallucinated line."),
-        InlineComment::range("grep-cli/src/decompress.rs", Anchor { line: 355, side: Side::Right }, Anchor { line: 372, side: Side::Right }, "Range across two hunks."),
+        InlineComment::range(
+            "grep-cli/src/decompress.rs",
+            Anchor { line: 355, side: Side::Right },
+            Anchor { line: 372, side: Side::Right },
+            "Range across two hunks.",
+        ),
         InlineComment::single("grep-cli/src/decompress.rs", 370, Side::Left, "The removed branch handled `.zst`."),
     ];
     block_on(e.gh.installation(INST).post_review(&pr_ref(), &head(), "ArgusAI found 4 issues.", comments)).unwrap();

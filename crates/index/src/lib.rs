@@ -113,10 +113,7 @@ pub struct RepoUpdate {
 
 fn outcome_str(o: Outcome) -> String {
     // The same names the status page's JSON uses.
-    serde_json::to_value(o)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| format!("{o:?}"))
+    serde_json::to_value(o).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_else(|| format!("{o:?}"))
 }
 
 fn review_row(pr: u64, h: &HistoryEntry) -> ReviewRow {
@@ -124,10 +121,7 @@ fn review_row(pr: u64, h: &HistoryEntry) -> ReviewRow {
         pr,
         job_id: h.job_id.clone(),
         head_sha: h.head_sha.to_string(),
-        mode: serde_json::to_value(h.mode)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default(),
+        mode: serde_json::to_value(h.mode).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
         outcome: outcome_str(h.outcome),
         queued_at: h.queued_at.0,
         finished_at: h.finished_at.0,
@@ -146,12 +140,7 @@ fn review_row(pr: u64, h: &HistoryEntry) -> ReviewRow {
 }
 
 fn replay_row(pr: u64, r: &ReplayRecord) -> ReplayRow {
-    ReplayRow {
-        pr,
-        job_id: r.job_id.clone(),
-        at: r.at.0,
-        actor: r.actor.clone(),
-    }
+    ReplayRow { pr, job_id: r.job_id.clone(), at: r.at.0, actor: r.actor.clone() }
 }
 
 impl RepoUpdate {
@@ -209,11 +198,7 @@ pub struct HistoryKey {
 
 impl HistoryKey {
     pub fn of(h: &HistoryEntry) -> Self {
-        HistoryKey {
-            job_id: h.job_id.clone(),
-            finished_at: h.finished_at.0,
-            outcome: h.outcome,
-        }
+        HistoryKey { job_id: h.job_id.clone(), finished_at: h.finished_at.0, outcome: h.outcome }
     }
 }
 
@@ -225,11 +210,7 @@ pub fn history_mark(st: &PrState) -> Option<HistoryKey> {
 /// The entries recorded after `mark` (all of them when the mark is gone or absent).
 pub fn history_since<'a>(st: &'a PrState, mark: Option<&HistoryKey>) -> Vec<&'a HistoryEntry> {
     let start = match mark {
-        Some(m) => st
-            .history
-            .iter()
-            .rposition(|h| HistoryKey::of(h) == *m)
-            .map_or(0, |i| i + 1),
+        Some(m) => st.history.iter().rposition(|h| HistoryKey::of(h) == *m).map_or(0, |i| i + 1),
         None => 0,
     };
     st.history.iter().skip(start).collect()
@@ -341,8 +322,7 @@ const INSERT_REVIEW: &str = "INSERT INTO reviews (pr, job_id, outcome, finished_
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT DO NOTHING";
 
-const INSERT_REPLAY: &str =
-    "INSERT INTO replays (pr, job_id, at, actor) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING";
+const INSERT_REPLAY: &str = "INSERT INTO replays (pr, job_id, at, actor) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING";
 
 const PRUNE_REVIEWS: &str = "DELETE FROM reviews WHERE rowid IN (SELECT rowid FROM reviews ORDER BY finished_at DESC, rowid DESC LIMIT -1 OFFSET ?)";
 const PRUNE_PRS: &str = "DELETE FROM prs WHERE number IN (SELECT number FROM prs WHERE phase NOT IN ('debouncing', 'queued', 'running')
@@ -392,15 +372,7 @@ pub fn update_statements(u: &RepoUpdate) -> Vec<Stmt> {
         });
     }
     for r in &u.replays {
-        out.push(Stmt {
-            sql: INSERT_REPLAY,
-            args: vec![
-                r.pr.into(),
-                r.job_id.as_str().into(),
-                r.at.into(),
-                r.actor.as_str().into(),
-            ],
-        });
+        out.push(Stmt { sql: INSERT_REPLAY, args: vec![r.pr.into(), r.job_id.as_str().into(), r.at.into(), r.actor.as_str().into()] });
     }
     out
 }
@@ -408,18 +380,9 @@ pub fn update_statements(u: &RepoUpdate) -> Vec<Stmt> {
 /// The statements that enforce the bounds.
 pub fn prune_statements() -> Vec<Stmt> {
     vec![
-        Stmt {
-            sql: PRUNE_REVIEWS,
-            args: vec![u64::from(MAX_REVIEWS).into()],
-        },
-        Stmt {
-            sql: PRUNE_PRS,
-            args: vec![u64::from(MAX_SETTLED_PRS).into()],
-        },
-        Stmt {
-            sql: PRUNE_REPLAYS,
-            args: vec![u64::from(MAX_REPLAYS).into()],
-        },
+        Stmt { sql: PRUNE_REVIEWS, args: vec![u64::from(MAX_REVIEWS).into()] },
+        Stmt { sql: PRUNE_PRS, args: vec![u64::from(MAX_SETTLED_PRS).into()] },
+        Stmt { sql: PRUNE_REPLAYS, args: vec![u64::from(MAX_REPLAYS).into()] },
     ]
 }
 
@@ -518,8 +481,7 @@ pub const DEAD_LETTERS_SQL: &str = "SELECT r.pr AS pr, r.job_id AS job_id, r.hea
        p.at AS replayed_at, p.actor AS replayed_by
      FROM reviews r LEFT JOIN replays p ON p.pr = r.pr AND p.job_id = r.job_id
      WHERE r.outcome = 'dead_lettered' ORDER BY r.finished_at DESC LIMIT 50";
-pub const TOTALS_SQL: &str =
-    "SELECT COUNT(*) AS reviews, SUM(findings) AS findings, SUM(tokens_in) AS tokens_in,
+pub const TOTALS_SQL: &str = "SELECT COUNT(*) AS reviews, SUM(findings) AS findings, SUM(tokens_in) AS tokens_in,
        SUM(tokens_out) AS tokens_out, SUM(cost_micro_usd) AS cost_micro_usd
      FROM reviews WHERE outcome IN ('posted', 'superseded', 'late')";
 

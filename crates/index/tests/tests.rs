@@ -9,9 +9,7 @@ use argus_coordinator::protocol::*;
 use argus_coordinator::{Config, Coordinator, PrState};
 use argus_core::error::ErrorClass;
 use argus_core::event::PrAction;
-use argus_core::ids::{
-    CommitSha, DeliveryId, InstallationId, PrNumber, PrRef, RepoName, UnixMillis,
-};
+use argus_core::ids::{CommitSha, DeliveryId, InstallationId, PrNumber, PrRef, RepoName, UnixMillis};
 use argus_core::job::ReviewJob;
 use argus_core::severity::SeverityCounts;
 use argus_core::signal::{Inbound, Signal};
@@ -70,15 +68,11 @@ fn query<T: DeserializeOwned>(c: &Connection, sql: &str) -> Vec<T> {
             Ok(serde_json::Value::Object(obj))
         })
         .unwrap();
-    rows.map(|r| serde_json::from_value(r.unwrap()).unwrap())
-        .collect()
+    rows.map(|r| serde_json::from_value(r.unwrap()).unwrap()).collect()
 }
 
 fn count(c: &Connection, table: &str) -> u64 {
-    c.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| {
-        r.get::<_, i64>(0)
-    })
-    .unwrap() as u64
+    c.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get::<_, i64>(0)).unwrap() as u64
 }
 
 fn sha(label: &str) -> CommitSha {
@@ -95,11 +89,7 @@ struct Pr {
 
 impl Pr {
     fn new(number: u64) -> Self {
-        Pr {
-            m: Coordinator::new(Config::with_debounce_secs(1)),
-            now: T0,
-            number,
-        }
+        Pr { m: Coordinator::new(Config::with_debounce_secs(1)), now: T0, number }
     }
     fn pr(&self) -> PrRef {
         PrRef::new(RepoName::new("o", "r"), PrNumber(self.number))
@@ -159,23 +149,12 @@ impl Pr {
     fn review(&mut self, head: &str, findings: u32) -> String {
         let jobs = self.push(head);
         let job = jobs.last().expect("a job").clone();
-        let lease = match self
-            .m
-            .handle(
-                UnixMillis(self.now),
-                Event::LeaseRequested(LeaseRequest {
-                    job_id: job.job_id.clone(),
-                    attempt: 1,
-                }),
-            )
-            .reply
-        {
+        let lease = match self.m.handle(UnixMillis(self.now), Event::LeaseRequested(LeaseRequest { job_id: job.job_id.clone(), attempt: 1 })).reply {
             argus_coordinator::Reply::Lease(LeaseReply::Granted { lease_id, .. }) => lease_id,
             other => panic!("{other:?}"),
         };
         self.now += 1500;
-        let severities: SeverityCounts =
-            std::iter::repeat_n(argus_core::severity::Severity::High, findings as usize).collect();
+        let severities: SeverityCounts = std::iter::repeat_n(argus_core::severity::Severity::High, findings as usize).collect();
         let stats = ReviewStats {
             findings,
             tokens_in: 1000,
@@ -197,10 +176,7 @@ impl Pr {
     }
     fn dead_letter(&mut self, head: &str) -> String {
         let job = self.push(head).last().expect("a job").clone();
-        self.send(Event::DeadLettered(DeadLettered {
-            job_id: job.job_id.clone(),
-            reason: "the review queue gave up after its retries".into(),
-        }));
+        self.send(Event::DeadLettered(DeadLettered { job_id: job.job_id.clone(), reason: "the review queue gave up after its retries".into() }));
         job.job_id
     }
     fn state(&self) -> &PrState {
@@ -214,14 +190,8 @@ impl Pr {
 fn overview(c: &Connection) -> Overview {
     Overview {
         repo: "o/r".into(),
-        in_flight: query::<StoredPr>(c, IN_FLIGHT_SQL)
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-        recent_prs: query::<StoredPr>(c, RECENT_PRS_SQL)
-            .into_iter()
-            .map(Into::into)
-            .collect(),
+        in_flight: query::<StoredPr>(c, IN_FLIGHT_SQL).into_iter().map(Into::into).collect(),
+        recent_prs: query::<StoredPr>(c, RECENT_PRS_SQL).into_iter().map(Into::into).collect(),
         reviews: query(c, RECENT_REVIEWS_SQL),
         dead_letters: query(c, DEAD_LETTERS_SQL),
         totals: query::<Totals>(c, TOTALS_SQL).pop().unwrap(),
@@ -238,69 +208,23 @@ fn a_prs_reviews_and_dead_letters_are_listed() {
     run(&c, &update_statements(&pr.update()));
     let o = overview(&c);
     assert_eq!(o.recent_prs.len(), 1);
-    assert_eq!(
-        (o.recent_prs[0].phase.as_str(), o.recent_prs[0].installation),
-        ("failed", Some(7))
-    );
+    assert_eq!((o.recent_prs[0].phase.as_str(), o.recent_prs[0].installation), ("failed", Some(7)));
     assert!(o.in_flight.is_empty());
-    assert_eq!(
-        o.reviews
-            .iter()
-            .map(|r| r.outcome.as_str())
-            .collect::<Vec<_>>(),
-        ["dead_lettered", "posted"],
-        "newest first"
-    );
+    assert_eq!(o.reviews.iter().map(|r| r.outcome.as_str()).collect::<Vec<_>>(), ["dead_lettered", "posted"], "newest first");
     let posted = &o.reviews[1];
-    assert_eq!(
-        (
-            posted.findings,
-            posted.high,
-            posted.cost_micro_usd,
-            posted.duration_ms
-        ),
-        (Some(2), 2, Some(250), Some(1500))
-    );
+    assert_eq!((posted.findings, posted.high, posted.cost_micro_usd, posted.duration_ms), (Some(2), 2, Some(250), Some(1500)));
     assert_eq!(o.dead_letters.len(), 1);
     assert_eq!(o.dead_letters[0].job_id, dead);
-    assert!(
-        o.dead_letters[0]
-            .note
-            .as_deref()
-            .unwrap()
-            .contains("dead-lettered"),
-        "{:?}",
-        o.dead_letters[0].note
-    );
+    assert!(o.dead_letters[0].note.as_deref().unwrap().contains("dead-lettered"), "{:?}", o.dead_letters[0].note);
     assert_eq!(o.dead_letters[0].replayed_by, None);
-    assert_eq!(
-        o.totals,
-        Totals {
-            reviews: 1,
-            findings: Some(2),
-            tokens_in: Some(1000),
-            tokens_out: Some(100),
-            cost_micro_usd: Some(250)
-        }
-    );
+    assert_eq!(o.totals, Totals { reviews: 1, findings: Some(2), tokens_in: Some(1000), tokens_out: Some(100), cost_micro_usd: Some(250) });
 
     // The replay shows up next to its dead letter.
-    pr.send(Event::Operator(OperatorRequest {
-        action: OperatorAction::Replay {
-            job_id: dead.clone(),
-        },
-        actor: "alice".into(),
-    }));
+    pr.send(Event::Operator(OperatorRequest { action: OperatorAction::Replay { job_id: dead.clone() }, actor: "alice".into() }));
     run(&c, &update_statements(&pr.update()));
     let o = overview(&c);
     assert_eq!(o.dead_letters[0].replayed_by.as_deref(), Some("alice"));
-    assert_eq!(
-        o.in_flight
-            .iter()
-            .map(|p| p.phase.as_str())
-            .collect::<Vec<_>>(),
-        ["queued"]
-    );
+    assert_eq!(o.in_flight.iter().map(|p| p.phase.as_str()).collect::<Vec<_>>(), ["queued"]);
 }
 
 #[test]
@@ -316,10 +240,7 @@ fn updates_are_idempotent_and_a_late_one_never_wins() {
     // The older update arrives last (two deferred sends crossed).
     run(&c, &update_statements(&old));
     let o = overview(&c);
-    assert_eq!(
-        o.recent_prs[0].head_sha.as_deref(),
-        Some(sha("h2").as_str())
-    );
+    assert_eq!(o.recent_prs[0].head_sha.as_deref(), Some(sha("h2").as_str()));
     assert_eq!(o.recent_prs[0].phase, "debouncing");
     assert_eq!(count(&c, "reviews"), 1);
 }
@@ -347,17 +268,9 @@ fn the_bounds_hold_and_prs_in_flight_are_kept() {
     assert_eq!(count(&c, "reviews"), u64::from(MAX_REVIEWS));
     assert_eq!(count(&c, "prs"), u64::from(MAX_SETTLED_PRS) + 1);
     let o = overview(&c);
-    assert_eq!(
-        o.in_flight.iter().map(|p| p.number).collect::<Vec<_>>(),
-        [1],
-        "the PR in flight survives pruning"
-    );
+    assert_eq!(o.in_flight.iter().map(|p| p.number).collect::<Vec<_>>(), [1], "the PR in flight survives pruning");
     assert_eq!(o.reviews.len(), LIST_LIMIT as usize);
-    assert!(
-        o.reviews
-            .windows(2)
-            .all(|w| w[0].finished_at >= w[1].finished_at)
-    );
+    assert!(o.reviews.windows(2).all(|w| w[0].finished_at >= w[1].finished_at));
     let newest_pr = 2 + u64::from(MAX_SETTLED_PRS) + 39;
     assert_eq!(o.reviews[0].pr, newest_pr);
 }
@@ -376,38 +289,14 @@ fn updates_before_the_pr_is_known_are_none_and_fingerprints_ignore_the_send_time
     // The failed-attempt path leaves its reason in the row.
     let mut f = Pr::new(6);
     let job = f.push("x").pop().unwrap();
-    let lease = match f
-        .m
-        .handle(
-            UnixMillis(f.now),
-            Event::LeaseRequested(LeaseRequest {
-                job_id: job.job_id.clone(),
-                attempt: 1,
-            }),
-        )
-        .reply
-    {
+    let lease = match f.m.handle(UnixMillis(f.now), Event::LeaseRequested(LeaseRequest { job_id: job.job_id.clone(), attempt: 1 })).reply {
         argus_coordinator::Reply::Lease(LeaseReply::Granted { lease_id, .. }) => lease_id,
         other => panic!("{other:?}"),
     };
-    f.send(Event::JobFailed(JobFailed {
-        job_id: job.job_id,
-        lease_id: lease,
-        class: ErrorClass::Permanent,
-        reason: "repository gone".into(),
-    }));
+    f.send(Event::JobFailed(JobFailed { job_id: job.job_id, lease_id: lease, class: ErrorClass::Permanent, reason: "repository gone".into() }));
     let u = f.update();
-    assert_eq!(
-        (u.pr.phase.as_str(), u.pr.last_error.as_deref()),
-        ("failed", Some("repository gone"))
-    );
-    assert_eq!(
-        u.reviews[0].outcome,
-        serde_json::to_value(Outcome::Failed)
-            .unwrap()
-            .as_str()
-            .unwrap()
-    );
+    assert_eq!((u.pr.phase.as_str(), u.pr.last_error.as_deref()), ("failed", Some("repository gone")));
+    assert_eq!(u.reviews[0].outcome, serde_json::to_value(Outcome::Failed).unwrap().as_str().unwrap());
 }
 
 #[test]
@@ -420,8 +309,5 @@ fn history_since_a_mark_is_what_the_last_event_recorded() {
     assert!(history_since(pr.state(), mark.as_ref()).is_empty());
     pr.dead_letter("h2");
     let new = history_since(pr.state(), mark.as_ref());
-    assert_eq!(
-        new.iter().map(|h| h.outcome).collect::<Vec<_>>(),
-        [Outcome::DeadLettered]
-    );
+    assert_eq!(new.iter().map(|h| h.outcome).collect::<Vec<_>>(), [Outcome::DeadLettered]);
 }

@@ -20,11 +20,7 @@ pub struct BreakerPolicy {
 
 impl Default for BreakerPolicy {
     fn default() -> Self {
-        Self {
-            failure_threshold: 5,
-            cool_down_ms: 60_000,
-            probe_timeout_ms: 120_000,
-        }
+        Self { failure_threshold: 5, cool_down_ms: 60_000, probe_timeout_ms: 120_000 }
     }
 }
 
@@ -38,9 +34,7 @@ pub enum BreakerState {
 
 impl Default for BreakerState {
     fn default() -> Self {
-        Self::Closed {
-            consecutive_failures: 0,
-        }
+        Self::Closed { consecutive_failures: 0 }
     }
 }
 
@@ -57,31 +51,17 @@ pub enum Admission {
 impl BreakerState {
     /// Whether a call may start at `now`, and the state to store when it changed
     /// (only transitions are written: KV allows few writes).
-    pub fn admit(
-        &self,
-        now: UnixMillis,
-        policy: &BreakerPolicy,
-    ) -> (Admission, Option<BreakerState>) {
+    pub fn admit(&self, now: UnixMillis, policy: &BreakerPolicy) -> (Admission, Option<BreakerState>) {
         match *self {
             Self::Closed { .. } => (Admission::Allow, None),
-            Self::Open { until } if now.0 < until.0 => (
-                Admission::Reject {
-                    retry_in_ms: until.0 - now.0,
-                },
-                None,
-            ),
+            Self::Open { until } if now.0 < until.0 => (Admission::Reject { retry_in_ms: until.0 - now.0 }, None),
             Self::Open { .. } => (Admission::Probe, Some(Self::HalfOpen { probe_since: now })),
             Self::HalfOpen { probe_since } => {
                 let stale_at = probe_since.0.saturating_add(policy.probe_timeout_ms);
                 if now.0 >= stale_at {
                     (Admission::Probe, Some(Self::HalfOpen { probe_since: now }))
                 } else {
-                    (
-                        Admission::Reject {
-                            retry_in_ms: stale_at - now.0,
-                        },
-                        None,
-                    )
+                    (Admission::Reject { retry_in_ms: stale_at - now.0 }, None)
                 }
             }
         }
@@ -89,34 +69,20 @@ impl BreakerState {
 
     /// After a successful call: closed with a clean count.
     pub fn on_success(&self) -> BreakerState {
-        Self::Closed {
-            consecutive_failures: 0,
-        }
+        Self::Closed { consecutive_failures: 0 }
     }
 
     /// After an outage failure (5xx, timeout, network).
     pub fn on_failure(&self, now: UnixMillis, policy: &BreakerPolicy) -> BreakerState {
-        let open = Self::Open {
-            until: now.plus_millis(policy.cool_down_ms),
-        };
+        let open = Self::Open { until: now.plus_millis(policy.cool_down_ms) };
         match *self {
-            Self::Closed {
-                consecutive_failures,
-            } => {
+            Self::Closed { consecutive_failures } => {
                 let n = consecutive_failures.saturating_add(1);
-                if n >= policy.failure_threshold.max(1) {
-                    open
-                } else {
-                    Self::Closed {
-                        consecutive_failures: n,
-                    }
-                }
+                if n >= policy.failure_threshold.max(1) { open } else { Self::Closed { consecutive_failures: n } }
             }
             // The probe failed, or a straggler that started before the breaker opened did.
             Self::HalfOpen { .. } => open,
-            Self::Open { until } => Self::Open {
-                until: UnixMillis(until.0.max(now.0 + policy.cool_down_ms)),
-            },
+            Self::Open { until } => Self::Open { until: UnixMillis(until.0.max(now.0 + policy.cool_down_ms)) },
         }
     }
 }
@@ -171,9 +137,7 @@ impl BreakerStore for MemoryBreakerStore {
     }
     async fn save(&self, key: &str, state: &BreakerState) -> Result<(), String> {
         self.writes.set(self.writes.get() + 1);
-        self.states
-            .borrow_mut()
-            .insert(key.to_string(), state.clone());
+        self.states.borrow_mut().insert(key.to_string(), state.clone());
         Ok(())
     }
 }
@@ -186,11 +150,7 @@ mod tests {
     /// and resulting state after each: the whole lifecycle as a table.
     #[test]
     fn transitions() {
-        let p = BreakerPolicy {
-            failure_threshold: 3,
-            cool_down_ms: 1_000,
-            probe_timeout_ms: 5_000,
-        };
+        let p = BreakerPolicy { failure_threshold: 3, cool_down_ms: 1_000, probe_timeout_ms: 5_000 };
         enum Ev {
             Admit(u64, Admission),
             Fail(u64),
@@ -198,9 +158,7 @@ mod tests {
         }
         use Admission::*;
         use Ev::*;
-        let closed = |n| BreakerState::Closed {
-            consecutive_failures: n,
-        };
+        let closed = |n| BreakerState::Closed { consecutive_failures: n };
         let script: Vec<(Ev, BreakerState)> = vec![
             (Admit(0, Allow), closed(0)),
             (Fail(0), closed(1)),
@@ -208,50 +166,15 @@ mod tests {
             (Ok, closed(0)),
             (Fail(20), closed(1)),
             (Fail(30), closed(2)),
-            (
-                Fail(40),
-                BreakerState::Open {
-                    until: UnixMillis(1_040),
-                },
-            ),
-            (
-                Admit(500, Reject { retry_in_ms: 540 }),
-                BreakerState::Open {
-                    until: UnixMillis(1_040),
-                },
-            ),
-            (
-                Admit(1_040, Probe),
-                BreakerState::HalfOpen {
-                    probe_since: UnixMillis(1_040),
-                },
-            ),
+            (Fail(40), BreakerState::Open { until: UnixMillis(1_040) }),
+            (Admit(500, Reject { retry_in_ms: 540 }), BreakerState::Open { until: UnixMillis(1_040) }),
+            (Admit(1_040, Probe), BreakerState::HalfOpen { probe_since: UnixMillis(1_040) }),
             // While the probe runs, others are turned away.
-            (
-                Admit(1_100, Reject { retry_in_ms: 4_940 }),
-                BreakerState::HalfOpen {
-                    probe_since: UnixMillis(1_040),
-                },
-            ),
-            (
-                Fail(1_200),
-                BreakerState::Open {
-                    until: UnixMillis(2_200),
-                },
-            ),
-            (
-                Admit(2_200, Probe),
-                BreakerState::HalfOpen {
-                    probe_since: UnixMillis(2_200),
-                },
-            ),
+            (Admit(1_100, Reject { retry_in_ms: 4_940 }), BreakerState::HalfOpen { probe_since: UnixMillis(1_040) }),
+            (Fail(1_200), BreakerState::Open { until: UnixMillis(2_200) }),
+            (Admit(2_200, Probe), BreakerState::HalfOpen { probe_since: UnixMillis(2_200) }),
             // The probe's invocation died: after probe_timeout another caller probes.
-            (
-                Admit(7_200, Probe),
-                BreakerState::HalfOpen {
-                    probe_since: UnixMillis(7_200),
-                },
-            ),
+            (Admit(7_200, Probe), BreakerState::HalfOpen { probe_since: UnixMillis(7_200) }),
             (Ok, closed(0)),
             (Admit(7_300, Allow), closed(0)),
         ];
@@ -272,9 +195,7 @@ mod tests {
 
     #[test]
     fn state_round_trips_as_json() {
-        let s = BreakerState::Open {
-            until: UnixMillis(5),
-        };
+        let s = BreakerState::Open { until: UnixMillis(5) };
         let json = serde_json::to_string(&s).unwrap();
         assert_eq!(json, r#"{"state":"open","until":5}"#);
         assert_eq!(serde_json::from_str::<BreakerState>(&json).unwrap(), s);

@@ -79,13 +79,7 @@ impl<P: LlmProvider, K: Clock, S: BreakerStore> LlmClient<P, K, S> {
     /// `seed` drives the backoff jitter (the platform passes something per
     /// invocation, e.g. derived from the job id; tests pass a constant).
     pub fn new(provider: P, clock: K, breakers: S, config: LlmConfig, seed: u64) -> Self {
-        Self {
-            provider,
-            clock,
-            breakers,
-            config,
-            jitter: RefCell::new(Jitter::new(seed)),
-        }
+        Self { provider, clock, breakers, config, jitter: RefCell::new(Jitter::new(seed)) }
     }
 
     pub fn config(&self) -> &LlmConfig {
@@ -98,11 +92,7 @@ impl<P: LlmProvider, K: Clock, S: BreakerStore> LlmClient<P, K, S> {
 
     /// One chat completion with retries, fallbacks and deadlines. The call ends
     /// by `min(start + call_deadline, review_deadline)`.
-    pub async fn complete(
-        &self,
-        req: &ChatRequest,
-        review_deadline: Option<UnixMillis>,
-    ) -> Result<Completion, CallFailure> {
+    pub async fn complete(&self, req: &ChatRequest, review_deadline: Option<UnixMillis>) -> Result<Completion, CallFailure> {
         let policy = self.config.retry;
         let start = self.clock.now();
         let mut deadline = start.plus_millis(policy.call_deadline_ms);
@@ -115,13 +105,7 @@ impl<P: LlmProvider, K: Clock, S: BreakerStore> LlmClient<P, K, S> {
         let mut attempts: Vec<Attempt> = Vec::new();
         let mut problems = Vec::new();
         let mut last_err: Option<LlmError> = None;
-        let fail = |error: LlmError, attempts: Vec<Attempt>, problems: Vec<String>| {
-            Err(CallFailure {
-                error,
-                attempts,
-                problems,
-            })
-        };
+        let fail = |error: LlmError, attempts: Vec<Attempt>, problems: Vec<String>| Err(CallFailure { error, attempts, problems });
 
         let mut stream = self.config.stream;
         for (index, model) in models.iter().enumerate() {
@@ -141,14 +125,7 @@ impl<P: LlmProvider, K: Clock, S: BreakerStore> LlmClient<P, K, S> {
                 let breaker = self.load_breaker(&breaker_key, &mut problems).await;
                 let (admission, transition) = breaker.admit(now, &self.config.breaker);
                 if let Admission::Reject { retry_in_ms } = admission {
-                    return fail(
-                        LlmError::CircuitOpen {
-                            provider: breaker_key,
-                            retry_in_ms,
-                        },
-                        attempts,
-                        problems,
-                    );
+                    return fail(LlmError::CircuitOpen { provider: breaker_key, retry_in_ms }, attempts, problems);
                 }
                 if let Some(next) = transition {
                     self.save_breaker(&breaker_key, &next, &mut problems).await;
@@ -156,13 +133,7 @@ impl<P: LlmProvider, K: Clock, S: BreakerStore> LlmClient<P, K, S> {
 
                 tries += 1;
                 let timeout_ms = policy.attempt_timeout_ms.min(deadline.0 - now.0).max(1);
-                let call = CallOptions {
-                    model: model.clone(),
-                    mode,
-                    stream,
-                    timeout_ms,
-                    now,
-                };
+                let call = CallOptions { model: model.clone(), mode, stream, timeout_ms, now };
                 let result = self.attempt(req, &call).await;
                 let ended = self.clock.now();
 
@@ -175,8 +146,7 @@ impl<P: LlmProvider, K: Clock, S: BreakerStore> LlmClient<P, K, S> {
                     _ => current.on_success(),
                 };
                 if next_state != current {
-                    self.save_breaker(&breaker_key, &next_state, &mut problems)
-                        .await;
+                    self.save_breaker(&breaker_key, &next_state, &mut problems).await;
                 }
 
                 attempts.push(Attempt {
@@ -202,26 +172,14 @@ impl<P: LlmProvider, K: Clock, S: BreakerStore> LlmClient<P, K, S> {
                                 .map(|e| e.to_string())
                                 .unwrap_or_default(),
                         });
-                        return Ok(Completion {
-                            response,
-                            model_used: model.clone(),
-                            fallback,
-                            attempts,
-                            usage,
-                            problems,
-                        });
+                        return Ok(Completion { response, model_used: model.clone(), fallback, attempts, usage, problems });
                     }
                     Err(e) => e,
                 };
 
                 // The server refused the JSON mechanism: step down and retry at once.
-                if let Some(weaker) = mode
-                    .and_then(StructuredMode::weaker)
-                    .filter(|_| err.rejects_structured_output())
-                {
-                    problems.push(format!(
-                        "{model} refused {mode:?} structured output; retrying with {weaker:?}"
-                    ));
+                if let Some(weaker) = mode.and_then(StructuredMode::weaker).filter(|_| err.rejects_structured_output()) {
+                    problems.push(format!("{model} refused {mode:?} structured output; retrying with {weaker:?}"));
                     mode = Some(weaker);
                     tries -= 1;
                     continue;
@@ -241,13 +199,7 @@ impl<P: LlmProvider, K: Clock, S: BreakerStore> LlmClient<P, K, S> {
                     if fallback {
                         break;
                     }
-                    return fail(
-                        last_err
-                            .take()
-                            .unwrap_or(LlmError::DeadlineExceeded { budget_ms }),
-                        attempts,
-                        problems,
-                    );
+                    return fail(last_err.take().unwrap_or(LlmError::DeadlineExceeded { budget_ms }), attempts, problems);
                 }
 
                 // Rate limits are per model on GitHub Models: a lighter model's quota
@@ -280,32 +232,19 @@ impl<P: LlmProvider, K: Clock, S: BreakerStore> LlmClient<P, K, S> {
 
     /// Runs several requests with at most the primary model's concurrency in
     /// flight; results in input order.
-    pub async fn complete_all(
-        &self,
-        reqs: &[ChatRequest],
-        review_deadline: Option<UnixMillis>,
-    ) -> Vec<Result<Completion, CallFailure>> {
+    pub async fn complete_all(&self, reqs: &[ChatRequest], review_deadline: Option<UnixMillis>) -> Vec<Result<Completion, CallFailure>> {
         let concurrency = self.config.limits_for(&self.config.model).concurrency as usize;
-        run_bounded(reqs.iter(), concurrency, |r| {
-            self.complete(r, review_deadline)
-        })
-        .await
+        run_bounded(reqs.iter(), concurrency, |r| self.complete(r, review_deadline)).await
     }
 
     /// One attempt, abandoned when the clock passes its timeout even if the
     /// transport never gives up (no 15-minute hangs).
-    async fn attempt(
-        &self,
-        req: &ChatRequest,
-        call: &CallOptions,
-    ) -> Result<ChatResponse, LlmError> {
+    async fn attempt(&self, req: &ChatRequest, call: &CallOptions) -> Result<ChatResponse, LlmError> {
         let work = pin!(self.provider.complete(req, call));
         let timer = pin!(self.clock.sleep(call.timeout_ms));
         match select(work, timer).await {
             Either::Left((result, _)) => result,
-            Either::Right(((), _)) => Err(LlmError::Timeout {
-                after_ms: call.timeout_ms,
-            }),
+            Either::Right(((), _)) => Err(LlmError::Timeout { after_ms: call.timeout_ms }),
         }
     }
 
@@ -313,9 +252,7 @@ impl<P: LlmProvider, K: Clock, S: BreakerStore> LlmClient<P, K, S> {
         match self.breakers.load(key).await {
             Ok(state) => state.unwrap_or_default(),
             Err(e) => {
-                problems.push(format!(
-                    "circuit breaker state unreadable ({e}); treated as closed"
-                ));
+                problems.push(format!("circuit breaker state unreadable ({e}); treated as closed"));
                 BreakerState::default()
             }
         }

@@ -40,12 +40,7 @@ pub enum ProviderKind {
 }
 
 impl ProviderKind {
-    pub const ALL: [ProviderKind; 4] = [
-        Self::GithubModels,
-        Self::OpenAi,
-        Self::Anthropic,
-        Self::WorkersAi,
-    ];
+    pub const ALL: [ProviderKind; 4] = [Self::GithubModels, Self::OpenAi, Self::Anthropic, Self::WorkersAi];
 
     /// The `LLM_PROVIDER` spelling.
     pub fn as_str(self) -> &'static str {
@@ -143,43 +138,24 @@ pub const DEFAULT_AZURE_API_VERSION: &str = "2024-10-21";
 impl LlmConfig {
     /// Parses the settings from `get(name)`; empty values count as unset.
     pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigErrors> {
-        let get = |name: &str| {
-            get(name)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
+        let get = |name: &str| get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
         let mut errors = Vec::new();
-        let mut err =
-            |setting: &'static str, problem: String| errors.push(ConfigError { setting, problem });
+        let mut err = |setting: &'static str, problem: String| errors.push(ConfigError { setting, problem });
 
         let provider = match get("LLM_PROVIDER") {
             None => ProviderKind::GithubModels,
             Some(raw) => ProviderKind::parse(&raw).unwrap_or_else(|| {
                 let known: Vec<_> = ProviderKind::ALL.iter().map(|p| p.as_str()).collect();
-                err(
-                    "LLM_PROVIDER",
-                    format!("is {raw:?}, expected one of {}", known.join(", ")),
-                );
+                err("LLM_PROVIDER", format!("is {raw:?}, expected one of {}", known.join(", ")));
                 ProviderKind::GithubModels
             }),
         };
 
         let model = get("LLM_MODEL")
-            .or_else(|| {
-                if provider == ProviderKind::GithubModels {
-                    get("GITHUB_MODEL")
-                } else {
-                    None
-                }
-            })
+            .or_else(|| if provider == ProviderKind::GithubModels { get("GITHUB_MODEL") } else { None })
             .unwrap_or_else(|| provider.default_model().to_string());
         let mut fallback_models: Vec<String> = Vec::new();
-        for m in get("LLM_FALLBACK_MODELS")
-            .unwrap_or_default()
-            .split(',')
-            .map(str::trim)
-            .filter(|m| !m.is_empty())
-        {
+        for m in get("LLM_FALLBACK_MODELS").unwrap_or_default().split(',').map(str::trim).filter(|m| !m.is_empty()) {
             if m != model && !fallback_models.iter().any(|f| f == m) {
                 fallback_models.push(m.to_string());
             }
@@ -188,20 +164,12 @@ impl LlmConfig {
         let custom_base = get("LLM_BASE_URL");
         let base_url = match &custom_base {
             Some(url) if provider == ProviderKind::WorkersAi => {
-                err(
-                    "LLM_BASE_URL",
-                    format!("is {url:?}, but workers-ai uses the AI binding, not a URL"),
-                );
+                err("LLM_BASE_URL", format!("is {url:?}, but workers-ai uses the AI binding, not a URL"));
                 String::new()
             }
             Some(url) => {
-                if !(url.starts_with("https://") || url.starts_with("http://"))
-                    || url.contains(char::is_whitespace)
-                {
-                    err(
-                        "LLM_BASE_URL",
-                        format!("is {url:?}, expected an http(s) URL"),
-                    );
+                if !(url.starts_with("https://") || url.starts_with("http://")) || url.contains(char::is_whitespace) {
+                    err("LLM_BASE_URL", format!("is {url:?}, expected an http(s) URL"));
                 }
                 url.trim_end_matches('/').to_string()
             }
@@ -211,23 +179,18 @@ impl LlmConfig {
         // GitHub Models authenticates with a GitHub token (`models:read`);
         // the others with LLM_API_KEY. A self-hosted server (custom base URL) may need none.
         let (api_key, api_key_setting) = match provider {
-            ProviderKind::GithubModels => {
-                match (get("GITHUB_TOKEN"), get("LLM_API_KEY")) {
-                    (Some(t), _) => (Some(SecretString::new(t)), "GITHUB_TOKEN"),
-                    (None, Some(k)) => (Some(SecretString::new(k)), "LLM_API_KEY"),
-                    (None, None) => {
-                        err("GITHUB_TOKEN", "is not set (GitHub Models needs a token with the models:read permission)".into());
-                        (None, "GITHUB_TOKEN")
-                    }
+            ProviderKind::GithubModels => match (get("GITHUB_TOKEN"), get("LLM_API_KEY")) {
+                (Some(t), _) => (Some(SecretString::new(t)), "GITHUB_TOKEN"),
+                (None, Some(k)) => (Some(SecretString::new(k)), "LLM_API_KEY"),
+                (None, None) => {
+                    err("GITHUB_TOKEN", "is not set (GitHub Models needs a token with the models:read permission)".into());
+                    (None, "GITHUB_TOKEN")
                 }
-            }
+            },
             ProviderKind::OpenAi | ProviderKind::Anthropic => {
                 let key = get("LLM_API_KEY").map(SecretString::new);
                 if key.is_none() && custom_base.is_none() {
-                    err(
-                        "LLM_API_KEY",
-                        format!("is not set (required by {provider} at {base_url})"),
-                    );
+                    err("LLM_API_KEY", format!("is not set (required by {provider} at {base_url})"));
                 }
                 (key, "LLM_API_KEY")
             }
@@ -237,61 +200,39 @@ impl LlmConfig {
         let github_org = get("GITHUB_MODELS_ORG");
         if let Some(org) = &github_org {
             if provider != ProviderKind::GithubModels {
-                err(
-                    "GITHUB_MODELS_ORG",
-                    format!("is set but LLM_PROVIDER is {provider}"),
-                );
+                err("GITHUB_MODELS_ORG", format!("is set but LLM_PROVIDER is {provider}"));
             } else if !org.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-                err(
-                    "GITHUB_MODELS_ORG",
-                    format!("is {org:?}, not a GitHub organization login"),
-                );
+                err("GITHUB_MODELS_ORG", format!("is {org:?}, not a GitHub organization login"));
             }
         }
 
         let azure_api_version = match (get("LLM_API_VERSION"), provider) {
             (Some(v), ProviderKind::OpenAi) => Some(v),
             (Some(_), p) => {
-                err(
-                    "LLM_API_VERSION",
-                    format!("only applies to Azure OpenAI (LLM_PROVIDER=openai), not {p}"),
-                );
+                err("LLM_API_VERSION", format!("only applies to Azure OpenAI (LLM_PROVIDER=openai), not {p}"));
                 None
             }
-            (None, ProviderKind::OpenAi) if is_azure_host(&base_url) => {
-                Some(DEFAULT_AZURE_API_VERSION.to_string())
-            }
+            (None, ProviderKind::OpenAi) if is_azure_host(&base_url) => Some(DEFAULT_AZURE_API_VERSION.to_string()),
             (None, _) => None,
         };
 
         let structured = get("LLM_STRUCTURED_OUTPUT").and_then(|raw| {
             let mode = StructuredMode::parse(&raw);
             match mode {
-                None => err(
-                    "LLM_STRUCTURED_OUTPUT",
-                    format!("is {raw:?}, expected json_schema, json_object, tool or prompt"),
-                ),
-                Some(StructuredMode::ToolUse) if provider != ProviderKind::Anthropic => err(
-                    "LLM_STRUCTURED_OUTPUT",
-                    format!("is tool, which only anthropic supports, not {provider}"),
-                ),
+                None => err("LLM_STRUCTURED_OUTPUT", format!("is {raw:?}, expected json_schema, json_object, tool or prompt")),
+                Some(StructuredMode::ToolUse) if provider != ProviderKind::Anthropic => {
+                    err("LLM_STRUCTURED_OUTPUT", format!("is tool, which only anthropic supports, not {provider}"))
+                }
                 Some(_) => {}
             }
             mode
         });
 
-        let stream = match get("LLM_STREAM")
-            .as_deref()
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
+        let stream = match get("LLM_STREAM").as_deref().map(str::to_ascii_lowercase).as_deref() {
             None | Some("true" | "1" | "yes") => true,
             Some("false" | "0" | "no") => false,
             Some(other) => {
-                err(
-                    "LLM_STREAM",
-                    format!("is {other:?}, expected true or false"),
-                );
+                err("LLM_STREAM", format!("is {other:?}, expected true or false"));
                 true
             }
         };
@@ -305,10 +246,7 @@ impl LlmConfig {
                 }
                 Ok(n) => Some(n),
                 Err(_) => {
-                    err(
-                        setting,
-                        format!("is {raw:?}, expected a positive whole number"),
-                    );
+                    err(setting, format!("is {raw:?}, expected a positive whole number"));
                     None
                 }
             }
@@ -338,35 +276,20 @@ impl LlmConfig {
             match raw.parse::<f64>() {
                 Ok(v) if v.is_finite() && v >= 0.0 => Some(v),
                 _ => {
-                    err(
-                        setting,
-                        format!("is {raw:?}, expected US dollars per million tokens (e.g. 0.15)"),
-                    );
+                    err(setting, format!("is {raw:?}, expected US dollars per million tokens (e.g. 0.15)"));
                     None
                 }
             }
         };
-        let price = match (
-            price_part("LLM_PRICE_INPUT_PER_MTOK"),
-            price_part("LLM_PRICE_OUTPUT_PER_MTOK"),
-        ) {
-            (Some(i), Some(o)) => Some(Price {
-                input_per_mtok: i,
-                output_per_mtok: o,
-            }),
+        let price = match (price_part("LLM_PRICE_INPUT_PER_MTOK"), price_part("LLM_PRICE_OUTPUT_PER_MTOK")) {
+            (Some(i), Some(o)) => Some(Price { input_per_mtok: i, output_per_mtok: o }),
             (None, None) => None,
             (Some(_), None) => {
-                err(
-                    "LLM_PRICE_OUTPUT_PER_MTOK",
-                    "is not set but LLM_PRICE_INPUT_PER_MTOK is".into(),
-                );
+                err("LLM_PRICE_OUTPUT_PER_MTOK", "is not set but LLM_PRICE_INPUT_PER_MTOK is".into());
                 None
             }
             (None, Some(_)) => {
-                err(
-                    "LLM_PRICE_INPUT_PER_MTOK",
-                    "is not set but LLM_PRICE_OUTPUT_PER_MTOK is".into(),
-                );
+                err("LLM_PRICE_INPUT_PER_MTOK", "is not set but LLM_PRICE_OUTPUT_PER_MTOK is".into());
                 None
             }
         };
@@ -394,9 +317,7 @@ impl LlmConfig {
 
     /// The primary model then the fallbacks, in the order they are tried.
     pub fn models(&self) -> Vec<String> {
-        std::iter::once(self.model.clone())
-            .chain(self.fallback_models.iter().cloned())
-            .collect()
+        std::iter::once(self.model.clone()).chain(self.fallback_models.iter().cloned()).collect()
     }
 
     /// Limits of `model` on this provider, overrides applied. The chunker calls this.
@@ -410,41 +331,27 @@ impl LlmConfig {
     /// fallback), and the primary model's concurrency. The chunker uses this.
     pub fn chunk_limits(&self) -> ModelLimits {
         let primary = self.limits_for(&self.model);
-        self.fallback_models
-            .iter()
-            .map(|m| self.limits_for(m))
-            .fold(primary, |acc, l| ModelLimits {
-                max_input_tokens: acc.max_input_tokens.min(l.max_input_tokens),
-                max_output_tokens: acc.max_output_tokens.min(l.max_output_tokens),
-                concurrency: acc.concurrency,
-            })
+        self.fallback_models.iter().map(|m| self.limits_for(m)).fold(primary, |acc, l| ModelLimits {
+            max_input_tokens: acc.max_input_tokens.min(l.max_input_tokens),
+            max_output_tokens: acc.max_output_tokens.min(l.max_output_tokens),
+            concurrency: acc.concurrency,
+        })
     }
 
     /// Price of `model`: the configured override, else the table, else unknown.
     pub fn price_for(&self, model: &str) -> Option<Price> {
-        self.price
-            .or_else(|| limits::price_for(self.provider, model))
+        self.price.or_else(|| limits::price_for(self.provider, model))
     }
 
     /// Identifies this provider endpoint for its circuit breaker: one breaker per
     /// provider and base URL, shared by all its models (an outage hits them all).
     pub fn breaker_key(&self) -> String {
-        if self.base_url.is_empty() {
-            self.provider.as_str().to_string()
-        } else {
-            format!("{}@{}", self.provider, self.base_url)
-        }
+        if self.base_url.is_empty() { self.provider.as_str().to_string() } else { format!("{}@{}", self.provider, self.base_url) }
     }
 }
 
 fn is_azure_host(base_url: &str) -> bool {
-    let host = base_url
-        .split("://")
-        .nth(1)
-        .unwrap_or("")
-        .split(['/', ':'])
-        .next()
-        .unwrap_or("");
+    let host = base_url.split("://").nth(1).unwrap_or("").split(['/', ':']).next().unwrap_or("");
     host.ends_with(".openai.azure.com") || host.ends_with(".cognitiveservices.azure.com")
 }
 
@@ -454,17 +361,12 @@ mod tests {
     use std::collections::HashMap;
 
     fn parse(vars: &[(&str, &str)]) -> Result<LlmConfig, ConfigErrors> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         LlmConfig::from_env(|k| map.get(k).cloned())
     }
 
     fn errors(vars: &[(&str, &str)]) -> String {
-        parse(vars)
-            .expect_err("configuration should be rejected")
-            .to_string()
+        parse(vars).expect_err("configuration should be rejected").to_string()
     }
 
     #[test]
@@ -483,20 +385,8 @@ mod tests {
 
     #[test]
     fn chunk_limits_fit_every_model_in_the_chain() {
-        let c = parse(&[
-            ("GITHUB_TOKEN", "t"),
-            ("GITHUB_MODEL", "openai/gpt-4.1"),
-            ("LLM_FALLBACK_MODELS", "openai/o4-mini"),
-        ])
-        .unwrap();
-        assert_eq!(
-            c.chunk_limits(),
-            ModelLimits {
-                max_input_tokens: 4000,
-                max_output_tokens: 4000,
-                concurrency: 2
-            }
-        );
+        let c = parse(&[("GITHUB_TOKEN", "t"), ("GITHUB_MODEL", "openai/gpt-4.1"), ("LLM_FALLBACK_MODELS", "openai/o4-mini")]).unwrap();
+        assert_eq!(c.chunk_limits(), ModelLimits { max_input_tokens: 4000, max_output_tokens: 4000, concurrency: 2 });
         let solo = parse(&[("GITHUB_TOKEN", "t")]).unwrap();
         assert_eq!(solo.chunk_limits(), solo.limits_for(&solo.model));
     }
@@ -511,20 +401,8 @@ mod tests {
             ("LLM_REVIEW_DEADLINE_MS", "300000"),
         ])
         .unwrap();
-        assert_eq!(
-            (
-                c.retry.max_attempts_per_model,
-                c.retry.attempt_timeout_ms,
-                c.retry.call_deadline_ms
-            ),
-            (5, 30_000, 90_000)
-        );
-        assert_eq!(
-            c.retry
-                .review_deadline(argus_core::ids::UnixMillis(1_000))
-                .0,
-            301_000
-        );
+        assert_eq!((c.retry.max_attempts_per_model, c.retry.attempt_timeout_ms, c.retry.call_deadline_ms), (5, 30_000, 90_000));
+        assert_eq!(c.retry.review_deadline(argus_core::ids::UnixMillis(1_000)).0, 301_000);
     }
 
     #[test]
@@ -532,27 +410,12 @@ mod tests {
         let c = parse(&[
             ("GITHUB_TOKEN", "t"),
             ("GITHUB_MODEL", "openai/gpt-4.1"),
-            (
-                "LLM_FALLBACK_MODELS",
-                " openai/gpt-4o-mini, openai/gpt-4.1 ,,openai/gpt-4o-mini,openai/gpt-4.1-nano",
-            ),
+            ("LLM_FALLBACK_MODELS", " openai/gpt-4o-mini, openai/gpt-4.1 ,,openai/gpt-4o-mini,openai/gpt-4.1-nano"),
         ])
         .unwrap();
-        assert_eq!(
-            c.models(),
-            [
-                "openai/gpt-4.1",
-                "openai/gpt-4o-mini",
-                "openai/gpt-4.1-nano"
-            ]
-        );
+        assert_eq!(c.models(), ["openai/gpt-4.1", "openai/gpt-4o-mini", "openai/gpt-4.1-nano"]);
         // LLM_MODEL wins over GITHUB_MODEL.
-        let c = parse(&[
-            ("GITHUB_TOKEN", "t"),
-            ("GITHUB_MODEL", "a/b"),
-            ("LLM_MODEL", "c/d"),
-        ])
-        .unwrap();
+        let c = parse(&[("GITHUB_TOKEN", "t"), ("GITHUB_MODEL", "a/b"), ("LLM_MODEL", "c/d")]).unwrap();
         assert_eq!(c.model, "c/d");
     }
 
@@ -566,33 +429,16 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(c.base_url, "https://my-res.openai.azure.com");
-        assert_eq!(
-            c.azure_api_version.as_deref(),
-            Some(DEFAULT_AZURE_API_VERSION)
-        );
-        let c = parse(&[
-            ("LLM_PROVIDER", "openai"),
-            ("LLM_API_KEY", "k"),
-            ("LLM_API_VERSION", "2025-01-01-preview"),
-        ])
-        .unwrap();
+        assert_eq!(c.azure_api_version.as_deref(), Some(DEFAULT_AZURE_API_VERSION));
+        let c = parse(&[("LLM_PROVIDER", "openai"), ("LLM_API_KEY", "k"), ("LLM_API_VERSION", "2025-01-01-preview")]).unwrap();
         assert_eq!(c.azure_api_version.as_deref(), Some("2025-01-01-preview"));
     }
 
     #[test]
     fn self_hosted_needs_no_key() {
-        let c = parse(&[
-            ("LLM_PROVIDER", "openai"),
-            ("LLM_BASE_URL", "http://127.0.0.1:11434/v1"),
-            ("LLM_MODEL", "llama3.1:8b"),
-        ])
-        .unwrap();
+        let c = parse(&[("LLM_PROVIDER", "openai"), ("LLM_BASE_URL", "http://127.0.0.1:11434/v1"), ("LLM_MODEL", "llama3.1:8b")]).unwrap();
         assert!(c.api_key.is_none());
-        assert_eq!(
-            c.limits_for(&c.model).max_input_tokens,
-            8000,
-            "unknown model gets default limits"
-        );
+        assert_eq!(c.limits_for(&c.model).max_input_tokens, 8000, "unknown model gets default limits");
         assert_eq!(c.price_for(&c.model), None);
     }
 
@@ -602,49 +448,15 @@ mod tests {
             (&[("LLM_PROVIDER", "openai")], "LLM_API_KEY is not set"),
             (&[("LLM_PROVIDER", "anthropic")], "LLM_API_KEY is not set"),
             (&[], "GITHUB_TOKEN is not set"),
-            (
-                &[("LLM_PROVIDER", "gemini"), ("GITHUB_TOKEN", "t")],
-                "LLM_PROVIDER is \"gemini\", expected one of github-models",
-            ),
-            (
-                &[("GITHUB_TOKEN", "t"), ("LLM_BASE_URL", "models.github.ai")],
-                "LLM_BASE_URL is \"models.github.ai\"",
-            ),
-            (
-                &[("GITHUB_TOKEN", "t"), ("LLM_CONCURRENCY", "many")],
-                "LLM_CONCURRENCY is \"many\"",
-            ),
-            (
-                &[("GITHUB_TOKEN", "t"), ("LLM_MAX_INPUT_TOKENS", "0")],
-                "LLM_MAX_INPUT_TOKENS is 0",
-            ),
-            (
-                &[("GITHUB_TOKEN", "t"), ("LLM_STREAM", "maybe")],
-                "LLM_STREAM is \"maybe\"",
-            ),
-            (
-                &[("GITHUB_TOKEN", "t"), ("LLM_STRUCTURED_OUTPUT", "tool")],
-                "LLM_STRUCTURED_OUTPUT is tool",
-            ),
-            (
-                &[("GITHUB_TOKEN", "t"), ("LLM_PRICE_INPUT_PER_MTOK", "1")],
-                "LLM_PRICE_OUTPUT_PER_MTOK is not set",
-            ),
-            (
-                &[
-                    ("LLM_PROVIDER", "workers-ai"),
-                    ("LLM_BASE_URL", "https://x"),
-                ],
-                "LLM_BASE_URL is \"https://x\", but workers-ai",
-            ),
-            (
-                &[
-                    ("LLM_PROVIDER", "anthropic"),
-                    ("LLM_API_KEY", "k"),
-                    ("GITHUB_MODELS_ORG", "acme"),
-                ],
-                "GITHUB_MODELS_ORG is set",
-            ),
+            (&[("LLM_PROVIDER", "gemini"), ("GITHUB_TOKEN", "t")], "LLM_PROVIDER is \"gemini\", expected one of github-models"),
+            (&[("GITHUB_TOKEN", "t"), ("LLM_BASE_URL", "models.github.ai")], "LLM_BASE_URL is \"models.github.ai\""),
+            (&[("GITHUB_TOKEN", "t"), ("LLM_CONCURRENCY", "many")], "LLM_CONCURRENCY is \"many\""),
+            (&[("GITHUB_TOKEN", "t"), ("LLM_MAX_INPUT_TOKENS", "0")], "LLM_MAX_INPUT_TOKENS is 0"),
+            (&[("GITHUB_TOKEN", "t"), ("LLM_STREAM", "maybe")], "LLM_STREAM is \"maybe\""),
+            (&[("GITHUB_TOKEN", "t"), ("LLM_STRUCTURED_OUTPUT", "tool")], "LLM_STRUCTURED_OUTPUT is tool"),
+            (&[("GITHUB_TOKEN", "t"), ("LLM_PRICE_INPUT_PER_MTOK", "1")], "LLM_PRICE_OUTPUT_PER_MTOK is not set"),
+            (&[("LLM_PROVIDER", "workers-ai"), ("LLM_BASE_URL", "https://x")], "LLM_BASE_URL is \"https://x\", but workers-ai"),
+            (&[("LLM_PROVIDER", "anthropic"), ("LLM_API_KEY", "k"), ("GITHUB_MODELS_ORG", "acme")], "GITHUB_MODELS_ORG is set"),
         ];
         for (vars, want) in cases {
             let got = errors(vars);
@@ -654,12 +466,7 @@ mod tests {
 
     #[test]
     fn all_problems_are_reported_at_once() {
-        let e = parse(&[
-            ("LLM_PROVIDER", "openai"),
-            ("LLM_CONCURRENCY", "x"),
-            ("LLM_STREAM", "?"),
-        ])
-        .unwrap_err();
+        let e = parse(&[("LLM_PROVIDER", "openai"), ("LLM_CONCURRENCY", "x"), ("LLM_STREAM", "?")]).unwrap_err();
         let settings: Vec<_> = e.0.iter().map(|e| e.setting).collect();
         assert_eq!(settings, ["LLM_API_KEY", "LLM_STREAM", "LLM_CONCURRENCY"]);
         assert_eq!(e.class(), ErrorClass::Permanent);

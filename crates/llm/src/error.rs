@@ -10,11 +10,7 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum LlmError {
     #[error("rate limited by the LLM provider (HTTP {status}){}: {message}", retry_hint(*retry_after_ms))]
-    RateLimited {
-        status: u16,
-        retry_after_ms: Option<u64>,
-        message: String,
-    },
+    RateLimited { status: u16, retry_after_ms: Option<u64>, message: String },
     #[error("LLM provider unavailable (HTTP {status}): {message}")]
     Unavailable { status: u16, message: String },
     #[error("LLM request timed out after {after_ms} ms")]
@@ -22,11 +18,7 @@ pub enum LlmError {
     #[error("network error talking to the LLM provider: {0}")]
     Network(String),
     #[error("the LLM provider rejected the credentials in {setting} (HTTP {status}): {message}")]
-    Auth {
-        status: u16,
-        setting: String,
-        message: String,
-    },
+    Auth { status: u16, setting: String, message: String },
     #[error("model {model:?} not found or not available to this key: {message}")]
     ModelNotFound { model: String, message: String },
     #[error("prompt too large for {model:?}: {message}")]
@@ -44,21 +36,13 @@ pub enum LlmError {
 }
 
 fn retry_hint(ms: Option<u64>) -> String {
-    ms.map(|ms| format!(", retry after {ms} ms"))
-        .unwrap_or_default()
+    ms.map(|ms| format!(", retry after {ms} ms")).unwrap_or_default()
 }
 
 impl LlmError {
     /// Worth another attempt on the same model after a pause.
     pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            Self::RateLimited { .. }
-                | Self::Unavailable { .. }
-                | Self::Timeout { .. }
-                | Self::Network(_)
-                | Self::InvalidResponse(_)
-        )
+        matches!(self, Self::RateLimited { .. } | Self::Unavailable { .. } | Self::Timeout { .. } | Self::Network(_) | Self::InvalidResponse(_))
     }
 
     /// Worth trying the next fallback model: everything transient, and a model
@@ -70,10 +54,7 @@ impl LlmError {
     /// Counts toward opening the provider's circuit breaker: signs of an outage,
     /// not of our own mistakes or of a rate limit (which `Retry-After` handles).
     pub fn is_outage(&self) -> bool {
-        matches!(
-            self,
-            Self::Unavailable { .. } | Self::Timeout { .. } | Self::Network(_)
-        )
+        matches!(self, Self::Unavailable { .. } | Self::Timeout { .. } | Self::Network(_))
     }
 
     /// The server refused the structured-output mechanism itself (a model
@@ -82,9 +63,7 @@ impl LlmError {
         match self {
             Self::BadRequest { message, .. } => {
                 let m = message.to_ascii_lowercase();
-                m.contains("response_format")
-                    || m.contains("json_schema")
-                    || m.contains("structured output")
+                m.contains("response_format") || m.contains("json_schema") || m.contains("structured output")
             }
             _ => false,
         }
@@ -109,49 +88,24 @@ impl LlmError {
         let message = error_message(&resp.body);
         let lower = message.to_ascii_lowercase();
         match resp.status {
-            429 => Self::RateLimited {
-                status: 429,
-                retry_after_ms: crate::retry::retry_after_ms(resp, now_ms),
-                message,
-            },
-            401 | 403 => Self::Auth {
-                status: resp.status,
-                setting: key_setting.to_string(),
-                message,
-            },
-            404 => Self::ModelNotFound {
-                model: model.to_string(),
-                message,
-            },
+            429 => Self::RateLimited { status: 429, retry_after_ms: crate::retry::retry_after_ms(resp, now_ms), message },
+            401 | 403 => Self::Auth { status: resp.status, setting: key_setting.to_string(), message },
+            404 => Self::ModelNotFound { model: model.to_string(), message },
             // The server gave up waiting for us: transient, like a 5xx.
-            408 => Self::Unavailable {
-                status: 408,
-                message,
-            },
-            413 => Self::PromptTooLarge {
-                model: model.to_string(),
-                message,
-            },
+            408 => Self::Unavailable { status: 408, message },
+            413 => Self::PromptTooLarge { model: model.to_string(), message },
             400 | 422
                 if lower.contains("unknown_model")
                     || lower.contains("unknown model")
                     || lower.contains("model_not_found")
                     || lower.contains("does not exist") =>
             {
-                Self::ModelNotFound {
-                    model: model.to_string(),
-                    message,
-                }
+                Self::ModelNotFound { model: model.to_string(), message }
             }
             400 | 422
-                if lower.contains("tokens_limit_reached")
-                    || lower.contains("context_length_exceeded")
-                    || lower.contains("prompt is too long") =>
+                if lower.contains("tokens_limit_reached") || lower.contains("context_length_exceeded") || lower.contains("prompt is too long") =>
             {
-                Self::PromptTooLarge {
-                    model: model.to_string(),
-                    message,
-                }
+                Self::PromptTooLarge { model: model.to_string(), message }
             }
             // 529 is Anthropic's "overloaded".
             s if s >= 500 => Self::Unavailable { status: s, message },
@@ -166,14 +120,8 @@ impl LlmError {
 pub fn error_message(body: &[u8]) -> String {
     if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
         let err = v.get("error").unwrap_or(&v);
-        let msg = err
-            .get("message")
-            .and_then(|m| m.as_str())
-            .or_else(|| err.as_str());
-        let code = err
-            .get("code")
-            .or_else(|| err.get("type"))
-            .and_then(|c| c.as_str());
+        let msg = err.get("message").and_then(|m| m.as_str()).or_else(|| err.as_str());
+        let code = err.get("code").or_else(|| err.get("type")).and_then(|c| c.as_str());
         match (code, msg) {
             (Some(c), Some(m)) => return format!("{c}: {m}"),
             (None, Some(m)) => return m.to_string(),
@@ -182,33 +130,22 @@ pub fn error_message(body: &[u8]) -> String {
     }
     let text = String::from_utf8_lossy(body);
     let text = text.trim();
-    if text.chars().count() > 300 {
-        format!("{}…", text.chars().take(300).collect::<String>())
-    } else {
-        text.to_string()
-    }
+    if text.chars().count() > 300 { format!("{}…", text.chars().take(300).collect::<String>()) } else { text.to_string() }
 }
 
 impl Classify for LlmError {
     fn class(&self) -> ErrorClass {
         let secs = |ms: u64| Some(ms.div_ceil(1000).max(1));
         match self {
-            Self::RateLimited { retry_after_ms, .. } => ErrorClass::Retryable {
-                after_secs: retry_after_ms.and_then(secs),
-            },
-            Self::CircuitOpen { retry_in_ms, .. } => ErrorClass::Retryable {
-                after_secs: secs(*retry_in_ms),
-            },
+            Self::RateLimited { retry_after_ms, .. } => ErrorClass::Retryable { after_secs: retry_after_ms.and_then(secs) },
+            Self::CircuitOpen { retry_in_ms, .. } => ErrorClass::Retryable { after_secs: secs(*retry_in_ms) },
             Self::Unavailable { .. }
             | Self::Timeout { .. }
             | Self::Network(_)
             | Self::InvalidResponse(_)
             | Self::DeadlineExceeded { .. }
             | Self::WorkersAi(_) => ErrorClass::Retryable { after_secs: None },
-            Self::Auth { .. }
-            | Self::ModelNotFound { .. }
-            | Self::PromptTooLarge { .. }
-            | Self::BadRequest { .. } => ErrorClass::Permanent,
+            Self::Auth { .. } | Self::ModelNotFound { .. } | Self::PromptTooLarge { .. } | Self::BadRequest { .. } => ErrorClass::Permanent,
         }
     }
 }
@@ -218,14 +155,7 @@ mod tests {
     use super::*;
 
     fn resp(status: u16, headers: &[(&str, &str)], body: &str) -> HttpResponse {
-        HttpResponse {
-            status,
-            headers: headers
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            body: body.as_bytes().to_vec(),
-        }
+        HttpResponse { status, headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), body: body.as_bytes().to_vec() }
     }
 
     #[test]
@@ -238,17 +168,9 @@ mod tests {
                 &[("retry-after", "7")],
                 r#"{"error":{"code":"RateLimitReached","message":"slow down"}}"#,
                 "rate limited by the LLM provider (HTTP 429), retry after 7000 ms: RateLimitReached: slow down",
-                ErrorClass::Retryable {
-                    after_secs: Some(7),
-                },
+                ErrorClass::Retryable { after_secs: Some(7) },
             ),
-            (
-                429,
-                &[],
-                "",
-                "rate limited by the LLM provider (HTTP 429): ",
-                ErrorClass::Retryable { after_secs: None },
-            ),
+            (429, &[], "", "rate limited by the LLM provider (HTTP 429): ", ErrorClass::Retryable { after_secs: None }),
             (
                 401,
                 &[],
@@ -308,43 +230,25 @@ mod tests {
 
     #[test]
     fn structured_output_rejection_is_recognised() {
-        let e = LlmError::BadRequest {
-            status: 400,
-            message: "response_format json_schema unsupported".into(),
-        };
+        let e = LlmError::BadRequest { status: 400, message: "response_format json_schema unsupported".into() };
         assert!(e.rejects_structured_output());
-        let e = LlmError::BadRequest {
-            status: 400,
-            message: "messages: empty".into(),
-        };
+        let e = LlmError::BadRequest { status: 400, message: "messages: empty".into() };
         assert!(!e.rejects_structured_output());
     }
 
     #[test]
     fn streaming_rejection_is_recognised_by_whole_words() {
         for (message, want) in [
-            (
-                "Unrecognized request argument supplied: stream_options",
-                true,
-            ),
+            ("Unrecognized request argument supplied: stream_options", true),
             ("'stream' is not supported for this model", true),
             ("Streaming is disabled", true),
             ("upstream connect error", false),
             ("messages must not be empty", false),
         ] {
-            let e = LlmError::BadRequest {
-                status: 400,
-                message: message.into(),
-            };
+            let e = LlmError::BadRequest { status: 400, message: message.into() };
             assert_eq!(e.rejects_streaming(), want, "{message}");
         }
-        assert!(
-            !LlmError::Unavailable {
-                status: 500,
-                message: "stream".into()
-            }
-            .rejects_streaming()
-        );
+        assert!(!LlmError::Unavailable { status: 500, message: "stream".into() }.rejects_streaming());
     }
 
     #[test]

@@ -53,7 +53,5 @@ pub use parallel::run_bounded;
 pub use providers::workers_ai::{WorkersAi, WorkersAiError, WorkersAiProvider};
 pub use providers::{CallOptions, HttpProvider, LlmProvider, Wire};
 pub use retry::{Jitter, RetryPolicy};
-pub use types::{
-    ChatRequest, ChatResponse, FinishReason, JsonSchema, Message, Role, StructuredMode, Usage,
-};
+pub use types::{ChatRequest, ChatResponse, FinishReason, JsonSchema, Message, Role, StructuredMode, Usage};
 pub use usage::{CallUsage, UsageLedger, UsageTotals};

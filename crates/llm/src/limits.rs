@@ -19,11 +19,7 @@ pub struct ModelLimits {
 /// Limits for a model nobody told us about: the GitHub Models free tier's,
 /// the smallest common denominator, so an unknown model degrades to small
 /// chunks rather than to 413s.
-pub const DEFAULT_LIMITS: ModelLimits = ModelLimits {
-    max_input_tokens: 8000,
-    max_output_tokens: 4000,
-    concurrency: 2,
-};
+pub const DEFAULT_LIMITS: ModelLimits = ModelLimits { max_input_tokens: 8000, max_output_tokens: 4000, concurrency: 2 };
 
 /// Configuration overrides (`LLM_MAX_INPUT_TOKENS`, `LLM_MAX_OUTPUT_TOKENS`,
 /// `LLM_CONCURRENCY`); each wins over the table when set.
@@ -37,12 +33,7 @@ pub struct LimitOverrides {
 /// The model name without a publisher prefix (`openai/gpt-4o-mini` → `gpt-4o-mini`),
 /// lower-cased, so one table serves GitHub Models ids and bare provider ids.
 pub fn bare_model(model: &str) -> String {
-    model
-        .rsplit('/')
-        .next()
-        .unwrap_or(model)
-        .trim()
-        .to_ascii_lowercase()
+    model.rsplit('/').next().unwrap_or(model).trim().to_ascii_lowercase()
 }
 
 /// OpenAI reasoning models (o-series, gpt-5 family): they take
@@ -50,9 +41,7 @@ pub fn bare_model(model: &str) -> String {
 /// <https://platform.openai.com/docs/guides/reasoning>
 pub fn is_reasoning_model(model: &str) -> bool {
     let m = bare_model(model);
-    ["o1", "o3", "o4", "gpt-5"]
-        .iter()
-        .any(|p| m == *p || m.starts_with(&format!("{p}-")))
+    ["o1", "o3", "o4", "gpt-5"].iter().any(|p| m == *p || m.starts_with(&format!("{p}-")))
 }
 
 /// GitHub Models free-tier limits, per
@@ -62,16 +51,8 @@ pub fn is_reasoning_model(model: &str) -> bool {
 /// DeepSeek-R1-class models allow 4000 in / 4000 out and 1 concurrent request.
 fn github_models_limits(model: &str) -> Option<ModelLimits> {
     let m = bare_model(model);
-    if is_reasoning_model(&m)
-        || m.contains("deepseek-r1")
-        || m.contains("mai-ds-r1")
-        || m.starts_with("grok-3")
-    {
-        return Some(ModelLimits {
-            max_input_tokens: 4000,
-            max_output_tokens: 4000,
-            concurrency: 1,
-        });
+    if is_reasoning_model(&m) || m.contains("deepseek-r1") || m.contains("mai-ds-r1") || m.starts_with("grok-3") {
+        return Some(ModelLimits { max_input_tokens: 4000, max_output_tokens: 4000, concurrency: 1 });
     }
     const LOW_TIER: &[&str] = &[
         "gpt-4o-mini",
@@ -86,16 +67,8 @@ fn github_models_limits(model: &str) -> Option<ModelLimits> {
         "cohere-command-r-08",
         "jamba-1.5-mini",
     ];
-    let concurrency = if LOW_TIER.iter().any(|p| m.starts_with(p)) {
-        5
-    } else {
-        2
-    };
-    Some(ModelLimits {
-        max_input_tokens: 8000,
-        max_output_tokens: 4000,
-        concurrency,
-    })
+    let concurrency = if LOW_TIER.iter().any(|p| m.starts_with(p)) { 5 } else { 2 };
+    Some(ModelLimits { max_input_tokens: 8000, max_output_tokens: 4000, concurrency })
 }
 
 /// Context and output sizes as the vendors publish them
@@ -121,11 +94,7 @@ fn paid_limits(model: &str) -> Option<ModelLimits> {
     } else {
         return None;
     };
-    Some(ModelLimits {
-        max_input_tokens: input,
-        max_output_tokens: output,
-        concurrency: 4,
-    })
+    Some(ModelLimits { max_input_tokens: input, max_output_tokens: output, concurrency: 4 })
 }
 
 /// Limits for `model` on `provider`, with configuration overrides applied.
@@ -138,14 +107,8 @@ pub fn limits_for(provider: ProviderKind, model: &str, overrides: &LimitOverride
     }
     .unwrap_or(DEFAULT_LIMITS);
     ModelLimits {
-        max_input_tokens: overrides
-            .max_input_tokens
-            .unwrap_or(base.max_input_tokens)
-            .max(1),
-        max_output_tokens: overrides
-            .max_output_tokens
-            .unwrap_or(base.max_output_tokens)
-            .max(1),
+        max_input_tokens: overrides.max_input_tokens.unwrap_or(base.max_input_tokens).max(1),
+        max_output_tokens: overrides.max_output_tokens.unwrap_or(base.max_output_tokens).max(1),
         concurrency: overrides.concurrency.unwrap_or(base.concurrency).max(1),
     }
 }
@@ -158,15 +121,10 @@ pub struct Price {
 }
 
 impl Price {
-    pub const FREE: Price = Price {
-        input_per_mtok: 0.0,
-        output_per_mtok: 0.0,
-    };
+    pub const FREE: Price = Price { input_per_mtok: 0.0, output_per_mtok: 0.0 };
 
     pub fn cost_usd(&self, prompt_tokens: u64, completion_tokens: u64) -> f64 {
-        (prompt_tokens as f64 * self.input_per_mtok
-            + completion_tokens as f64 * self.output_per_mtok)
-            / 1_000_000.0
+        (prompt_tokens as f64 * self.input_per_mtok + completion_tokens as f64 * self.output_per_mtok) / 1_000_000.0
     }
 }
 
@@ -177,12 +135,7 @@ impl Price {
 /// `LLM_PRICE_OUTPUT_PER_MTOK` override them when they move.
 pub fn price_for(provider: ProviderKind, model: &str) -> Option<Price> {
     let m = bare_model(model);
-    let p = |i: f64, o: f64| {
-        Some(Price {
-            input_per_mtok: i,
-            output_per_mtok: o,
-        })
-    };
+    let p = |i: f64, o: f64| Some(Price { input_per_mtok: i, output_per_mtok: o });
     match provider {
         ProviderKind::GithubModels => Some(Price::FREE),
         ProviderKind::WorkersAi => None,
@@ -207,10 +160,7 @@ pub fn price_for(provider: ProviderKind, model: &str) -> Option<Price> {
                 ("claude-opus-4-5", 5.00, 25.00),
                 ("claude-opus-4", 15.00, 75.00),
             ];
-            TABLE
-                .iter()
-                .find(|(prefix, _, _)| m.starts_with(prefix))
-                .and_then(|&(_, i, o)| p(i, o))
+            TABLE.iter().find(|(prefix, _, _)| m.starts_with(prefix)).and_then(|&(_, i, o)| p(i, o))
         }
     }
 }
@@ -233,62 +183,23 @@ mod tests {
             (gh, "openai/gpt-5-mini", 4000, 4000, 1),
             (gh, "deepseek/DeepSeek-R1", 4000, 4000, 1),
             (gh, "some-publisher/brand-new-model", 8000, 4000, 2),
-            (
-                ProviderKind::OpenAi,
-                "gpt-4o-mini-2024-07-18",
-                128_000,
-                16_384,
-                4,
-            ),
+            (ProviderKind::OpenAi, "gpt-4o-mini-2024-07-18", 128_000, 16_384, 4),
             (ProviderKind::OpenAi, "llama3.1:8b", 8000, 4000, 2),
-            (
-                ProviderKind::Anthropic,
-                "claude-sonnet-4-5",
-                200_000,
-                64_000,
-                4,
-            ),
-            (
-                ProviderKind::Anthropic,
-                "claude-3-5-haiku-latest",
-                200_000,
-                8_192,
-                4,
-            ),
-            (
-                ProviderKind::WorkersAi,
-                "@cf/meta/llama-3.3-70b-instruct-fp8-fast",
-                8000,
-                4000,
-                2,
-            ),
+            (ProviderKind::Anthropic, "claude-sonnet-4-5", 200_000, 64_000, 4),
+            (ProviderKind::Anthropic, "claude-3-5-haiku-latest", 200_000, 8_192, 4),
+            (ProviderKind::WorkersAi, "@cf/meta/llama-3.3-70b-instruct-fp8-fast", 8000, 4000, 2),
         ];
         for &(p, model, i, o, c) in cases {
             let l = limits_for(p, model, &none);
-            assert_eq!(
-                (l.max_input_tokens, l.max_output_tokens, l.concurrency),
-                (i, o, c),
-                "{p:?} {model}"
-            );
+            assert_eq!((l.max_input_tokens, l.max_output_tokens, l.concurrency), (i, o, c), "{p:?} {model}");
         }
     }
 
     #[test]
     fn overrides_win_and_zero_is_clamped() {
-        let o = LimitOverrides {
-            max_input_tokens: Some(16_000),
-            max_output_tokens: None,
-            concurrency: Some(0),
-        };
+        let o = LimitOverrides { max_input_tokens: Some(16_000), max_output_tokens: None, concurrency: Some(0) };
         let l = limits_for(ProviderKind::GithubModels, "openai/gpt-4o-mini", &o);
-        assert_eq!(
-            l,
-            ModelLimits {
-                max_input_tokens: 16_000,
-                max_output_tokens: 4000,
-                concurrency: 1
-            }
-        );
+        assert_eq!(l, ModelLimits { max_input_tokens: 16_000, max_output_tokens: 4000, concurrency: 1 });
     }
 
     #[test]
@@ -308,10 +219,7 @@ mod tests {
 
     #[test]
     fn prices() {
-        assert_eq!(
-            price_for(ProviderKind::GithubModels, "openai/gpt-4o"),
-            Some(Price::FREE)
-        );
+        assert_eq!(price_for(ProviderKind::GithubModels, "openai/gpt-4o"), Some(Price::FREE));
         let mini = price_for(ProviderKind::OpenAi, "gpt-4o-mini").unwrap();
         assert_eq!(mini.input_per_mtok, 0.15);
         let big = price_for(ProviderKind::OpenAi, "gpt-4o-2024-08-06").unwrap();

@@ -42,10 +42,7 @@ impl Default for RetryPolicy {
 
 impl RetryPolicy {
     /// The deadline to pass to every call of a review that started at `start`.
-    pub fn review_deadline(
-        &self,
-        start: argus_core::ids::UnixMillis,
-    ) -> argus_core::ids::UnixMillis {
+    pub fn review_deadline(&self, start: argus_core::ids::UnixMillis) -> argus_core::ids::UnixMillis {
         start.plus_millis(self.review_deadline_ms)
     }
 
@@ -53,9 +50,7 @@ impl RetryPolicy {
     /// `base · 2^(retry-1)`, capped.
     pub fn backoff_ceiling_ms(&self, retry: u32) -> u64 {
         let exp = retry.saturating_sub(1).min(32);
-        self.base_backoff_ms
-            .saturating_mul(1u64 << exp)
-            .min(self.max_backoff_ms)
+        self.base_backoff_ms.saturating_mul(1u64 << exp).min(self.max_backoff_ms)
     }
 
     /// The pause before retry number `retry`. "Equal jitter": half the ceiling
@@ -105,11 +100,7 @@ impl Jitter {
 /// (<https://www.rfc-editor.org/rfc/rfc9110#field.retry-after>), relative to `now_ms`.
 /// Unparseable values are ignored rather than trusted.
 pub fn retry_after_ms(resp: &HttpResponse, now_ms: u64) -> Option<u64> {
-    if let Some(ms) = resp
-        .header("retry-after-ms")
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|ms| ms.is_finite() && *ms >= 0.0)
-    {
+    if let Some(ms) = resp.header("retry-after-ms").and_then(|v| v.trim().parse::<f64>().ok()).filter(|ms| ms.is_finite() && *ms >= 0.0) {
         return Some(ms.ceil() as u64);
     }
     parse_retry_after(resp.header("retry-after")?, now_ms)
@@ -151,50 +142,26 @@ mod tests {
         for (v, want) in cases {
             assert_eq!(parse_retry_after(v, now), *want, "{v}");
         }
-        let resp = HttpResponse {
-            status: 429,
-            headers: vec![
-                ("retry-after-ms".into(), "250".into()),
-                ("retry-after".into(), "1".into()),
-            ],
-            body: vec![],
-        };
-        assert_eq!(
-            retry_after_ms(&resp, now),
-            Some(250),
-            "retry-after-ms is the more precise"
-        );
+        let resp =
+            HttpResponse { status: 429, headers: vec![("retry-after-ms".into(), "250".into()), ("retry-after".into(), "1".into())], body: vec![] };
+        assert_eq!(retry_after_ms(&resp, now), Some(250), "retry-after-ms is the more precise");
     }
 
     #[test]
     fn backoff_schedule_is_exponential_jittered_and_reproducible() {
-        let p = RetryPolicy {
-            base_backoff_ms: 1000,
-            max_backoff_ms: 8000,
-            ..RetryPolicy::default()
-        };
+        let p = RetryPolicy { base_backoff_ms: 1000, max_backoff_ms: 8000, ..RetryPolicy::default() };
         let schedule = |seed| {
             let mut j = Jitter::new(seed);
-            (1..=6)
-                .map(|r| p.delay_ms(r, None, &mut j))
-                .collect::<Vec<_>>()
+            (1..=6).map(|r| p.delay_ms(r, None, &mut j)).collect::<Vec<_>>()
         };
         let a = schedule(42);
         assert_eq!(a, schedule(42), "same seed, same schedule");
         assert_ne!(a, schedule(43), "the seed moves the jitter");
         for (i, d) in a.iter().enumerate() {
             let ceiling = p.backoff_ceiling_ms(i as u32 + 1);
-            assert!(
-                (ceiling / 2..=ceiling).contains(d),
-                "retry {}: {d} outside [{}, {ceiling}]",
-                i + 1,
-                ceiling / 2
-            );
+            assert!((ceiling / 2..=ceiling).contains(d), "retry {}: {d} outside [{}, {ceiling}]", i + 1, ceiling / 2);
         }
-        assert_eq!(
-            (1..=6).map(|r| p.backoff_ceiling_ms(r)).collect::<Vec<_>>(),
-            [1000, 2000, 4000, 8000, 8000, 8000]
-        );
+        assert_eq!((1..=6).map(|r| p.backoff_ceiling_ms(r)).collect::<Vec<_>>(), [1000, 2000, 4000, 8000, 8000, 8000]);
         insta::assert_debug_snapshot!("backoff_schedule_seed_42", a);
     }
 
@@ -206,10 +173,7 @@ mod tests {
             let d = p.delay_ms(1, Some(5_000), &mut j);
             assert!((5_000..=5_250).contains(&d), "{d}");
             let d = p.delay_ms(3, Some(100), &mut j);
-            assert!(
-                (2_000..=4_000).contains(&d),
-                "{d}: a short Retry-After does not undercut the backoff"
-            );
+            assert!((2_000..=4_000).contains(&d), "{d}: a short Retry-After does not undercut the backoff");
         }
     }
 
@@ -220,10 +184,7 @@ mod tests {
         for _ in 0..10_000 {
             buckets[j.below(10) as usize] += 1;
         }
-        assert!(
-            buckets.iter().all(|&b| (800..1200).contains(&b)),
-            "{buckets:?}"
-        );
+        assert!(buckets.iter().all(|&b| (800..1200).contains(&b)), "{buckets:?}");
         assert_eq!(Jitter::new(1).below(0), 0);
     }
 }

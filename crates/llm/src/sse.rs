@@ -113,10 +113,7 @@ impl SseParser {
             return;
         }
         self.has_data = false;
-        on_event(SseEvent {
-            event,
-            data: std::mem::take(&mut self.data),
-        });
+        on_event(SseEvent { event, data: std::mem::take(&mut self.data) });
     }
 }
 
@@ -135,36 +132,21 @@ mod tests {
     use proptest::prelude::*;
 
     fn ev(event: Option<&str>, data: &str) -> SseEvent {
-        SseEvent {
-            event: event.map(String::from),
-            data: data.to_string(),
-        }
+        SseEvent { event: event.map(String::from), data: data.to_string() }
     }
 
     #[test]
     fn fields_comments_and_line_endings() {
-        let body = b": keep-alive\r\nevent: message_start\r\ndata: {\"a\":1}\r\n\r\ndata:x\rdata:  y\r\rid: 3\nretry: 10\n\ndata\n\nevent: only-event\n\n";
-        assert_eq!(
-            parse_all(body),
-            vec![
-                ev(Some("message_start"), "{\"a\":1}"),
-                ev(None, "x\n y"),
-                ev(None, "")
-            ]
-        );
+        let body =
+            b": keep-alive\r\nevent: message_start\r\ndata: {\"a\":1}\r\n\r\ndata:x\rdata:  y\r\rid: 3\nretry: 10\n\ndata\n\nevent: only-event\n\n";
+        assert_eq!(parse_all(body), vec![ev(Some("message_start"), "{\"a\":1}"), ev(None, "x\n y"), ev(None, "")]);
     }
 
     #[test]
     fn cut_before_the_blank_line_still_dispatches() {
-        assert_eq!(
-            parse_all(b"data: {\"k\":1}\n\ndata: {\"k\":2}\n"),
-            vec![ev(None, "{\"k\":1}"), ev(None, "{\"k\":2}")]
-        );
+        assert_eq!(parse_all(b"data: {\"k\":1}\n\ndata: {\"k\":2}\n"), vec![ev(None, "{\"k\":1}"), ev(None, "{\"k\":2}")]);
         // An unterminated last line is offered too; its JSON is incomplete and the consumer drops it.
-        assert_eq!(
-            parse_all(b"data: {\"k\":1}\n\ndata: {\"k\""),
-            vec![ev(None, "{\"k\":1}"), ev(None, "{\"k\"")]
-        );
+        assert_eq!(parse_all(b"data: {\"k\":1}\n\ndata: {\"k\""), vec![ev(None, "{\"k\":1}"), ev(None, "{\"k\"")]);
     }
 
     /// Regression: an empty chunk right after a chunk ending in `\r` used to
@@ -183,9 +165,7 @@ mod tests {
     fn sample() -> Vec<u8> {
         let mut s = String::new();
         for i in 0..20 {
-            s.push_str(&format!(
-                "event: e{i}\r\ndata: {{\"text\":\"héllo ✓ {i}\"}}\r\n\r\n"
-            ));
+            s.push_str(&format!("event: e{i}\r\ndata: {{\"text\":\"héllo ✓ {i}\"}}\r\n\r\n"));
             s.push_str(": comment\n");
             s.push_str(&format!("data: line one {i}\ndata: line two\n\n"));
         }

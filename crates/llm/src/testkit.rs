@@ -45,10 +45,7 @@ impl SimClock {
         };
         st.now = st.now.max(at);
         let due: Vec<_> = st.timers.range(..(at + 1, 0)).map(|(k, _)| *k).collect();
-        let wakers: Vec<_> = due
-            .into_iter()
-            .filter_map(|k| st.timers.remove(&k).flatten())
-            .collect();
+        let wakers: Vec<_> = due.into_iter().filter_map(|k| st.timers.remove(&k).flatten()).collect();
         drop(st);
         wakers.into_iter().for_each(Waker::wake);
         true
@@ -92,11 +89,7 @@ impl Clock for SimClock {
             st.next_id += 1;
             (st.now.saturating_add(ms), st.next_id)
         };
-        Sleep {
-            clock: self.clone(),
-            key,
-        }
-        .await
+        Sleep { clock: self.clone(), key }.await
     }
 }
 
@@ -106,10 +99,7 @@ impl Clock for SimClock {
 pub struct Stalled;
 
 /// Drives `fut` to completion in virtual time.
-pub fn run_sim<T: 'static>(
-    clock: &SimClock,
-    fut: impl Future<Output = T> + 'static,
-) -> Result<T, Stalled> {
+pub fn run_sim<T: 'static>(clock: &SimClock, fut: impl Future<Output = T> + 'static) -> Result<T, Stalled> {
     let mut pool = LocalPool::new();
     let out = Rc::new(RefCell::new(None));
     let slot = out.clone();
@@ -133,37 +123,23 @@ pub fn run_sim<T: 'static>(
 #[derive(Clone, Debug)]
 pub enum Reply {
     /// Answer after `latency_ms` of virtual time.
-    Respond {
-        latency_ms: u64,
-        response: HttpResponse,
-    },
+    Respond { latency_ms: u64, response: HttpResponse },
     /// Fail at the transport level after `latency_ms`.
-    Fail {
-        latency_ms: u64,
-        error: TransportError,
-    },
+    Fail { latency_ms: u64, error: TransportError },
     /// Never answer (the client's deadline must end it).
     Hang,
 }
 
 impl Reply {
     pub fn json(status: u16, body: &str) -> Self {
-        Self::Respond {
-            latency_ms: 0,
-            response: response(status, &[("content-type", "application/json")], body),
-        }
+        Self::Respond { latency_ms: 0, response: response(status, &[("content-type", "application/json")], body) }
     }
     pub fn sse(body: &str) -> Self {
-        Self::Respond {
-            latency_ms: 0,
-            response: response(200, &[("content-type", "text/event-stream")], body),
-        }
+        Self::Respond { latency_ms: 0, response: response(200, &[("content-type", "text/event-stream")], body) }
     }
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
         if let Self::Respond { response, .. } = &mut self {
-            response
-                .headers
-                .push((name.to_ascii_lowercase(), value.to_string()));
+            response.headers.push((name.to_ascii_lowercase(), value.to_string()));
         }
         self
     }
@@ -177,14 +153,7 @@ impl Reply {
 }
 
 pub fn response(status: u16, headers: &[(&str, &str)], body: &str) -> HttpResponse {
-    HttpResponse {
-        status,
-        headers: headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        body: body.as_bytes().to_vec(),
-    }
+    HttpResponse { status, headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), body: body.as_bytes().to_vec() }
 }
 
 type Script = Box<dyn Fn(&HttpRequest, usize) -> Reply>;
@@ -215,14 +184,9 @@ impl ScriptedHttp {
     /// Replies in order; the last one repeats. An empty list answers every
     /// request with a 500 saying so, rather than panicking inside the client.
     pub fn sequence(clock: &SimClock, replies: Vec<Reply>) -> Self {
-        Self::new(clock, move |_, i| {
-            match replies.get(i.min(replies.len().saturating_sub(1))) {
-                Some(r) => r.clone(),
-                None => Reply::json(
-                    500,
-                    r#"{"error":{"message":"ScriptedHttp::sequence was given no replies"}}"#,
-                ),
-            }
+        Self::new(clock, move |_, i| match replies.get(i.min(replies.len().saturating_sub(1))) {
+            Some(r) => r.clone(),
+            None => Reply::json(500, r#"{"error":{"message":"ScriptedHttp::sequence was given no replies"}}"#),
         })
     }
 
@@ -233,8 +197,7 @@ impl ScriptedHttp {
     /// The JSON body of request `i`.
     pub fn body(&self, i: usize) -> serde_json::Value {
         let reqs = self.requests.borrow();
-        serde_json::from_slice(reqs[i].1.body.as_deref().unwrap_or(b"null"))
-            .unwrap_or(serde_json::Value::Null)
+        serde_json::from_slice(reqs[i].1.body.as_deref().unwrap_or(b"null")).unwrap_or(serde_json::Value::Null)
     }
 }
 
@@ -253,14 +216,10 @@ impl HttpClient for ScriptedHttp {
             reqs.len() - 1
         };
         self.in_flight.set(self.in_flight.get() + 1);
-        self.max_in_flight
-            .set(self.max_in_flight.get().max(self.in_flight.get()));
+        self.max_in_flight.set(self.max_in_flight.get().max(self.in_flight.get()));
         let _guard = InFlight(self.in_flight.clone());
         match (self.script)(&req, index) {
-            Reply::Respond {
-                latency_ms,
-                response,
-            } => {
+            Reply::Respond { latency_ms, response } => {
                 self.clock.sleep(latency_ms).await;
                 Ok(response)
             }

@@ -29,22 +29,13 @@ pub struct Message {
 
 impl Message {
     pub fn system(content: impl Into<String>) -> Self {
-        Self {
-            role: Role::System,
-            content: content.into(),
-        }
+        Self { role: Role::System, content: content.into() }
     }
     pub fn user(content: impl Into<String>) -> Self {
-        Self {
-            role: Role::User,
-            content: content.into(),
-        }
+        Self { role: Role::User, content: content.into() }
     }
     pub fn assistant(content: impl Into<String>) -> Self {
-        Self {
-            role: Role::Assistant,
-            content: content.into(),
-        }
+        Self { role: Role::Assistant, content: content.into() }
     }
 }
 
@@ -109,12 +100,7 @@ pub struct ChatRequest {
 
 impl ChatRequest {
     pub fn new(messages: Vec<Message>, max_output_tokens: u32) -> Self {
-        Self {
-            messages,
-            schema: None,
-            max_output_tokens,
-            temperature: None,
-        }
+        Self { messages, schema: None, max_output_tokens, temperature: None }
     }
     pub fn with_schema(mut self, schema: JsonSchema) -> Self {
         self.schema = Some(schema);

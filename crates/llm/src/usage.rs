@@ -29,13 +29,7 @@ impl CallUsage {
     pub fn of(req: &ChatRequest, resp: &ChatResponse, price: Option<Price>) -> Self {
         let (u, estimated) = match resp.usage {
             Some(u) => (u, false),
-            None => (
-                Usage {
-                    prompt_tokens: estimate_tokens(req.prompt_chars()),
-                    completion_tokens: estimate_tokens(resp.text.len()),
-                },
-                true,
-            ),
+            None => (Usage { prompt_tokens: estimate_tokens(req.prompt_chars()), completion_tokens: estimate_tokens(resp.text.len()) }, true),
         };
         Self {
             model: resp.model.clone(),
@@ -79,11 +73,7 @@ impl UsageLedger {
     }
 
     pub fn totals(&self) -> UsageTotals {
-        let mut t = UsageTotals {
-            failed_calls: self.failed_calls,
-            cost_complete: true,
-            ..Default::default()
-        };
+        let mut t = UsageTotals { failed_calls: self.failed_calls, cost_complete: true, ..Default::default() };
         for c in &self.calls {
             t.calls += 1;
             t.prompt_tokens += c.prompt_tokens;
@@ -104,80 +94,26 @@ mod tests {
     use crate::types::{FinishReason, Message};
 
     fn resp(model: &str, usage: Option<Usage>, text: &str) -> ChatResponse {
-        ChatResponse {
-            text: text.into(),
-            usage,
-            finish_reason: FinishReason::Stop,
-            model: model.into(),
-            structured: None,
-        }
+        ChatResponse { text: text.into(), usage, finish_reason: FinishReason::Stop, model: model.into(), structured: None }
     }
 
     #[test]
     fn ledger_sums_calls_and_flags_unknowns() {
         let req = ChatRequest::new(vec![Message::user("x".repeat(400))], 100);
-        let mini = Price {
-            input_per_mtok: 0.15,
-            output_per_mtok: 0.60,
-        };
+        let mini = Price { input_per_mtok: 0.15, output_per_mtok: 0.60 };
         let mut ledger = UsageLedger::default();
-        ledger.record(CallUsage::of(
-            &req,
-            &resp(
-                "gpt-4o-mini",
-                Some(Usage {
-                    prompt_tokens: 1000,
-                    completion_tokens: 200,
-                }),
-                "",
-            ),
-            Some(mini),
-        ));
-        ledger.record(CallUsage::of(
-            &req,
-            &resp("gpt-4o-mini", None, &"y".repeat(41)),
-            Some(mini),
-        ));
+        ledger.record(CallUsage::of(&req, &resp("gpt-4o-mini", Some(Usage { prompt_tokens: 1000, completion_tokens: 200 }), ""), Some(mini)));
+        ledger.record(CallUsage::of(&req, &resp("gpt-4o-mini", None, &"y".repeat(41)), Some(mini)));
         ledger.record_failure();
         let t = ledger.totals();
-        assert_eq!(
-            (
-                t.calls,
-                t.failed_calls,
-                t.prompt_tokens,
-                t.completion_tokens
-            ),
-            (2, 1, 1100, 211)
-        );
+        assert_eq!((t.calls, t.failed_calls, t.prompt_tokens, t.completion_tokens), (2, 1, 1100, 211));
         assert!(t.estimated && t.cost_complete);
         assert!((t.cost_usd - (1100.0 * 0.15 + 211.0 * 0.60) / 1e6).abs() < 1e-12);
 
-        ledger.record(CallUsage::of(
-            &req,
-            &resp(
-                "llama3",
-                Some(Usage {
-                    prompt_tokens: 5,
-                    completion_tokens: 5,
-                }),
-                "",
-            ),
-            None,
-        ));
+        ledger.record(CallUsage::of(&req, &resp("llama3", Some(Usage { prompt_tokens: 5, completion_tokens: 5 }), ""), None));
         assert!(!ledger.totals().cost_complete);
         // The free tier is free.
-        let free = CallUsage::of(
-            &req,
-            &resp(
-                "openai/gpt-4o",
-                Some(Usage {
-                    prompt_tokens: 8000,
-                    completion_tokens: 4000,
-                }),
-                "",
-            ),
-            Some(Price::FREE),
-        );
+        let free = CallUsage::of(&req, &resp("openai/gpt-4o", Some(Usage { prompt_tokens: 8000, completion_tokens: 4000 }), ""), Some(Price::FREE));
         assert_eq!(free.cost_usd, Some(0.0));
     }
 }

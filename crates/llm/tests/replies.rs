@@ -12,8 +12,7 @@ use argus_llm::{ChatRequest, FinishReason, LlmError, Message, StructuredMode, Us
 use proptest::prelude::*;
 use serde_json::json;
 
-const FINDINGS: &str =
-    r#"{"findings":[{"line":12,"body":"`unwrap()` panics on None — handle it ✓"}]}"#;
+const FINDINGS: &str = r#"{"findings":[{"line":12,"body":"`unwrap()` panics on None — handle it ✓"}]}"#;
 
 fn openai_stream(text: &str, finish: &str, usage: bool) -> String {
     let mut s = String::from(": OPENROUTER PROCESSING\n\n");
@@ -25,7 +24,10 @@ fn openai_stream(text: &str, finish: &str, usage: bool) -> String {
             json!({"id": "c1", "object": "chat.completion.chunk", "model": "gpt-4o-mini-2024-07-18", "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": null}], "usage": null})
         ));
     }
-    s.push_str(&format!("data: {}\n\n", json!({"id": "c1", "model": "gpt-4o-mini-2024-07-18", "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})));
+    s.push_str(&format!(
+        "data: {}\n\n",
+        json!({"id": "c1", "model": "gpt-4o-mini-2024-07-18", "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
+    ));
     if usage {
         s.push_str("data: {\"id\":\"c1\",\"choices\":[],\"usage\":{\"prompt_tokens\":812,\"completion_tokens\":31,\"total_tokens\":843}}\n\n");
     }
@@ -47,22 +49,14 @@ fn anthropic_stream(json_text: &str) -> String {
             json!({"type": "content_block_delta", "index": 0, "delta": {"type": "input_json_delta", "partial_json": piece}})
         ));
     }
-    s.push_str(
-        "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n",
-    );
+    s.push_str("event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n");
     s.push_str("event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":40}}\n\n");
     s.push_str("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
     s
 }
 
 fn call(model: &str, mode: Option<StructuredMode>) -> CallOptions {
-    CallOptions {
-        model: model.into(),
-        mode,
-        stream: true,
-        timeout_ms: 1000,
-        now: UnixMillis(0),
-    }
+    CallOptions { model: model.into(), mode, stream: true, timeout_ms: 1000, now: UnixMillis(0) }
 }
 
 fn gh_wire() -> Wire {
@@ -70,65 +64,31 @@ fn gh_wire() -> Wire {
 }
 
 fn anthropic_wire() -> Wire {
-    Wire::from_config(&crate::config(&[
-        ("LLM_PROVIDER", "anthropic"),
-        ("LLM_API_KEY", "k"),
-    ]))
-    .unwrap()
+    Wire::from_config(&crate::config(&[("LLM_PROVIDER", "anthropic"), ("LLM_API_KEY", "k")])).unwrap()
 }
 
 #[test]
 fn openai_stream_whole() {
     let r = gh_wire()
         .parse(
-            &response(
-                200,
-                &[("content-type", "text/event-stream")],
-                &openai_stream(FINDINGS, "stop", true),
-            ),
+            &response(200, &[("content-type", "text/event-stream")], &openai_stream(FINDINGS, "stop", true)),
             &call("openai/gpt-4o-mini", Some(StructuredMode::JsonSchema)),
         )
         .unwrap();
     assert_eq!(r.text, FINDINGS);
     assert_eq!(r.finish_reason, FinishReason::Stop);
-    assert_eq!(
-        r.usage,
-        Some(Usage {
-            prompt_tokens: 812,
-            completion_tokens: 31
-        })
-    );
+    assert_eq!(r.usage, Some(Usage { prompt_tokens: 812, completion_tokens: 31 }));
     assert_eq!(r.model, "gpt-4o-mini-2024-07-18");
     assert_eq!(r.structured, Some(StructuredMode::JsonSchema));
 }
 
 #[test]
 fn openai_length_is_reported() {
-    let r = gh_wire()
-        .parse(
-            &response(
-                200,
-                &[],
-                &openai_stream("{\"findings\":[{\"li", "length", true),
-            ),
-            &call("m", None),
-        )
-        .unwrap();
+    let r = gh_wire().parse(&response(200, &[], &openai_stream("{\"findings\":[{\"li", "length", true)), &call("m", None)).unwrap();
     assert_eq!(r.finish_reason, FinishReason::Length);
     let body = json!({"model": "m", "choices": [{"message": {"content": "{\"a\""}, "finish_reason": "length"}], "usage": {"prompt_tokens": 1, "completion_tokens": 2}});
-    let r = gh_wire()
-        .parse(&response(200, &[], &body.to_string()), &call("m", None))
-        .unwrap();
-    assert_eq!(
-        (r.finish_reason, r.usage),
-        (
-            FinishReason::Length,
-            Some(Usage {
-                prompt_tokens: 1,
-                completion_tokens: 2
-            })
-        )
-    );
+    let r = gh_wire().parse(&response(200, &[], &body.to_string()), &call("m", None)).unwrap();
+    assert_eq!((r.finish_reason, r.usage), (FinishReason::Length, Some(Usage { prompt_tokens: 1, completion_tokens: 2 })));
 }
 
 #[test]
@@ -136,61 +96,32 @@ fn cut_streams_keep_the_text_received() {
     let full = openai_stream(FINDINGS, "stop", true);
     // Cut in the middle of the content: everything before the cut survives.
     let cut = &full[..full.len() / 2];
-    let r = gh_wire()
-        .parse(
-            &response(200, &[("content-type", "text/event-stream")], cut),
-            &call("m", None),
-        )
-        .unwrap();
+    let r = gh_wire().parse(&response(200, &[("content-type", "text/event-stream")], cut), &call("m", None)).unwrap();
     assert_eq!(r.finish_reason, FinishReason::Incomplete);
-    assert!(
-        !r.text.is_empty() && FINDINGS.starts_with(&r.text),
-        "{:?}",
-        r.text
-    );
+    assert!(!r.text.is_empty() && FINDINGS.starts_with(&r.text), "{:?}", r.text);
     assert_eq!(r.usage, None);
 
     let full = anthropic_stream(FINDINGS);
     let cut = &full[..full.find("content_block_stop").unwrap()];
     let r = anthropic_wire()
-        .parse(
-            &response(200, &[("content-type", "text/event-stream")], cut),
-            &call("claude", Some(StructuredMode::ToolUse)),
-        )
+        .parse(&response(200, &[("content-type", "text/event-stream")], cut), &call("claude", Some(StructuredMode::ToolUse)))
         .unwrap();
     assert_eq!(r.text, FINDINGS, "all deltas arrived before the cut");
     assert_eq!(r.finish_reason, FinishReason::Incomplete);
-    assert_eq!(
-        r.usage,
-        Some(Usage {
-            prompt_tokens: 1000,
-            completion_tokens: 1
-        }),
-        "input usage came with message_start"
-    );
+    assert_eq!(r.usage, Some(Usage { prompt_tokens: 1000, completion_tokens: 1 }), "input usage came with message_start");
 }
 
 #[test]
 fn anthropic_stream_tool_use() {
     let r = anthropic_wire()
         .parse(
-            &response(
-                200,
-                &[("content-type", "text/event-stream")],
-                &anthropic_stream(FINDINGS),
-            ),
+            &response(200, &[("content-type", "text/event-stream")], &anthropic_stream(FINDINGS)),
             &call("claude-sonnet-4-5", Some(StructuredMode::ToolUse)),
         )
         .unwrap();
     assert_eq!(r.text, FINDINGS);
     assert_eq!(r.finish_reason, FinishReason::Stop);
-    assert_eq!(
-        r.usage,
-        Some(Usage {
-            prompt_tokens: 1000,
-            completion_tokens: 40
-        })
-    );
+    assert_eq!(r.usage, Some(Usage { prompt_tokens: 1000, completion_tokens: 40 }));
     assert_eq!(r.model, "claude-sonnet-4-5-20250929");
     assert_eq!(r.structured, Some(StructuredMode::ToolUse));
 }
@@ -201,60 +132,27 @@ fn anthropic_non_streamed() {
         "content": [{"type": "text", "text": "Here you go."}, {"type": "tool_use", "id": "t", "name": "review", "input": {"findings": []}}],
         "stop_reason": "max_tokens", "usage": {"input_tokens": 10, "cache_creation_input_tokens": 5, "output_tokens": 7}});
     let r = anthropic_wire()
-        .parse(
-            &response(
-                200,
-                &[("content-type", "application/json")],
-                &body.to_string(),
-            ),
-            &call("c", Some(StructuredMode::ToolUse)),
-        )
+        .parse(&response(200, &[("content-type", "application/json")], &body.to_string()), &call("c", Some(StructuredMode::ToolUse)))
         .unwrap();
     assert_eq!(r.text, r#"{"findings":[]}"#);
     assert_eq!(r.finish_reason, FinishReason::Length);
-    assert_eq!(
-        r.usage,
-        Some(Usage {
-            prompt_tokens: 15,
-            completion_tokens: 7
-        })
-    );
+    assert_eq!(r.usage, Some(Usage { prompt_tokens: 15, completion_tokens: 7 }));
 }
 
 #[test]
 fn bad_replies_are_errors_not_panics() {
     let cases: &[(Wire, HttpResponse, &str)] = &[
+        (gh_wire(), response(200, &[("content-type", "application/json")], ""), "unreadable reply from the LLM provider: empty body"),
         (
             gh_wire(),
-            response(200, &[("content-type", "application/json")], ""),
-            "unreadable reply from the LLM provider: empty body",
-        ),
-        (
-            gh_wire(),
-            response(
-                200,
-                &[("content-type", "application/json")],
-                "{\"choices\": [{\"mess",
-            ),
+            response(200, &[("content-type", "application/json")], "{\"choices\": [{\"mess"),
             "unreadable reply from the LLM provider: not JSON",
         ),
+        (gh_wire(), response(200, &[], "{\"choices\": []}"), "unreadable reply from the LLM provider: no choices"),
+        (gh_wire(), response(200, &[("content-type", "text/event-stream")], ""), "the stream ended before any event"),
         (
             gh_wire(),
-            response(200, &[], "{\"choices\": []}"),
-            "unreadable reply from the LLM provider: no choices",
-        ),
-        (
-            gh_wire(),
-            response(200, &[("content-type", "text/event-stream")], ""),
-            "the stream ended before any event",
-        ),
-        (
-            gh_wire(),
-            response(
-                200,
-                &[("content-type", "text/event-stream")],
-                "data: {\"error\":{\"message\":\"overloaded\"}}\n\n",
-            ),
+            response(200, &[("content-type", "text/event-stream")], "data: {\"error\":{\"message\":\"overloaded\"}}\n\n"),
             "error event in the stream: overloaded",
         ),
         (
@@ -268,11 +166,7 @@ fn bad_replies_are_errors_not_panics() {
         ),
         (
             anthropic_wire(),
-            response(
-                401,
-                &[],
-                "{\"type\":\"error\",\"error\":{\"type\":\"authentication_error\",\"message\":\"invalid x-api-key\"}}",
-            ),
+            response(401, &[], "{\"type\":\"error\",\"error\":{\"type\":\"authentication_error\",\"message\":\"invalid x-api-key\"}}"),
             "rejected the credentials in LLM_API_KEY (HTTP 401)",
         ),
     ];
@@ -281,42 +175,18 @@ fn bad_replies_are_errors_not_panics() {
         assert!(e.to_string().contains(want), "{e} does not contain {want}");
     }
     // An empty but complete reply is a reply: the engine decides what no findings mean.
-    let r = gh_wire()
-        .parse(
-            &response(
-                200,
-                &[("content-type", "text/event-stream")],
-                &openai_stream("", "stop", false),
-            ),
-            &call("m", None),
-        )
-        .unwrap();
+    let r = gh_wire().parse(&response(200, &[("content-type", "text/event-stream")], &openai_stream("", "stop", false)), &call("m", None)).unwrap();
     assert_eq!((r.text.as_str(), r.finish_reason), ("", FinishReason::Stop));
 }
 
 #[test]
 fn workers_ai_output() {
     let req = ChatRequest::new(vec![Message::user("x")], 50);
-    let c = call(
-        "@cf/meta/llama-3.3-70b-instruct-fp8-fast",
-        Some(StructuredMode::JsonSchema),
-    );
+    let c = call("@cf/meta/llama-3.3-70b-instruct-fp8-fast", Some(StructuredMode::JsonSchema));
     let cases = [
-        (
-            json!({"response": "{\"findings\":[]}", "usage": {"prompt_tokens": 9, "completion_tokens": 4}}),
-            "{\"findings\":[]}",
-            FinishReason::Stop,
-        ),
-        (
-            json!({"response": {"findings": []}, "usage": {"prompt_tokens": 9, "completion_tokens": 50}}),
-            "{\"findings\":[]}",
-            FinishReason::Length,
-        ),
-        (
-            json!({"response": null, "tool_calls": [{"name": "r", "arguments": {"a": 1}}]}),
-            "{\"a\":1}",
-            FinishReason::Stop,
-        ),
+        (json!({"response": "{\"findings\":[]}", "usage": {"prompt_tokens": 9, "completion_tokens": 4}}), "{\"findings\":[]}", FinishReason::Stop),
+        (json!({"response": {"findings": []}, "usage": {"prompt_tokens": 9, "completion_tokens": 50}}), "{\"findings\":[]}", FinishReason::Length),
+        (json!({"response": null, "tool_calls": [{"name": "r", "arguments": {"a": 1}}]}), "{\"a\":1}", FinishReason::Stop),
     ];
     for (out, text, finish) in cases {
         let r = parse_output(&out, &req, &c).unwrap();

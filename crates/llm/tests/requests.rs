@@ -16,11 +16,7 @@ fn review_request() -> ChatRequest {
         ],
         1500,
     )
-    .with_schema(JsonSchema {
-        name: "review".into(),
-        schema: findings_schema(),
-        strict: true,
-    })
+    .with_schema(JsonSchema { name: "review".into(), schema: findings_schema(), strict: true })
     .with_temperature(0.2)
 }
 
@@ -28,13 +24,7 @@ fn wire_snapshot(vars: &[(&str, &str)], req: &ChatRequest) -> Value {
     let cfg = config(vars);
     let wire = Wire::from_config(&cfg).expect("an HTTP provider");
     let model = cfg.model.clone();
-    let call = CallOptions {
-        mode: mode_for(&cfg, &model, req),
-        model,
-        stream: cfg.stream,
-        timeout_ms: 60_000,
-        now: UnixMillis(0),
-    };
+    let call = CallOptions { mode: mode_for(&cfg, &model, req), model, stream: cfg.stream, timeout_ms: 60_000, now: UnixMillis(0) };
     let http = wire.build(req, &call);
     let body: Value = serde_json::from_slice(http.body.as_deref().unwrap()).unwrap();
     json!({
@@ -51,36 +41,10 @@ fn request_per_provider() {
     let req = review_request();
     let cases: &[(&str, &[(&str, &str)])] = &[
         ("github_models_default", &[("GITHUB_TOKEN", "ghp_secret")]),
-        (
-            "github_models_org_no_stream",
-            &[
-                ("GITHUB_TOKEN", "ghp_secret"),
-                ("GITHUB_MODELS_ORG", "acme"),
-                ("LLM_STREAM", "false"),
-            ],
-        ),
-        (
-            "github_models_non_openai_json_mode",
-            &[
-                ("GITHUB_TOKEN", "ghp_secret"),
-                ("GITHUB_MODEL", "meta/Llama-3.3-70B-Instruct"),
-            ],
-        ),
-        (
-            "github_models_reasoning",
-            &[
-                ("GITHUB_TOKEN", "ghp_secret"),
-                ("GITHUB_MODEL", "openai/o4-mini"),
-            ],
-        ),
-        (
-            "openai",
-            &[
-                ("LLM_PROVIDER", "openai"),
-                ("LLM_API_KEY", "sk-secret"),
-                ("LLM_MODEL", "gpt-4.1-mini"),
-            ],
-        ),
+        ("github_models_org_no_stream", &[("GITHUB_TOKEN", "ghp_secret"), ("GITHUB_MODELS_ORG", "acme"), ("LLM_STREAM", "false")]),
+        ("github_models_non_openai_json_mode", &[("GITHUB_TOKEN", "ghp_secret"), ("GITHUB_MODEL", "meta/Llama-3.3-70B-Instruct")]),
+        ("github_models_reasoning", &[("GITHUB_TOKEN", "ghp_secret"), ("GITHUB_MODEL", "openai/o4-mini")]),
+        ("openai", &[("LLM_PROVIDER", "openai"), ("LLM_API_KEY", "sk-secret"), ("LLM_MODEL", "gpt-4.1-mini")]),
         (
             "azure_openai",
             &[
@@ -100,23 +64,13 @@ fn request_per_provider() {
                 ("LLM_STREAM", "false"),
             ],
         ),
-        (
-            "anthropic_tool_use",
-            &[
-                ("LLM_PROVIDER", "anthropic"),
-                ("LLM_API_KEY", "sk-ant-secret"),
-                ("LLM_MODEL", "claude-sonnet-4-5"),
-            ],
-        ),
+        ("anthropic_tool_use", &[("LLM_PROVIDER", "anthropic"), ("LLM_API_KEY", "sk-ant-secret"), ("LLM_MODEL", "claude-sonnet-4-5")]),
     ];
     for (name, vars) in cases {
         let snap = wire_snapshot(vars, &req);
         let text = snap.to_string();
         for secret in ["ghp_secret", "sk-secret", "az-secret", "sk-ant-secret"] {
-            assert!(
-                !text.contains(secret),
-                "{name}: secret leaked into the snapshot"
-            );
+            assert!(!text.contains(secret), "{name}: secret leaked into the snapshot");
         }
         insta::assert_json_snapshot!(format!("request_{name}"), snap);
     }
@@ -127,41 +81,15 @@ fn secrets_reach_the_wire_in_the_right_header() {
     let req = review_request();
     type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
     let cases: &[Case] = &[
-        (
-            &[("GITHUB_TOKEN", "ghp_secret")],
-            "authorization",
-            "Bearer ghp_secret",
-        ),
-        (
-            &[
-                ("LLM_PROVIDER", "openai"),
-                ("LLM_API_KEY", "k1"),
-                ("LLM_API_VERSION", "2024-10-21"),
-            ],
-            "api-key",
-            "k1",
-        ),
-        (
-            &[("LLM_PROVIDER", "anthropic"), ("LLM_API_KEY", "k2")],
-            "x-api-key",
-            "k2",
-        ),
+        (&[("GITHUB_TOKEN", "ghp_secret")], "authorization", "Bearer ghp_secret"),
+        (&[("LLM_PROVIDER", "openai"), ("LLM_API_KEY", "k1"), ("LLM_API_VERSION", "2024-10-21")], "api-key", "k1"),
+        (&[("LLM_PROVIDER", "anthropic"), ("LLM_API_KEY", "k2")], "x-api-key", "k2"),
     ];
     for (vars, header, want) in cases {
         let cfg = config(vars);
-        let call = CallOptions {
-            model: cfg.model.clone(),
-            mode: None,
-            stream: false,
-            timeout_ms: 1,
-            now: UnixMillis(0),
-        };
+        let call = CallOptions { model: cfg.model.clone(), mode: None, stream: false, timeout_ms: 1, now: UnixMillis(0) };
         let http = Wire::from_config(&cfg).unwrap().build(&req, &call);
-        let got = http
-            .headers
-            .iter()
-            .find(|(k, _)| k == header)
-            .map(|(_, v)| v.as_str());
+        let got = http.headers.iter().find(|(k, _)| k == header).map(|(_, v)| v.as_str());
         assert_eq!(got, Some(*want), "{vars:?}");
     }
 }
@@ -170,27 +98,11 @@ fn secrets_reach_the_wire_in_the_right_header() {
 fn anthropic_merges_turns_and_falls_back_to_prompt_for_non_object_schemas() {
     let cfg = config(&[("LLM_PROVIDER", "anthropic"), ("LLM_API_KEY", "k")]);
     let req = ChatRequest::new(
-        vec![
-            Message::system("rules"),
-            Message::assistant("earlier"),
-            Message::user("a"),
-            Message::user("b"),
-            Message::system("more rules"),
-        ],
+        vec![Message::system("rules"), Message::assistant("earlier"), Message::user("a"), Message::user("b"), Message::system("more rules")],
         100,
     )
-    .with_schema(JsonSchema {
-        name: "lines".into(),
-        schema: json!({"type": "array", "items": {"type": "integer"}}),
-        strict: false,
-    });
-    let call = CallOptions {
-        model: cfg.model.clone(),
-        mode: mode_for(&cfg, &cfg.model, &req),
-        stream: false,
-        timeout_ms: 1,
-        now: UnixMillis(0),
-    };
+    .with_schema(JsonSchema { name: "lines".into(), schema: json!({"type": "array", "items": {"type": "integer"}}), strict: false });
+    let call = CallOptions { model: cfg.model.clone(), mode: mode_for(&cfg, &cfg.model, &req), stream: false, timeout_ms: 1, now: UnixMillis(0) };
     let http = Wire::from_config(&cfg).unwrap().build(&req, &call);
     let body: Value = serde_json::from_slice(http.body.as_deref().unwrap()).unwrap();
     insta::assert_json_snapshot!("request_anthropic_prompt_fallback", body);
@@ -200,46 +112,20 @@ fn anthropic_merges_turns_and_falls_back_to_prompt_for_non_object_schemas() {
 fn workers_ai_input() {
     let cfg = config(&[("LLM_PROVIDER", "workers-ai")]);
     let req = review_request();
-    let call = CallOptions {
-        model: cfg.model.clone(),
-        mode: mode_for(&cfg, &cfg.model, &req),
-        stream: false,
-        timeout_ms: 1,
-        now: UnixMillis(0),
-    };
+    let call = CallOptions { model: cfg.model.clone(), mode: mode_for(&cfg, &cfg.model, &req), stream: false, timeout_ms: 1, now: UnixMillis(0) };
     insta::assert_json_snapshot!("request_workers_ai", build_input(&req, &call));
 }
 
 #[test]
 fn without_a_schema_no_json_machinery_is_sent() {
     let req = ChatRequest::new(vec![Message::user("hi")], 10);
-    for vars in [
-        &[("GITHUB_TOKEN", "t")][..],
-        &[("LLM_PROVIDER", "anthropic"), ("LLM_API_KEY", "k")][..],
-    ] {
+    for vars in [&[("GITHUB_TOKEN", "t")][..], &[("LLM_PROVIDER", "anthropic"), ("LLM_API_KEY", "k")][..]] {
         let cfg = config(vars);
-        let call = CallOptions {
-            model: cfg.model.clone(),
-            mode: mode_for(&cfg, &cfg.model, &req),
-            stream: false,
-            timeout_ms: 1,
-            now: UnixMillis(0),
-        };
-        let body: Value = serde_json::from_slice(
-            Wire::from_config(&cfg)
-                .unwrap()
-                .build(&req, &call)
-                .body
-                .as_deref()
-                .unwrap(),
-        )
-        .unwrap();
+        let call = CallOptions { model: cfg.model.clone(), mode: mode_for(&cfg, &cfg.model, &req), stream: false, timeout_ms: 1, now: UnixMillis(0) };
+        let body: Value = serde_json::from_slice(Wire::from_config(&cfg).unwrap().build(&req, &call).body.as_deref().unwrap()).unwrap();
         for key in ["response_format", "tools", "tool_choice"] {
             assert!(body.get(key).is_none(), "{key} in {body}");
         }
-        assert!(
-            body.get("max_tokens").is_some(),
-            "max_tokens is always sent: {body}"
-        );
+        assert!(body.get("max_tokens").is_some(), "max_tokens is always sent: {body}");
     }
 }

@@ -11,10 +11,7 @@ use std::collections::HashMap;
 
 /// A configuration from `NAME=value` pairs, as the Worker would see them.
 pub fn config(vars: &[(&str, &str)]) -> LlmConfig {
-    let map: HashMap<String, String> = vars
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     LlmConfig::from_env(|k| map.get(k).cloned()).expect("test configuration is valid")
 }
 

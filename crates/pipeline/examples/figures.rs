@@ -147,17 +147,13 @@ fn main() {
     let wide = "max_files = 3000\nmax_changed_lines_per_file = 100000\n";
     println!("fake model latency {latency} ms, concurrency 2, 8000 input tokens per request");
     println!("{:<28} {:>10} {:>9} {:>9} {:>8} {:>8} {:>9}", "case", "sim ms", "cpu ms", "llm calls", "gh reqs", "kv wr", "findings");
-    for (name, files, toml) in [
-        ("small PR (axum-e3d34bb553d5)", corpus_files("axum-e3d34bb553d5.diff"), None),
-        ("big PR (10 commits, capped)", big_pr(), Some(wide)),
-    ] {
+    for (name, files, toml) in
+        [("small PR (axum-e3d34bb553d5)", corpus_files("axum-e3d34bb553d5.diff"), None), ("big PR (10 commits, capped)", big_pr(), Some(wide))]
+    {
         // Five runs; the CPU figure is the fastest (the first pays for parsing the RSA key).
         let runs: Vec<Figures> = (0..5).map(|_| measure(files.clone(), toml, latency, &env)).collect();
         let cpu_ms = runs.iter().map(|r| r.cpu_ms).fold(f64::INFINITY, f64::min);
         let f = Figures { cpu_ms, ..runs.into_iter().next().expect("five runs") };
-        println!(
-            "{:<28} {:>10} {:>9.1} {:>9} {:>8} {:>8} {:>9}",
-            name, f.sim_ms, f.cpu_ms, f.llm_calls, f.github_requests, f.kv_writes, f.findings
-        );
+        println!("{:<28} {:>10} {:>9.1} {:>9} {:>8} {:>8} {:>9}", name, f.sim_ms, f.cpu_ms, f.llm_calls, f.github_requests, f.kv_writes, f.findings);
     }
 }

@@ -10,15 +10,14 @@
 use crate::platform::{LlmParts, Platform};
 use crate::ports::{LogEvent, PipelineLog};
 use crate::publication::{PUBLICATION_VERSION, Publication};
-use crate::stage::decide::{Facts, ScopeRelocation, decide};
 use crate::stage::contents::{Contents, prepare_context};
+use crate::stage::decide::{Facts, ScopeRelocation, decide};
 use crate::stage::guard::tripwires;
 use crate::stage::plan::RequestContext;
-use crate::stage::scope::Scope;
-use argus_config::ContextMode;
-use argus_diff::diff::NewLine;
 use crate::stage::plan::{PlanInput, plan, to_file_diff};
+use crate::stage::scope::Scope;
 use crate::stage::{Next, gh_err};
+use argus_config::ContextMode;
 use argus_coordinator::protocol::RepoSettings;
 use argus_coordinator::{CheckEnd, PipelineError, ReviewPipeline, ReviewReport};
 use argus_core::http::Clock;
@@ -26,6 +25,7 @@ use argus_core::ids::UnixMillis;
 use argus_core::job::ReviewJob;
 use argus_core::keys::ReviewCacheKey;
 use argus_diff::diff::FileDiff;
+use argus_diff::diff::NewLine;
 use argus_github::{CheckConclusion, GitHub};
 use argus_review::render::{self, CheckNote};
 
@@ -118,7 +118,8 @@ impl<P: Platform> ReviewService<P> {
             }
         };
         let texts = contents.refs();
-        let prepared = (cached.is_none() && configured.config.context != ContextMode::Off).then(|| prepare_context(&configured.config, &files, &texts));
+        let prepared =
+            (cached.is_none() && configured.config.context != ContextMode::Off).then(|| prepare_context(&configured.config, &files, &texts));
         let thought = match cached {
             Some(t) => t,
             None => {
@@ -138,10 +139,8 @@ impl<P: Platform> ReviewService<P> {
         // Only what the App itself posted counts: anyone can paste a marker into a comment.
         let reviews = inst.own_reviews(&job.pr).await.map_err(|e| gh_err("listing the pull request's reviews", e))?;
         let own_comments = own.iter().filter(|c| c.commit_id.as_deref() != Some(head)).map(|c| c.body.as_str());
-        let own_bodies = reviews
-            .iter()
-            .filter_map(|r| r.body.as_deref())
-            .filter(|b| argus_github::marker::review_marker_head(b).is_some_and(|h| h != head));
+        let own_bodies =
+            reviews.iter().filter_map(|r| r.body.as_deref()).filter(|b| argus_github::marker::review_marker_head(b).is_some_and(|h| h != head));
         let earlier = render::parse_markers(own_comments.chain(own_bodies)).keys;
 
         // The input tripwire. Commit messages cost one request; a failure to read

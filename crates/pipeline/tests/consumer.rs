@@ -28,13 +28,18 @@ impl Link {
 
     fn answer(&self, path: &str, req: Value) -> Value {
         match path {
-            p if p == LeaseRoute::PATH => {
-                serde_json::to_value(LeaseReply::Granted { lease_id: "lease-1".into(), expires_at: UnixMillis(T0.0 + 600_000), failures: 0, check_run: None }).unwrap()
-            }
+            p if p == LeaseRoute::PATH => serde_json::to_value(LeaseReply::Granted {
+                lease_id: "lease-1".into(),
+                expires_at: UnixMillis(T0.0 + 600_000),
+                failures: 0,
+                check_run: None,
+            })
+            .unwrap(),
             p if p == HeadRoute::PATH => {
                 let req: HeadCheckRequest = serde_json::from_value(req).unwrap();
                 let current = self.current_head.borrow().clone();
-                serde_json::to_value(if current == req.head_sha { HeadReply::Current } else { HeadReply::Stale { current_head: Some(current) } }).unwrap()
+                serde_json::to_value(if current == req.head_sha { HeadReply::Current } else { HeadReply::Stale { current_head: Some(current) } })
+                    .unwrap()
             }
             p if p == FinishedRoute::PATH => {
                 self.finished.borrow_mut().push(serde_json::from_value(req).unwrap());

@@ -195,7 +195,8 @@ pub fn world_with_llm_env(script: Script, env: &[(&str, &str)]) -> World {
     let env_owned: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let llm_config = LlmConfig::from_env(|k| env_owned.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).expect("llm config");
     // The model's requests count in the review's ledger, as the Worker counts them.
-    let provider = HttpProvider::new(Wire::from_config(&llm_config).expect("http provider"), CountingHttp::new(llm.clone(), gh.ledger(), SubrequestKind::Llm));
+    let provider =
+        HttpProvider::new(Wire::from_config(&llm_config).expect("http provider"), CountingHttp::new(llm.clone(), gh.ledger(), SubrequestKind::Llm));
     let cache = Rc::new(MemoryCache::new(clock.clone()));
     let config = Rc::new(StaticConfig { env: env_owned, ..Default::default() });
     let log = Rc::new(MemoryLog::default());

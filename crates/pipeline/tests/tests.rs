@@ -2,7 +2,6 @@
 //! in-memory GitHub and a scripted model, run and publish as the consumer
 //! calls them, one test per behaviour the issue names.
 
-
 mod consumer;
 mod harness;
 
@@ -72,7 +71,20 @@ fn opened_pr_gets_one_review_with_valid_anchors_one_summary_and_a_completed_chec
     assert_eq!(w.llm.calls(), 1);
     // One JSON line per step, each with the delivery id.
     let steps = w.log.steps();
-    for s in ["started", "config", "scope", "cache_miss", "planned", "model", "decided", "check_started", "review_posted", "summary", "check_completed", "cache_written"] {
+    for s in [
+        "started",
+        "config",
+        "scope",
+        "cache_miss",
+        "planned",
+        "model",
+        "decided",
+        "check_started",
+        "review_posted",
+        "summary",
+        "check_completed",
+        "cache_written",
+    ] {
         assert!(steps.contains(&s), "missing step {s}: {steps:?}");
     }
     for e in w.log.events.borrow().iter() {
@@ -92,9 +104,12 @@ fn the_review_request_github_receives_is_stable() {
             .map(|(p, n)| finding(p, *n, "medium", &format!("Unchecked change in {p}"), "This line changes behaviour without a test."))
             .collect();
         let (p, n) = &files[0];
-        findings.insert(0, json!({ "path": p, "side": "RIGHT", "start_line": n, "end_line": n + 1, "severity": "high",
+        findings.insert(
+            0,
+            json!({ "path": p, "side": "RIGHT", "start_line": n, "end_line": n + 1, "severity": "high",
             "category": "security", "title": "Key material is logged", "body": "Do not `Debug`-print the key.",
-            "replacement": "    // redacted\n    let key = Key::generate();" }));
+            "replacement": "    // redacted\n    let key = Key::generate();" }),
+        );
         completion(&json!({ "findings": findings, "summary": "Cookie handling changed." }).to_string())
     }));
     w.github.add_pull_request(pr(HEAD1, first_push()));
@@ -229,7 +244,9 @@ fn base_branch_toml_changes_behaviour_and_head_branch_toml_does_nothing() {
     let r = run_and_publish(&w, &job(HEAD1, None, ReviewMode::Incremental));
     let user = w.llm.user_prompt(0);
     assert!(!user.contains("## axum-extra/src/extract/cookie/signed.rs"), "ignored file not sent");
-    assert!(user.contains("Maintainers' instructions for `axum-extra/src/extract/cookie/private.rs`: Check that every key is rotated with PRIVATE-ROTATION-RULE."));
+    assert!(user.contains(
+        "Maintainers' instructions for `axum-extra/src/extract/cookie/private.rs`: Check that every key is rotated with PRIVATE-ROTATION-RULE."
+    ));
     assert_eq!(r.findings, 3, "three files, high only");
     let review = &w.github.submitted_reviews()[0];
     assert!(review.comments.iter().all(|c| c["body"].as_str().unwrap().contains("High**")), "{:#?}", review.comments);
@@ -295,7 +312,11 @@ fn an_llm_429_then_success_completes_the_review() {
     let ok = per_file_model();
     let w = world(Rc::new(move |b: &Value, i| {
         if i == 0 {
-            status(429, &[("retry-after", "2"), ("content-type", "application/json")], r#"{"error":{"code":"RateLimitReached","message":"slow down"}}"#)
+            status(
+                429,
+                &[("retry-after", "2"), ("content-type", "application/json")],
+                r#"{"error":{"code":"RateLimitReached","message":"slow down"}}"#,
+            )
         } else {
             ok(b, i)
         }
@@ -333,7 +354,13 @@ fn github_errors_keep_their_class() {
     let j = job(HEAD1, None, ReviewMode::Incremental);
     let check = block_on(w.service.start_check(&j)).unwrap();
     let report = block_on(w.service.run(&j)).unwrap();
-    w.github.inject(Fault::status(Some(Method::Post), "/pulls/7/reviews", 403, &[("retry-after", "30")], json!({"message": "You have exceeded a secondary rate limit"})));
+    w.github.inject(Fault::status(
+        Some(Method::Post),
+        "/pulls/7/reviews",
+        403,
+        &[("retry-after", "30")],
+        json!({"message": "You have exceeded a secondary rate limit"}),
+    ));
     let e = block_on(w.service.publish(&j, &report, check)).unwrap_err();
     assert_eq!(e.class, ErrorClass::Retryable { after_secs: Some(30) });
     // The consumer says the job is retried: the check stays in progress, with why.
@@ -404,7 +431,9 @@ fn prompt_injection_gets_a_comment_only_review_without_mentions_links_or_html() 
 fn secrets_in_the_diff_never_reach_the_prompts() {
     let token = format!("ghp_{}", "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8");
     let aws = format!("AKIA{}", "IOSFODNN7EXAMPLE"); // AWS's documented example key, built at run time
-    let patch = format!("@@ -1,1 +1,4 @@\n fn main() {{\n+    let token = \"{token}\";\n+    let aws_key = \"{aws}\";\n+    let password = \"hunter2-correct-horse-battery\";\n");
+    let patch = format!(
+        "@@ -1,1 +1,4 @@\n fn main() {{\n+    let token = \"{token}\";\n+    let aws_key = \"{aws}\";\n+    let password = \"hunter2-correct-horse-battery\";\n"
+    );
     let w = world(per_file_model());
     w.github.add_pull_request(pr(HEAD1, vec![FakeFile::modified("src/config.rs", &patch)]));
     run_and_publish(&w, &job(HEAD1, None, ReviewMode::Incremental));
@@ -488,7 +517,14 @@ fn the_summary_comment_is_stable() {
     let w = world(per_file_model());
     let mut files = first_push();
     // A binary file: GitHub sends no patch, the summary says why it was not reviewed.
-    files.push(FakeFile { filename: "assets/logo.png".into(), status: "added".into(), previous_filename: None, patch: None, additions: 0, deletions: 0 });
+    files.push(FakeFile {
+        filename: "assets/logo.png".into(),
+        status: "added".into(),
+        previous_filename: None,
+        patch: None,
+        additions: 0,
+        deletions: 0,
+    });
     w.github.add_pull_request(pr(HEAD1, files));
     run_and_publish(&w, &job(HEAD1, None, ReviewMode::Incremental));
     insta::assert_snapshot!("summary_axum_e3d34bb553d5", summaries(&w)[0]);
@@ -523,13 +559,14 @@ fn an_incremental_job_for_the_reviewed_head_is_skipped() {
 #[test]
 fn a_refused_request_leaves_the_rest_of_the_review_standing() {
     let ok = per_file_model();
-    let w = world_with_llm_env(
-        Rc::new(move |b: &Value, i| {
-            if i == 0 { status(413, &[], r#"{"error":{"code":"tokens_limit_reached","message":"Request body too large"}}"#) } else { ok(b, i) }
-        }),
-        // Small requests, so the PR needs several.
-        &[llm_env(), vec![("LLM_MAX_INPUT_TOKENS", "2600")]].concat(),
-    );
+    let w =
+        world_with_llm_env(
+            Rc::new(move |b: &Value, i| {
+                if i == 0 { status(413, &[], r#"{"error":{"code":"tokens_limit_reached","message":"Request body too large"}}"#) } else { ok(b, i) }
+            }),
+            // Small requests, so the PR needs several.
+            &[llm_env(), vec![("LLM_MAX_INPUT_TOKENS", "2600")]].concat(),
+        );
     w.github.add_pull_request(pr(HEAD1, corpus_files("libgit2-b36effa22e01.diff")));
     let r = run_and_publish(&w, &job(HEAD1, None, ReviewMode::Incremental));
     let calls = w.llm.calls();
@@ -648,7 +685,8 @@ fn the_repositorys_skip_rules_apply_to_automatic_reviews_but_not_to_commands() {
 
 /// A Rust file whose one change sits 120 lines below its function's signature.
 fn deep_function_file() -> (String, FakeFile) {
-    let mut lines = vec!["use std::io;".to_string(), String::new(), "pub struct Store {".into(), "    items: Vec<u32>,".into(), "}".into(), String::new()];
+    let mut lines =
+        vec!["use std::io;".to_string(), String::new(), "pub struct Store {".into(), "    items: Vec<u32>,".into(), "}".into(), String::new()];
     lines.push("impl Store {".into());
     lines.push("    pub fn rebuild_index(&mut self, limit: usize) -> io::Result<usize> {".into());
     for i in 0..120 {
@@ -670,7 +708,17 @@ fn deep_function_file() -> (String, FakeFile) {
         lines[changed_at - 1],
         after.iter().map(|l| format!(" {l}")).collect::<Vec<_>>().join("\n"),
     );
-    (text, FakeFile { filename: "src/store.rs".into(), status: "modified".into(), previous_filename: None, patch: Some(patch), additions: 1, deletions: 0 })
+    (
+        text,
+        FakeFile {
+            filename: "src/store.rs".into(),
+            status: "modified".into(),
+            previous_filename: None,
+            patch: Some(patch),
+            additions: 1,
+            deletions: 0,
+        },
+    )
 }
 
 #[test]
@@ -718,7 +766,12 @@ fn context_off_restores_the_prompt_without_context() {
 fn a_finding_on_a_context_line_moves_to_the_changed_line_of_its_function() {
     let (text, file) = deep_function_file();
     // The model cites line 20: inside rebuild_index, shown only as context.
-    let w = world(Rc::new(|_, _| completion(&json!({ "findings": [finding("src/store.rs", 20, "high", "Index math can divide by zero", "`limit` may be 0.")], "summary": "ok" }).to_string())));
+    let w = world(Rc::new(|_, _| {
+        completion(
+            &json!({ "findings": [finding("src/store.rs", 20, "high", "Index math can divide by zero", "`limit` may be 0.")], "summary": "ok" })
+                .to_string(),
+        )
+    }));
     w.github.add_pull_request(pr(HEAD1, vec![file]));
     w.github.set_content(FULL, HEAD1, "src/store.rs", text.as_bytes());
     let report = run_and_publish(&w, &job(HEAD1, None, ReviewMode::Full));
@@ -727,7 +780,12 @@ fn a_finding_on_a_context_line_moves_to_the_changed_line_of_its_function() {
     assert_eq!(review.placed[0].anchor.line, 129);
     assert!(review.placed[0].finding.body.contains("outside the diff in `rebuild_index`"), "{}", review.placed[0].finding.body);
     // A finding outside every function stays in the summary, never inline.
-    let w = world(Rc::new(|_, _| completion(&json!({ "findings": [finding("src/store.rs", 1, "high", "Unused import", "`io` is only used in a type.")], "summary": "ok" }).to_string())));
+    let w = world(Rc::new(|_, _| {
+        completion(
+            &json!({ "findings": [finding("src/store.rs", 1, "high", "Unused import", "`io` is only used in a type.")], "summary": "ok" })
+                .to_string(),
+        )
+    }));
     let (text, file) = deep_function_file();
     w.github.add_pull_request(pr(HEAD1, vec![file]));
     w.github.set_content(FULL, HEAD1, "src/store.rs", text.as_bytes());
@@ -751,7 +809,14 @@ fn subrequests_per_review_by_pr_size() {
             .map(|i| {
                 let lines: Vec<String> = (0..20).map(|k| format!("+    let v{k} = input.len() + {k}; // file {i}")).collect();
                 let patch = format!("@@ -0,0 +1,22 @@\n+pub fn handler_{i}(input: &str) -> usize {{\n{}\n+    0\n", lines.join("\n"));
-                FakeFile { filename: format!("src/h{i:03}.rs"), status: "added".into(), previous_filename: None, patch: Some(patch), additions: 22, deletions: 0 }
+                FakeFile {
+                    filename: format!("src/h{i:03}.rs"),
+                    status: "added".into(),
+                    previous_filename: None,
+                    patch: Some(patch),
+                    additions: 22,
+                    deletions: 0,
+                }
             })
             .collect();
         for f in &files {
@@ -761,7 +826,14 @@ fn subrequests_per_review_by_pr_size() {
         w.github.add_pull_request(pr(HEAD1, files));
         let report = run_and_publish(&w, &job(HEAD1, None, ReviewMode::Full));
         let counts = w.service.subrequests().expect("counted");
-        let contents = w.github.state.borrow().log.iter().filter(|(_, u)| u.contains("/git/trees/") || u.ends_with("/graphql") || u.contains("/contents/") || u.contains("/git/blobs/")).count();
+        let contents = w
+            .github
+            .state
+            .borrow()
+            .log
+            .iter()
+            .filter(|(_, u)| u.contains("/git/trees/") || u.ends_with("/graphql") || u.contains("/contents/") || u.contains("/git/blobs/"))
+            .count();
         let reviewed = publication(&report).review.unwrap().files.iter().filter(|f| matches!(f.status, FileOutcome::Reviewed)).count();
         println!("| {n} | {reviewed} | {} | {contents} | {} | {} |", counts.github, counts.llm, counts.external());
         assert!(counts.external() <= 50, "{n} files: {counts:?}");

@@ -12,8 +12,8 @@ use argus_review::contract::{Category, Finding, Severity, Side, parse_reply};
 use argus_review::fingerprint::Dedupe;
 use argus_review::place::{DiffIndex, place};
 use argus_review::redact::redact;
-use argus_review::tripwire;
 use argus_review::render::{self, Notes, Review, Usage};
+use argus_review::tripwire;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -51,7 +51,9 @@ fn benches(c: &mut Criterion) {
     let parsed_all: Vec<_> = all.iter().map(|(_, d)| parse_unified(d)).collect();
     let mut g = c.benchmark_group("tripwire");
     g.throughput(Throughput::Bytes(joined.len() as u64));
-    g.bench_function("scan_diff real corpus", |b| b.iter(|| black_box(parsed_all.iter().map(|p| tripwire::scan_diff(black_box(&p.files)).len()).sum::<usize>())));
+    g.bench_function("scan_diff real corpus", |b| {
+        b.iter(|| black_box(parsed_all.iter().map(|p| tripwire::scan_diff(black_box(&p.files)).len()).sum::<usize>()))
+    });
     g.finish();
 
     let reply = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/replies/ripgrep-2a2b1506d42c.txt")).unwrap();

@@ -22,7 +22,8 @@ pub fn file_rows(files: &[FileDiff<'_>], selection: &Selection, plan: &ChunkPlan
     }
     for s in &selection.skipped {
         if let Some(slot) = rows.get_mut(s.index) {
-            *slot = Some(FileRow { path: s.path.clone(), changed_lines: s.changed_lines, status: FileOutcome::Skipped { reason: s.reason.sentence() } });
+            *slot =
+                Some(FileRow { path: s.path.clone(), changed_lines: s.changed_lines, status: FileOutcome::Skipped { reason: s.reason.sentence() } });
         }
     }
     for n in &plan.not_reviewed {
@@ -125,13 +126,22 @@ mod tests {
             body: "b".into(),
             replacement: None,
         };
-        Placed { finding, anchor: Anchor { side: Side::Right, start_line: None, line: 1 }, suggestion: None, moved_from: None, key: FindingKey::exact_only(Fingerprint(i)) }
+        Placed {
+            finding,
+            anchor: Anchor { side: Side::Right, start_line: None, line: 1 },
+            suggestion: None,
+            moved_from: None,
+            key: FindingKey::exact_only(Fingerprint(i)),
+        }
     }
 
     #[test]
     fn limits_drop_below_threshold_and_move_the_least_severe_past_the_cap() {
         use Severity::*;
-        let mut p = Placement { placed: vec![placed(Low, 1), placed(High, 2), placed(Medium, 3), placed(Critical, 4), placed(High, 5)], ..Placement::default() };
+        let mut p = Placement {
+            placed: vec![placed(Low, 1), placed(High, 2), placed(Medium, 3), placed(Critical, 4), placed(High, 5)],
+            ..Placement::default()
+        };
         let dropped = apply_limits(&mut p, Medium, 2);
         assert_eq!(dropped, 1);
         let titles = |v: Vec<&Finding>| v.into_iter().map(|f| f.title.clone()).collect::<Vec<_>>();

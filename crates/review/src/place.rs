@@ -359,7 +359,9 @@ mod tests {
     #[test]
     fn a_replacement_equal_to_the_current_lines_is_no_suggestion() {
         // Line 2 ends with CRLF in the diff and line 3 with trailing spaces: neither counts.
-        for r in ["    let a = one();\n    let b = two();", "    let a = one();\n    let b = two();\n", "    let a = one();  \r\n    let b = two();\r\n"] {
+        for r in
+            ["    let a = one();\n    let b = two();", "    let a = one();\n    let b = two();\n", "    let a = one();  \r\n    let b = two();\r\n"]
+        {
             assert_eq!(suggestion(Some(2), 3, r), None, "{r:?}");
         }
         assert_eq!(vet_suggestion("x\n", &["x  "], None, None), Err(NoSuggestion::SameAsCurrent));

@@ -292,7 +292,8 @@ fn find_secrets_with(text: &str, scans: &[AhoCorasick]) -> Vec<Secret> {
                     found.add(kind, vec![r]);
                 }
                 let word = &text[name.clone()];
-                let header = word.len() >= 13 && word.is_char_boundary(word.len() - 13) && word[word.len() - 13..].eq_ignore_ascii_case("authorization");
+                let header =
+                    word.len() >= 13 && word.is_char_boundary(word.len() - 13) && word[word.len() - 13..].eq_ignore_ascii_case("authorization");
                 if (header || text[hit.clone()].eq_ignore_ascii_case("bearer"))
                     && let Some((r, kind)) = context::auth_header(text, &line, &hit)
                 {
@@ -380,7 +381,8 @@ fn casings(w: &str) -> [String; 3] {
 
 /// The literals of the context scan: key block starts, `://` and the words (30).
 fn context_literals() -> Vec<(String, Trigger)> {
-    let mut v: Vec<(String, Trigger)> = vec![(PEM_BEGIN.to_owned(), Trigger::PemBegin), (PUTTY.to_owned(), Trigger::Putty), ("://".to_owned(), Trigger::Url)];
+    let mut v: Vec<(String, Trigger)> =
+        vec![(PEM_BEGIN.to_owned(), Trigger::PemBegin), (PUTTY.to_owned(), Trigger::Putty), ("://".to_owned(), Trigger::Url)];
     v.extend(WORDS.iter().flat_map(|w| casings(w)).map(|w| (w, Trigger::Word)));
     v
 }
@@ -395,10 +397,7 @@ fn stem_literals() -> Vec<(String, Trigger)> {
 /// well under a millisecond where compiling the same list as a regex took about
 /// 50 ms in wasm, paid by every fresh isolate (`scripts/bench-wasm review`).
 fn literal_regex(lits: &[(String, Trigger)]) -> AhoCorasick {
-    AhoCorasick::builder()
-        .match_kind(MatchKind::LeftmostFirst)
-        .build(lits.iter().map(|(l, _)| l.as_str()))
-        .expect("the scan is a list of literals")
+    AhoCorasick::builder().match_kind(MatchKind::LeftmostFirst).build(lits.iter().map(|(l, _)| l.as_str())).expect("the scan is a list of literals")
 }
 
 /// The scans, each a set of literals. Natively Aho-Corasick runs such a list with its
@@ -728,13 +727,24 @@ mod tests {
             (
                 format!(
                     "hook {}",
-                    cat(&["https://hooks.", "slack.com/services/T", &synth(UPPER_DIGITS, 8, 1), "/B", &synth(UPPER_DIGITS, 8, 2), "/", &synth(ALNUM, 24, 3)])
+                    cat(&[
+                        "https://hooks.",
+                        "slack.com/services/T",
+                        &synth(UPPER_DIGITS, 8, 1),
+                        "/B",
+                        &synth(UPPER_DIGITS, 8, 2),
+                        "/",
+                        &synth(ALNUM, 24, 3)
+                    ])
                 ),
                 SecretKind::SlackToken,
             ),
             (format!("stripe.api_key({})", cat(&["sk", "_live_", &synth(ALNUM, 24, 8)])), SecretKind::StripeKey),
             (
-                format!("Authorization: Bearer {}", cat(&["ey", "J", &synth(ALNUM, 20, 11), ".ey", "J", &synth(ALNUM, 30, 12), ".", &synth(ALNUM, 43, 13)])),
+                format!(
+                    "Authorization: Bearer {}",
+                    cat(&["ey", "J", &synth(ALNUM, 20, 11), ".ey", "J", &synth(ALNUM, 30, 12), ".", &synth(ALNUM, 43, 13)])
+                ),
                 SecretKind::Jwt,
             ),
             (format!("DB_PASSWORD = \"{}\"", synth(ALNUM, 20, 14)), SecretKind::AssignedSecret),
@@ -952,14 +962,23 @@ mod tests {
         assert_eq!(redact(&text).text, "curl -H \"Authorization: Bearer [REDACTED:auth-header]\" https://api.example.test");
         let key = cat(&[&synth(B64, 86, 82), "=="]);
         let text = format!("DefaultEndpointsProtocol=https;AccountName=a;AccountKey={key};EndpointSuffix=core.windows.net");
-        assert_eq!(redact(&text).text, "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=[REDACTED:azure-key];EndpointSuffix=core.windows.net");
+        assert_eq!(
+            redact(&text).text,
+            "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=[REDACTED:azure-key];EndpointSuffix=core.windows.net"
+        );
     }
 
     #[test]
     fn odd_input_never_panics() {
         let begin = armor("BEGIN", "");
-        let inputs =
-            [String::new(), begin.clone(), format!("é{begin}\u{1F600}"), format!("{begin}\n+é{}", synth(B64, 30, 1)), "password=\"".into(), "token: ''".into()];
+        let inputs = [
+            String::new(),
+            begin.clone(),
+            format!("é{begin}\u{1F600}"),
+            format!("{begin}\n+é{}", synth(B64, 30, 1)),
+            "password=\"".into(),
+            "token: ''".into(),
+        ];
         for s in &inputs {
             let r = redact(s);
             assert_eq!(r.text.lines().count(), s.lines().count());

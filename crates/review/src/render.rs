@@ -365,8 +365,13 @@ pub struct FileRow {
 pub enum FileOutcome {
     Reviewed,
     /// Some hunks were not reviewed (budget), `lines` changed lines of them.
-    Partial { lines: u32, reason: String },
-    Skipped { reason: String },
+    Partial {
+        lines: u32,
+        reason: String,
+    },
+    Skipped {
+        reason: String,
+    },
 }
 
 /// Tokens spent on this review.
@@ -621,7 +626,9 @@ pub fn summary(r: &Review) -> String {
             .map(|f| {
                 let status = match &f.status {
                     FileOutcome::Reviewed => "reviewed".to_owned(),
-                    FileOutcome::Partial { lines, reason } => format!("⚠️ {lines} lines not reviewed: {}", sanitize_inline(reason).replace('|', "\\|")),
+                    FileOutcome::Partial { lines, reason } => {
+                        format!("⚠️ {lines} lines not reviewed: {}", sanitize_inline(reason).replace('|', "\\|"))
+                    }
                     FileOutcome::Skipped { reason } => format!("skipped: {}", sanitize_inline(reason).replace('|', "\\|")),
                 };
                 format!("| {} | {} | {} |", cell(&f.path), f.changed_lines, status)
@@ -647,7 +654,13 @@ pub fn summary(r: &Review) -> String {
             .iter()
             .map(|c| {
                 let side = if c.side == Side::Left { " (old side)" } else { "" };
-                format!("- {} line {}{side}: **{}** · {}", code_span(&c.path), c.line, severity_badge(c.severity), sanitize_inline(&truncate(&c.title, 200)))
+                format!(
+                    "- {} line {}{side}: **{}** · {}",
+                    code_span(&c.path),
+                    c.line,
+                    severity_badge(c.severity),
+                    sanitize_inline(&truncate(&c.title, 200))
+                )
             })
             .collect();
         let heading = format!("\n#### {} comment(s) GitHub could not place on the diff\n\n", r.not_placed.len());
@@ -821,11 +834,15 @@ pub enum CheckNote<'a> {
 pub fn check_note(note: CheckNote<'_>) -> (String, String) {
     let retry = "Comment `@argusai review` on the pull request to try again.";
     match note {
-        CheckNote::Skipped { reason } => ("Skipped".into(), format!("ArgusAI did not review this commit: {}.", sanitize_inline(&truncate(reason, 2000)))),
+        CheckNote::Skipped { reason } => {
+            ("Skipped".into(), format!("ArgusAI did not review this commit: {}.", sanitize_inline(&truncate(reason, 2000))))
+        }
         CheckNote::Superseded { current_head } => (
             "Superseded by a newer push".into(),
             match current_head {
-                Some(h) => format!("A newer commit ({}) arrived while this one was being reviewed; ArgusAI reviews that one instead.", code_span(h.short())),
+                Some(h) => {
+                    format!("A newer commit ({}) arrived while this one was being reviewed; ArgusAI reviews that one instead.", code_span(h.short()))
+                }
                 None => "A newer push arrived while this commit was being reviewed; ArgusAI reviews the newest head instead.".into(),
             },
         ),
@@ -1008,15 +1025,27 @@ mod tests {
         let long = "very long body with @mention <b> ".repeat(5000);
         let placed: Vec<Placed> = (1..=5).map(|i| placed(finding(Severity::Medium, &format!("t{}", "i".repeat(i as usize)), &long, i))).collect();
         let unplaced: Vec<Unplaced> = (1..=1000)
-            .map(|i| Unplaced { key: key(&format!("x{i}"), &format!("problem number {i}"), ""), finding: finding(Severity::Low, &"😀".repeat(300), &long, i), reason: UnplacedReason::UnknownFile })
+            .map(|i| Unplaced {
+                key: key(&format!("x{i}"), &format!("problem number {i}"), ""),
+                finding: finding(Severity::Low, &"😀".repeat(300), &long, i),
+                reason: UnplacedReason::UnknownFile,
+            })
             .collect();
-        let files: Vec<FileRow> = (0..3000).map(|i| FileRow { path: format!("dir/file_{i}|`x`.rs"), changed_lines: i, status: FileOutcome::Skipped { reason: "too many files".into() } }).collect();
+        let files: Vec<FileRow> = (0..3000)
+            .map(|i| FileRow {
+                path: format!("dir/file_{i}|`x`.rs"),
+                changed_lines: i,
+                status: FileOutcome::Skipped { reason: "too many files".into() },
+            })
+            .collect();
         let summaries = vec![long.clone(), long.clone()];
         let mut review = review(&head, summaries, placed.clone(), unplaced, files);
         review.notes.not_reviewable = (0..500).map(|i| (format!("bin/{i}.png"), "binary".to_string())).collect();
         let medium = "a long problem with @mention <b> ".repeat(60);
         review.notes.config_problems = (0..500).map(|i| format!("problem {i}: {medium}")).collect();
-        review.not_placed = (0..500).map(|i| NotPlaced { path: format!("p{i}"), line: i, side: Side::Right, severity: Severity::Low, title: medium.clone() }).collect();
+        review.not_placed = (0..500)
+            .map(|i| NotPlaced { path: format!("p{i}"), line: i, side: Side::Right, severity: Severity::Low, title: medium.clone() })
+            .collect();
         let summary = summary(&review);
         assert!(utf16_len(&summary) <= MAX_BODY, "{}", utf16_len(&summary));
         assert!(summary.contains("more, omitted to fit"));

@@ -208,9 +208,16 @@ fn placement_fixtures() {
         for c in &fx.cites {
             let id = &c.id;
             let ctx = format!("{name}: finding {id}");
-            let placed: Vec<&Placed> = out.placed.iter().filter(|p| title_of(&p.finding) == c.finding.title && p.finding.end_line == c.finding.end_line && p.finding.side == c.finding.side).collect();
+            let placed: Vec<&Placed> = out
+                .placed
+                .iter()
+                .filter(|p| title_of(&p.finding) == c.finding.title && p.finding.end_line == c.finding.end_line && p.finding.side == c.finding.side)
+                .collect();
             if fx.expects.get(id).map(String::as_str) == Some("duplicate") {
-                assert!(out.duplicates.iter().any(|(f, why)| f.title == c.finding.title && *why == Duplicate::InThisReview), "{ctx}: not dropped as duplicate");
+                assert!(
+                    out.duplicates.iter().any(|(f, why)| f.title == c.finding.title && *why == Duplicate::InThisReview),
+                    "{ctx}: not dropped as duplicate"
+                );
                 continue;
             }
             match fx.marks.get(id) {

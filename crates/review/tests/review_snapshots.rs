@@ -120,7 +120,9 @@ fn system_prompt_matches_the_rendered_diff_format() {
     assert!(out.contains("\n130-        let re = try!(\n"), "removed line with its old number: {out}");
     assert!(out.contains("\n use Result;\n"), "unnumbered context line: {out}");
     assert_eq!(argus_diff::prompt::EXTRA_CONTEXT_PREFIX, '~');
-    for phrase in ["starts with `## path`", "starts with a number is citable", "followed by `+`", "number followed by `-`", "side LEFT", "starting with `~`"] {
+    for phrase in
+        ["starts with `## path`", "starts with a number is citable", "followed by `+`", "number followed by `-`", "side LEFT", "starting with `~`"]
+    {
         assert!(system.contains(phrase), "{phrase}");
     }
 }

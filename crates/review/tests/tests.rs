@@ -3,8 +3,8 @@
 //! figures, suggestion safety and prompt-injection tripwires.
 
 mod placement;
+mod redaction;
 mod review_snapshots;
 mod robustness;
-mod redaction;
 mod suggestions;
 mod tripwire;

@@ -113,7 +113,10 @@ fn every_attempt_is_reported_once_on_its_lines_without_being_quoted() {
             && hits[0].hidden == case.hidden
             && hits[0].encoded == case.encoded;
         if !ok {
-            failures.push(format!("{name}: want lines {:?} {:?} hidden {} encoded {}, got {hits:?}", case.lines, case.intents, case.hidden, case.encoded));
+            failures.push(format!(
+                "{name}: want lines {:?} {:?} hidden {} encoded {}, got {hits:?}",
+                case.lines, case.intents, case.hidden, case.encoded
+            ));
             continue;
         }
         // What is posted describes the text and never repeats it.

@@ -7,14 +7,14 @@
 //! `/health` once named `GITHUB_MODEL` while `LLM_MODEL` won). Pure: tested
 //! natively; the Worker calls it once per isolate.
 
-use argus_dashboard::access::Role;
-use argus_dashboard::session::SessionKeys;
 use argus_config::env::ENV_VARS;
 use argus_coordinator::{Config as CoordinatorConfig, RetryPolicy};
 use argus_core::filter::FilterConfig;
 use argus_core::ratelimit::RateLimit;
 use argus_core::secret::SecretString;
 use argus_core::signature::WebhookSecrets;
+use argus_dashboard::access::Role;
+use argus_dashboard::session::SessionKeys;
 use argus_github::GitHubConfig;
 use argus_llm::{LlmConfig, ProviderKind};
 use serde::Serialize;
@@ -184,12 +184,8 @@ impl Settings {
 
         let llm = LlmConfig::from_env(|name| get(name)).map_err(|e| e.to_string());
         // argus-config's env layer, plus LLM_PROVIDER (GITHUB_MODEL counts only for GitHub Models).
-        let config_env = ENV_VARS
-            .iter()
-            .map(|v| v.name)
-            .chain(["LLM_PROVIDER"])
-            .filter_map(|name| get(name).map(|v| (name.to_string(), v)))
-            .collect();
+        let config_env =
+            ENV_VARS.iter().map(|v| v.name).chain(["LLM_PROVIDER"]).filter_map(|name| get(name).map(|v| (name.to_string(), v))).collect();
 
         let (session_keys, key_problems) = SessionKeys::parse(&get("SESSION_KEYS").unwrap_or_default());
         problems.extend(key_problems);
@@ -202,7 +198,8 @@ impl Settings {
             min_role,
             setup_token: get("SETUP_TOKEN").map(|s| SecretString::new(s.trim())),
         };
-        let notify = NotifyVars { slack_url: get("SLACK_WEBHOOK_URL"), discord_url: get("DISCORD_WEBHOOK_URL"), min_severity: get("NOTIFY_MIN_SEVERITY") };
+        let notify =
+            NotifyVars { slack_url: get("SLACK_WEBHOOK_URL"), discord_url: get("DISCORD_WEBHOOK_URL"), min_severity: get("NOTIFY_MIN_SEVERITY") };
         let web_url = get("GITHUB_WEB_URL").unwrap_or_else(|| "https://github.com".into()).trim().trim_end_matches('/').to_string();
 
         Settings {

@@ -21,10 +21,7 @@ pub fn real_diffs() -> Vec<(String, String)> {
         .into_iter()
         .map(|p| {
             let name = p.file_name().expect("name").to_string_lossy().into_owned();
-            (
-                name,
-                String::from_utf8_lossy(&std::fs::read(&p).expect("read")).into_owned(),
-            )
+            (name, String::from_utf8_lossy(&std::fs::read(&p).expect("read")).into_owned())
         })
         .collect()
 }

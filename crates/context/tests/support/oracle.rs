@@ -31,9 +31,7 @@ pub fn class_of(k: ScopeKind) -> Option<Class> {
     use ScopeKind::*;
     match k {
         Function | Method | Macro => Some(self::Class::Callable),
-        Class | Struct | Enum | Union | Trait | Interface | Impl | Object | Property => {
-            Some(self::Class::Type)
-        }
+        Class | Struct | Enum | Union | Trait | Interface | Impl | Object | Property => Some(self::Class::Type),
         Module | Namespace => Some(self::Class::Module),
         Section | Key | Block => None,
     }
@@ -81,11 +79,7 @@ fn line(n: Node<'_>) -> u32 {
 fn end_line(n: Node<'_>) -> u32 {
     let p = n.end_position();
     // A node ending at column 0 ends on the line before (a trailing newline).
-    if p.column == 0 && p.row > n.start_position().row {
-        p.row as u32
-    } else {
-        p.row as u32 + 1
-    }
+    if p.column == 0 && p.row > n.start_position().row { p.row as u32 } else { p.row as u32 + 1 }
 }
 
 fn field<'t>(n: Node<'t>, f: &str) -> Option<Node<'t>> {
@@ -101,12 +95,7 @@ fn has_child(n: Node<'_>, kinds: &[&str]) -> bool {
 fn c_name(mut d: Node<'_>) -> u32 {
     for _ in 0..16 {
         match d.kind() {
-            "identifier"
-            | "field_identifier"
-            | "qualified_identifier"
-            | "operator_name"
-            | "destructor_name"
-            | "type_identifier" => {
+            "identifier" | "field_identifier" | "qualified_identifier" | "operator_name" | "destructor_name" | "type_identifier" => {
                 return line(d);
             }
             _ => match field(d, "declarator") {
@@ -128,9 +117,7 @@ fn rule(syn: Syntax, n: Node<'_>) -> Option<(Class, u32)> {
             "function_item" if body => Some((Class::Callable, name("name"))),
             "impl_item" if body => Some((Class::Type, name("type"))),
             "trait_item" | "struct_item" | "enum_item" | "union_item"
-                if body
-                    && field(n, "body")
-                        .is_some_and(|b| b.kind() != "ordered_field_declaration_list") =>
+                if body && field(n, "body").is_some_and(|b| b.kind() != "ordered_field_declaration_list") =>
             {
                 Some((Class::Type, name("name")))
             }
@@ -139,26 +126,14 @@ fn rule(syn: Syntax, n: Node<'_>) -> Option<(Class, u32)> {
             _ => None,
         },
         Syntax::C | Syntax::Cpp => match k {
-            "function_definition" => Some((
-                Class::Callable,
-                field(n, "declarator").map_or(line(n), c_name),
-            )),
-            "struct_specifier" | "union_specifier" | "enum_specifier" | "class_specifier"
-                if body =>
-            {
-                Some((Class::Type, name("name")))
-            }
+            "function_definition" => Some((Class::Callable, field(n, "declarator").map_or(line(n), c_name))),
+            "struct_specifier" | "union_specifier" | "enum_specifier" | "class_specifier" if body => Some((Class::Type, name("name"))),
             "namespace_definition" => Some((Class::Module, name("name"))),
             _ => None,
         },
         Syntax::Go => match k {
-            "function_declaration" | "method_declaration" if body => {
-                Some((Class::Callable, name("name")))
-            }
-            "type_spec"
-                if field(n, "type")
-                    .is_some_and(|t| matches!(t.kind(), "struct_type" | "interface_type")) =>
-            {
+            "function_declaration" | "method_declaration" if body => Some((Class::Callable, name("name"))),
+            "type_spec" if field(n, "type").is_some_and(|t| matches!(t.kind(), "struct_type" | "interface_type")) => {
                 Some((Class::Type, name("name")))
             }
             _ => None,
@@ -169,14 +144,8 @@ fn rule(syn: Syntax, n: Node<'_>) -> Option<(Class, u32)> {
             _ => None,
         },
         Syntax::JavaScript | Syntax::TypeScript | Syntax::Tsx => match k {
-            "function_declaration" | "generator_function_declaration" | "method_definition"
-                if body =>
-            {
-                Some((Class::Callable, name("name")))
-            }
-            "class_declaration" | "abstract_class_declaration" | "class" if body => {
-                Some((Class::Type, name("name")))
-            }
+            "function_declaration" | "generator_function_declaration" | "method_definition" if body => Some((Class::Callable, name("name"))),
+            "class_declaration" | "abstract_class_declaration" | "class" if body => Some((Class::Type, name("name"))),
             "interface_declaration" | "enum_declaration" => Some((Class::Type, name("name"))),
             "internal_module" | "module" if body => Some((Class::Module, name("name"))),
             "function_expression" | "arrow_function" | "function" | "generator_function"
@@ -185,13 +154,9 @@ fn rule(syn: Syntax, n: Node<'_>) -> Option<(Class, u32)> {
                 let p = n.parent()?;
                 let bound = match p.kind() {
                     "variable_declarator" => field(p, "name"),
-                    "assignment_expression" => {
-                        field(p, "left").map(|l| field(l, "property").unwrap_or(l))
-                    }
+                    "assignment_expression" => field(p, "left").map(|l| field(l, "property").unwrap_or(l)),
                     "pair" => field(p, "key"),
-                    "public_field_definition" | "field_definition" => {
-                        field(p, "name").or_else(|| field(p, "property"))
-                    }
+                    "public_field_definition" | "field_definition" => field(p, "name").or_else(|| field(p, "property")),
                     _ => None,
                 }?;
                 Some((Class::Callable, line(bound)))
@@ -199,45 +164,25 @@ fn rule(syn: Syntax, n: Node<'_>) -> Option<(Class, u32)> {
             _ => None,
         },
         Syntax::Java => match k {
-            "class_declaration"
-            | "interface_declaration"
-            | "enum_declaration"
-            | "record_declaration"
-            | "annotation_type_declaration" => Some((Class::Type, name("name"))),
-            "method_declaration"
-            | "constructor_declaration"
-            | "compact_constructor_declaration"
-                if body =>
-            {
-                Some((Class::Callable, name("name")))
+            "class_declaration" | "interface_declaration" | "enum_declaration" | "record_declaration" | "annotation_type_declaration" => {
+                Some((Class::Type, name("name")))
             }
+            "method_declaration" | "constructor_declaration" | "compact_constructor_declaration" if body => Some((Class::Callable, name("name"))),
             _ => None,
         },
         Syntax::Kotlin => match k {
-            "class_declaration" | "object_declaration" | "companion_object"
-                if has_child(n, &["class_body", "enum_class_body"]) =>
-            {
+            "class_declaration" | "object_declaration" | "companion_object" if has_child(n, &["class_body", "enum_class_body"]) => {
                 Some((Class::Type, name("name")))
             }
-            "function_declaration" if has_child(n, &["function_body"]) => {
-                Some((Class::Callable, name("name")))
-            }
+            "function_declaration" if has_child(n, &["function_body"]) => Some((Class::Callable, name("name"))),
             "secondary_constructor" if has_child(n, &["block"]) => Some((Class::Callable, line(n))),
             _ => None,
         },
         Syntax::CSharp => match k {
-            "class_declaration"
-            | "struct_declaration"
-            | "interface_declaration"
-            | "enum_declaration"
-            | "record_declaration"
-                if body =>
-            {
+            "class_declaration" | "struct_declaration" | "interface_declaration" | "enum_declaration" | "record_declaration" if body => {
                 Some((Class::Type, name("name")))
             }
-            "namespace_declaration" | "file_scoped_namespace_declaration" => {
-                Some((Class::Module, name("name")))
-            }
+            "namespace_declaration" | "file_scoped_namespace_declaration" => Some((Class::Module, name("name"))),
             "method_declaration"
             | "constructor_declaration"
             | "destructor_declaration"
@@ -262,33 +207,21 @@ fn rule(syn: Syntax, n: Node<'_>) -> Option<(Class, u32)> {
             _ => None,
         },
         Syntax::Php => match k {
-            "function_definition" | "method_declaration" if body => {
-                Some((Class::Callable, name("name")))
-            }
-            "class_declaration"
-            | "interface_declaration"
-            | "trait_declaration"
-            | "enum_declaration" => Some((Class::Type, name("name"))),
+            "function_definition" | "method_declaration" if body => Some((Class::Callable, name("name"))),
+            "class_declaration" | "interface_declaration" | "trait_declaration" | "enum_declaration" => Some((Class::Type, name("name"))),
             "namespace_definition" => Some((Class::Module, name("name"))),
             _ => None,
         },
         Syntax::Swift => match k {
-            "class_declaration" | "protocol_declaration" if body => {
-                Some((Class::Type, name("name")))
-            }
+            "class_declaration" | "protocol_declaration" if body => Some((Class::Type, name("name"))),
             "function_declaration" | "init_declaration" | "deinit_declaration" if body => {
                 Some((Class::Callable, field(n, "name").map_or(line(n), line)))
             }
-            "subscript_declaration" if has_child(n, &["computed_property"]) => {
-                Some((Class::Callable, line(n)))
-            }
+            "subscript_declaration" if has_child(n, &["computed_property"]) => Some((Class::Callable, line(n))),
             _ => None,
         },
         Syntax::Scala => match k {
-            "class_definition" | "object_definition" | "trait_definition" | "enum_definition"
-            | "package_object"
-                if body =>
-            {
+            "class_definition" | "object_definition" | "trait_definition" | "enum_definition" | "package_object" if body => {
                 Some((Class::Type, name("name")))
             }
             "extension_definition" if body => Some((Class::Type, line(n))),
@@ -306,10 +239,7 @@ fn start_of(syn: Syntax, n: Node<'_>) -> u32 {
     if let Some(p) = n.parent() {
         match (syn, p.kind()) {
             (Syntax::Python, "decorated_definition") => return line(p),
-            (
-                Syntax::JavaScript | Syntax::TypeScript | Syntax::Tsx,
-                "export_statement" | "ambient_declaration",
-            ) => {
+            (Syntax::JavaScript | Syntax::TypeScript | Syntax::Tsx, "export_statement" | "ambient_declaration") => {
                 start = line(p);
                 node = p;
             }
@@ -319,21 +249,14 @@ fn start_of(syn: Syntax, n: Node<'_>) -> u32 {
             }
             (
                 Syntax::JavaScript | Syntax::TypeScript | Syntax::Tsx,
-                "variable_declarator"
-                | "pair"
-                | "assignment_expression"
-                | "public_field_definition"
-                | "field_definition",
+                "variable_declarator" | "pair" | "assignment_expression" | "public_field_definition" | "field_definition",
             ) => {
                 // A bound function starts at its binding (or at `const` / `export`
                 // when the binding is the statement's first).
                 start = line(p);
                 node = p;
                 if let Some(q) = p.parent()
-                    && matches!(
-                        q.kind(),
-                        "lexical_declaration" | "variable_declaration" | "expression_statement"
-                    )
+                    && matches!(q.kind(), "lexical_declaration" | "variable_declaration" | "expression_statement")
                     && q.named_child(0).is_some_and(|c| c.id() == p.id())
                 {
                     start = line(q);
@@ -374,22 +297,15 @@ pub fn oracle(syn: Syntax, text: &str) -> Option<(Vec<OScope>, Vec<LineSpan>)> {
     let mut cursor = tree.walk();
     let mut stack = vec![tree.root_node()];
     while let Some(n) = stack.pop() {
-        let macro_body = syn == Syntax::Rust
-            && n.kind() == "token_tree"
-            && n.parent()
-                .is_some_and(|p| matches!(p.kind(), "macro_invocation" | "macro_rule"));
+        let macro_body =
+            syn == Syntax::Rust && n.kind() == "token_tree" && n.parent().is_some_and(|p| matches!(p.kind(), "macro_invocation" | "macro_rule"));
         if n.is_error() || macro_body {
             opaque.push((line(n), end_line(n)));
             continue;
         }
         if let Some((class, name_line)) = rule(syn, n) {
             let start = start_of(syn, n).min(name_line);
-            out.push(OScope {
-                class,
-                start,
-                name_line,
-                end: end_line(n).max(name_line),
-            });
+            out.push(OScope { class, start, name_line, end: end_line(n).max(name_line) });
         }
         cursor.reset(n);
         let kids: Vec<Node<'_>> = n.children(&mut cursor).collect();
@@ -398,9 +314,7 @@ pub fn oracle(syn: Syntax, text: &str) -> Option<(Vec<OScope>, Vec<LineSpan>)> {
     // PHP `namespace X;` applies to the rest of the file (or the next one).
     if syn == Syntax::Php {
         let total = text.lines().count() as u32;
-        let mut ns: Vec<usize> = (0..out.len())
-            .filter(|&i| out[i].class == Class::Module && out[i].end == out[i].start)
-            .collect();
+        let mut ns: Vec<usize> = (0..out.len()).filter(|&i| out[i].class == Class::Module && out[i].end == out[i].start).collect();
         ns.sort_by_key(|&i| out[i].start);
         for w in 0..ns.len() {
             let next = ns.get(w + 1).map_or(total, |&j| out[j].start - 1);
@@ -413,19 +327,12 @@ pub fn oracle(syn: Syntax, text: &str) -> Option<(Vec<OScope>, Vec<LineSpan>)> {
 /// The innermost oracle scope around line `l` (the smallest span; ties go to
 /// the later start).
 fn innermost(scopes: &[OScope], l: u32) -> Option<OScope> {
-    scopes
-        .iter()
-        .filter(|s| s.start <= l && l <= s.end)
-        .min_by_key(|s| (s.end - s.start, u32::MAX - s.start))
-        .copied()
+    scopes.iter().filter(|s| s.start <= l && l <= s.end).min_by_key(|s| (s.end - s.start, u32::MAX - s.start)).copied()
 }
 
 /// Our innermost code scope around line `l`.
 fn ours_at(tree: &ScopeTree, l: u32) -> Option<(Class, u32)> {
-    tree.chain_at(l)
-        .iter()
-        .rev()
-        .find_map(|s| class_of(s.kind).map(|c| (c, s.name_line)))
+    tree.chain_at(l).iter().rev().find_map(|s| class_of(s.kind).map(|c| (c, s.name_line)))
 }
 
 /// Agreement over the lines of one file.

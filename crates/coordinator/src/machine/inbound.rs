@@ -2,8 +2,8 @@
 //! burst of pushes into one review, pause/resume, close and reopen, and
 //! commands, which wait for their author's permission check before they act.
 
-use crate::dedupe::DeliveryLog;
 use super::{Coordinator, Out, Pending, PendingCommand, PendingReason, Reply, error, push_bounded};
+use crate::dedupe::DeliveryLog;
 use crate::machine::state::{HELP_TEXT, Outcome};
 use crate::protocol::{CommandVerified, ErrorCode, ReportReply};
 use argus_core::event::PrAction;
@@ -119,7 +119,15 @@ impl<L: DeliveryLog> Coordinator<L> {
     /// A command arrived: it waits for its author's permission check. The front
     /// door only knows `author_association` (an organisation member is not
     /// necessarily a writer), so the consumer asks GitHub.
-    fn on_command_received(&mut self, now: UnixMillis, delivery: DeliveryId, command: Command, comment_id: u64, author: String, out: &mut Out) -> Option<String> {
+    fn on_command_received(
+        &mut self,
+        now: UnixMillis,
+        delivery: DeliveryId,
+        command: Command,
+        comment_id: u64,
+        author: String,
+        out: &mut Out,
+    ) -> Option<String> {
         let (Some(pr), Some(installation)) = (self.st.pr.clone(), self.st.installation) else {
             return Some("command ignored: installation unknown".into());
         };
@@ -173,7 +181,11 @@ impl<L: DeliveryLog> Coordinator<L> {
                     return Some("no head known yet".into());
                 };
                 if mode == ReviewMode::Incremental && self.st.last_reviewed_sha.as_ref() == Some(&head) && self.st.pending.is_none() {
-                    self.note(now, format!("Nothing new since the last review of `{}`. Use `@argusai full review` to review everything again.", head.short()), out);
+                    self.note(
+                        now,
+                        format!("Nothing new since the last review of `{}`. Use `@argusai full review` to review everything again.", head.short()),
+                        out,
+                    );
                     return Some("nothing new to review".into());
                 }
                 if let Some(job) = &self.st.job
@@ -193,7 +205,11 @@ impl<L: DeliveryLog> Coordinator<L> {
                 }
                 self.st.paused = true;
                 self.drop_automatic_pending();
-                self.note(now, "Paused automatic reviews on this pull request. `@argusai resume` starts them again; `@argusai review` still works.".into(), out);
+                self.note(
+                    now,
+                    "Paused automatic reviews on this pull request. `@argusai resume` starts them again; `@argusai review` still works.".into(),
+                    out,
+                );
                 Some("paused".into())
             }
             Command::Resume => {
@@ -220,7 +236,11 @@ impl<L: DeliveryLog> Coordinator<L> {
                         actions,
                     });
                 }
-                self.note(now, if start { "Resumed automatic reviews; reviewing the latest push now.".into() } else { "Resumed automatic reviews.".into() }, out);
+                self.note(
+                    now,
+                    if start { "Resumed automatic reviews; reviewing the latest push now.".into() } else { "Resumed automatic reviews.".into() },
+                    out,
+                );
                 Some("resumed".into())
             }
             Command::Help => {

@@ -2,10 +2,10 @@
 //! reports (posted / stale / skipped, failed, dead-lettered), lease expiry and
 //! starting the due review. Time only moves through `now`.
 
-use crate::dedupe::DeliveryLog;
 use super::{Coordinator, Out, Reply, bounded_text, entry, error, with_stats};
-use crate::machine::state::{ActiveJob, HistoryEntry, Lease, Outcome, Pending, PendingReason};
+use crate::dedupe::DeliveryLog;
 use crate::machine::Action;
+use crate::machine::state::{ActiveJob, HistoryEntry, Lease, Outcome, Pending, PendingReason};
 use crate::protocol::*;
 use argus_core::error::ErrorClass;
 use argus_core::ids::UnixMillis;
@@ -27,7 +27,8 @@ impl<L: DeliveryLog> Coordinator<L> {
             return denied(DenyReason::Busy);
         }
         self.st.lease_seq += 1;
-        let lease = Lease { id: format!("{}.{}", job.job.job_id, self.st.lease_seq), granted_at: now, expires_at: now.plus_millis(self.cfg.lease_ms) };
+        let lease =
+            Lease { id: format!("{}.{}", job.job.job_id, self.st.lease_seq), granted_at: now, expires_at: now.plus_millis(self.cfg.lease_ms) };
         job.runs += 1;
         job.lease = Some(lease.clone());
         self.st.attempts = job.runs;
@@ -196,7 +197,11 @@ impl<L: DeliveryLog> Coordinator<L> {
         let last = self.st.last_error.clone();
         let attempts = job.failures.max(job.runs);
         let cause = last.clone().unwrap_or_else(|| rep.reason.clone());
-        let reason = bounded_text(&format!("dead-lettered after {attempts} failed attempts: {}{}", rep.reason, last.map(|e| format!(" (last error: {e})")).unwrap_or_default()));
+        let reason = bounded_text(&format!(
+            "dead-lettered after {attempts} failed attempts: {}{}",
+            rep.reason,
+            last.map(|e| format!(" (last error: {e})")).unwrap_or_default()
+        ));
         self.st.last_error = Some(reason.clone());
         if !job.superseded {
             self.st.failed = true;

@@ -21,8 +21,8 @@ use crate::dedupe::{DedupeSet, DeliveryLog};
 use crate::operator::{OperatorReply, OperatorRequest};
 use crate::protocol::*;
 use argus_core::ids::UnixMillis;
-use argus_core::severity::SeverityCounts;
 use argus_core::job::{QueueMessage, ReviewJob};
+use argus_core::severity::SeverityCounts;
 use argus_core::signal::{Inbound, InboundReply};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -44,7 +44,10 @@ pub enum Event {
     JobFailed(JobFailed),
     DeadLettered(DeadLettered),
     /// The shell could not put the job on the queue.
-    EnqueueFailed { job_id: String, reason: String },
+    EnqueueFailed {
+        job_id: String,
+        reason: String,
+    },
     /// The consumer checked a command author's permission.
     CommandVerified(CommandVerified),
     /// The consumer posted these notes and reactions.
@@ -59,17 +62,30 @@ pub enum Event {
 pub enum Action {
     /// Write [`Coordinator::state`] to storage.
     Persist,
-    SetAlarm { at: UnixMillis },
+    SetAlarm {
+        at: UnixMillis,
+    },
     ClearAlarm,
     /// Put a message on the review queue (a job, or a command's permission check).
-    Enqueue { message: QueueMessage },
+    Enqueue {
+        message: QueueMessage,
+    },
     /// A comment on the PR (help text, "paused", why a review failed). Also kept in the outbox.
-    PostNote { id: u64, body: String },
+    PostNote {
+        id: u64,
+        body: String,
+    },
     /// React to a command comment. Also kept in the outbox.
-    React { id: u64, comment_id: u64, content: String },
+    React {
+        id: u64,
+        comment_id: u64,
+        content: String,
+    },
     /// A review outcome joined the history: store it as a row (bounded by
     /// `Config::history_len`). [`Action::Persist`]'s state leaves the history out.
-    AppendHistory { entry: HistoryEntry },
+    AppendHistory {
+        entry: HistoryEntry,
+    },
 }
 
 /// The answer to the caller that sent the event.
@@ -269,7 +285,11 @@ impl<L: DeliveryLog> Coordinator<L> {
     fn react(&mut self, now: UnixMillis, comment_id: u64, out: &mut Out) {
         let content = "eyes".to_string();
         let id = self.next_outbox_id();
-        push_bounded(&mut self.st.outbox, OutboxItem { id, what: OutboxWhat::Reaction { comment_id, content: content.clone() }, at: now }, self.cfg.outbox_len);
+        push_bounded(
+            &mut self.st.outbox,
+            OutboxItem { id, what: OutboxWhat::Reaction { comment_id, content: content.clone() }, at: now },
+            self.cfg.outbox_len,
+        );
         out.actions.push(Action::React { id, comment_id, content });
         out.dirty = true;
     }

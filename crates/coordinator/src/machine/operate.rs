@@ -4,26 +4,16 @@
 //! a replay is allowed once per job and yields exactly one review (a review of
 //! the same head already under way or wanted serves it).
 
-use crate::dedupe::DeliveryLog;
 use super::*;
+use crate::dedupe::DeliveryLog;
+use crate::operator::{OperatorAction, OperatorRecord, OperatorReply, OperatorRequest, ReplayRecord, clean_login};
 use argus_core::ids::{CommitSha, DeliveryId};
 use argus_core::job::{MAX_DELIVERIES_PER_JOB, ReviewMode};
-use crate::operator::{
-    OperatorAction, OperatorRecord, OperatorReply, OperatorRequest, ReplayRecord, clean_login,
-};
 
 impl<L: DeliveryLog> Coordinator<L> {
-    pub(super) fn on_operator(
-        &mut self,
-        now: UnixMillis,
-        req: OperatorRequest,
-        out: &mut Out,
-    ) -> Reply {
+    pub(super) fn on_operator(&mut self, now: UnixMillis, req: OperatorRequest, out: &mut Out) -> Reply {
         if self.st.pr.is_none() {
-            return error(
-                ErrorCode::UnknownPr,
-                "no webhook for this pull request has been seen".into(),
-            );
+            return error(ErrorCode::UnknownPr, "no webhook for this pull request has been seen".into());
         }
         let actor = clean_login(&req.actor);
         let delivery = DeliveryId(format!("dashboard:{actor}:{}", now.0));
@@ -32,76 +22,35 @@ impl<L: DeliveryLog> Coordinator<L> {
             OperatorAction::FullReview => self.operator_review(now, ReviewMode::Full, delivery),
             OperatorAction::Pause => self.operator_pause(now, &actor, out),
             OperatorAction::Resume => self.operator_resume(now, &actor, delivery, out),
-            OperatorAction::Replay { job_id } => {
-                self.operator_replay(now, job_id, &actor, delivery)
-            }
+            OperatorAction::Replay { job_id } => self.operator_replay(now, job_id, &actor, delivery),
         };
         let job_id = match &req.action {
             OperatorAction::Replay { job_id } => Some(bounded_text(job_id)),
             _ => None,
         };
-        let record = OperatorRecord {
-            at: now,
-            actor,
-            action: req.action.as_str().into(),
-            job_id,
-            accepted,
-            note: note.clone(),
-        };
+        let record = OperatorRecord { at: now, actor, action: req.action.as_str().into(), job_id, accepted, note: note.clone() };
         push_bounded(&mut self.st.operator_log, record, self.cfg.history_len);
         out.dirty = true;
-        Reply::Operator(OperatorReply {
-            accepted,
-            note,
-            state: self.st.phase().as_str().into(),
-        })
+        Reply::Operator(OperatorReply { accepted, note, state: self.st.phase().as_str().into() })
     }
 
-    fn operator_review(
-        &mut self,
-        now: UnixMillis,
-        mode: ReviewMode,
-        delivery: DeliveryId,
-    ) -> (bool, String) {
+    fn operator_review(&mut self, now: UnixMillis, mode: ReviewMode, delivery: DeliveryId) -> (bool, String) {
         if self.st.archived {
             return (false, "the pull request is closed".into());
         }
         let Some(head) = self.st.head_sha.clone() else {
-            return (
-                false,
-                "the pull request's head commit is not known yet".into(),
-            );
+            return (false, "the pull request's head commit is not known yet".into());
         };
-        if mode == ReviewMode::Incremental
-            && self.st.last_reviewed_sha.as_ref() == Some(&head)
-            && self.st.pending.is_none()
-        {
-            return (
-                false,
-                format!(
-                    "nothing new since the last review of {}; ask for a full review",
-                    head.short()
-                ),
-            );
+        if mode == ReviewMode::Incremental && self.st.last_reviewed_sha.as_ref() == Some(&head) && self.st.pending.is_none() {
+            return (false, format!("nothing new since the last review of {}; ask for a full review", head.short()));
         }
         if self.running_covers(&head, mode) {
             return (false, "a review of this head is already under way".into());
         }
-        let mode = if self.st.last_reviewed_sha.is_none() {
-            ReviewMode::Full
-        } else {
-            mode
-        };
+        let mode = if self.st.last_reviewed_sha.is_none() { ReviewMode::Full } else { mode };
         let behind = self.st.job.is_some();
         self.want_review_now(now, mode, head, delivery);
-        (
-            true,
-            if behind {
-                "review queued behind the running one".into()
-            } else {
-                "review starting".into()
-            },
-        )
+        (true, if behind { "review queued behind the running one".into() } else { "review starting".into() })
     }
 
     fn operator_pause(&mut self, now: UnixMillis, actor: &str, out: &mut Out) -> (bool, String) {
@@ -114,31 +63,16 @@ impl<L: DeliveryLog> Coordinator<L> {
         (true, "paused".into())
     }
 
-    fn operator_resume(
-        &mut self,
-        now: UnixMillis,
-        actor: &str,
-        delivery: DeliveryId,
-        out: &mut Out,
-    ) -> (bool, String) {
+    fn operator_resume(&mut self, now: UnixMillis, actor: &str, delivery: DeliveryId, out: &mut Out) -> (bool, String) {
         if !self.st.paused {
             return (false, "not paused".into());
         }
         self.st.paused = false;
-        let unreviewed =
-            self.st.head_sha.is_some() && self.st.head_sha != self.st.last_reviewed_sha;
-        let start = unreviewed
-            && self.st.pending.is_none()
-            && self.st.job.is_none()
-            && !self.st.draft
-            && !self.st.archived;
+        let unreviewed = self.st.head_sha.is_some() && self.st.head_sha != self.st.last_reviewed_sha;
+        let start = unreviewed && self.st.pending.is_none() && self.st.job.is_none() && !self.st.draft && !self.st.archived;
         if start {
             let head = self.st.head_sha.clone().expect("checked above");
-            let mode = if self.st.last_reviewed_sha.is_some() {
-                ReviewMode::Incremental
-            } else {
-                ReviewMode::Full
-            };
+            let mode = if self.st.last_reviewed_sha.is_some() { ReviewMode::Incremental } else { ReviewMode::Full };
             self.st.pending = Some(Pending {
                 reason: PendingReason::Automatic,
                 mode,
@@ -151,101 +85,43 @@ impl<L: DeliveryLog> Coordinator<L> {
                 actions: std::mem::take(&mut self.st.paused_actions),
             });
         }
-        self.note(
-            now,
-            format!("Automatic reviews resumed from the ArgusAI dashboard by `{actor}`."),
-            out,
-        );
-        (
-            true,
-            if start {
-                "resumed; reviewing the latest push now".into()
-            } else {
-                "resumed".into()
-            },
-        )
+        self.note(now, format!("Automatic reviews resumed from the ArgusAI dashboard by `{actor}`."), out);
+        (true, if start { "resumed; reviewing the latest push now".into() } else { "resumed".into() })
     }
 
-    fn operator_replay(
-        &mut self,
-        now: UnixMillis,
-        job_id: &str,
-        actor: &str,
-        delivery: DeliveryId,
-    ) -> (bool, String) {
-        let dead = self
-            .st
-            .history
-            .iter()
-            .rev()
-            .find(|h| h.job_id == job_id && h.outcome == Outcome::DeadLettered)
-            .cloned();
+    fn operator_replay(&mut self, now: UnixMillis, job_id: &str, actor: &str, delivery: DeliveryId) -> (bool, String) {
+        let dead = self.st.history.iter().rev().find(|h| h.job_id == job_id && h.outcome == Outcome::DeadLettered).cloned();
         let Some(dead) = dead else {
-            return (
-                false,
-                format!(
-                    "no dead-lettered job {} in this pull request's recent history",
-                    bounded_text(job_id)
-                ),
-            );
+            return (false, format!("no dead-lettered job {} in this pull request's recent history", bounded_text(job_id)));
         };
         if let Some(r) = self.st.replayed.iter().find(|r| r.job_id == job_id) {
-            return (
-                false,
-                format!("job {} was already replayed by {}", dead.job_id, r.actor),
-            );
+            return (false, format!("job {} was already replayed by {}", dead.job_id, r.actor));
         }
         if self.st.archived {
             return (false, "the pull request is closed".into());
         }
         // The head may have moved on since the job died: review what the PR is now.
-        let head = self
-            .st
-            .head_sha
-            .clone()
-            .unwrap_or_else(|| dead.head_sha.clone());
-        push_bounded(
-            &mut self.st.replayed,
-            ReplayRecord {
-                job_id: dead.job_id.clone(),
-                at: now,
-                actor: actor.to_string(),
-            },
-            self.cfg.history_len,
-        );
+        let head = self.st.head_sha.clone().unwrap_or_else(|| dead.head_sha.clone());
+        push_bounded(&mut self.st.replayed, ReplayRecord { job_id: dead.job_id.clone(), at: now, actor: actor.to_string() }, self.cfg.history_len);
         if self.running_covers(&head, dead.mode) {
-            return (
-                true,
-                "a review of this head is already under way; it stands for the replay".into(),
-            );
+            return (true, "a review of this head is already under way; it stands for the replay".into());
         }
-        let mode = if self.st.last_reviewed_sha.is_none() {
-            ReviewMode::Full
-        } else {
-            dead.mode
-        };
+        let mode = if self.st.last_reviewed_sha.is_none() { ReviewMode::Full } else { dead.mode };
         self.want_review_now(now, mode, head, delivery);
         (true, "replaying: review starting".into())
     }
 
     /// Whether the job in flight already gives what a `mode` review of `head` would.
     fn running_covers(&self, head: &CommitSha, mode: ReviewMode) -> bool {
-        self.st.job.as_ref().is_some_and(|j| {
-            &j.job.head_sha == head
-                && !j.superseded
-                && (j.job.mode == ReviewMode::Full || mode == ReviewMode::Incremental)
-        })
+        self.st
+            .job
+            .as_ref()
+            .is_some_and(|j| &j.job.head_sha == head && !j.superseded && (j.job.mode == ReviewMode::Full || mode == ReviewMode::Incremental))
     }
 
     /// A review someone asked for: due at once, even while paused; merged into
     /// a pending one if there is one (so two asks make one review).
-    pub(super) fn want_review_now(
-        &mut self,
-        now: UnixMillis,
-        mode: ReviewMode,
-        head: CommitSha,
-        delivery: DeliveryId,
-    ) {
+    pub(super) fn want_review_now(&mut self, now: UnixMillis, mode: ReviewMode, head: CommitSha, delivery: DeliveryId) {
         match &mut self.st.pending {
             Some(p) => {
                 p.reason = PendingReason::Command;

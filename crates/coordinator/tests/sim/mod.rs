@@ -24,16 +24,19 @@ pub fn sha(label: &str) -> CommitSha {
 }
 
 pub fn review(delivery: &str, trigger: PrAction, head: &str) -> Event {
-    inbound(delivery, Signal::Review {
-        trigger,
-        head_sha: sha(head),
-        base_sha: sha("base"),
-        base_ref: "main".into(),
-        title: "Add a feature".into(),
-        author: "octocat".into(),
-        labels: vec![],
-        draft: false,
-    })
+    inbound(
+        delivery,
+        Signal::Review {
+            trigger,
+            head_sha: sha(head),
+            base_sha: sha("base"),
+            base_ref: "main".into(),
+            title: "Add a feature".into(),
+            author: "octocat".into(),
+            labels: vec![],
+            draft: false,
+        },
+    )
 }
 
 pub fn command(delivery: &str, command: Command) -> Event {
@@ -41,7 +44,13 @@ pub fn command(delivery: &str, command: Command) -> Event {
 }
 
 pub fn inbound(delivery: &str, signal: Signal) -> Event {
-    Event::Inbound(Inbound { delivery: DeliveryId(delivery.into()), received_at: UnixMillis(0), pr: pr(), installation: Some(InstallationId(77)), signal })
+    Event::Inbound(Inbound {
+        delivery: DeliveryId(delivery.into()),
+        received_at: UnixMillis(0),
+        pr: pr(),
+        installation: Some(InstallationId(77)),
+        signal,
+    })
 }
 
 pub struct Sim {
@@ -65,7 +74,19 @@ pub struct Sim {
 
 impl Sim {
     pub fn new(cfg: Config) -> Self {
-        Sim { m: Coordinator::new(cfg), now: T0, queue: vec![], verifications: vec![], verify_commands: true, notes: vec![], reactions: vec![], persists: 0, alarm: None, stored_state: None, history_rows: Default::default() }
+        Sim {
+            m: Coordinator::new(cfg),
+            now: T0,
+            queue: vec![],
+            verifications: vec![],
+            verify_commands: true,
+            notes: vec![],
+            reactions: vec![],
+            persists: 0,
+            alarm: None,
+            stored_state: None,
+            history_rows: Default::default(),
+        }
     }
 
     /// Applies an event now and carries out the actions like the shell would.
@@ -83,7 +104,10 @@ impl Sim {
             .collect();
         if self.verify_commands {
             for v in checks {
-                let step = self.m.handle(UnixMillis(self.now), Event::CommandVerified(CommandVerified { delivery: v.delivery, allowed: true, permission: "write".into() }));
+                let step = self.m.handle(
+                    UnixMillis(self.now),
+                    Event::CommandVerified(CommandVerified { delivery: v.delivery, allowed: true, permission: "write".into() }),
+                );
                 self.apply(&step);
             }
         } else {
@@ -159,8 +183,15 @@ impl Sim {
     }
 
     pub fn finish_as(&mut self, job: &ReviewJob, lease_id: &str, finish: Finish) -> Reply {
-        let stats = ReviewStats { findings: 3, tokens_in: 1200, tokens_out: 300, duration_ms: 4_000, summary: "3 comments".into(), ..Default::default() };
-        self.send(Event::JobFinished(JobFinished { job_id: job.job_id.clone(), lease_id: lease_id.into(), stats, finish, settings: RepoSettings::default() }))
+        let stats =
+            ReviewStats { findings: 3, tokens_in: 1200, tokens_out: 300, duration_ms: 4_000, summary: "3 comments".into(), ..Default::default() };
+        self.send(Event::JobFinished(JobFinished {
+            job_id: job.job_id.clone(),
+            lease_id: lease_id.into(),
+            stats,
+            finish,
+            settings: RepoSettings::default(),
+        }))
     }
 
     pub fn fail(&mut self, job: &ReviewJob, lease_id: &str, class: ErrorClass, reason: &str) -> Reply {

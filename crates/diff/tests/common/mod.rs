@@ -28,10 +28,7 @@ pub fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
 
 /// The real diffs as strings; a few hold Latin-1 bytes, decoded lossily (GitHub hands us JSON strings, always UTF-8).
 pub fn real_diffs() -> Vec<(String, String)> {
-    files_under(&corpora().join("diffs/real"))
-        .into_iter()
-        .map(|(n, b)| (n, String::from_utf8_lossy(&b).into_owned()))
-        .collect()
+    files_under(&corpora().join("diffs/real")).into_iter().map(|(n, b)| (n, String::from_utf8_lossy(&b).into_owned())).collect()
 }
 
 /// Every diff-like file under diffs/ (real and edge), lossily decoded.

@@ -4,9 +4,7 @@
 //! <https://docs.anthropic.com/en/api/messages>, <https://docs.anthropic.com/en/docs/build-with-claude/streaming>,
 //! <https://docs.anthropic.com/en/docs/build-with-claude/tool-use#forcing-tool-use>.
 
-use super::{
-    CallOptions, is_event_stream, needs_prompt_schema, reported_model, schema_instruction,
-};
+use super::{CallOptions, is_event_stream, needs_prompt_schema, reported_model, schema_instruction};
 use crate::config::LlmConfig;
 use crate::error::LlmError;
 use crate::sse::{SseEvent, SseParser};
@@ -29,26 +27,18 @@ pub struct AnthropicEndpoint {
 
 impl AnthropicEndpoint {
     pub fn from_config(c: &LlmConfig) -> Self {
-        Self {
-            base_url: c.base_url.clone(),
-            api_key: c.api_key.clone(),
-            key_setting: c.api_key_setting.to_string(),
-        }
+        Self { base_url: c.base_url.clone(), api_key: c.api_key.clone(), key_setting: c.api_key_setting.to_string() }
     }
 
     /// The mode actually used: a tool's `input_schema` must be an object schema,
     /// so any other root falls back to the prompt.
     fn effective_mode(req: &ChatRequest, mode: Option<StructuredMode>) -> Option<StructuredMode> {
         match (mode, &req.schema) {
-            (Some(StructuredMode::ToolUse), Some(s))
-                if s.schema.get("type").and_then(Value::as_str) != Some("object") =>
-            {
+            (Some(StructuredMode::ToolUse), Some(s)) if s.schema.get("type").and_then(Value::as_str) != Some("object") => {
                 Some(StructuredMode::PromptOnly)
             }
             // Anthropic has no JSON mode or response_format: the prompt carries the schema.
-            (Some(StructuredMode::JsonSchema | StructuredMode::JsonObject), _) => {
-                Some(StructuredMode::PromptOnly)
-            }
+            (Some(StructuredMode::JsonSchema | StructuredMode::JsonObject), _) => Some(StructuredMode::PromptOnly),
             (m, _) => m,
         }
     }
@@ -73,11 +63,7 @@ impl AnthropicEndpoint {
             // Anthropic's range is 0..=1; OpenAI's goes to 2.
             temperature: req.temperature.map(|t| t.clamp(0.0, 1.0)),
             tools: tool.map(|s| {
-                [Tool {
-                    name: &s.name,
-                    description: "Record the result. Call this exactly once with the complete result.",
-                    input_schema: &s.schema,
-                }]
+                [Tool { name: &s.name, description: "Record the result. Call this exactly once with the complete result.", input_schema: &s.schema }]
             }),
             tool_choice: tool.map(|s| ToolChoice { kind: "tool", name: &s.name }),
             stream: call.stream.then_some(true),
@@ -88,14 +74,7 @@ impl AnthropicEndpoint {
         let mut http = HttpRequest::new(Method::Post, format!("{}/v1/messages", self.base_url))
             .timeout_ms(call.timeout_ms)
             .header("anthropic-version", ANTHROPIC_VERSION)
-            .header(
-                "accept",
-                if call.stream {
-                    "text/event-stream"
-                } else {
-                    "application/json"
-                },
-            );
+            .header("accept", if call.stream { "text/event-stream" } else { "application/json" });
         if let Some(k) = &self.api_key {
             http = http.header("x-api-key", k.expose());
         }
@@ -104,12 +83,7 @@ impl AnthropicEndpoint {
 
     pub fn parse(&self, resp: &HttpResponse, call: &CallOptions) -> Result<ChatResponse, LlmError> {
         if !(200..300).contains(&resp.status) {
-            return Err(LlmError::from_status(
-                resp,
-                &call.model,
-                &self.key_setting,
-                call.now.0,
-            ));
+            return Err(LlmError::from_status(resp, &call.model, &self.key_setting, call.now.0));
         }
         let mode = call.mode;
         if is_event_stream(resp) {
@@ -141,20 +115,11 @@ fn split_system(messages: &[Message]) -> (Vec<Cow<'_, str>>, Vec<Turn<'_>>) {
                 merged.push_str("\n\n");
                 merged.push_str(&m.content);
             }
-            _ => turns.push(Turn {
-                role,
-                content: Cow::Borrowed(&m.content),
-            }),
+            _ => turns.push(Turn { role, content: Cow::Borrowed(&m.content) }),
         }
     }
     if turns.first().is_none_or(|t| t.role != "user") {
-        turns.insert(
-            0,
-            Turn {
-                role: "user",
-                content: Cow::Borrowed("(see the system prompt)"),
-            },
-        );
+        turns.insert(0, Turn { role: "user", content: Cow::Borrowed("(see the system prompt)") });
     }
     (system, turns)
 }
@@ -257,9 +222,7 @@ impl From<&WireUsage> for Usage {
     fn from(u: &WireUsage) -> Self {
         let n = |v: Option<u64>| v.unwrap_or(0);
         Usage {
-            prompt_tokens: n(u.input_tokens)
-                + n(u.cache_creation_input_tokens)
-                + n(u.cache_read_input_tokens),
+            prompt_tokens: n(u.input_tokens) + n(u.cache_creation_input_tokens) + n(u.cache_read_input_tokens),
             completion_tokens: n(u.output_tokens),
         }
     }
@@ -269,31 +232,21 @@ fn usage_of(u: &Value) -> Usage {
     let n = |k: &str| u.get(k).and_then(Value::as_u64).unwrap_or(0);
     // Cached prompt tokens are still prompt tokens for budgets and reports.
     Usage {
-        prompt_tokens: n("input_tokens")
-            + n("cache_creation_input_tokens")
-            + n("cache_read_input_tokens"),
+        prompt_tokens: n("input_tokens") + n("cache_creation_input_tokens") + n("cache_read_input_tokens"),
         completion_tokens: n("output_tokens"),
     }
 }
 
 /// A non-streamed `message` object.
-pub fn parse_message(
-    body: &[u8],
-    asked: &str,
-    mode: Option<StructuredMode>,
-) -> Result<ChatResponse, LlmError> {
+pub fn parse_message(body: &[u8], asked: &str, mode: Option<StructuredMode>) -> Result<ChatResponse, LlmError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(LlmError::InvalidResponse("empty body".into()));
     }
-    let v: Value = serde_json::from_slice(body)
-        .map_err(|e| LlmError::InvalidResponse(format!("not JSON: {e}")))?;
+    let v: Value = serde_json::from_slice(body).map_err(|e| LlmError::InvalidResponse(format!("not JSON: {e}")))?;
     if v.get("type").and_then(Value::as_str) == Some("error") {
         return Err(LlmError::InvalidResponse(crate::error::error_message(body)));
     }
-    let blocks = v
-        .get("content")
-        .and_then(Value::as_array)
-        .ok_or_else(|| LlmError::InvalidResponse("no content in the reply".into()))?;
+    let blocks = v.get("content").and_then(Value::as_array).ok_or_else(|| LlmError::InvalidResponse("no content in the reply".into()))?;
     let mut text = String::new();
     let mut tool = None;
     for b in blocks {
@@ -307,18 +260,10 @@ pub fn parse_message(
     Ok(ChatResponse {
         text: tool.unwrap_or(text),
         usage: v.get("usage").map(usage_of),
-        finish_reason: v
-            .get("stop_reason")
-            .and_then(Value::as_str)
-            .map(FinishReason::from_anthropic)
-            .unwrap_or(FinishReason::Stop),
+        finish_reason: v.get("stop_reason").and_then(Value::as_str).map(FinishReason::from_anthropic).unwrap_or(FinishReason::Stop),
         model: reported_model(v.get("model").and_then(Value::as_str), asked),
         // Without a tool call, the schema only reached the model through the prompt.
-        structured: if used_tool {
-            Some(StructuredMode::ToolUse)
-        } else {
-            mode.map(|_| StructuredMode::PromptOnly)
-        },
+        structured: if used_tool { Some(StructuredMode::ToolUse) } else { mode.map(|_| StructuredMode::PromptOnly) },
     })
 }
 
@@ -398,9 +343,7 @@ impl AnthropicStream {
                 if let Some(d) = v.delta {
                     match d.kind.as_deref() {
                         Some("text_delta") => self.text.push_str(d.text.as_deref().unwrap_or("")),
-                        Some("input_json_delta") => self
-                            .tool_json
-                            .push_str(d.partial_json.as_deref().unwrap_or("")),
+                        Some("input_json_delta") => self.tool_json.push_str(d.partial_json.as_deref().unwrap_or("")),
                         _ => {}
                     }
                 }
@@ -410,11 +353,7 @@ impl AnthropicStream {
                     self.stop = Some(FinishReason::from_anthropic(r));
                 }
                 // `message_delta` usage is cumulative output; input came with `message_start`.
-                if let Some((wu, out)) = v
-                    .usage
-                    .as_ref()
-                    .and_then(|wu| Some((wu, wu.output_tokens?)))
-                {
+                if let Some((wu, out)) = v.usage.as_ref().and_then(|wu| Some((wu, wu.output_tokens?))) {
                     let u = self.usage.get_or_insert_with(Usage::default);
                     u.completion_tokens = out;
                     u.prompt_tokens = u.prompt_tokens.max(Usage::from(wu).prompt_tokens);
@@ -428,11 +367,7 @@ impl AnthropicStream {
 
     /// The text so far: the tool input JSON when the model is calling the tool.
     pub fn text(&self) -> &str {
-        if self.saw_tool {
-            &self.tool_json
-        } else {
-            &self.text
-        }
+        if self.saw_tool { &self.tool_json } else { &self.text }
     }
 
     pub fn finish(mut self) -> Result<ChatResponse, LlmError> {
@@ -441,21 +376,13 @@ impl AnthropicStream {
         for e in events {
             self.on_event(e);
         }
-        let text = if self.saw_tool {
-            std::mem::take(&mut self.tool_json)
-        } else {
-            std::mem::take(&mut self.text)
-        };
+        let text = if self.saw_tool { std::mem::take(&mut self.tool_json) } else { std::mem::take(&mut self.text) };
         if text.is_empty() {
             if let Some(err) = self.error {
-                return Err(LlmError::InvalidResponse(format!(
-                    "error event in the stream: {err}"
-                )));
+                return Err(LlmError::InvalidResponse(format!("error event in the stream: {err}")));
             }
             if self.events == 0 {
-                return Err(LlmError::InvalidResponse(
-                    "the stream ended before any event".into(),
-                ));
+                return Err(LlmError::InvalidResponse("the stream ended before any event".into()));
             }
         }
         let finish_reason = match (self.stop, self.done) {
@@ -463,17 +390,7 @@ impl AnthropicStream {
             (None, true) if self.error.is_none() => FinishReason::Stop,
             _ => FinishReason::Incomplete,
         };
-        let structured = if self.saw_tool {
-            Some(StructuredMode::ToolUse)
-        } else {
-            self.mode.map(|_| StructuredMode::PromptOnly)
-        };
-        Ok(ChatResponse {
-            text,
-            usage: self.usage,
-            finish_reason,
-            model: reported_model(self.model.as_deref(), &self.asked),
-            structured,
-        })
+        let structured = if self.saw_tool { Some(StructuredMode::ToolUse) } else { self.mode.map(|_| StructuredMode::PromptOnly) };
+        Ok(ChatResponse { text, usage: self.usage, finish_reason, model: reported_model(self.model.as_deref(), &self.asked), structured })
     }
 }

@@ -30,11 +30,7 @@ pub struct CallOptions {
 #[allow(async_fn_in_trait)]
 pub trait LlmProvider {
     fn kind(&self) -> ProviderKind;
-    async fn complete(
-        &self,
-        req: &ChatRequest,
-        call: &CallOptions,
-    ) -> Result<ChatResponse, LlmError>;
+    async fn complete(&self, req: &ChatRequest, call: &CallOptions) -> Result<ChatResponse, LlmError>;
 }
 
 /// A borrowed provider, so one platform provider serves a client per review.
@@ -42,11 +38,7 @@ impl<T: LlmProvider> LlmProvider for &T {
     fn kind(&self) -> ProviderKind {
         (**self).kind()
     }
-    async fn complete(
-        &self,
-        req: &ChatRequest,
-        call: &CallOptions,
-    ) -> Result<ChatResponse, LlmError> {
+    async fn complete(&self, req: &ChatRequest, call: &CallOptions) -> Result<ChatResponse, LlmError> {
         (**self).complete(req, call).await
     }
 }
@@ -59,23 +51,15 @@ impl<T: LlmProvider> LlmProvider for &T {
 pub fn default_mode(provider: ProviderKind, model: &str) -> StructuredMode {
     match provider {
         ProviderKind::Anthropic => StructuredMode::ToolUse,
-        ProviderKind::GithubModels if !model.to_ascii_lowercase().starts_with("openai/") => {
-            StructuredMode::JsonObject
-        }
-        ProviderKind::GithubModels | ProviderKind::OpenAi | ProviderKind::WorkersAi => {
-            StructuredMode::JsonSchema
-        }
+        ProviderKind::GithubModels if !model.to_ascii_lowercase().starts_with("openai/") => StructuredMode::JsonObject,
+        ProviderKind::GithubModels | ProviderKind::OpenAi | ProviderKind::WorkersAi => StructuredMode::JsonSchema,
     }
 }
 
 /// The mode for this request: none without a schema, else the configured one, else the default.
 pub fn mode_for(config: &LlmConfig, model: &str, req: &ChatRequest) -> Option<StructuredMode> {
     req.schema.as_ref()?;
-    Some(
-        config
-            .structured
-            .unwrap_or_else(|| default_mode(config.provider, model)),
-    )
+    Some(config.structured.unwrap_or_else(|| default_mode(config.provider, model)))
 }
 
 /// Messages with the JSON instruction added to the system prompt, for the modes
@@ -104,10 +88,7 @@ pub fn schema_instruction(schema: &JsonSchema) -> String {
 
 /// Whether the messages must carry the schema as text for `mode`.
 pub(crate) fn needs_prompt_schema(mode: Option<StructuredMode>) -> bool {
-    matches!(
-        mode,
-        Some(StructuredMode::JsonObject | StructuredMode::PromptOnly)
-    )
+    matches!(mode, Some(StructuredMode::JsonObject | StructuredMode::PromptOnly))
 }
 
 /// Header names whose values are secrets.
@@ -119,14 +100,7 @@ pub fn redacted_headers(req: &HttpRequest) -> Vec<(String, String)> {
         .iter()
         .map(|(k, v)| {
             let secret = SECRET_HEADERS.iter().any(|s| k.eq_ignore_ascii_case(s));
-            (
-                k.clone(),
-                if secret {
-                    "[redacted]".to_string()
-                } else {
-                    v.clone()
-                },
-            )
+            (k.clone(), if secret { "[redacted]".to_string() } else { v.clone() })
         })
         .collect()
 }
@@ -142,12 +116,8 @@ impl Wire {
     /// `None` for Workers AI, which is a binding, not an HTTP endpoint.
     pub fn from_config(config: &LlmConfig) -> Option<Self> {
         match config.provider {
-            ProviderKind::GithubModels | ProviderKind::OpenAi => {
-                Some(Self::OpenAi(openai::OpenAiEndpoint::from_config(config)))
-            }
-            ProviderKind::Anthropic => Some(Self::Anthropic(
-                anthropic::AnthropicEndpoint::from_config(config),
-            )),
+            ProviderKind::GithubModels | ProviderKind::OpenAi => Some(Self::OpenAi(openai::OpenAiEndpoint::from_config(config))),
+            ProviderKind::Anthropic => Some(Self::Anthropic(anthropic::AnthropicEndpoint::from_config(config))),
             ProviderKind::WorkersAi => None,
         }
     }
@@ -177,18 +147,10 @@ impl Wire {
 /// Whether a 2xx body is an event stream: by content type, else by sniffing
 /// (some self-hosted servers ignore `stream` or mislabel the type).
 pub(crate) fn is_event_stream(resp: &HttpResponse) -> bool {
-    if resp
-        .header("content-type")
-        .is_some_and(|ct| ct.to_ascii_lowercase().contains("text/event-stream"))
-    {
+    if resp.header("content-type").is_some_and(|ct| ct.to_ascii_lowercase().contains("text/event-stream")) {
         return true;
     }
-    let start = resp
-        .body
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .map(|i| &resp.body[i..])
-        .unwrap_or(&[]);
+    let start = resp.body.iter().position(|b| !b.is_ascii_whitespace()).map(|i| &resp.body[i..]).unwrap_or(&[]);
     start.starts_with(b"data:") || start.starts_with(b"event:") || start.starts_with(b":")
 }
 
@@ -209,11 +171,7 @@ impl<C: HttpClient> LlmProvider for HttpProvider<C> {
         self.wire.kind()
     }
 
-    async fn complete(
-        &self,
-        req: &ChatRequest,
-        call: &CallOptions,
-    ) -> Result<ChatResponse, LlmError> {
+    async fn complete(&self, req: &ChatRequest, call: &CallOptions) -> Result<ChatResponse, LlmError> {
         let http = self.wire.build(req, call);
         let resp = self.client.send(http).await.map_err(|e| match e {
             TransportError::Timeout(ms) => LlmError::Timeout { after_ms: ms },

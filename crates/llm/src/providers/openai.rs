@@ -5,10 +5,7 @@
 //! <https://docs.github.com/en/rest/models/inference>,
 //! <https://learn.microsoft.com/azure/ai-services/openai/reference>.
 
-use super::{
-    CallOptions, is_event_stream, is_reasoning, needs_prompt_schema, reported_model,
-    with_schema_instruction,
-};
+use super::{CallOptions, is_event_stream, is_reasoning, needs_prompt_schema, reported_model, with_schema_instruction};
 use crate::config::{LlmConfig, ProviderKind};
 use crate::error::LlmError;
 use crate::sse::{SseEvent, SseParser};
@@ -62,10 +59,7 @@ pub struct StreamOptions {
 }
 
 /// Messages as `{role, content}` objects (the role as its wire string).
-pub(crate) fn serialize_messages<S: serde::Serializer>(
-    messages: &[Message],
-    s: S,
-) -> Result<S::Ok, S::Error> {
+pub(crate) fn serialize_messages<S: serde::Serializer>(messages: &[Message], s: S) -> Result<S::Ok, S::Error> {
     use serde::ser::SerializeSeq;
     #[derive(Serialize)]
     struct Wire<'b> {
@@ -74,10 +68,7 @@ pub(crate) fn serialize_messages<S: serde::Serializer>(
     }
     let mut seq = s.serialize_seq(Some(messages.len()))?;
     for m in messages.iter() {
-        seq.serialize_element(&Wire {
-            role: m.role.as_str(),
-            content: &m.content,
-        })?;
+        seq.serialize_element(&Wire { role: m.role.as_str(), content: &m.content })?;
     }
     seq.end()
 }
@@ -103,20 +94,11 @@ pub struct OpenAiEndpoint {
 impl OpenAiEndpoint {
     pub fn from_config(c: &LlmConfig) -> Self {
         let flavor = match (c.provider, &c.azure_api_version) {
-            (ProviderKind::GithubModels, _) => Flavor::GithubModels {
-                org: c.github_org.clone(),
-            },
-            (_, Some(v)) => Flavor::Azure {
-                api_version: v.clone(),
-            },
+            (ProviderKind::GithubModels, _) => Flavor::GithubModels { org: c.github_org.clone() },
+            (_, Some(v)) => Flavor::Azure { api_version: v.clone() },
             _ => Flavor::OpenAi,
         };
-        Self {
-            base_url: c.base_url.clone(),
-            flavor,
-            api_key: c.api_key.clone(),
-            key_setting: c.api_key_setting.to_string(),
-        }
+        Self { base_url: c.base_url.clone(), flavor, api_key: c.api_key.clone(), key_setting: c.api_key_setting.to_string() }
     }
 
     pub fn kind(&self) -> ProviderKind {
@@ -135,10 +117,7 @@ impl OpenAiEndpoint {
             Flavor::GithubModels { org: None } => format!("{base}/inference/chat/completions"),
             Flavor::OpenAi => format!("{base}/chat/completions"),
             Flavor::Azure { api_version } => {
-                format!(
-                    "{base}/openai/deployments/{}/chat/completions?api-version={api_version}",
-                    url_segment(model)
-                )
+                format!("{base}/openai/deployments/{}/chat/completions?api-version={api_version}", url_segment(model))
             }
         }
     }
@@ -155,11 +134,7 @@ impl OpenAiEndpoint {
         let reasoning = is_reasoning(&call.model);
         let response_format = match (&req.schema, call.mode) {
             (Some(schema), Some(StructuredMode::JsonSchema)) => Some(ResponseFormat::JsonSchema {
-                json_schema: JsonSchemaFormat {
-                    name: &schema.name,
-                    schema: &schema.schema,
-                    strict: schema.strict,
-                },
+                json_schema: JsonSchemaFormat { name: &schema.name, schema: &schema.schema, strict: schema.strict },
             }),
             (Some(_), Some(StructuredMode::JsonObject)) => Some(ResponseFormat::JsonObject),
             _ => None,
@@ -174,46 +149,27 @@ impl OpenAiEndpoint {
             response_format,
             stream: call.stream.then_some(true),
             // The usage chunk comes last, before `[DONE]`.
-            stream_options: call.stream.then_some(StreamOptions {
-                include_usage: true,
-            }),
+            stream_options: call.stream.then_some(StreamOptions { include_usage: true }),
         }
     }
 
     pub fn build(&self, req: &ChatRequest, call: &CallOptions) -> HttpRequest {
-        let mut http =
-            HttpRequest::new(Method::Post, self.url(&call.model)).timeout_ms(call.timeout_ms);
+        let mut http = HttpRequest::new(Method::Post, self.url(&call.model)).timeout_ms(call.timeout_ms);
         match &self.flavor {
             Flavor::GithubModels { .. } => {
-                http = http
-                    .header("accept", "application/vnd.github+json")
-                    .header("x-github-api-version", "2022-11-28");
+                http = http.header("accept", "application/vnd.github+json").header("x-github-api-version", "2022-11-28");
                 if let Some(k) = &self.api_key {
                     http = http.header("authorization", format!("Bearer {}", k.expose()));
                 }
             }
             Flavor::OpenAi => {
-                http = http.header(
-                    "accept",
-                    if call.stream {
-                        "text/event-stream"
-                    } else {
-                        "application/json"
-                    },
-                );
+                http = http.header("accept", if call.stream { "text/event-stream" } else { "application/json" });
                 if let Some(k) = &self.api_key {
                     http = http.header("authorization", format!("Bearer {}", k.expose()));
                 }
             }
             Flavor::Azure { .. } => {
-                http = http.header(
-                    "accept",
-                    if call.stream {
-                        "text/event-stream"
-                    } else {
-                        "application/json"
-                    },
-                );
+                http = http.header("accept", if call.stream { "text/event-stream" } else { "application/json" });
                 if let Some(k) = &self.api_key {
                     http = http.header("api-key", k.expose());
                 }
@@ -224,12 +180,7 @@ impl OpenAiEndpoint {
 
     pub fn parse(&self, resp: &HttpResponse, call: &CallOptions) -> Result<ChatResponse, LlmError> {
         if !(200..300).contains(&resp.status) {
-            return Err(LlmError::from_status(
-                resp,
-                &call.model,
-                &self.key_setting,
-                call.now.0,
-            ));
+            return Err(LlmError::from_status(resp, &call.model, &self.key_setting, call.now.0));
         }
         if is_event_stream(resp) {
             let mut acc = OpenAiStream::new(&call.model, call.mode);
@@ -244,9 +195,7 @@ impl OpenAiEndpoint {
 fn url_segment(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -256,53 +205,27 @@ fn usage_of(v: &Value) -> Option<Usage> {
     let u = v.get("usage").filter(|u| u.is_object())?;
     Some(Usage {
         prompt_tokens: u.get("prompt_tokens").and_then(Value::as_u64).unwrap_or(0),
-        completion_tokens: u
-            .get("completion_tokens")
-            .and_then(Value::as_u64)
-            .unwrap_or(0),
+        completion_tokens: u.get("completion_tokens").and_then(Value::as_u64).unwrap_or(0),
     })
 }
 
 /// A non-streamed `chat.completion` object.
-pub fn parse_completion(
-    body: &[u8],
-    asked: &str,
-    mode: Option<StructuredMode>,
-) -> Result<ChatResponse, LlmError> {
+pub fn parse_completion(body: &[u8], asked: &str, mode: Option<StructuredMode>) -> Result<ChatResponse, LlmError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(LlmError::InvalidResponse("empty body".into()));
     }
-    let v: Value = serde_json::from_slice(body)
-        .map_err(|e| LlmError::InvalidResponse(format!("not JSON: {e}")))?;
+    let v: Value = serde_json::from_slice(body).map_err(|e| LlmError::InvalidResponse(format!("not JSON: {e}")))?;
     if let Some(err) = v.get("error").filter(|e| !e.is_null()) {
-        return Err(LlmError::InvalidResponse(format!(
-            "error in a 2xx reply: {}",
-            crate::error::error_message(err.to_string().as_bytes())
-        )));
+        return Err(LlmError::InvalidResponse(format!("error in a 2xx reply: {}", crate::error::error_message(err.to_string().as_bytes()))));
     }
-    let choice = v
-        .get("choices")
-        .and_then(|c| c.get(0))
-        .ok_or_else(|| LlmError::InvalidResponse("no choices in the reply".into()))?;
+    let choice = v.get("choices").and_then(|c| c.get(0)).ok_or_else(|| LlmError::InvalidResponse("no choices in the reply".into()))?;
     let message = choice.get("message");
-    let content = message
-        .and_then(|m| m.get("content"))
-        .and_then(Value::as_str);
+    let content = message.and_then(|m| m.get("content")).and_then(Value::as_str);
     // A tool call's arguments, should a server answer JSON that way.
-    let tool_args = message
-        .and_then(|m| m.get("tool_calls"))
-        .and_then(|t| t.get(0))
-        .and_then(|t| t.pointer("/function/arguments"))
-        .and_then(Value::as_str);
-    let refused = message
-        .and_then(|m| m.get("refusal"))
-        .and_then(Value::as_str)
-        .is_some_and(|r| !r.is_empty());
-    let text = content
-        .filter(|c| !c.is_empty())
-        .or(tool_args)
-        .unwrap_or("")
-        .to_string();
+    let tool_args =
+        message.and_then(|m| m.get("tool_calls")).and_then(|t| t.get(0)).and_then(|t| t.pointer("/function/arguments")).and_then(Value::as_str);
+    let refused = message.and_then(|m| m.get("refusal")).and_then(Value::as_str).is_some_and(|r| !r.is_empty());
+    let text = content.filter(|c| !c.is_empty()).or(tool_args).unwrap_or("").to_string();
     let finish_reason = match choice.get("finish_reason").and_then(Value::as_str) {
         _ if refused => FinishReason::ContentFilter,
         Some(r) => FinishReason::from_openai(r),
@@ -368,10 +291,7 @@ struct WireUsage {
 
 impl From<WireUsage> for Usage {
     fn from(u: WireUsage) -> Self {
-        Usage {
-            prompt_tokens: u.prompt_tokens.unwrap_or(0),
-            completion_tokens: u.completion_tokens.unwrap_or(0),
-        }
+        Usage { prompt_tokens: u.prompt_tokens.unwrap_or(0), completion_tokens: u.completion_tokens.unwrap_or(0) }
     }
 }
 
@@ -439,10 +359,7 @@ impl OpenAiStream {
             self.error = Some(crate::error::error_message(err.to_string().as_bytes()));
             return;
         }
-        if let Some(m) = chunk
-            .model
-            .filter(|m| !m.is_empty() && self.model.as_deref() != Some(&**m))
-        {
+        if let Some(m) = chunk.model.filter(|m| !m.is_empty() && self.model.as_deref() != Some(&**m)) {
             self.model = Some(m.into_owned());
         }
         if let Some(u) = chunk.usage {
@@ -453,12 +370,7 @@ impl OpenAiStream {
                 if let Some(t) = delta.content {
                     self.text.push_str(&t);
                 }
-                if let Some(args) = delta
-                    .tool_calls
-                    .and_then(|t| t.into_iter().next())
-                    .and_then(|t| t.function)
-                    .and_then(|f| f.arguments)
-                {
+                if let Some(args) = delta.tool_calls.and_then(|t| t.into_iter().next()).and_then(|t| t.function).and_then(|f| f.arguments) {
                     self.text.push_str(&args);
                 }
             }
@@ -476,14 +388,10 @@ impl OpenAiStream {
         }
         if self.text.is_empty() {
             if let Some(err) = self.error {
-                return Err(LlmError::InvalidResponse(format!(
-                    "error event in the stream: {err}"
-                )));
+                return Err(LlmError::InvalidResponse(format!("error event in the stream: {err}")));
             }
             if self.events == 0 && !self.done {
-                return Err(LlmError::InvalidResponse(
-                    "the stream ended before any event".into(),
-                ));
+                return Err(LlmError::InvalidResponse("the stream ended before any event".into()));
             }
         }
         let finish_reason = match self.finish {

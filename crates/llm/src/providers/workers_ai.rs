@@ -42,25 +42,14 @@ pub fn build_input(req: &ChatRequest, call: &CallOptions) -> Value {
         _ => req.messages.clone(),
     };
     let mut input = Map::new();
-    input.insert(
-        "messages".into(),
-        Value::Array(
-            messages
-                .iter()
-                .map(|m| json!({"role": m.role.as_str(), "content": m.content}))
-                .collect(),
-        ),
-    );
+    input.insert("messages".into(), Value::Array(messages.iter().map(|m| json!({"role": m.role.as_str(), "content": m.content})).collect()));
     input.insert("max_tokens".into(), json!(req.max_output_tokens));
     if let Some(t) = req.temperature {
         input.insert("temperature".into(), json!(t));
     }
     if let (Some(schema), Some(StructuredMode::JsonSchema)) = (&req.schema, call.mode) {
         // Workers AI takes the schema itself under `json_schema` (no name/strict wrapper).
-        input.insert(
-            "response_format".into(),
-            json!({"type": "json_schema", "json_schema": schema.schema}),
-        );
+        input.insert("response_format".into(), json!({"type": "json_schema", "json_schema": schema.schema}));
     }
     Value::Object(input)
 }
@@ -69,11 +58,7 @@ pub fn build_input(req: &ChatRequest, call: &CallOptions) -> Value {
 /// parsed (an object); it is returned as JSON text either way. Workers AI
 /// reports no finish reason, so a reply that used the whole output budget is
 /// reported as [`FinishReason::Length`].
-pub fn parse_output(
-    out: &Value,
-    req: &ChatRequest,
-    call: &CallOptions,
-) -> Result<ChatResponse, LlmError> {
+pub fn parse_output(out: &Value, req: &ChatRequest, call: &CallOptions) -> Result<ChatResponse, LlmError> {
     let text = match out.get("response") {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Null) | None => {
@@ -82,9 +67,7 @@ pub fn parse_output(
                 Some(Value::String(s)) => s.clone(),
                 Some(v) if !v.is_null() => v.to_string(),
                 _ => {
-                    return Err(LlmError::InvalidResponse(
-                        "Workers AI output has no `response`".into(),
-                    ));
+                    return Err(LlmError::InvalidResponse("Workers AI output has no `response`".into()));
                 }
             }
         }
@@ -92,40 +75,21 @@ pub fn parse_output(
     };
     let usage = out.get("usage").filter(|u| u.is_object()).map(|u| Usage {
         prompt_tokens: u.get("prompt_tokens").and_then(Value::as_u64).unwrap_or(0),
-        completion_tokens: u
-            .get("completion_tokens")
-            .and_then(Value::as_u64)
-            .unwrap_or(0),
+        completion_tokens: u.get("completion_tokens").and_then(Value::as_u64).unwrap_or(0),
     });
     let finish_reason = match usage {
         Some(u) if u.completion_tokens >= req.max_output_tokens as u64 => FinishReason::Length,
         _ => FinishReason::Stop,
     };
-    Ok(ChatResponse {
-        text,
-        usage,
-        finish_reason,
-        model: call.model.clone(),
-        structured: call.mode,
-    })
+    Ok(ChatResponse { text, usage, finish_reason, model: call.model.clone(), structured: call.mode })
 }
 
 impl From<WorkersAiError> for LlmError {
     fn from(e: WorkersAiError) -> Self {
         match e {
-            WorkersAiError::RateLimited(m) => LlmError::RateLimited {
-                status: 429,
-                retry_after_ms: None,
-                message: m,
-            },
-            WorkersAiError::ModelNotFound(m) => LlmError::ModelNotFound {
-                model: m.clone(),
-                message: m,
-            },
-            WorkersAiError::InvalidInput(m) => LlmError::BadRequest {
-                status: 400,
-                message: m,
-            },
+            WorkersAiError::RateLimited(m) => LlmError::RateLimited { status: 429, retry_after_ms: None, message: m },
+            WorkersAiError::ModelNotFound(m) => LlmError::ModelNotFound { model: m.clone(), message: m },
+            WorkersAiError::InvalidInput(m) => LlmError::BadRequest { status: 400, message: m },
             WorkersAiError::Other(m) => LlmError::WorkersAi(m),
         }
     }
@@ -140,11 +104,7 @@ impl<A: WorkersAi> LlmProvider for WorkersAiProvider<A> {
         ProviderKind::WorkersAi
     }
 
-    async fn complete(
-        &self,
-        req: &ChatRequest,
-        call: &CallOptions,
-    ) -> Result<ChatResponse, LlmError> {
+    async fn complete(&self, req: &ChatRequest, call: &CallOptions) -> Result<ChatResponse, LlmError> {
         let out = self.ai.run(&call.model, build_input(req, call)).await?;
         parse_output(&out, req, call)
     }

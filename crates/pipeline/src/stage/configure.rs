@@ -10,12 +10,12 @@ use super::gh_err;
 use crate::platform::Platform;
 use crate::ports::ConfigSource;
 use crate::service::ReviewService;
+use argus_config::guidance::GUIDANCE_PATHS;
 use argus_config::{Config, Sources};
 use argus_coordinator::PipelineError;
 use argus_core::error::{Classify, ErrorClass};
 use argus_core::event::PrAction;
 use argus_core::job::{JobTrigger, ReviewJob, ReviewMode};
-use argus_config::guidance::GUIDANCE_PATHS;
 use argus_github::ops::CONFIG_PATH;
 use argus_github::{BlobRequest, BlobResult, ContentLimits, PullRequest};
 
@@ -109,14 +109,8 @@ impl<P: Platform> ReviewService<P> {
 /// them; an automatic job is reviewed when any of the `pull_request` actions it
 /// coalesced is in `events`.
 pub fn decide(config: &Config, job: &ReviewJob, pr: &PullRequest, labels: &[String]) -> argus_config::ReviewDecision {
-    let facts = |trigger| argus_config::PrFacts {
-        trigger,
-        draft: pr.draft,
-        labels,
-        title: &pr.title,
-        author: &pr.user.login,
-        base_branch: &pr.base.branch,
-    };
+    let facts =
+        |trigger| argus_config::PrFacts { trigger, draft: pr.draft, labels, title: &pr.title, author: &pr.user.login, base_branch: &pr.base.branch };
     if job.trigger == JobTrigger::Command {
         return argus_config::should_review(config, &facts(argus_config::Trigger::Command));
     }

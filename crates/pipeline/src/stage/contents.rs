@@ -166,7 +166,9 @@ impl<P: Platform> ReviewService<P> {
                         }
                     })
                     .collect();
-                let got = inst.blobs(&job.pr.repo, &requests, &ContentLimits { max_requests: 1, max_file_bytes: 64 * 1024, ..ContentLimits::default() }).await;
+                let got = inst
+                    .blobs(&job.pr.repo, &requests, &ContentLimits { max_requests: 1, max_file_bytes: 64 * 1024, ..ContentLimits::default() })
+                    .await;
                 out.requests += got.requests;
                 for (m, r) in manifests.iter().zip(got.results) {
                     if let BlobResult::Text { text, .. } = r {

@@ -4,19 +4,19 @@
 //! said, the severity threshold and the inline limit — as an
 //! `argus_review::render::Review`, which render.rs turns into every posted word.
 
-use super::model::Thought;
 use super::guard::Tripped;
+use super::model::Thought;
 use super::plan::Plan;
 use super::scope::Scope;
 use crate::publication::{CacheEntry, CachedReview, PUBLICATION_VERSION, Publication};
 use argus_config::Config;
 use argus_core::ids::CommitSha;
 use argus_diff::diff::{FileDiff, LineKind};
+use argus_review::anchor::UnplacedReason;
+use argus_review::contract::Side;
 use argus_review::contract::{Category, Finding};
 use argus_review::engine::apply_limits;
 use argus_review::fingerprint::{Dedupe, FindingKey};
-use argus_review::anchor::UnplacedReason;
-use argus_review::contract::Side;
 use argus_review::place::{DiffIndex, Placement, place};
 use argus_review::render::{FileOutcome, FileRow, Notes, Pricing, Review, Usage};
 
@@ -77,11 +77,7 @@ pub fn decide(config: &Config, pr_diffs: &[FileDiff<'_>], thought: &Thought, fac
     let below_threshold = off_profile.len() + apply_limits(&mut placement, threshold, config.max_inline_comments as usize);
 
     let totals = thought.ledger.totals();
-    let pricing = facts
-        .plan
-        .llm
-        .price_for(&thought.model)
-        .map(|p| Pricing { input_per_mtok: p.input_per_mtok, output_per_mtok: p.output_per_mtok });
+    let pricing = facts.plan.llm.price_for(&thought.model).map(|p| Pricing { input_per_mtok: p.input_per_mtok, output_per_mtok: p.output_per_mtok });
     let review = Review {
         head: facts.head.clone(),
         model: thought.model.clone(),
@@ -142,7 +138,10 @@ pub fn decide(config: &Config, pr_diffs: &[FileDiff<'_>], thought: &Thought, fac
         .expect("cache value serializes"),
     });
     let fresh = review.fresh();
-    Decided { publication: Publication { v: PUBLICATION_VERSION, head_sha: facts.head.to_string(), skipped: None, review: Some(review), cache }, fresh }
+    Decided {
+        publication: Publication { v: PUBLICATION_VERSION, head_sha: facts.head.to_string(), skipped: None, review: Some(review), cache },
+        fresh,
+    }
 }
 
 /// Findings the model cited outside the diff (on context it was shown) move to
@@ -168,7 +167,8 @@ fn relocate_into_scope(index: &DiffIndex<'_, '_>, placement: &mut Placement, ded
             Some(s) if s < f.end_line => format!("lines {s}–{}", f.end_line),
             _ => format!("line {}", f.end_line),
         };
-        f.body.push_str(&format!("\n\n(The model cited {cited}, outside the diff in `{scope}`; this comment sits on the nearest changed line of it.)"));
+        f.body
+            .push_str(&format!("\n\n(The model cited {cited}, outside the diff in `{scope}`; this comment sits on the nearest changed line of it.)"));
         f.start_line = None;
         f.end_line = line;
         // A replacement was written for the cited lines, not these.

@@ -6,11 +6,11 @@
 //! fails the whole job with its class, for the queue to retry or report.
 
 use super::plan::{Plan, PlanInput, RequestContext, requests};
-use argus_context::ChunkContextReport;
 use crate::platform::{ByRef, Platform};
 use crate::ports::ReviewCache;
 use crate::publication::{CachedReview, PUBLICATION_VERSION};
 use crate::service::ReviewService;
+use argus_context::ChunkContextReport;
 use argus_coordinator::PipelineError;
 use argus_core::error::Classify;
 use argus_core::ids::UnixMillis;

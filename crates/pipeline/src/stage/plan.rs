@@ -7,6 +7,7 @@
 
 use super::scope::Scope;
 use argus_config::Config;
+use argus_context::{ChunkContextReport, Prepared};
 use argus_diff::chunk::{self, Budget, ChunkPlan};
 use argus_diff::diff::{FileDiff, FileStatus, parse_patch};
 use argus_diff::prompt::ContextOptions;
@@ -15,7 +16,6 @@ use argus_diff::tokens;
 use argus_github::PrFile;
 use argus_llm::{ChatRequest, JsonSchema, LlmConfig, Message};
 use argus_review::contract::{self, PromptOptions};
-use argus_context::{ChunkContextReport, Prepared};
 use argus_review::engine::{PrText, chunk_message_around, chunk_user_message};
 use argus_review::redact::{RedactionReport, redact};
 use argus_review::render::FileRow;
@@ -124,8 +124,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         part: Some((0, 2)),
     })
     .0;
-    let instructions_budget: u32 =
-        config.path_instructions.iter().map(|p| tokens::estimate(&p.instructions) + tokens::estimate(&p.path) + 8).sum();
+    let instructions_budget: u32 = config.path_instructions.iter().map(|p| tokens::estimate(&p.instructions) + tokens::estimate(&p.path) + 8).sum();
     // Context has its own share of each request, set aside before the diff is
     // packed. Should setting it aside leave changed lines out (a small model, a
     // huge PR) or take more requests (each is a subrequest and a rate-limit
@@ -172,7 +171,11 @@ pub struct RequestContext<'p, 'a> {
 /// report counts them) and, when `context` is given, the `~` context lines of
 /// each chunk within the plan's context budget (the report says what was
 /// shown and cut). Built only when the cache misses.
-pub fn requests(plan: &Plan, input: &PlanInput<'_>, context: Option<&RequestContext<'_, '_>>) -> (Vec<ChatRequest>, RedactionReport, ChunkContextReport) {
+pub fn requests(
+    plan: &Plan,
+    input: &PlanInput<'_>,
+    context: Option<&RequestContext<'_, '_>>,
+) -> (Vec<ChatRequest>, RedactionReport, ChunkContextReport) {
     let mut redactions = RedactionReport::default();
     let mut shown = ChunkContextReport::default();
     let limits = plan.llm.chunk_limits();

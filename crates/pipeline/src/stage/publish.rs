@@ -76,7 +76,11 @@ impl<P: Platform> ReviewService<P> {
                     self.log(job, "review_already_posted", serde_json::json!({ "review": review_id }));
                 }
                 ReviewOutcome::Posted { review_id, inline, rejected, probes } => {
-                    self.log(job, "review_posted", serde_json::json!({ "review": review_id, "inline": inline, "rejected": rejected.len(), "probes": probes }));
+                    self.log(
+                        job,
+                        "review_posted",
+                        serde_json::json!({ "review": review_id, "inline": inline, "rejected": rejected.len(), "probes": probes }),
+                    );
                     // Back from GitHub's comments to our findings (the bodies are unique:
                     // each carries its fingerprint), so the summary renders them from source.
                     review.not_placed = rejected
@@ -84,7 +88,13 @@ impl<P: Platform> ReviewService<P> {
                         .filter_map(|r| rendered.iter().position(|c| c.body == r.comment.body))
                         .map(|i| {
                             let p = &review.placed[i];
-                            NotPlaced { path: p.finding.path.clone(), line: p.anchor.line, side: p.anchor.side, severity: p.finding.severity, title: p.finding.title.clone() }
+                            NotPlaced {
+                                path: p.finding.path.clone(),
+                                line: p.anchor.line,
+                                side: p.anchor.side,
+                                severity: p.finding.severity,
+                                title: p.finding.title.clone(),
+                            }
                         })
                         .collect();
                 }
@@ -105,12 +115,9 @@ fn to_inline(c: &ReviewComment) -> InlineComment {
         Side::Right => argus_github::Side::Right,
     };
     match c.start_line {
-        Some(s) => InlineComment::range(
-            c.path.clone(),
-            argus_github::Anchor { line: s, side },
-            argus_github::Anchor { line: c.line, side },
-            c.body.clone(),
-        ),
+        Some(s) => {
+            InlineComment::range(c.path.clone(), argus_github::Anchor { line: s, side }, argus_github::Anchor { line: c.line, side }, c.body.clone())
+        }
         None => InlineComment::single(c.path.clone(), c.line, side, c.body.clone()),
     }
 }

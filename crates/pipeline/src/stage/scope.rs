@@ -16,9 +16,14 @@ use std::collections::HashSet;
 /// How much of the PR this run reviews, and why.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Scope {
-    Full { reason: String },
+    Full {
+        reason: String,
+    },
     /// `files`: what changed since `since`, from the comparison that decided the scope.
-    Incremental { since: CommitSha, files: Vec<PrFile> },
+    Incremental {
+        since: CommitSha,
+        files: Vec<PrFile>,
+    },
 }
 
 impl Scope {
@@ -55,9 +60,7 @@ impl<P: Platform> ReviewService<P> {
         let inst = self.github.installation(job.installation);
         let scope = match (job.mode, &job.since_sha) {
             // The coordinator makes an automatic full job only when nothing was reviewed yet.
-            (ReviewMode::Full, _) if job.trigger == JobTrigger::Automatic => {
-                Scope::Full { reason: "this is the pull request's first review".into() }
-            }
+            (ReviewMode::Full, _) if job.trigger == JobTrigger::Automatic => Scope::Full { reason: "this is the pull request's first review".into() },
             (ReviewMode::Full, _) => Scope::Full { reason: "a full review was requested".into() },
             (ReviewMode::Incremental, since) => {
                 match inst.review_scope(&job.pr.repo, since.as_ref(), &job.head_sha).await.map_err(|e| gh_err("comparing commits", e))? {

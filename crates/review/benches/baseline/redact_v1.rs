@@ -150,7 +150,10 @@ fn token_patterns() -> &'static [(SecretKind, Regex)] {
             (SecretKind::GithubToken, re(r"(?-u:\b)(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,244})(?-u:\b)")),
             (SecretKind::AwsAccessKey, re(r"(?-u:\b)(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}(?-u:\b)")),
             (SecretKind::GcpApiKey, re(r"(?-u:\b)AIza[0-9A-Za-z_\-]{35}")),
-            (SecretKind::SlackToken, re(r"(?-u:\b)xox[abposre]-[A-Za-z0-9\-]{10,}|https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9_/\-]{20,}")),
+            (
+                SecretKind::SlackToken,
+                re(r"(?-u:\b)xox[abposre]-[A-Za-z0-9\-]{10,}|https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9_/\-]{20,}"),
+            ),
             (SecretKind::StripeKey, re(r"(?-u:\b)[sr]k_live_[A-Za-z0-9]{16,}(?-u:\b)")),
             (SecretKind::Jwt, re(r"(?-u:\b)eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*")),
         ]
@@ -331,7 +334,11 @@ fn redact_assignments<'t>(text: &'t str, report: &mut RedactionReport) -> Cow<'t
 /// Literal secrets are random-looking; references (`${X}`, `process.env.X`), markers
 /// and placeholders are not, and redacting those would only hide code from the reviewer.
 fn looks_like_secret_value(v: &str, quoted: bool) -> bool {
-    if v.contains("REDACTED") || v.contains(['$', '{', '}', '<', '>', '(', ')', '%', '[', ']']) || v.starts_with("process.env") || v.starts_with("os.environ") {
+    if v.contains("REDACTED")
+        || v.contains(['$', '{', '}', '<', '>', '(', ')', '%', '[', ']'])
+        || v.starts_with("process.env")
+        || v.starts_with("os.environ")
+    {
         return false;
     }
     let lower = v.to_ascii_lowercase();

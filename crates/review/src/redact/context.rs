@@ -378,8 +378,9 @@ fn value_start(text: &str, line: &Range<usize>, name: &Range<usize>) -> Option<u
         // `--token abc…` on a command line.
         let lead = text[line.start..name.start].trim();
         let quoted_next = matches!(b[i], b'"' | b'\'');
-        let declared =
-            lead.starts_with("#define") || ["(def", "(defvar", "(defconst", "(setq", "(define"].iter().any(|d| lead.ends_with(d)) || lead.ends_with('@');
+        let declared = lead.starts_with("#define")
+            || ["(def", "(defvar", "(defconst", "(setq", "(define"].iter().any(|d| lead.ends_with(d))
+            || lead.ends_with('@');
         let cli = before(1) == Some(b'-') && before(2) == Some(b'-');
         if (declared && quoted_next && i > after_name) || cli {
             return Some(i);
@@ -437,7 +438,8 @@ fn literal_at(text: &str, line: &Range<usize>, i: usize, setter: bool) -> Option
     }
     // A bare value runs to whitespace or punctuation that ends values in config files.
     let stop = |c: u8| {
-        c.is_ascii_whitespace() || matches!(c, b';' | b',' | b'&' | b'"' | b'\'' | b'`' | b'<' | b'>' | b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'\\' | b'|')
+        c.is_ascii_whitespace()
+            || matches!(c, b';' | b',' | b'&' | b'"' | b'\'' | b'`' | b'<' | b'>' | b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'\\' | b'|')
     };
     let mut m = bare_start;
     while m < end && !stop(b[m]) {

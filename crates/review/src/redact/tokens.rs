@@ -375,8 +375,9 @@ pub(super) fn token_at(text: &str, start: usize, p: &Prefix) -> Option<Range<usi
             }
             let end = run_end(b, body, B64Url);
             let token = &text[body..end];
-            let mixed =
-                token.bytes().any(|c| c.is_ascii_digit()) && token.bytes().any(|c| c.is_ascii_uppercase()) && token.bytes().any(|c| c.is_ascii_lowercase());
+            let mixed = token.bytes().any(|c| c.is_ascii_digit())
+                && token.bytes().any(|c| c.is_ascii_uppercase())
+                && token.bytes().any(|c| c.is_ascii_lowercase());
             ((token.contains("T3BlbkFJ") || (token.len() >= 32 && mixed)) && !token.contains("--")).then_some(start..end)
         }
         Rule::Telegram => {
@@ -403,7 +404,8 @@ pub(super) fn token_at(text: &str, start: usize, p: &Prefix) -> Option<Range<usi
             (31..=34).contains(&(end - body)).then_some(head..end)
         }
         Rule::HookUrl { min } => {
-            let end = b[body..].iter().position(|&c| !(c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'/' | b'+'))).map_or(b.len(), |n| body + n);
+            let end =
+                b[body..].iter().position(|&c| !(c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'/' | b'+'))).map_or(b.len(), |n| body + n);
             if end - body < min as usize {
                 return None;
             }

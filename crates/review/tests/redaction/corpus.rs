@@ -80,7 +80,11 @@ fn tokens(g: &mut Gen) -> Vec<(SecretKind, &'static str, String)> {
     for p in ["glpat-", "gldt-", "glrt-", "gloas-", "glft-", "glsoat-", "glffct-"] {
         v.push((K::GitlabToken, "gitlab prefixed", cat(&[&p[..2], &p[2..], &g.mixed(B64URL, 20)])));
     }
-    v.push((K::GitlabToken, "glpat- routable", cat(&["gl", "pat-", &g.mixed(ALNUM, 27), ".01", &g.chars("0123456789abcdefghijklmnopqrstuvwxyz", 7)])));
+    v.push((
+        K::GitlabToken,
+        "glpat- routable",
+        cat(&["gl", "pat-", &g.mixed(ALNUM, 27), ".01", &g.chars("0123456789abcdefghijklmnopqrstuvwxyz", 7)]),
+    ));
     v.push((K::GitlabToken, "glptt- trigger", cat(&["gl", "ptt-", &g.chars(HEX, 40)])));
     v.push((K::GitlabToken, "glcbt- job", cat(&["gl", "cbt-", "64_", &g.mixed(ALNUM, 20)])));
     v.push((K::GitlabToken, "glagent-", cat(&["gl", "agent-", &g.mixed(B64URL, 50)])));
@@ -144,7 +148,11 @@ fn tokens(g: &mut Gen) -> Vec<(SecretKind, &'static str, String)> {
         v.push((K::ShopifyToken, "shopify", cat(&[&p[..3], &p[3..], &g.chars(HEX, 32)])));
     }
     v.push((K::DiscordToken, "discord webhook", cat(&["https://", "discord.com/api/webhooks/", &g.chars(DIGITS, 18), "/", &g.mixed(B64URL, 68)])));
-    v.push((K::DiscordToken, "discordapp webhook", cat(&["https://", "discordapp.com/api/webhooks/", &g.chars(DIGITS, 18), "/", &g.mixed(B64URL, 68)])));
+    v.push((
+        K::DiscordToken,
+        "discordapp webhook",
+        cat(&["https://", "discordapp.com/api/webhooks/", &g.chars(DIGITS, 18), "/", &g.mixed(B64URL, 68)]),
+    ));
     v.push((K::TelegramToken, "bot token", cat(&[&g.chars("123456789", 1), &g.chars(DIGITS, 9), ":A", "A", &g.mixed(B64URL, 33)])));
     v.push((K::AzureKey, "AD client secret", cat(&[&g.mixed(ALNUM, 3), "8Q", "~", &g.mixed(ALNUM, 34)])));
     v.push((K::Jwt, "jwt", jwt(g)));
@@ -287,7 +295,13 @@ fn spellings(snake: &str) -> [(&'static str, String); 5] {
     };
     let camel: String = words.iter().enumerate().map(|(i, w)| if i == 0 { (*w).to_owned() } else { cap(w) }).collect();
     let pascal: String = words.iter().map(|w| cap(w)).collect();
-    [("{name}", snake.to_owned()), ("{NAME}", snake.to_ascii_uppercase()), ("{camel}", camel), ("{Pascal}", pascal), ("{kebab}", snake.replace('_', "-"))]
+    [
+        ("{name}", snake.to_owned()),
+        ("{NAME}", snake.to_ascii_uppercase()),
+        ("{camel}", camel),
+        ("{Pascal}", pascal),
+        ("{kebab}", snake.replace('_', "-")),
+    ]
 }
 
 fn fill(template: &str, name: &str, value: &str) -> String {
@@ -386,7 +400,12 @@ pub fn cases() -> Vec<Case> {
         ("json", "  \"{camel}\": \"{value}\","),
     ] {
         let value = human_password(&mut g);
-        out.push(Case { kind: K::AssignedSecret, style: format!("human password / {style}"), text: fill(template, "password", &value), secret: value });
+        out.push(Case {
+            kind: K::AssignedSecret,
+            style: format!("human password / {style}"),
+            text: fill(template, "password", &value),
+            secret: value,
+        });
     }
     // Vendor secrets known only by their names.
     let aws_secret = g.mixed(B64, 40);
@@ -405,15 +424,22 @@ pub fn cases() -> Vec<Case> {
         let value = g.mixed(B64, 40);
         out.push(Case { kind: K::AwsSecretKey, style: style.into(), text: template.replace("{value}", &value), secret: value });
     }
-    for (style, text_of) in
-        [("datadog api key", "DD_API_KEY={value}"), ("datadog app key", "  datadog_app_key: \"{value}\""), ("datadog env", "DATADOG_API_KEY: {value}")]
-    {
+    for (style, text_of) in [
+        ("datadog api key", "DD_API_KEY={value}"),
+        ("datadog app key", "  datadog_app_key: \"{value}\""),
+        ("datadog env", "DATADOG_API_KEY: {value}"),
+    ] {
         let value = g.chars(HEX, if style.contains("app") { 40 } else { 32 });
         out.push(Case { kind: K::DatadogKey, style: style.into(), text: text_of.replace("{value}", &value), secret: value });
     }
     for (kind, style, text_of, value) in [
         (K::TwilioKey, "twilio auth token", "TWILIO_AUTH_TOKEN=\"{value}\"", g.chars(HEX, 32)),
-        (K::MailgunKey, "mailgun new-style key", "MAILGUN_API_KEY = \"{value}\"", cat(&[&g.chars(HEX, 32), "-", &g.chars(HEX, 8), "-", &g.chars(HEX, 8)])),
+        (
+            K::MailgunKey,
+            "mailgun new-style key",
+            "MAILGUN_API_KEY = \"{value}\"",
+            cat(&[&g.chars(HEX, 32), "-", &g.chars(HEX, 8), "-", &g.chars(HEX, 8)]),
+        ),
         (
             K::DiscordToken,
             "discord bot token",
@@ -466,7 +492,9 @@ pub fn cases() -> Vec<Case> {
         secret: sig,
     });
     // Connection strings with a password, in many schemes.
-    for scheme in ["postgres", "postgresql", "mysql", "mongodb", "mongodb+srv", "redis", "rediss", "amqp", "amqps", "mssql", "https", "ftp", "smtp", "ldap"] {
+    for scheme in
+        ["postgres", "postgresql", "mysql", "mongodb", "mongodb+srv", "redis", "rediss", "amqp", "amqps", "mssql", "https", "ftp", "smtp", "ldap"]
+    {
         let pass = g.mixed(ALNUM, 20);
         out.push(Case {
             kind: K::ConnectionString,
@@ -533,7 +561,12 @@ pub fn cases() -> Vec<Case> {
             out.push(Case { kind: K::PrivateKey, style: format!("{style} / json one line"), text: json, secret: secret.clone() });
             let cut: String = lines[..5].iter().map(|l| format!("+{l}\n")).collect();
             let cut_secret = lines[1..5].iter().filter(|l| looks_like_material(l)).cloned().collect::<Vec<_>>().join("\n");
-            out.push(Case { kind: K::PrivateKey, style: format!("{style} / cut by hunk end"), text: format!("{cut} fn after() {{}}\n"), secret: cut_secret });
+            out.push(Case {
+                kind: K::PrivateKey,
+                style: format!("{style} / cut by hunk end"),
+                text: format!("{cut} fn after() {{}}\n"),
+                secret: cut_secret,
+            });
         }
     }
     out
@@ -543,7 +576,10 @@ pub fn cases() -> Vec<Case> {
 fn looks_like_material(l: &str) -> bool {
     let v = l.rsplit(": ").next().unwrap_or(l);
     let starts_header = l.contains(": ") && !(l.starts_with("Private-MAC") || l.starts_with("Argon2-Salt") || l.starts_with("DEK-Info"));
-    !starts_header && v.len() >= 4 && v.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b',' | b'-')) && !l.starts_with("-----")
+    !starts_header
+        && v.len() >= 4
+        && v.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b',' | b'-'))
+        && !l.starts_with("-----")
 }
 
 /// The parts of a case's secret that must not survive redaction: each line of it, or for
