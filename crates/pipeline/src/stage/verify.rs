@@ -20,7 +20,8 @@ use argus_core::job::ReviewJob;
 use argus_diff::diff::{DiffPos, FileDiff, NewLine, OldLine};
 use argus_diff::prompt::{Numbering, hunk_lines};
 use argus_diff::tokens;
-use argus_llm::{ChatRequest, JsonSchema, LlmClient, Message};
+use argus_core::http::Clock;
+use argus_llm::{BreakerStore, ChatRequest, JsonSchema, LlmClient, LlmProvider, Message};
 use argus_review::contract::{Finding, Side};
 use argus_review::redact::RedactionReport;
 use argus_review::verify::{self, Claim};
@@ -202,16 +203,8 @@ fn requests(plan: &Plan, findings: &[Finding], candidates: &[usize], codes: &[St
 
 impl<P: Platform> ReviewService<P> {
     /// Verifies `thought`'s findings when `config` asks for it (see the module
-    /// docs): drops the ones the model doubts, records the calls in the
-    /// thought's ledger and what happened in `thought.verification`.
+    /// docs) with the review's model client and deadline.
     pub(crate) async fn verify(&self, job: &ReviewJob, started: UnixMillis, plan: &Plan, config: &Config, thought: &mut Thought, view: &CodeView<'_, '_>) {
-        // Findings under the severity threshold are dropped later anyway: not worth a check.
-        let candidates: Vec<usize> = (0..thought.findings.len()).filter(|&k| thought.findings[k].severity <= config.severity_threshold).collect();
-        if !config.verifies() || thought.from_cache || candidates.is_empty() {
-            return;
-        }
-        let codes: Vec<String> = candidates.iter().map(|&k| excerpt(view, &thought.findings[k])).collect();
-        let (ranges, reqs, left_out, redactions) = requests(plan, &thought.findings, &candidates, &codes);
         let seed = {
             use std::hash::{Hash, Hasher};
             let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -219,56 +212,81 @@ impl<P: Platform> ReviewService<P> {
             h.finish()
         };
         let client = LlmClient::new(ByRef(&self.llm.provider), ByRef(&self.clock), ByRef(&self.llm.breakers), plan.llm.clone(), seed);
-        let results = client.complete_all(&reqs, Some(plan.llm.retry.review_deadline(started))).await;
-        let mut v = Verification { requests: reqs.len(), unchecked: left_out, redactions, ..Verification::default() };
-        let mut drop = vec![false; thought.findings.len()];
-        let mut failures = Vec::new();
-        for (range, r) in ranges.into_iter().zip(results) {
-            let verdicts = match r {
-                Ok(done) => {
-                    thought.ledger.record(done.usage.clone());
-                    verify::parse_verdicts(&done.response.text, range.len())
-                }
-                Err(f) => {
-                    thought.ledger.record_failure();
-                    Err(format!("the verification request failed: {}", f.error))
-                }
-            };
-            match verdicts {
-                Ok(verdicts) => {
-                    for (j, verdict) in range.zip(verdicts.by_claim) {
-                        match verdict {
-                            Some(verdict) => {
-                                v.checked += 1;
-                                if verdict.truth() < config.verify_min_confidence {
-                                    drop[candidates[j]] = true;
-                                }
+        verify_findings(&client, Some(plan.llm.retry.review_deadline(started)), plan, config, thought, view).await;
+        if let Some(v) = &thought.verification {
+            self.log(
+                job,
+                "verified",
+                serde_json::json!({ "requests": v.requests, "checked": v.checked, "removed": v.removed, "unchecked": v.unchecked, "failed": v.failed }),
+            );
+        }
+    }
+}
+
+/// The verification pass with any model client (the Worker's, or the `argus`
+/// CLI's on a local diff): when `config` verifies and the findings are not
+/// from the cache, asks the model about every candidate, drops the findings it
+/// doubts, records the calls in the thought's ledger and what happened in
+/// `thought.verification`. Never fails: a failed check keeps the findings.
+pub async fn verify_findings<Pv: LlmProvider, K: Clock, S: BreakerStore>(
+    client: &LlmClient<Pv, K, S>,
+    deadline: Option<UnixMillis>,
+    plan: &Plan,
+    config: &Config,
+    thought: &mut Thought,
+    view: &CodeView<'_, '_>,
+) {
+    // Findings under the severity threshold are dropped later anyway: not worth a check.
+    let candidates: Vec<usize> = (0..thought.findings.len()).filter(|&k| thought.findings[k].severity <= config.severity_threshold).collect();
+    if !config.verifies() || thought.from_cache || candidates.is_empty() {
+        return;
+    }
+    let codes: Vec<String> = candidates.iter().map(|&k| excerpt(view, &thought.findings[k])).collect();
+    let (ranges, reqs, left_out, redactions) = requests(plan, &thought.findings, &candidates, &codes);
+    let results = client.complete_all(&reqs, deadline).await;
+    let mut v = Verification { requests: reqs.len(), unchecked: left_out, redactions, ..Verification::default() };
+    let mut drop = vec![false; thought.findings.len()];
+    let mut failures = Vec::new();
+    for (range, r) in ranges.into_iter().zip(results) {
+        let verdicts = match r {
+            Ok(done) => {
+                thought.ledger.record(done.usage.clone());
+                verify::parse_verdicts(&done.response.text, range.len())
+            }
+            Err(f) => {
+                thought.ledger.record_failure();
+                Err(format!("the verification request failed: {}", f.error))
+            }
+        };
+        match verdicts {
+            Ok(verdicts) => {
+                for (j, verdict) in range.zip(verdicts.by_claim) {
+                    match verdict {
+                        Some(verdict) => {
+                            v.checked += 1;
+                            if verdict.truth() < config.verify_min_confidence {
+                                drop[candidates[j]] = true;
                             }
-                            None => v.unchecked += 1,
                         }
+                        None => v.unchecked += 1,
                     }
                 }
-                Err(why) => {
-                    v.unchecked += range.len();
-                    failures.push(why);
-                }
+            }
+            Err(why) => {
+                v.unchecked += range.len();
+                failures.push(why);
             }
         }
-        failures.dedup();
-        v.failed = (!failures.is_empty()).then(|| failures.join("; "));
-        let mut k = 0;
-        thought.findings.retain(|_| {
-            k += 1;
-            !drop[k - 1]
-        });
-        v.removed = drop.iter().filter(|d| **d).count();
-        self.log(
-            job,
-            "verified",
-            serde_json::json!({ "requests": v.requests, "checked": v.checked, "removed": v.removed, "unchecked": v.unchecked, "failed": v.failed }),
-        );
-        thought.verification = Some(v);
     }
+    failures.dedup();
+    v.failed = (!failures.is_empty()).then(|| failures.join("; "));
+    let mut k = 0;
+    thought.findings.retain(|_| {
+        k += 1;
+        !drop[k - 1]
+    });
+    v.removed = drop.iter().filter(|d| **d).count();
+    thought.verification = Some(v);
 }
 
 #[cfg(test)]
