@@ -7,3 +7,4 @@ mod chunking;
 mod units;
 mod props;
 mod estimator;
+mod risk;
