@@ -20,8 +20,9 @@
 //   (right or deliberately wrong ones).
 // - ArgusAI's verification requests (schema or tool `argus_verify`, crates/review
 //   `verify.rs`) are answered by the verifier (`fake.setVerifier(fn)`; by default every
-//   claim holds with confidence 90), not by the queue, unless a queued step's `match`
-//   selects them; their records carry `kind: "verify"` (others `kind: "review"`).
+//   claim holds with confidence 90), not by the queue, unless a queued step says
+//   `verify: true` (and its `match`, if any, selects the request); review requests never
+//   take such a step. Records carry `kind: "verify"` or `kind: "review"`.
 // - Every request is recorded in `fake.requests` (parsed body, prompt text, a token estimate)
 //   so tests can check that prompts carry no secrets and stay under a model's token limit.
 import http from "node:http";
@@ -388,9 +389,10 @@ export async function startFakeLlm(options = {}) {
 
   const nextStep = (rec) => {
     // A queued step may be restricted to some requests (e.g. one model) with `match`.
-    // Verification requests take only the steps that select them; else the verifier.
+    // Verification requests take only the steps meant for them (`verify: true`); else the verifier.
     const verify = rec.kind === "verify";
-    const i = queue.findIndex((s) => (verify ? typeof s === "object" && s.match && s.match(rec) : typeof s !== "object" || !s.match || s.match(rec)));
+    const selects = (s) => !s.match || s.match(rec);
+    const i = queue.findIndex((s) => (typeof s !== "object" ? !verify : !!s.verify === verify && selects(s)));
     let step = i >= 0 ? queue.splice(i, 1)[0] : verify ? verifier : fallback;
     if (typeof step === "function") step = step(rec);
     return step ?? { reply: DEFAULT_REPLY };

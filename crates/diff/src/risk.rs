@@ -220,9 +220,10 @@ mod tests {
     fn the_rule_over_synthetic_changes() {
         use TrivialKind::*;
         // (case, files, docs are trivial, expected kinds or None)
+        type Case = (&'static str, Vec<FileDiff<'static>>, bool, Option<Vec<TrivialKind>>);
         let md = || file("docs/guide.md", "@@ -1 +1 @@\n-Helo\n+Hello\n");
         #[rustfmt::skip]
-        let cases: Vec<(&str, Vec<FileDiff<'static>>, bool, Option<Vec<TrivialKind>>)> = vec![
+        let cases: Vec<Case> = vec![
             ("docs only",                 vec![md(), file("README.rst", "@@ -0,0 +1 @@\n+x\n")], true, Some(vec![Docs, Docs])),
             ("docs with thorough",        vec![md()], false, None),
             ("license and changelog",     vec![file("LICENSE", "@@ -1 +1 @@\n-a\n+b\n"), file("CHANGELOG.md", "@@ -1 +1 @@\n-a\n+b\n")], true, Some(vec![Docs, Docs])),
