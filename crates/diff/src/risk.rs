@@ -62,7 +62,10 @@ impl Trivial {
             }
         }
         kinds.sort();
-        let parts: Vec<String> = kinds.iter().map(|(k, n)| format!("{} ({n})", k.noun())).collect();
+        let parts: Vec<String> = kinds
+            .iter()
+            .map(|(k, n)| format!("{} ({n})", k.noun()))
+            .collect();
         let list = match parts.as_slice() {
             [] => String::new(),
             [one] => one.clone(),
@@ -80,7 +83,10 @@ pub fn trivial_change(files: &[FileDiff<'_>], docs_are_trivial: bool) -> Option<
     let globs = kind_globs();
     let mut out = Vec::with_capacity(files.len());
     for f in files {
-        out.push((f.path().to_string(), file_kind(f, &globs, docs_are_trivial)?));
+        out.push((
+            f.path().to_string(),
+            file_kind(f, &globs, docs_are_trivial)?,
+        ));
     }
     Some(Trivial { files: out })
 }
@@ -101,12 +107,19 @@ fn kind_globs() -> KindGlobs {
             _ => continue,
         };
         // The default globs are constants known to compile (select.rs tests them).
-        if let Ok(g) = GlobBuilder::new(&glob).case_insensitive(true).literal_separator(true).build() {
+        if let Ok(g) = GlobBuilder::new(&glob)
+            .case_insensitive(true)
+            .literal_separator(true)
+            .build()
+        {
             b.add(g);
             kinds.push(kind);
         }
     }
-    KindGlobs { set: b.build().unwrap_or_else(|_| GlobSet::empty()), kinds }
+    KindGlobs {
+        set: b.build().unwrap_or_else(|_| GlobSet::empty()),
+        kinds,
+    }
 }
 
 fn file_kind(f: &FileDiff<'_>, globs: &KindGlobs, docs_are_trivial: bool) -> Option<TrivialKind> {
@@ -121,7 +134,12 @@ fn file_kind(f: &FileDiff<'_>, globs: &KindGlobs, docs_are_trivial: bool) -> Opt
         return None;
     }
     let (added, removed) = f.changed();
-    if added + removed == 0 && matches!(f.status, FileStatus::Renamed | FileStatus::Copied | FileStatus::Modified) {
+    if added + removed == 0
+        && matches!(
+            f.status,
+            FileStatus::Renamed | FileStatus::Copied | FileStatus::Modified
+        )
+    {
         return Some(TrivialKind::Rename);
     }
     if f.status == FileStatus::Modified || f.status == FileStatus::Renamed {
@@ -129,7 +147,13 @@ fn file_kind(f: &FileDiff<'_>, globs: &KindGlobs, docs_are_trivial: bool) -> Opt
             return None;
         }
         let side = |kind: LineKind| {
-            let text: Vec<&str> = f.hunks.iter().flat_map(|h| h.lines.iter()).filter(|l| l.kind == kind).map(|l| l.content()).collect();
+            let text: Vec<&str> = f
+                .hunks
+                .iter()
+                .flat_map(|h| h.lines.iter())
+                .filter(|l| l.kind == kind)
+                .map(|l| l.content())
+                .collect();
             normalized(&text.join("\n"))
         };
         if side(LineKind::Removed) == side(LineKind::Added) {
@@ -147,19 +171,52 @@ fn is_docs(path: &str) -> bool {
     let name = file_name(path);
     let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
     let stem = name.split('.').next().unwrap_or(&name);
-    matches!(ext, "md" | "markdown" | "mdx" | "rst" | "adoc" | "asciidoc" | "txt")
-        && !matches!(name.as_str(), "requirements.txt" | "constraints.txt" | "cmakelists.txt" | "robots.txt")
-        && !name.starts_with("requirements")
-        || matches!(stem, "license" | "licence" | "copying" | "changelog" | "changes" | "authors" | "contributors" | "notice")
-            && matches!(ext, "" | "md" | "markdown" | "txt" | "rst" | "adoc")
+    matches!(
+        ext,
+        "md" | "markdown" | "mdx" | "rst" | "adoc" | "asciidoc" | "txt"
+    ) && !matches!(
+        name.as_str(),
+        "requirements.txt" | "constraints.txt" | "cmakelists.txt" | "robots.txt"
+    ) && !name.starts_with("requirements")
+        || matches!(
+            stem,
+            "license"
+                | "licence"
+                | "copying"
+                | "changelog"
+                | "changes"
+                | "authors"
+                | "contributors"
+                | "notice"
+        ) && matches!(ext, "" | "md" | "markdown" | "txt" | "rst" | "adoc")
 }
 
 /// Languages and formats where whitespace is syntax.
 fn indentation_matters(path: &str) -> bool {
     let name = file_name(path);
     let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
-    matches!(ext, "py" | "pyi" | "pyx" | "yaml" | "yml" | "mk" | "hs" | "lhs" | "coffee" | "nim" | "fs" | "fsx" | "pug" | "jade" | "sass" | "styl" | "haml" | "slim" | "md" | "rst")
-        || matches!(name.as_str(), "makefile" | "gnumakefile" | "dockerfile")
+    matches!(
+        ext,
+        "py" | "pyi"
+            | "pyx"
+            | "yaml"
+            | "yml"
+            | "mk"
+            | "hs"
+            | "lhs"
+            | "coffee"
+            | "nim"
+            | "fs"
+            | "fsx"
+            | "pug"
+            | "jade"
+            | "sass"
+            | "styl"
+            | "haml"
+            | "slim"
+            | "md"
+            | "rst"
+    ) || matches!(name.as_str(), "makefile" | "gnumakefile" | "dockerfile")
         || ext.is_empty()
 }
 
@@ -220,7 +277,12 @@ mod tests {
     fn the_rule_over_synthetic_changes() {
         use TrivialKind::*;
         // (case, files, docs are trivial, expected kinds or None)
-        type Case = (&'static str, Vec<FileDiff<'static>>, bool, Option<Vec<TrivialKind>>);
+        type Case = (
+            &'static str,
+            Vec<FileDiff<'static>>,
+            bool,
+            Option<Vec<TrivialKind>>,
+        );
         let md = || file("docs/guide.md", "@@ -1 +1 @@\n-Helo\n+Hello\n");
         #[rustfmt::skip]
         let cases: Vec<Case> = vec![
@@ -240,16 +302,35 @@ mod tests {
             ("nothing",                   vec![], true, None),
         ];
         for (case, files, docs, expected) in cases {
-            let got = trivial_change(&files, docs).map(|t| t.files.into_iter().map(|(_, k)| k).collect::<Vec<_>>());
+            let got = trivial_change(&files, docs)
+                .map(|t| t.files.into_iter().map(|(_, k)| k).collect::<Vec<_>>());
             assert_eq!(got, expected, "{case}");
         }
     }
 
     #[test]
     fn the_sentence_names_each_kind_with_its_count() {
-        let t = Trivial { files: vec![("a.md".into(), TrivialKind::Docs), ("Cargo.lock".into(), TrivialKind::Lockfile), ("b.md".into(), TrivialKind::Docs)] };
-        assert_eq!(t.sentence(), "every changed file is documentation (2) or a lockfile (1)");
-        let t = Trivial { files: vec![("a".into(), TrivialKind::Rename), ("b".into(), TrivialKind::Formatting), ("c.md".into(), TrivialKind::Docs)] };
-        assert_eq!(t.sentence(), "every changed file is documentation (1), a rename without content change (1) or a formatting-only change (1)");
+        let t = Trivial {
+            files: vec![
+                ("a.md".into(), TrivialKind::Docs),
+                ("Cargo.lock".into(), TrivialKind::Lockfile),
+                ("b.md".into(), TrivialKind::Docs),
+            ],
+        };
+        assert_eq!(
+            t.sentence(),
+            "every changed file is documentation (2) or a lockfile (1)"
+        );
+        let t = Trivial {
+            files: vec![
+                ("a".into(), TrivialKind::Rename),
+                ("b".into(), TrivialKind::Formatting),
+                ("c.md".into(), TrivialKind::Docs),
+            ],
+        };
+        assert_eq!(
+            t.sentence(),
+            "every changed file is documentation (1), a rename without content change (1) or a formatting-only change (1)"
+        );
     }
 }

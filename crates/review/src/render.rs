@@ -986,6 +986,31 @@ mod tests {
     }
 
     #[test]
+    fn verification_and_the_risk_rule_are_said_in_the_notes_and_the_figures() {
+        let head = CommitSha("d".repeat(40));
+        let mut r = review(&head, vec![], vec![], vec![], vec![]);
+        r.notes.verified = Some((5, 1));
+        r.notes.verified_away = 2;
+        let s = summary(&r);
+        assert!(s.contains("2 findings removed by verification (the model judged the claim not true of the code)."), "{s}");
+        assert!(s.contains(" · 5 findings verified in 1 request · "), "{s}");
+        assert!(!s.contains("Verification did not complete"));
+
+        r.notes.verified_away = 0;
+        r.notes.verify_failed = Some("the verification request failed: <b>@bot</b> overloaded".into());
+        let s = summary(&r);
+        assert!(s.contains("⚠️ Verification did not complete (the verification request failed: "), "{s}");
+        assert!(!s.contains("removed by verification"));
+        assert!(!s.contains("<b>") && s.contains("`@bot`"), "provider text is sanitized (no HTML, no live mention): {s}");
+
+        let mut r = review(&head, vec![], vec![], vec![], vec![]);
+        r.notes.quiet = Some("every changed file is documentation (2)".into());
+        let s = summary(&r);
+        assert!(s.contains("Not sent to the model: every changed file is documentation (2). ArgusAI stays quiet"), "{s}");
+        assert!(!s.contains("verified in"));
+    }
+
+    #[test]
     fn huge_inputs_stay_within_githubs_limit() {
         let head = CommitSha("c".repeat(40));
         let long = "very long body with @mention <b> ".repeat(5000);

@@ -15,12 +15,12 @@ use crate::platform::{ByRef, Platform};
 use crate::service::ReviewService;
 use argus_config::Config;
 use argus_context::Prepared;
+use argus_core::http::Clock;
 use argus_core::ids::UnixMillis;
 use argus_core::job::ReviewJob;
 use argus_diff::diff::{DiffPos, FileDiff, NewLine, OldLine};
 use argus_diff::prompt::{Numbering, hunk_lines};
 use argus_diff::tokens;
-use argus_core::http::Clock;
 use argus_llm::{BreakerStore, ChatRequest, JsonSchema, LlmClient, LlmProvider, Message};
 use argus_review::contract::{Finding, Side};
 use argus_review::redact::RedactionReport;
@@ -77,7 +77,11 @@ fn cut(line: &str) -> &str {
 /// numbered; for a finding on a line outside the diff (cited on context), the
 /// head text around it. Never empty.
 pub fn excerpt(view: &CodeView<'_, '_>, f: &Finding) -> String {
-    let Some(i) = view.files.iter().position(|d| d.path() == f.path || d.old_path.as_deref() == Some(f.path.as_str())) else {
+    let Some(i) = view
+        .files
+        .iter()
+        .position(|d| d.path() == f.path || d.old_path.as_deref() == Some(f.path.as_str()))
+    else {
         return "(this file is not in the diff)\n".to_string();
     };
     let file = &view.files[i];
@@ -86,9 +90,17 @@ pub fn excerpt(view: &CodeView<'_, '_>, f: &Finding) -> String {
         Side::Right => NewLine::new(n).map(DiffPos::Right),
         Side::Left => OldLine::new(n).map(DiffPos::Left),
     };
-    let head_lines: Vec<&str> = view.head.get(i).copied().flatten().map(|t| t.lines().collect()).unwrap_or_default();
+    let head_lines: Vec<&str> = view
+        .head
+        .get(i)
+        .copied()
+        .flatten()
+        .map(|t| t.lines().collect())
+        .unwrap_or_default();
     let mut out = String::new();
-    let hunk = pos(f.end_line).and_then(|p| file.hunk_of(p)).or_else(|| pos(start).and_then(|p| file.hunk_of(p)));
+    let hunk = pos(f.end_line)
+        .and_then(|p| file.hunk_of(p))
+        .or_else(|| pos(start).and_then(|p| file.hunk_of(p)));
     let first_shown = match hunk {
         Some(h) => {
             let h = &file.hunks[h];
@@ -102,19 +114,28 @@ pub fn excerpt(view: &CodeView<'_, '_>, f: &Finding) -> String {
             let lo = h.lines.iter().position(cited).unwrap_or(0);
             let hi = h.lines.iter().rposition(cited).unwrap_or(lo);
             let from = lo.saturating_sub(WINDOW);
-            let to = (hi + WINDOW + 1).min(h.lines.len()).min(from + MAX_CODE_LINES);
+            let to = (hi + WINDOW + 1)
+                .min(h.lines.len())
+                .min(from + MAX_CODE_LINES);
             let mut body = String::new();
             hunk_lines(h, from..to, Numbering::AllNewSide, &mut body);
             for line in body.lines() {
                 out.push_str(cut(line));
                 out.push('\n');
             }
-            h.lines[from..to].iter().find_map(|l| l.new).map(|n| n.get())
+            h.lines[from..to]
+                .iter()
+                .find_map(|l| l.new)
+                .map(|n| n.get())
         }
         None if f.side == Side::Right && !head_lines.is_empty() => {
             // Cited on context (a `~` line of the review prompt): the head text around it.
-            let from = (start as usize).saturating_sub(WINDOW + 1).min(head_lines.len());
-            let to = (f.end_line as usize + WINDOW).min(head_lines.len()).min(from + MAX_CODE_LINES);
+            let from = (start as usize)
+                .saturating_sub(WINDOW + 1)
+                .min(head_lines.len());
+            let to = (f.end_line as usize + WINDOW)
+                .min(head_lines.len())
+                .min(from + MAX_CODE_LINES);
             for (k, line) in head_lines[from..to].iter().enumerate() {
                 out.push_str(&format!("{} {}\n", from + k + 1, cut(line)));
             }
@@ -128,8 +149,13 @@ pub fn excerpt(view: &CodeView<'_, '_>, f: &Finding) -> String {
     // The signature of the innermost function or type around the cited lines,
     // when it starts above what is shown: what the code belongs to.
     if f.side == Side::Right
-        && let (Some(first), Some(tree)) = (first_shown, view.prepared.and_then(|p| p.head_scopes(i)))
-        && let Some(scope) = tree.chain_at(f.end_line).into_iter().rev().find(|s| s.kind.is_callable() || s.kind.is_type())
+        && let (Some(first), Some(tree)) =
+            (first_shown, view.prepared.and_then(|p| p.head_scopes(i)))
+        && let Some(scope) = tree
+            .chain_at(f.end_line)
+            .into_iter()
+            .rev()
+            .find(|s| s.kind.is_callable() || s.kind.is_type())
         && scope.header_end < first
     {
         let mut sig = String::new();
@@ -152,7 +178,12 @@ pub fn excerpt(view: &CodeView<'_, '_>, f: &Finding) -> String {
 /// Packs claims of the given token costs, in order, into at most
 /// `max_requests` requests of at most `budget` tokens and `max_claims`
 /// claims each. Returns the ranges and where the claims left out start.
-pub fn batches(costs: &[u32], budget: u32, max_claims: usize, max_requests: usize) -> (Vec<Range<usize>>, usize) {
+pub fn batches(
+    costs: &[u32],
+    budget: u32,
+    max_claims: usize,
+    max_requests: usize,
+) -> (Vec<Range<usize>>, usize) {
     let mut out: Vec<Range<usize>> = Vec::new();
     let (mut start, mut used) = (0, 0u32);
     for (i, &c) in costs.iter().enumerate() {
@@ -173,29 +204,53 @@ pub fn batches(costs: &[u32], budget: u32, max_claims: usize, max_requests: usiz
 
 /// The verification requests for `candidates` (indices into `findings`):
 /// their ranges of `candidates`, the requests, the claims left out, redactions.
-fn requests(plan: &Plan, findings: &[Finding], candidates: &[usize], codes: &[String]) -> (Vec<Range<usize>>, Vec<ChatRequest>, usize, RedactionReport) {
+fn requests(
+    plan: &Plan,
+    findings: &[Finding],
+    candidates: &[usize],
+    codes: &[String],
+) -> (Vec<Range<usize>>, Vec<ChatRequest>, usize, RedactionReport) {
     let system = verify::system_prompt();
     let limits = plan.llm.chunk_limits();
     let max_output = limits.max_output_tokens.min(4000);
-    let overhead = tokens::estimate(&system) + tokens::estimate(&verify::schema().to_string()) + 200;
+    let overhead =
+        tokens::estimate(&system) + tokens::estimate(&verify::schema().to_string()) + 200;
     let budget = limits.max_input_tokens.saturating_sub(overhead);
     let max_claims = ((max_output.saturating_sub(100)) / VERDICT_TOKENS).max(1) as usize;
     let costs: Vec<u32> = candidates
         .iter()
         .zip(codes)
-        .map(|(&k, code)| tokens::estimate(code) + tokens::estimate(&findings[k].title) + tokens::estimate(&findings[k].body).min(400) + 40)
+        .map(|(&k, code)| {
+            tokens::estimate(code)
+                + tokens::estimate(&findings[k].title)
+                + tokens::estimate(&findings[k].body).min(400)
+                + 40
+        })
         .collect();
     let (ranges, left_from) = batches(&costs, budget, max_claims, MAX_VERIFY_REQUESTS);
     let mut redactions = RedactionReport::default();
     let reqs = ranges
         .iter()
         .map(|r| {
-            let claims: Vec<Claim<'_>> = r.clone().map(|j| Claim { finding: &findings[candidates[j]], code: &codes[j] }).collect();
+            let claims: Vec<Claim<'_>> = r
+                .clone()
+                .map(|j| Claim {
+                    finding: &findings[candidates[j]],
+                    code: &codes[j],
+                })
+                .collect();
             let (user, report) = verify::user_message(&claims);
             redactions.merge(&report);
             let out_tokens = (claims.len() as u32 * VERDICT_TOKENS + 100).min(max_output);
-            ChatRequest::new(vec![Message::system(system.clone()), Message::user(user)], out_tokens)
-                .with_schema(JsonSchema { name: verify::SCHEMA_NAME.into(), schema: verify::schema(), strict: true })
+            ChatRequest::new(
+                vec![Message::system(system.clone()), Message::user(user)],
+                out_tokens,
+            )
+            .with_schema(JsonSchema {
+                name: verify::SCHEMA_NAME.into(),
+                schema: verify::schema(),
+                strict: true,
+            })
         })
         .collect();
     (ranges, reqs, candidates.len() - left_from, redactions)
@@ -204,15 +259,37 @@ fn requests(plan: &Plan, findings: &[Finding], candidates: &[usize], codes: &[St
 impl<P: Platform> ReviewService<P> {
     /// Verifies `thought`'s findings when `config` asks for it (see the module
     /// docs) with the review's model client and deadline.
-    pub(crate) async fn verify(&self, job: &ReviewJob, started: UnixMillis, plan: &Plan, config: &Config, thought: &mut Thought, view: &CodeView<'_, '_>) {
+    pub(crate) async fn verify(
+        &self,
+        job: &ReviewJob,
+        started: UnixMillis,
+        plan: &Plan,
+        config: &Config,
+        thought: &mut Thought,
+        view: &CodeView<'_, '_>,
+    ) {
         let seed = {
             use std::hash::{Hash, Hasher};
             let mut h = std::collections::hash_map::DefaultHasher::new();
             (self.seed, &job.job_id, job.attempt, "verify").hash(&mut h);
             h.finish()
         };
-        let client = LlmClient::new(ByRef(&self.llm.provider), ByRef(&self.clock), ByRef(&self.llm.breakers), plan.llm.clone(), seed);
-        verify_findings(&client, Some(plan.llm.retry.review_deadline(started)), plan, config, thought, view).await;
+        let client = LlmClient::new(
+            ByRef(&self.llm.provider),
+            ByRef(&self.clock),
+            ByRef(&self.llm.breakers),
+            plan.llm.clone(),
+            seed,
+        );
+        verify_findings(
+            &client,
+            Some(plan.llm.retry.review_deadline(started)),
+            plan,
+            config,
+            thought,
+            view,
+        )
+        .await;
         if let Some(v) = &thought.verification {
             self.log(
                 job,
@@ -237,14 +314,25 @@ pub async fn verify_findings<Pv: LlmProvider, K: Clock, S: BreakerStore>(
     view: &CodeView<'_, '_>,
 ) {
     // Findings under the severity threshold are dropped later anyway: not worth a check.
-    let candidates: Vec<usize> = (0..thought.findings.len()).filter(|&k| thought.findings[k].severity <= config.severity_threshold).collect();
+    let candidates: Vec<usize> = (0..thought.findings.len())
+        .filter(|&k| thought.findings[k].severity <= config.severity_threshold)
+        .collect();
     if !config.verifies() || thought.from_cache || candidates.is_empty() {
         return;
     }
-    let codes: Vec<String> = candidates.iter().map(|&k| excerpt(view, &thought.findings[k])).collect();
-    let (ranges, reqs, left_out, redactions) = requests(plan, &thought.findings, &candidates, &codes);
+    let codes: Vec<String> = candidates
+        .iter()
+        .map(|&k| excerpt(view, &thought.findings[k]))
+        .collect();
+    let (ranges, reqs, left_out, redactions) =
+        requests(plan, &thought.findings, &candidates, &codes);
     let results = client.complete_all(&reqs, deadline).await;
-    let mut v = Verification { requests: reqs.len(), unchecked: left_out, redactions, ..Verification::default() };
+    let mut v = Verification {
+        requests: reqs.len(),
+        unchecked: left_out,
+        redactions,
+        ..Verification::default()
+    };
     let mut drop = vec![false; thought.findings.len()];
     let mut failures = Vec::new();
     for (range, r) in ranges.into_iter().zip(results) {
@@ -321,21 +409,48 @@ mod tests {
         let head = head.join("\n");
         let files = [file];
         let texts = [Some(head.as_str())];
-        let refs = argus_context::ContextInput { files: &files, head: &texts, base: &[None], options: argus_context::ContextOptions::default() };
+        let refs = argus_context::ContextInput {
+            files: &files,
+            head: &texts,
+            base: &[None],
+            options: argus_context::ContextOptions::default(),
+        };
         let prepared = argus_context::prepare(refs);
-        let view = CodeView { files: &files, head: &texts, prepared: Some(&prepared) };
+        let view = CodeView {
+            files: &files,
+            head: &texts,
+            prepared: Some(&prepared),
+        };
         let e = excerpt(&view, &finding("src/a.rs", Side::Right, 13));
         assert_eq!(
             e,
             "~fn handle(x: u32) -> u32 {\n~…\n10     let a = 1;\n11     let b = 2;\n12-    let c = a + b;\n12+    let c = a - b;\n13+    let d = c * 2;\n14     let e = 5;\n15     let f = 6;\n16     let g = 7;\n"
         );
         // The old side is cited by old numbers; without contents there is no signature.
-        let view = CodeView { files: &files, head: &[None], prepared: None };
-        assert!(excerpt(&view, &finding("src/a.rs", Side::Left, 12)).starts_with("10     let a = 1;\n"));
+        let view = CodeView {
+            files: &files,
+            head: &[None],
+            prepared: None,
+        };
+        assert!(
+            excerpt(&view, &finding("src/a.rs", Side::Left, 12)).starts_with("10     let a = 1;\n")
+        );
         // Outside the diff, from the head text; unknown files say so.
-        let view = CodeView { files: &files, head: &texts, prepared: None };
-        assert_eq!(excerpt(&view, &finding("src/a.rs", Side::Right, 2)).lines().nth(1), Some("2 fn handle(x: u32) -> u32 {"));
-        assert_eq!(excerpt(&view, &finding("src/b.rs", Side::Right, 2)), "(this file is not in the diff)\n");
+        let view = CodeView {
+            files: &files,
+            head: &texts,
+            prepared: None,
+        };
+        assert_eq!(
+            excerpt(&view, &finding("src/a.rs", Side::Right, 2))
+                .lines()
+                .nth(1),
+            Some("2 fn handle(x: u32) -> u32 {")
+        );
+        assert_eq!(
+            excerpt(&view, &finding("src/b.rs", Side::Right, 2)),
+            "(this file is not in the diff)\n"
+        );
     }
 
     #[test]
