@@ -178,17 +178,18 @@ test("cache: the same head and config twice make one LLM call; a config change m
   stack.github.addPullRequest({ owner: OWNER, repo, number, headSha: head, baseSha: base, diffText: newFileDiff("src/calc.rs", calc) });
   await sendEvent(stack, "pull_request", prEvent({ owner: OWNER, repo, number, head, base }));
   await waitForHistory(stack, OWNER, repo, number, 1);
-  assert.equal(stack.llm.requests.length, 1);
+  const calls = () => [stack.llm.reviews().length, stack.llm.verifications().length];
+  assert.deepEqual(calls(), [1, 1], "one review request, one verification request");
   // Same head, same config: a full re-review asked for by a maintainer.
   await sendEvent(stack, "issue_comment", commentEvent({ owner: OWNER, repo, number, body: "@argusai full review" }));
   await waitForHistory(stack, OWNER, repo, number, 2);
-  assert.equal(stack.llm.requests.length, 1, "served from the cache");
+  assert.deepEqual(calls(), [1, 1], "served from the cache (verified findings: not verified again)");
   assert.equal(stack.github.submittedReviews(OWNER, repo, number).length, 1, "the same review is not posted again");
   // Config changed on the base branch → new key → a new call.
   stack.github.setContent({ owner: OWNER, repo, ref: base, path: ".github/argusai.toml", content: 'instructions = "Be brief."\n' });
   await sendEvent(stack, "issue_comment", commentEvent({ owner: OWNER, repo, number, body: "@argusai full review" }));
   await waitForHistory(stack, OWNER, repo, number, 3);
-  assert.equal(stack.llm.requests.length, 2);
+  assert.deepEqual(calls(), [2, 2]);
 });
 
 test("garbage from the model: the review says the output could not be used, check run neutral, no crash", async () => {

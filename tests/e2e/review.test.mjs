@@ -39,7 +39,8 @@ test("opened PR from a real diff → one review with valid anchors, one summary,
   // The run's duration is real: positive, and no longer than the test waited for it.
   assert.ok(last.duration_ms > 0 && last.duration_ms <= Date.now() - started, `${last.duration_ms} ms in a ${Date.now() - started} ms test`);
   // What the review cost in subrequests is recorded, within the free plan's 50 external.
-  assert.ok(last.subrequests.github >= 5 && last.subrequests.llm === 1, JSON.stringify(last.subrequests));
+  // One review request and one verification request for its findings.
+  assert.ok(last.subrequests.github >= 5 && last.subrequests.llm === 2, JSON.stringify(last.subrequests));
   assert.ok(last.subrequests.github + last.subrequests.llm <= 50, JSON.stringify(last.subrequests));
-  assert.match(summaries[0].body, /\d+ GitHub \+ 1 model request \(free plan: 50 per review\)/);
+  assert.match(summaries[0].body, /\d+ GitHub \+ 2 model requests \(free plan: 50 per review\)/);
 });

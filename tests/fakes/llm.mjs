@@ -18,6 +18,11 @@
 //   Faults: status codes with Retry-After, hangs, latency, truncated streams, invalid JSON,
 //   empty replies, prompt injection. Helpers cite the line numbers found in the prompt
 //   (right or deliberately wrong ones).
+// - ArgusAI's verification requests (schema or tool `argus_verify`, crates/review
+//   `verify.rs`) are answered by the verifier (`fake.setVerifier(fn)`; by default every
+//   claim holds with confidence 90), not by the queue, unless a queued step says
+//   `verify: true` (and its `match`, if any, selects the request); review requests never
+//   take such a step. Records carry `kind: "verify"` or `kind: "review"`.
 // - Every request is recorded in `fake.requests` (parsed body, prompt text, a token estimate)
 //   so tests can check that prompts carry no secrets and stay under a model's token limit.
 import http from "node:http";
@@ -108,11 +113,40 @@ function recordOf(req, route, raw, index) {
     maxTokens: body?.max_tokens ?? body?.max_completion_tokens ?? null,
     responseFormat: body?.response_format ?? null,
     forcedTool,
+    kind: isVerification(body, system, forcedTool) ? "verify" : "review",
     system,
     prompt,
     promptTokens: estimateTokens(prompt),
   };
 }
+
+// ---------- verification requests ----------
+
+/** Whether a request is ArgusAI's verification pass: its schema (or forced tool) name, or its system prompt. */
+export function isVerification(body, system, forcedTool) {
+  return body?.response_format?.json_schema?.name === "argus_verify" || forcedTool === "argus_verify" || String(system ?? "").startsWith("You are ArgusAI's fact checker");
+}
+
+/** The claims of a verification request, in order: `{ id, file, title }` (file is the `File:` line). */
+export function claimsInPrompt(prompt) {
+  const out = [];
+  const lines = String(prompt).split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const m = lines[i].match(/^<claim id="(\d+)">$/);
+    if (m) out.push({ id: Number(m[1]), file: (lines[i + 1] ?? "").replace(/^File: /, ""), title: lines[i + 2] ?? "" });
+  }
+  return out;
+}
+
+/** A verifier step: `judge(claim)` gives `{ holds, confidence }` for each claim of the request. */
+export function verdicts(judge) {
+  return (rec) => ({
+    reply: { verdicts: claimsInPrompt(rec.prompt).map((c) => ({ id: c.id, reason: "scripted", ...judge(c) })) },
+  });
+}
+
+/** The default verifier: every claim holds. */
+export const CONFIRM_ALL = verdicts(() => ({ holds: true, confidence: 90 }));
 
 // ---------- helpers for scripted replies ----------
 
@@ -348,14 +382,18 @@ export async function startFakeLlm(options = {}) {
   const requests = [];
   const queue = [];
   let fallback = options.default ?? { reply: DEFAULT_REPLY };
+  let verifier = options.verifier ?? CONFIRM_ALL;
   const state = { closed: false };
   const hanging = new Set();
   const waiters = [];
 
   const nextStep = (rec) => {
     // A queued step may be restricted to some requests (e.g. one model) with `match`.
-    const i = queue.findIndex((s) => typeof s !== "object" || !s.match || s.match(rec));
-    let step = i >= 0 ? queue.splice(i, 1)[0] : fallback;
+    // Verification requests take only the steps meant for them (`verify: true`); else the verifier.
+    const verify = rec.kind === "verify";
+    const selects = (s) => !s.match || s.match(rec);
+    const i = queue.findIndex((s) => (typeof s !== "object" ? !verify : !!s.verify === verify && selects(s)));
+    let step = i >= 0 ? queue.splice(i, 1)[0] : verify ? verifier : fallback;
     if (typeof step === "function") step = step(rec);
     return step ?? { reply: DEFAULT_REPLY };
   };
@@ -459,6 +497,19 @@ export async function startFakeLlm(options = {}) {
       fallback = step;
       return fake;
     },
+    /** Sets how verification requests are answered (a step, or a function of the request; see `verdicts`). */
+    setVerifier(step) {
+      verifier = step;
+      return fake;
+    },
+    /** The review requests (not verification). */
+    reviews() {
+      return requests.filter((r) => r.kind !== "verify");
+    },
+    /** The verification requests. */
+    verifications() {
+      return requests.filter((r) => r.kind === "verify");
+    },
     /** Steps still queued. */
     pending() {
       return queue.length;
@@ -467,6 +518,7 @@ export async function startFakeLlm(options = {}) {
       requests.length = 0;
       queue.length = 0;
       fallback = options.default ?? { reply: DEFAULT_REPLY };
+      verifier = options.verifier ?? CONFIRM_ALL;
     },
     /** Resolves once at least `n` requests arrived (rejects after `timeoutMs`). */
     async waitForRequests(n, timeoutMs = 5000) {

@@ -21,6 +21,7 @@ use argus_pipeline::stage::guard::tripwires;
 use argus_pipeline::stage::model::Thought;
 use argus_pipeline::stage::plan::{PlanInput, plan, requests};
 use argus_pipeline::stage::scope::Scope;
+use argus_pipeline::stage::verify::{CodeView, verify_findings};
 use argus_review::redact::RedactionReport;
 use argus_review::render::{self, Review};
 use serde_json::{Value, json};
@@ -121,6 +122,9 @@ pub fn review_diff(
         }
     }
     thought.reply_problems = problems.into_keys().collect();
+    // Verified as the Worker verifies, against the diff alone (no contents here).
+    let view = CodeView { files: &files, head: &[], prepared: None };
+    futures_executor::block_on(verify_findings(&client, Some(p.llm.retry.review_deadline(started)), &p, config, &mut thought, &view));
     let head = CommitSha("0".repeat(40));
     let facts = Facts {
         head: &head,

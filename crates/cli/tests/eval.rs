@@ -134,8 +134,9 @@ fn eval_over_three_prs_scores_exactly_and_resumes() {
     }
     assert_eq!(report["prs"], 3);
     assert_eq!(report["per_pr"]["findings"], 1.0);
-    // Two chunks reviewed (PR 3 too, with no finding): 1100 tokens per call, over 3 PRs.
-    assert_eq!(report["per_pr"]["tokens"], 1100.0);
+    // Three reviews (PR 3 too, with no finding) and two verifications (PR 3 has
+    // nothing to verify): 1100 tokens per call, over 3 PRs.
+    assert_eq!(report["per_pr"]["tokens"], 5.0 * 1100.0 / 3.0);
     let md = String::from_utf8_lossy(&o.stdout);
     assert!(md.contains("| ArgusAI (e2e) | 66.7% | 66.7% |"), "{md}");
     // The peer, scored by the same rules over the same PRs (categories from the golden files).
@@ -144,9 +145,9 @@ fn eval_over_three_prs_scores_exactly_and_resumes() {
     // The dataset and the diffs are cached under the user cache directory.
     assert!(cache.join("martian-offline/golden_comments/cal_dot_com.json").exists());
     assert!(cache.join("martian-offline/diffs/acme__one__1.diff").exists());
-    // Reviews: 3; judge pairs: 2 golden × 2 candidates + 1 × 1 + 0.
+    // Reviews: 3; verifications: 2; judge pairs: 2 golden × 2 candidates + 1 × 1 + 0.
     let model_calls = stub.count(|r| r.target == "/v1/chat/completions");
-    assert_eq!(model_calls, 3 + 4 + 1);
+    assert_eq!(model_calls, 3 + 2 + 4 + 1);
 
     // Resumed: every PR is in the JSONL already; nobody is asked again.
     let before = stub.requests.lock().unwrap().len();
@@ -172,7 +173,7 @@ fn a_local_dataset_with_cached_diffs_needs_no_github_and_runs_compare() {
     let o = argus(&stub, &dir, &["eval", "--dataset", data.to_str().unwrap(), "--out", a.to_str().unwrap(), "--cheap-only", "--label", "cheap"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(stub.count(|r| r.target.starts_with("/repos/")), 0, "cached diffs: no GitHub request");
-    assert_eq!(stub.count(|r| r.target == "/v1/chat/completions"), 3, "reviews only: no judge");
+    assert_eq!(stub.count(|r| r.target == "/v1/chat/completions"), 3 + 2, "reviews and their verifications only: no judge");
     let o = argus(&stub, &dir, &["eval", "--dataset", data.to_str().unwrap(), "--out", b.to_str().unwrap(), "--limit", "1", "--label", "judged"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let cmp = argus(&stub, &dir, &["eval", "--compare", a.join("report.json").to_str().unwrap(), b.join("report.json").to_str().unwrap()]);

@@ -1,7 +1,8 @@
-//! The scripted model of the CLI's tests, playing both roles from one script:
+//! The scripted model of the CLI's tests, playing every role from one script:
 //! the reviewer (ArgusAI's prompts: findings keyed by the files a prompt
-//! shows) and the judge (`argus eval`'s prompts: a match when the candidate
-//! carries the golden comment's code word, e.g. `(alpha)`). The same script
+//! shows), the verifier (it confirms every claim) and the judge (`argus
+//! eval`'s prompts: a match when the candidate carries the golden comment's
+//! code word, e.g. `(alpha)`). The same script
 //! answers the Worker's pipeline in memory and the `argus` binary over HTTP.
 
 use serde_json::{Value, json};
@@ -53,6 +54,11 @@ pub fn reply(body: &Value, findings: Findings) -> String {
         let word = golden.rsplit_once('(').map(|(_, w)| w.trim_end_matches(['.', ')'])).unwrap_or("");
         let matched = !word.is_empty() && cand.contains(&format!("({word})"));
         return json!({ "reasoning": "scripted", "match": matched, "confidence": 0.9 }).to_string();
+    }
+    if body["response_format"]["json_schema"]["name"] == argus_review::verify::SCHEMA_NAME {
+        let verdicts: Vec<Value> =
+            (1..=user.matches("<claim id=").count()).map(|id| json!({ "id": id, "holds": true, "confidence": 90, "reason": "scripted" })).collect();
+        return json!({ "verdicts": verdicts }).to_string();
     }
     let all: Vec<Value> = prompt_files(user).iter().flat_map(|(p, n)| findings(p, *n)).collect();
     json!({ "findings": all, "summary": "Scripted review." }).to_string()

@@ -205,12 +205,13 @@ fn the_cli_posts_what_the_worker_posts_on_a_diff_and_on_the_pull_request() {
         .unwrap();
     let md = String::from_utf8_lossy(&out.stdout);
     assert!(md.contains("\n## Inline comments (3)\n\n### `grep/src/lib.rs` line 22\n\n**🟡 Medium** · bug"), "{md}");
-    assert!(md.contains("\n---\n1 model call(s) (0 failed) to gpt-4o-mini · 1000 tokens in, 100 out · $0.0002 · "), "{md}");
+    // The review request and the verification request, accounted together.
+    assert!(md.contains("\n---\n2 model call(s) (0 failed) to gpt-4o-mini · 2000 tokens in, 200 out · $0.0004 · "), "{md}");
     assert!(md.ends_with(" s\n"), "{md}");
 
-    assert_eq!(on_pr["accounting"]["tokens_in"], 1000);
-    assert_eq!(on_pr["accounting"]["calls"], 1);
-    assert_eq!(on_diff["accounting"]["tokens_out"], 100);
+    assert_eq!(on_pr["accounting"]["tokens_in"], 2000);
+    assert_eq!(on_pr["accounting"]["calls"], 2);
+    assert_eq!(on_diff["accounting"]["tokens_out"], 200);
     // The PR run read through the loopback GitHub and wrote nothing there.
     // (GraphQL reads are POSTs; a write would be a mutation.)
     let writes = stub.count(|r| {

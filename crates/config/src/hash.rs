@@ -35,6 +35,8 @@ struct HashInput<'a> {
     context: ContextMode,
     context_budget_percent: u32,
     context_max_file_bytes: u32,
+    verify: bool,
+    verify_min_confidence: u32,
 }
 
 /// The hash of the review-relevant fields of `config` plus the repository
@@ -69,6 +71,8 @@ pub fn config_hash(config: &Config, guidance: &str) -> String {
         context,
         context_budget_percent,
         context_max_file_bytes,
+        verify: _,
+        verify_min_confidence,
     } = config;
     let input = HashInput {
         version: HASH_VERSION,
@@ -89,6 +93,9 @@ pub fn config_hash(config: &Config, guidance: &str) -> String {
         context: *context,
         context_budget_percent: *context_budget_percent,
         context_max_file_bytes: *context_max_file_bytes,
+        // Whether verification runs, as the profile resolves it: verified findings are cached.
+        verify: config.verifies(),
+        verify_min_confidence: *verify_min_confidence,
     };
     // serde_json of a struct of strings, numbers and sequences is deterministic.
     let bytes = serde_json::to_vec(&input).unwrap_or_default();

@@ -191,6 +191,22 @@ pub struct RawConfig {
     /// Default: `262144`.
     #[schemars(range(min = limits::CONTEXT_MAX_FILE_BYTES.0, max = limits::CONTEXT_MAX_FILE_BYTES.1))]
     pub context_max_file_bytes: Option<u32>,
+
+    /// Whether each finding is checked against its code before posting: a
+    /// second, batched model request asks whether the claim is true of the
+    /// code around it and drops the findings it doubts (the summary counts
+    /// them). Unset means on for the `balanced` and `thorough` profiles and
+    /// off for `quiet`. A failed check keeps the findings.
+    ///
+    /// Default: unset.
+    pub verify: Option<bool>,
+
+    /// With `verify`, the confidence (0 to 100) that a claim is true below
+    /// which its finding is dropped.
+    ///
+    /// Default: `50`.
+    #[schemars(range(min = limits::VERIFY_MIN_CONFIDENCE.0, max = limits::VERIFY_MIN_CONFIDENCE.1))]
+    pub verify_min_confidence: Option<u32>,
 }
 
 /// One `[[path_instructions]]` entry.
@@ -234,6 +250,8 @@ impl RawConfig {
         "context",
         "context_budget_percent",
         "context_max_file_bytes",
+        "verify",
+        "verify_min_confidence",
     ];
 
     /// Copies the keys set in `other` over this layer's. Used to assemble one
@@ -266,6 +284,8 @@ impl RawConfig {
             context,
             context_budget_percent,
             context_max_file_bytes,
+            verify,
+            verify_min_confidence,
         } = other;
         macro_rules! take {
             ($($f:ident),*) => { $( if $f.is_some() { self.$f = $f; } )* };
@@ -295,7 +315,9 @@ impl RawConfig {
             debounce_seconds,
             context,
             context_budget_percent,
-            context_max_file_bytes
+            context_max_file_bytes,
+            verify,
+            verify_min_confidence
         );
     }
 }

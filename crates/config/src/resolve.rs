@@ -112,6 +112,8 @@ pub(crate) fn apply_layer(config: &mut Config, raw: RawConfig, layer: Layer, pro
         context,
         context_budget_percent,
         context_max_file_bytes,
+        verify,
+        verify_min_confidence,
     } = raw;
 
     // Scalars: override.
@@ -129,6 +131,10 @@ pub(crate) fn apply_layer(config: &mut Config, raw: RawConfig, layer: Layer, pro
     set(&mut config.context, context);
     set(&mut config.context_budget_percent, context_budget_percent);
     set(&mut config.context_max_file_bytes, context_max_file_bytes);
+    set(&mut config.verify_min_confidence, verify_min_confidence);
+    if verify.is_some() {
+        config.verify = verify;
+    }
     if model.is_some() {
         config.model = model;
     }

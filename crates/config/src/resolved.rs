@@ -41,6 +41,9 @@ pub struct Config {
     pub context: ContextMode,
     pub context_budget_percent: u32,
     pub context_max_file_bytes: u32,
+    /// `None`: the profile decides (see [`Config::verifies`]).
+    pub verify: Option<bool>,
+    pub verify_min_confidence: u32,
 }
 
 /// Instructions for the files matching `path` (a glob known to compile).
@@ -79,11 +82,20 @@ impl Default for Config {
             context: ContextMode::Full,
             context_budget_percent: 33,
             context_max_file_bytes: 256 * 1024,
+            verify: None,
+            verify_min_confidence: 50,
         }
     }
 }
 
 impl Config {
+    /// Whether findings are verified before posting: `verify` when set, else on
+    /// for the `balanced` and `thorough` profiles (a `quiet` review already
+    /// reports only likely bugs, and spends as little as it can).
+    pub fn verifies(&self) -> bool {
+        self.verify.unwrap_or(self.profile != Profile::Quiet)
+    }
+
     /// The path instructions compiled once, for matching every file of a review.
     pub fn path_instruction_matcher(&self) -> PathInstructionMatcher {
         let mut builder = GlobSetBuilder::new();

@@ -25,6 +25,8 @@ pub mod limits {
     /// From 1 KiB to 1 MiB: GitHub's GraphQL `Blob.text` is the whole file, and a
     /// Worker holds every file of a review in its 128 MB.
     pub const CONTEXT_MAX_FILE_BYTES: (u32, u32) = (1024, 1024 * 1024);
+    /// A confidence in percent.
+    pub const VERIFY_MIN_CONFIDENCE: (u32, u32) = (0, 100);
     /// Instructions go into every prompt; the free GitHub Models tier allows
     /// 8000 input tokens per request, so they must stay a small share of it.
     pub const INSTRUCTIONS_CHARS: usize = 4000;
@@ -164,6 +166,7 @@ pub(crate) fn layer(raw: &mut RawConfig, sink: &mut Sink<'_>) {
     in_range(sink, "debounce_seconds", &mut raw.debounce_seconds, limits::DEBOUNCE_SECONDS);
     in_range(sink, "context_budget_percent", &mut raw.context_budget_percent, limits::CONTEXT_BUDGET_PERCENT);
     in_range(sink, "context_max_file_bytes", &mut raw.context_max_file_bytes, limits::CONTEXT_MAX_FILE_BYTES);
+    in_range(sink, "verify_min_confidence", &mut raw.verify_min_confidence, limits::VERIFY_MIN_CONFIDENCE);
 
     text_bound(sink, "instructions", &mut raw.instructions, limits::INSTRUCTIONS_CHARS);
 

@@ -33,6 +33,10 @@ fn what_changes_the_hash() {
         ("language",            |c| c.language = "Deutsch".into(),                         true),
         ("model",               |c| c.model = Some("openai/gpt-4.1".into()),               true),
         ("fallback models",     |c| c.fallback_models = vec!["a/b".into()],                true),
+        ("verify off",          |c| c.verify = Some(false),                                true),
+        ("verify confidence",   |c| c.verify_min_confidence = 80,                          true),
+        // Unset and `true` resolve alike for the default (balanced) profile.
+        ("verify as default",   |c| c.verify = Some(true),                                 false),
         ("auto review",         |c| c.auto_review = false,                                 false),
         ("events",              |c| c.events = vec![ReviewEvent::Opened],                  false),
         ("drafts",              |c| c.review_drafts = true,                                false),

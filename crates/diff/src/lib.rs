@@ -37,6 +37,9 @@
 //!   `chunk::render_chunk(&files, &Chunk, _sources, ContextOptions) -> String`
 //!   (`_sources` is no longer read; kept until the pipeline stops passing it).
 //!   Every changed line is in a chunk or in `not_reviewed` with a reason.
+//! - [`risk`] — `risk::trivial_change(&files, docs_are_trivial: bool) -> Option<Trivial>`:
+//!   the stated rule for changes not worth a model call (docs, lockfiles,
+//!   generated code, renames, formatting only), with `Trivial::sentence()`.
 //!
 //! # Figures (real corpus; see `examples/` and `benches/`)
 //!
@@ -55,5 +58,6 @@
 pub mod chunk;
 pub mod diff;
 pub mod prompt;
+pub mod risk;
 pub mod select;
 pub mod tokens;

@@ -527,7 +527,7 @@ impl Selector {
 
 /// Every default pattern with its `{a,b}` alternatives expanded, each with
 /// its index in [`DEFAULT_IGNORES`], in order.
-fn expanded_defaults() -> impl Iterator<Item = (usize, String)> {
+pub(crate) fn expanded_defaults() -> impl Iterator<Item = (usize, String)> {
     DEFAULT_IGNORES.iter().enumerate().flat_map(|(i, (p, _))| expand_braces(p).into_iter().map(move |g| (i, g)))
 }
 

@@ -6,4 +6,5 @@ mod common;
 mod corpus;
 mod estimator;
 mod props;
+mod risk;
 mod units;

@@ -20,7 +20,6 @@ use argus_llm::testkit::{SimClock, run_sim};
 use argus_llm::{HttpProvider, LlmConfig, MemoryBreakerStore, Wire};
 use argus_pipeline::{LlmParts, MemoryCache, MemoryLog, Platform, ReviewService, StaticConfig};
 use harness::*;
-use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Instant;
 
@@ -74,7 +73,7 @@ fn measure(files: Vec<FakeFile>, repo_toml: Option<&str>, latency_ms: u64, env: 
     }
     let signer = JwtSimpleSigner::from_pem(&SecretString::new(fixture("test-app-key.pem"))).expect("test key");
     let gh = GitHub::new(GitHubConfig::new(Some(FAKE_API_URL), APP_ID), github.clone(), sim.clone(), signer, MemoryTokenCache::default());
-    let llm = FakeLlm { script: Rc::new(RefCell::new(per_file_model())), requests: Rc::default() };
+    let llm = FakeLlm::new(per_file_model());
     let env_owned: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let config = LlmConfig::from_env(|k| env_owned.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).expect("llm config");
     let slow = Slow { inner: llm.clone(), clock: sim.clone(), latency_ms };
@@ -106,7 +105,7 @@ fn measure(files: Vec<FakeFile>, repo_toml: Option<&str>, latency_ms: u64, env: 
     Figures {
         sim_ms: sim.now().0 - T0.0,
         cpu_ms,
-        llm_calls: llm.calls(),
+        llm_calls: llm.calls() + llm.verification_calls(),
         github_requests: service.github.requests_sent(),
         // Review cache writes, breaker transitions, and the one installation token cached.
         kv_writes: cache.writes() + breakers.writes() + 1,

@@ -13,19 +13,23 @@ use crate::publication::{PUBLICATION_VERSION, Publication};
 use crate::stage::contents::{Contents, prepare_context};
 use crate::stage::decide::{Facts, ScopeRelocation, decide};
 use crate::stage::guard::tripwires;
+use crate::stage::model::Thought;
 use crate::stage::plan::RequestContext;
 use crate::stage::plan::{PlanInput, plan, to_file_diff};
 use crate::stage::scope::Scope;
+use crate::stage::verify::CodeView;
 use crate::stage::{Next, gh_err};
-use argus_config::ContextMode;
+use argus_config::{ContextMode, Profile};
 use argus_coordinator::protocol::RepoSettings;
 use argus_coordinator::{CheckEnd, PipelineError, ReviewPipeline, ReviewReport};
 use argus_core::http::Clock;
 use argus_core::ids::UnixMillis;
+use argus_core::job::JobTrigger;
 use argus_core::job::ReviewJob;
 use argus_core::keys::ReviewCacheKey;
 use argus_diff::diff::FileDiff;
 use argus_diff::diff::NewLine;
+use argus_diff::risk::trivial_change;
 use argus_github::{CheckConclusion, GitHub};
 use argus_review::render::{self, CheckNote};
 
@@ -103,10 +107,17 @@ impl<P: Platform> ReviewService<P> {
         };
         let plan = plan(&input);
         let cache_key = ReviewCacheKey { repo: job.pr.repo.clone(), head_sha: job.head_sha.clone(), config_hash: plan.config_hash.clone() };
-        let cached = self.cached(job, &cache_key).await;
+        // The risk rule: a trivial change (docs, lockfiles, generated code, renames,
+        // formatting) asks no model, unless a person asked for the review.
+        let docs_trivial = configured.config.profile != Profile::Thorough;
+        let quiet = (job.trigger == JobTrigger::Automatic).then(|| trivial_change(&files, docs_trivial)).flatten();
+        let cached = match quiet {
+            Some(q) => Some(Thought::quiet(plan.llm.model.clone(), q)),
+            None => self.cached(job, &cache_key).await,
+        };
 
         // Contents and context, only when the model will be asked: a cached review
-        // of this head and configuration needs neither.
+        // of this head and configuration, or a quiet one, needs neither.
         let contents = match &cached {
             Some(_) => Contents::default(),
             None => {
@@ -124,7 +135,10 @@ impl<P: Platform> ReviewService<P> {
             Some(t) => t,
             None => {
                 let context = prepared.as_ref().map(|p| RequestContext { prepared: p, map: contents.map.as_deref() });
-                self.think(job, started, &plan, &input, context.as_ref()).await?
+                let mut t = self.think(job, started, &plan, &input, context.as_ref()).await?;
+                let view = CodeView { files: &files, head: &texts.head, prepared: prepared.as_ref() };
+                self.verify(job, started, &plan, &configured.config, &mut t, &view).await;
+                t
             }
         };
 
@@ -186,7 +200,7 @@ impl<P: Platform> ReviewService<P> {
             job,
             "decided",
             serde_json::json!({ "new": decided.fresh, "inline": review.placed.len(), "repeated": review.duplicates, "below_threshold": review.notes.below_threshold,
-                "neutral": review.neutral(), "from_cache": thought.from_cache, "duration_ms": duration_ms }),
+                "neutral": review.neutral(), "from_cache": thought.from_cache, "quiet": thought.quiet.is_some(), "duration_ms": duration_ms }),
         );
         Ok(ReviewReport {
             findings: decided.fresh as u32,

@@ -82,7 +82,8 @@ fn a_review_is_acked_and_reported_with_its_figures() {
     let done = link.finished.borrow();
     assert_eq!(done.len(), 1);
     assert_eq!(done[0].finish, Finish::Posted);
-    assert_eq!((done[0].stats.findings, done[0].stats.tokens_in, done[0].stats.tokens_out), (4, 1000, 100));
+    // The review request and the verification request, both in the figures.
+    assert_eq!((done[0].stats.findings, done[0].stats.tokens_in, done[0].stats.tokens_out), (4, 2000, 200));
     assert_eq!(w.github.submitted_reviews().len(), 1);
 }
 

@@ -44,15 +44,65 @@ pub fn corpus_files(name: &str) -> Vec<FakeFile> {
 /// and the request's index (from 0) decide.
 pub type Script = Rc<dyn Fn(&Value, usize) -> HttpResponse>;
 
+/// The scripted model keeps review requests (`script`, `requests`) and
+/// verification requests (`verify`, `verifications`) apart, so a test about
+/// reviewing counts review calls, and a test about verification scripts the
+/// verdicts. The default verifier confirms every claim.
 #[derive(Clone)]
 pub struct FakeLlm {
     pub script: Rc<RefCell<Script>>,
     pub requests: Rc<RefCell<Vec<Value>>>,
+    pub verify: Rc<RefCell<Script>>,
+    pub verifications: Rc<RefCell<Vec<Value>>>,
+}
+
+/// Whether a request is the verification pass's (its schema's name, or its
+/// system prompt when the provider mode sends no schema).
+pub fn is_verification(body: &Value) -> bool {
+    body["response_format"]["json_schema"]["name"] == argus_review::verify::SCHEMA_NAME
+        || body["messages"][0]["content"].as_str().is_some_and(|s| s.starts_with("You are ArgusAI's fact checker"))
+}
+
+/// The claims of a verification request, in order: (id, title line).
+pub fn claims(body: &Value) -> Vec<(u64, String)> {
+    let user = body["messages"][1]["content"].as_str().unwrap_or("");
+    let mut out = Vec::new();
+    let mut lines = user.lines();
+    while let Some(l) = lines.next() {
+        if let Some(id) = l.strip_prefix("<claim id=\"").and_then(|r| r.strip_suffix("\">")) {
+            lines.next(); // File: …
+            out.push((id.parse().unwrap_or(0), lines.next().unwrap_or("").to_string()));
+        }
+    }
+    out
+}
+
+/// A verifier that answers each claim with `verdict(title)`: (holds, confidence).
+pub fn verifier(verdict: impl Fn(&str) -> (bool, u32) + 'static) -> Script {
+    Rc::new(move |body, _| {
+        let verdicts: Vec<Value> = claims(body)
+            .into_iter()
+            .map(|(id, title)| {
+                let (holds, confidence) = verdict(&title);
+                json!({ "id": id, "holds": holds, "confidence": confidence, "reason": "checked" })
+            })
+            .collect();
+        completion(&json!({ "verdicts": verdicts }).to_string())
+    })
 }
 
 impl HttpClient for FakeLlm {
     async fn send(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
         let body: Value = serde_json::from_slice(req.body.as_deref().unwrap_or(b"null")).unwrap_or(Value::Null);
+        if is_verification(&body) {
+            let index = {
+                let mut r = self.verifications.borrow_mut();
+                r.push(body.clone());
+                r.len() - 1
+            };
+            let script = self.verify.borrow().clone();
+            return Ok(script(&body, index));
+        }
         let index = {
             let mut r = self.requests.borrow_mut();
             r.push(body.clone());
@@ -64,8 +114,20 @@ impl HttpClient for FakeLlm {
 }
 
 impl FakeLlm {
+    pub fn new(script: Script) -> Self {
+        FakeLlm {
+            script: Rc::new(RefCell::new(script)),
+            requests: Rc::default(),
+            verify: Rc::new(RefCell::new(verifier(|_| (true, 90)))),
+            verifications: Rc::default(),
+        }
+    }
+    /// Review requests (verification requests are in `verifications`).
     pub fn calls(&self) -> usize {
         self.requests.borrow().len()
+    }
+    pub fn verification_calls(&self) -> usize {
+        self.verifications.borrow().len()
     }
     /// Every message text of every request, joined: what left for the model.
     pub fn all_prompts(&self) -> String {
@@ -191,7 +253,7 @@ pub fn world_with_llm_env(script: Script, env: &[(&str, &str)]) -> World {
     let github = FakeGitHub::new(clock.clone(), APP_ID, &fixture("test-app-key.pub.pem"));
     let signer = JwtSimpleSigner::from_pem(&SecretString::new(fixture("test-app-key.pem"))).expect("test key");
     let gh = GitHub::new(GitHubConfig::new(Some(FAKE_API_URL), APP_ID), github.clone(), clock.clone(), signer, MemoryTokenCache::default());
-    let llm = FakeLlm { script: Rc::new(RefCell::new(script)), requests: Rc::default() };
+    let llm = FakeLlm::new(script);
     let env_owned: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let llm_config = LlmConfig::from_env(|k| env_owned.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).expect("llm config");
     // The model's requests count in the review's ledger, as the Worker counts them.

@@ -4,6 +4,7 @@
 
 mod consumer;
 mod harness;
+mod quality;
 
 use argus_coordinator::{ReviewPipeline, ReviewReport};
 use argus_core::error::ErrorClass;
@@ -67,8 +68,10 @@ fn opened_pr_gets_one_review_with_valid_anchors_one_summary_and_a_completed_chec
     assert_eq!(bodies[1]["conclusion"], "success");
 
     assert_eq!(report.findings, 4);
-    assert_eq!((report.tokens_in, report.tokens_out), (1000, 100), "one request, usage as the provider reported it");
-    assert_eq!(w.llm.calls(), 1);
+    // One review request and one verification request (all four findings in it),
+    // usage as the provider reported it.
+    assert_eq!((report.tokens_in, report.tokens_out), (2000, 200));
+    assert_eq!((w.llm.calls(), w.llm.verification_calls()), (1, 1));
     // One JSON line per step, each with the delivery id.
     let steps = w.log.steps();
     for s in [
@@ -78,6 +81,7 @@ fn opened_pr_gets_one_review_with_valid_anchors_one_summary_and_a_completed_chec
         "cache_miss",
         "planned",
         "model",
+        "verified",
         "decided",
         "check_started",
         "review_posted",
@@ -288,7 +292,7 @@ fn same_head_and_config_calls_the_model_once_and_a_config_change_calls_again() {
     assert_eq!(w.cache.writes(), 1);
     // A redelivered job: cache hit, no model call, nothing posted twice.
     let again = run_and_publish(&w, &j);
-    assert_eq!(w.llm.calls(), 1, "no second model call");
+    assert_eq!((w.llm.calls(), w.llm.verification_calls()), (1, 1), "no second model call, no second verification");
     assert_eq!(again.tokens_in, 0);
     assert!(w.log.steps().contains(&"cache_hit"));
     assert!(w.log.steps().contains(&"review_already_posted") || publication(&again).review.is_none_or(|r| r.fresh() == 0));

@@ -523,21 +523,27 @@ fn line_number(v: &Value, name: &str, reasons: &mut Vec<String>) -> Option<u32> 
 }
 
 /// A JSON value found in a reply, and what it took to get it.
-struct Found {
-    value: Value,
-    truncated: bool,
-    repaired: bool,
+pub(crate) struct Found {
+    pub(crate) value: Value,
+    pub(crate) truncated: bool,
+    pub(crate) repaired: bool,
 }
 
 /// How many opening brackets in prose are tried before giving up.
 const MAX_CANDIDATES: usize = 16;
 
 fn find_json(reply: &str) -> Option<Found> {
+    find_json_with(reply, &["findings", "summary"])
+}
+
+/// The first JSON object holding one of `keys` (or array of objects) in a
+/// reply, repaired where a model cut it off or left trailing commas.
+pub(crate) fn find_json_with(reply: &str, keys: &[&str]) -> Option<Found> {
     for (start, _) in reply.match_indices(['{', '[']).take(MAX_CANDIDATES) {
         let Some(rep) = repair(&reply[start..]) else { continue };
         let Ok(value) = serde_json::from_str::<Value>(&rep.text) else { continue };
         let plausible = match &value {
-            Value::Object(o) => o.contains_key("findings") || o.contains_key("summary"),
+            Value::Object(o) => keys.iter().any(|k| o.contains_key(*k)),
             Value::Array(a) => a.iter().all(Value::is_object) && (!a.is_empty() || rep.truncated),
             _ => false,
         };

@@ -5,6 +5,7 @@
 //! - [`place`]: findings anchored on diff lines GitHub accepts, or sent to the summary.
 //! - [`fingerprint`]: line-shift-robust fingerprints that drop already-posted and duplicate findings.
 //! - [`render`]: sanitized review comments and the summary, within GitHub's body limit.
+//! - [`verify`]: the second pass's contract: claims with their code in, verdicts with a confidence out.
 //! - [`tripwire`]: text addressed to AI reviewers in the PR, and model output that carries instructions back.
 
 pub mod anchor;
@@ -15,3 +16,4 @@ pub mod place;
 pub mod redact;
 pub mod render;
 pub mod tripwire;
+pub mod verify;

@@ -426,6 +426,19 @@ pub struct Notes {
     /// ("context: 12 files, 31 scopes, 9 definitions; …"); none without context.
     #[serde(default)]
     pub context: Option<String>,
+    /// `(claims, requests)`: findings checked against their code by the
+    /// verification pass, in how many model requests (none when it did not run).
+    #[serde(default)]
+    pub verified: Option<(usize, usize)>,
+    /// Findings the verification pass removed: the model doubted their claim.
+    #[serde(default)]
+    pub verified_away: usize,
+    /// Why verification did not complete (the findings concerned were posted unverified).
+    #[serde(default)]
+    pub verify_failed: Option<String>,
+    /// Why the change was not sent to the model (the risk rule's sentence).
+    #[serde(default)]
+    pub quiet: Option<String>,
 }
 
 /// A comment GitHub refused to place on the diff (found by bisecting its 422).
@@ -557,7 +570,28 @@ fn preface(r: &Review) -> String {
              push again or comment `@argusai full review` to retry.\n\n"
         );
     }
+    if let Some(why) = &n.quiet {
+        let _ = write!(
+            out,
+            "Not sent to the model: {}. ArgusAI stays quiet on such changes; comment `@argusai full review` to have it reviewed anyway.\n\n",
+            sanitize_inline(why)
+        );
+    }
+    if let Some(why) = &n.verify_failed {
+        let _ = write!(
+            out,
+            "⚠️ Verification did not complete ({}); the findings it did not check are posted unverified.\n\n",
+            sanitize_inline(&truncate(why, 300))
+        );
+    }
     let mut notes = Vec::new();
+    if n.verified_away > 0 {
+        notes.push(format!(
+            "{} finding{} removed by verification (the model judged the claim not true of the code).",
+            n.verified_away,
+            plural(n.verified_away)
+        ));
+    }
     if r.duplicates > 0 {
         notes.push(format!("{} finding(s) already reported earlier were not repeated.", r.duplicates));
     }
@@ -706,6 +740,9 @@ fn tail(r: &Review) -> String {
     }
     if let Some(c) = &r.notes.context {
         let _ = write!(tail, " · {}", sanitize_inline(&truncate(c, 600)));
+    }
+    if let Some((claims, requests)) = r.notes.verified {
+        let _ = write!(tail, " · {claims} finding{} verified in {requests} request{}", plural(claims), plural(requests));
     }
     if let Some(c) = &r.subrequests {
         let _ = write!(tail, " · {} GitHub + {} model request{} (free plan: 50 per review)", c.github, c.llm, plural(c.llm as usize));
@@ -1017,6 +1054,31 @@ mod tests {
             not_placed: vec![],
             subrequests: None,
         }
+    }
+
+    #[test]
+    fn verification_and_the_risk_rule_are_said_in_the_notes_and_the_figures() {
+        let head = CommitSha("d".repeat(40));
+        let mut r = review(&head, vec![], vec![], vec![], vec![]);
+        r.notes.verified = Some((5, 1));
+        r.notes.verified_away = 2;
+        let s = summary(&r);
+        assert!(s.contains("2 findings removed by verification (the model judged the claim not true of the code)."), "{s}");
+        assert!(s.contains(" · 5 findings verified in 1 request · "), "{s}");
+        assert!(!s.contains("Verification did not complete"));
+
+        r.notes.verified_away = 0;
+        r.notes.verify_failed = Some("the verification request failed: <b>@bot</b> overloaded".into());
+        let s = summary(&r);
+        assert!(s.contains("⚠️ Verification did not complete (the verification request failed: "), "{s}");
+        assert!(!s.contains("removed by verification"));
+        assert!(!s.contains("<b>") && s.contains("`@bot`"), "provider text is sanitized (no HTML, no live mention): {s}");
+
+        let mut r = review(&head, vec![], vec![], vec![], vec![]);
+        r.notes.quiet = Some("every changed file is documentation (2)".into());
+        let s = summary(&r);
+        assert!(s.contains("Not sent to the model: every changed file is documentation (2). ArgusAI stays quiet"), "{s}");
+        assert!(!s.contains("verified in"));
     }
 
     #[test]

@@ -196,7 +196,7 @@ impl<P: Platform> ReviewService<P> {
 
 /// The fetched texts as `argus-context` borrows them.
 pub struct TextRefs<'a> {
-    head: Vec<Option<&'a str>>,
+    pub head: Vec<Option<&'a str>>,
     base: Vec<Option<&'a str>>,
 }
 

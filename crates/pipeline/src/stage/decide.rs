@@ -77,6 +77,11 @@ pub fn decide(config: &Config, pr_diffs: &[FileDiff<'_>], thought: &Thought, fac
     let below_threshold = off_profile.len() + apply_limits(&mut placement, threshold, config.max_inline_comments as usize);
 
     let totals = thought.ledger.totals();
+    let verified = thought.verification.as_ref();
+    let mut redactions = thought.redactions.clone();
+    if let Some(v) = verified {
+        redactions.merge(&v.redactions);
+    }
     let pricing = facts.plan.llm.price_for(&thought.model).map(|p| Pricing { input_per_mtok: p.input_per_mtok, output_per_mtok: p.output_per_mtok });
     let review = Review {
         head: facts.head.clone(),
@@ -85,10 +90,14 @@ pub fn decide(config: &Config, pr_diffs: &[FileDiff<'_>], thought: &Thought, fac
         duplicates: placement.duplicates.len(),
         placed: placement.placed,
         unplaced: placement.unplaced,
-        files: rows_after_failures(&facts.plan.file_rows, facts.plan, &thought.failed_chunks, facts.files),
-        usage: Usage { requests: thought.requests as u32, input_tokens: totals.prompt_tokens, output_tokens: totals.completion_tokens },
+        files: rows_after_quiet(rows_after_failures(&facts.plan.file_rows, facts.plan, &thought.failed_chunks, facts.files), thought),
+        usage: Usage {
+            requests: (thought.requests + verified.map_or(0, |v| v.requests)) as u32,
+            input_tokens: totals.prompt_tokens,
+            output_tokens: totals.completion_tokens,
+        },
         pricing,
-        redactions: thought.redactions.clone(),
+        redactions,
         rejected: thought.rejected_by_parser,
         notes: Notes {
             scope: facts.scope.sentence(),
@@ -114,12 +123,18 @@ pub fn decide(config: &Config, pr_diffs: &[FileDiff<'_>], thought: &Thought, fac
                 line
             }),
             steering_discarded: thought.steering_discarded,
+            verified: verified.filter(|v| v.requests > 0).map(|v| (v.checked, v.requests)),
+            verified_away: verified.map_or(0, |v| v.removed),
+            verify_failed: verified.and_then(|v| v.failed.clone()),
+            quiet: thought.quiet.as_ref().map(|q| q.sentence()),
         },
         not_placed: Vec::new(),
         subrequests: None,
     };
-    // Cache only what a rerun would reproduce: complete, usable results; never code.
-    let cache = (!thought.from_cache && !review.neutral()).then(|| CacheEntry {
+    // Cache only what a rerun would reproduce: complete, usable results (verified
+    // when verification ran, so a hit does not verify again); never code. A
+    // quiet run asked no model: there is nothing to save.
+    let cache = (!thought.from_cache && !review.neutral() && thought.quiet.is_none()).then(|| CacheEntry {
         config_hash: facts.plan.config_hash.clone(),
         value: serde_json::to_string(&CachedReview {
             v: PUBLICATION_VERSION,
@@ -178,6 +193,18 @@ fn relocate_into_scope(index: &DiffIndex<'_, '_>, placement: &mut Placement, ded
         placement.unplaced.extend(p.unplaced);
         placement.duplicates.extend(p.duplicates);
     }
+}
+
+/// The file table of a change the risk rule kept from the model: each file
+/// says why it was not sent.
+fn rows_after_quiet(mut rows: Vec<FileRow>, thought: &Thought) -> Vec<FileRow> {
+    let Some(q) = &thought.quiet else { return rows };
+    for row in &mut rows {
+        if let (FileOutcome::Reviewed, Some((_, kind))) = (&row.status, q.files.iter().find(|(p, _)| *p == row.path)) {
+            row.status = FileOutcome::Skipped { reason: format!("not sent to the model: {}", kind.noun()) };
+        }
+    }
+    rows
 }
 
 /// The file table after the model: a file whose request failed or whose reply

@@ -8,7 +8,9 @@
 //! | scope | [`scope`] | GitHub: comparison, PR files | [`scope::Scoped`] (full / incremental and why) or a skip (nothing new) |
 //! | plan | [`plan`] | nothing (pure) | [`plan::Plan`]: selection, chunks, file table, then the model requests |
 //! | tripwire | [`guard`] | GitHub: the PR's commits | [`guard::Tripped`]: text addressed to AI reviewers, as findings and summary sentences |
+//! | risk | `argus_diff::risk` | nothing (pure) | a trivial change (docs, lockfiles, generated, formatting, renames) is not sent to the model |
 //! | model | [`model`] | KV cache, the LLM | [`model::Thought`]: findings and figures |
+//! | verify | [`verify`] | the LLM | the findings the model confirms against their code, one batched request |
 //! | decide | [`decide`] | nothing (pure) | the [`crate::Publication`]: what to post, rendered by `argus_review::render` |
 //! | publish | [`publish`] | GitHub writes | the review, the summary, the check run, the cache entry |
 //!
@@ -24,6 +26,7 @@ pub mod plan;
 pub mod publish;
 pub mod pull;
 pub mod scope;
+pub mod verify;
 
 use argus_coordinator::PipelineError;
 use argus_core::error::Classify;

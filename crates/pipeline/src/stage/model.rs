@@ -6,6 +6,7 @@
 //! fails the whole job with its class, for the queue to retry or report.
 
 use super::plan::{Plan, PlanInput, RequestContext, requests};
+use super::verify::Verification;
 use crate::platform::{ByRef, Platform};
 use crate::ports::ReviewCache;
 use crate::publication::{CachedReview, PUBLICATION_VERSION};
@@ -16,6 +17,7 @@ use argus_core::error::Classify;
 use argus_core::ids::UnixMillis;
 use argus_core::job::ReviewJob;
 use argus_core::keys::{KvKey, ReviewCacheKey};
+use argus_diff::risk::Trivial;
 use argus_llm::{LlmClient, LlmError, UsageLedger};
 use argus_review::contract::{self, Finding, ReplyProblem};
 use argus_review::redact::RedactionReport;
@@ -45,6 +47,10 @@ pub struct Thought {
     /// What context the requests carried and what was cut (none from the cache,
     /// or with `context = "off"`).
     pub context: Option<ChunkContextReport>,
+    /// What the verification pass did (none from the cache, or with `verify` off).
+    pub verification: Option<Verification>,
+    /// Why the change was not sent to the model at all (the risk rule).
+    pub quiet: Option<Trivial>,
 }
 
 impl Thought {
@@ -64,7 +70,14 @@ impl Thought {
             failed_chunks: Vec::new(),
             steering_discarded: 0,
             context: None,
+            verification: None,
+            quiet: None,
         }
+    }
+
+    /// No model call: the change is trivial by the risk rule (`trivial` says why).
+    pub fn quiet(model: String, trivial: Trivial) -> Self {
+        Thought { quiet: Some(trivial), ..Thought::empty(model, 0, RedactionReport::default()) }
     }
 
     /// Parses one reply against the findings contract and keeps what is valid;
@@ -131,6 +144,8 @@ impl<P: Platform> ReviewService<P> {
             // Cached findings were screened when they were first made.
             steering_discarded: 0,
             context: None,
+            verification: None,
+            quiet: None,
         })
     }
 
