@@ -216,26 +216,7 @@ impl<L: DeliveryLog> Coordinator<L> {
                 if !self.st.paused {
                     return Some("not paused".into());
                 }
-                self.st.paused = false;
-                let actions = std::mem::take(&mut self.st.paused_actions);
-                let unreviewed = self.st.head_sha.is_some() && self.st.head_sha != self.st.last_reviewed_sha;
-                let start = unreviewed && self.st.pending.is_none() && self.st.job.is_none();
-                if start {
-                    let head = self.st.head_sha.clone().expect("checked above");
-                    let mode = if self.st.last_reviewed_sha.is_some() { ReviewMode::Incremental } else { ReviewMode::Full };
-                    // The review of what was pushed while paused answers to the actions
-                    // that arrived meanwhile (the repository's `events` applies to them).
-                    self.st.pending = Some(Pending {
-                        reason: PendingReason::Automatic,
-                        mode,
-                        head_sha: head,
-                        first_at: now,
-                        due_at: now,
-                        pushes: 1,
-                        deliveries: vec![delivery],
-                        actions,
-                    });
-                }
+                let start = self.unpause(now, delivery);
                 self.note(
                     now,
                     if start { "Resumed automatic reviews; reviewing the latest push now.".into() } else { "Resumed automatic reviews.".into() },

@@ -67,9 +67,20 @@ impl<L: DeliveryLog> Coordinator<L> {
         if !self.st.paused {
             return (false, "not paused".into());
         }
+        let start = self.unpause(now, delivery);
+        self.note(now, format!("Automatic reviews resumed from the ArgusAI dashboard by `{actor}`."), out);
+        (true, if start { "resumed; reviewing the latest push now".into() } else { "resumed".into() })
+    }
+
+    /// Ends a pause (a command or a dashboard action): when the head has not been
+    /// reviewed and nothing else is planned or running, its review starts now,
+    /// answering to the pushes made while paused (the repository's `events` and
+    /// `review_drafts` apply to it in the job). True when a review was started.
+    pub(super) fn unpause(&mut self, now: UnixMillis, delivery: DeliveryId) -> bool {
         self.st.paused = false;
+        let actions = std::mem::take(&mut self.st.paused_actions);
         let unreviewed = self.st.head_sha.is_some() && self.st.head_sha != self.st.last_reviewed_sha;
-        let start = unreviewed && self.st.pending.is_none() && self.st.job.is_none() && !self.st.draft && !self.st.archived;
+        let start = unreviewed && self.st.pending.is_none() && self.st.job.is_none() && !self.st.archived;
         if start {
             let head = self.st.head_sha.clone().expect("checked above");
             let mode = if self.st.last_reviewed_sha.is_some() { ReviewMode::Incremental } else { ReviewMode::Full };
@@ -81,12 +92,10 @@ impl<L: DeliveryLog> Coordinator<L> {
                 due_at: now,
                 pushes: 1,
                 deliveries: vec![delivery],
-                // The pushes made while paused, for the repository's `events`.
-                actions: std::mem::take(&mut self.st.paused_actions),
+                actions,
             });
         }
-        self.note(now, format!("Automatic reviews resumed from the ArgusAI dashboard by `{actor}`."), out);
-        (true, if start { "resumed; reviewing the latest push now".into() } else { "resumed".into() })
+        start
     }
 
     fn operator_replay(&mut self, now: UnixMillis, job_id: &str, actor: &str, delivery: DeliveryId) -> (bool, String) {
