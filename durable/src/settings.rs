@@ -7,8 +7,9 @@ use std::cell::OnceCell;
 use std::rc::Rc;
 use worker::Env;
 
-/// A var or secret as a string; unset and blank read as `None`.
-pub fn var(env: &Env, name: &str) -> Option<String> {
+/// A var or secret as a string; unset and blank read as `None`. Private: every
+/// entry point reads the resolved [`Settings`], never a var of its own.
+fn var(env: &Env, name: &str) -> Option<String> {
     env.var(name).ok().map(|v| v.to_string()).or_else(|| env.secret(name).ok().map(|v| v.to_string())).filter(|v| !v.trim().is_empty())
 }
 

@@ -223,7 +223,9 @@ impl<H: HttpClient, C: Clock, S: JwtSigner, T: TokenCache> Installation<'_, H, C
     /// - If GitHub rejects the batch (422: some anchor is not in the diff), the bad
     ///   comments are found by bisection with PENDING reviews, which are deleted
     ///   right away and are never visible to others, then the good ones are posted
-    ///   once and the bad ones are listed in the review body. Nothing is lost.
+    ///   once and the bad ones come back in [`ReviewOutcome::Posted`]'s `rejected`.
+    ///   `body` is posted as given; to list the refused comments in it (so nothing
+    ///   is lost on the PR), use [`Self::post_review_with`], as the pipeline does.
     pub async fn post_review(&self, pr: &PrRef, head: &CommitSha, body: &str, comments: Vec<InlineComment>) -> Result<ReviewOutcome, GitHubError> {
         self.post_review_with(pr, head, &|_| body.to_string(), comments).await
     }
