@@ -1,16 +1,20 @@
 // The load generator for bench/webhook-load.mjs, run as a separate process so
 // the client's CPU is not the server's. Sends signed webhooks and prints one
 // JSON object with latency percentiles and throughput.
-// Args: url payloads.json event secret requests concurrency rate(0 = closed loop)
+// Args: url payloads.json event secret requests concurrency rate(0 = closed loop) [method]
+// A secret of "-" sends no signature header; the method defaults to POST, and a
+// GET sends no body (the phases that split a delivery's cost use both).
 import { createHmac, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import http from "node:http";
 
-const [url, payloadFile, event, secret, nStr, cStr, rateStr] = process.argv.slice(2);
+const [url, payloadFile, event, secret, nStr, cStr, rateStr, method = "POST"] = process.argv.slice(2);
 const payloads = JSON.parse(readFileSync(payloadFile, "utf8")).map((body) => ({
-  body,
-  sig: "sha256=" + createHmac("sha256", secret).update(body).digest("hex"),
+  body: method === "GET" ? "" : body,
+  sig: secret === "-" ? null : "sha256=" + createHmac("sha256", secret).update(body).digest("hex"),
 }));
+// Phases that measure a refusal on purpose pass the status they expect.
+const expected = process.env.LOAD_EXPECT_STATUS ? Number(process.env.LOAD_EXPECT_STATUS) : null;
 const n = Number(nStr), c = Number(cStr), rate = Number(rateStr);
 const agent = new http.Agent({ keepAlive: true, maxSockets: c });
 const target = new URL(url);
@@ -23,16 +27,17 @@ async function one(i) {
   const start = performance.now();
   try {
     const status = await new Promise((resolve, reject) => {
+      const headers = method === "GET" ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(p.body),
+        "x-github-event": event, "x-github-delivery": randomUUID() };
+      if (p.sig && method !== "GET") headers["x-hub-signature-256"] = p.sig;
       const req = http.request(
-        { agent, host: target.hostname, port: target.port, path: target.pathname, method: "POST",
-          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(p.body), "x-github-event": event,
-            "x-github-delivery": randomUUID(), "x-hub-signature-256": p.sig } },
+        { agent, host: target.hostname, port: target.port, path: target.pathname, method, headers },
         (res) => { res.resume(); res.on("end", () => resolve(res.statusCode)); },
       );
       req.on("error", reject);
       req.end(p.body);
     });
-    if (status >= 300 && status !== 429) errors++;
+    if (expected ? status !== expected : status >= 300 && status !== 429) errors++;
   } catch {
     errors++;
   }

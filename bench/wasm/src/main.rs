@@ -7,7 +7,7 @@
 //! reviewed file, then every chunk rendered with context. Figures only, no
 //! assertions.
 //!
-//! Usage: `argus-bench-wasm <corpora dir> [corpus|big|context|all] [rounds]`,
+//! Usage: `argus-bench-wasm <corpora dir> [corpus|big|context|review|webhook|all] [rounds]`,
 //! where `<corpora dir>` holds `diffs/real/*.diff` (under WASI: a preopened dir).
 
 // A measurement binary: the wasm-oriented ban on `Instant::now` is about the
@@ -15,6 +15,7 @@
 #![allow(clippy::disallowed_methods)]
 
 mod review;
+mod webhook;
 
 use argus_context::{ContextInput, ContextOptions as Context, prepare, render_chunk};
 use argus_diff::chunk::{Budget, ChunkPlan, plan};
@@ -359,7 +360,7 @@ fn context_figures(texts: &[String], rounds: usize) {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let Some(dir) = args.get(1) else {
-        eprintln!("usage: argus-bench-wasm <corpora dir> [corpus|big|context|all] [rounds]");
+        eprintln!("usage: argus-bench-wasm <corpora dir> [corpus|big|context|review|webhook|all] [rounds]");
         std::process::exit(2);
     };
     let mode = args.get(2).map_or("all", String::as_str);
@@ -371,9 +372,13 @@ fn main() {
             std::process::exit(2);
         }
     };
-    if !matches!(mode, "corpus" | "big" | "context" | "review" | "all") {
-        eprintln!("mode must be corpus, big, context, review or all, not {mode:?}");
+    if !matches!(mode, "corpus" | "big" | "context" | "review" | "webhook" | "all") {
+        eprintln!("mode must be corpus, big, context, review, webhook or all, not {mode:?}");
         std::process::exit(2);
+    }
+    if mode == "webhook" {
+        webhook::webhook_figures(Path::new(dir), rounds);
+        return;
     }
     let texts = match read_corpus(Path::new(dir)) {
         Ok(t) if !t.is_empty() => t,
