@@ -10,13 +10,20 @@ use crate::respond;
 use argus_core::event::{self, Parsed};
 use argus_core::filter::{self, Decision};
 use argus_core::ids::{DeliveryId, UnixMillis};
-use argus_core::ratelimit::RateDecision;
+use argus_core::ratelimit::{RateDecision, RateMemory};
 use argus_core::signal::Inbound;
 use argus_core::signature::{self, SignatureError};
 use argus_settings::Settings;
 use futures_util::StreamExt;
 use serde_json::json;
+use std::cell::RefCell;
 use worker::{Context, Date, Env, Request, Response, Result};
+
+thread_local! {
+    /// This isolate's memory of the rate windows (one KV read per repository per
+    /// few seconds instead of one per delivery; see `RateMemory`).
+    static RATE_MEMORY: RefCell<RateMemory> = RefCell::new(RateMemory::default());
+}
 
 /// What one delivery came to, for the response and the log line.
 struct Outcome {
@@ -75,12 +82,19 @@ pub async fn handle(mut req: Request, env: &Env, ctx: &Context) -> Result<Respon
 async fn process(req: &mut Request, env: &Env, ctx: &Context, cfg: &Settings, log: &Logger, seen: &mut Seen) -> Result<Outcome> {
     // 1. Size: refuse early from Content-Length, and enforce the cap while reading
     //    in case the header is absent or lies.
-    if let Some(len) = req.headers().get("content-length")?.and_then(|v| v.parse::<usize>().ok())
+    let declared = req.headers().get("content-length")?.and_then(|v| v.parse::<usize>().ok());
+    if let Some(len) = declared
         && len > DRAIN_LIMIT
     {
         return Ok(Outcome::error(413, "rejected", format!("body of {len} bytes exceeds the {MAX_WEBHOOK_BYTES}-byte limit")));
     }
-    let body = match read_capped(req, MAX_WEBHOOK_BYTES).await? {
+    // GitHub always declares the length; the runtime then delivers exactly that
+    // many bytes, so the body comes in one copy instead of a stream of chunks.
+    let body = match declared.filter(|&len| len <= MAX_WEBHOOK_BYTES) {
+        Some(_) => Some(req.bytes().await?),
+        None => read_capped(req, MAX_WEBHOOK_BYTES).await?,
+    };
+    let body = match body {
         Some(body) => body,
         None => return Ok(Outcome::error(413, "rejected", format!("body exceeds the {MAX_WEBHOOK_BYTES}-byte limit"))),
     };
@@ -140,10 +154,18 @@ async fn process(req: &mut Request, env: &Env, ctx: &Context, cfg: &Settings, lo
     seen.repo = Some(inbound.pr.repo.full_name());
     seen.pr = Some(inbound.pr.number.0);
 
-    // 5. Per-repo rate window: one KV read now, one KV write after the answer.
+    // 5. Per-repo rate window: the isolate's memory of it, read from KV when
+    //    stale; the KV write (when one is due) after the answer.
     let key = cfg.rate.key(&inbound.pr.repo, now);
-    let current = kv::get_text(env, &key).await?.and_then(|v| v.parse::<u64>().ok());
-    match cfg.rate.decide(&inbound.pr.repo, now, current) {
+    let remembered = RATE_MEMORY.with(|m| m.borrow().count(&key, now));
+    let current = match remembered {
+        Some(count) => count,
+        None => {
+            let read = kv::get_text(env, &key).await?.and_then(|v| v.parse::<u64>().ok());
+            RATE_MEMORY.with(|m| m.borrow_mut().seed(&key, read, now))
+        }
+    };
+    match cfg.rate.decide(&inbound.pr.repo, now, Some(current)) {
         RateDecision::Deny { retry_after_secs } => {
             let mut out = Outcome::error(
                 429,
@@ -154,12 +176,14 @@ async fn process(req: &mut Request, env: &Env, ctx: &Context, cfg: &Settings, lo
             return Ok(out);
         }
         RateDecision::Allow { key, new_count } => {
-            let env = env.clone();
-            ctx.wait_until(async move {
-                // The counter is best effort (see argus_core::ratelimit); a failed
-                // write must never fail the delivery.
-                let _ = kv::put_text(&env, &key, &new_count.to_string()).await;
-            });
+            if let Some(count) = RATE_MEMORY.with(|m| m.borrow_mut().allowed(&key, new_count, cfg.rate.limit, now)) {
+                let env = env.clone();
+                ctx.wait_until(async move {
+                    // The counter is best effort (see argus_core::ratelimit); a failed
+                    // write must never fail the delivery.
+                    let _ = kv::put_text(&env, &key, &count.to_string()).await;
+                });
+            }
         }
     }
 
