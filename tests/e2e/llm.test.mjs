@@ -40,7 +40,7 @@ const summaryOf = (s, { owner, repo, number }) => s.github.state.issueComments.f
 const checksOf = (s, { owner, repo }) => s.github.state.checkRuns.filter((c) => c.repo === `${owner}/${repo}`);
 /** The review requests made since `mark` (of one review, when tests run one at a time);
  * the verification request that follows a review with findings is left out (quality.test.mjs covers it). */
-const since = (s, mark) => s.llm.requests.slice(mark).filter((r) => r.kind !== "verify");
+const since = (s, mark) => s.llm.requests.slice(mark).filter((r) => r.kind === "review");
 
 // ---------- GitHub Models (the default provider) ----------
 

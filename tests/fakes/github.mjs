@@ -295,6 +295,7 @@ export async function startFakeGitHub(options = {}) {
     reactions: [], // {id, repo, target: "issue"|"review", commentId, content, user}
     permissions: new Map(), // "o/r:login" (lower case) -> {permission, role_name}
     resolvedThreads: new Map(), // thread node id -> who resolved it
+    graphqlQueries: [], // the query text of every authenticated POST /graphql, in order
     graphqlEnabled: options.graphql ?? true,
     treeEntryLimit: options.treeEntryLimit ?? null,
     requests: [], // {method, path, status, at}
@@ -430,6 +431,7 @@ export async function startFakeGitHub(options = {}) {
     const tok = state.tokens.get(credential);
     if (!tok || tok.expiresAt <= now()) return json(res, 401, { message: "Bad credentials", documentation_url: DOCS, status: "401" });
     if (isGraphql) {
+      state.graphqlQueries.push(typeof body?.query === "string" ? body.query : "");
       const answer = executeGraphQL(graphqlData, body, options.graphqlOptions ?? {});
       return json(res, answer.status, answer.body, { "x-ratelimit-resource": "graphql" });
     }
@@ -610,11 +612,13 @@ export async function startFakeGitHub(options = {}) {
       if (c.in_reply_to_id != null) {
         const root = roots.get(c.in_reply_to_id);
         if (!root) continue;
-        Object.assign(pub, { path: root.path, line: root.line, original_line: root.original_line, side: root.side, commit_id: root.commit_id });
+        Object.assign(pub, { path: root.path, line: root.line, original_line: root.original_line, side: root.side, commit_id: root.commit_id, original_commit_id: root.original_commit_id, start_line: root.start_line, original_start_line: root.original_start_line });
       } else {
         const current = !x || c.commit_id === x.headSha || checkComment(x.files, { path: c.path, line: c.line, side: c.side }) === null;
         pub.original_line = c.line;
-        if (!current) pub.line = null;
+        pub.original_start_line = c.start_line ?? null;
+        pub.original_commit_id = c.commit_id;
+        if (!current) Object.assign(pub, { line: null, start_line: null });
         roots.set(c.id, pub);
       }
       pub.html_url = `https://github.com/${rk}/pull/${number}#discussion_r${c.id}`;

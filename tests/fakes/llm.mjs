@@ -23,6 +23,10 @@
 //   claim holds with confidence 90), not by the queue, unless a queued step says
 //   `verify: true` (and its `match`, if any, selects the request); review requests never
 //   take such a step. Records carry `kind: "verify"` or `kind: "review"`.
+// - ArgusAI's fix checks (schema or tool `argus_fixcheck`, crates/review `resolution.rs`:
+//   "does the new code address this earlier finding?") are answered by the fix checker
+//   (`fake.setFixChecker(fn)`; by default no finding is addressed), unless a queued step
+//   says `fixcheck: true`. Records carry `kind: "fixcheck"`.
 // - Every request is recorded in `fake.requests` (parsed body, prompt text, a token estimate)
 //   so tests can check that prompts carry no secrets and stay under a model's token limit.
 import http from "node:http";
@@ -113,7 +117,7 @@ function recordOf(req, route, raw, index) {
     maxTokens: body?.max_tokens ?? body?.max_completion_tokens ?? null,
     responseFormat: body?.response_format ?? null,
     forcedTool,
-    kind: isVerification(body, system, forcedTool) ? "verify" : "review",
+    kind: isVerification(body, system, forcedTool) ? "verify" : isFixCheck(body, system, forcedTool) ? "fixcheck" : "review",
     system,
     prompt,
     promptTokens: estimateTokens(prompt),
@@ -126,6 +130,21 @@ function recordOf(req, route, raw, index) {
 export function isVerification(body, system, forcedTool) {
   return body?.response_format?.json_schema?.name === "argus_verify" || forcedTool === "argus_verify" || String(system ?? "").startsWith("You are ArgusAI's fact checker");
 }
+
+/** Whether a request is ArgusAI's fix check (resolving threads a push fixed). */
+export function isFixCheck(body, system, forcedTool) {
+  return body?.response_format?.json_schema?.name === "argus_fixcheck" || forcedTool === "argus_fixcheck" || String(system ?? "").startsWith("You are ArgusAI's fix checker");
+}
+
+/** A fix-checker step: `judge(claim)` gives `{ addressed, confidence }` for each finding of the request. */
+export function fixAnswers(judge) {
+  return (rec) => ({
+    reply: { answers: claimsInPrompt(rec.prompt).map((c) => ({ id: c.id, reason: "scripted", ...judge(c) })) },
+  });
+}
+
+/** The default fix checker: nothing is addressed. */
+export const NOTHING_FIXED = fixAnswers(() => ({ addressed: false, confidence: 90 }));
 
 /** The claims of a verification request, in order: `{ id, file, title }` (file is the `File:` line). */
 export function claimsInPrompt(prompt) {
@@ -383,6 +402,7 @@ export async function startFakeLlm(options = {}) {
   const queue = [];
   let fallback = options.default ?? { reply: DEFAULT_REPLY };
   let verifier = options.verifier ?? CONFIRM_ALL;
+  let fixChecker = options.fixChecker ?? NOTHING_FIXED;
   const state = { closed: false };
   const hanging = new Set();
   const waiters = [];
@@ -391,9 +411,10 @@ export async function startFakeLlm(options = {}) {
     // A queued step may be restricted to some requests (e.g. one model) with `match`.
     // Verification requests take only the steps meant for them (`verify: true`); else the verifier.
     const verify = rec.kind === "verify";
+    const fixcheck = rec.kind === "fixcheck";
     const selects = (s) => !s.match || s.match(rec);
-    const i = queue.findIndex((s) => (typeof s !== "object" ? !verify : !!s.verify === verify && selects(s)));
-    let step = i >= 0 ? queue.splice(i, 1)[0] : verify ? verifier : fallback;
+    const i = queue.findIndex((s) => (typeof s !== "object" ? !verify && !fixcheck : !!s.verify === verify && !!s.fixcheck === fixcheck && selects(s)));
+    let step = i >= 0 ? queue.splice(i, 1)[0] : verify ? verifier : fixcheck ? fixChecker : fallback;
     if (typeof step === "function") step = step(rec);
     return step ?? { reply: DEFAULT_REPLY };
   };
@@ -502,9 +523,18 @@ export async function startFakeLlm(options = {}) {
       verifier = step;
       return fake;
     },
-    /** The review requests (not verification). */
+    /** Sets how fix checks are answered (a step, or a function of the request; see `fixAnswers`). */
+    setFixChecker(step) {
+      fixChecker = step;
+      return fake;
+    },
+    /** The review requests (not verification, not fix checks). */
     reviews() {
-      return requests.filter((r) => r.kind !== "verify");
+      return requests.filter((r) => r.kind === "review");
+    },
+    /** The fix checks. */
+    fixChecks() {
+      return requests.filter((r) => r.kind === "fixcheck");
     },
     /** The verification requests. */
     verifications() {
@@ -519,6 +549,7 @@ export async function startFakeLlm(options = {}) {
       queue.length = 0;
       fallback = options.default ?? { reply: DEFAULT_REPLY };
       verifier = options.verifier ?? CONFIRM_ALL;
+      fixChecker = options.fixChecker ?? NOTHING_FIXED;
     },
     /** Resolves once at least `n` requests arrived (rejects after `timeoutMs`). */
     async waitForRequests(n, timeoutMs = 5000) {

@@ -999,8 +999,11 @@ impl FakeGitHub {
                             .is_some_and(|p| PatchLines::parse(p).check(line, Some(&side), None, None).is_none())
                 });
                 c["original_line"] = json!(line);
+                c["original_start_line"] = c.get("start_line").cloned().unwrap_or(Value::Null);
+                c["original_commit_id"] = json!(r.commit_id);
                 if !placeable {
                     c["line"] = Value::Null;
+                    c["start_line"] = Value::Null;
                 }
                 c["side"] = json!(side);
                 c["commit_id"] = json!(r.commit_id);
@@ -1016,7 +1019,7 @@ impl FakeGitHub {
             out.push(json!({
                 "id": reply.id, "in_reply_to_id": reply.in_reply_to, "body": reply.body, "user": user_json(&reply.user),
                 "created_at": reply.created_at, "path": root["path"], "line": root["line"], "original_line": root["original_line"],
-                "side": root["side"], "commit_id": root["commit_id"],
+                "side": root["side"], "commit_id": root["commit_id"], "original_commit_id": root["original_commit_id"],
                 "html_url": format!("https://github.com/{full}/pull/{n}#discussion_r{}", reply.id),
             }));
         }

@@ -232,6 +232,19 @@ pub struct ReviewComment {
     /// The line in the commit the comment was first made on (kept when it is outdated).
     #[serde(default)]
     pub original_line: Option<u32>,
+    /// The first line of a multi-line comment in that commit.
+    #[serde(default)]
+    pub original_start_line: Option<u32>,
+    /// The commit the comment was first made on (`commit_id` may follow later pushes).
+    #[serde(default)]
+    pub original_commit_id: Option<String>,
+}
+
+impl ReviewComment {
+    /// The commit the comment was made on: `original_commit_id`, else `commit_id`.
+    pub fn origin(&self) -> Option<&str> {
+        self.original_commit_id.as_deref().or(self.commit_id.as_deref())
+    }
 }
 
 /// Which side of the diff a line number counts on: LEFT is the base (deleted and

@@ -4,6 +4,7 @@
 //! and the cache entry to write. Versioned JSON, so a report produced before a
 //! deploy is still understood after it (the consumer may hold it across one).
 
+pub use crate::stage::resolve::PlannedResolution;
 use argus_review::contract::Finding;
 use argus_review::render::Review;
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,9 @@ pub struct Publication {
     /// the check run, all rendered from it.
     pub review: Option<Review>,
     pub cache: Option<CacheEntry>,
+    /// Earlier ArgusAI threads this push fixed, resolved when publishing.
+    #[serde(default)]
+    pub resolutions: Vec<PlannedResolution>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

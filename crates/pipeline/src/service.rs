@@ -60,8 +60,14 @@ impl<P: Platform> ReviewService<P> {
     /// A run that reviews nothing on purpose: a distinct outcome, never a review.
     fn skip(&self, job: &ReviewJob, started: UnixMillis, reason: String, settings: RepoSettings) -> ReviewReport {
         self.log(job, "skipped", serde_json::json!({ "reason": reason }));
-        let publication =
-            Publication { v: PUBLICATION_VERSION, head_sha: job.head_sha.to_string(), skipped: Some(reason.clone()), review: None, cache: None };
+        let publication = Publication {
+            v: PUBLICATION_VERSION,
+            head_sha: job.head_sha.to_string(),
+            skipped: Some(reason.clone()),
+            review: None,
+            cache: None,
+            resolutions: Vec::new(),
+        };
         ReviewReport {
             duration_ms: self.clock.now().0.saturating_sub(started.0),
             summary: format!("skipped: {reason}"),
@@ -131,7 +137,7 @@ impl<P: Platform> ReviewService<P> {
         let texts = contents.refs();
         let prepared =
             (cached.is_none() && configured.config.context != ContextMode::Off).then(|| prepare_context(&configured.config, &files, &texts));
-        let thought = match cached {
+        let mut thought = match cached {
             Some(t) => t,
             None => {
                 let context = prepared.as_ref().map(|p| RequestContext { prepared: p, map: contents.map.as_deref() });
@@ -156,6 +162,8 @@ impl<P: Platform> ReviewService<P> {
         let own_bodies =
             reviews.iter().filter_map(|r| r.body.as_deref()).filter(|b| argus_github::marker::review_marker_head(b).is_some_and(|h| h != head));
         let earlier = render::parse_markers(own_comments.chain(own_bodies)).keys;
+        // Threads of earlier findings this push fixed (resolved when publishing).
+        let fixed = self.find_fixed(job, started, &plan, &scoped, &own, &mut thought).await;
 
         // The input tripwire. Commit messages cost one request; a failure to read
         // them leaves the rest of the scan standing and is said in the summary.
@@ -191,7 +199,8 @@ impl<P: Platform> ReviewService<P> {
             scope_relocation: prepared.as_ref().map(|_| &relocate as &ScopeRelocation<'_>),
             context_problems: contents.problems.clone(),
         };
-        let decided = decide(&configured.config, &pr_diffs, &thought, facts);
+        let mut decided = decide(&configured.config, &pr_diffs, &thought, facts);
+        decided.publication.resolutions = fixed.planned;
         let totals = thought.ledger.totals();
         let duration_ms = self.clock.now().0.saturating_sub(started.0);
         let review = decided.publication.review.as_ref().expect("decide always gives a review");

@@ -439,6 +439,20 @@ pub struct Notes {
     /// Why the change was not sent to the model (the risk rule's sentence).
     #[serde(default)]
     pub quiet: Option<String>,
+    /// Earlier ArgusAI threads this push resolved (their findings were fixed).
+    #[serde(default)]
+    pub resolved_threads: usize,
+}
+
+/// The one-line reply ArgusAI posts in a thread it resolves, naming the commit
+/// that fixed it, with the hidden marker that keeps it from resolving the
+/// thread again if a person reopens it.
+pub fn resolution_reply(head: &CommitSha, why: crate::resolution::Fixed) -> String {
+    let what = match why {
+        crate::resolution::Fixed::Deleted => "the cited lines were removed",
+        crate::resolution::Fixed::Addressed => "the new code addresses this finding",
+    };
+    format!("✅ Resolved by {}: {what}.\n\n{}", code_span(head.short()), crate::resolution::resolution_marker(head.as_str()))
 }
 
 /// A comment GitHub refused to place on the diff (found by bisecting its 422).
@@ -591,6 +605,10 @@ fn preface(r: &Review) -> String {
             n.verified_away,
             plural(n.verified_away)
         ));
+    }
+    if n.resolved_threads > 0 {
+        let k = n.resolved_threads;
+        notes.push(format!("{k} earlier thread{} resolved: the lines cited were fixed or removed.", plural(k)));
     }
     if r.duplicates > 0 {
         notes.push(format!("{} finding(s) already reported earlier were not repeated.", r.duplicates));
@@ -1079,6 +1097,22 @@ mod tests {
         let s = summary(&r);
         assert!(s.contains("Not sent to the model: every changed file is documentation (2). ArgusAI stays quiet"), "{s}");
         assert!(!s.contains("verified in"));
+    }
+
+    #[test]
+    fn resolutions_are_counted_in_the_summary_and_replied_in_one_marked_line() {
+        let head = CommitSha("e".repeat(40));
+        let mut r = review(&head, vec![], vec![], vec![], vec![]);
+        assert!(!summary(&r).contains("resolved"));
+        r.notes.resolved_threads = 2;
+        assert!(summary(&r).contains("2 earlier threads resolved: the lines cited were fixed or removed."));
+        let reply = resolution_reply(&head, crate::resolution::Fixed::Addressed);
+        assert_eq!(
+            reply,
+            format!("✅ Resolved by `eeeeeee`: the new code addresses this finding.\n\n<!-- argus-review:v1 resolved={} -->", "e".repeat(40))
+        );
+        // The marker is one parse_markers reads without taking it for findings.
+        assert!(parse_markers([reply.as_str()]).keys.is_empty());
     }
 
     #[test]

@@ -77,7 +77,7 @@ const TAGS: [&str; 3] = ["claim", "code", "claims"];
 
 /// Breaks our delimiter tags inside untrusted text, so a claim or a line of
 /// code cannot close its block and write text that looks like ours.
-fn neutralize(s: &str) -> String {
+pub(crate) fn neutralize(s: &str) -> String {
     let mut out = s.to_owned();
     for t in TAGS {
         for form in [format!("</{t}"), format!("<{t}")] {
@@ -149,40 +149,59 @@ pub struct Verdicts {
 /// stay. Otherwise every usable verdict is kept; an item with a bad field, an
 /// unknown id or a repeated id is skipped and noted.
 pub fn parse_verdicts(reply: &str, claims: usize) -> Result<Verdicts, String> {
-    let found = find_json_with(reply, &["verdicts"]).ok_or_else(|| "the verification reply was not the JSON asked for".to_string())?;
+    let j = parse_judgements(reply, claims, "verdicts", "holds", "verification")?;
+    Ok(Verdicts {
+        by_claim: j.by_claim.into_iter().map(|v| v.map(|(holds, confidence)| Verdict { holds, confidence })).collect(),
+        problems: j.problems,
+    })
+}
+
+/// Judgements of numbered claims: `(yes/no, confidence 0–100)` per claim, in order.
+pub(crate) struct Judgements {
+    pub by_claim: Vec<Option<(bool, u32)>>,
+    pub problems: Vec<String>,
+}
+
+/// The one parser of ArgusAI's judging replies (verification, fix checks):
+/// `{list: [{"id": n, flag: bool, "confidence": 0..100}]}` (or a bare array),
+/// untrusted like any model output. `what` names the request in the problems.
+pub(crate) fn parse_judgements(reply: &str, claims: usize, list: &str, flag: &str, what: &str) -> Result<Judgements, String> {
+    let not_json = || format!("the {what} reply was not the JSON asked for");
+    let found = find_json_with(reply, &[list]).ok_or_else(not_json)?;
     let items = match found.value {
-        Value::Object(mut o) => match o.remove("verdicts") {
+        Value::Object(mut o) => match o.remove(list) {
             Some(Value::Array(a)) => a,
-            _ => return Err("the verification reply had no list of verdicts".into()),
+            _ => return Err(format!("the {what} reply had no list of {list}")),
         },
-        // A bare array is read as the verdicts, as the review parser reads findings.
+        // A bare array is read as the list, as the review parser reads findings.
         Value::Array(a) => a,
-        _ => return Err("the verification reply was not the JSON asked for".into()),
+        _ => return Err(not_json()),
     };
-    let mut out = Verdicts { by_claim: vec![None; claims], problems: Vec::new() };
+    let item_name = list.trim_end_matches('s');
+    let mut out = Judgements { by_claim: vec![None; claims], problems: Vec::new() };
     for item in items {
         let id = item.get("id").and_then(Value::as_u64);
-        let holds = item.get("holds").and_then(Value::as_bool);
+        let yes = item.get(flag).and_then(Value::as_bool);
         let confidence = item.get("confidence").and_then(Value::as_f64).filter(|c| c.is_finite() && *c >= 0.0);
-        let (Some(id), Some(holds), Some(confidence)) = (id, holds, confidence) else {
-            out.problems.push("a verdict without a valid id, holds or confidence was ignored".into());
+        let (Some(id), Some(yes), Some(confidence)) = (id, yes, confidence) else {
+            out.problems.push(format!("a {item_name} without a valid id, {flag} or confidence was ignored"));
             continue;
         };
         // A fraction (0.8) is read as a share; anything above 100 is capped.
         let confidence = if confidence <= 1.0 && item["confidence"].is_f64() { confidence * 100.0 } else { confidence };
         let confidence = confidence.round().min(100.0) as u32;
         let Some(slot) = usize::try_from(id).ok().and_then(|i| i.checked_sub(1)).and_then(|i| out.by_claim.get_mut(i)) else {
-            out.problems.push(format!("a verdict for an unknown claim {id} was ignored"));
+            out.problems.push(format!("a {item_name} for an unknown claim {id} was ignored"));
             continue;
         };
         if slot.is_some() {
-            out.problems.push(format!("a second verdict for claim {id} was ignored"));
+            out.problems.push(format!("a second {item_name} for claim {id} was ignored"));
             continue;
         }
-        *slot = Some(Verdict { holds, confidence });
+        *slot = Some((yes, confidence));
     }
     if found.truncated {
-        out.problems.push("the verification reply was cut off".into());
+        out.problems.push(format!("the {what} reply was cut off"));
     }
     out.problems.sort();
     out.problems.dedup();

@@ -92,7 +92,7 @@ pub fn decide(config: &Config, pr_diffs: &[FileDiff<'_>], thought: &Thought, fac
         unplaced: placement.unplaced,
         files: rows_after_quiet(rows_after_failures(&facts.plan.file_rows, facts.plan, &thought.failed_chunks, facts.files), thought),
         usage: Usage {
-            requests: (thought.requests + verified.map_or(0, |v| v.requests)) as u32,
+            requests: (thought.requests + verified.map_or(0, |v| v.requests) + thought.fix_checks) as u32,
             input_tokens: totals.prompt_tokens,
             output_tokens: totals.completion_tokens,
         },
@@ -127,6 +127,8 @@ pub fn decide(config: &Config, pr_diffs: &[FileDiff<'_>], thought: &Thought, fac
             verified_away: verified.map_or(0, |v| v.removed),
             verify_failed: verified.and_then(|v| v.failed.clone()),
             quiet: thought.quiet.as_ref().map(|q| q.sentence()),
+            // Counted when publishing: only threads GitHub resolved.
+            resolved_threads: 0,
         },
         not_placed: Vec::new(),
         subrequests: None,
@@ -154,7 +156,14 @@ pub fn decide(config: &Config, pr_diffs: &[FileDiff<'_>], thought: &Thought, fac
     });
     let fresh = review.fresh();
     Decided {
-        publication: Publication { v: PUBLICATION_VERSION, head_sha: facts.head.to_string(), skipped: None, review: Some(review), cache },
+        publication: Publication {
+            v: PUBLICATION_VERSION,
+            head_sha: facts.head.to_string(),
+            skipped: None,
+            review: Some(review),
+            cache,
+            resolutions: Vec::new(),
+        },
         fresh,
     }
 }

@@ -11,6 +11,7 @@
 //! | risk | `argus_diff::risk` | nothing (pure) | a trivial change (docs, lockfiles, generated, formatting, renames) is not sent to the model |
 //! | model | [`model`] | KV cache, the LLM | [`model::Thought`]: findings and figures |
 //! | verify | [`verify`] | the LLM | the findings the model confirms against their code, one batched request |
+//! | resolve | [`resolve`] | GitHub: review threads, the cited files; the LLM when lines changed | the open ArgusAI threads this push fixed |
 //! | decide | [`decide`] | nothing (pure) | the [`crate::Publication`]: what to post, rendered by `argus_review::render` |
 //! | publish | [`publish`] | GitHub writes | the review, the summary, the check run, the cache entry |
 //!
@@ -25,6 +26,7 @@ pub mod model;
 pub mod plan;
 pub mod publish;
 pub mod pull;
+pub mod resolve;
 pub mod scope;
 pub mod verify;
 

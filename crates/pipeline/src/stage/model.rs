@@ -51,6 +51,8 @@ pub struct Thought {
     pub verification: Option<Verification>,
     /// Why the change was not sent to the model at all (the risk rule).
     pub quiet: Option<Trivial>,
+    /// Fix-check requests of the resolve stage (threads an earlier push may have fixed).
+    pub fix_checks: usize,
 }
 
 impl Thought {
@@ -72,6 +74,7 @@ impl Thought {
             context: None,
             verification: None,
             quiet: None,
+            fix_checks: 0,
         }
     }
 
@@ -146,6 +149,7 @@ impl<P: Platform> ReviewService<P> {
             context: None,
             verification: None,
             quiet: None,
+            fix_checks: 0,
         })
     }
 

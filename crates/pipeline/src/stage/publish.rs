@@ -32,6 +32,8 @@ impl<P: Platform> ReviewService<P> {
         let repo = &job.pr.repo;
         let head = CommitSha(publication.head_sha.clone());
         let inst = self.github.installation(job.installation);
+        // Threads this push fixed: resolved first, so the summary counts them.
+        review.notes.resolved_threads = self.resolve_fixed(job, &publication.resolutions).await;
         // On an error the consumer closes or updates the check (retrying / failed).
         let summary = self.post_review_and_summary(job, &mut review, &head).await?;
         if let Some(check_id) = check_id {
