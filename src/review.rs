@@ -10,9 +10,10 @@ use crate::platform::kv;
 use crate::platform::log::Logger;
 use crate::platform::stores::{KvBreakerStore, KvTokenCache, count_kv};
 use crate::platform::webcrypto::WebCryptoSigner;
+use argus_coordinator::protocol::ActedOn;
 use argus_coordinator::{CheckEnd, Chores, PipelineError, ReviewPipeline, ReviewReport};
 use argus_core::ids::RepoName;
-use argus_core::job::{Notify, ReviewJob, VerifyCommand};
+use argus_core::job::{Notify, OutcomeJob, ReviewJob, VerifyCommand};
 use argus_core::keys::{ConfigKey, ReviewCacheKey};
 use argus_core::subrequests::{CountingHttp, SubrequestCounts, SubrequestKind, Subrequests};
 use argus_github::client::GitHub;
@@ -56,6 +57,11 @@ impl ConfigSource for EnvConfigSource {
     async fn repo_layer(&self, repo: &RepoName) -> Option<String> {
         count_kv::<ConfigKey>(&self.ledger, "get");
         kv::get_text(&self.env, &ConfigKey::Repo(repo.clone())).await.ok().flatten()
+    }
+    async fn acted_on(&self, repo: &RepoName) -> Option<(u64, u64)> {
+        self.ledger.record(argus_core::subrequests::SubrequestKind::DurableObject, "repository acted");
+        let t = argus_durable::repo::acted(&self.env, repo).await.ok()?;
+        Some((t.addressed, t.findings))
     }
 }
 
@@ -181,6 +187,9 @@ impl Chores for Pipeline {
     }
     async fn author_permission(&self, v: &VerifyCommand) -> Result<(bool, String), PipelineError> {
         self.ready()?.author_permission(v).await
+    }
+    async fn acted_on(&self, o: &OutcomeJob) -> Result<ActedOn, PipelineError> {
+        self.ready()?.acted_on(o).await
     }
 }
 

@@ -50,6 +50,7 @@ impl DurableObject for Repository {
                 self.apply(&update)?;
                 Response::from_json(&serde_json::json!({ "applied": true }))
             }
+            (Method::Get, routes::ACTED) => Response::from_json(&self.acted()?),
             (Method::Get, routes::OVERVIEW) => {
                 let repo = req.url()?.query_pairs().find(|(k, _)| k == "repo").map(|(_, v)| v.to_string()).unwrap_or_default();
                 Response::from_json(&self.overview(repo)?)
@@ -101,7 +102,12 @@ impl Repository {
             dead_letters: sql.exec(argus_index::DEAD_LETTERS_SQL, None)?.to_array()?,
             totals: sql.exec(argus_index::TOTALS_SQL, None)?.to_array::<Totals>()?.pop().unwrap_or_default(),
             learnings: None,
+            acted: self.acted()?,
         })
+    }
+
+    fn acted(&self) -> Result<argus_index::ActedTotals> {
+        Ok(self.state.storage().sql().exec(argus_index::ACTED_SQL, None)?.to_array::<argus_index::ActedTotals>()?.pop().unwrap_or_default())
     }
 }
 
@@ -138,6 +144,16 @@ pub async fn tell(env: &Env, update: &RepoUpdate) -> bool {
             false
         }
     }
+}
+
+/// The share of ArgusAI's findings `repo` acted on (for a review's summary).
+pub async fn acted(env: &Env, repo: &RepoName) -> Result<argus_index::ActedTotals> {
+    let stub = env.durable_object(BINDING)?.id_from_name(&argus_index::object_name(repo))?.get_stub()?;
+    let mut resp = stub.fetch_with_str(&url(routes::ACTED)).await?;
+    if resp.status_code() != 200 {
+        return Err(worker::Error::RustError(format!("repository index answered {}", resp.status_code())));
+    }
+    resp.json().await
 }
 
 /// What the dashboard lists for `repo`.

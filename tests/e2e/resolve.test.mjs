@@ -3,11 +3,14 @@
 // `resolveReviewThread`) with a one-line reply naming the commit — after a fix
 // check when the lines changed, without one when they were deleted; a push that
 // touches other files resolves nothing and reads nothing; a thread a person
-// joined is left alone.
+// joined is left alone. When a reviewed PR is merged, the share of its findings
+// the team acted on is recorded, shown on its status page, and quoted in the
+// summary of the repository's next review.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { linesInPrompt, finding, fixAnswers } from "../fakes/llm.mjs";
-import { startStack, sha, prEvent, sendEvent, waitForHistory } from "./fixtures.mjs";
+import { STATUS_TOKEN } from "./harness.mjs";
+import { startStack, sha, prEvent, sendEvent, waitForHistory, status, eventually } from "./fixtures.mjs";
 
 let stack;
 before(async () => {
@@ -154,4 +157,38 @@ test("deleted lines resolve without a model call; a thread a person joined stays
   await push({ repo, number, base, prev: { sha: h2, lines: v2 }, head: h3, lines: v3, histories: 3 });
   assert.equal(stack.github.reviewThreads(OWNER, repo, number).find((t) => t.id === div.id).isResolved, false, "a reopened thread stays open");
   assert.equal(resolvedReplies(repo, number).length, 1);
+});
+
+test("a merged PR where one of three findings was fixed records 1/3, shows it, and the next review's summary quotes the repository's rate", async () => {
+  const repo = "e2e-acted", number = 3;
+  const rules = [...RULES, ["as u8", "Truncating cast"]];
+  const lines = [...v1, "", "pub fn small(x: i32) -> u8 {", "    x as u8", "}"];
+  stack.llm.reset();
+  stack.llm.setDefault(flag(rules));
+  const base = sha(`${repo}-base`), h1 = sha(`${repo}-h1`), h2 = sha(`${repo}-h2`);
+  stack.github.addPullRequest({ owner: OWNER, repo, number, diffText: newFileDiff(PATH, lines), headSha: h1, baseSha: base });
+  stack.github.setContent({ owner: OWNER, repo, ref: h1, path: PATH, content: lines.join("\n") + "\n" });
+  await sendEvent(stack, "pull_request", prEvent({ owner: OWNER, repo, number, head: h1, base }));
+  await waitForHistory(stack, OWNER, repo, number, 1);
+  assert.equal(stack.github.reviewThreads(OWNER, repo, number).length, 3);
+
+  // One finding is fixed by the next push; the other two stay.
+  const fixed = lines.map((l) => (l === "    a / b" ? "    a.checked_div(b).unwrap_or(0)" : l));
+  stack.llm.setFixChecker(fixAnswers((c) => ({ addressed: /Division/.test(c.title), confidence: 95 })));
+  await push({ repo, number, base, prev: { sha: h1, lines }, head: h2, lines: fixed, histories: 2 });
+
+  const closed = JSON.parse(prEvent({ owner: OWNER, repo, number, head: h2, base, action: "closed" }));
+  Object.assign(closed.pull_request, { state: "closed", merged: true });
+  await sendEvent(stack, "pull_request", JSON.stringify(closed));
+  const s = await eventually(async () => (await status(stack, OWNER, repo, number))?.acted_on ?? null, { timeoutMs: 20000, what: "the acted-on count" });
+  assert.deepEqual(s, { merged: true, findings: 3, addressed: 1 });
+  const page = await (await stack.argus.fetch(`/status/${OWNER}/${repo}/${number}`, { headers: { authorization: `Bearer ${STATUS_TOKEN}`, accept: "text/html" } })).text();
+  assert.match(page, /findings acted on<\/th><td>1 of 3 \(33 %\)/);
+
+  // The repository's next pull request: its summary quotes the rate.
+  const next = 4, n1 = sha(`${repo}-n1`);
+  stack.github.addPullRequest({ owner: OWNER, repo, number: next, diffText: newFileDiff("src/other.rs", ["pub fn f(a: i32, b: i32) -> i32 {", "    a / b", "}"]), headSha: n1, baseSha: base });
+  await sendEvent(stack, "pull_request", prEvent({ owner: OWNER, repo, number: next, head: n1, base }));
+  await waitForHistory(stack, OWNER, repo, next, 1);
+  assert.match(summaryOf(repo, next), /This repository acts on 33 % of ArgusAI's findings \(1 of 3 on closed pull requests\)\./);
 });

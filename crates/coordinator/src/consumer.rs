@@ -15,7 +15,7 @@ use crate::protocol::*;
 use crate::retry::RetryPolicy;
 use argus_core::error::ErrorClass;
 use argus_core::ids::PrRef;
-use argus_core::job::{Notify, QueueMessage, ReviewJob, VerifyCommand};
+use argus_core::job::{Notify, OutcomeJob, QueueMessage, ReviewJob, VerifyCommand};
 use serde::Serialize;
 use thiserror::Error;
 
@@ -105,6 +105,14 @@ pub async fn process_message<L: CoordinatorLink, P: ReviewPipeline + Chores>(
             // Best effort: a note that failed for good stays in the coordinator's outbox,
             // which the status page shows.
             say("notify_dropped", format!("{} note(s), {} reaction(s)", n.notes.len(), n.reactions.len()));
+            Decision::Ack
+        }
+        (QueueKind::Review, QueueMessage::Outcome(o)) => outcome(link, pipeline, o, ctx, &mut say).await,
+        (QueueKind::DeadLetter, QueueMessage::Outcome(o)) => {
+            say(
+                "outcome_dropped",
+                format!("findings of a {} pull request not counted: reading its threads kept failing", if o.merged { "merged" } else { "closed" }),
+            );
             Decision::Ack
         }
         (QueueKind::DeadLetter, QueueMessage::Verify(v)) => {
@@ -322,6 +330,29 @@ async fn notify<L: CoordinatorLink, C: Chores>(link: &L, chores: &C, n: &Notify,
                 ErrorClass::Retryable { after_secs } => Decision::Retry { delay_secs: ctx.policy.delay_secs(1, after_secs, ctx.seed) },
                 _ => Decision::Ack,
             }
+        }
+    }
+}
+
+/// Counts what became of ArgusAI's findings on a merged or closed PR, and tells the coordinator.
+async fn outcome<L: CoordinatorLink, C: Chores>(link: &L, chores: &C, o: &OutcomeJob, ctx: &MessageCtx<'_>, say: Say<'_>) -> Decision {
+    let retry = |class: ErrorClass| match class {
+        ErrorClass::Retryable { after_secs } => Decision::Retry { delay_secs: ctx.policy.delay_secs(1, after_secs, ctx.seed) },
+        _ => Decision::Ack,
+    };
+    let acted = match chores.acted_on(o).await {
+        Ok(a) => a,
+        Err(e) => {
+            say("outcome_failed", e.message.clone());
+            return retry(e.class);
+        }
+    };
+    say("acted_on", format!("{} of {} finding(s) addressed", acted.addressed, acted.findings));
+    match link.call::<OutcomeRoute>(&o.pr, &acted).await {
+        Ok(_) | Err(LinkError::Refused(_)) => Decision::Ack,
+        Err(e) => {
+            say("outcome_unreported", e.to_string());
+            retry(ErrorClass::Retryable { after_secs: None })
         }
     }
 }

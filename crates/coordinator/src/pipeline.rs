@@ -5,7 +5,7 @@
 use crate::protocol::{RepoSettings, ReviewStats};
 use argus_core::error::{Classify, ErrorClass};
 use argus_core::ids::CommitSha;
-use argus_core::job::{Notify, ReviewJob, VerifyCommand};
+use argus_core::job::{Notify, OutcomeJob, ReviewJob, VerifyCommand};
 use argus_core::severity::SeverityCounts;
 use thiserror::Error;
 
@@ -118,4 +118,6 @@ pub trait Chores {
     /// Whether `author` has write access to the repository, as GitHub defines it
     /// (admin, maintain or write), and GitHub's word for the permission.
     async fn author_permission(&self, verify: &VerifyCommand) -> Result<(bool, String), PipelineError>;
+    /// What became of ArgusAI's findings on a merged or closed PR (read from its threads).
+    async fn acted_on(&self, outcome: &OutcomeJob) -> Result<crate::protocol::ActedOn, PipelineError>;
 }

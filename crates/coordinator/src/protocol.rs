@@ -58,6 +58,7 @@ route!(FailedRoute, "/failed", JobFailed => ReportReply, Event::JobFailed, Reply
 route!(DeadLetterRoute, "/dead-letter", DeadLettered => DeadLetterReply, Event::DeadLettered, Reply::DeadLetter);
 route!(CommandVerifiedRoute, "/command-verified", CommandVerified => ReportReply, Event::CommandVerified, Reply::Report);
 route!(NotifiedRoute, "/notified", Notified => ReportReply, Event::Notified, Reply::Report);
+route!(OutcomeRoute, "/outcome", ActedOn => ReportReply, Event::Acted, Reply::Report);
 route!(
     /// A maintainer's dashboard action (re-run, full review, pause/resume, replay).
     OperatorRoute, "/operator", crate::operator::OperatorRequest => crate::operator::OperatorReply, Event::Operator, Reply::Operator
@@ -232,6 +233,17 @@ pub struct CommandVerified {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notified {
     pub ids: Vec<u64>,
+}
+
+/// `POST /outcome`: what became of ArgusAI's findings on a merged or closed PR.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActedOn {
+    pub merged: bool,
+    /// ArgusAI's inline findings on the PR (threads it started).
+    pub findings: u32,
+    /// Of those, the ones addressed: the thread was resolved, or the cited lines
+    /// changed after the finding was posted.
+    pub addressed: u32,
 }
 
 /// The coordinator's answer to `/started`, `/finished`, `/failed`, `/command-verified` and `/notified`.

@@ -40,6 +40,9 @@ pub struct StatusView {
     /// Dead-lettered jobs already replayed.
     #[serde(default)]
     pub replayed: Vec<ReplayRecord>,
+    /// What became of ArgusAI's findings, once the PR was merged or closed.
+    #[serde(default)]
+    pub acted_on: Option<crate::protocol::ActedOn>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,6 +106,7 @@ impl StatusView {
             now,
             operator_log: st.operator_log.iter().cloned().collect(),
             replayed: st.replayed.iter().cloned().collect(),
+            acted_on: st.acted,
         })
     }
 
@@ -121,7 +125,12 @@ impl StatusView {
         );
         let opt_sha = |s: &Option<CommitSha>| s.as_ref().map(|s| format!("<code>{}</code>", esc(s.short()))).unwrap_or_else(|| "–".into());
         let opt_ms = |t: Option<UnixMillis>| t.map(|t| ago(self.now, t)).unwrap_or_else(|| "–".into());
-        let rows: [(&str, String); 11] = [
+        let acted = match self.acted_on {
+            Some(a) if a.findings > 0 => format!("{} of {} ({} %)", a.addressed, a.findings, a.addressed * 100 / a.findings),
+            Some(_) => "no inline findings".into(),
+            None => "– (counted when the pull request is merged or closed)".into(),
+        };
+        let rows: [(&str, String); 12] = [
             ("state", format!("<b>{}</b>", esc(&self.state))),
             ("paused", self.paused.to_string()),
             ("head", opt_sha(&self.head_sha)),
@@ -133,6 +142,7 @@ impl StatusView {
             ("coalesced pushes", self.coalesced_pushes.to_string()),
             ("last error", self.last_error.as_deref().map(esc).unwrap_or_else(|| "–".into())),
             ("duplicates ignored", self.duplicates_ignored.to_string()),
+            ("findings acted on", acted),
         ];
         for (k, v) in rows {
             let _ = write!(h, "<tr><th>{k}</th><td>{v}</td></tr>");

@@ -8,7 +8,7 @@ use argus_coordinator::protocol::*;
 use argus_coordinator::{CheckEnd, Chores, Config, PipelineError, RetryPolicy, ReviewPipeline, ReviewReport, StatusView};
 use argus_core::event::PrAction::*;
 use argus_core::ids::{PrRef, UnixMillis};
-use argus_core::job::{Notify, QueueMessage, ReviewJob, VerifyCommand};
+use argus_core::job::{Notify, OutcomeJob, QueueMessage, ReviewJob, VerifyCommand};
 use futures_executor::block_on;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -57,6 +57,8 @@ struct Script {
     notified: RefCell<Vec<Notify>>,
     /// The permission GitHub reports for command authors.
     permission: RefCell<Option<Result<(bool, String), PipelineError>>>,
+    /// What the threads of a closed PR say (default: 1 of 3 findings addressed).
+    acted: RefCell<Option<Result<ActedOn, PipelineError>>>,
 }
 
 fn report() -> ReviewReport {
@@ -100,6 +102,9 @@ impl Chores for Script {
     }
     async fn author_permission(&self, _: &VerifyCommand) -> Result<(bool, String), PipelineError> {
         self.permission.borrow().clone().unwrap_or_else(|| Ok((true, "write".into())))
+    }
+    async fn acted_on(&self, o: &OutcomeJob) -> Result<ActedOn, PipelineError> {
+        self.acted.borrow().clone().unwrap_or(Ok(ActedOn { merged: o.merged, findings: 3, addressed: 1 }))
     }
 }
 
@@ -404,4 +409,37 @@ fn notes_are_posted_then_leave_the_outbox() {
     // After the queue gave up on a notify message, it is dropped (the outbox still shows what was lost).
     assert_eq!(w.deliver(&body, QueueKind::DeadLetter, 0), Decision::Ack);
     assert_eq!(w.pipeline.notified.borrow().len(), 1);
+}
+
+#[test]
+fn a_reviewed_pr_that_closes_has_its_findings_counted_once_and_shown() {
+    let (mut w, body) = World::opened();
+    assert_eq!(w.deliver(&body, QueueKind::Review, 1), Decision::Ack);
+    assert_eq!(w.status().acted_on, None);
+    w.sim.borrow_mut().send(crate::sim::inbound("close", argus_core::signal::Signal::Closed { merged: true }));
+    let outcomes = w.sim.borrow().outcomes.clone();
+    assert_eq!(outcomes.len(), 1, "one count per close");
+    assert!(outcomes[0].merged);
+    let body = serde_json::to_value(QueueMessage::Outcome(outcomes[0].clone())).unwrap();
+    assert_eq!(body["v"], "outcome/1");
+
+    // GitHub cannot be read now: retried, nothing recorded.
+    *w.pipeline.acted.borrow_mut() = Some(Err(PipelineError::retryable("threads unavailable", Some(30))));
+    assert!(matches!(w.deliver(&body, QueueKind::Review, 2), Decision::Retry { delay_secs } if delay_secs >= 30));
+    assert_eq!(w.status().acted_on, None);
+    *w.pipeline.acted.borrow_mut() = None;
+    assert_eq!(w.deliver(&body, QueueKind::Review, 3), Decision::Ack);
+    assert_eq!(w.status().acted_on, Some(ActedOn { merged: true, findings: 3, addressed: 1 }));
+    assert!(w.status().to_html().contains("<th>findings acted on</th><td>1 of 3 (33 %)</td>"));
+    // After the queue gave up, the message is dropped and said so.
+    assert_eq!(w.deliver(&body, QueueKind::DeadLetter, 4), Decision::Ack);
+    assert!(w.logs.iter().any(|l| l.step == "outcome_dropped"));
+}
+
+#[test]
+fn a_pr_closed_before_any_review_has_nothing_to_count() {
+    let sim = Rc::new(RefCell::new(Sim::new(Config::default())));
+    sim.borrow_mut().send(review("open", Opened, "h0"));
+    sim.borrow_mut().send(crate::sim::inbound("close", argus_core::signal::Signal::Closed { merged: false }));
+    assert!(sim.borrow().outcomes.is_empty());
 }

@@ -22,6 +22,9 @@ pub enum QueueMessage {
     /// A command waits until its author's write access is confirmed.
     #[serde(rename = "verify/1")]
     Verify(VerifyCommand),
+    /// A reviewed pull request was merged or closed: how many findings were acted on.
+    #[serde(rename = "outcome/1")]
+    Outcome(OutcomeJob),
 }
 
 impl QueueMessage {
@@ -39,6 +42,7 @@ impl QueueMessage {
             QueueMessage::V1(j) => &j.pr,
             QueueMessage::Notify(n) => &n.pr,
             QueueMessage::Verify(v) => &v.pr,
+            QueueMessage::Outcome(o) => &o.pr,
         }
     }
 }
@@ -121,6 +125,16 @@ pub struct VerifyCommand {
     pub delivery: DeliveryId,
     pub author: String,
     pub command: Command,
+}
+
+/// "What did the team act on?": when a reviewed pull request is merged or
+/// closed, the consumer reads ArgusAI's threads on it and tells the coordinator
+/// how many of its findings were addressed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutcomeJob {
+    pub pr: PrRef,
+    pub installation: InstallationId,
+    pub merged: bool,
 }
 
 /// At most this many delivery ids ride along in a job; the rest are only counted.

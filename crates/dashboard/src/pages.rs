@@ -203,13 +203,17 @@ pub fn repo(v: &RepoView, viewer: &Viewer<'_>) -> String {
     let _ = write!(
         b,
         "<dl class=\"facts\"><dt>Your role</dt><dd>{}</dd><dt>Reviews run</dt><dd>{}</dd><dt>Findings</dt><dd>{}</dd>\
-         <dt>Tokens in / out</dt><dd>{} / {}</dd><dt>Model cost</dt><dd>{}</dd></dl>",
+         <dt>Tokens in / out</dt><dd>{} / {}</dd><dt>Model cost</dt><dd>{}</dd><dt>Findings acted on</dt><dd>{}</dd></dl>",
         v.role.map(|r| esc(r.as_str())).unwrap_or_else(|| "operator token".into()),
         t.reviews,
         opt_num(t.findings),
         opt_num(t.tokens_in),
         opt_num(t.tokens_out),
-        cost(t.cost_micro_usd)
+        cost(t.cost_micro_usd),
+        match o.acted.percent() {
+            Some(p) => format!("{p} % ({} of {} findings, {} closed pull requests)", o.acted.addressed, o.acted.findings, o.acted.prs),
+            None => "– (counted when reviewed pull requests are merged or closed)".into(),
+        }
     );
     b.push_str("<h2>Pull requests in flight</h2>");
     if o.in_flight.is_empty() {

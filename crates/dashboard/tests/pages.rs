@@ -154,6 +154,7 @@ fn repo_page() {
         }],
         totals: Totals { reviews: 1, findings: Some(2), tokens_in: Some(4200), tokens_out: Some(380), cost_micro_usd: Some(860) },
         learnings: None,
+        acted: argus_index::ActedTotals { prs: 7, findings: 25, addressed: 16 },
     };
     let env = vec![("MAX_FILES_PER_REVIEW".to_string(), "40".to_string())];
     let traced = resolve_traced(&Sources {
@@ -172,6 +173,7 @@ fn repo_page() {
     let page = pages::repo(&v, &viewer());
     check_structure(&page);
     assert!(page.contains("does not record learnings"), "an honest empty state");
+    assert!(page.contains("<dt>Findings acted on</dt><dd>64 % (16 of 25 findings, 7 closed pull requests)</dd>"));
     assert!(page.contains("name=\"action\" value=\"replay\""), "the dead letter can be replayed from here");
     insta::assert_snapshot!("repo_page", page.replace("><", ">\n<"));
     insta::assert_json_snapshot!("repo_view", v);

@@ -41,6 +41,8 @@ pub mod routes {
     pub const UPDATE: &str = "/update";
     /// GET → [`super::Overview`].
     pub const OVERVIEW: &str = "/overview";
+    /// GET → [`super::ActedTotals`] (what a review's summary quotes).
+    pub const ACTED: &str = "/acted";
     pub const BASE_URL: &str = "https://repository";
 }
 
@@ -109,6 +111,18 @@ pub struct RepoUpdate {
     pub pr: PrRow,
     pub reviews: Vec<ReviewRow>,
     pub replays: Vec<ReplayRow>,
+    /// What became of ArgusAI's findings, once the PR was merged or closed.
+    #[serde(default)]
+    pub acted: Option<ActedRow>,
+}
+
+/// One closed PR's findings and how many were acted on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActedRow {
+    pub pr: u64,
+    pub merged: bool,
+    pub findings: u64,
+    pub addressed: u64,
 }
 
 fn outcome_str(o: Outcome) -> String {
@@ -167,6 +181,7 @@ impl RepoUpdate {
             },
             reviews: st.history.iter().map(|h| review_row(number, h)).collect(),
             replays: st.replayed.iter().map(|r| replay_row(number, r)).collect(),
+            acted: st.acted.map(|a| ActedRow { pr: number, merged: a.merged, findings: a.findings.into(), addressed: a.addressed.into() }),
         })
     }
 
@@ -301,6 +316,12 @@ pub const SCHEMA: &[&str] = &[
         PRIMARY KEY (pr, job_id, outcome, finished_at))",
     "CREATE INDEX IF NOT EXISTS reviews_by_finished ON reviews (finished_at)",
     "CREATE INDEX IF NOT EXISTS reviews_by_outcome ON reviews (outcome, finished_at)",
+    "CREATE TABLE IF NOT EXISTS acted (
+        pr INTEGER PRIMARY KEY,
+        merged INTEGER NOT NULL,
+        findings INTEGER NOT NULL,
+        addressed INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS replays (
         pr INTEGER NOT NULL,
         job_id TEXT NOT NULL,
@@ -322,11 +343,18 @@ const INSERT_REVIEW: &str = "INSERT INTO reviews (pr, job_id, outcome, finished_
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT DO NOTHING";
 
+// A reopened and closed again PR is counted again: the newest count wins.
+const UPSERT_ACTED: &str = "INSERT INTO acted (pr, merged, findings, addressed, updated_at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT(pr) DO UPDATE SET merged = excluded.merged, findings = excluded.findings, addressed = excluded.addressed,
+       updated_at = excluded.updated_at
+     WHERE excluded.updated_at >= acted.updated_at";
+
 const INSERT_REPLAY: &str = "INSERT INTO replays (pr, job_id, at, actor) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING";
 
 const PRUNE_REVIEWS: &str = "DELETE FROM reviews WHERE rowid IN (SELECT rowid FROM reviews ORDER BY finished_at DESC, rowid DESC LIMIT -1 OFFSET ?)";
 const PRUNE_PRS: &str = "DELETE FROM prs WHERE number IN (SELECT number FROM prs WHERE phase NOT IN ('debouncing', 'queued', 'running')
      ORDER BY updated_at DESC LIMIT -1 OFFSET ?)";
+const PRUNE_ACTED: &str = "DELETE FROM acted WHERE pr IN (SELECT pr FROM acted ORDER BY updated_at DESC LIMIT -1 OFFSET ?)";
 const PRUNE_REPLAYS: &str = "DELETE FROM replays WHERE rowid IN (SELECT rowid FROM replays ORDER BY at DESC, rowid DESC LIMIT -1 OFFSET ?)";
 
 /// The statements that apply `u`, in order.
@@ -374,6 +402,9 @@ pub fn update_statements(u: &RepoUpdate) -> Vec<Stmt> {
     for r in &u.replays {
         out.push(Stmt { sql: INSERT_REPLAY, args: vec![r.pr.into(), r.job_id.as_str().into(), r.at.into(), r.actor.as_str().into()] });
     }
+    if let Some(a) = &u.acted {
+        out.push(Stmt { sql: UPSERT_ACTED, args: vec![a.pr.into(), a.merged.into(), a.findings.into(), a.addressed.into(), p.updated_at.into()] });
+    }
     out
 }
 
@@ -383,6 +414,7 @@ pub fn prune_statements() -> Vec<Stmt> {
         Stmt { sql: PRUNE_REVIEWS, args: vec![u64::from(MAX_REVIEWS).into()] },
         Stmt { sql: PRUNE_PRS, args: vec![u64::from(MAX_SETTLED_PRS).into()] },
         Stmt { sql: PRUNE_REPLAYS, args: vec![u64::from(MAX_REPLAYS).into()] },
+        Stmt { sql: PRUNE_ACTED, args: vec![u64::from(MAX_ACTED).into()] },
     ]
 }
 
@@ -485,6 +517,27 @@ pub const TOTALS_SQL: &str = "SELECT COUNT(*) AS reviews, SUM(findings) AS findi
        SUM(tokens_out) AS tokens_out, SUM(cost_micro_usd) AS cost_micro_usd
      FROM reviews WHERE outcome IN ('posted', 'superseded', 'late')";
 
+/// Closed PRs whose findings count toward the repository's rate, at most.
+pub const MAX_ACTED: u32 = 1000;
+
+/// What the repository acts on: closed PRs with ArgusAI findings, and the findings addressed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActedTotals {
+    pub prs: u64,
+    pub findings: u64,
+    pub addressed: u64,
+}
+
+impl ActedTotals {
+    /// The share of findings acted on, in whole percent; `None` before any.
+    pub fn percent(&self) -> Option<u64> {
+        (self.findings > 0).then(|| (self.addressed * 100 + self.findings / 2) / self.findings)
+    }
+}
+
+pub const ACTED_SQL: &str = "SELECT COUNT(*) AS prs, COALESCE(SUM(findings), 0) AS findings, COALESCE(SUM(addressed), 0) AS addressed
+     FROM acted WHERE findings > 0";
+
 /// Everything the repository page lists.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Overview {
@@ -497,6 +550,9 @@ pub struct Overview {
     /// Learnings kept for this repository. `None`: this version of ArgusAI
     /// records none (another issue adds them to this same object).
     pub learnings: Option<Vec<serde_json::Value>>,
+    /// The share of ArgusAI's findings this repository acted on.
+    #[serde(default)]
+    pub acted: ActedTotals,
 }
 
 #[cfg(test)]

@@ -196,7 +196,45 @@ fn overview(c: &Connection) -> Overview {
         dead_letters: query(c, DEAD_LETTERS_SQL),
         totals: query::<Totals>(c, TOTALS_SQL).pop().unwrap(),
         learnings: None,
+        acted: query::<ActedTotals>(c, ACTED_SQL).pop().unwrap(),
     }
+}
+
+#[test]
+fn closed_prs_findings_sum_into_the_repositorys_acted_on_rate() {
+    let c = db();
+    assert_eq!(overview(&c).acted, ActedTotals::default());
+    assert_eq!(ActedTotals::default().percent(), None);
+    let mut counts = Vec::new();
+    for (number, findings, addressed) in [(1, 3, 1), (2, 2, 2), (3, 0, 0)] {
+        let mut pr = Pr::new(number);
+        pr.review("h1", findings);
+        pr.send(Event::Inbound(Inbound {
+            delivery: DeliveryId(format!("close-{number}")),
+            received_at: UnixMillis(0),
+            pr: pr.pr(),
+            installation: Some(InstallationId(7)),
+            signal: Signal::Closed { merged: true },
+        }));
+        // Before the count arrives the PR has none; the count is idempotent.
+        assert_eq!(pr.update().acted, None);
+        pr.send(Event::Acted(ActedOn { merged: true, findings, addressed }));
+        run(&c, &update_statements(&pr.update()));
+        run(&c, &update_statements(&pr.update()));
+        counts.push(pr);
+    }
+    let acted = overview(&c).acted;
+    // A PR without findings does not count toward the rate.
+    assert_eq!(acted, ActedTotals { prs: 2, findings: 5, addressed: 3 });
+    assert_eq!(acted.percent(), Some(60));
+    // A late, older update of the first PR never wins over the newer count.
+    let mut old = counts[0].update();
+    old.pr.updated_at = 1;
+    old.acted.as_mut().unwrap().addressed = 0;
+    run(&c, &update_statements(&old));
+    assert_eq!(overview(&c).acted.addressed, 3);
+    run(&c, &prune_statements());
+    assert_eq!(count(&c, "acted"), 3);
 }
 
 #[test]

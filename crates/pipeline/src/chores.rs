@@ -5,8 +5,10 @@
 use crate::platform::Platform;
 use crate::service::ReviewService;
 use crate::stage::gh_err;
+use argus_coordinator::protocol::ActedOn;
 use argus_coordinator::{Chores, PipelineError};
-use argus_core::job::{Notify, VerifyCommand};
+use argus_core::job::{Notify, OutcomeJob, VerifyCommand};
+use std::collections::HashSet;
 
 impl<P: Platform> Chores for ReviewService<P> {
     async fn notify(&self, n: &Notify) -> Result<(), PipelineError> {
@@ -26,5 +28,25 @@ impl<P: Platform> Chores for ReviewService<P> {
         // Cached briefly (in memory and KV): a burst of commands costs one request.
         let write = inst.has_write(&v.pr.repo, &v.author).await.map_err(|e| gh_err("reading the commenter's permission", e))?;
         Ok((write, if write { "write".into() } else { "below write".into() }))
+    }
+
+    /// ArgusAI's findings are the first comments of the threads it started; one
+    /// was acted on when its thread was resolved (by anyone) or GitHub marks it
+    /// outdated (its cited lines changed after it was posted). Without GraphQL
+    /// (some GitHub Enterprise setups) only the second is known.
+    async fn acted_on(&self, o: &OutcomeJob) -> Result<ActedOn, PipelineError> {
+        let inst = self.github.installation(o.installation);
+        let own = inst.own_review_comments(&o.pr).await.map_err(|e| gh_err("listing ArgusAI's comments", e))?;
+        let roots: Vec<_> = own.iter().filter(|c| c.in_reply_to_id.is_none()).collect();
+        if roots.is_empty() {
+            return Ok(ActedOn { merged: o.merged, findings: 0, addressed: 0 });
+        }
+        let resolved: HashSet<u64> = match inst.review_threads(&o.pr).await {
+            Ok(threads) => threads.iter().filter(|t| t.is_resolved).filter_map(|t| t.root().map(|c| c.database_id)).collect(),
+            Err(argus_github::GitHubError::GraphQlUnavailable { .. }) => HashSet::new(),
+            Err(e) => return Err(gh_err("reading the review threads", e)),
+        };
+        let addressed = roots.iter().filter(|c| c.line.is_none() || resolved.contains(&c.id)).count();
+        Ok(ActedOn { merged: o.merged, findings: roots.len() as u32, addressed: addressed as u32 })
     }
 }

@@ -30,6 +30,12 @@ pub trait ConfigSource {
     async fn global_defaults(&self) -> Option<String>;
     /// KV `CONFIG` `repo:{owner}/{repo}`, when set.
     async fn repo_layer(&self, repo: &RepoName) -> Option<String>;
+    /// What the repository did with ArgusAI's findings on its closed pull
+    /// requests, `(addressed, findings)`, as its index counts them (the
+    /// Worker asks the `Repository` Durable Object); `None` when unknown.
+    async fn acted_on(&self, _repo: &RepoName) -> Option<(u64, u64)> {
+        None
+    }
 }
 
 /// One step of one review, as the Worker prints it: a single JSON line.

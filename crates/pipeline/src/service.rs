@@ -201,6 +201,9 @@ impl<P: Platform> ReviewService<P> {
         };
         let mut decided = decide(&configured.config, &pr_diffs, &thought, facts);
         decided.publication.resolutions = fixed.planned;
+        if let Some(r) = decided.publication.review.as_mut() {
+            r.notes.acted_on = configured.acted_on.filter(|(_, findings)| *findings > 0);
+        }
         let totals = thought.ledger.totals();
         let duration_ms = self.clock.now().0.saturating_sub(started.0);
         let review = decided.publication.review.as_ref().expect("decide always gives a review");

@@ -442,6 +442,10 @@ pub struct Notes {
     /// Earlier ArgusAI threads this push resolved (their findings were fixed).
     #[serde(default)]
     pub resolved_threads: usize,
+    /// `(addressed, findings)`: what the repository did with ArgusAI's findings
+    /// on its closed pull requests.
+    #[serde(default)]
+    pub acted_on: Option<(u64, u64)>,
 }
 
 /// The one-line reply ArgusAI posts in a thread it resolves, naming the commit
@@ -619,6 +623,12 @@ fn preface(r: &Review) -> String {
     }
     if n.from_cache {
         notes.push("Findings reused from the cache (same head and configuration).".into());
+    }
+    if let Some((addressed, findings)) = n.acted_on.filter(|(_, f)| *f > 0) {
+        notes.push(format!(
+            "This repository acts on {} % of ArgusAI's findings ({addressed} of {findings} on closed pull requests).",
+            (addressed * 100 + findings / 2) / findings
+        ));
     }
     if !notes.is_empty() {
         out.push_str(&notes.join(" "));
@@ -1106,6 +1116,8 @@ mod tests {
         assert!(!summary(&r).contains("resolved"));
         r.notes.resolved_threads = 2;
         assert!(summary(&r).contains("2 earlier threads resolved: the lines cited were fixed or removed."));
+        r.notes.acted_on = Some((16, 25));
+        assert!(summary(&r).contains("This repository acts on 64 % of ArgusAI's findings (16 of 25 on closed pull requests)."));
         let reply = resolution_reply(&head, crate::resolution::Fixed::Addressed);
         assert_eq!(
             reply,

@@ -8,7 +8,7 @@ use crate::machine::state::{HELP_TEXT, Outcome};
 use crate::protocol::{CommandVerified, ErrorCode, ReportReply};
 use argus_core::event::PrAction;
 use argus_core::ids::{CommitSha, DeliveryId, UnixMillis};
-use argus_core::job::{MAX_DELIVERIES_PER_JOB, QueueMessage, ReviewMode, VerifyCommand};
+use argus_core::job::{MAX_DELIVERIES_PER_JOB, OutcomeJob, QueueMessage, ReviewMode, VerifyCommand};
 use argus_core::signal::{Command, Inbound, Signal};
 
 impl<L: DeliveryLog> Coordinator<L> {
@@ -40,6 +40,10 @@ impl<L: DeliveryLog> Coordinator<L> {
             }
             Signal::Closed { merged } => {
                 self.archive(now, if merged { "merged" } else { "closed" });
+                // A reviewed PR's findings are counted once it is over: did the team act on them?
+                if let (Some(pr), Some(installation), Some(_)) = (self.st.pr.clone(), self.st.installation, &self.st.last_reviewed_sha) {
+                    out.actions.push(super::Action::Enqueue { message: QueueMessage::Outcome(OutcomeJob { pr, installation, merged }) });
+                }
                 Some(format!("pull request {}; coordinator archived", if merged { "merged" } else { "closed" }))
             }
             Signal::ConvertedToDraft => {

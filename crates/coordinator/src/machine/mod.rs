@@ -52,6 +52,8 @@ pub enum Event {
     CommandVerified(CommandVerified),
     /// The consumer posted these notes and reactions.
     Notified(Notified),
+    /// The consumer counted what became of ArgusAI's findings on the closed PR.
+    Acted(ActedOn),
     /// A maintainer's action from the dashboard (see [`crate::operator`]).
     Operator(OperatorRequest),
 }
@@ -188,6 +190,12 @@ impl<L: DeliveryLog> Coordinator<L> {
             Event::EnqueueFailed { job_id, reason } => self.on_enqueue_failed(now, job_id, reason, &mut out),
             Event::CommandVerified(v) => self.on_command_verified(now, v, &mut out),
             Event::Notified(n) => self.on_notified(n, &mut out),
+            Event::Acted(a) => {
+                let changed = self.st.acted != Some(a);
+                self.st.acted = Some(a);
+                out.dirty |= changed;
+                Reply::Report(ReportReply { recorded: true, retry: false, failures: 0 })
+            }
             Event::Operator(req) => self.on_operator(now, req, &mut out),
         };
         self.pump(now, &mut out);

@@ -226,6 +226,8 @@ pub struct PrState {
     pub operator_log: VecDeque<crate::operator::OperatorRecord>,
     /// Dead-lettered jobs already replayed, so a second replay is refused.
     pub replayed: VecDeque<crate::operator::ReplayRecord>,
+    /// What became of ArgusAI's findings, counted when the PR was last merged or closed.
+    pub acted: Option<crate::protocol::ActedOn>,
 }
 
 impl PrState {

@@ -60,6 +60,8 @@ pub struct Sim {
     pub queue: Vec<ReviewJob>,
     /// Commands' permission checks put on the queue.
     pub verifications: Vec<VerifyCommand>,
+    /// Closed PRs' finding counts put on the queue.
+    pub outcomes: Vec<argus_core::job::OutcomeJob>,
     /// The shell passes the permission check at once (a writer's command) unless told otherwise.
     pub verify_commands: bool,
     pub notes: Vec<String>,
@@ -79,6 +81,7 @@ impl Sim {
             now: T0,
             queue: vec![],
             verifications: vec![],
+            outcomes: vec![],
             verify_commands: true,
             notes: vec![],
             reactions: vec![],
@@ -134,6 +137,9 @@ impl Sim {
                 Action::Enqueue { message } => {
                     if let Some(job) = message.job() {
                         self.queue.push(job.clone());
+                    }
+                    if let QueueMessage::Outcome(o) = message {
+                        self.outcomes.push(o.clone());
                     }
                 }
                 Action::PostNote { body, .. } => self.notes.push(body.clone()),

@@ -129,6 +129,7 @@ pub fn decide(config: &Config, pr_diffs: &[FileDiff<'_>], thought: &Thought, fac
             quiet: thought.quiet.as_ref().map(|q| q.sentence()),
             // Counted when publishing: only threads GitHub resolved.
             resolved_threads: 0,
+            acted_on: None,
         },
         not_placed: Vec::new(),
         subrequests: None,
