@@ -10,9 +10,9 @@ use crate::platform::kv;
 use crate::platform::log::Logger;
 use crate::platform::stores::{KvBreakerStore, KvTokenCache, count_kv};
 use crate::platform::webcrypto::WebCryptoSigner;
-use argus_coordinator::{CheckEnd, Chores, PipelineError, ReviewPipeline, ReviewReport};
+use argus_coordinator::{CheckEnd, Chores, PipelineError, ReplyOutcome, ReviewPipeline, ReviewReport};
 use argus_core::ids::RepoName;
-use argus_core::job::{Notify, ReviewJob, VerifyCommand};
+use argus_core::job::{Notify, ReplyJob, ReviewJob, VerifyCommand};
 use argus_core::keys::{ConfigKey, ReviewCacheKey};
 use argus_core::subrequests::{CountingHttp, SubrequestCounts, SubrequestKind, Subrequests};
 use argus_github::client::GitHub;
@@ -181,6 +181,9 @@ impl Chores for Pipeline {
     }
     async fn author_permission(&self, v: &VerifyCommand) -> Result<(bool, String), PipelineError> {
         self.ready()?.author_permission(v).await
+    }
+    async fn reply(&self, r: &ReplyJob) -> Result<ReplyOutcome, PipelineError> {
+        self.ready()?.reply(r).await
     }
 }
 

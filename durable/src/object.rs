@@ -122,6 +122,7 @@ impl DurableObject for PrCoordinator {
             (Method::Post, DeadLetterRoute::PATH) => self.serve::<DeadLetterRoute>(&mut req).await,
             (Method::Post, CommandVerifiedRoute::PATH) => self.serve::<CommandVerifiedRoute>(&mut req).await,
             (Method::Post, NotifiedRoute::PATH) => self.serve::<NotifiedRoute>(&mut req).await,
+            (Method::Post, ReplyDoneRoute::PATH) => self.serve::<ReplyDoneRoute>(&mut req).await,
             (Method::Post, OperatorRoute::PATH) => self.serve::<OperatorRoute>(&mut req).await,
             _ => error_response(&ErrorReply { code: ErrorCode::BadRequest, error: format!("no route {} {path}", req.method()) }, 404),
         }
@@ -371,6 +372,7 @@ fn event_kind(e: &Event) -> &'static str {
         Event::CommandVerified(_) => "command_verified",
         Event::Notified(_) => "notified",
         Event::Operator(_) => "operator",
+        Event::ReplyDone(_) => "reply_done",
     }
 }
 

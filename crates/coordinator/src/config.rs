@@ -38,6 +38,13 @@ pub struct Config {
     pub command_verify_ttl_ms: u64,
     /// Commands waiting for their permission check, at most (a flood of mentions cannot grow the state).
     pub pending_commands_len: usize,
+    /// Quiet time in a review thread before it is answered: a burst of replies gets one answer.
+    pub reply_debounce_ms: u64,
+    /// Answers per PR and per hour until the repository's `[replies]` is known (its defaults).
+    pub replies_max_per_pr: u32,
+    pub replies_max_per_hour: u32,
+    /// Threads waiting for an answer, at most.
+    pub pending_replies_len: usize,
 }
 
 pub const DAY_MS: u64 = 24 * 60 * 60 * 1000;
@@ -66,6 +73,10 @@ impl Config {
             enqueue_retry_ms: 5_000,
             command_verify_ttl_ms: 3_600_000,
             pending_commands_len: 20,
+            reply_debounce_ms: 5_000,
+            replies_max_per_pr: 20,
+            replies_max_per_hour: 10,
+            pending_replies_len: 20,
         }
     }
 

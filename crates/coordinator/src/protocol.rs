@@ -59,6 +59,10 @@ route!(DeadLetterRoute, "/dead-letter", DeadLettered => DeadLetterReply, Event::
 route!(CommandVerifiedRoute, "/command-verified", CommandVerified => ReportReply, Event::CommandVerified, Reply::Report);
 route!(NotifiedRoute, "/notified", Notified => ReportReply, Event::Notified, Reply::Report);
 route!(
+    /// The consumer is done with a thread's answer (posted, or not needed).
+    ReplyDoneRoute, "/reply-done", ReplyDone => ReportReply, Event::ReplyDone, Reply::Report
+);
+route!(
     /// A maintainer's dashboard action (re-run, full review, pause/resume, replay).
     OperatorRoute, "/operator", crate::operator::OperatorRequest => crate::operator::OperatorReply, Event::Operator, Reply::Operator
 );
@@ -177,6 +181,12 @@ pub enum Finish {
 pub struct RepoSettings {
     /// The repository's `debounce_seconds`, in ms.
     pub debounce_ms: Option<u64>,
+    /// The repository's `[replies] max_per_pr`.
+    #[serde(default)]
+    pub replies_max_per_pr: Option<u32>,
+    /// The repository's `[replies] max_per_hour`.
+    #[serde(default)]
+    pub replies_max_per_hour: Option<u32>,
 }
 
 /// `POST /finished`: the pipeline ran to the end.
@@ -232,6 +242,14 @@ pub struct CommandVerified {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notified {
     pub ids: Vec<u64>,
+}
+
+/// `POST /reply-done`: what became of a [`argus_core::job::ReplyJob`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyDone {
+    pub reply_id: u64,
+    /// An answer was posted (it counts toward the bounds); notes and skips do not.
+    pub answered: bool,
 }
 
 /// The coordinator's answer to `/started`, `/finished`, `/failed`, `/command-verified` and `/notified`.

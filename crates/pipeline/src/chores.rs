@@ -5,8 +5,8 @@
 use crate::platform::Platform;
 use crate::service::ReviewService;
 use crate::stage::gh_err;
-use argus_coordinator::{Chores, PipelineError};
-use argus_core::job::{Notify, VerifyCommand};
+use argus_coordinator::{Chores, PipelineError, ReplyOutcome};
+use argus_core::job::{Notify, ReplyJob, VerifyCommand};
 
 impl<P: Platform> Chores for ReviewService<P> {
     async fn notify(&self, n: &Notify) -> Result<(), PipelineError> {
@@ -26,5 +26,9 @@ impl<P: Platform> Chores for ReviewService<P> {
         // Cached briefly (in memory and KV): a burst of commands costs one request.
         let write = inst.has_write(&v.pr.repo, &v.author).await.map_err(|e| gh_err("reading the commenter's permission", e))?;
         Ok((write, if write { "write".into() } else { "below write".into() }))
+    }
+
+    async fn reply(&self, r: &ReplyJob) -> Result<ReplyOutcome, PipelineError> {
+        ReviewService::reply(self, r).await
     }
 }

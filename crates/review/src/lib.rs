@@ -15,5 +15,6 @@ pub mod fingerprint;
 pub mod place;
 pub mod redact;
 pub mod render;
+pub mod reply;
 pub mod tripwire;
 pub mod verify;
