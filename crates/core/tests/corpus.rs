@@ -82,7 +82,10 @@ fn a_real_review_comment_as_a_reply_and_as_a_mention() {
         let Parsed::Event(e) = event::parse("pull_request_review_comment", body.as_bytes()).unwrap() else { panic!("not an event") };
         let Decision::Route(i) = filter::decide(&FilterConfig::default(), e, DeliveryId("d".into()), UnixMillis(0)) else { panic!("not routed") };
         let json = serde_json::to_value(&i.signal).unwrap();
-        assert_eq!((json["type"].as_str(), json["root_id"].as_u64(), json["intent"].as_str()), (Some("thread_reply"), Some(want_root), Some(want_intent)));
+        assert_eq!(
+            (json["type"].as_str(), json["root_id"].as_u64(), json["intent"].as_str()),
+            (Some("thread_reply"), Some(want_root), Some(want_intent))
+        );
         assert!(json.get("body").is_none() && !json.to_string().contains("emoji"), "the body stays at the front door: {json}");
     }
 }
