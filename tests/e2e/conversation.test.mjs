@@ -8,7 +8,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { citeLines } from "../fakes/llm.mjs";
-import { startStack, sha, prEvent, reviewCommentEvent, sendEvent, waitForHistory, eventually } from "./fixtures.mjs";
+import { startStack, sha, prEvent, reviewCommentEvent, sendEvent, status, waitForHistory, eventually } from "./fixtures.mjs";
 
 const OWNER = "conv-e2e";
 const NUMBER = 3;
@@ -98,6 +98,10 @@ test("a reply in an ArgusAI thread gets exactly one answer there; the same deliv
   await settle(5000);
   assert.equal(answersIn(pr, root).length, 1, "still one answer");
   assert.equal(answerRequests().length, asked, "no second model call for an answered comment");
+  // The consumer reported through the Durable Object's route: one answer counted, nothing waiting.
+  const st = await status(stack, pr.owner, pr.repo, pr.number);
+  assert.deepEqual({ ...st.replies, max_per_pr: undefined, max_per_hour: undefined }, { waiting: 0, in_flight: 0, answered: 1, answered_last_hour: 1, max_per_pr: undefined, max_per_hour: undefined });
+  assert.equal(st.replies.max_per_pr, 20, "the repository's bound, as its review read it");
 });
 
 test("a reply by someone without write access, and a bot's reply, get no answer", async () => {
@@ -154,5 +158,6 @@ test("over the repository's per-PR bound: one note in the thread, then silence",
   await replyInThread(pr, root, "Hello?");
   await settle(5000);
   assert.equal(answersIn(pr, root).length, 2, "the first answer and the one note");
+  assert.equal((await status(stack, pr.owner, pr.repo, pr.number)).replies.answered, 1, "the note is not an answer");
   assert.equal(answerRequests().filter((r) => r.prompt.includes(pr.file)).length, 1, "one model call");
 });

@@ -12,7 +12,7 @@ use crate::platform::{ByRef, Platform};
 use crate::ports::{LogEvent, PipelineLog};
 use crate::service::ReviewService;
 use crate::stage::gh_err;
-use argus_coordinator::{PipelineError, ReplyOutcome};
+use argus_coordinator::{PipelineError, ReplyOutcome, ReviewPipeline};
 use argus_core::error::Classify;
 use argus_core::http::Clock;
 use argus_core::job::ReplyJob;
@@ -145,6 +145,7 @@ impl<P: Platform> ReviewService<P> {
                 "comment": r.comment_id, "root": r.root_id, "intent": r.intent.as_str(), "model": done.model_used,
                 "tokens_in": done.usage.prompt_tokens, "tokens_out": done.usage.completion_tokens,
                 "suggestion": answer.suggestion.is_some(), "redactions": redactions.total(),
+                "subrequests": self.subrequests(),
             }),
         );
         Ok(ReplyOutcome::Answered)
