@@ -1,9 +1,10 @@
 //! Answers in review threads (the consumer's `reply/1` messages): the author's
 //! write access (cached, as for commands), the thread read from GitHub (the
 //! message carries ids only), ArgusAI's thread or a mention, one answer per
-//! comment (its marker is looked for before posting), the cited lines of the
-//! file at the PR's head with the enclosing function's header, one model call
-//! with the deployment's model chain, the answer parsed, vetted and sanitized
+//! comment (its marker is looked for before posting), the repository's
+//! configuration from the base branch (its model chain and language, read as a
+//! review reads them), the cited lines of the file at the PR's head with the
+//! enclosing function's header, one model call, the answer parsed, vetted and sanitized
 //! (`argus_review::reply`, `render::thread_answer`), and one reply posted.
 //! Every request goes through the invocation's clients, so the subrequest
 //! ledger counts them.
@@ -15,7 +16,8 @@ use crate::stage::gh_err;
 use argus_coordinator::{PipelineError, ReplyOutcome, ReviewPipeline};
 use argus_core::error::Classify;
 use argus_core::http::Clock;
-use argus_core::job::ReplyJob;
+use argus_core::ids::CommitSha;
+use argus_core::job::{JobTrigger, ReplyJob, ReviewJob, ReviewMode};
 use argus_diff::tokens;
 use argus_github::types::Side;
 use argus_llm::{ChatRequest, LlmClient, Message};
@@ -72,10 +74,27 @@ impl<P: Platform> ReviewService<P> {
             return Ok(ReplyOutcome::Noted);
         }
 
+        let pr = inst.pull_request(&r.pr).await.map_err(|e| gh_err("reading the pull request", e))?;
+        // The repository's configuration, exactly as a review of this PR reads it
+        // (base branch only): the model chain and the language apply to answers too.
+        let as_job = ReviewJob {
+            job_id: format!("reply-{}", r.reply_id),
+            pr: r.pr.clone(),
+            installation: r.installation,
+            head_sha: CommitSha(pr.head.sha.as_str().to_string()),
+            base_sha: CommitSha(pr.base.sha.as_str().to_string()),
+            since_sha: None,
+            mode: ReviewMode::Full,
+            trigger: JobTrigger::Command,
+            actions: Vec::new(),
+            attempt: 1,
+            deliveries: vec![r.delivery.clone()],
+            enqueued_at: started,
+        };
+        let config = self.configure(&as_job, &pr).await?.config;
         // The file at the PR's head around the thread's lines (not when they left the diff).
         let head_text = match (root.line, root.side) {
             (Some(_), Some(Side::Right) | None) => {
-                let pr = inst.pull_request(&r.pr).await.map_err(|e| gh_err("reading the pull request", e))?;
                 let bytes = inst.file_content(&r.pr.repo, &root.path, pr.head.sha.as_str()).await.map_err(|e| gh_err("reading the file", e))?;
                 bytes.and_then(|b| String::from_utf8(b).ok())
             }
@@ -111,9 +130,10 @@ impl<P: Platform> ReviewService<P> {
                 })
                 .collect(),
         };
-        let system = reply::system_prompt(r.intent);
+        let system = reply::system_prompt(r.intent, &config.language);
         let (user, redactions) = reply::user_message(&prompt);
-        let limits = self.llm.config.chunk_limits();
+        let llm = crate::stage::plan::llm_config_for(&self.llm.config, &config);
+        let limits = llm.chunk_limits();
         if tokens::estimate(&system) + tokens::estimate(&user) > limits.max_input_tokens {
             return Ok(ReplyOutcome::Skipped("the thread does not fit the model's input".into()));
         }
@@ -124,9 +144,10 @@ impl<P: Platform> ReviewService<P> {
             (self.seed, r.reply_id, r.comment_id, "reply").hash(&mut h);
             h.finish()
         };
-        let client = LlmClient::new(ByRef(&self.llm.provider), ByRef(&self.clock), ByRef(&self.llm.breakers), self.llm.config.clone(), seed);
+        let deadline = llm.retry.review_deadline(started);
+        let client = LlmClient::new(ByRef(&self.llm.provider), ByRef(&self.clock), ByRef(&self.llm.breakers), llm, seed);
         let done = client
-            .complete(&req, Some(self.llm.config.retry.review_deadline(started)))
+            .complete(&req, Some(deadline))
             .await
             .map_err(|f| PipelineError { class: f.class(), message: format!("the model call failed: {}", f.error) })?;
         let text = done.response.text;

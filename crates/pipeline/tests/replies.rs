@@ -137,3 +137,15 @@ fn fix_gets_a_vetted_suggestion_and_a_copy_of_the_line_gets_none() {
     let posted = answers(&w, root);
     assert!(!posted[1].contains("```suggestion") && posted[1].contains("equals the current lines"), "{}", posted[1]);
 }
+
+#[test]
+fn answers_follow_the_repositorys_model_and_language_from_the_base_branch() {
+    let (w, root, _, _) = reviewed();
+    w.github.set_content(FULL, BASE, ".github/argusai.toml", b"language = \"Deutsch\"\nmodel = \"gpt-4.1\"\n");
+    *w.llm.script.borrow_mut() = Rc::new(|_, _| completion("Weil der Wert nie gelesen wird."));
+    let before = w.llm.calls();
+    let c = w.github.add_reply_by("mona", FULL, 7, root, "Warum?");
+    assert_eq!(block_on(w.service.reply(&reply_job(c, root, "mona", ReplyIntent::Plain))).unwrap(), ReplyOutcome::Answered);
+    assert!(w.llm.system_prompt(before).contains("Write in Deutsch."), "{}", w.llm.system_prompt(before));
+    assert_eq!(w.llm.requests.borrow()[before]["model"], "gpt-4.1");
+}
