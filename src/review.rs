@@ -11,9 +11,9 @@ use crate::platform::log::Logger;
 use crate::platform::stores::{KvBreakerStore, KvTokenCache, count_kv};
 use crate::platform::webcrypto::WebCryptoSigner;
 use argus_coordinator::protocol::ActedOn;
-use argus_coordinator::{CheckEnd, Chores, PipelineError, ReviewPipeline, ReviewReport};
+use argus_coordinator::{CheckEnd, Chores, PipelineError, ReplyOutcome, ReviewPipeline, ReviewReport};
 use argus_core::ids::RepoName;
-use argus_core::job::{Notify, OutcomeJob, ReviewJob, VerifyCommand};
+use argus_core::job::{Notify, OutcomeJob, ReplyJob, ReviewJob, VerifyCommand};
 use argus_core::keys::{ConfigKey, ReviewCacheKey};
 use argus_core::subrequests::{CountingHttp, SubrequestCounts, SubrequestKind, Subrequests};
 use argus_github::client::GitHub;
@@ -190,6 +190,9 @@ impl Chores for Pipeline {
     }
     async fn acted_on(&self, o: &OutcomeJob) -> Result<ActedOn, PipelineError> {
         self.ready()?.acted_on(o).await
+    }
+    async fn reply(&self, r: &ReplyJob) -> Result<ReplyOutcome, PipelineError> {
+        self.ready()?.reply(r).await
     }
 }
 

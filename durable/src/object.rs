@@ -123,6 +123,7 @@ impl DurableObject for PrCoordinator {
             (Method::Post, CommandVerifiedRoute::PATH) => self.serve::<CommandVerifiedRoute>(&mut req).await,
             (Method::Post, NotifiedRoute::PATH) => self.serve::<NotifiedRoute>(&mut req).await,
             (Method::Post, OutcomeRoute::PATH) => self.serve::<OutcomeRoute>(&mut req).await,
+            (Method::Post, ReplyDoneRoute::PATH) => self.serve::<ReplyDoneRoute>(&mut req).await,
             (Method::Post, OperatorRoute::PATH) => self.serve::<OperatorRoute>(&mut req).await,
             _ => error_response(&ErrorReply { code: ErrorCode::BadRequest, error: format!("no route {} {path}", req.method()) }, 404),
         }
@@ -373,6 +374,7 @@ fn event_kind(e: &Event) -> &'static str {
         Event::Notified(_) => "notified",
         Event::Acted(_) => "acted",
         Event::Operator(_) => "operator",
+        Event::ReplyDone(_) => "reply_done",
     }
 }
 

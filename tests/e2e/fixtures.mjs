@@ -89,6 +89,22 @@ export function commentEvent({ owner, repo, number, body, association = "OWNER",
   return JSON.stringify(p);
 }
 
+/** A `pull_request_review_comment` (created) webhook body: a comment on a diff line, or a reply in a thread (`inReplyTo`). */
+export function reviewCommentEvent({ owner, repo, number, commentId, inReplyTo = null, body, association = "OWNER", login = "octocat", type = "User", path = "README.md", line = 1 }) {
+  const p = JSON.parse(corpusPayload("pull_request_review_comment.created.0.json"));
+  p.action = "created";
+  p.repository.full_name = `${owner}/${repo}`;
+  p.repository.name = repo;
+  p.repository.owner.login = owner;
+  p.pull_request.number = number;
+  Object.assign(p.comment, { id: commentId, body, author_association: association, user: { login, type, id: 1 }, path, line });
+  if (inReplyTo === null) delete p.comment.in_reply_to_id;
+  else p.comment.in_reply_to_id = inReplyTo;
+  p.installation = { id: INSTALLATION, node_id: "MDIz" };
+  p.sender = { login, type, id: 1 };
+  return JSON.stringify(p);
+}
+
 export async function sendEvent(stack, event, body, delivery = randomUUID()) {
   const r = await stack.argus.fetch("/webhooks/github", webhookInit(body, { event, delivery }));
   const j = await r.json();

@@ -73,6 +73,8 @@ pub fn config_hash(config: &Config, guidance: &str) -> String {
         context_max_file_bytes,
         verify: _,
         verify_min_confidence,
+        // Bounds on thread answers never change a review.
+        replies: _,
     } = config;
     let input = HashInput {
         version: HASH_VERSION,

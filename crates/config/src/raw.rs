@@ -207,6 +207,27 @@ pub struct RawConfig {
     /// Default: `50`.
     #[schemars(range(min = limits::VERIFY_MIN_CONFIDENCE.0, max = limits::VERIFY_MIN_CONFIDENCE.1))]
     pub verify_min_confidence: Option<u32>,
+
+    /// Answers in review threads (replies to ArgusAI's findings, `@argusai
+    /// explain`/`fix`/questions on diff lines): at most `max_per_pr` answers on
+    /// one pull request (0 to 1000) and `max_per_hour` in any hour (0 to 100);
+    /// past a bound the thread gets one note saying so. Each key overrides the
+    /// lower layers' on its own.
+    ///
+    /// Default: `{ max_per_pr = 20, max_per_hour = 10 }`.
+    pub replies: Option<RawReplies>,
+}
+
+/// The `[replies]` table.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawReplies {
+    /// Answers on one pull request, at most.
+    #[schemars(range(min = limits::REPLIES_MAX_PER_PR.0, max = limits::REPLIES_MAX_PER_PR.1))]
+    pub max_per_pr: Option<u32>,
+    /// Answers on one pull request in any hour, at most.
+    #[schemars(range(min = limits::REPLIES_MAX_PER_HOUR.0, max = limits::REPLIES_MAX_PER_HOUR.1))]
+    pub max_per_hour: Option<u32>,
 }
 
 /// One `[[path_instructions]]` entry.
@@ -252,6 +273,7 @@ impl RawConfig {
         "context_max_file_bytes",
         "verify",
         "verify_min_confidence",
+        "replies",
     ];
 
     /// Copies the keys set in `other` over this layer's. Used to assemble one
@@ -286,6 +308,7 @@ impl RawConfig {
             context_max_file_bytes,
             verify,
             verify_min_confidence,
+            replies,
         } = other;
         macro_rules! take {
             ($($f:ident),*) => { $( if $f.is_some() { self.$f = $f; } )* };
@@ -317,7 +340,8 @@ impl RawConfig {
             context_budget_percent,
             context_max_file_bytes,
             verify,
-            verify_min_confidence
+            verify_min_confidence,
+            replies
         );
     }
 }

@@ -114,6 +114,7 @@ pub(crate) fn apply_layer(config: &mut Config, raw: RawConfig, layer: Layer, pro
         context_max_file_bytes,
         verify,
         verify_min_confidence,
+        replies,
     } = raw;
 
     // Scalars: override.
@@ -132,6 +133,10 @@ pub(crate) fn apply_layer(config: &mut Config, raw: RawConfig, layer: Layer, pro
     set(&mut config.context_budget_percent, context_budget_percent);
     set(&mut config.context_max_file_bytes, context_max_file_bytes);
     set(&mut config.verify_min_confidence, verify_min_confidence);
+    if let Some(r) = replies {
+        set(&mut config.replies.max_per_pr, r.max_per_pr);
+        set(&mut config.replies.max_per_hour, r.max_per_hour);
+    }
     if verify.is_some() {
         config.verify = verify;
     }

@@ -44,6 +44,20 @@ pub struct Config {
     /// `None`: the profile decides (see [`Config::verifies`]).
     pub verify: Option<bool>,
     pub verify_min_confidence: u32,
+    pub replies: Replies,
+}
+
+/// Bounds on answers in review threads (`[replies]`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Replies {
+    pub max_per_pr: u32,
+    pub max_per_hour: u32,
+}
+
+impl Default for Replies {
+    fn default() -> Self {
+        Replies { max_per_pr: 20, max_per_hour: 10 }
+    }
 }
 
 /// Instructions for the files matching `path` (a glob known to compile).
@@ -84,6 +98,7 @@ impl Default for Config {
             context_max_file_bytes: 256 * 1024,
             verify: None,
             verify_min_confidence: 50,
+            replies: Replies::default(),
         }
     }
 }

@@ -27,6 +27,9 @@ pub mod limits {
     pub const CONTEXT_MAX_FILE_BYTES: (u32, u32) = (1024, 1024 * 1024);
     /// A confidence in percent.
     pub const VERIFY_MIN_CONFIDENCE: (u32, u32) = (0, 100);
+    /// `[replies]`: answers per pull request, and per hour.
+    pub const REPLIES_MAX_PER_PR: (u32, u32) = (0, 1000);
+    pub const REPLIES_MAX_PER_HOUR: (u32, u32) = (0, 100);
     /// Instructions go into every prompt; the free GitHub Models tier allows
     /// 8000 input tokens per request, so they must stay a small share of it.
     pub const INSTRUCTIONS_CHARS: usize = 4000;
@@ -167,6 +170,10 @@ pub(crate) fn layer(raw: &mut RawConfig, sink: &mut Sink<'_>) {
     in_range(sink, "context_budget_percent", &mut raw.context_budget_percent, limits::CONTEXT_BUDGET_PERCENT);
     in_range(sink, "context_max_file_bytes", &mut raw.context_max_file_bytes, limits::CONTEXT_MAX_FILE_BYTES);
     in_range(sink, "verify_min_confidence", &mut raw.verify_min_confidence, limits::VERIFY_MIN_CONFIDENCE);
+    if let Some(r) = &mut raw.replies {
+        in_range(sink, "replies.max_per_pr", &mut r.max_per_pr, limits::REPLIES_MAX_PER_PR);
+        in_range(sink, "replies.max_per_hour", &mut r.max_per_hour, limits::REPLIES_MAX_PER_HOUR);
+    }
 
     text_bound(sink, "instructions", &mut raw.instructions, limits::INSTRUCTIONS_CHARS);
 

@@ -209,3 +209,21 @@ fn only_the_base_branch_file_is_an_input() {
     let r = resolve(&Sources { env: &env, base_branch_toml: Some("max_files = 10"), ..Sources::default() });
     assert_eq!(r.config.max_files, 10);
 }
+
+#[test]
+fn replies_bounds_merge_key_by_key_and_bad_ones_fall_back() {
+    // (case, KV repo, base-branch file, expected (max_per_pr, max_per_hour), problems)
+    #[rustfmt::skip]
+    let cases: &[(&str, Option<&str>, Option<&str>, (u32, u32), usize)] = &[
+        ("defaults",                 None,                                  None,                                       (20, 10), 0),
+        ("base file sets one",       None,                                  Some("[replies]\nmax_per_hour = 3"),        (20, 3),  0),
+        ("each key from its layer",  Some(r#"{"replies": {"max_per_pr": 5}}"#), Some("[replies]\nmax_per_hour = 3"),   (5, 3),   0),
+        ("out of range is dropped",  None,                                  Some("[replies]\nmax_per_pr = 5000\nmax_per_hour = 2"), (20, 2), 1),
+        ("unknown sub-key drops the table", None,                           Some("[replies]\nmax_per_day = 1"),         (20, 10), 1),
+    ];
+    for (case, repo, base, (pr, hour), problems) in cases {
+        let r = resolve_all(&[], None, *repo, *base);
+        assert_eq!((r.config.replies.max_per_pr, r.config.replies.max_per_hour), (*pr, *hour), "{case}: {:?}", r.problems);
+        assert_eq!(r.problems.len(), *problems, "{case}: {:?}", r.problems);
+    }
+}

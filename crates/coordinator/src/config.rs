@@ -38,6 +38,14 @@ pub struct Config {
     pub command_verify_ttl_ms: u64,
     /// Commands waiting for their permission check, at most (a flood of mentions cannot grow the state).
     pub pending_commands_len: usize,
+    /// Quiet time in a review thread before it is answered: a burst of replies gets one answer
+    /// (`REPLY_DEBOUNCE_SECONDS`, default 5 s).
+    pub reply_debounce_ms: u64,
+    /// Answers per PR and per hour until the repository's `[replies]` is known (its defaults).
+    pub replies_max_per_pr: u32,
+    pub replies_max_per_hour: u32,
+    /// Threads waiting for an answer, at most.
+    pub pending_replies_len: usize,
 }
 
 pub const DAY_MS: u64 = 24 * 60 * 60 * 1000;
@@ -66,6 +74,10 @@ impl Config {
             enqueue_retry_ms: 5_000,
             command_verify_ttl_ms: 3_600_000,
             pending_commands_len: 20,
+            reply_debounce_ms: 5_000,
+            replies_max_per_pr: 20,
+            replies_max_per_hour: 10,
+            pending_replies_len: 20,
         }
     }
 
@@ -94,7 +106,9 @@ impl Config {
         let debounce = read("REVIEW_DEBOUNCE_SECONDS", 5, 0, 3600);
         let lease = read("COORDINATOR_LEASE_SECONDS", 900, 1, 86_400);
         let queue_timeout = read("COORDINATOR_QUEUE_TIMEOUT_SECONDS", 7_200, 1, 7 * 86_400);
+        let reply_debounce = read("REPLY_DEBOUNCE_SECONDS", 5, 0, 600);
         let mut cfg = Self::with_debounce_secs(debounce);
+        cfg.reply_debounce_ms = reply_debounce * 1000;
         cfg.lease_ms = lease * 1000;
         cfg.queue_timeout_ms = queue_timeout * 1000;
         (cfg, problems)
@@ -121,11 +135,14 @@ mod tests {
             (&[("REVIEW_DEBOUNCE_SECONDS", "0"), ("COORDINATOR_LEASE_SECONDS", "3")], 0, 3_000, 0),
             (&[("REVIEW_DEBOUNCE_SECONDS", "five")], 5_000, 900_000, 1),
             (&[("REVIEW_DEBOUNCE_SECONDS", "-1"), ("COORDINATOR_LEASE_SECONDS", "0")], 5_000, 900_000, 2),
+            (&[("REPLY_DEBOUNCE_SECONDS", "601")], 5_000, 900_000, 1),
         ];
         for (vars, debounce, lease, problems) in cases {
             let (cfg, errs) = Config::from_vars(|n| vars.iter().find(|(k, _)| *k == n).map(|(_, v)| v.to_string()));
             assert_eq!((cfg.debounce_ms, cfg.lease_ms, errs.len()), (*debounce, *lease, *problems), "{vars:?}");
             assert!(cfg.dedupe_ttl_ms >= DAY_MS);
         }
+        let (cfg, _) = Config::from_vars(|n| (n == "REPLY_DEBOUNCE_SECONDS").then(|| "2".to_string()));
+        assert_eq!((cfg.reply_debounce_ms, Config::default().reply_debounce_ms), (2_000, 5_000));
     }
 }

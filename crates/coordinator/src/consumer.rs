@@ -8,14 +8,16 @@
 //! - a dead-lettered job: tell the coordinator (which notes the PR once) and
 //!   close the job's check run as `neutral`;
 //! - a command's permission check: ask GitHub, tell the coordinator;
-//! - notes and reactions: post them, tell the coordinator.
+//! - notes and reactions: post them, tell the coordinator;
+//! - an answer in a review thread: post it (the pipeline checks the author,
+//!   the thread and its marker), tell the coordinator whether it was posted.
 
-use crate::pipeline::{CheckEnd, Chores, PipelineError, ReviewPipeline};
+use crate::pipeline::{CheckEnd, Chores, PipelineError, ReplyOutcome, ReviewPipeline};
 use crate::protocol::*;
 use crate::retry::RetryPolicy;
 use argus_core::error::ErrorClass;
 use argus_core::ids::PrRef;
-use argus_core::job::{Notify, OutcomeJob, QueueMessage, ReviewJob, VerifyCommand};
+use argus_core::job::{Notify, OutcomeJob, QueueMessage, ReplyJob, ReviewJob, VerifyCommand};
 use serde::Serialize;
 use thiserror::Error;
 
@@ -117,6 +119,13 @@ pub async fn process_message<L: CoordinatorLink, P: ReviewPipeline + Chores>(
         }
         (QueueKind::DeadLetter, QueueMessage::Verify(v)) => {
             say("verify_dropped", format!("command from {} not run: its permission check kept failing", v.author));
+            Decision::Ack
+        }
+        (QueueKind::Review, QueueMessage::Reply(r)) => reply(link, pipeline, r, ctx, &mut say).await,
+        (QueueKind::DeadLetter, QueueMessage::Reply(r)) => {
+            // The coordinator forgets the answer after its time-to-live; tell it now so the thread is free.
+            say("reply_dropped", format!("comment {} not answered: posting kept failing", r.comment_id));
+            report_reply(link, r, false, &mut say).await;
             Decision::Ack
         }
     }
@@ -380,5 +389,43 @@ async fn verify<L: CoordinatorLink, C: Chores>(link: &L, chores: &C, v: &VerifyC
             say("verified_unreported", e.to_string());
             Decision::Retry { delay_secs: ctx.policy.delay_secs(1, None, ctx.seed) }
         }
+    }
+}
+
+/// Answers a comment in a review thread, then tells the coordinator whether an
+/// answer was posted (it counts toward the bounds). A retry is safe: the
+/// pipeline checks its marker before posting.
+async fn reply<L: CoordinatorLink, C: Chores>(link: &L, chores: &C, r: &ReplyJob, ctx: &MessageCtx<'_>, say: Say<'_>) -> Decision {
+    let answered = match chores.reply(r).await {
+        Ok(ReplyOutcome::Answered) => {
+            say("replied", format!("comment={} root={} intent={}", r.comment_id, r.root_id, r.intent.as_str()));
+            true
+        }
+        Ok(ReplyOutcome::Noted) => {
+            say("reply_limit_noted", format!("comment={} limit={:?}", r.comment_id, r.limit));
+            false
+        }
+        Ok(ReplyOutcome::Skipped(why)) => {
+            say("reply_skipped", format!("comment={}: {why}", r.comment_id));
+            false
+        }
+        Err(e) => {
+            say("reply_failed", format!("{:?}: {}", e.class, e.message));
+            if let ErrorClass::Retryable { after_secs } = e.class {
+                return Decision::Retry { delay_secs: ctx.policy.delay_secs(1, after_secs, ctx.seed) };
+            }
+            false
+        }
+    };
+    if r.limit.is_none() {
+        report_reply(link, r, answered, say).await;
+    }
+    Decision::Ack
+}
+
+/// Best effort: an unreported answer is forgotten by the coordinator after its time-to-live.
+async fn report_reply<L: CoordinatorLink>(link: &L, r: &ReplyJob, answered: bool, say: Say<'_>) {
+    if let Err(e) = link.call::<ReplyDoneRoute>(&r.pr, &ReplyDone { reply_id: r.reply_id, answered }).await {
+        say("reply_unreported", e.to_string());
     }
 }

@@ -19,6 +19,6 @@ pub use config::Config;
 pub use consumer::{CoordinatorLink, Decision, LinkError, LogStep, MessageCtx, QueueKind, process_message};
 pub use dedupe::{DedupeSet, DeliveryLog};
 pub use machine::{Action, Coordinator, Event, Phase, PrState, Reply, Step};
-pub use pipeline::{CheckEnd, Chores, PipelineError, ReviewPipeline, ReviewReport};
+pub use pipeline::{CheckEnd, Chores, PipelineError, ReplyOutcome, ReviewPipeline, ReviewReport};
 pub use retry::RetryPolicy;
 pub use status::StatusView;

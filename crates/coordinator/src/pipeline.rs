@@ -5,7 +5,7 @@
 use crate::protocol::{RepoSettings, ReviewStats};
 use argus_core::error::{Classify, ErrorClass};
 use argus_core::ids::CommitSha;
-use argus_core::job::{Notify, OutcomeJob, ReviewJob, VerifyCommand};
+use argus_core::job::{Notify, OutcomeJob, ReplyJob, ReviewJob, VerifyCommand};
 use argus_core::severity::SeverityCounts;
 use thiserror::Error;
 
@@ -120,4 +120,18 @@ pub trait Chores {
     async fn author_permission(&self, verify: &VerifyCommand) -> Result<(bool, String), PipelineError>;
     /// What became of ArgusAI's findings on a merged or closed PR (read from its threads).
     async fn acted_on(&self, outcome: &OutcomeJob) -> Result<crate::protocol::ActedOn, PipelineError>;
+    /// Answers a comment in a review thread, or posts the bound's note there
+    /// (see [`ReplyJob`]). Idempotent: a comment already answered is not answered again.
+    async fn reply(&self, reply: &ReplyJob) -> Result<ReplyOutcome, PipelineError>;
+}
+
+/// What became of a [`ReplyJob`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReplyOutcome {
+    /// An answer was posted in the thread.
+    Answered,
+    /// The bound's note was posted in the thread.
+    Noted,
+    /// Nothing posted, for this reason (no write access, not ArgusAI's thread, already answered…).
+    Skipped(String),
 }

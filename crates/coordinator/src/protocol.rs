@@ -60,6 +60,10 @@ route!(CommandVerifiedRoute, "/command-verified", CommandVerified => ReportReply
 route!(NotifiedRoute, "/notified", Notified => ReportReply, Event::Notified, Reply::Report);
 route!(OutcomeRoute, "/outcome", ActedOn => ReportReply, Event::Acted, Reply::Report);
 route!(
+    /// The consumer is done with a thread's answer (posted, or not needed).
+    ReplyDoneRoute, "/reply-done", ReplyDone => ReportReply, Event::ReplyDone, Reply::Report
+);
+route!(
     /// A maintainer's dashboard action (re-run, full review, pause/resume, replay).
     OperatorRoute, "/operator", crate::operator::OperatorRequest => crate::operator::OperatorReply, Event::Operator, Reply::Operator
 );
@@ -178,6 +182,12 @@ pub enum Finish {
 pub struct RepoSettings {
     /// The repository's `debounce_seconds`, in ms.
     pub debounce_ms: Option<u64>,
+    /// The repository's `[replies] max_per_pr`.
+    #[serde(default)]
+    pub replies_max_per_pr: Option<u32>,
+    /// The repository's `[replies] max_per_hour`.
+    #[serde(default)]
+    pub replies_max_per_hour: Option<u32>,
 }
 
 /// `POST /finished`: the pipeline ran to the end.
@@ -244,6 +254,14 @@ pub struct ActedOn {
     /// Of those, the ones addressed: the thread was resolved, or the cited lines
     /// changed after the finding was posted.
     pub addressed: u32,
+}
+
+/// `POST /reply-done`: what became of a [`argus_core::job::ReplyJob`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyDone {
+    pub reply_id: u64,
+    /// An answer was posted (it counts toward the bounds); notes and skips do not.
+    pub answered: bool,
 }
 
 /// The coordinator's answer to `/started`, `/finished`, `/failed`, `/command-verified` and `/notified`.

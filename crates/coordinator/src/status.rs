@@ -43,6 +43,24 @@ pub struct StatusView {
     /// What became of ArgusAI's findings, once the PR was merged or closed.
     #[serde(default)]
     pub acted_on: Option<crate::protocol::ActedOn>,
+    /// Answers in review threads.
+    #[serde(default)]
+    pub replies: RepliesView,
+}
+
+/// Answers in review threads: counts only, never a comment's text.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepliesView {
+    /// Threads waiting for their quiet time (or for a running review).
+    pub waiting: u32,
+    /// Answers on the queue.
+    pub in_flight: u32,
+    /// Answers posted on this PR, and within the last hour.
+    pub answered: u32,
+    pub answered_last_hour: u32,
+    /// The repository's `[replies]` bounds as the last review read them (`None`: the defaults).
+    pub max_per_pr: Option<u32>,
+    pub max_per_hour: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,6 +125,14 @@ impl StatusView {
             operator_log: st.operator_log.iter().cloned().collect(),
             replayed: st.replayed.iter().cloned().collect(),
             acted_on: st.acted,
+            replies: RepliesView {
+                waiting: st.pending_replies.len() as u32,
+                in_flight: st.replies_in_flight.len() as u32,
+                answered: st.replies_answered,
+                answered_last_hour: st.reply_times.iter().filter(|t| t.plus_millis(3_600_000) > now).count() as u32,
+                max_per_pr: st.repo_replies_max_per_pr,
+                max_per_hour: st.repo_replies_max_per_hour,
+            },
         })
     }
 
@@ -130,7 +156,9 @@ impl StatusView {
             Some(_) => "no inline findings".into(),
             None => "– (counted when the pull request is merged or closed)".into(),
         };
-        let rows: [(&str, String); 12] = [
+        let r = &self.replies;
+        let bound = |b: Option<u32>| b.map(|b| b.to_string()).unwrap_or_else(|| "default".into());
+        let rows: [(&str, String); 13] = [
             ("state", format!("<b>{}</b>", esc(&self.state))),
             ("paused", self.paused.to_string()),
             ("head", opt_sha(&self.head_sha)),
@@ -143,6 +171,18 @@ impl StatusView {
             ("last error", self.last_error.as_deref().map(esc).unwrap_or_else(|| "–".into())),
             ("duplicates ignored", self.duplicates_ignored.to_string()),
             ("findings acted on", acted),
+            (
+                "thread answers",
+                format!(
+                    "{} posted ({} in the last hour), {} waiting, {} on the queue; bounds {} per PR, {} per hour",
+                    r.answered,
+                    r.answered_last_hour,
+                    r.waiting,
+                    r.in_flight,
+                    bound(r.max_per_pr),
+                    bound(r.max_per_hour)
+                ),
+            ),
         ];
         for (k, v) in rows {
             let _ = write!(h, "<tr><th>{k}</th><td>{v}</td></tr>");

@@ -5,10 +5,10 @@ use crate::sim::*;
 use argus_coordinator::consumer::*;
 use argus_coordinator::machine::{Event, Outcome, Reply};
 use argus_coordinator::protocol::*;
-use argus_coordinator::{CheckEnd, Chores, Config, PipelineError, RetryPolicy, ReviewPipeline, ReviewReport, StatusView};
+use argus_coordinator::{CheckEnd, Chores, Config, PipelineError, ReplyOutcome, RetryPolicy, ReviewPipeline, ReviewReport, StatusView};
 use argus_core::event::PrAction::*;
 use argus_core::ids::{PrRef, UnixMillis};
-use argus_core::job::{Notify, OutcomeJob, QueueMessage, ReviewJob, VerifyCommand};
+use argus_core::job::{Notify, OutcomeJob, QueueMessage, ReplyJob, ReviewJob, VerifyCommand};
 use futures_executor::block_on;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -59,6 +59,9 @@ struct Script {
     permission: RefCell<Option<Result<(bool, String), PipelineError>>>,
     /// What the threads of a closed PR say (default: 1 of 3 findings addressed).
     acted: RefCell<Option<Result<ActedOn, PipelineError>>>,
+    /// Answers asked for, and what each does (answered unless scripted).
+    replied: RefCell<Vec<ReplyJob>>,
+    reply_outcomes: RefCell<VecDeque<Result<ReplyOutcome, PipelineError>>>,
 }
 
 fn report() -> ReviewReport {
@@ -105,6 +108,10 @@ impl Chores for Script {
     }
     async fn acted_on(&self, o: &OutcomeJob) -> Result<ActedOn, PipelineError> {
         self.acted.borrow().clone().unwrap_or(Ok(ActedOn { merged: o.merged, findings: 3, addressed: 1 }))
+    }
+    async fn reply(&self, r: &ReplyJob) -> Result<ReplyOutcome, PipelineError> {
+        self.replied.borrow_mut().push(r.clone());
+        self.reply_outcomes.borrow_mut().pop_front().unwrap_or(Ok(ReplyOutcome::Answered))
     }
 }
 
@@ -442,4 +449,34 @@ fn a_pr_closed_before_any_review_has_nothing_to_count() {
     sim.borrow_mut().send(review("open", Opened, "h0"));
     sim.borrow_mut().send(crate::sim::inbound("close", argus_core::signal::Signal::Closed { merged: false }));
     assert!(sim.borrow().outcomes.is_empty());
+}
+
+/// A thread's answer: the coordinator counts it only when the consumer says it
+/// was posted, a retryable failure is retried, and a skip frees the thread.
+#[test]
+fn a_reply_is_posted_then_counted_and_a_skip_is_not() {
+    use argus_core::signal::ReplyIntent;
+    let sim = Rc::new(RefCell::new(Sim::new(Config::default())));
+    let link = MemLink { sim: sim.clone(), down: Cell::new(false), calls: Cell::new(0) };
+    let mut w = World { sim, link, pipeline: Script::default(), policy: RetryPolicy { base_secs: 10, max_secs: 3600 }, logs: vec![] };
+    w.sim.borrow_mut().send(thread_reply("r1", 11, 10, ReplyIntent::Plain));
+    w.sim.borrow_mut().advance(10_000);
+    let job = w.sim.borrow().replies[0].clone();
+    let body = serde_json::to_value(QueueMessage::Reply(job.clone())).unwrap();
+    w.pipeline.reply_outcomes.borrow_mut().push_back(Err(PipelineError::retryable("GitHub 502", None)));
+    assert!(matches!(w.deliver(&body, QueueKind::Review, 1), Decision::Retry { .. }));
+    assert_eq!(w.sim.borrow().m.state().replies_in_flight.len(), 1, "still in flight while retried");
+    assert_eq!(w.deliver(&body, QueueKind::Review, 1), Decision::Ack);
+    assert_eq!(w.pipeline.replied.borrow().len(), 2);
+    let st = w.sim.borrow().m.state().clone();
+    assert_eq!((st.replies_answered, st.replies_in_flight.len()), (1, 0));
+
+    w.sim.borrow_mut().send(thread_reply("r2", 12, 10, ReplyIntent::Plain));
+    w.sim.borrow_mut().advance(10_000);
+    let job = w.sim.borrow().replies[1].clone();
+    w.pipeline.reply_outcomes.borrow_mut().push_back(Ok(ReplyOutcome::Skipped("not ArgusAI's thread".into())));
+    assert_eq!(w.deliver(&serde_json::to_value(QueueMessage::Reply(job)).unwrap(), QueueKind::Review, 1), Decision::Ack);
+    let st = w.sim.borrow().m.state().clone();
+    assert_eq!((st.replies_answered, st.replies_in_flight.len()), (1, 0), "a skip is not counted");
+    assert!(w.logs.iter().any(|l| l.step == "reply_skipped"));
 }

@@ -440,7 +440,7 @@ fn the_repositorys_debounce_takes_effect_after_a_review_reads_it() {
         lease_id: lease,
         stats,
         finish: Finish::Posted,
-        settings: RepoSettings { debounce_ms: Some(30_000) },
+        settings: RepoSettings { debounce_ms: Some(30_000), ..Default::default() },
     }));
     s.send(review("p1", Synchronize, "h1"));
     assert_eq!(s.m.state().pending.as_ref().unwrap().due_at, UnixMillis(s.now + 30_000));

@@ -23,6 +23,9 @@ fn scenario() -> Sim {
     let j = s.last_job();
     let lease = s.lease(&j).unwrap();
     s.fail(&j, &lease, ErrorClass::Retryable { after_secs: None }, "model <b>rate</b> limited");
+    // A reply in a review thread waits behind the job in flight.
+    s.send(thread_reply("delivery-4", 11, 10, argus_core::signal::ReplyIntent::Plain));
+    s.advance(10_000);
     s
 }
 
@@ -37,7 +40,14 @@ fn status_json_shape() {
 fn status_html_is_escaped_and_shows_the_essentials() {
     let s = scenario();
     let html = StatusView::of(s.m.state(), s.m.next_wakeup(), UnixMillis(s.now)).unwrap().to_html();
-    for want in ["octo-org/hello-world#42", "<b>queued</b>", "model &lt;b&gt;rate&lt;/b&gt; limited", "delivery-3", "Superseded"] {
+    for want in [
+        "octo-org/hello-world#42",
+        "<b>queued</b>",
+        "model &lt;b&gt;rate&lt;/b&gt; limited",
+        "delivery-3",
+        "Superseded",
+        "0 posted (0 in the last hour), 1 waiting, 0 on the queue; bounds default per PR, default per hour",
+    ] {
         assert!(html.contains(want), "missing {want:?} in {html}");
     }
     assert!(!html.contains("<b>rate"), "error text is escaped");

@@ -4,6 +4,7 @@ mod consumer;
 mod machine;
 mod operator;
 mod random;
+mod replies;
 mod sim;
 mod status;
 mod store;

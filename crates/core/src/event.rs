@@ -19,6 +19,8 @@ pub enum Event {
     PrComment(PrCommentEvent),
     /// `installation` and `installation_repositories` events.
     Installation(InstallationEvent),
+    /// A comment on a diff line (`pull_request_review_comment`): a new thread, or a reply in one.
+    ReviewComment(ReviewCommentEvent),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -136,6 +138,32 @@ pub struct PrCommentEvent {
     pub sender: Actor,
 }
 
+/// A review comment: on a diff line, started as a thread or replied in one.
+/// The body is read by the front door's filter only; it never travels further
+/// (the consumer reads the thread from GitHub).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewCommentEvent {
+    pub action: CommentAction,
+    pub pr: PrRef,
+    pub installation: Option<InstallationId>,
+    pub comment_id: u64,
+    /// The thread's first comment when this is a reply (GitHub's `in_reply_to_id`).
+    pub in_reply_to_id: Option<u64>,
+    pub body: String,
+    pub author: Actor,
+    pub author_association: AuthorAssociation,
+    pub path: String,
+    /// `None` when the comment is on a line no longer in the diff.
+    pub line: Option<u32>,
+}
+
+impl ReviewCommentEvent {
+    /// The thread's first comment: the comment itself when it starts a thread.
+    pub fn root_id(&self) -> u64 {
+        self.in_reply_to_id.unwrap_or(self.comment_id)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InstallationEvent {
     /// `installation` or `installation_repositories`.
@@ -172,6 +200,7 @@ pub fn parse(event_name: &str, body: &[u8]) -> Result<Parsed, ParseError> {
         }
         "pull_request" => parse_pull_request(body),
         "issue_comment" => parse_issue_comment(body),
+        "pull_request_review_comment" => parse_review_comment(body),
         "installation" | "installation_repositories" => {
             let p: wire::Installation = from_json(body)?;
             let inst = p.installation.ok_or_else(|| field(event_name, "installation"))?;
@@ -251,6 +280,40 @@ fn parse_issue_comment(body: &[u8]) -> Result<Parsed, ParseError> {
         body: comment.body.unwrap_or_default(),
         author_association: AuthorAssociation::from_wire(comment.author_association.as_deref().unwrap_or("NONE")),
         sender: Actor::from(sender),
+    })))
+}
+
+/// `pull_request_review_comment`
+/// (<https://docs.github.com/en/webhooks/webhook-events-and-payloads#pull_request_review_comment>).
+fn parse_review_comment(body: &[u8]) -> Result<Parsed, ParseError> {
+    const EV: &str = "pull_request_review_comment";
+    let p: wire::ReviewCommentPayload = from_json(body)?;
+    let action = match p.action.as_deref().ok_or_else(|| field(EV, "action"))? {
+        "created" => CommentAction::Created,
+        "edited" => CommentAction::Edited,
+        "deleted" => CommentAction::Deleted,
+        other => return Ok(Parsed::Ignored(format!("pull_request_review_comment action `{other}` is not used by ArgusAI"))),
+    };
+    let comment = p.comment.ok_or_else(|| field(EV, "comment"))?;
+    let pull = p.pull_request.ok_or_else(|| field(EV, "pull_request"))?;
+    let repo = p.repository.ok_or_else(|| field(EV, "repository"))?;
+    let repo = RepoName::parse(&repo.full_name).ok_or_else(|| field(EV, "repository.full_name"))?;
+    if pull.number == 0 {
+        return Err(field(EV, "pull_request.number"));
+    }
+    // The comment's own author; the sender is the same person for `created`.
+    let author = comment.user.or(p.sender).ok_or_else(|| field(EV, "comment.user"))?;
+    Ok(Parsed::Event(Event::ReviewComment(ReviewCommentEvent {
+        action,
+        pr: PrRef::new(repo, PrNumber(pull.number)),
+        installation: p.installation.map(|i| InstallationId(i.id)),
+        comment_id: comment.id,
+        in_reply_to_id: comment.in_reply_to_id,
+        body: comment.body.unwrap_or_default(),
+        author: Actor::from(author),
+        author_association: AuthorAssociation::from_wire(comment.author_association.as_deref().unwrap_or("NONE")),
+        path: comment.path.unwrap_or_default(),
+        line: comment.line,
     })))
 }
 
@@ -364,6 +427,32 @@ mod wire {
     }
 
     #[derive(Deserialize)]
+    pub struct ReviewComment {
+        pub id: u64,
+        pub in_reply_to_id: Option<u64>,
+        pub body: Option<String>,
+        pub user: Option<User>,
+        pub author_association: Option<String>,
+        pub path: Option<String>,
+        pub line: Option<u32>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct PullNumber {
+        pub number: u64,
+    }
+
+    #[derive(Deserialize)]
+    pub struct ReviewCommentPayload {
+        pub action: Option<String>,
+        pub comment: Option<ReviewComment>,
+        pub pull_request: Option<PullNumber>,
+        pub repository: Option<Repository>,
+        pub installation: Option<Id>,
+        pub sender: Option<User>,
+    }
+
+    #[derive(Deserialize)]
     pub struct Account {
         pub login: String,
     }
@@ -429,5 +518,39 @@ mod tests {
         let body = pr_body("opened", "").replace(r#""sender":{"login":"alice","type":"User"}"#, r#""sender":{"login":"argusai[bot]"}"#);
         let Parsed::Event(Event::PullRequest(e)) = parse("pull_request", body.as_bytes()).unwrap() else { panic!() };
         assert!(e.sender.is_bot);
+    }
+
+    fn review_comment_body(action: &str, reply_to: &str, user: &str, kind: &str) -> String {
+        format!(
+            r#"{{"action":"{action}","comment":{{"id":41,{reply_to}"body":"@argusai why?","path":"src/a.rs","line":12,
+              "user":{{"login":"{user}","type":"{kind}"}},"author_association":"MEMBER"}},
+            "pull_request":{{"number":7}},"repository":{{"full_name":"o/r"}},"installation":{{"id":9}},
+            "sender":{{"login":"{user}","type":"{kind}"}}}}"#
+        )
+    }
+
+    #[test]
+    fn review_comment_reply_becomes_domain_event() {
+        let body = review_comment_body("created", r#""in_reply_to_id":40,"#, "alice", "User");
+        let Parsed::Event(Event::ReviewComment(e)) = parse("pull_request_review_comment", body.as_bytes()).unwrap() else {
+            panic!("not a review comment")
+        };
+        assert_eq!(e.action, CommentAction::Created);
+        assert_eq!((e.comment_id, e.in_reply_to_id, e.root_id()), (41, Some(40), 40));
+        assert_eq!(e.pr.durable_object_name(), "o/r#7");
+        assert_eq!((e.path.as_str(), e.line, e.installation), ("src/a.rs", Some(12), Some(InstallationId(9))));
+        assert_eq!(e.author_association, AuthorAssociation::Member);
+        assert!(!e.author.is_bot && e.body == "@argusai why?");
+    }
+
+    #[test]
+    fn review_comment_starting_a_thread_is_its_own_root_and_bots_are_marked() {
+        let body = review_comment_body("edited", "", "helper[bot]", "Bot");
+        let Parsed::Event(Event::ReviewComment(e)) = parse("pull_request_review_comment", body.as_bytes()).unwrap() else { panic!() };
+        assert_eq!((e.root_id(), e.action), (41, CommentAction::Edited));
+        assert!(e.author.is_bot);
+        let unknown = review_comment_body("resolved", "", "alice", "User");
+        assert!(matches!(parse("pull_request_review_comment", unknown.as_bytes()).unwrap(), Parsed::Ignored(_)));
+        assert!(matches!(parse("pull_request_review_comment", br#"{"action":"created"}"#), Err(ParseError::Field { field: "comment", .. })));
     }
 }

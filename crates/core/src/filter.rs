@@ -2,9 +2,9 @@
 //! function of the parsed event and the front door's configuration, so it is
 //! tested as a table (see `tests` below and `tests/corpus.rs`).
 
-use crate::event::{CommentAction, Event, PrAction, PrCommentEvent, PullRequestEvent};
+use crate::event::{CommentAction, Event, PrAction, PrCommentEvent, PullRequestEvent, ReviewCommentEvent};
 use crate::ids::{DeliveryId, InstallationId, PrRef, UnixMillis};
-use crate::signal::{Command, Inbound, Signal};
+use crate::signal::{Command, Inbound, ReplyIntent, Signal};
 
 /// The default for `REVIEW_ENABLED_EVENTS`.
 pub const DEFAULT_ENABLED_EVENTS: &str = "pull_request.opened,pull_request.synchronize,pull_request.reopened,pull_request.ready_for_review";
@@ -70,6 +70,7 @@ pub fn decide(cfg: &FilterConfig, event: Event, delivery: DeliveryId, now: UnixM
         Event::Installation(i) => Decision::Ignore(format!("{} {} acknowledged; nothing to review", i.event, i.action)),
         Event::PullRequest(e) => decide_pr(cfg, e, delivery, now),
         Event::PrComment(c) => decide_comment(cfg, c, delivery, now),
+        Event::ReviewComment(c) => decide_review_comment(cfg, c, delivery, now),
     }
 }
 
@@ -135,10 +136,41 @@ fn decide_comment(cfg: &FilterConfig, c: PrCommentEvent, delivery: DeliveryId, n
     })
 }
 
+/// A comment on a diff line: routed when it is a reply in a thread (the
+/// consumer answers only in threads ArgusAI started) or mentions the handle.
+/// Bots, ArgusAI itself, edits and deletions never are.
+fn decide_review_comment(cfg: &FilterConfig, c: ReviewCommentEvent, delivery: DeliveryId, now: UnixMillis) -> Decision {
+    if c.action != CommentAction::Created {
+        return Decision::Ignore("only new review comments are answered".into());
+    }
+    let own = c.author.login.strip_suffix("[bot]").unwrap_or(&c.author.login).eq_ignore_ascii_case(&cfg.bot_handle);
+    if c.author.is_bot || own {
+        return Decision::Ignore(format!("author {} is a bot", c.author.login));
+    }
+    let intent = ReplyIntent::parse(&c.body, &cfg.bot_handle);
+    if c.in_reply_to_id.is_none() && !intent.mentioned() {
+        return Decision::Ignore(format!("review comment starts a thread without mentioning @{}", cfg.bot_handle));
+    }
+    if !c.author_association.can_write() {
+        return Decision::Ignore(format!("{} has no write access ({:?})", c.author.login, c.author_association));
+    }
+    let Some(installation) = c.installation else {
+        return Decision::Ignore("delivery has no installation: ArgusAI acts only as an installed GitHub App".into());
+    };
+    let root_id = c.root_id();
+    Decision::Route(Inbound {
+        delivery,
+        received_at: now,
+        pr: c.pr,
+        installation: Some(installation),
+        signal: Signal::ThreadReply { comment_id: c.comment_id, root_id, author: c.author.login, intent },
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Actor, AuthorAssociation, PrCommentEvent};
+    use crate::event::{Actor, AuthorAssociation, PrCommentEvent, ReviewCommentEvent};
     use crate::ids::{CommitSha, PrNumber, RepoName};
 
     fn pr(action: PrAction) -> PullRequestEvent {
@@ -169,6 +201,59 @@ mod tests {
             body: body.into(),
             author_association: assoc,
             sender: Actor { login: "bob".into(), is_bot: false },
+        }
+    }
+
+    fn review_comment(body: &str, reply_to: Option<u64>, login: &str, assoc: AuthorAssociation) -> Event {
+        Event::ReviewComment(ReviewCommentEvent {
+            action: CommentAction::Created,
+            pr: PrRef::new(RepoName::new("o", "r"), PrNumber(1)),
+            installation: Some(InstallationId(5)),
+            comment_id: 8,
+            in_reply_to_id: reply_to,
+            body: body.into(),
+            author: Actor { login: login.into(), is_bot: login.ends_with("[bot]") },
+            author_association: assoc,
+            path: "a.rs".into(),
+            line: Some(3),
+        })
+    }
+
+    #[test]
+    fn review_comment_table() {
+        use AuthorAssociation::{Collaborator, Contributor, Member, Owner};
+        let cfg = FilterConfig::default();
+        let edited = {
+            let Event::ReviewComment(mut c) = review_comment("@argusai fix", Some(2), "bob", Owner) else { unreachable!() };
+            c.action = CommentAction::Edited;
+            Event::ReviewComment(c)
+        };
+        let no_install = {
+            let Event::ReviewComment(mut c) = review_comment("why?", Some(2), "bob", Owner) else { unreachable!() };
+            c.installation = None;
+            Event::ReviewComment(c)
+        };
+        let table: Vec<(Event, &str)> = vec![
+            (review_comment("why?", Some(2), "bob", Member), "route: thread_reply plain root=2"),
+            (review_comment("@argusai fix", Some(2), "bob", Collaborator), "route: thread_reply fix root=2"),
+            (review_comment("@argusai explain", None, "bob", Owner), "route: thread_reply explain root=8"),
+            (review_comment("@argusai is this safe?", None, "bob", Owner), "route: thread_reply question root=8"),
+            (review_comment("nit: rename", None, "bob", Owner), "ignore: review comment starts a thread without mentioning @argusai"),
+            (review_comment("why?", Some(2), "bob", Contributor), "ignore: bob has no write access (Contributor)"),
+            (review_comment("why?", Some(2), "helper[bot]", Owner), "ignore: author helper[bot] is a bot"),
+            (review_comment("@argusai fix", Some(2), "ArgusAI", Owner), "ignore: author ArgusAI is a bot"),
+            (edited, "ignore: only new review comments are answered"),
+            (no_install, "ignore: delivery has no installation: ArgusAI acts only as an installed GitHub App"),
+        ];
+        for (i, (event, want)) in table.into_iter().enumerate() {
+            let got = match decide(&cfg, event, DeliveryId("d".into()), UnixMillis(0)) {
+                Decision::Route(Inbound { signal: Signal::ThreadReply { root_id, intent, comment_id: 8, .. }, .. }) => {
+                    format!("route: thread_reply {} root={root_id}", intent.as_str())
+                }
+                Decision::Ignore(r) => format!("ignore: {r}"),
+                other => format!("{other:?}"),
+            };
+            assert_eq!(got, want, "row {i}");
         }
     }
 

@@ -5,7 +5,7 @@
 
 use crate::event::PrAction;
 use crate::ids::{CommitSha, DeliveryId, InstallationId, PrRef, UnixMillis};
-use crate::signal::Command;
+use crate::signal::{Command, ReplyIntent};
 use serde::{Deserialize, Serialize};
 
 /// Every message on `REVIEW_QUEUE`, told apart by its `v` tag, so a consumer
@@ -25,6 +25,9 @@ pub enum QueueMessage {
     /// A reviewed pull request was merged or closed: how many findings were acted on.
     #[serde(rename = "outcome/1")]
     Outcome(OutcomeJob),
+    /// Answer a comment in a review thread (or say the bound is reached).
+    #[serde(rename = "reply/1")]
+    Reply(ReplyJob),
 }
 
 impl QueueMessage {
@@ -43,6 +46,7 @@ impl QueueMessage {
             QueueMessage::Notify(n) => &n.pr,
             QueueMessage::Verify(v) => &v.pr,
             QueueMessage::Outcome(o) => &o.pr,
+            QueueMessage::Reply(r) => &r.pr,
         }
     }
 }
@@ -137,6 +141,37 @@ pub struct OutcomeJob {
     pub merged: bool,
 }
 
+/// "Answer comment `comment_id` in the thread `root_id`": ids and the intent
+/// only. The consumer checks the author's write access, reads the thread from
+/// GitHub, and posts at most one answer per comment (a hidden marker in the
+/// answer says which comment it answers, checked before posting).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyJob {
+    pub pr: PrRef,
+    pub installation: InstallationId,
+    /// The coordinator's id for this answer, reported back when done.
+    pub reply_id: u64,
+    /// The delivery of the newest comment of the burst.
+    pub delivery: DeliveryId,
+    /// The comment to answer (the newest of a burst in the thread).
+    pub comment_id: u64,
+    /// The thread's first comment: what the answer replies to.
+    pub root_id: u64,
+    pub author: String,
+    pub intent: ReplyIntent,
+    /// Set when a bound is reached: post this note in the thread instead of an answer.
+    #[serde(default)]
+    pub limit: Option<ReplyLimit>,
+}
+
+/// Which bound on answers a pull request reached (the repository's `[replies]`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "bound", rename_all = "snake_case")]
+pub enum ReplyLimit {
+    PerPr { max: u32 },
+    PerHour { max: u32 },
+}
+
 /// At most this many delivery ids ride along in a job; the rest are only counted.
 pub const MAX_DELIVERIES_PER_JOB: usize = 20;
 
@@ -192,6 +227,28 @@ mod tests {
         assert_eq!(json["v"], "verify/1");
         assert_eq!(serde_json::from_value::<QueueMessage>(json).unwrap(), v);
         assert!(v.job().is_none());
+    }
+
+    #[test]
+    fn a_reply_carries_ids_only() {
+        let r = QueueMessage::Reply(ReplyJob {
+            pr: PrRef::new(RepoName::new("o", "r"), PrNumber(3)),
+            installation: InstallationId(1),
+            reply_id: 4,
+            delivery: DeliveryId("d".into()),
+            comment_id: 11,
+            root_id: 10,
+            author: "mona".into(),
+            intent: ReplyIntent::Fix,
+            limit: Some(ReplyLimit::PerHour { max: 10 }),
+        });
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["v"], "reply/1");
+        assert_eq!(json["intent"], "fix");
+        assert_eq!(json["limit"], serde_json::json!({ "bound": "per_hour", "max": 10 }));
+        assert!(json.get("body").is_none());
+        assert_eq!(r.pr().number, PrNumber(3));
+        assert_eq!(serde_json::from_value::<QueueMessage>(json).unwrap(), r);
     }
 
     #[test]

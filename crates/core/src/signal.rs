@@ -42,6 +42,16 @@ pub enum Signal {
         comment_id: u64,
         author: String,
     },
+    /// A comment in a review thread (or `@argusai …` on a diff line) that may
+    /// want an answer. Ids and the intent only: the body stays on GitHub, and
+    /// the consumer reads the thread from there.
+    ThreadReply {
+        comment_id: u64,
+        /// The thread's first comment (what a reply is posted to).
+        root_id: u64,
+        author: String,
+        intent: ReplyIntent,
+    },
 }
 
 impl Signal {
@@ -51,6 +61,7 @@ impl Signal {
             Signal::Closed { .. } => "closed",
             Signal::ConvertedToDraft => "converted_to_draft",
             Signal::Command { .. } => "command",
+            Signal::ThreadReply { .. } => "thread_reply",
         }
     }
 }
@@ -86,38 +97,87 @@ impl Command {
     /// boundary so `x@argusai.dev` is not a mention). Lines quoted with `>` are
     /// skipped: quoting an earlier command must not run it again.
     pub fn parse(body: &str, handle: &str) -> Option<Command> {
-        let needle = format!("@{}", handle.to_ascii_lowercase());
-        for line in body.lines() {
-            let trimmed = line.trim_start();
-            if trimmed.starts_with('>') {
-                continue;
-            }
-            let lower = trimmed.to_ascii_lowercase();
-            let mut from = 0;
-            while let Some(pos) = lower[from..].find(&needle) {
-                let start = from + pos;
-                let end = start + needle.len();
-                let before_ok = start == 0 || !is_handle_char(lower.as_bytes()[start - 1]);
-                let after_ok = end == lower.len() || !is_handle_char(lower.as_bytes()[end]) && lower.as_bytes()[end] != b'.';
-                if before_ok && after_ok {
-                    return Some(Self::from_words(&lower[end..]));
-                }
-                from = end;
-            }
-        }
-        None
+        mention(body, handle).map(|rest| Self::from_words(&rest))
     }
 
     fn from_words(rest: &str) -> Command {
-        let words: Vec<&str> =
-            rest.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_ascii_alphanumeric())).filter(|w| !w.is_empty()).collect();
-        match words.as_slice() {
+        match words(rest).as_slice() {
             ["full", "review", ..] => Command::FullReview,
             ["review", ..] => Command::Review,
             ["pause", ..] => Command::Pause,
             ["resume", ..] => Command::Resume,
             ["help", ..] | [] => Command::Help,
             other => Command::Unknown(other.iter().take(4).copied().collect::<Vec<_>>().join(" ")),
+        }
+    }
+}
+
+/// The lowercased text after the first `@handle` mention of `body` (see
+/// [`Command::parse`] for what counts as a mention), or `None`.
+fn mention(body: &str, handle: &str) -> Option<String> {
+    let needle = format!("@{}", handle.to_ascii_lowercase());
+    for line in body.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('>') {
+            continue;
+        }
+        let lower = trimmed.to_ascii_lowercase();
+        let mut from = 0;
+        while let Some(pos) = lower[from..].find(&needle) {
+            let start = from + pos;
+            let end = start + needle.len();
+            let before_ok = start == 0 || !is_handle_char(lower.as_bytes()[start - 1]);
+            let after_ok = end == lower.len() || !is_handle_char(lower.as_bytes()[end]) && lower.as_bytes()[end] != b'.';
+            if before_ok && after_ok {
+                return Some(lower[end..].to_string());
+            }
+            from = end;
+        }
+    }
+    None
+}
+
+fn words(rest: &str) -> Vec<&str> {
+    rest.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_ascii_alphanumeric())).filter(|w| !w.is_empty()).collect()
+}
+
+/// What a comment in a review thread asks of ArgusAI. Derived from the body
+/// at the front door; only this travels on, never the body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplyIntent {
+    /// `@argusai explain`: say more about the finding.
+    Explain,
+    /// `@argusai fix`: a committable suggestion for the thread's lines, when possible.
+    Fix,
+    /// `@argusai <anything else>`: a free question about the code.
+    Question,
+    /// A reply without a mention: an answer only in a thread ArgusAI started.
+    Plain,
+}
+
+impl ReplyIntent {
+    /// The intent of a review comment's body.
+    pub fn parse(body: &str, handle: &str) -> ReplyIntent {
+        let Some(rest) = mention(body, handle) else { return ReplyIntent::Plain };
+        match words(&rest).as_slice() {
+            ["explain", ..] => ReplyIntent::Explain,
+            ["fix", ..] => ReplyIntent::Fix,
+            _ => ReplyIntent::Question,
+        }
+    }
+
+    /// Whether the comment mentions the handle (any intent but [`ReplyIntent::Plain`]).
+    pub fn mentioned(self) -> bool {
+        self != ReplyIntent::Plain
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReplyIntent::Explain => "explain",
+            ReplyIntent::Fix => "fix",
+            ReplyIntent::Question => "question",
+            ReplyIntent::Plain => "plain",
         }
     }
 }
@@ -154,5 +214,24 @@ mod tests {
         for (body, want) in cases {
             assert_eq!(Command::parse(body, "argusai"), want, "{body:?}");
         }
+    }
+
+    #[test]
+    fn reply_intents_parse() {
+        let cases = [
+            ("@argusai explain", ReplyIntent::Explain),
+            ("@ArgusAI explain this please", ReplyIntent::Explain),
+            ("@argusai fix", ReplyIntent::Fix),
+            ("thanks! @argusai fix.", ReplyIntent::Fix),
+            ("@argusai is this thread-safe?", ReplyIntent::Question),
+            ("@argusai", ReplyIntent::Question),
+            ("I don't think so, the lock is held", ReplyIntent::Plain),
+            ("> @argusai fix\nno", ReplyIntent::Plain),
+            ("see x@argusai.dev", ReplyIntent::Plain),
+        ];
+        for (body, want) in cases {
+            assert_eq!(ReplyIntent::parse(&body.replace("\\n", "\n"), "argusai"), want, "{body:?}");
+        }
+        assert!(ReplyIntent::Fix.mentioned() && !ReplyIntent::Plain.mentioned());
     }
 }

@@ -58,8 +58,34 @@ fn decisions_on_real_payloads() {
         ("push.none.0.json", "ignored: event `push` is not used by ArgusAI"),
         ("installation.created.1.json", "ignored: installation created acknowledged; nothing to review"),
         ("check_suite.rerequested.7.json", "ignored: event `check_suite` is not used by ArgusAI"),
+        ("pull_request_review_comment.created.1.json", "ignored: review comment starts a thread without mentioning @argusai"),
+        ("pull_request_review_comment.edited.4.json", "ignored: only new review comments are answered"),
+        ("pull_request_review_comment.deleted.3.json", "ignored: only new review comments are answered"),
     ];
     for (name, want) in table {
         assert_eq!(decide(name), want, "{name}");
+    }
+}
+
+/// The real review comment, made a reply in a thread and then a mention: both
+/// are routed as a body-free thread reply to the thread's first comment.
+#[test]
+fn a_real_review_comment_as_a_reply_and_as_a_mention() {
+    let raw = std::fs::read_to_string(corpus_dir().join("pull_request_review_comment.created.1.json")).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&raw).unwrap();
+    v["comment"]["in_reply_to_id"] = serde_json::json!(7);
+    let reply = v.to_string();
+    v["comment"].as_object_mut().unwrap().remove("in_reply_to_id");
+    v["comment"]["body"] = serde_json::json!("@argusai fix");
+    let mention = v.to_string();
+    for (body, want_root, want_intent) in [(reply, 7, "plain"), (mention, v["comment"]["id"].as_u64().unwrap(), "fix")] {
+        let Parsed::Event(e) = event::parse("pull_request_review_comment", body.as_bytes()).unwrap() else { panic!("not an event") };
+        let Decision::Route(i) = filter::decide(&FilterConfig::default(), e, DeliveryId("d".into()), UnixMillis(0)) else { panic!("not routed") };
+        let json = serde_json::to_value(&i.signal).unwrap();
+        assert_eq!(
+            (json["type"].as_str(), json["root_id"].as_u64(), json["intent"].as_str()),
+            (Some("thread_reply"), Some(want_root), Some(want_intent))
+        );
+        assert!(json.get("body").is_none() && !json.to_string().contains("emoji"), "the body stays at the front door: {json}");
     }
 }

@@ -72,6 +72,11 @@ pub const PERMISSIONS: &[Permission] = &[
 pub const EVENTS: &[WebhookEvent] = &[
     WebhookEvent { name: "pull_request", label: "Pull request", why: "opened, pushed to, reopened, ready for review, converted to draft, closed" },
     WebhookEvent { name: "issue_comment", label: "Issue comment", why: "`@argusai` commands in pull request comments" },
+    WebhookEvent {
+        name: "pull_request_review_comment",
+        label: "Pull request review comment",
+        why: "replies in ArgusAI's review threads and `@argusai explain`/`fix`/questions on diff lines",
+    },
 ];
 
 pub const DEFAULT_NAME: &str = "ArgusAI";
@@ -349,7 +354,7 @@ mod tests {
             m["default_permissions"],
             json!({"pull_requests": "write", "contents": "read", "checks": "write", "issues": "write", "metadata": "read"})
         );
-        assert_eq!(m["default_events"], json!(["pull_request", "issue_comment"]));
+        assert_eq!(m["default_events"], json!(["pull_request", "issue_comment", "pull_request_review_comment"]));
         assert_eq!(m["public"], false);
     }
 

@@ -49,7 +49,7 @@ fn the_fake_github_grants_what_the_manifest_asks() {
         assert!(line.contains(&format!("{}: \"{}\"", p.name, p.access.as_str())), "{} in {line}", p.name);
     }
     let events: Vec<&str> = EVENTS.iter().map(|e| e.name).collect();
-    assert_eq!(events, ["pull_request", "issue_comment"], "argus-core's event parser handles exactly these");
+    assert_eq!(events, ["pull_request", "issue_comment", "pull_request_review_comment"], "argus-core's event parser handles exactly these");
 }
 
 /// The README's cost-per-repository query is the one `metrics.rs` documents

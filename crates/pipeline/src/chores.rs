@@ -6,8 +6,8 @@ use crate::platform::Platform;
 use crate::service::ReviewService;
 use crate::stage::gh_err;
 use argus_coordinator::protocol::ActedOn;
-use argus_coordinator::{Chores, PipelineError};
-use argus_core::job::{Notify, OutcomeJob, VerifyCommand};
+use argus_coordinator::{Chores, PipelineError, ReplyOutcome};
+use argus_core::job::{Notify, OutcomeJob, ReplyJob, VerifyCommand};
 use std::collections::HashSet;
 
 impl<P: Platform> Chores for ReviewService<P> {
@@ -48,5 +48,9 @@ impl<P: Platform> Chores for ReviewService<P> {
         };
         let addressed = roots.iter().filter(|c| c.line.is_none() || resolved.contains(&c.id)).count();
         Ok(ActedOn { merged: o.merged, findings: roots.len() as u32, addressed: addressed as u32 })
+    }
+
+    async fn reply(&self, r: &ReplyJob) -> Result<ReplyOutcome, PipelineError> {
+        ReviewService::reply(self, r).await
     }
 }

@@ -21,6 +21,7 @@ pub mod chores;
 pub mod platform;
 pub mod ports;
 pub mod publication;
+pub mod reply;
 pub mod service;
 pub mod stage;
 

@@ -90,7 +90,11 @@ impl<P: Platform> ReviewService<P> {
         let configured = self.configure(job, &pull.pr).await?;
         // What the coordinator should know of the repository's settings (they live in
         // the base branch's file, which only this job reads).
-        let settings = RepoSettings { debounce_ms: Some(u64::from(configured.config.debounce_seconds) * 1000) };
+        let settings = RepoSettings {
+            debounce_ms: Some(u64::from(configured.config.debounce_seconds) * 1000),
+            replies_max_per_pr: Some(configured.config.replies.max_per_pr),
+            replies_max_per_hour: Some(configured.config.replies.max_per_hour),
+        };
         if let Some(reason) = configured.skip {
             return Ok(self.skip(job, started, reason, settings));
         }

@@ -5,6 +5,7 @@
 mod consumer;
 mod harness;
 mod quality;
+mod replies;
 
 use argus_coordinator::{ReviewPipeline, ReviewReport};
 use argus_core::error::ErrorClass;

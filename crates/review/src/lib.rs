@@ -16,6 +16,7 @@ pub mod fingerprint;
 pub mod place;
 pub mod redact;
 pub mod render;
+pub mod reply;
 pub mod resolution;
 pub mod tripwire;
 pub mod verify;

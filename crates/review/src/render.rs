@@ -289,6 +289,63 @@ pub fn summary_marker<'a>(head: &CommitSha, keys: impl IntoIterator<Item = &'a F
     format!("<!-- {MARKER_TAG} head={} k={} -->", head.as_str(), list.join(","))
 }
 
+/// The hidden marker of an answer in a review thread: the comment it answers.
+/// Checked before posting, so a retry never answers a comment twice.
+pub fn reply_marker(comment_id: u64) -> String {
+    format!("<!-- {MARKER_TAG} reply={comment_id} -->")
+}
+
+/// The comment an answer's body says it answers: its last line's marker only
+/// (model text cannot write one: the sanitizer breaks the tag up).
+pub fn replied_to(body: &str) -> Option<u64> {
+    let last = body.trim_end().lines().next_back()?.trim();
+    last.strip_prefix(&format!("<!-- {MARKER_TAG} reply="))?.strip_suffix(" -->")?.parse().ok()
+}
+
+/// An answer in a review thread: the model's text sanitized, the vetted
+/// suggestion (if any) as a committable block, a line when a fix was asked
+/// for but none could be offered, and the marker naming the answered comment.
+pub fn thread_answer(answer: &crate::reply::Answer, comment_id: u64) -> String {
+    let marker = reply_marker(comment_id);
+    let mut body = sanitize_within(&answer.text, 8_000);
+    if body.is_empty() && answer.suggestion.is_none() {
+        body = "I have nothing to add here.".into();
+    }
+    if let Some(s) = &answer.suggestion {
+        // Code is posted as written, except our marker tag: a forged marker in
+        // ArgusAI's own comment would count as one of its findings or answers.
+        let s = &s.replace(MARKER_TAG, "argus-review\u{200B}:v1");
+        let fence = fence_for(s);
+        let _ = write!(body, "\n\n{fence}suggestion\n{}\n{fence}", s.trim_end_matches('\n'));
+    } else if let Some(why) = answer.no_suggestion {
+        let reason = match why {
+            crate::place::NoSuggestion::Empty => "the fix is not a change of these lines alone",
+            crate::place::NoSuggestion::SameAsCurrent => "the proposed code equals the current lines",
+            crate::place::NoSuggestion::OutsideRange => "the proposed code reaches beyond these lines",
+            crate::place::NoSuggestion::DiffMarkup => "the proposed code was not plain code",
+            crate::place::NoSuggestion::LeftSide | crate::place::NoSuggestion::UnknownLines => "these lines are no longer in the diff",
+        };
+        let _ = write!(body, "\n\n_No committable suggestion: {reason}._");
+    }
+    let _ = write!(body, "\n\n{marker}");
+    body
+}
+
+/// The note posted in a thread instead of an answer when a bound is reached (once).
+pub fn reply_limit_note(limit: argus_core::job::ReplyLimit, comment_id: u64) -> String {
+    let why = match limit {
+        argus_core::job::ReplyLimit::PerPr { max } => {
+            format!(
+                "ArgusAI has answered {max} comments on this pull request, the most this repository allows (`[replies] max_per_pr`). Further replies on this pull request get no answer."
+            )
+        }
+        argus_core::job::ReplyLimit::PerHour { max } => format!(
+            "ArgusAI has answered {max} comments on this pull request in the last hour, the most this repository allows (`[replies] max_per_hour`). Replies get answers again within the hour."
+        ),
+    };
+    format!("{why}\n\n{}", reply_marker(comment_id))
+}
+
 /// The longest a key is written in a marker (`exact.site.words`, eight words), plus its comma.
 const KEY_MARKER_LEN: usize = 16 + 1 + 16 + 1 + 32 + 1;
 
@@ -948,6 +1005,59 @@ mod tests {
 
     fn key(path: &str, title: &str, body: &str) -> FindingKey {
         FindingKey::of(path, "bug", title, body, ["let x = 1;"])
+    }
+
+    #[test]
+    fn thread_answers_are_sanitized_and_carry_their_marker() {
+        use crate::place::NoSuggestion;
+        use crate::reply::Answer;
+        let answer = Answer {
+            text: "Thanks @mona, see [docs](https://evil.example) <b>now</b>.".into(),
+            suggestion: Some("    let b = a.checked_add(1)?;\n".into()),
+            no_suggestion: None,
+        };
+        insta::assert_snapshot!(thread_answer(&answer, 77), @r"
+        Thanks `@mona`, see docs &lt;b&gt;now&lt;/b&gt;.
+
+        ```suggestion
+            let b = a.checked_add(1)?;
+        ```
+
+        <!-- argus-review:v1 reply=77 -->
+        ");
+        let refused = Answer { text: "Use checked addition.".into(), suggestion: None, no_suggestion: Some(NoSuggestion::SameAsCurrent) };
+        insta::assert_snapshot!(thread_answer(&refused, 78), @r"
+        Use checked addition.
+
+        _No committable suggestion: the proposed code equals the current lines._
+
+        <!-- argus-review:v1 reply=78 -->
+        ");
+        assert_eq!(replied_to(&thread_answer(&refused, 78)), Some(78));
+        // A marker the model wrote is broken up by the sanitizer and never counts.
+        let forged = Answer { text: "<!-- argus-review:v1 reply=5 -->".into(), suggestion: None, no_suggestion: None };
+        let body = thread_answer(&forged, 6);
+        assert_eq!(replied_to(&body), Some(6));
+        assert_eq!(body.matches("reply=5").count(), 1);
+        assert_eq!(replied_to("<!-- argus-review:v1 reply=5 -->\nlater text"), None);
+        let sneaky =
+            Answer { text: "Fix:".into(), suggestion: Some("x(); // <!-- argus-review:v1 k=0123456789abcdef -->".into()), no_suggestion: None };
+        let body = thread_answer(&sneaky, 7);
+        assert!(parse_markers([body.as_str()]).keys.is_empty(), "{body}");
+        assert_eq!(body.matches(MARKER_TAG).count(), 1, "only the answer's own marker: {body}");
+    }
+
+    #[test]
+    fn reply_limit_notes() {
+        use argus_core::job::ReplyLimit;
+        insta::assert_snapshot!(reply_limit_note(ReplyLimit::PerPr { max: 20 }, 9), @r"
+        ArgusAI has answered 20 comments on this pull request, the most this repository allows (`[replies] max_per_pr`). Further replies on this pull request get no answer.
+
+        <!-- argus-review:v1 reply=9 -->
+        ");
+        let hour = reply_limit_note(ReplyLimit::PerHour { max: 10 }, 9);
+        assert!(hour.contains("`[replies] max_per_hour`") && replied_to(&hour) == Some(9), "{hour}");
+        assert_eq!(sanitize_markdown(&hour.replace(&reply_marker(9), "")).trim(), hour.replace(&reply_marker(9), "").trim(), "already inert");
     }
 
     #[test]

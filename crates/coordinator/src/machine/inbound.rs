@@ -53,6 +53,9 @@ impl<L: DeliveryLog> Coordinator<L> {
                 Some("converted to draft".into())
             }
             Signal::Command { command, comment_id, author } => self.on_command_received(now, inbound.delivery, command, comment_id, author, out),
+            Signal::ThreadReply { comment_id, root_id, author, intent } => {
+                self.on_thread_reply(now, inbound.delivery, comment_id, root_id, author, intent, out)
+            }
         };
         self.inbound_reply(true, note)
     }

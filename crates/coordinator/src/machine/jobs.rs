@@ -132,6 +132,12 @@ impl<L: DeliveryLog> Coordinator<L> {
         }
         let job = self.st.job.take().expect("leased_job checked");
         out.dirty = true;
+        if rep.settings.replies_max_per_pr.is_some() {
+            self.st.repo_replies_max_per_pr = rep.settings.replies_max_per_pr;
+        }
+        if rep.settings.replies_max_per_hour.is_some() {
+            self.st.repo_replies_max_per_hour = rep.settings.replies_max_per_hour;
+        }
         if let Some(ms) = rep.settings.debounce_ms {
             self.st.repo_debounce_ms = Some(ms);
         }

@@ -12,6 +12,8 @@ mod inbound;
 mod jobs;
 // Dashboard actions: new events handled in their own file.
 mod operate;
+// Answers in review threads: per-thread debounce and bounds.
+mod replies;
 pub mod state;
 
 pub use state::*;
@@ -56,6 +58,8 @@ pub enum Event {
     Acted(ActedOn),
     /// A maintainer's action from the dashboard (see [`crate::operator`]).
     Operator(OperatorRequest),
+    /// The consumer is done with a thread's answer.
+    ReplyDone(ReplyDone),
 }
 
 /// What the shell must do, in order: persist first, then the rest.
@@ -197,6 +201,7 @@ impl<L: DeliveryLog> Coordinator<L> {
                 Reply::Report(ReportReply { recorded: true, retry: false, failures: 0 })
             }
             Event::Operator(req) => self.on_operator(now, req, &mut out),
+            Event::ReplyDone(d) => self.on_reply_done(d, &mut out),
         };
         self.pump(now, &mut out);
         self.sync_alarm(&mut out);
@@ -219,6 +224,7 @@ impl<L: DeliveryLog> Coordinator<L> {
         self.forget_stale_commands(now, out);
         self.expire_job(now, out);
         self.start_due(now, out);
+        self.dispatch_replies(now, out);
     }
 
     /// When the coordinator next needs to wake: the pending review's due time
@@ -226,10 +232,7 @@ impl<L: DeliveryLog> Coordinator<L> {
     pub fn next_wakeup(&self) -> Option<UnixMillis> {
         let lease = self.st.job.as_ref().map(|j| self.job_deadline(j));
         let pending = if self.st.job.is_none() && !self.st.archived { self.st.pending.as_ref().map(|p| p.due_at) } else { None };
-        match (lease, pending) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [lease, pending, self.replies_wakeup()].into_iter().flatten().min()
     }
 
     fn sync_alarm(&mut self, out: &mut Out) {

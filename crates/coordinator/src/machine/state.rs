@@ -5,7 +5,7 @@
 use argus_core::event::PrAction;
 use argus_core::ids::{CommitSha, DeliveryId, InstallationId, PrRef, UnixMillis};
 use argus_core::job::{ReviewJob, ReviewMode};
-use argus_core::signal::Command;
+use argus_core::signal::{Command, ReplyIntent};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
@@ -177,6 +177,29 @@ pub struct PendingCommand {
     pub at: UnixMillis,
 }
 
+/// A review thread that waits for its answer (the per-thread debounce).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingReply {
+    pub root_id: u64,
+    /// The newest comment of the burst: the one answered.
+    pub comment_id: u64,
+    pub delivery: DeliveryId,
+    pub author: String,
+    pub intent: ReplyIntent,
+    pub first_at: UnixMillis,
+    pub due_at: UnixMillis,
+    /// Comments merged into this answer.
+    pub comments: u32,
+}
+
+/// An answer on the queue, until the consumer reports it done.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyInFlight {
+    pub reply_id: u64,
+    pub root_id: u64,
+    pub at: UnixMillis,
+}
+
 /// The persisted state of one PR's coordinator.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -228,6 +251,20 @@ pub struct PrState {
     pub replayed: VecDeque<crate::operator::ReplayRecord>,
     /// What became of ArgusAI's findings, counted when the PR was last merged or closed.
     pub acted: Option<crate::protocol::ActedOn>,
+    /// Review threads waiting for an answer, oldest first.
+    pub pending_replies: VecDeque<PendingReply>,
+    /// Answers on the queue.
+    pub replies_in_flight: VecDeque<ReplyInFlight>,
+    /// Answers posted on this PR, and when (the last hour's, for the hourly bound).
+    pub replies_answered: u32,
+    pub reply_times: VecDeque<UnixMillis>,
+    /// The per-PR bound's note was sent; the hourly bound's note is sent once per window (until this time).
+    pub reply_limit_noted: bool,
+    pub reply_hour_noted_until: Option<UnixMillis>,
+    pub reply_seq: u64,
+    /// The repository's `[replies]` bounds, as the last review read them.
+    pub repo_replies_max_per_pr: Option<u32>,
+    pub repo_replies_max_per_hour: Option<u32>,
 }
 
 impl PrState {

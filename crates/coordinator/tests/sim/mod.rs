@@ -8,8 +8,8 @@ use argus_coordinator::{Config, Coordinator};
 use argus_core::error::ErrorClass;
 use argus_core::event::PrAction;
 use argus_core::ids::{CommitSha, DeliveryId, InstallationId, PrNumber, PrRef, RepoName, UnixMillis};
-use argus_core::job::{QueueMessage, ReviewJob, VerifyCommand};
-use argus_core::signal::{Command, Inbound, Signal};
+use argus_core::job::{QueueMessage, ReplyJob, ReviewJob, VerifyCommand};
+use argus_core::signal::{Command, Inbound, ReplyIntent, Signal};
 
 pub const T0: u64 = 1_700_000_000_000;
 
@@ -43,6 +43,11 @@ pub fn command(delivery: &str, command: Command) -> Event {
     inbound(delivery, Signal::Command { command, comment_id: 9_001, author: "maintainer".into() })
 }
 
+/// A comment in review thread `root` (its id `comment`) by a maintainer.
+pub fn thread_reply(delivery: &str, comment: u64, root: u64, intent: ReplyIntent) -> Event {
+    inbound(delivery, Signal::ThreadReply { comment_id: comment, root_id: root, author: "maintainer".into(), intent })
+}
+
 pub fn inbound(delivery: &str, signal: Signal) -> Event {
     Event::Inbound(Inbound {
         delivery: DeliveryId(delivery.into()),
@@ -58,6 +63,8 @@ pub struct Sim {
     pub now: u64,
     /// Every job put on the queue, in order (reruns included).
     pub queue: Vec<ReviewJob>,
+    /// Answers in review threads put on the queue, in order.
+    pub replies: Vec<ReplyJob>,
     /// Commands' permission checks put on the queue.
     pub verifications: Vec<VerifyCommand>,
     /// Closed PRs' finding counts put on the queue.
@@ -80,6 +87,7 @@ impl Sim {
             m: Coordinator::new(cfg),
             now: T0,
             queue: vec![],
+            replies: vec![],
             verifications: vec![],
             outcomes: vec![],
             verify_commands: true,
@@ -140,6 +148,9 @@ impl Sim {
                     }
                     if let QueueMessage::Outcome(o) = message {
                         self.outcomes.push(o.clone());
+                    }
+                    if let QueueMessage::Reply(r) = message {
+                        self.replies.push(r.clone());
                     }
                 }
                 Action::PostNote { body, .. } => self.notes.push(body.clone()),
@@ -218,6 +229,11 @@ impl Sim {
         let posted = self.head_check(job, &lease) == Reply::Head(HeadReply::Current);
         self.finish(job, &lease, posted);
         posted
+    }
+
+    /// The consumer reports an answer done (posted or not).
+    pub fn reply_done(&mut self, reply_id: u64, answered: bool) -> Reply {
+        self.send(Event::ReplyDone(ReplyDone { reply_id, answered }))
     }
 
     pub fn last_job(&self) -> ReviewJob {

@@ -1,0 +1,163 @@
+// End to end, in workerd running the built wasm against the loopback fakes:
+// answers in ArgusAI's review threads (issue 13, "Replies in threads"). A reply
+// in an ArgusAI thread gets exactly one answer in that thread, however often
+// it is delivered; readers and bots get none; `@argusai fix` gets a
+// committable suggestion; past the repository's `[replies] max_per_pr` the
+// thread gets one note and then silence.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { citeLines } from "../fakes/llm.mjs";
+import { startStack, sha, prEvent, reviewCommentEvent, sendEvent, status, waitForHistory, eventually } from "./fixtures.mjs";
+
+const OWNER = "conv-e2e";
+const NUMBER = 3;
+const BOT = "argusai[bot]";
+
+let stack;
+before(async () => {
+  stack = await startStack({ vars: { REVIEW_DEBOUNCE_SECONDS: "1", REPLY_DEBOUNCE_SECONDS: "1" } });
+  // Every review cites one added line: one ArgusAI thread per PR.
+  stack.llm.setDefault({ reply: citeLines({ max: 1 }) });
+});
+after(async () => stack?.close());
+
+const isAnswerRequest = (rec) => String(rec.system ?? "").startsWith("You are ArgusAI, a code reviewer answering");
+const answerRequests = () => stack.llm.requests.filter(isAnswerRequest);
+
+/** Opens `conv-e2e/<repo>#3` (head texts served, so answers can show the file), waits for its review, returns the PR and ArgusAI's thread root. */
+async function reviewedPr(repo, { baseFiles = {} } = {}) {
+  const file = `src/${repo}.rs`;
+  const head = sha(`${repo}-head`);
+  const base = sha(`${repo}-base`);
+  const ident = repo.replace(/-/g, "_");
+  const diffText = [
+    `diff --git a/${file} b/${file}`,
+    "index 1111111..2222222 100644",
+    `--- a/${file}`,
+    `+++ b/${file}`,
+    "@@ -1,2 +1,3 @@",
+    " fn main() {",
+    `+    let ${ident} = 1;`,
+    " }",
+    "",
+  ].join("\n");
+  stack.github.addPullRequest({ owner: OWNER, repo, number: NUMBER, diffText, headSha: head, baseSha: base, synthesizeContents: true, baseFiles });
+  const pr = { owner: OWNER, repo, number: NUMBER, head, base, file, ident };
+  await sendEvent(stack, "pull_request", prEvent({ ...pr, action: "opened" }));
+  await waitForHistory(stack, OWNER, repo, NUMBER, 1);
+  const root = await eventually(() => comments(pr).find((c) => c.user.login === BOT && c.in_reply_to_id == null), { what: `${repo}'s finding` });
+  return { pr, root };
+}
+
+const comments = (pr) => stack.github.reviewComments(pr.owner, pr.repo, pr.number);
+/** ArgusAI's answers in the thread of `root`. */
+const answersIn = (pr, root) => comments(pr).filter((c) => c.in_reply_to_id === root.id && c.user.login === BOT);
+
+/** A person replies in the thread on GitHub, and GitHub delivers the webhook. */
+async function replyInThread(pr, root, body, { login = "octocat", association = "OWNER", delivery = randomUUID(), type = "User" } = {}) {
+  const c = stack.github.addReplyBy({ user: login, owner: pr.owner, repo: pr.repo, number: pr.number, inReplyTo: root.id, body });
+  const event = reviewCommentEvent({ owner: pr.owner, repo: pr.repo, number: pr.number, commentId: c.id, inReplyTo: root.id, body, association, login, type, path: pr.file, line: root.line });
+  const answer = await sendEvent(stack, "pull_request_review_comment", event, delivery);
+  return { comment: c, event, delivery, answer };
+}
+
+/** The model's answer to this PR's thread questions. */
+function answerWith(pr, reply) {
+  stack.llm.script({ match: (rec) => isAnswerRequest(rec) && rec.prompt.includes(pr.file), reply });
+}
+
+/** Waits until the consumer is done with a comment (a request for the commenter's permission is its first step), then a little longer. */
+async function settle(ms = 4000) {
+  await new Promise((r) => setTimeout(r, ms));
+}
+
+test("a reply in an ArgusAI thread gets exactly one answer there; the same delivery again, or the same comment under a new delivery, gets none", async () => {
+  const { pr, root } = await reviewedPr("answered");
+  answerWith(pr, "The value is never read afterwards, so the binding is dead code; remove it or use it. Thanks for asking @octocat, see [docs](https://evil.example).");
+  const first = await replyInThread(pr, root, "Why is this a problem?");
+  assert.equal(first.answer.status, "accepted", JSON.stringify(first.answer));
+  const [answer] = await eventually(() => {
+    const a = answersIn(pr, root);
+    return a.length ? a : null;
+  }, { timeoutMs: 20000, what: "ArgusAI's answer in the thread" });
+  assert.match(answer.body, /binding is dead code/);
+  assert.ok(answer.body.includes(`<!-- argus-review:v1 reply=${first.comment.id} -->`), answer.body);
+  assert.ok(answer.body.includes("`@octocat`") && !answer.body.includes("https://evil.example"), `sanitized: ${answer.body}`);
+  // The prompt had the finding, the cited line at head and the question.
+  const prompt = answerRequests().find((r) => r.prompt.includes(pr.file)).prompt;
+  assert.ok(prompt.includes("Why is this a problem?") && prompt.includes(`let ${pr.ident} = 1;`) && prompt.includes("ArgusAI's finding"), prompt);
+
+  // GitHub redelivers the same delivery: the coordinator drops it.
+  const again = await sendEvent(stack, "pull_request_review_comment", first.event, first.delivery);
+  assert.equal(again.status, "duplicate", JSON.stringify(again));
+  // The same comment under a new delivery id: the consumer finds its marker.
+  const asked = answerRequests().length;
+  const renewed = await sendEvent(stack, "pull_request_review_comment", first.event, randomUUID());
+  assert.equal(renewed.status, "accepted");
+  await settle(5000);
+  assert.equal(answersIn(pr, root).length, 1, "still one answer");
+  assert.equal(answerRequests().length, asked, "no second model call for an answered comment");
+  // The consumer reported through the Durable Object's route: one answer counted, nothing waiting.
+  const st = await status(stack, pr.owner, pr.repo, pr.number);
+  assert.deepEqual({ ...st.replies, max_per_pr: undefined, max_per_hour: undefined }, { waiting: 0, in_flight: 0, answered: 1, answered_last_hour: 1, max_per_pr: undefined, max_per_hour: undefined });
+  assert.equal(st.replies.max_per_pr, 20, "the repository's bound, as its review read it");
+});
+
+test("a reply by someone without write access, and a bot's reply, get no answer", async () => {
+  const { pr, root } = await reviewedPr("unanswered");
+  // An organisation member GitHub reports as read-only: the consumer's permission check says no.
+  stack.github.setPermission({ owner: pr.owner, repo: pr.repo, login: "reader", permission: "read" });
+  const asked = answerRequests().length;
+  const reader = await replyInThread(pr, root, "@argusai explain", { login: "reader", association: "MEMBER" });
+  assert.equal(reader.answer.status, "accepted", "routed: only GitHub can say whether a member may write");
+  await eventually(() => stack.github.state.requests.some((r) => r.path.includes(`/repos/${pr.owner}/${pr.repo}/collaborators/reader/permission`)), {
+    timeoutMs: 20000,
+    what: "the reader's permission check",
+  });
+  // A bot's reply never reaches the coordinator.
+  const bot = await replyInThread(pr, root, "@argusai fix", { login: "helper[bot]", type: "Bot" });
+  assert.equal(bot.answer.status, "ignored", JSON.stringify(bot.answer));
+  // ArgusAI's own comments neither.
+  const own = await replyInThread(pr, root, "an answer", { login: BOT, type: "Bot" });
+  assert.equal(own.answer.status, "ignored");
+  await settle();
+  assert.equal(answersIn(pr, root).filter((c) => c.id !== own.comment.id).length, 0, "no answer");
+  assert.equal(answerRequests().length, asked, "no model call");
+});
+
+test("@argusai fix answers with a committable suggestion for the thread's line", async () => {
+  const { pr, root } = await reviewedPr("fixed");
+  answerWith(pr, `Declare it as a constant.\n\n\`\`\`suggestion\n    const ${pr.ident.toUpperCase()}: i32 = 1;\n\`\`\`\n`);
+  const { comment } = await replyInThread(pr, root, "@argusai fix");
+  const [answer] = await eventually(() => {
+    const a = answersIn(pr, root);
+    return a.length ? a : null;
+  }, { timeoutMs: 20000, what: "the fix" });
+  assert.ok(answer.body.includes(`\`\`\`suggestion\n    const ${pr.ident.toUpperCase()}: i32 = 1;\n\`\`\``), answer.body);
+  assert.ok(answer.body.includes(`reply=${comment.id}`));
+  const req = answerRequests().find((r) => r.prompt.includes(pr.file));
+  assert.match(req.system, /```suggestion/);
+});
+
+test("over the repository's per-PR bound: one note in the thread, then silence", async () => {
+  const { pr, root } = await reviewedPr("bounded", { baseFiles: { ".github/argusai.toml": "[replies]\nmax_per_pr = 1\n" } });
+  answerWith(pr, "First answer.");
+  await replyInThread(pr, root, "Is this safe?");
+  await eventually(() => answersIn(pr, root).length === 1, { timeoutMs: 20000, what: "the first answer" });
+  await settle(2000);
+  const second = await replyInThread(pr, root, "And this?");
+  const notes = await eventually(() => {
+    const a = answersIn(pr, root).filter((c) => c.body.includes("max_per_pr"));
+    return a.length ? a : null;
+  }, { timeoutMs: 20000, what: "the bound's note" });
+  assert.equal(notes.length, 1);
+  assert.match(notes[0].body, /answered 1 comments on this pull request/);
+  assert.ok(notes[0].body.includes(`reply=${second.comment.id}`));
+  await settle(2000);
+  await replyInThread(pr, root, "Hello?");
+  await settle(5000);
+  assert.equal(answersIn(pr, root).length, 2, "the first answer and the one note");
+  assert.equal((await status(stack, pr.owner, pr.repo, pr.number)).replies.answered, 1, "the note is not an answer");
+  assert.equal(answerRequests().filter((r) => r.prompt.includes(pr.file)).length, 1, "one model call");
+});
