@@ -2,8 +2,9 @@
 // answers in ArgusAI's review threads (issue 13, "Replies in threads"). A reply
 // in an ArgusAI thread gets exactly one answer in that thread, however often
 // it is delivered; readers and bots get none; `@argusai fix` gets a
-// committable suggestion; past the repository's `[replies] max_per_pr` the
-// thread gets one note and then silence.
+// committable suggestion; `@argusai <question>` on a diff line is answered in
+// the thread the person started; past the repository's `[replies] max_per_pr`
+// the thread gets one note and then silence.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
@@ -160,4 +161,23 @@ test("over the repository's per-PR bound: one note in the thread, then silence",
   assert.equal(answersIn(pr, root).length, 2, "the first answer and the one note");
   assert.equal((await status(stack, pr.owner, pr.repo, pr.number)).replies.answered, 1, "the note is not an answer");
   assert.equal(answerRequests().filter((r) => r.prompt.includes(pr.file)).length, 1, "one model call");
+});
+
+test("@argusai with a question on a diff line, in a thread a person starts, is answered in that thread", async () => {
+  const { pr, root } = await reviewedPr("asked");
+  answerWith(pr, "Yes: the value is a constant and never shared between threads.");
+  stack.github.addReviewBy({ user: "octocat", owner: pr.owner, repo: pr.repo, number: pr.number, comments: [{ path: pr.file, line: root.line, side: "RIGHT", body: "@argusai is this thread-safe?" }] });
+  const theirs = comments(pr).find((c) => c.body === "@argusai is this thread-safe?");
+  const event = reviewCommentEvent({ owner: pr.owner, repo: pr.repo, number: pr.number, commentId: theirs.id, body: theirs.body, path: pr.file, line: root.line });
+  assert.equal((await sendEvent(stack, "pull_request_review_comment", event)).status, "accepted");
+  const [answer] = await eventually(() => {
+    const a = answersIn(pr, theirs);
+    return a.length ? a : null;
+  }, { timeoutMs: 20000, what: "the answer in the person's thread" });
+  assert.match(answer.body, /never shared between threads/);
+  assert.ok(answer.body.includes(`reply=${theirs.id}`));
+  assert.equal(answersIn(pr, root).length, 0, "nothing in ArgusAI's own thread");
+  // Without the mention, a new comment on a diff line is not for ArgusAI.
+  const plain = reviewCommentEvent({ owner: pr.owner, repo: pr.repo, number: pr.number, commentId: theirs.id + 1000, body: "nit: naming", path: pr.file, line: root.line });
+  assert.equal((await sendEvent(stack, "pull_request_review_comment", plain)).status, "ignored");
 });
