@@ -2,18 +2,19 @@
 // realistic sequence of 5 pushes: the built Worker in workerd (the e2e stack)
 // against the fake GitHub and a scripted model. Prints, per push and in all,
 // the model requests and prompt tokens by kind (review, verification, fix
-// check), the threads resolved, and the share of findings verification
-// removed. Figures only; nothing asserts.
+// check, answer in a thread), the threads resolved, and the share of findings
+// verification removed. Figures only; nothing asserts.
 //
 //   1 open       two source files with four problems the scripted model finds
-//   2 fix        one problem fixed by changing its line (a fix check)
+//   2 fix        one problem fixed by changing its line (a fix check); then the
+//                author asks "why?" in another finding's thread (an answer)
 //   3 delete     a function with a problem deleted (resolved without a call)
 //   4 new code   a new function with a new problem (and one the verifier doubts)
 //   5 docs       a README change only (the risk rule: no model call)
 //
 // Run: `bash -c 'source scripts/lib.sh; node22 bench/push-sequence.mjs'` (after scripts/bundle).
 import { linesInPrompt, finding, fixAnswers, verdicts } from "../tests/fakes/llm.mjs";
-import { startStack, sha, prEvent, sendEvent, waitForHistory } from "../tests/e2e/fixtures.mjs";
+import { startStack, sha, prEvent, sendEvent, waitForHistory, reviewCommentEvent, eventually } from "../tests/e2e/fixtures.mjs";
 
 const OWNER = "bench-org", REPO = "pushes", NUMBER = 1;
 const newFile = (p, lines) => [`diff --git a/${p} b/${p}`, "new file mode 100644", "index 0000000..1111111", "--- /dev/null", `+++ b/${p}`, `@@ -0,0 +1,${lines.length} @@`, ...lines.map((l) => `+${l}`), ""].join("\n");
@@ -37,7 +38,7 @@ const readme = ["# Pushes", "", "A benchmark repository."];
 
 const pushes = [
   { name: "open", files: { "src/calc.rs": calc1, "src/io.rs": io1 } },
-  { name: "fix", files: { "src/calc.rs": calc2, "src/io.rs": io1 } },
+  { name: "fix", files: { "src/calc.rs": calc2, "src/io.rs": io1 }, ask: ["Panics on None", "Why would this panic? The slice is never empty here."] },
   { name: "delete", files: { "src/calc.rs": calc3, "src/io.rs": io1 } },
   { name: "new code", files: { "src/calc.rs": calc3, "src/io.rs": io4 } },
   { name: "docs", files: { "src/calc.rs": calc3, "src/io.rs": io4, "README.md": readme } },
@@ -77,8 +78,19 @@ try {
     const resolvedBefore = stack.github.state.resolvedThreads.size;
     await sendEvent(stack, "pull_request", prEvent({ owner: OWNER, repo: REPO, number: NUMBER, head, base, action: prev ? "synchronize" : "opened" }));
     await waitForHistory(stack, OWNER, REPO, NUMBER, i + 1, 60000);
+    if (p.ask) {
+      // A writer asks in a finding's thread; ArgusAI answers there (one model call).
+      const [title, question] = p.ask;
+      stack.llm.script({ match: (r) => String(r.system ?? "").startsWith("You are ArgusAI, a code reviewer answering"), reply: "first() returns None for an empty slice and unwrap() then panics; if the slice can never be empty, say so with expect(\"non-empty\") instead." });
+      const root = stack.github.reviewComments(OWNER, REPO, NUMBER).find((c) => c.in_reply_to_id == null && c.body.includes(title));
+      const c = stack.github.addReplyBy({ user: "octocat", owner: OWNER, repo: REPO, number: NUMBER, inReplyTo: root.id, body: question });
+      const event = reviewCommentEvent({ owner: OWNER, repo: REPO, number: NUMBER, commentId: c.id, inReplyTo: root.id, body: question, path: root.path, line: root.original_line });
+      await sendEvent(stack, "pull_request_review_comment", event);
+      await eventually(() => stack.github.reviewComments(OWNER, REPO, NUMBER).some((x) => x.in_reply_to_id === root.id && x.body.includes(`reply=${c.id}`)), { timeoutMs: 30000, what: "the answer" });
+    }
     const reqs = stack.llm.requests.slice(mark);
-    const by = (k) => reqs.filter((r) => r.kind === k);
+    const isAnswer = (r) => String(r.system ?? "").startsWith("You are ArgusAI, a code reviewer answering");
+    const by = (k) => reqs.filter((r) => (k === "answer" ? isAnswer(r) : r.kind === k && !isAnswer(r)));
     const summary = stack.github.state.issueComments.find((c) => c.repo === `${OWNER}/${REPO}` && c.number === NUMBER)?.body ?? "";
     const removed = Number(summary.match(/(\d+) findings? removed by verification/)?.[1] ?? 0);
     const inline = Number(summary.match(/(\d+) inline comments? below/)?.[1] ?? 0);
@@ -87,6 +99,8 @@ try {
       review: by("review").length,
       verify: by("verify").length,
       fixcheck: by("fixcheck").length,
+      answer: by("answer").length,
+      tokensAnswer: by("answer").reduce((s, r) => s + r.promptTokens, 0),
       tokensReview: by("review").reduce((s, r) => s + r.promptTokens, 0),
       tokensVerify: by("verify").reduce((s, r) => s + r.promptTokens, 0),
       tokensFix: by("fixcheck").reduce((s, r) => s + r.promptTokens, 0),
@@ -96,18 +110,19 @@ try {
     });
     prev = { head, files: p.files };
   }
-  console.log("push          review  verify  fix-check  prompt tokens (review / verify / fix)  resolved  inline  verified away");
+  console.log("push          review  verify  fix-check  answer  prompt tokens (review / verify / fix / answer)  resolved  inline  verified away");
   for (const r of rows) {
     console.log(
-      `${r.push.padEnd(13)} ${String(r.review).padStart(6)}  ${String(r.verify).padStart(6)}  ${String(r.fixcheck).padStart(9)}  ${`${r.tokensReview} / ${r.tokensVerify} / ${r.tokensFix}`.padStart(37)}  ${String(r.resolved).padStart(8)}  ${String(r.inline).padStart(6)}  ${String(r.removed).padStart(13)}`,
+      `${r.push.padEnd(13)} ${String(r.review).padStart(6)}  ${String(r.verify).padStart(6)}  ${String(r.fixcheck).padStart(9)}  ${String(r.answer).padStart(6)}  ${`${r.tokensReview} / ${r.tokensVerify} / ${r.tokensFix} / ${r.tokensAnswer}`.padStart(46)}  ${String(r.resolved).padStart(8)}  ${String(r.inline).padStart(6)}  ${String(r.removed).padStart(13)}`,
     );
   }
   const sum = (k) => rows.reduce((s, r) => s + r[k], 0);
-  const calls = sum("review") + sum("verify") + sum("fixcheck");
-  const tokens = sum("tokensReview") + sum("tokensVerify") + sum("tokensFix");
+  const calls = sum("review") + sum("verify") + sum("fixcheck") + sum("answer");
+  const tokens = sum("tokensReview") + sum("tokensVerify") + sum("tokensFix") + sum("tokensAnswer");
+  const pct = (k) => ((100 * sum(k)) / tokens).toFixed(1);
   console.log(
-    `total: ${calls} model requests (${sum("review")} review, ${sum("verify")} verification, ${sum("fixcheck")} fix check); ` +
-      `${tokens} prompt tokens, of which verification ${((100 * sum("tokensVerify")) / tokens).toFixed(1)} % and fix checks ${((100 * sum("tokensFix")) / tokens).toFixed(1)} %; ` +
+    `total: ${calls} model requests (${sum("review")} review, ${sum("verify")} verification, ${sum("fixcheck")} fix check, ${sum("answer")} answer); ` +
+      `${tokens} prompt tokens, of which verification ${pct("tokensVerify")} %, fix checks ${pct("tokensFix")} %, answers ${pct("tokensAnswer")} %; ` +
       `${sum("resolved")} threads resolved; ${sum("removed")} of ${sum("removed") + sum("inline")} candidate findings verified away`,
   );
 } finally {

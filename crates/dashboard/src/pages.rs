@@ -178,7 +178,7 @@ fn config_section(c: &ConfigView) -> String {
         .iter()
         .map(|k| {
             let layers: Vec<String> = k.layers.iter().map(|l| esc(l.describe())).collect();
-            vec![format!("<code>{}</code>", esc(&k.key)), format!("<code>{}</code>", esc(&k.value.to_string())), layers.join(" + ")]
+            vec![format!("<code>{}</code>", esc(&k.key)), format!("<code>{}</code>", esc(&setting_text(&k.value))), layers.join(" + ")]
         })
         .collect();
     b.push_str(&table("Effective configuration", &["key", "value", "set by"], &rows));
@@ -192,6 +192,15 @@ fn config_section(c: &ConfigView) -> String {
         b.push_str("</ul>");
     }
     b
+}
+
+/// A setting's value as a maintainer writes it: a table (`[replies]`) as
+/// `key = value` pairs, anything else as its JSON.
+fn setting_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Object(m) => m.iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
 }
 
 /// `/dashboard/{owner}/{repo}`.
