@@ -181,3 +181,21 @@ test("@argusai with a question on a diff line, in a thread a person starts, is a
   const plain = reviewCommentEvent({ owner: pr.owner, repo: pr.repo, number: pr.number, commentId: theirs.id + 1000, body: "nit: naming", path: pr.file, line: root.line });
   assert.equal((await sendEvent(stack, "pull_request_review_comment", plain)).status, "ignored");
 });
+
+test("@argusai resolve in ArgusAI's thread resolves it at once, without the model, with one reply; the same delivery again adds nothing", async () => {
+  const { pr, root } = await reviewedPr("resolved-on-request");
+  const asked = answerRequests().length;
+  const first = await replyInThread(pr, root, "Fixed in the next commit, thanks. @argusai resolve");
+  const [reply] = await eventually(() => {
+    const a = answersIn(pr, root);
+    return a.length ? a : null;
+  }, { timeoutMs: 20000, what: "the resolution reply" });
+  assert.match(reply.body, /Resolved at the request of `octocat`\./);
+  assert.ok(reply.body.trimEnd().endsWith(`<!-- argus-review:v1 reply=${first.comment.id} -->`), reply.body);
+  const thread = stack.github.reviewThreads(pr.owner, pr.repo, pr.number).find((t) => t.comments[0].databaseId === root.id);
+  assert.equal(thread.isResolved, true);
+  assert.equal(answerRequests().length, asked, "no model call");
+  await sendEvent(stack, "pull_request_review_comment", first.event, first.delivery);
+  await settle();
+  assert.equal(answersIn(pr, root).length, 1);
+});

@@ -154,6 +154,8 @@ pub enum ReplyIntent {
     Question,
     /// A reply without a mention: an answer only in a thread ArgusAI started.
     Plain,
+    /// `@argusai resolve`: resolve ArgusAI's thread now (no model call).
+    Resolve,
 }
 
 impl ReplyIntent {
@@ -163,6 +165,7 @@ impl ReplyIntent {
         match words(&rest).as_slice() {
             ["explain", ..] => ReplyIntent::Explain,
             ["fix", ..] => ReplyIntent::Fix,
+            ["resolve", ..] => ReplyIntent::Resolve,
             _ => ReplyIntent::Question,
         }
     }
@@ -178,6 +181,7 @@ impl ReplyIntent {
             ReplyIntent::Fix => "fix",
             ReplyIntent::Question => "question",
             ReplyIntent::Plain => "plain",
+            ReplyIntent::Resolve => "resolve",
         }
     }
 }
@@ -222,6 +226,7 @@ mod tests {
             ("@argusai explain", ReplyIntent::Explain),
             ("@ArgusAI explain this please", ReplyIntent::Explain),
             ("@argusai fix", ReplyIntent::Fix),
+            ("Done, thanks. @argusai resolve", ReplyIntent::Resolve),
             ("thanks! @argusai fix.", ReplyIntent::Fix),
             ("@argusai is this thread-safe?", ReplyIntent::Question),
             ("@argusai", ReplyIntent::Question),

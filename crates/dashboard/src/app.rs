@@ -75,7 +75,7 @@ pub const EVENTS: &[WebhookEvent] = &[
     WebhookEvent {
         name: "pull_request_review_comment",
         label: "Pull request review comment",
-        why: "replies in ArgusAI's review threads and `@argusai explain`/`fix`/questions on diff lines",
+        why: "replies in ArgusAI's review threads and `@argusai explain`/`fix`/`resolve`/questions on diff lines",
     },
 ];
 

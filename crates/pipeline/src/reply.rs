@@ -18,6 +18,7 @@ use argus_core::error::Classify;
 use argus_core::http::Clock;
 use argus_core::ids::CommitSha;
 use argus_core::job::{JobTrigger, ReplyJob, ReviewJob, ReviewMode};
+use argus_core::signal::ReplyIntent;
 use argus_diff::tokens;
 use argus_github::types::Side;
 use argus_llm::{ChatRequest, LlmClient, Message};
@@ -66,6 +67,9 @@ impl<P: Platform> ReviewService<P> {
         // One answer per comment: a retry, or a redelivery the coordinator forgot, finds its marker.
         if thread.iter().any(|c| app.authored(c.user.as_ref()) && render::replied_to(&c.body) == Some(r.comment_id)) {
             return Ok(ReplyOutcome::Skipped("already answered".into()));
+        }
+        if r.intent == ReplyIntent::Resolve {
+            return self.resolve_on_request(r, ours, root.origin().unwrap_or_default()).await;
         }
         if let Some(limit) = r.limit {
             inst.reply_to_review_comment(&r.pr, r.root_id, &render::reply_limit_note(limit, r.comment_id))
@@ -168,6 +172,32 @@ impl<P: Platform> ReviewService<P> {
                 "suggestion": answer.suggestion.is_some(), "redactions": redactions.total(),
                 "subrequests": self.subrequests(),
             }),
+        );
+        Ok(ReplyOutcome::Answered)
+    }
+
+    /// `@argusai resolve` in ArgusAI's own thread: the thread is resolved at once
+    /// (GraphQL `resolveReviewThread`), no model is asked, and one reply says who
+    /// asked. Another's thread, or one already resolved, is left as it is.
+    async fn resolve_on_request(&self, r: &ReplyJob, ours: bool, commit: &str) -> Result<ReplyOutcome, PipelineError> {
+        if !ours {
+            return Ok(ReplyOutcome::Skipped("only ArgusAI's own threads are resolved on request".into()));
+        }
+        let inst = self.github.installation(r.installation);
+        let threads = inst.review_threads(&r.pr).await.map_err(|e| gh_err("reading the review threads", e))?;
+        let Some(thread) = threads.iter().find(|t| t.root().is_some_and(|c| c.database_id == r.root_id)) else {
+            return Ok(ReplyOutcome::Skipped("the thread is gone".into()));
+        };
+        if !thread.is_resolved {
+            inst.resolve_review_thread(&thread.id).await.map_err(|e| gh_err("resolving the thread", e))?;
+        }
+        inst.reply_to_review_comment(&r.pr, r.root_id, &render::resolved_on_request(&r.author, r.comment_id, commit))
+            .await
+            .map_err(|e| gh_err("posting the resolution", e))?;
+        self.log_reply(
+            r,
+            "resolved_on_request",
+            serde_json::json!({ "comment": r.comment_id, "root": r.root_id, "was_resolved": thread.is_resolved }),
         );
         Ok(ReplyOutcome::Answered)
     }

@@ -302,6 +302,14 @@ pub fn replied_to(body: &str) -> Option<u64> {
     last.strip_prefix(&format!("<!-- {MARKER_TAG} reply="))?.strip_suffix(" -->")?.parse().ok()
 }
 
+/// ArgusAI's reply when it resolves its thread because a writer asked
+/// (`@argusai resolve`): who asked (never a live mention), the resolution
+/// marker (so a push never resolves it again once reopened) and, last, the
+/// answer marker naming the comment.
+pub fn resolved_on_request(author: &str, comment_id: u64, commit: &str) -> String {
+    format!("✅ Resolved at the request of {}.\n\n{}\n{}", code_span(author), crate::resolution::resolution_marker(commit), reply_marker(comment_id))
+}
+
 /// An answer in a review thread: the model's text sanitized, the vetted
 /// suggestion (if any) as a committable block, a line when a fix was asked
 /// for but none could be offered, and the marker naming the answered comment.

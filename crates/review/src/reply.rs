@@ -92,7 +92,8 @@ pub fn system_prompt(intent: ReplyIntent, language: &str) -> String {
              cited lines only (no line numbers, no diff markers). If a fix needs changes elsewhere, say so briefly and give no block."
         }
         ReplyIntent::Explain => "The person asks you to explain the finding: why it matters here, and what would address it.",
-        ReplyIntent::Question | ReplyIntent::Plain => {
+        // A resolve request is carried out without the model; worded like a question if ever asked.
+        ReplyIntent::Question | ReplyIntent::Plain | ReplyIntent::Resolve => {
             "Answer the last comment of the thread. If the person shows the finding is wrong, say so plainly and thank them."
         }
     };
