@@ -199,3 +199,26 @@ test("@argusai resolve in ArgusAI's thread resolves it at once, without the mode
   await settle();
   assert.equal(answersIn(pr, root).length, 1);
 });
+
+test("over the repository's hourly bound: one note in the thread while the hour lasts", async () => {
+  const { pr, root } = await reviewedPr("hourly", { baseFiles: { ".github/argusai.toml": "[replies]\nmax_per_hour = 1\n" } });
+  answerWith(pr, "First answer.");
+  await replyInThread(pr, root, "Is this safe?");
+  await eventually(() => answersIn(pr, root).length === 1, { timeoutMs: 20000, what: "the first answer" });
+  await settle(2000);
+  const second = await replyInThread(pr, root, "And this?");
+  const notes = await eventually(() => {
+    const a = answersIn(pr, root).filter((c) => c.body.includes("max_per_hour"));
+    return a.length ? a : null;
+  }, { timeoutMs: 20000, what: "the hourly bound's note" });
+  assert.equal(notes.length, 1);
+  assert.match(notes[0].body, /answered 1 comments on this pull request in the last hour/);
+  assert.ok(notes[0].body.includes(`reply=${second.comment.id}`));
+  await settle(2000);
+  await replyInThread(pr, root, "Still there?");
+  await settle(5000);
+  assert.equal(answersIn(pr, root).length, 2, "the first answer and one note for the hour");
+  const s = await status(stack, pr.owner, pr.repo, pr.number);
+  assert.equal(s.replies.answered_last_hour, 1);
+  assert.equal(answerRequests().filter((r) => r.prompt.includes(pr.file)).length, 1, "one model call");
+});

@@ -200,7 +200,9 @@ impl<P: Platform> ReviewService<P> {
         if !changed.is_empty() {
             let claims: Vec<FixClaim<'_>> =
                 changed.iter().map(|(k, finding, old, new)| FixClaim { path: &open[*k].0.head_path, finding, old, new }).collect();
-            let (user, _) = resolution::user_message(&claims);
+            let (user, redactions) = resolution::user_message(&claims);
+            // Secrets replaced in what the fix check sends count with the review's.
+            thought.redactions.merge(&redactions);
             let out_tokens = (claims.len() as u32 * ANSWER_TOKENS + 100).min(limits.max_output_tokens.min(4000));
             let request = ChatRequest::new(vec![Message::system(resolution::system_prompt()), Message::user(user)], out_tokens)
                 .with_schema(JsonSchema { name: resolution::SCHEMA_NAME.into(), schema: resolution::schema(), strict: true });
