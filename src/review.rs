@@ -13,7 +13,7 @@ use crate::platform::webcrypto::WebCryptoSigner;
 use argus_coordinator::protocol::ActedOn;
 use argus_coordinator::{CheckEnd, Chores, PipelineError, ReplyOutcome, ReviewPipeline, ReviewReport};
 use argus_core::ids::RepoName;
-use argus_core::job::{Notify, OutcomeJob, ReplyJob, ReviewJob, VerifyCommand};
+use argus_core::job::{LearningsJob, Notify, OutcomeJob, ReplyJob, ReviewJob, VerifyCommand};
 use argus_core::keys::{ConfigKey, ReviewCacheKey};
 use argus_core::subrequests::{CountingHttp, SubrequestCounts, SubrequestKind, Subrequests};
 use argus_github::client::GitHub;
@@ -62,6 +62,18 @@ impl ConfigSource for EnvConfigSource {
         self.ledger.record(argus_core::subrequests::SubrequestKind::DurableObject, "repository acted");
         let t = argus_durable::repo::acted(&self.env, repo).await.ok()?;
         Some((t.addressed, t.findings))
+    }
+    async fn learnings(&self, repo: &RepoName) -> Vec<argus_core::learning::Learning> {
+        self.ledger.record(argus_core::subrequests::SubrequestKind::DurableObject, "repository learnings");
+        argus_durable::repo::learnings(&self.env, repo).await.unwrap_or_default()
+    }
+    async fn learn(&self, repo: &RepoName, learning: &argus_core::learning::Learning) -> Option<argus_core::learning::Learning> {
+        self.ledger.record(argus_core::subrequests::SubrequestKind::DurableObject, "repository learn");
+        argus_durable::repo::learn(&self.env, repo, learning).await.ok().flatten()
+    }
+    async fn forget(&self, repo: &RepoName, id: u64) -> bool {
+        self.ledger.record(argus_core::subrequests::SubrequestKind::DurableObject, "repository forget");
+        argus_durable::repo::forget(&self.env, repo, id).await.unwrap_or(false)
     }
 }
 
@@ -190,6 +202,9 @@ impl Chores for Pipeline {
     }
     async fn acted_on(&self, o: &OutcomeJob) -> Result<ActedOn, PipelineError> {
         self.ready()?.acted_on(o).await
+    }
+    async fn learnings(&self, l: &LearningsJob) -> Result<(), PipelineError> {
+        self.ready()?.learnings(l).await
     }
     async fn reply(&self, r: &ReplyJob) -> Result<ReplyOutcome, PipelineError> {
         self.ready()?.reply(r).await

@@ -7,6 +7,7 @@
 //! repository so per-repository learnings can join it later.
 
 use argus_core::ids::RepoName;
+use argus_core::learning::Learning;
 use argus_index::{Arg, Overview, Pruner, RepoUpdate, Stmt, StoredPr, Totals, routes};
 use std::cell::RefCell;
 use worker::{
@@ -51,6 +52,35 @@ impl DurableObject for Repository {
                 Response::from_json(&serde_json::json!({ "applied": true }))
             }
             (Method::Get, routes::ACTED) => Response::from_json(&self.acted()?),
+            (Method::Get, routes::LEARNINGS) => Response::from_json(&self.learnings()?),
+            (Method::Post, routes::LEARNINGS) => {
+                let learning: Learning = match req.json().await {
+                    Ok(l) => l,
+                    Err(e) => return Ok(Response::from_json(&serde_json::json!({ "code": "bad_request", "error": e.to_string() }))?.with_status(400)),
+                };
+                let sql = self.state.storage().sql();
+                for s in argus_index::learn_statements(&learning) {
+                    sql.exec(s.sql, bind(&s.args))?;
+                }
+                let stored = sql.exec(argus_index::LEARNING_BY_COMMENT_SQL, bind(&[learning.source_comment.into()]))?.to_array::<Learning>()?.pop();
+                Response::from_json(&stored)
+            }
+            (Method::Post, routes::FORGET) => {
+                let id = match req.json::<serde_json::Value>().await.ok().and_then(|v| v["id"].as_u64()) {
+                    Some(id) => id,
+                    None => {
+                        return Ok(
+                            Response::from_json(&serde_json::json!({ "code": "bad_request", "error": "expected {\"id\": n}" }))?.with_status(400)
+                        );
+                    }
+                };
+                let sql = self.state.storage().sql();
+                let s = argus_index::forget_statement(id);
+                sql.exec(s.sql, bind(&s.args))?;
+                let left = sql.exec(argus_index::LEARNING_EXISTS_SQL, bind(&[id.into()]))?.to_array::<serde_json::Value>()?;
+                let removed = left.first().and_then(|v| v["n"].as_u64()) == Some(0);
+                Response::from_json(&serde_json::json!({ "removed": removed }))
+            }
             (Method::Get, routes::OVERVIEW) => {
                 let repo = req.url()?.query_pairs().find(|(k, _)| k == "repo").map(|(_, v)| v.to_string()).unwrap_or_default();
                 Response::from_json(&self.overview(repo)?)
@@ -101,9 +131,13 @@ impl Repository {
             reviews: sql.exec(argus_index::RECENT_REVIEWS_SQL, None)?.to_array()?,
             dead_letters: sql.exec(argus_index::DEAD_LETTERS_SQL, None)?.to_array()?,
             totals: sql.exec(argus_index::TOTALS_SQL, None)?.to_array::<Totals>()?.pop().unwrap_or_default(),
-            learnings: None,
+            learnings: Some(self.learnings()?),
             acted: self.acted()?,
         })
+    }
+
+    fn learnings(&self) -> Result<Vec<Learning>> {
+        self.state.storage().sql().exec(argus_index::LEARNINGS_SQL, None)?.to_array::<Learning>()
     }
 
     fn acted(&self) -> Result<argus_index::ActedTotals> {
@@ -154,6 +188,42 @@ pub async fn acted(env: &Env, repo: &RepoName) -> Result<argus_index::ActedTotal
         return Err(worker::Error::RustError(format!("repository index answered {}", resp.status_code())));
     }
     resp.json().await
+}
+
+/// The repository's learnings, oldest first.
+pub async fn learnings(env: &Env, repo: &RepoName) -> Result<Vec<Learning>> {
+    let stub = env.durable_object(BINDING)?.id_from_name(&argus_index::object_name(repo))?.get_stub()?;
+    let mut resp = stub.fetch_with_str(&url(routes::LEARNINGS)).await?;
+    if resp.status_code() != 200 {
+        return Err(worker::Error::RustError(format!("repository index answered {}", resp.status_code())));
+    }
+    resp.json().await
+}
+
+/// POSTs JSON to one of the repository object's routes and reads the answer.
+async fn post_json<T: serde::de::DeserializeOwned>(env: &Env, repo: &RepoName, path: &str, body: &impl serde::Serialize) -> Result<T> {
+    let stub = env.durable_object(BINDING)?.id_from_name(&argus_index::object_name(repo))?.get_stub()?;
+    let headers = Headers::new();
+    headers.set("content-type", "application/json")?;
+    let body = serde_json::to_string(body).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_headers(headers).with_body(Some(JsValue::from_str(&body)));
+    let mut resp = stub.fetch_with_request(Request::new_with_init(&url(path), &init)?).await?;
+    if resp.status_code() != 200 {
+        return Err(worker::Error::RustError(format!("repository index answered {}", resp.status_code())));
+    }
+    resp.json().await
+}
+
+/// Stores a learning (once per source comment); the learning as stored.
+pub async fn learn(env: &Env, repo: &RepoName, learning: &Learning) -> Result<Option<Learning>> {
+    post_json(env, repo, routes::LEARNINGS, learning).await
+}
+
+/// Forgets the learning with this id; whether it was there.
+pub async fn forget(env: &Env, repo: &RepoName, id: u64) -> Result<bool> {
+    let v: serde_json::Value = post_json(env, repo, routes::FORGET, &serde_json::json!({ "id": id })).await?;
+    Ok(v["removed"].as_bool() == Some(true))
 }
 
 /// What the dashboard lists for `repo`.

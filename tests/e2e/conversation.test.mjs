@@ -4,12 +4,14 @@
 // it is delivered; readers and bots get none; `@argusai fix` gets a
 // committable suggestion; `@argusai <question>` on a diff line is answered in
 // the thread the person started; past the repository's `[replies] max_per_pr`
-// the thread gets one note and then silence.
+// the thread gets one note and then silence. A writer rejecting a finding
+// ("intended") teaches a learning: `@argusai learnings` lists it, the next PR's
+// same finding is suppressed and counted, `@argusai forget 1` brings it back.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { citeLines } from "../fakes/llm.mjs";
-import { startStack, sha, prEvent, reviewCommentEvent, sendEvent, status, waitForHistory, eventually } from "./fixtures.mjs";
+import { startStack, sha, prEvent, reviewCommentEvent, commentEvent, sendEvent, status, waitForHistory, eventually } from "./fixtures.mjs";
 
 const OWNER = "conv-e2e";
 const NUMBER = 3;
@@ -27,9 +29,9 @@ const isAnswerRequest = (rec) => String(rec.system ?? "").startsWith("You are Ar
 const answerRequests = () => stack.llm.requests.filter(isAnswerRequest);
 
 /** Opens `conv-e2e/<repo>#3` (head texts served, so answers can show the file), waits for its review, returns the PR and ArgusAI's thread root. */
-async function reviewedPr(repo, { baseFiles = {} } = {}) {
+async function reviewedPr(repo, { baseFiles = {}, number = NUMBER, expectFinding = true } = {}) {
   const file = `src/${repo}.rs`;
-  const head = sha(`${repo}-head`);
+  const head = sha(`${repo}-${number}-head`);
   const base = sha(`${repo}-base`);
   const ident = repo.replace(/-/g, "_");
   const diffText = [
@@ -43,10 +45,11 @@ async function reviewedPr(repo, { baseFiles = {} } = {}) {
     " }",
     "",
   ].join("\n");
-  stack.github.addPullRequest({ owner: OWNER, repo, number: NUMBER, diffText, headSha: head, baseSha: base, synthesizeContents: true, baseFiles });
-  const pr = { owner: OWNER, repo, number: NUMBER, head, base, file, ident };
+  stack.github.addPullRequest({ owner: OWNER, repo, number, diffText, headSha: head, baseSha: base, synthesizeContents: true, baseFiles });
+  const pr = { owner: OWNER, repo, number, head, base, file, ident };
   await sendEvent(stack, "pull_request", prEvent({ ...pr, action: "opened" }));
-  await waitForHistory(stack, OWNER, repo, NUMBER, 1);
+  await waitForHistory(stack, OWNER, repo, number, 1);
+  if (!expectFinding) return { pr, root: null };
   const root = await eventually(() => comments(pr).find((c) => c.user.login === BOT && c.in_reply_to_id == null), { what: `${repo}'s finding` });
   return { pr, root };
 }
@@ -221,4 +224,40 @@ test("over the repository's hourly bound: one note in the thread while the hour 
   const s = await status(stack, pr.owner, pr.repo, pr.number);
   assert.equal(s.replies.answered_last_hour, 1);
   assert.equal(answerRequests().filter((r) => r.prompt.includes(pr.file)).length, 1, "one model call");
+});
+
+test("an 'intended' reply teaches a learning: listed by @argusai learnings, the next PR's same finding suppressed and counted, @argusai forget 1 brings it back", async () => {
+  const repo = "learned";
+  const { pr, root } = await reviewedPr(repo);
+  answerWith(pr, "Understood, thanks for explaining.");
+  await replyInThread(pr, root, "This is intended: the binding documents the default.");
+  const [answer] = await eventually(() => {
+    const a = answersIn(pr, root);
+    return a.length ? a : null;
+  }, { timeoutMs: 20000, what: "the answer" });
+  assert.match(answer.body, /will not be posted again in this repository/);
+
+  const notes = (number) => stack.github.state.issueComments.filter((c) => c.repo === `${OWNER}/${repo}` && c.number === number && c.user.login === BOT);
+  const command = async (number, body) => {
+    const commentId = Math.floor(Math.random() * 1e9);
+    await sendEvent(stack, "issue_comment", commentEvent({ owner: OWNER, repo, number, body, commentId }));
+    return eventually(() => notes(number).find((c) => c.body.includes(`learnings=${commentId}`)), { timeoutMs: 20000, what: `the note for ${body}` });
+  };
+  const list = await command(pr.number, "@argusai learnings");
+  assert.match(list.body, /What ArgusAI has learned in this repository\*\* \(1\)/);
+  assert.match(list.body, /1\. Do not report "Possible problem on line 2" \(bug\)/);
+
+  // The next pull request with the same finding: not posted, and the summary says so.
+  const summary = (number) => notes(number).find((c) => c.body.includes("ArgusAI review of"))?.body ?? "";
+  const { pr: second } = await reviewedPr(repo, { number: 4, expectFinding: false });
+  assert.equal(comments(second).filter((c) => c.user.login === BOT).length, 0, "the rejected finding is not posted");
+  assert.match(summary(4), /1 finding suppressed by learnings/);
+  const prompt = stack.llm.requests.filter((r) => r.kind === "review" && !isAnswerRequest(r)).at(-1);
+  assert.match(prompt.system, /Rules this repository's maintainers taught ArgusAI/);
+
+  const forgot = await command(4, "@argusai forget 1");
+  assert.match(forgot.body, /Forgot learning 1: Do not report/);
+  assert.match((await command(4, "@argusai learnings")).body, /learned nothing/);
+  const { root: back } = await reviewedPr(repo, { number: 5 });
+  assert.ok(back, "after forget 1 the finding is posted again");
 });

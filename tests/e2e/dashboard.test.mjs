@@ -47,7 +47,8 @@ test("sign in with GitHub: a maintainer of acme/alpha sees it, and acme/beta is 
   assert.equal(view.overview.reviews[0].outcome, "posted");
   assert.equal(view.overview.reviews[0].high, 2);
   assert.equal(view.config.keys.find((k) => k.key === "max_files").layer, "env");
-  assert.equal(view.overview.learnings, null, "learnings are not recorded yet, and say so");
+  assert.deepEqual(view.overview.learnings, [], "no learnings taught in this repository yet");
+  assert.match(repo.text, /No learnings recorded for this repository yet/);
 
   for (const p of ["/dashboard/acme/beta", "/dashboard/acme/beta/pull/2", "/dashboard/acme/beta?format=json", "/dashboard/acme/nope", "/dashboard/other/alpha/pull/1"]) {
     const r = await browser.go(`${stack.argus.url}${p}`);

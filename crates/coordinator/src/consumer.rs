@@ -17,7 +17,7 @@ use crate::protocol::*;
 use crate::retry::RetryPolicy;
 use argus_core::error::ErrorClass;
 use argus_core::ids::PrRef;
-use argus_core::job::{Notify, OutcomeJob, QueueMessage, ReplyJob, ReviewJob, VerifyCommand};
+use argus_core::job::{LearningsJob, Notify, OutcomeJob, QueueMessage, ReplyJob, ReviewJob, VerifyCommand};
 use serde::Serialize;
 use thiserror::Error;
 
@@ -110,6 +110,11 @@ pub async fn process_message<L: CoordinatorLink, P: ReviewPipeline + Chores>(
             Decision::Ack
         }
         (QueueKind::Review, QueueMessage::Outcome(o)) => outcome(link, pipeline, o, ctx, &mut say).await,
+        (QueueKind::Review, QueueMessage::Learnings(l)) => learnings(pipeline, l, ctx, &mut say).await,
+        (QueueKind::DeadLetter, QueueMessage::Learnings(_)) => {
+            say("learnings_dropped", "a learnings command kept failing".into());
+            Decision::Ack
+        }
         (QueueKind::DeadLetter, QueueMessage::Outcome(o)) => {
             say(
                 "outcome_dropped",
@@ -336,6 +341,23 @@ async fn notify<L: CoordinatorLink, C: Chores>(link: &L, chores: &C, n: &Notify,
             match e.class {
                 // The runtime does not expose the attempt count here; the first step of
                 // the schedule (at least Retry-After) is enough for a note.
+                ErrorClass::Retryable { after_secs } => Decision::Retry { delay_secs: ctx.policy.delay_secs(1, after_secs, ctx.seed) },
+                _ => Decision::Ack,
+            }
+        }
+    }
+}
+
+/// Lists or forgets learnings and posts the note; retried like notes.
+async fn learnings<C: Chores>(chores: &C, l: &LearningsJob, ctx: &MessageCtx<'_>, say: Say<'_>) -> Decision {
+    match chores.learnings(l).await {
+        Ok(()) => {
+            say("learnings", if l.forget.is_some() { "forgot".into() } else { "listed".into() });
+            Decision::Ack
+        }
+        Err(e) => {
+            say("learnings_failed", e.message.clone());
+            match e.class {
                 ErrorClass::Retryable { after_secs } => Decision::Retry { delay_secs: ctx.policy.delay_secs(1, after_secs, ctx.seed) },
                 _ => Decision::Ack,
             }

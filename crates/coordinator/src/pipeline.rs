@@ -5,7 +5,7 @@
 use crate::protocol::{RepoSettings, ReviewStats};
 use argus_core::error::{Classify, ErrorClass};
 use argus_core::ids::CommitSha;
-use argus_core::job::{Notify, OutcomeJob, ReplyJob, ReviewJob, VerifyCommand};
+use argus_core::job::{LearningsJob, Notify, OutcomeJob, ReplyJob, ReviewJob, VerifyCommand};
 use argus_core::severity::SeverityCounts;
 use thiserror::Error;
 
@@ -120,6 +120,8 @@ pub trait Chores {
     async fn author_permission(&self, verify: &VerifyCommand) -> Result<(bool, String), PipelineError>;
     /// What became of ArgusAI's findings on a merged or closed PR (read from its threads).
     async fn acted_on(&self, outcome: &OutcomeJob) -> Result<crate::protocol::ActedOn, PipelineError>;
+    /// Lists the repository's learnings, or forgets one, and posts the note saying so.
+    async fn learnings(&self, job: &LearningsJob) -> Result<(), PipelineError>;
     /// Answers a comment in a review thread, or posts the bound's note there
     /// (see [`ReplyJob`]). Idempotent: a comment already answered is not answered again.
     async fn reply(&self, reply: &ReplyJob) -> Result<ReplyOutcome, PipelineError>;

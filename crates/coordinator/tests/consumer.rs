@@ -8,7 +8,7 @@ use argus_coordinator::protocol::*;
 use argus_coordinator::{CheckEnd, Chores, Config, PipelineError, ReplyOutcome, RetryPolicy, ReviewPipeline, ReviewReport, StatusView};
 use argus_core::event::PrAction::*;
 use argus_core::ids::{PrRef, UnixMillis};
-use argus_core::job::{Notify, OutcomeJob, QueueMessage, ReplyJob, ReviewJob, VerifyCommand};
+use argus_core::job::{LearningsJob, Notify, OutcomeJob, QueueMessage, ReplyJob, ReviewJob, VerifyCommand};
 use futures_executor::block_on;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -105,6 +105,9 @@ impl Chores for Script {
     }
     async fn author_permission(&self, _: &VerifyCommand) -> Result<(bool, String), PipelineError> {
         self.permission.borrow().clone().unwrap_or_else(|| Ok((true, "write".into())))
+    }
+    async fn learnings(&self, _: &LearningsJob) -> Result<(), PipelineError> {
+        Ok(())
     }
     async fn acted_on(&self, o: &OutcomeJob) -> Result<ActedOn, PipelineError> {
         self.acted.borrow().clone().unwrap_or(Ok(ActedOn { merged: o.merged, findings: 3, addressed: 1 }))

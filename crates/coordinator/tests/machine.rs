@@ -375,6 +375,22 @@ fn commands_answer_with_notes() {
 }
 
 #[test]
+fn learnings_commands_go_to_the_consumer_with_their_comment() {
+    for (cmd, forget) in [(Command::Learnings, None), (Command::Forget(2), Some(2))] {
+        let mut s = Sim::new(Config::default());
+        s.send(review("open", Opened, "h0"));
+        // Through the permission check, as the shell runs it.
+        s.send(command("l", cmd.clone()));
+        assert_eq!(s.learnings.len(), 1, "{cmd:?}");
+        assert_eq!((s.learnings[0].forget, s.learnings[0].comment_id), (forget, 9_001));
+        assert!(s.notes.is_empty(), "the consumer posts the note, not the coordinator");
+    }
+    assert_eq!(Command::parse("@argusai forget 3", "argusai"), Some(Command::Forget(3)));
+    assert_eq!(Command::parse("@argusai learnings", "argusai"), Some(Command::Learnings));
+    assert!(matches!(Command::parse("@argusai forget zero", "argusai"), Some(Command::Unknown(_))));
+}
+
+#[test]
 fn closing_archives_and_cancels_pending_work() {
     let mut s = Sim::new(Config::default());
     s.send(review("open", Opened, "h0"));

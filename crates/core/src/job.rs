@@ -25,6 +25,9 @@ pub enum QueueMessage {
     /// A reviewed pull request was merged or closed: how many findings were acted on.
     #[serde(rename = "outcome/1")]
     Outcome(OutcomeJob),
+    /// `@argusai learnings` / `forget N`: list or remove the repository's learnings, and say so.
+    #[serde(rename = "learnings/1")]
+    Learnings(LearningsJob),
     /// Answer a comment in a review thread (or say the bound is reached).
     #[serde(rename = "reply/1")]
     Reply(ReplyJob),
@@ -46,6 +49,7 @@ impl QueueMessage {
             QueueMessage::Notify(n) => &n.pr,
             QueueMessage::Verify(v) => &v.pr,
             QueueMessage::Outcome(o) => &o.pr,
+            QueueMessage::Learnings(l) => &l.pr,
             QueueMessage::Reply(r) => &r.pr,
         }
     }
@@ -139,6 +143,18 @@ pub struct OutcomeJob {
     pub pr: PrRef,
     pub installation: InstallationId,
     pub merged: bool,
+}
+
+/// A learnings command, after its author's write access was confirmed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LearningsJob {
+    pub pr: PrRef,
+    pub installation: InstallationId,
+    /// `None`: list them; `Some(n)`: forget number `n` of the list.
+    pub forget: Option<u32>,
+    /// The command's comment: the note names it in a hidden marker, so a retry
+    /// never forgets a second learning.
+    pub comment_id: u64,
 }
 
 /// "Answer comment `comment_id` in the thread `root_id`": ids and the intent

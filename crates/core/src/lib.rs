@@ -10,6 +10,7 @@ pub mod http;
 pub mod ids;
 pub mod job;
 pub mod keys;
+pub mod learning;
 pub mod ratelimit;
 pub mod secret;
 pub mod severity;

@@ -88,6 +88,10 @@ pub enum Command {
     Pause,
     Resume,
     Help,
+    /// List the repository's learnings (`@argusai learnings`).
+    Learnings,
+    /// Forget the repository's learning number N of the list (`@argusai forget N`).
+    Forget(u32),
     /// Mentioned, but not a command ArgusAI knows; the text after the handle.
     Unknown(String),
 }
@@ -107,6 +111,8 @@ impl Command {
             ["pause", ..] => Command::Pause,
             ["resume", ..] => Command::Resume,
             ["help", ..] | [] => Command::Help,
+            ["learnings", ..] => Command::Learnings,
+            ["forget", n, ..] if n.parse::<u32>().is_ok_and(|n| n > 0) => Command::Forget(n.parse().unwrap_or(1)),
             other => Command::Unknown(other.iter().take(4).copied().collect::<Vec<_>>().join(" ")),
         }
     }
@@ -156,6 +162,8 @@ pub enum ReplyIntent {
     Plain,
     /// `@argusai resolve`: resolve ArgusAI's thread now (no model call).
     Resolve,
+    /// `@argusai learn: <rule>`: remember a rule for this repository (no model call).
+    Learn,
 }
 
 impl ReplyIntent {
@@ -166,6 +174,7 @@ impl ReplyIntent {
             ["explain", ..] => ReplyIntent::Explain,
             ["fix", ..] => ReplyIntent::Fix,
             ["resolve", ..] => ReplyIntent::Resolve,
+            ["learn", ..] => ReplyIntent::Learn,
             _ => ReplyIntent::Question,
         }
     }
@@ -182,6 +191,7 @@ impl ReplyIntent {
             ReplyIntent::Question => "question",
             ReplyIntent::Plain => "plain",
             ReplyIntent::Resolve => "resolve",
+            ReplyIntent::Learn => "learn",
         }
     }
 }
@@ -227,6 +237,7 @@ mod tests {
             ("@ArgusAI explain this please", ReplyIntent::Explain),
             ("@argusai fix", ReplyIntent::Fix),
             ("Done, thanks. @argusai resolve", ReplyIntent::Resolve),
+            ("@argusai learn: we allow unwrap in tests", ReplyIntent::Learn),
             ("thanks! @argusai fix.", ReplyIntent::Fix),
             ("@argusai is this thread-safe?", ReplyIntent::Question),
             ("@argusai", ReplyIntent::Question),

@@ -267,14 +267,16 @@ pub fn repo(v: &RepoView, viewer: &Viewer<'_>) -> String {
     b.push_str("<h2>Learnings</h2>");
     match &o.learnings {
         Some(items) if !items.is_empty() => {
-            b.push_str("<ul>");
+            // Numbered as `@argusai learnings` numbers them, for `@argusai forget N`.
+            b.push_str("<ol>");
             for l in items {
-                let _ = write!(b, "<li><code>{}</code></li>", esc(&l.to_string()));
+                let scope = l.path.as_deref().map(|p| format!(" · in <code>{}</code>", esc(p))).unwrap_or_default();
+                let _ = write!(b, "<li>{}{scope} <span class=\"muted\">· from #{} by {}</span></li>", esc(&l.rule), l.source_pr, esc(&l.author));
             }
-            b.push_str("</ul>");
+            b.push_str("</ol><p class=\"muted\">Remove one with <code>@argusai forget N</code> on any pull request.</p>");
         }
         Some(_) => b.push_str("<p class=\"muted\">No learnings recorded for this repository yet.</p>"),
-        None => b.push_str("<p class=\"muted\">This version of ArgusAI does not record learnings, so there are none to show.</p>"),
+        None => b.push_str("<p class=\"muted\">The learnings could not be read.</p>"),
     }
     b.push_str(&config_section(&v.config));
     html::layout(&v.repo, Some(viewer), &b)

@@ -153,7 +153,17 @@ fn repo_page() {
             replayed_by: None,
         }],
         totals: Totals { reviews: 1, findings: Some(2), tokens_in: Some(4200), tokens_out: Some(380), cost_micro_usd: Some(860) },
-        learnings: None,
+        learnings: Some(vec![argus_core::learning::Learning {
+            id: 3,
+            rule: "Do not report \"Unused variable\" (bug): a maintainer said it does not apply <here>.".into(),
+            path: None,
+            category: Some("bug".into()),
+            title: Some("Unused variable".into()),
+            source_pr: 7,
+            source_comment: 70,
+            author: "octocat".into(),
+            created_at: 0,
+        }]),
         acted: argus_index::ActedTotals { prs: 7, findings: 25, addressed: 16 },
     };
     let env = vec![("MAX_FILES_PER_REVIEW".to_string(), "40".to_string())];
@@ -172,7 +182,10 @@ fn repo_page() {
     };
     let page = pages::repo(&v, &viewer());
     check_structure(&page);
-    assert!(page.contains("does not record learnings"), "an honest empty state");
+    assert!(
+        page.contains("<li>Do not report &quot;Unused variable&quot; (bug): a maintainer said it does not apply &lt;here&gt;. <span class=\"muted\">· from #7 by octocat</span></li>"),
+        "learnings are listed, escaped"
+    );
     assert!(page.contains("<dt>Findings acted on</dt><dd>64 % (16 of 25 findings, 7 closed pull requests)</dd>"));
     assert!(page.contains("name=\"action\" value=\"replay\""), "the dead letter can be replayed from here");
     insta::assert_snapshot!("repo_page", page.replace("><", ">\n<"));

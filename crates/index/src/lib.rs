@@ -43,6 +43,11 @@ pub mod routes {
     pub const OVERVIEW: &str = "/overview";
     /// GET → [`super::ActedTotals`] (what a review's summary quotes).
     pub const ACTED: &str = "/acted";
+    /// GET → the repository's learnings, oldest first; POST a
+    /// [`argus_core::learning::Learning`] → it as stored (with its id; once per source comment).
+    pub const LEARNINGS: &str = "/learnings";
+    /// POST `{"id": n}` → `{"removed": bool}`.
+    pub const FORGET: &str = "/forget";
     pub const BASE_URL: &str = "https://repository";
 }
 
@@ -322,6 +327,16 @@ pub const SCHEMA: &[&str] = &[
         findings INTEGER NOT NULL,
         addressed INTEGER NOT NULL,
         updated_at INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS learnings (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        rule TEXT NOT NULL,
+        path TEXT,
+        category TEXT,
+        title TEXT,
+        source_pr INTEGER NOT NULL,
+        source_comment INTEGER NOT NULL UNIQUE,
+        author TEXT NOT NULL,
+        created_at INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS replays (
         pr INTEGER NOT NULL,
         job_id TEXT NOT NULL,
@@ -517,6 +532,45 @@ pub const TOTALS_SQL: &str = "SELECT COUNT(*) AS reviews, SUM(findings) AS findi
        SUM(tokens_out) AS tokens_out, SUM(cost_micro_usd) AS cost_micro_usd
      FROM reviews WHERE outcome IN ('posted', 'superseded', 'late')";
 
+// ----- learnings -----------------------------------------------------------
+
+const INSERT_LEARNING: &str = "INSERT INTO learnings (rule, path, category, title, source_pr, source_comment, author, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(source_comment) DO NOTHING";
+const PRUNE_LEARNINGS: &str = "DELETE FROM learnings WHERE id IN (SELECT id FROM learnings ORDER BY id DESC LIMIT -1 OFFSET ?)";
+/// Every learning, oldest first (the numbering `@argusai learnings` shows).
+pub const LEARNINGS_SQL: &str = "SELECT id, rule, path, category, title, source_pr, source_comment, author, created_at FROM learnings ORDER BY id";
+/// The learning a comment taught (bound: the comment id).
+pub const LEARNING_BY_COMMENT_SQL: &str =
+    "SELECT id, rule, path, category, title, source_pr, source_comment, author, created_at FROM learnings WHERE source_comment = ?";
+/// How many learnings have this id (bound: the id): 1 before a forget, 0 after.
+pub const LEARNING_EXISTS_SQL: &str = "SELECT COUNT(*) AS n FROM learnings WHERE id = ?";
+
+/// Stores a learning once per source comment (a retry stores nothing twice),
+/// keeping the newest [`argus_core::learning::MAX_LEARNINGS`].
+pub fn learn_statements(l: &argus_core::learning::Learning) -> Vec<Stmt> {
+    vec![
+        Stmt {
+            sql: INSERT_LEARNING,
+            args: vec![
+                l.rule.as_str().into(),
+                l.path.clone().into(),
+                l.category.clone().into(),
+                l.title.clone().into(),
+                l.source_pr.into(),
+                l.source_comment.into(),
+                l.author.as_str().into(),
+                l.created_at.into(),
+            ],
+        },
+        Stmt { sql: PRUNE_LEARNINGS, args: vec![u64::from(argus_core::learning::MAX_LEARNINGS).into()] },
+    ]
+}
+
+/// Removes the learning with this id.
+pub fn forget_statement(id: u64) -> Stmt {
+    Stmt { sql: "DELETE FROM learnings WHERE id = ?", args: vec![id.into()] }
+}
+
 /// Closed PRs whose findings count toward the repository's rate, at most.
 pub const MAX_ACTED: u32 = 1000;
 
@@ -547,9 +601,8 @@ pub struct Overview {
     pub reviews: Vec<ReviewRow>,
     pub dead_letters: Vec<DeadLetterRow>,
     pub totals: Totals,
-    /// Learnings kept for this repository. `None`: this version of ArgusAI
-    /// records none (another issue adds them to this same object).
-    pub learnings: Option<Vec<serde_json::Value>>,
+    /// Learnings kept for this repository, oldest first. `None`: not read.
+    pub learnings: Option<Vec<argus_core::learning::Learning>>,
     /// The share of ArgusAI's findings this repository acted on.
     #[serde(default)]
     pub acted: ActedTotals,

@@ -349,3 +349,57 @@ fn history_since_a_mark_is_what_the_last_event_recorded() {
     let new = history_since(pr.state(), mark.as_ref());
     assert_eq!(new.iter().map(|h| h.outcome).collect::<Vec<_>>(), [Outcome::DeadLettered]);
 }
+
+fn query_args<T: DeserializeOwned>(c: &Connection, sql: &str, arg: i64) -> Vec<T> {
+    let mut stmt = c.prepare(sql).unwrap();
+    let names: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
+    let rows = stmt
+        .query_map([arg], |row| {
+            let mut obj = serde_json::Map::new();
+            for (i, n) in names.iter().enumerate() {
+                let v = match row.get_ref(i)? {
+                    ValueRef::Null => serde_json::Value::Null,
+                    ValueRef::Integer(x) => x.into(),
+                    ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned().into(),
+                    _ => serde_json::Value::Null,
+                };
+                obj.insert(n.clone(), v);
+            }
+            Ok(serde_json::Value::Object(obj))
+        })
+        .unwrap();
+    rows.map(|r| serde_json::from_value(r.unwrap()).unwrap()).collect()
+}
+
+#[test]
+fn learnings_are_stored_once_per_comment_listed_in_order_forgotten_and_bounded() {
+    use argus_core::learning::{Learning, MAX_LEARNINGS};
+    let c = db();
+    let learning = |comment: u64| Learning {
+        id: 0,
+        rule: format!("rule {comment}"),
+        path: None,
+        category: Some("bug".into()),
+        title: Some("Unused variable".into()),
+        source_pr: 3,
+        source_comment: comment,
+        author: "octocat".into(),
+        created_at: T0 + comment,
+    };
+    run(&c, &learn_statements(&learning(10)));
+    run(&c, &learn_statements(&learning(10)));
+    run(&c, &learn_statements(&learning(11)));
+    let all: Vec<Learning> = query(&c, LEARNINGS_SQL);
+    assert_eq!(all.iter().map(|l| l.source_comment).collect::<Vec<_>>(), [10, 11], "once per comment, oldest first");
+    let stored: Vec<Learning> = query_args(&c, LEARNING_BY_COMMENT_SQL, 11);
+    assert_eq!(stored[0].rule, "rule 11");
+    assert_eq!(stored[0].path, None);
+    let id = all[0].id as i64;
+    assert_eq!(query_args::<serde_json::Value>(&c, LEARNING_EXISTS_SQL, id)[0]["n"], 1);
+    run(&c, &[forget_statement(all[0].id)]);
+    assert_eq!(query_args::<serde_json::Value>(&c, LEARNING_EXISTS_SQL, id)[0]["n"], 0);
+    for k in 0..(u64::from(MAX_LEARNINGS) + 5) {
+        run(&c, &learn_statements(&learning(100 + k)));
+    }
+    assert_eq!(count(&c, "learnings"), u64::from(MAX_LEARNINGS));
+}

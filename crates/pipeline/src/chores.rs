@@ -3,11 +3,13 @@
 //! author may give it (write access, as GitHub defines it).
 
 use crate::platform::Platform;
+use crate::ports::ConfigSource;
 use crate::service::ReviewService;
 use crate::stage::gh_err;
 use argus_coordinator::protocol::ActedOn;
 use argus_coordinator::{Chores, PipelineError, ReplyOutcome};
-use argus_core::job::{Notify, OutcomeJob, ReplyJob, VerifyCommand};
+use argus_core::job::{LearningsJob, Notify, OutcomeJob, ReplyJob, VerifyCommand};
+use argus_review::learnings;
 use std::collections::HashSet;
 
 impl<P: Platform> Chores for ReviewService<P> {
@@ -48,6 +50,31 @@ impl<P: Platform> Chores for ReviewService<P> {
         };
         let addressed = roots.iter().filter(|c| c.line.is_none() || resolved.contains(&c.id)).count();
         Ok(ActedOn { merged: o.merged, findings: roots.len() as u32, addressed: addressed as u32 })
+    }
+
+    /// Lists or forgets; the note carries a marker naming the command's comment,
+    /// looked for first, so a retry neither posts twice nor forgets another one.
+    async fn learnings(&self, job: &LearningsJob) -> Result<(), PipelineError> {
+        let inst = self.github.installation(job.installation);
+        let marker = format!("<!-- argus-review:v1 learnings={} -->", job.comment_id);
+        let own = inst.own_issue_comments(&job.pr).await.map_err(|e| gh_err("reading ArgusAI's notes", e))?;
+        if own.iter().any(|c| c.body.as_deref().unwrap_or_default().contains(&marker)) {
+            return Ok(());
+        }
+        let all = self.config_source.learnings(&job.pr.repo).await;
+        let note = match job.forget {
+            None => learnings::learnings_note(&all),
+            Some(n) => {
+                let target = all.get((n as usize).saturating_sub(1));
+                let gone = match target {
+                    Some(l) if self.config_source.forget(&job.pr.repo, l.id).await => Some(l),
+                    _ => None,
+                };
+                learnings::forgot_note(n, gone)
+            }
+        };
+        inst.post_note(&job.pr, &format!("{note}\n\n{marker}")).await.map_err(|e| gh_err("posting the learnings note", e))?;
+        Ok(())
     }
 
     async fn reply(&self, r: &ReplyJob) -> Result<ReplyOutcome, PipelineError> {

@@ -6,6 +6,7 @@
 use argus_core::http::Clock;
 use argus_core::ids::{RepoName, UnixMillis};
 use argus_core::keys::{KvKey, ReviewCacheKey};
+use argus_core::learning::Learning;
 use serde::Serialize;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -35,6 +36,20 @@ pub trait ConfigSource {
     /// Worker asks the `Repository` Durable Object); `None` when unknown.
     async fn acted_on(&self, _repo: &RepoName) -> Option<(u64, u64)> {
         None
+    }
+    /// The repository's learnings, oldest first (the Worker's `Repository`
+    /// object); none where nothing is stored.
+    async fn learnings(&self, _repo: &RepoName) -> Vec<Learning> {
+        Vec::new()
+    }
+    /// Stores a learning (once per source comment); it as stored, or `None`
+    /// where learnings cannot be kept.
+    async fn learn(&self, _repo: &RepoName, _learning: &Learning) -> Option<Learning> {
+        None
+    }
+    /// Forgets the learning with this id; whether it was there.
+    async fn forget(&self, _repo: &RepoName, _id: u64) -> bool {
+        false
     }
 }
 

@@ -10,6 +10,7 @@
 //! ledger counts them.
 
 use crate::platform::{ByRef, Platform};
+use crate::ports::ConfigSource;
 use crate::ports::{LogEvent, PipelineLog};
 use crate::service::ReviewService;
 use crate::stage::gh_err;
@@ -18,10 +19,13 @@ use argus_core::error::Classify;
 use argus_core::http::Clock;
 use argus_core::ids::CommitSha;
 use argus_core::job::{JobTrigger, ReplyJob, ReviewJob, ReviewMode};
+use argus_core::learning::Learning;
 use argus_core::signal::ReplyIntent;
 use argus_diff::tokens;
+use argus_github::ReactionKind;
 use argus_github::types::Side;
 use argus_llm::{ChatRequest, LlmClient, Message};
+use argus_review::learnings;
 use argus_review::render;
 use argus_review::reply::{self, CodeWindow, ReplyPrompt, ThreadMessage};
 use argus_review::tripwire;
@@ -71,6 +75,48 @@ impl<P: Platform> ReviewService<P> {
         if r.intent == ReplyIntent::Resolve {
             return self.resolve_on_request(r, ours, root.origin().unwrap_or_default()).await;
         }
+        let body = comments.iter().find(|c| c.id == r.comment_id).map_or("", |c| c.body.as_str());
+        let heading = if ours { learnings::finding_heading(&root.body) } else { None };
+        let source = |rule: String, title: Option<String>| Learning {
+            id: 0,
+            rule,
+            path: None,
+            category: heading.as_ref().map(|(c, _)| c.clone()),
+            title,
+            source_pr: r.pr.number.0,
+            source_comment: r.comment_id,
+            author: r.author.clone(),
+            created_at: self.clock.now().0,
+        };
+        if r.intent == ReplyIntent::Learn {
+            // `@argusai learn: <rule>`: remembered as written (sanitized when shown); no model call.
+            let Some(rule) = learnings::taught_rule(body) else {
+                return Ok(ReplyOutcome::Skipped("a learn command without a rule".into()));
+            };
+            let Some(stored) = self.config_source.learn(&r.pr.repo, &source(rule, None)).await else {
+                return Err(PipelineError::retryable("the repository's learnings could not be written", None));
+            };
+            let text = format!("{}\n\n{}", learnings::learned_line(&stored), render::reply_marker(r.comment_id));
+            inst.reply_to_review_comment(&r.pr, r.root_id, &text).await.map_err(|e| gh_err("posting the learning", e))?;
+            self.log_reply(r, "learned", serde_json::json!({ "comment": r.comment_id, "learning": stored.id }));
+            return Ok(ReplyOutcome::Answered);
+        }
+        // A writer rejecting ArgusAI's finding ("intended", "false positive", or a 👎
+        // on it from them) teaches the repository not to report it again.
+        let rejected = ours
+            && r.intent == ReplyIntent::Plain
+            && heading.is_some()
+            && (learnings::rejects(body)
+                || inst.review_comment_reactions(&r.pr.repo, r.root_id).await.is_ok_and(|rs| {
+                    rs.iter()
+                        .any(|x| x.kind() == Some(ReactionKind::MinusOne) && x.user.as_ref().is_some_and(|u| u.login.eq_ignore_ascii_case(&r.author)))
+                }));
+        let learned = match (&heading, rejected) {
+            (Some((category, title)), true) => {
+                self.config_source.learn(&r.pr.repo, &source(learnings::rejection_rule(category, title), Some(title.clone()))).await
+            }
+            _ => None,
+        };
         if let Some(limit) = r.limit {
             inst.reply_to_review_comment(&r.pr, r.root_id, &render::reply_limit_note(limit, r.comment_id))
                 .await
@@ -160,7 +206,10 @@ impl<P: Platform> ReviewService<P> {
             self.log_reply(r, "reply_screened", serde_json::json!({ "comment": r.comment_id }));
             return Ok(ReplyOutcome::Skipped("the answer was screened out as likely prompt-injected".into()));
         }
-        let answer = reply::parse_answer(&text, r.intent, prompt.code.as_ref());
+        let mut answer = reply::parse_answer(&text, r.intent, prompt.code.as_ref());
+        if let Some(l) = &learned {
+            answer.text = format!("{}\n\n{}", answer.text.trim_end(), learnings::learned_line(l));
+        }
         let body = render::thread_answer(&answer, r.comment_id);
         inst.reply_to_review_comment(&r.pr, r.root_id, &body).await.map_err(|e| gh_err("posting the answer", e))?;
         self.log_reply(

@@ -106,9 +106,17 @@ impl<P: Platform> ReviewService<P> {
         // The model reviews `review_files`; comments are placed on the PR's whole diff.
         let files: Vec<FileDiff<'_>> = scoped.review_files.iter().map(to_file_diff).collect();
         let pr_diffs: Vec<FileDiff<'_>> = scoped.pr_files.reviewable.iter().map(to_file_diff).collect();
+        // The repository's learnings: their rules join the guidance (and so the cache key).
+        let paths: Vec<&str> = files.iter().map(|f| f.path()).collect();
+        let rules = argus_review::learnings::prompt_section(&configured.learnings, &paths);
+        let guidance = match (configured.guidance.trim().is_empty(), rules.is_empty()) {
+            (_, true) => configured.guidance.clone(),
+            (true, false) => rules,
+            (false, false) => format!("{}\n\n{rules}", configured.guidance),
+        };
         let input = PlanInput {
             config: &configured.config,
-            guidance: &configured.guidance,
+            guidance: &guidance,
             llm: &self.llm.config,
             scope: &scoped.scope,
             title: &pull.pr.title,
@@ -151,6 +159,12 @@ impl<P: Platform> ReviewService<P> {
                 t
             }
         };
+
+        // Findings the repository's learnings reject are not posted (cached or not).
+        let suppressed = argus_review::learnings::suppress(&mut thought.findings, &configured.learnings);
+        if suppressed > 0 {
+            self.log(job, "suppressed_by_learnings", serde_json::json!({ "findings": suppressed }));
+        }
 
         // What ArgusAI already said on this PR about other heads: fingerprints in its
         // inline comments, and in its review bodies (the findings that were not inline).
@@ -207,6 +221,7 @@ impl<P: Platform> ReviewService<P> {
         decided.publication.resolutions = fixed.planned;
         if let Some(r) = decided.publication.review.as_mut() {
             r.notes.acted_on = configured.acted_on.filter(|(_, findings)| *findings > 0);
+            r.notes.suppressed_by_learnings = suppressed;
         }
         let totals = thought.ledger.totals();
         let duration_ms = self.clock.now().0.saturating_sub(started.0);

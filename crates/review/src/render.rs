@@ -511,6 +511,9 @@ pub struct Notes {
     /// on its closed pull requests.
     #[serde(default)]
     pub acted_on: Option<(u64, u64)>,
+    /// Findings not posted because the repository's learnings reject them.
+    #[serde(default)]
+    pub suppressed_by_learnings: usize,
 }
 
 /// The one-line reply ArgusAI posts in a thread it resolves, naming the commit
@@ -674,6 +677,10 @@ fn preface(r: &Review) -> String {
             n.verified_away,
             plural(n.verified_away)
         ));
+    }
+    if n.suppressed_by_learnings > 0 {
+        let k = n.suppressed_by_learnings;
+        notes.push(format!("{k} finding{} suppressed by learnings (`@argusai learnings` lists them).", plural(k)));
     }
     if n.resolved_threads > 0 {
         let k = n.resolved_threads;
@@ -1234,6 +1241,8 @@ mod tests {
         assert!(!summary(&r).contains("resolved"));
         r.notes.resolved_threads = 2;
         assert!(summary(&r).contains("2 earlier threads resolved: the lines cited were fixed or removed."));
+        r.notes.suppressed_by_learnings = 2;
+        assert!(summary(&r).contains("2 findings suppressed by learnings (`@argusai learnings` lists them)."));
         r.notes.acted_on = Some((16, 25));
         assert!(summary(&r).contains("This repository acts on 64 % of ArgusAI's findings (16 of 25 on closed pull requests)."));
         let reply = resolution_reply(&head, crate::resolution::Fixed::Addressed);

@@ -93,7 +93,7 @@ pub fn system_prompt(intent: ReplyIntent, language: &str) -> String {
         }
         ReplyIntent::Explain => "The person asks you to explain the finding: why it matters here, and what would address it.",
         // A resolve request is carried out without the model; worded like a question if ever asked.
-        ReplyIntent::Question | ReplyIntent::Plain | ReplyIntent::Resolve => {
+        ReplyIntent::Question | ReplyIntent::Plain | ReplyIntent::Resolve | ReplyIntent::Learn => {
             "Answer the last comment of the thread. If the person shows the finding is wrong, say so plainly and thank them."
         }
     };

@@ -8,7 +8,7 @@ use crate::machine::state::{HELP_TEXT, Outcome};
 use crate::protocol::{CommandVerified, ErrorCode, ReportReply};
 use argus_core::event::PrAction;
 use argus_core::ids::{CommitSha, DeliveryId, UnixMillis};
-use argus_core::job::{MAX_DELIVERIES_PER_JOB, OutcomeJob, QueueMessage, ReviewMode, VerifyCommand};
+use argus_core::job::{LearningsJob, MAX_DELIVERIES_PER_JOB, OutcomeJob, QueueMessage, ReviewMode, VerifyCommand};
 use argus_core::signal::{Command, Inbound, Signal};
 
 impl<L: DeliveryLog> Coordinator<L> {
@@ -230,6 +230,18 @@ impl<L: DeliveryLog> Coordinator<L> {
                     out,
                 );
                 Some("resumed".into())
+            }
+            Command::Learnings | Command::Forget(_) => {
+                // The list lives in the repository's object; the consumer reads it and posts the note.
+                let forget = match command {
+                    Command::Forget(n) => Some(n),
+                    _ => None,
+                };
+                let (Some(pr), Some(installation)) = (self.st.pr.clone(), self.st.installation) else {
+                    return Some("command ignored: installation unknown".into());
+                };
+                out.actions.push(super::Action::Enqueue { message: QueueMessage::Learnings(LearningsJob { pr, installation, forget, comment_id }) });
+                Some(if forget.is_some() { "forgetting a learning".into() } else { "listing learnings".into() })
             }
             Command::Help => {
                 self.note(now, HELP_TEXT.into(), out);

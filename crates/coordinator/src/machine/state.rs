@@ -288,4 +288,5 @@ pub const HELP_TEXT: &str = "ArgusAI commands (from someone with write access):\
 - `@argusai full review`: review the whole pull request again\n\
 - `@argusai pause`: stop automatic reviews on this pull request\n\
 - `@argusai resume`: start them again\n\
+- `@argusai learnings`: what ArgusAI has learned in this repository; `@argusai forget N` removes one\n\
 - `@argusai help`: this list";

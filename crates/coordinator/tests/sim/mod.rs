@@ -69,6 +69,8 @@ pub struct Sim {
     pub verifications: Vec<VerifyCommand>,
     /// Closed PRs' finding counts put on the queue.
     pub outcomes: Vec<argus_core::job::OutcomeJob>,
+    /// Learnings commands put on the queue.
+    pub learnings: Vec<argus_core::job::LearningsJob>,
     /// The shell passes the permission check at once (a writer's command) unless told otherwise.
     pub verify_commands: bool,
     pub notes: Vec<String>,
@@ -90,6 +92,7 @@ impl Sim {
             replies: vec![],
             verifications: vec![],
             outcomes: vec![],
+            learnings: vec![],
             verify_commands: true,
             notes: vec![],
             reactions: vec![],
@@ -148,6 +151,9 @@ impl Sim {
                     }
                     if let QueueMessage::Outcome(o) = message {
                         self.outcomes.push(o.clone());
+                    }
+                    if let QueueMessage::Learnings(l) = message {
+                        self.learnings.push(l.clone());
                     }
                     if let QueueMessage::Reply(r) = message {
                         self.replies.push(r.clone());

@@ -130,6 +130,8 @@ pub fn decide(config: &Config, pr_diffs: &[FileDiff<'_>], thought: &Thought, fac
             // Counted when publishing: only threads GitHub resolved.
             resolved_threads: 0,
             acted_on: None,
+            // Set by the service, which applies the learnings before placement.
+            suppressed_by_learnings: 0,
         },
         not_placed: Vec::new(),
         subrequests: None,
