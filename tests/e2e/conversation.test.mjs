@@ -229,13 +229,15 @@ test("over the repository's hourly bound: one note in the thread while the hour 
 test("an 'intended' reply teaches a learning: listed by @argusai learnings, the next PR's same finding suppressed and counted, @argusai forget 1 brings it back", async () => {
   const repo = "learned";
   const { pr, root } = await reviewedPr(repo);
-  answerWith(pr, "Understood, thanks for explaining.");
+  answerWith(pr, "Understood, thanks for explaining.\nRule: Do not report unused bindings that document a default.");
   await replyInThread(pr, root, "This is intended: the binding documents the default.");
   const [answer] = await eventually(() => {
     const a = answersIn(pr, root);
     return a.length ? a : null;
   }, { timeoutMs: 20000, what: "the answer" });
   assert.match(answer.body, /will not be posted again in this repository/);
+  assert.doesNotMatch(answer.body, /Rule:/, "the rule line is the learning's, not the answer's");
+  assert.match(answerRequests().find((r) => r.prompt.includes(pr.file)).system, /starts with `Rule:`/);
 
   const notes = (number) => stack.github.state.issueComments.filter((c) => c.repo === `${OWNER}/${repo}` && c.number === number && c.user.login === BOT);
   const command = async (number, body) => {
@@ -245,7 +247,7 @@ test("an 'intended' reply teaches a learning: listed by @argusai learnings, the 
   };
   const list = await command(pr.number, "@argusai learnings");
   assert.match(list.body, /What ArgusAI has learned in this repository\*\* \(1\)/);
-  assert.match(list.body, /1\. Do not report "Possible problem on line 2" \(bug\)/);
+  assert.match(list.body, /1\. Do not report unused bindings that document a default\./, "the model wrote the rule from the thread");
 
   // The next pull request with the same finding: not posted, and the summary says so.
   const summary = (number) => notes(number).find((c) => c.body.includes("ArgusAI review of"))?.body ?? "";
@@ -256,7 +258,7 @@ test("an 'intended' reply teaches a learning: listed by @argusai learnings, the 
   assert.match(prompt.system, /Rules this repository's maintainers taught ArgusAI/);
 
   const forgot = await command(4, "@argusai forget 1");
-  assert.match(forgot.body, /Forgot learning 1: Do not report/);
+  assert.match(forgot.body, /Forgot learning 1: Do not report unused bindings/);
   assert.match((await command(4, "@argusai learnings")).body, /learned nothing/);
   const { root: back } = await reviewedPr(repo, { number: 5 });
   assert.ok(back, "after forget 1 the finding is posted again");

@@ -111,12 +111,14 @@ impl<P: Platform> ReviewService<P> {
                     rs.iter()
                         .any(|x| x.kind() == Some(ReactionKind::MinusOne) && x.user.as_ref().is_some_and(|u| u.login.eq_ignore_ascii_case(&r.author)))
                 }));
-        let learned = match (&heading, rejected) {
-            (Some((category, title)), true) => {
-                self.config_source.learn(&r.pr.repo, &source(learnings::rejection_rule(category, title), Some(title.clone()))).await
-            }
-            _ => None,
-        };
+        // The rejected finding's title, and the learning's rule: the model writes it
+        // from the thread with its answer; without an answer (a bound was hit) or a
+        // usable line, the rule names the finding.
+        let rejected_finding = heading.as_ref().filter(|_| rejected);
+        let template = |(category, title): &(String, String)| learnings::rejection_rule(category, title);
+        if let (Some(f), Some(_)) = (rejected_finding, r.limit) {
+            self.config_source.learn(&r.pr.repo, &source(template(f), Some(f.1.clone()))).await;
+        }
         if let Some(limit) = r.limit {
             inst.reply_to_review_comment(&r.pr, r.root_id, &render::reply_limit_note(limit, r.comment_id))
                 .await
@@ -180,7 +182,10 @@ impl<P: Platform> ReviewService<P> {
                 })
                 .collect(),
         };
-        let system = reply::system_prompt(r.intent, &config.language);
+        let mut system = reply::system_prompt(r.intent, &config.language);
+        if rejected_finding.is_some() {
+            system.push_str(reply::RULE_REQUEST);
+        }
         let (user, redactions) = reply::user_message(&prompt);
         let llm = crate::stage::plan::llm_config_for(&self.llm.config, &config);
         let limits = llm.chunk_limits();
@@ -206,6 +211,14 @@ impl<P: Platform> ReviewService<P> {
             self.log_reply(r, "reply_screened", serde_json::json!({ "comment": r.comment_id }));
             return Ok(ReplyOutcome::Skipped("the answer was screened out as likely prompt-injected".into()));
         }
+        let (text, model_rule) = if rejected_finding.is_some() { reply::take_rule(&text) } else { (text, None) };
+        let learned = match rejected_finding {
+            Some(f) => {
+                let rule = model_rule.filter(|rule| tripwire::steering(rule).is_none()).unwrap_or_else(|| template(f));
+                self.config_source.learn(&r.pr.repo, &source(rule, Some(f.1.clone()))).await
+            }
+            None => None,
+        };
         let mut answer = reply::parse_answer(&text, r.intent, prompt.code.as_ref());
         if let Some(l) = &learned {
             answer.text = format!("{}\n\n{}", answer.text.trim_end(), learnings::learned_line(l));

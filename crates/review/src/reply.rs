@@ -105,6 +105,30 @@ pub fn system_prompt(intent: ReplyIntent, language: &str) -> String {
     )
 }
 
+/// What the system prompt adds when the person rejects ArgusAI's finding: the
+/// model writes the learning's rule from the thread, on a line of its own.
+pub const RULE_REQUEST: &str = "\nThe person says the finding does not apply here. After your answer, write one last line that starts with \
+    `Rule:` and states, in plain words and at most 25 words, what ArgusAI should not report in this repository from now on.";
+
+/// Splits the `Rule:` line off an answer: the answer without it, and the rule
+/// (one line, bounded) when there is one.
+pub fn take_rule(text: &str) -> (String, Option<String>) {
+    let mut rule = None;
+    let mut kept = Vec::new();
+    for line in text.lines() {
+        let t = line.trim().trim_start_matches(['*', '_']);
+        if rule.is_none() && t.len() > 5 && t.is_char_boundary(5) && t[..5].eq_ignore_ascii_case("rule:") {
+            let r = t[5..].trim().trim_matches(['*', '_']).trim();
+            if !r.is_empty() {
+                rule = Some(cut(r, argus_core::learning::MAX_RULE_CHARS).to_string());
+                continue;
+            }
+        }
+        kept.push(line);
+    }
+    (kept.join("\n").trim_end().to_string(), rule)
+}
+
 fn cut(s: &str, max: usize) -> &str {
     match s.char_indices().nth(max) {
         Some((i, _)) => &s[..i],
@@ -219,6 +243,16 @@ pub fn parse_answer(text: &str, intent: ReplyIntent, code: Option<&CodeWindow<'_
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_rule_line_is_split_off_the_answer() {
+        let (answer, rule) = take_rule("Thanks, understood.\n\n**Rule:** Do not flag unused bindings that document defaults.");
+        assert_eq!(answer, "Thanks, understood.");
+        assert_eq!(rule.as_deref(), Some("Do not flag unused bindings that document defaults."));
+        let (answer, rule) = take_rule("No rule here.\nRule:");
+        assert_eq!((answer.as_str(), rule), ("No rule here.\nRule:", None));
+        assert!(take_rule(&format!("Rule: {}", "x".repeat(500))).1.unwrap().chars().count() <= argus_core::learning::MAX_RULE_CHARS);
+    }
 
     const FILE: &str = "fn main() {\n    let a = 1;\n    let b = a + 1;\n    println!(\"{b}\");\n}\n";
 
