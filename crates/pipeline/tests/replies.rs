@@ -52,7 +52,9 @@ fn a_reply_in_argus_thread_is_answered_once_with_the_code_and_the_thread() {
     let (w, root, path, line) = reviewed();
     let before = w.llm.calls();
     *w.llm.script.borrow_mut() = Rc::new(|_, _| completion("It changes behaviour: @mona, the old call returned early. <img src=x>"));
-    let asked = w.github.add_reply_by("mona", FULL, 7, root, "Why? my key is ghp_0123456789abcdefghijABCDEFGHIJ0123456789");
+    // A token-shaped throwaway, built here so no secret-shaped literal sits in the source.
+    let question = format!("Why? my key is ghp_{}", "0123456789abcdefghijABCDEFGHIJ012345");
+    let asked = w.github.add_reply_by("mona", FULL, 7, root, &question);
     let job = reply_job(asked, root, "mona", ReplyIntent::Plain);
     assert_eq!(block_on(w.service.reply(&job)).unwrap(), ReplyOutcome::Answered);
     let posted = answers(&w, root);
