@@ -144,26 +144,36 @@ test("@argusai fix answers with a committable suggestion for the thread's line",
   assert.match(req.system, /```suggestion/);
 });
 
-test("over the repository's per-PR bound: one note in the thread, then silence", async () => {
-  const { pr, root } = await reviewedPr("bounded", { baseFiles: { ".github/argusai.toml": "[replies]\nmax_per_pr = 1\n" } });
+/**
+ * A PR whose repository bounds answers with `key = 1` (`[replies]`): the first
+ * reply is answered, the second gets the bound's note (matching `noteText`),
+ * a third gets nothing; one model call in all. Returns the PR for more checks.
+ */
+async function overTheBound(repo, key, noteText) {
+  const { pr, root } = await reviewedPr(repo, { baseFiles: { ".github/argusai.toml": `[replies]\n${key} = 1\n` } });
   answerWith(pr, "First answer.");
   await replyInThread(pr, root, "Is this safe?");
   await eventually(() => answersIn(pr, root).length === 1, { timeoutMs: 20000, what: "the first answer" });
   await settle(2000);
   const second = await replyInThread(pr, root, "And this?");
   const notes = await eventually(() => {
-    const a = answersIn(pr, root).filter((c) => c.body.includes("max_per_pr"));
+    const a = answersIn(pr, root).filter((c) => c.body.includes(key));
     return a.length ? a : null;
-  }, { timeoutMs: 20000, what: "the bound's note" });
+  }, { timeoutMs: 20000, what: `the ${key} note` });
   assert.equal(notes.length, 1);
-  assert.match(notes[0].body, /answered 1 comments on this pull request/);
+  assert.match(notes[0].body, noteText);
   assert.ok(notes[0].body.includes(`reply=${second.comment.id}`));
   await settle(2000);
   await replyInThread(pr, root, "Hello?");
   await settle(5000);
   assert.equal(answersIn(pr, root).length, 2, "the first answer and the one note");
-  assert.equal((await status(stack, pr.owner, pr.repo, pr.number)).replies.answered, 1, "the note is not an answer");
   assert.equal(answerRequests().filter((r) => r.prompt.includes(pr.file)).length, 1, "one model call");
+  return pr;
+}
+
+test("over the repository's per-PR bound: one note in the thread, then silence", async () => {
+  const pr = await overTheBound("bounded", "max_per_pr", /answered 1 comments on this pull request/);
+  assert.equal((await status(stack, pr.owner, pr.repo, pr.number)).replies.answered, 1, "the note is not an answer");
 });
 
 test("@argusai with a question on a diff line, in a thread a person starts, is answered in that thread", async () => {
@@ -204,26 +214,8 @@ test("@argusai resolve in ArgusAI's thread resolves it at once, without the mode
 });
 
 test("over the repository's hourly bound: one note in the thread while the hour lasts", async () => {
-  const { pr, root } = await reviewedPr("hourly", { baseFiles: { ".github/argusai.toml": "[replies]\nmax_per_hour = 1\n" } });
-  answerWith(pr, "First answer.");
-  await replyInThread(pr, root, "Is this safe?");
-  await eventually(() => answersIn(pr, root).length === 1, { timeoutMs: 20000, what: "the first answer" });
-  await settle(2000);
-  const second = await replyInThread(pr, root, "And this?");
-  const notes = await eventually(() => {
-    const a = answersIn(pr, root).filter((c) => c.body.includes("max_per_hour"));
-    return a.length ? a : null;
-  }, { timeoutMs: 20000, what: "the hourly bound's note" });
-  assert.equal(notes.length, 1);
-  assert.match(notes[0].body, /answered 1 comments on this pull request in the last hour/);
-  assert.ok(notes[0].body.includes(`reply=${second.comment.id}`));
-  await settle(2000);
-  await replyInThread(pr, root, "Still there?");
-  await settle(5000);
-  assert.equal(answersIn(pr, root).length, 2, "the first answer and one note for the hour");
-  const s = await status(stack, pr.owner, pr.repo, pr.number);
-  assert.equal(s.replies.answered_last_hour, 1);
-  assert.equal(answerRequests().filter((r) => r.prompt.includes(pr.file)).length, 1, "one model call");
+  const pr = await overTheBound("hourly", "max_per_hour", /answered 1 comments on this pull request in the last hour/);
+  assert.equal((await status(stack, pr.owner, pr.repo, pr.number)).replies.answered_last_hour, 1);
 });
 
 test("an 'intended' reply teaches a learning: listed by @argusai learnings, the next PR's same finding suppressed and counted, @argusai forget 1 brings it back", async () => {
