@@ -8,7 +8,7 @@
 //! current before `publish`.
 
 use crate::platform::{LlmParts, Platform};
-use crate::ports::{LogEvent, PipelineLog};
+use crate::ports::{ConfigSource, LogEvent, PipelineLog};
 use crate::publication::{PUBLICATION_VERSION, Publication};
 use crate::stage::contents::{Contents, prepare_context};
 use crate::stage::decide::{Facts, ScopeRelocation, decide};
@@ -106,9 +106,13 @@ impl<P: Platform> ReviewService<P> {
         // The model reviews `review_files`; comments are placed on the PR's whole diff.
         let files: Vec<FileDiff<'_>> = scoped.review_files.iter().map(to_file_diff).collect();
         let pr_diffs: Vec<FileDiff<'_>> = scoped.pr_files.reviewable.iter().map(to_file_diff).collect();
-        // The repository's learnings: their rules join the guidance (and so the cache key).
+        // What the repository's maintainers taught ArgusAI and how often it acts on
+        // findings (its Repository object), read by reviews only: answers in threads
+        // share `configure` and need neither. The rules join the guidance (and so the cache key).
+        let learnings = self.config_source.learnings(&job.pr.repo).await;
+        let acted_on = self.config_source.acted_on(&job.pr.repo).await;
         let paths: Vec<&str> = files.iter().map(|f| f.path()).collect();
-        let rules = argus_review::learnings::prompt_section(&configured.learnings, &paths);
+        let rules = argus_review::learnings::prompt_section(&learnings, &paths);
         let guidance = match (configured.guidance.trim().is_empty(), rules.is_empty()) {
             (_, true) => configured.guidance.clone(),
             (true, false) => rules,
@@ -161,7 +165,7 @@ impl<P: Platform> ReviewService<P> {
         };
 
         // Findings the repository's learnings reject are not posted (cached or not).
-        let suppressed = argus_review::learnings::suppress(&mut thought.findings, &configured.learnings);
+        let suppressed = argus_review::learnings::suppress(&mut thought.findings, &learnings);
         if suppressed > 0 {
             self.log(job, "suppressed_by_learnings", serde_json::json!({ "findings": suppressed }));
         }
@@ -220,7 +224,7 @@ impl<P: Platform> ReviewService<P> {
         let mut decided = decide(&configured.config, &pr_diffs, &thought, facts);
         decided.publication.resolutions = fixed.planned;
         if let Some(r) = decided.publication.review.as_mut() {
-            r.notes.acted_on = configured.acted_on.filter(|(_, findings)| *findings > 0);
+            r.notes.acted_on = acted_on.filter(|(_, findings)| *findings > 0);
             r.notes.suppressed_by_learnings = suppressed;
         }
         let totals = thought.ledger.totals();

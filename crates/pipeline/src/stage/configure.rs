@@ -31,11 +31,6 @@ pub struct Configured {
     pub problems: Vec<String>,
     /// The repository's guidance for the model (trusted: base branch only).
     pub guidance: String,
-    /// `(addressed, findings)` on the repository's closed pull requests, for the summary.
-    pub acted_on: Option<(u64, u64)>,
-    /// What the repository's maintainers taught ArgusAI (its rules go into the
-    /// prompt; findings they rejected are not posted again).
-    pub learnings: Vec<argus_core::learning::Learning>,
 }
 
 impl<P: Platform> ReviewService<P> {
@@ -90,7 +85,7 @@ impl<P: Platform> ReviewService<P> {
         let labels: Vec<String> = pr.labels.iter().map(|l| l.name.clone()).collect();
         if let argus_config::ReviewDecision::Skip(reason) = decide(&config, job, pr, &labels) {
             let skip = Some(format!("the repository's configuration says to skip it: {reason}"));
-            return Ok(Configured { config, skip, problems: Vec::new(), guidance: String::new(), acted_on: None, learnings: Vec::new() });
+            return Ok(Configured { config, skip, problems: Vec::new(), guidance: String::new() });
         }
         let mut all_problems: Vec<String> = resolution.problems.iter().map(|p| p.to_string()).collect();
         all_problems.extend(problems);
@@ -105,9 +100,7 @@ impl<P: Platform> ReviewService<P> {
             "config",
             serde_json::json!({ "repo_file": base_toml.is_some(), "problems": problems.len(), "guidance_chars": guidance.len() }),
         );
-        let acted_on = self.config_source.acted_on(repo).await;
-        let learnings = self.config_source.learnings(repo).await;
-        Ok(Configured { config, skip: None, problems, guidance, acted_on, learnings })
+        Ok(Configured { config, skip: None, problems, guidance })
     }
 }
 
