@@ -218,7 +218,7 @@ test("over the repository's hourly bound: one note in the thread while the hour 
   assert.equal((await status(stack, pr.owner, pr.repo, pr.number)).replies.answered_last_hour, 1);
 });
 
-test("an 'intended' reply teaches a learning: listed by @argusai learnings, the next PR's same finding suppressed and counted, @argusai forget 1 brings it back", async () => {
+test("an 'intended' reply teaches a learning: listed by @argusai learnings with its TOML, the next PR's same finding suppressed and counted, @argusai forget 1 brings it back, the TOML committed suppresses it again", async () => {
   const repo = "learned";
   const { pr, root } = await reviewedPr(repo);
   answerWith(pr, "Understood, thanks for explaining.\nRule: Do not report unused bindings that document a default.");
@@ -254,4 +254,12 @@ test("an 'intended' reply teaches a learning: listed by @argusai learnings, the 
   assert.match((await command(4, "@argusai learnings")).body, /learned nothing/);
   const { root: back } = await reviewedPr(repo, { number: 5 });
   assert.ok(back, "after forget 1 the finding is posted again");
+
+  // The list's TOML, committed into `.github/argusai.toml` on the base branch,
+  // suppresses the finding again without anything stored.
+  const toml = list.body.match(/```toml\n([\s\S]*?)\n```/)?.[1];
+  assert.match(toml ?? "", /^# learned in #\d+ from octocat\n\[\[learnings\]\]\nrule = "Do not report unused bindings that document a default\."\ncategory = "\w+"\ntitle = ".+"$/m, list.body);
+  await reviewedPr(repo, { number: 6, expectFinding: false, baseFiles: { ".github/argusai.toml": toml } });
+  assert.equal(comments({ owner: OWNER, repo, number: 6 }).filter((c) => c.user.login === BOT).length, 0, "the committed learning suppresses it");
+  assert.match(summary(6), /1 finding suppressed by learnings/);
 });

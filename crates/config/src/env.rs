@@ -33,7 +33,7 @@ const fn var(name: &'static str, key: &'static str, shape: EnvShape) -> EnvVar {
 }
 
 /// Every variable the configuration reads, in key order. Keys without a
-/// variable (`path_instructions`, `reset_ignore`) are only set in files.
+/// variable (`path_instructions`, `learnings`, `reset_ignore`) are only set in files.
 /// `LLM_MODEL` wins over `GITHUB_MODEL`, and `GITHUB_MODEL` counts only when
 /// `LLM_PROVIDER` is unset or `github-models`: the same rule as `argus-llm`.
 pub const ENV_VARS: &[EnvVar] = &[

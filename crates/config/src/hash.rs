@@ -75,6 +75,9 @@ pub fn config_hash(config: &Config, guidance: &str) -> String {
         verify_min_confidence,
         // Bounds on thread answers never change a review.
         replies: _,
+        // The rules reach the prompt through `guidance` (the service adds them
+        // there); titles suppress findings after the cache, on every run.
+        learnings: _,
     } = config;
     let input = HashInput {
         version: HASH_VERSION,

@@ -25,6 +25,6 @@ pub use hash::config_hash;
 pub use model::{ContextMode, Profile, ReviewEvent, Severity};
 pub use problem::{Effect, Layer, Problem, problems_markdown};
 pub use provenance::{KeyOrigin, Traced, resolve_traced};
-pub use raw::{RawConfig, RawPathInstruction, RawReplies};
+pub use raw::{RawConfig, RawLearning, RawPathInstruction, RawReplies};
 pub use resolve::{Resolution, Sources, check_base_branch_toml, resolve};
 pub use resolved::{Config, PathInstruction, PathInstructionMatcher, Replies};

@@ -10,7 +10,7 @@
 
 use crate::model::{ContextMode, Profile, Severity};
 use crate::problem::{Effect, Layer, Problem, code, serde_message};
-use crate::raw::{RawConfig, RawPathInstruction};
+use crate::raw::RawConfig;
 use crate::validate::{self, Sink};
 use std::collections::HashMap;
 
@@ -20,8 +20,8 @@ trait LayerValue: Sized {
     fn single(key: &str, value: Self) -> Result<RawConfig, String>;
     /// The items, when the value is an array.
     fn into_items(self) -> Result<Vec<Self>, Self>;
-    /// Deserializes one `[[path_instructions]]` entry.
-    fn path_instruction(self) -> Result<RawPathInstruction, String>;
+    /// Deserializes one entry of an array of tables (`[[path_instructions]]`, `[[learnings]]`).
+    fn entry<T: serde::de::DeserializeOwned>(self) -> Result<T, String>;
     fn is_str(&self) -> bool;
 }
 
@@ -37,7 +37,7 @@ impl LayerValue for toml::Value {
             other => Err(other),
         }
     }
-    fn path_instruction(self) -> Result<RawPathInstruction, String> {
+    fn entry<T: serde::de::DeserializeOwned>(self) -> Result<T, String> {
         self.try_into().map_err(|e: toml::de::Error| serde_message(e.message()))
     }
     fn is_str(&self) -> bool {
@@ -57,7 +57,7 @@ impl LayerValue for serde_json::Value {
             other => Err(other),
         }
     }
-    fn path_instruction(self) -> Result<RawPathInstruction, String> {
+    fn entry<T: serde::de::DeserializeOwned>(self) -> Result<T, String> {
         serde_json::from_value(self).map_err(|e| serde_message(&e.to_string()))
     }
     fn is_str(&self) -> bool {
@@ -147,27 +147,11 @@ fn keys<V: LayerValue>(entries: Vec<(String, V)>, layer: Layer, lines: &HashMap<
             continue;
         }
         if key == "path_instructions" {
-            match value.into_items() {
-                Ok(items) => {
-                    let mut kept = Vec::new();
-                    for (i, item) in items.into_iter().enumerate() {
-                        let at = format!("path_instructions[{i}]");
-                        match item.path_instruction() {
-                            Err(why) => sink.push(&at, why, Effect::EntryIgnored),
-                            Ok(pi) => match validate::path_instruction(&pi) {
-                                Err((field, why)) => sink.push(&format!("{at}.{field}"), why, Effect::EntryIgnored),
-                                Ok(()) => kept.push(pi),
-                            },
-                        }
-                    }
-                    raw.path_instructions = Some(kept);
-                }
-                Err(other) => {
-                    // Let serde word the type error the same way as for other keys.
-                    let why = V::single(&key, other).err().unwrap_or_else(|| "expected an array of tables".into());
-                    sink.push(&key, why, Effect::KeyIgnored);
-                }
-            }
+            raw.path_instructions = table_entries(&key, value, &mut sink, validate::path_instruction);
+            continue;
+        }
+        if key == "learnings" {
+            raw.learnings = table_entries(&key, value, &mut sink, validate::learning);
             continue;
         }
         // A number where a named choice belongs gets serde's least helpful
@@ -194,6 +178,39 @@ fn keys<V: LayerValue>(entries: Vec<(String, V)>, layer: Layer, lines: &HashMap<
     // user reads the file; the sort is stable, so a line keeps its key order.
     problems[first..].sort_by_key(|p| p.line.unwrap_or(usize::MAX));
     raw
+}
+
+/// The entries of an array of tables, each deserialized and checked on its
+/// own: a bad entry is dropped with a problem naming it (`learnings[2].path`).
+/// `None` (the key ignored) when the value is not an array.
+fn table_entries<V: LayerValue, T: serde::de::DeserializeOwned>(
+    key: &str,
+    value: V,
+    sink: &mut Sink<'_>,
+    check: impl Fn(&T) -> Result<(), (&'static str, String)>,
+) -> Option<Vec<T>> {
+    match value.into_items() {
+        Ok(items) => {
+            let mut kept = Vec::new();
+            for (i, item) in items.into_iter().enumerate() {
+                let at = format!("{key}[{i}]");
+                match item.entry::<T>() {
+                    Err(why) => sink.push(&at, why, Effect::EntryIgnored),
+                    Ok(entry) => match check(&entry) {
+                        Err((field, why)) => sink.push(&format!("{at}.{field}"), why, Effect::EntryIgnored),
+                        Ok(()) => kept.push(entry),
+                    },
+                }
+            }
+            Some(kept)
+        }
+        Err(other) => {
+            // Let serde word the type error the same way as for other keys.
+            let why = V::single(key, other).err().unwrap_or_else(|| "expected an array of tables".into());
+            sink.push(key, why, Effect::KeyIgnored);
+            None
+        }
+    }
 }
 
 /// "unknown key", with the closest known key when one is close enough to be a typo.

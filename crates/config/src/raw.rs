@@ -216,6 +216,37 @@ pub struct RawConfig {
     ///
     /// Default: `{ max_per_pr = 20, max_per_hour = 10 }`.
     pub replies: Option<RawReplies>,
+
+    /// Rules the team keeps for ArgusAI, as `[[learnings]]` tables: `rule` (in
+    /// plain words, at most 300 characters, added to every prompt whose files
+    /// it covers), and optionally `path` (a glob: the rule applies to matching
+    /// files only), `category` (`bug`, `security`, `performance`,
+    /// `reliability`, `maintainability`, `style`, `docs` or `tests`) and
+    /// `title` (findings with this title, in that scope and category, are not
+    /// posted). `@argusai learnings` prints what ArgusAI learned in threads in
+    /// this form. Extends the lower layers' list; at most 100 entries in the
+    /// merged configuration.
+    ///
+    /// Default: `[]`.
+    #[schemars(length(max = limits::LEARNINGS))]
+    pub learnings: Option<Vec<RawLearning>>,
+}
+
+/// One `[[learnings]]` entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawLearning {
+    /// The rule, in plain words (at most 300 characters).
+    #[schemars(length(min = 1, max = limits::LEARNING_RULE_CHARS))]
+    pub rule: String,
+    /// A glob of the files the rule is limited to (for example `tests/**`).
+    pub path: Option<String>,
+    /// The finding category the rule is limited to.
+    pub category: Option<String>,
+    /// The title of findings that are not posted again (compared word by
+    /// word, case aside).
+    #[schemars(length(min = 1, max = limits::LIST_ENTRY_CHARS))]
+    pub title: Option<String>,
 }
 
 /// The `[replies]` table.
@@ -274,6 +305,7 @@ impl RawConfig {
         "verify",
         "verify_min_confidence",
         "replies",
+        "learnings",
     ];
 
     /// Copies the keys set in `other` over this layer's. Used to assemble one
@@ -309,6 +341,7 @@ impl RawConfig {
             verify,
             verify_min_confidence,
             replies,
+            learnings,
         } = other;
         macro_rules! take {
             ($($f:ident),*) => { $( if $f.is_some() { self.$f = $f; } )* };
@@ -341,7 +374,8 @@ impl RawConfig {
             context_max_file_bytes,
             verify,
             verify_min_confidence,
-            replies
+            replies,
+            learnings
         );
     }
 }

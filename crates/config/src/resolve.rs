@@ -18,7 +18,7 @@
 //!
 //! Lists that **extend** (the union of all layers, lower layers first, without
 //! duplicates): `ignore`, `skip_labels`, `skip_title_keywords`, `skip_authors`,
-//! `skip_base_branches`, `path_instructions`. These accumulate exclusions and
+//! `skip_base_branches`, `path_instructions`, `learnings`. These accumulate exclusions and
 //! guidance, so a repository cannot drop the operator's ignores by accident. A
 //! layer that really means to replace the ignores below it says
 //! `reset_ignore = true`; the built-in ignore set is switched separately with
@@ -39,6 +39,7 @@ use crate::problem::{Effect, Layer, Problem};
 use crate::raw::RawConfig;
 use crate::resolved::{Config, PathInstruction};
 use crate::validate::limits;
+use argus_core::learning::Learning;
 
 /// The texts a review's configuration is resolved from, as the caller fetched
 /// them. `None` means the layer does not exist (KV key absent, no file).
@@ -115,6 +116,7 @@ pub(crate) fn apply_layer(config: &mut Config, raw: RawConfig, layer: Layer, pro
         verify,
         verify_min_confidence,
         replies,
+        learnings,
     } = raw;
 
     // Scalars: override.
@@ -176,6 +178,28 @@ pub(crate) fn apply_layer(config: &mut Config, raw: RawConfig, layer: Layer, pro
         let pi = PathInstruction { path: pi.path, instructions: pi.instructions };
         if !config.path_instructions.contains(&pi) {
             config.path_instructions.push(pi);
+        }
+    }
+    for (i, l) in learnings.unwrap_or_default().into_iter().enumerate() {
+        if config.learnings.len() == limits::LEARNINGS {
+            problems.push(Problem {
+                layer,
+                key: format!("learnings[{i}]"),
+                line: None,
+                message: format!("is past the limit of {} learnings in the merged configuration", limits::LEARNINGS),
+                effect: Effect::EntryIgnored,
+            });
+            continue;
+        }
+        let l = Learning {
+            rule: l.rule.trim().to_string(),
+            path: l.path,
+            category: l.category.map(|c| c.to_ascii_lowercase()),
+            title: l.title.map(|t| t.trim().to_string()),
+            ..Learning::default()
+        };
+        if !config.learnings.contains(&l) {
+            config.learnings.push(l);
         }
     }
 }

@@ -3,6 +3,7 @@
 //! Built only by [`crate::resolve`]; its `Default` is the built-in layer.
 
 use crate::model::{ContextMode, Profile, ReviewEvent, Severity};
+use argus_core::learning::Learning;
 use globset::{GlobSet, GlobSetBuilder};
 use serde::Serialize;
 
@@ -45,6 +46,9 @@ pub struct Config {
     pub verify: Option<bool>,
     pub verify_min_confidence: u32,
     pub replies: Replies,
+    /// `[[learnings]]`, in layer order: rules the team committed, applied like
+    /// the ones ArgusAI learned in threads (the `Repository` object's).
+    pub learnings: Vec<Learning>,
 }
 
 /// Bounds on answers in review threads (`[replies]`).
@@ -99,6 +103,7 @@ impl Default for Config {
             verify: None,
             verify_min_confidence: 50,
             replies: Replies::default(),
+            learnings: Vec::new(),
         }
     }
 }

@@ -5,7 +5,7 @@
 //! from its list. Nothing here panics or stops a review.
 
 use crate::problem::{Effect, Layer, Problem, code};
-use crate::raw::{RawConfig, RawPathInstruction};
+use crate::raw::{RawConfig, RawLearning, RawPathInstruction};
 use globset::{Glob, GlobBuilder, GlobMatcher};
 use std::collections::HashMap;
 
@@ -35,6 +35,10 @@ pub mod limits {
     pub const INSTRUCTIONS_CHARS: usize = 4000;
     pub const PATH_INSTRUCTION_CHARS: usize = 2000;
     pub const PATH_INSTRUCTIONS: usize = 50;
+    /// `[[learnings]]` in the merged configuration, and one rule's length
+    /// (the same bound as a learning taught in a thread).
+    pub const LEARNINGS: usize = 100;
+    pub const LEARNING_RULE_CHARS: usize = argus_core::learning::MAX_RULE_CHARS;
     pub const FALLBACK_MODELS: usize = 5;
     pub const LANGUAGE_CHARS: usize = 40;
     pub const MODEL_CHARS: usize = 100;
@@ -229,6 +233,41 @@ pub(crate) fn path_instruction(pi: &RawPathInstruction) -> Result<(), (&'static 
     }
     if n > limits::PATH_INSTRUCTION_CHARS {
         return Err(("instructions", format!("is {n} characters long, at most {} are allowed", limits::PATH_INSTRUCTION_CHARS)));
+    }
+    Ok(())
+}
+
+/// The finding categories a `[[learnings]]` entry may name (the review
+/// contract's; a test in argus-pipeline, which sees both, keeps them equal).
+pub const CATEGORIES: [&str; 8] = ["bug", "security", "performance", "reliability", "maintainability", "style", "docs", "tests"];
+
+/// Checks one `[[learnings]]` entry; `Err` holds the field and why.
+pub(crate) fn learning(l: &RawLearning) -> Result<(), (&'static str, String)> {
+    let n = l.rule.chars().count();
+    if l.rule.trim().is_empty() {
+        return Err(("rule", "is empty".into()));
+    }
+    if n > limits::LEARNING_RULE_CHARS {
+        return Err(("rule", format!("is {n} characters long, at most {} are allowed", limits::LEARNING_RULE_CHARS)));
+    }
+    if let Some(path) = &l.path {
+        if path.trim().is_empty() {
+            return Err(("path", "is empty".into()));
+        }
+        glob_of(path).map_err(|e| ("path", format!("{} is not a valid glob: {}", code(path), glob_reason(&e))))?;
+    }
+    if let Some(category) = &l.category
+        && !CATEGORIES.contains(&category.to_ascii_lowercase().as_str())
+    {
+        return Err(("category", format!("{} is not a category, expected one of `{}`", code(category), CATEGORIES.join("`, `"))));
+    }
+    if let Some(title) = &l.title {
+        if title.trim().is_empty() {
+            return Err(("title", "is empty".into()));
+        }
+        if title.chars().count() > limits::LIST_ENTRY_CHARS {
+            return Err(("title", format!("is longer than {} characters", limits::LIST_ENTRY_CHARS)));
+        }
     }
     Ok(())
 }

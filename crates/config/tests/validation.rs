@@ -128,4 +128,40 @@ fn example_file_parses_validates_and_sets_every_key() {
     let r = resolve_all(&[], None, None, Some(&text));
     assert!(r.problems.is_empty());
     assert_eq!(r.config.path_instructions.len(), 2);
+    assert_eq!(r.config.learnings.len(), 2);
+    assert_eq!(r.config.learnings[0].path.as_deref(), Some("tests/**"));
+    assert_eq!(r.config.learnings[1].title, None);
+}
+
+#[test]
+fn learnings_entries_are_checked_one_by_one_and_extend_lower_layers() {
+    let text = concat!(
+        "[[learnings]]\n",
+        "rule = \"Keep it\"\n",
+        "category = \"Bug\"\n",
+        "[[learnings]]\n",
+        "rule = \"  \"\n",
+        "[[learnings]]\n",
+        "rule = \"r\"\n",
+        "category = \"typo\"\n",
+        "[[learnings]]\n",
+        "rule = \"r\"\n",
+        "path = \"src/[\"\n",
+        "[[learnings]]\n",
+        "rule = \"r\"\n",
+        "colour = 1\n",
+    );
+    let (raw, problems) = check_base_branch_toml(text);
+    let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(keys, ["learnings[1].rule", "learnings[2].category", "learnings[3].path", "learnings[4]"], "{problems:#?}");
+    assert_eq!(raw.learnings.as_ref().map(Vec::len), Some(1));
+    let long = format!("[[learnings]]\nrule = \"{}\"\n", "x".repeat(301));
+    assert_eq!(check_base_branch_toml(&long).1[0].key, "learnings[0].rule");
+    assert_eq!(check_base_branch_toml("learnings = 3\n").1[0].key, "learnings");
+    // A repository layer extends the operator's list; equal entries count once.
+    let operator = r#"{"learnings": [{"rule": "Keep it", "category": "bug"}, {"rule": "Operator rule"}]}"#;
+    let r = resolve_all(&[], None, Some(operator), Some(text));
+    let rules: Vec<&str> = r.config.learnings.iter().map(|l| l.rule.as_str()).collect();
+    assert_eq!(rules, ["Keep it", "Operator rule"]);
+    assert_eq!(r.config.learnings[0].category.as_deref(), Some("bug"));
 }

@@ -109,10 +109,12 @@ impl<P: Platform> ReviewService<P> {
         // What the repository's maintainers taught ArgusAI and how often it acts on
         // findings (its Repository object), read by reviews only: answers in threads
         // share `configure` and need neither. The rules join the guidance (and so the cache key).
-        let learnings = self.config_source.learnings(&job.pr.repo).await;
+        // The team's `[[learnings]]` (base branch) join them.
+        let learned = self.config_source.learnings(&job.pr.repo).await;
         let acted_on = self.config_source.acted_on(&job.pr.repo).await;
+        let learnings = argus_review::learnings::Rules::new(&configured.config.learnings, &learned);
         let paths: Vec<&str> = files.iter().map(|f| f.path()).collect();
-        let rules = argus_review::learnings::prompt_section(&learnings, &paths);
+        let rules = learnings.prompt_section(&paths);
         let guidance = match (configured.guidance.trim().is_empty(), rules.is_empty()) {
             (_, true) => configured.guidance.clone(),
             (true, false) => rules,
@@ -165,7 +167,7 @@ impl<P: Platform> ReviewService<P> {
         };
 
         // Findings the repository's learnings reject are not posted (cached or not).
-        let suppressed = argus_review::learnings::suppress(&mut thought.findings, &learnings);
+        let suppressed = learnings.suppress(&mut thought.findings);
         if suppressed > 0 {
             self.log(job, "suppressed_by_learnings", serde_json::json!({ "findings": suppressed }));
         }

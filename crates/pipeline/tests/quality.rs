@@ -129,3 +129,62 @@ fn a_docs_only_pr_asks_no_model_and_the_summary_says_why() {
     run_and_publish(&w, &job(HEAD1, None, ReviewMode::Incremental));
     assert_eq!(w.llm.calls(), 1);
 }
+
+#[test]
+fn committed_learnings_reach_the_prompt_and_suppress_their_titles_in_scope() {
+    let w = world(per_file_model());
+    let toml = format!(
+        "[[learnings]]\nrule = \"Cookies are signed upstream; do not ask for tests here.\"\npath = \"axum-extra/**\"\n\
+         title = \"{DOUBTED}\"\ncategory = \"bug\"\n\n[[learnings]]\nrule = \"Ask @someone before touching auth.\"\npath = \"docs/**\"\n"
+    );
+    w.github.set_content(FULL, BASE, ".github/argusai.toml", toml.as_bytes());
+    w.github.add_pull_request(pr(HEAD1, first_push()));
+    let r = run_and_publish(&w, &job(HEAD1, None, ReviewMode::Incremental));
+    // The scoped rule whose glob covers a reviewed file is in the prompt; the other is not.
+    let system = w.llm.requests.borrow()[0]["messages"][0]["content"].as_str().unwrap().to_string();
+    let prompt = format!("{system}{}", w.llm.requests.borrow()[0]["messages"][1]["content"].as_str().unwrap());
+    assert!(prompt.contains("- Cookies are signed upstream; do not ask for tests here."), "{prompt}");
+    assert!(!prompt.contains("before touching auth"));
+    assert_eq!(r.findings, 3);
+    assert!(w.github.submitted_reviews()[0].comments.iter().all(|c| !c["body"].as_str().unwrap().contains("private.rs")));
+    assert!(summaries(&w)[0].contains("1 finding suppressed by learnings"), "{}", summaries(&w)[0]);
+}
+
+#[test]
+fn the_learnings_export_is_a_valid_learnings_table_that_round_trips() {
+    use argus_core::learning::Learning;
+    let learned = [
+        Learning {
+            id: 3,
+            rule: "say \"no\" \\ then\nstop".into(),
+            title: Some("Unused `x`".into()),
+            category: Some("bug".into()),
+            source_pr: 7,
+            author: "mona".into(),
+            ..Default::default()
+        },
+        Learning {
+            id: 4,
+            rule: "Prefer early returns.".into(),
+            path: Some("src/**".into()),
+            source_pr: 8,
+            author: "hubot".into(),
+            ..Default::default()
+        },
+    ];
+    let toml: String = learned.iter().map(|l| argus_review::learnings::toml_entry(l) + "\n").collect();
+    let r = argus_config::resolve(&argus_config::Sources { env: &[], kv_global_defaults: None, kv_repo: None, base_branch_toml: Some(&toml) });
+    assert!(r.problems.is_empty(), "{:?}\n{toml}", r.problems);
+    // What a team commits comes back as it was learned (the source is the TOML's comment).
+    let back: Vec<Learning> = learned
+        .iter()
+        .map(|l| Learning { rule: l.rule.clone(), path: l.path.clone(), category: l.category.clone(), title: l.title.clone(), ..Default::default() })
+        .collect();
+    assert_eq!(r.config.learnings, back);
+}
+
+#[test]
+fn the_categories_a_learnings_table_accepts_are_the_review_contracts() {
+    let contract: Vec<&str> = argus_review::contract::Category::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(contract, argus_config::validate::CATEGORIES);
+}

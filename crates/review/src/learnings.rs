@@ -1,11 +1,13 @@
 //! Learnings applied and taught, pure: when a reply in ArgusAI's thread rejects
 //! its finding, the rule that comes of it; which findings a learning suppresses
 //! (same title, same scope); the prompt section of the rules (bounded, most
-//! specific first); and the notes `@argusai learnings` / `forget N` post.
+//! specific first); the notes `@argusai learnings` / `forget N` post; and the
+//! TOML a team commits as `[[learnings]]` in `.github/argusai.toml`.
 
 use crate::contract::Finding;
-use crate::render::{code_span, sanitize_inline, truncate};
+use crate::render::{MAX_BODY, code_span, fence_for, sanitize_inline, truncate};
 use argus_core::learning::{Learning, MAX_RULE_CHARS};
+use globset::{GlobBuilder, GlobMatcher};
 use std::fmt::Write;
 
 /// Rules in one prompt, at most, and their characters.
@@ -69,62 +71,144 @@ fn words(s: &str) -> Vec<String> {
     s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
 }
 
-/// Whether `path` is in a learning's scope: no path (the repository), the same
-/// file, or a `dir/**` glob over it.
-fn in_scope(scope: Option<&str>, path: &str) -> bool {
-    match scope {
-        None => true,
-        Some(s) => match s.strip_suffix("/**") {
-            Some(dir) => path.starts_with(dir) && path[dir.len()..].starts_with('/'),
-            None => s == path,
-        },
-    }
+/// A learning's path scope: `None` is the whole repository. Globs follow
+/// `.github/argusai.toml`'s rule (argus-config's `glob_of`): `*` stays within
+/// a directory and a pattern without `/` matches at any depth.
+fn scope_matcher(path: Option<&str>) -> Result<Option<GlobMatcher>, ()> {
+    let Some(p) = path else { return Ok(None) };
+    let full = if p.contains('/') { p.to_string() } else { format!("**/{p}") };
+    GlobBuilder::new(&full).literal_separator(true).build().map(|g| Some(g.compile_matcher())).map_err(|_| ())
 }
 
-/// Whether a learning suppresses a finding: it rejected a finding with the
-/// same title (compared word by word, case aside), in the same category when
-/// it names one, on a path in its scope.
-pub fn suppresses(l: &Learning, f: &Finding) -> bool {
-    let Some(title) = &l.title else { return false };
-    let same_title = !words(title).is_empty() && words(title) == words(&f.title);
-    let same_category = l.category.as_deref().is_none_or(|c| c.eq_ignore_ascii_case(f.category.as_str()));
-    same_title && same_category && in_scope(l.path.as_deref(), &f.path)
+/// The learnings a review applies: the team's `[[learnings]]` from the
+/// configuration and those ArgusAI learned in threads, with their scopes
+/// compiled once. A learning whose scope is not a glob applies nowhere.
+pub struct Rules<'a> {
+    all: Vec<(&'a Learning, Option<GlobMatcher>)>,
 }
 
-/// Drops the findings learnings suppress; returns how many.
-pub fn suppress(findings: &mut Vec<Finding>, learnings: &[Learning]) -> usize {
-    let before = findings.len();
-    findings.retain(|f| !learnings.iter().any(|l| suppresses(l, f)));
-    before - findings.len()
-}
-
-/// The rules for a review of `paths`, for the prompt: scoped rules that match
-/// a reviewed file first, then repository-wide ones; bounded. Empty without any.
-pub fn prompt_section(learnings: &[Learning], paths: &[&str]) -> String {
-    let mut ranked: Vec<(u8, &Learning)> = learnings
-        .iter()
-        .filter_map(|l| match l.path.as_deref() {
-            Some(scope) if paths.iter().any(|p| in_scope(Some(scope), p)) => Some((0, l)),
-            Some(_) => None,
-            None => Some((if l.category.is_some() { 1 } else { 2 }, l)),
-        })
-        .collect();
-    ranked.sort_by_key(|(r, l)| (*r, std::cmp::Reverse(l.id)));
-    let mut out = String::new();
-    for (_, l) in ranked.into_iter().take(MAX_PROMPT_RULES) {
-        let line = format!("- {}\n", sanitize_inline(&l.rule));
-        if out.len() + line.len() > MAX_PROMPT_CHARS {
-            break;
+impl<'a> Rules<'a> {
+    /// `committed` first (the team's file), then `learned`; a learned one equal
+    /// in rule, scope, category and title to a committed one (an export the
+    /// team pasted) counts once.
+    pub fn new(committed: &'a [Learning], learned: &'a [Learning]) -> Self {
+        let same = |a: &Learning, b: &Learning| {
+            words(&a.rule) == words(&b.rule)
+                && a.path == b.path
+                && a.category == b.category
+                && a.title.as_deref().map(words) == b.title.as_deref().map(words)
+        };
+        let mut all = Vec::new();
+        for l in committed.iter().chain(learned.iter().filter(|l| !committed.iter().any(|c| same(c, l)))) {
+            if let Ok(m) = scope_matcher(l.path.as_deref()) {
+                all.push((l, m));
+            }
         }
-        out.push_str(&line);
+        Rules { all }
     }
-    if out.is_empty() {
-        return out;
+
+    pub fn len(&self) -> usize {
+        self.all.len()
     }
-    format!("Rules this repository's maintainers taught ArgusAI (follow them):\n{out}")
+
+    pub fn is_empty(&self) -> bool {
+        self.all.is_empty()
+    }
+
+    /// Whether a learning suppresses a finding: it rejected a finding with the
+    /// same title (compared word by word, case aside), in the same category when
+    /// it names one, on a path in its scope.
+    fn suppresses(l: &Learning, scope: Option<&GlobMatcher>, f: &Finding) -> bool {
+        let Some(title) = &l.title else { return false };
+        let same_title = !words(title).is_empty() && words(title) == words(&f.title);
+        let same_category = l.category.as_deref().is_none_or(|c| c.eq_ignore_ascii_case(f.category.as_str()));
+        same_title && same_category && scope.is_none_or(|m| m.is_match(&f.path))
+    }
+
+    /// Drops the findings the learnings suppress; returns how many.
+    pub fn suppress(&self, findings: &mut Vec<Finding>) -> usize {
+        let before = findings.len();
+        findings.retain(|f| !self.all.iter().any(|(l, m)| Self::suppresses(l, m.as_ref(), f)));
+        before - findings.len()
+    }
+
+    /// The rules for a review of `paths`, for the prompt: scoped rules that
+    /// match a reviewed file first, then repository-wide ones in a category,
+    /// then the rest (newest first within each; the team's file before what was
+    /// learned); bounded. Empty without any.
+    pub fn prompt_section(&self, paths: &[&str]) -> String {
+        let mut ranked: Vec<(u8, usize, &Learning)> = self
+            .all
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (l, m))| match m {
+                Some(m) if paths.iter().any(|p| m.is_match(p)) => Some((0, i, *l)),
+                Some(_) => None,
+                None => Some((if l.category.is_some() { 1 } else { 2 }, i, *l)),
+            })
+            .collect();
+        // Committed entries (id 0) keep file order, before learned ones, newest first.
+        ranked.sort_by_key(|(r, i, l)| (*r, l.id != 0, std::cmp::Reverse(l.id), *i));
+        let mut out = String::new();
+        for (_, _, l) in ranked.into_iter().take(MAX_PROMPT_RULES) {
+            let line = format!("- {}\n", sanitize_inline(&l.rule));
+            if out.len() + line.len() > MAX_PROMPT_CHARS {
+                break;
+            }
+            out.push_str(&line);
+        }
+        if out.is_empty() {
+            return out;
+        }
+        format!("Rules this repository's maintainers taught ArgusAI (follow them):\n{out}")
+    }
 }
 
-/// The note `@argusai learnings` posts: the list, numbered.
+/// A TOML basic string: quotes, backslashes and control characters escaped.
+fn toml_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// One `[[learnings]]` table of `.github/argusai.toml`, with a comment naming
+/// where it was learned.
+pub fn toml_entry(l: &Learning) -> String {
+    let mut out = String::new();
+    if l.source_pr > 0 {
+        let author: String = l.author.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '[' | ']')).collect();
+        let _ = writeln!(out, "# learned in #{} from {author}", l.source_pr);
+    }
+    let _ = writeln!(out, "[[learnings]]\nrule = {}", toml_string(&l.rule));
+    for (key, value) in [("path", &l.path), ("category", &l.category), ("title", &l.title)] {
+        if let Some(v) = value {
+            let _ = writeln!(out, "{key} = {}", toml_string(v));
+        }
+    }
+    out
+}
+
+/// The room a learnings note takes at most, leaving space for the marker.
+const NOTE_BUDGET: usize = MAX_BODY - 1_000;
+
+/// The note `@argusai learnings` posts: the list, numbered, then the same
+/// learnings as `[[learnings]]` TOML to commit into `.github/argusai.toml`
+/// (collapsed). Within GitHub's comment limit: past it, the list and the TOML
+/// say how many they left out.
 pub fn learnings_note(learnings: &[Learning]) -> String {
     if learnings.is_empty() {
         return "ArgusAI has learned nothing in this repository yet. Reply to a finding saying it is a false positive \
@@ -134,9 +218,35 @@ pub fn learnings_note(learnings: &[Learning]) -> String {
     let mut out = format!("**What ArgusAI has learned in this repository** ({}):\n\n", learnings.len());
     for (i, l) in learnings.iter().enumerate() {
         let scope = l.path.as_deref().map(|p| format!(" · in {}", code_span(p))).unwrap_or_default();
-        let _ = writeln!(out, "{}. {}{scope} · from #{} by {}", i + 1, sanitize_inline(&l.rule), l.source_pr, code_span(&l.author));
+        let line = format!("{}. {}{scope} · from #{} by {}\n", i + 1, sanitize_inline(&l.rule), l.source_pr, code_span(&l.author));
+        if out.len() + line.len() > NOTE_BUDGET / 2 {
+            let _ = writeln!(out, "… and {} more (the dashboard lists them all).", learnings.len() - i);
+            break;
+        }
+        out.push_str(&line);
     }
     out.push_str("\n`@argusai forget N` removes one.");
+    let mut toml = String::new();
+    let mut kept = 0;
+    for l in learnings {
+        let entry = toml_entry(l);
+        if out.len() + toml.len() + entry.len() + 300 > NOTE_BUDGET {
+            break;
+        }
+        toml.push_str(&entry);
+        toml.push('\n');
+        kept += 1;
+    }
+    if kept > 0 {
+        let part = if kept < learnings.len() { format!(" (the first {kept} of {})", learnings.len()) } else { String::new() };
+        let fence = fence_for(&toml);
+        let _ = write!(
+            out,
+            "\n\n<details><summary>Keep them in the repository{part}: add this to .github/argusai.toml on the default branch, \
+             then forget them here</summary>\n\n{fence}toml\n{}\n{fence}\n\n</details>",
+            toml.trim_end()
+        );
+    }
     out
 }
 
@@ -213,19 +323,38 @@ mod tests {
         assert_eq!(finding_heading("plain text"), None);
     }
 
+    fn suppresses(l: Learning, f: &Finding) -> bool {
+        let one = [l];
+        let mut fs = vec![f.clone()];
+        Rules::new(&[], &one).suppress(&mut fs) == 1
+    }
+
     #[test]
     fn a_learning_suppresses_the_same_title_in_its_scope_only() {
         let f = finding("src/a.rs", "Unused  variable!");
-        assert!(suppresses(&learning(Some("unused variable"), None, Some("bug")), &f));
-        assert!(!suppresses(&learning(Some("unused variable"), None, Some("security")), &f));
-        assert!(!suppresses(&learning(Some("unused import"), None, None), &f));
-        assert!(!suppresses(&learning(None, None, None), &f), "a rule alone suppresses nothing");
-        assert!(suppresses(&learning(Some("Unused variable"), Some("src/**"), None), &f));
-        assert!(!suppresses(&learning(Some("Unused variable"), Some("tests/**"), None), &f));
-        assert!(!suppresses(&learning(Some("Unused variable"), Some("src/b.rs"), None), &f));
+        assert!(suppresses(learning(Some("unused variable"), None, Some("bug")), &f));
+        assert!(!suppresses(learning(Some("unused variable"), None, Some("security")), &f));
+        assert!(!suppresses(learning(Some("unused import"), None, None), &f));
+        assert!(!suppresses(learning(None, None, None), &f), "a rule alone suppresses nothing");
+        assert!(suppresses(learning(Some("Unused variable"), Some("src/**"), None), &f));
+        assert!(!suppresses(learning(Some("Unused variable"), Some("tests/**"), None), &f));
+        assert!(!suppresses(learning(Some("Unused variable"), Some("src/b.rs"), None), &f));
+        // Globs as in `.github/argusai.toml`: without `/` at any depth, `*` within a directory.
+        assert!(suppresses(learning(Some("Unused variable"), Some("*.rs"), None), &f));
+        assert!(suppresses(learning(Some("Unused variable"), Some("src/*.rs"), None), &f));
+        assert!(!suppresses(learning(Some("Unused variable"), Some("*/x/*.rs"), None), &f));
+        assert!(!suppresses(learning(Some("Unused variable"), Some("src/[.rs"), None), &f), "a broken glob applies nowhere");
         let mut all = vec![f.clone(), finding("src/a.rs", "Division by zero")];
-        assert_eq!(suppress(&mut all, &[learning(Some("unused variable"), None, None)]), 1);
+        let ls = [learning(Some("unused variable"), None, None)];
+        assert_eq!(Rules::new(&ls, &[]).suppress(&mut all), 1);
         assert_eq!(all[0].title, "Division by zero");
+    }
+
+    #[test]
+    fn a_learned_rule_equal_to_a_committed_one_counts_once() {
+        let committed = [Learning { id: 0, source_pr: 0, ..learning(Some("Unused variable"), Some("src/**"), Some("bug")) }];
+        let learned = [learning(Some("unused  VARIABLE"), Some("src/**"), Some("bug")), learning(None, None, None)];
+        assert_eq!(Rules::new(&committed, &learned).len(), 2);
     }
 
     #[test]
@@ -233,12 +362,17 @@ mod tests {
         let mut ls: Vec<Learning> = (0..15).map(|i| Learning { id: i, rule: format!("repo rule {i}"), ..learning(None, None, None) }).collect();
         ls.push(Learning { id: 99, rule: "src rule".into(), ..learning(None, Some("src/**"), None) });
         ls.push(Learning { id: 98, rule: "docs rule".into(), ..learning(None, Some("docs/**"), None) });
-        let s = prompt_section(&ls, &["src/a.rs"]);
+        let s = Rules::new(&[], &ls).prompt_section(&["src/a.rs"]);
         let lines: Vec<&str> = s.lines().collect();
         assert_eq!(lines[1], "- src rule");
         assert_eq!(lines.len(), 1 + MAX_PROMPT_RULES);
         assert!(!s.contains("docs rule"), "a rule scoped elsewhere stays out");
-        assert_eq!(prompt_section(&[], &["src/a.rs"]), "");
+        assert_eq!(Rules::new(&[], &[]).prompt_section(&["src/a.rs"]), "");
+        // The team's file comes first, in file order.
+        let committed = [Learning { id: 0, rule: "team rule".into(), ..learning(None, None, None) }];
+        let s = Rules::new(&committed, &ls).prompt_section(&["src/a.rs"]);
+        assert_eq!(s.lines().nth(1), Some("- src rule"));
+        assert_eq!(s.lines().nth(2), Some("- team rule"));
     }
 
     #[test]
@@ -250,5 +384,28 @@ mod tests {
         assert_eq!(forgot_note(2, None), "There is no learning 2; `@argusai learnings` lists them.");
         assert!(forgot_note(1, Some(&l)).starts_with("Forgot learning 1: Ask `@octocat` first"));
         assert!(learned_line(&l).contains("\"t\""));
+        assert!(
+            note.contains("<details>") && note.contains("```toml\n# learned in #1 from a\n[[learnings]]\nrule = \"Ask @octocat first\""),
+            "{note}"
+        );
+    }
+
+    #[test]
+    fn the_toml_export_escapes_and_the_note_stays_within_githubs_limit() {
+        let l =
+            Learning { rule: "say \"no\" \\ then\nstop\u{7}".into(), author: "ev\nil\"".into(), ..learning(Some("t"), Some("src/**"), Some("bug")) };
+        assert_eq!(
+            toml_entry(&l),
+            "# learned in #1 from evil\n[[learnings]]\nrule = \"say \\\"no\\\" \\\\ then\\nstop\\u0007\"\npath = \"src/**\"\ncategory = \"bug\"\ntitle = \"t\"\n"
+        );
+        let many: Vec<Learning> =
+            (0..200).map(|i| Learning { id: i, rule: format!("{i} {}", "r".repeat(290)), ..learning(Some("t"), None, None) }).collect();
+        let note = learnings_note(&many);
+        assert!(note.encode_utf16().count() <= NOTE_BUDGET, "{}", note.len());
+        assert!(note.contains("more (the dashboard lists them all)") && note.contains("(the first "), "{note}");
+        // A rule with a fence in it cannot close the export's block.
+        let fenced = [Learning { rule: "```\n</details> @x".into(), ..learning(None, None, None) }];
+        let note = learnings_note(&fenced);
+        assert!(note.contains("````toml"), "{note}");
     }
 }
