@@ -159,7 +159,7 @@ test("deleted lines resolve without a model call; a thread a person joined stays
   assert.equal(resolvedReplies(repo, number).length, 1);
 });
 
-test("a merged PR where one of three findings was fixed records 1/3, shows it, and the next review's summary quotes the repository's rate", async () => {
+test("a merged PR where one of three findings was fixed records 1/3 and its reactions, shows them, a writer's 👎 alone teaches a learning, and the next review's summary quotes the repository's rate", async () => {
   const repo = "e2e-acted", number = 3;
   const rules = [...RULES, ["as u8", "Truncating cast"]];
   const lines = [...v1, "", "pub fn small(x: i32) -> u8 {", "    x as u8", "}"];
@@ -177,18 +177,34 @@ test("a merged PR where one of three findings was fixed records 1/3, shows it, a
   stack.llm.setFixChecker(fixAnswers((c) => ({ addressed: /Division/.test(c.title), confidence: 95 })));
   await push({ repo, number, base, prev: { sha: h1, lines }, head: h2, lines: fixed, histories: 2 });
 
+  // Reactions, which GitHub sends no event for: a writer's 👍 and 👎, and a 👎
+  // from someone without write access (counted, but it teaches nothing).
+  const root = (title) => stack.github.reviewThreads(OWNER, repo, number).find((t) => t.comments[0].body.includes(title)).comments[0].databaseId;
+  stack.github.setPermission({ owner: OWNER, repo, login: "passerby", permission: "read" });
+  const react = (user, title, content) => stack.github.addReactionBy({ user, owner: OWNER, repo, target: "review", commentId: root(title), content });
+  react("octocat", "Remainder by zero", "+1");
+  react("octocat", "Truncating cast", "-1");
+  react("passerby", "Division by zero", "-1");
+
   const closed = JSON.parse(prEvent({ owner: OWNER, repo, number, head: h2, base, action: "closed" }));
   Object.assign(closed.pull_request, { state: "closed", merged: true });
   await sendEvent(stack, "pull_request", JSON.stringify(closed));
   const s = await eventually(async () => (await status(stack, OWNER, repo, number))?.acted_on ?? null, { timeoutMs: 20000, what: "the acted-on count" });
-  assert.deepEqual(s, { merged: true, findings: 3, addressed: 1 });
+  assert.deepEqual(s, { merged: true, findings: 3, addressed: 1, liked: 1, disliked: 2 });
   const page = await (await stack.argus.fetch(`/status/${OWNER}/${repo}/${number}`, { headers: { authorization: `Bearer ${STATUS_TOKEN}`, accept: "text/html" } })).text();
   assert.match(page, /findings acted on<\/th><td>1 of 3 \(33 %\)/);
+  assert.match(page, /reactions on findings<\/th><td>👍 on 1 · 👎 on 2 of 3 findings/);
 
-  // The repository's next pull request: its summary quotes the rate.
+  // The repository's next pull request: its summary quotes the rate, and the
+  // finding the writer gave a 👎 is not posted again (the passer-by's is).
   const next = 4, n1 = sha(`${repo}-n1`);
-  stack.github.addPullRequest({ owner: OWNER, repo, number: next, diffText: newFileDiff("src/other.rs", ["pub fn f(a: i32, b: i32) -> i32 {", "    a / b", "}"]), headSha: n1, baseSha: base });
+  const nextLines = ["pub fn f(a: i32, b: i32) -> i32 {", "    a / b", "}", "pub fn g(x: i32) -> u8 {", "    x as u8", "}"];
+  stack.github.addPullRequest({ owner: OWNER, repo, number: next, diffText: newFileDiff("src/other.rs", nextLines), headSha: n1, baseSha: base });
   await sendEvent(stack, "pull_request", prEvent({ owner: OWNER, repo, number: next, head: n1, base }));
   await waitForHistory(stack, OWNER, repo, next, 1);
   assert.match(summaryOf(repo, next), /This repository acts on 33 % of ArgusAI's findings \(1 of 3 on closed pull requests\)\./);
+  assert.match(summaryOf(repo, next), /1 finding suppressed by learnings/);
+  const titles = stack.github.reviewThreads(OWNER, repo, next).map((t) => t.comments[0].body);
+  assert.equal(titles.length, 1, titles.join("\n"));
+  assert.match(titles[0], /Division by zero/);
 });

@@ -622,9 +622,18 @@ export async function startFakeGitHub(options = {}) {
         roots.set(c.id, pub);
       }
       pub.html_url = `https://github.com/${rk}/pull/${number}#discussion_r${c.id}`;
+      pub.reactions = reactionRollup(rk, c.id);
       out.push(pub);
     }
     return out.sort((a, b) => a.id - b.id);
+  }
+
+  /** GitHub's `reaction-rollup` of a review comment: the count of each kind (it does not say who). */
+  function reactionRollup(rk, commentId) {
+    const on = state.reactions.filter((r) => r.repo === rk && r.target === "review" && r.commentId === commentId);
+    const rollup = { url: `${baseUrl}/repos/${rk}/pulls/comments/${commentId}/reactions`, total_count: on.length };
+    for (const kind of REACTIONS) rollup[kind] = on.filter((r) => r.content === kind).length;
+    return rollup;
   }
 
   function addReply(rk, number, inReplyTo, text, user) {

@@ -441,6 +441,12 @@ test("review comment replies, reactions with users, threads and their resolution
   const reactions = (await call("GET", `/repos/octo/threads/pulls/comments/${c1.id}/reactions`)).body;
   assert.deepEqual(reactions.map((r) => [r.content, r.user.login, r.user.type]), [["-1", "mona", "User"], ["eyes", "argusai[bot]", "Bot"]]);
   assert.deepEqual((await call("GET", `/repos/octo/threads/issues/comments/${c1.id}/reactions`)).body, [], "issue and review comment reactions are apart");
+  // Listed review comments carry GitHub's reaction-rollup (counts only, no users).
+  const rolled = (await call("GET", "/repos/octo/threads/pulls/3/comments")).body;
+  const { url, ...counts } = rolled.find((c) => c.id === c1.id).reactions;
+  assert.match(url, new RegExp(`/repos/octo/threads/pulls/comments/${c1.id}/reactions$`));
+  assert.deepEqual(counts, { total_count: 2, "+1": 0, "-1": 1, laugh: 0, confused: 0, heart: 0, hooray: 0, rocket: 0, eyes: 1 });
+  assert.equal(rolled.find((c) => c.id === c2.id).reactions.total_count, 0);
 
   const q = 'query($n: Int!) { repository(owner: "octo", name: "threads") { pullRequest(number: $n) { reviewThreads(first: 100) { nodes { id isResolved isOutdated path line comments(first: 50) { nodes { databaseId author { __typename login } body } } } } } } }';
   const threads = (await gql(q, { n: 3 })).body.data.repository.pullRequest.reviewThreads.nodes;

@@ -254,6 +254,12 @@ pub struct ActedOn {
     /// Of those, the ones addressed: the thread was resolved, or the cited lines
     /// changed after the finding was posted.
     pub addressed: u32,
+    /// Findings someone gave a 👍 (a positive signal).
+    #[serde(default)]
+    pub liked: u32,
+    /// Findings someone gave a 👎.
+    #[serde(default)]
+    pub disliked: u32,
 }
 
 /// `POST /reply-done`: what became of a [`argus_core::job::ReplyJob`].

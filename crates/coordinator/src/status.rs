@@ -156,9 +156,14 @@ impl StatusView {
             Some(_) => "no inline findings".into(),
             None => "– (counted when the pull request is merged or closed)".into(),
         };
+        let reactions = match self.acted_on {
+            Some(a) if a.liked + a.disliked > 0 => format!("👍 on {} · 👎 on {} of {} findings", a.liked, a.disliked, a.findings),
+            Some(_) => "none".into(),
+            None => "–".into(),
+        };
         let r = &self.replies;
         let bound = |b: Option<u32>| b.map(|b| b.to_string()).unwrap_or_else(|| "default".into());
-        let rows: [(&str, String); 13] = [
+        let rows: [(&str, String); 14] = [
             ("state", format!("<b>{}</b>", esc(&self.state))),
             ("paused", self.paused.to_string()),
             ("head", opt_sha(&self.head_sha)),
@@ -171,6 +176,7 @@ impl StatusView {
             ("last error", self.last_error.as_deref().map(esc).unwrap_or_else(|| "–".into())),
             ("duplicates ignored", self.duplicates_ignored.to_string()),
             ("findings acted on", acted),
+            ("reactions on findings", reactions),
             (
                 "thread answers",
                 format!(

@@ -110,7 +110,7 @@ impl Chores for Script {
         Ok(())
     }
     async fn acted_on(&self, o: &OutcomeJob) -> Result<ActedOn, PipelineError> {
-        self.acted.borrow().clone().unwrap_or(Ok(ActedOn { merged: o.merged, findings: 3, addressed: 1 }))
+        self.acted.borrow().clone().unwrap_or(Ok(ActedOn { merged: o.merged, findings: 3, addressed: 1, liked: 2, disliked: 1 }))
     }
     async fn reply(&self, r: &ReplyJob) -> Result<ReplyOutcome, PipelineError> {
         self.replied.borrow_mut().push(r.clone());
@@ -439,8 +439,9 @@ fn a_reviewed_pr_that_closes_has_its_findings_counted_once_and_shown() {
     assert_eq!(w.status().acted_on, None);
     *w.pipeline.acted.borrow_mut() = None;
     assert_eq!(w.deliver(&body, QueueKind::Review, 3), Decision::Ack);
-    assert_eq!(w.status().acted_on, Some(ActedOn { merged: true, findings: 3, addressed: 1 }));
+    assert_eq!(w.status().acted_on, Some(ActedOn { merged: true, findings: 3, addressed: 1, liked: 2, disliked: 1 }));
     assert!(w.status().to_html().contains("<th>findings acted on</th><td>1 of 3 (33 %)</td>"));
+    assert!(w.status().to_html().contains("<th>reactions on findings</th><td>👍 on 2 · 👎 on 1 of 3 findings</td>"));
     // After the queue gave up, the message is dropped and said so.
     assert_eq!(w.deliver(&body, QueueKind::DeadLetter, 4), Decision::Ack);
     assert!(w.logs.iter().any(|l| l.step == "outcome_dropped"));

@@ -212,7 +212,7 @@ pub fn repo(v: &RepoView, viewer: &Viewer<'_>) -> String {
     let _ = write!(
         b,
         "<dl class=\"facts\"><dt>Your role</dt><dd>{}</dd><dt>Reviews run</dt><dd>{}</dd><dt>Findings</dt><dd>{}</dd>\
-         <dt>Tokens in / out</dt><dd>{} / {}</dd><dt>Model cost</dt><dd>{}</dd><dt>Findings acted on</dt><dd>{}</dd></dl>",
+         <dt>Tokens in / out</dt><dd>{} / {}</dd><dt>Model cost</dt><dd>{}</dd><dt>Findings acted on</dt><dd>{}</dd><dt>Acceptance (👍 of 👍 + 👎)</dt><dd>{}</dd></dl>",
         v.role.map(|r| esc(r.as_str())).unwrap_or_else(|| "operator token".into()),
         t.reviews,
         opt_num(t.findings),
@@ -222,6 +222,10 @@ pub fn repo(v: &RepoView, viewer: &Viewer<'_>) -> String {
         match o.acted.percent() {
             Some(p) => format!("{p} % ({} of {} findings, {} closed pull requests)", o.acted.addressed, o.acted.findings, o.acted.prs),
             None => "– (counted when reviewed pull requests are merged or closed)".into(),
+        },
+        match o.acted.acceptance() {
+            Some(p) => format!("{p} % (👍 on {}, 👎 on {} findings)", o.acted.liked, o.acted.disliked),
+            None => "– (reactions on findings are counted when pull requests close)".into(),
         }
     );
     b.push_str("<h2>Pull requests in flight</h2>");

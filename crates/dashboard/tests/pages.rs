@@ -164,7 +164,7 @@ fn repo_page() {
             author: "octocat".into(),
             created_at: 0,
         }]),
-        acted: argus_index::ActedTotals { prs: 7, findings: 25, addressed: 16 },
+        acted: argus_index::ActedTotals { prs: 7, findings: 25, addressed: 16, liked: 6, disliked: 2 },
     };
     let env = vec![("MAX_FILES_PER_REVIEW".to_string(), "40".to_string())];
     let traced = resolve_traced(&Sources {
@@ -187,6 +187,7 @@ fn repo_page() {
         "learnings are listed, escaped"
     );
     assert!(page.contains("<dt>Findings acted on</dt><dd>64 % (16 of 25 findings, 7 closed pull requests)</dd>"));
+    assert!(page.contains("<dt>Acceptance (👍 of 👍 + 👎)</dt><dd>75 % (👍 on 6, 👎 on 2 findings)</dd>"), "{page}");
     assert!(page.contains("name=\"action\" value=\"replay\""), "the dead letter can be replayed from here");
     insta::assert_snapshot!("repo_page", page.replace("><", ">\n<"));
     insta::assert_json_snapshot!("repo_view", v);

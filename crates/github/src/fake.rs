@@ -1023,6 +1023,10 @@ impl FakeGitHub {
                 "html_url": format!("https://github.com/{full}/pull/{n}#discussion_r{}", reply.id),
             }));
         }
+        for c in &mut out {
+            let id = c["id"].as_u64().unwrap_or(0);
+            c["reactions"] = reaction_rollup(&s.reactions, full, id);
+        }
         out.sort_by_key(|c| c["id"].as_u64().unwrap_or(0));
         out
     }
@@ -1208,6 +1212,19 @@ fn user_json(login: &str) -> Value {
     let kind = if login.ends_with("[bot]") { "Bot" } else { "User" };
     let id = login.bytes().fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))) % 100_000_000;
     json!({ "login": login, "id": id, "type": kind })
+}
+
+/// GitHub's `reaction-rollup` of a review comment: the count of each kind.
+fn reaction_rollup(all: &[FakeReaction], full: &str, comment_id: u64) -> Value {
+    let on: Vec<&FakeReaction> = all.iter().filter(|r| r.repo == full && r.target == "review" && r.comment_id == comment_id).collect();
+    let mut v = json!({
+        "url": format!("https://api.github.com/repos/{full}/pulls/comments/{comment_id}/reactions"),
+        "total_count": on.len(),
+    });
+    for kind in REACTIONS {
+        v[kind] = json!(on.iter().filter(|r| r.content == kind).count());
+    }
+    v
 }
 
 fn reaction_json(r: &FakeReaction) -> Value {

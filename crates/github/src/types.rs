@@ -238,6 +238,22 @@ pub struct ReviewComment {
     /// The commit the comment was first made on (`commit_id` may follow later pushes).
     #[serde(default)]
     pub original_commit_id: Option<String>,
+    /// The reactions' counts (GitHub's `reaction-rollup`; it does not say who reacted).
+    #[serde(default)]
+    pub reactions: Option<ReactionRollup>,
+}
+
+/// How many reactions of each kind a comment has
+/// (<https://docs.github.com/en/rest/pulls/comments#list-review-comments-on-a-pull-request>,
+/// the `reactions` object). Only the kinds ArgusAI reads are kept.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct ReactionRollup {
+    #[serde(default)]
+    pub total_count: u32,
+    #[serde(default, rename = "+1")]
+    pub plus_one: u32,
+    #[serde(default, rename = "-1")]
+    pub minus_one: u32,
 }
 
 impl ReviewComment {

@@ -128,6 +128,11 @@ pub struct ActedRow {
     pub merged: bool,
     pub findings: u64,
     pub addressed: u64,
+    /// Findings with a 👍, and with a 👎.
+    #[serde(default)]
+    pub liked: u64,
+    #[serde(default)]
+    pub disliked: u64,
 }
 
 fn outcome_str(o: Outcome) -> String {
@@ -186,7 +191,14 @@ impl RepoUpdate {
             },
             reviews: st.history.iter().map(|h| review_row(number, h)).collect(),
             replays: st.replayed.iter().map(|r| replay_row(number, r)).collect(),
-            acted: st.acted.map(|a| ActedRow { pr: number, merged: a.merged, findings: a.findings.into(), addressed: a.addressed.into() }),
+            acted: st.acted.map(|a| ActedRow {
+                pr: number,
+                merged: a.merged,
+                findings: a.findings.into(),
+                addressed: a.addressed.into(),
+                liked: a.liked.into(),
+                disliked: a.disliked.into(),
+            }),
         })
     }
 
@@ -327,6 +339,13 @@ pub const SCHEMA: &[&str] = &[
         findings INTEGER NOT NULL,
         addressed INTEGER NOT NULL,
         updated_at INTEGER NOT NULL)",
+    // Reactions on a closed PR's findings, beside `acted` (a table of its own:
+    // adding columns to `acted` would need a versioned `ALTER TABLE`).
+    "CREATE TABLE IF NOT EXISTS reactions (
+        pr INTEGER PRIMARY KEY,
+        liked INTEGER NOT NULL,
+        disliked INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS learnings (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         rule TEXT NOT NULL,
@@ -364,12 +383,17 @@ const UPSERT_ACTED: &str = "INSERT INTO acted (pr, merged, findings, addressed, 
        updated_at = excluded.updated_at
      WHERE excluded.updated_at >= acted.updated_at";
 
+const UPSERT_REACTIONS: &str = "INSERT INTO reactions (pr, liked, disliked, updated_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT(pr) DO UPDATE SET liked = excluded.liked, disliked = excluded.disliked, updated_at = excluded.updated_at
+     WHERE excluded.updated_at >= reactions.updated_at";
+
 const INSERT_REPLAY: &str = "INSERT INTO replays (pr, job_id, at, actor) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING";
 
 const PRUNE_REVIEWS: &str = "DELETE FROM reviews WHERE rowid IN (SELECT rowid FROM reviews ORDER BY finished_at DESC, rowid DESC LIMIT -1 OFFSET ?)";
 const PRUNE_PRS: &str = "DELETE FROM prs WHERE number IN (SELECT number FROM prs WHERE phase NOT IN ('debouncing', 'queued', 'running')
      ORDER BY updated_at DESC LIMIT -1 OFFSET ?)";
 const PRUNE_ACTED: &str = "DELETE FROM acted WHERE pr IN (SELECT pr FROM acted ORDER BY updated_at DESC LIMIT -1 OFFSET ?)";
+const PRUNE_REACTIONS: &str = "DELETE FROM reactions WHERE pr IN (SELECT pr FROM reactions ORDER BY updated_at DESC LIMIT -1 OFFSET ?)";
 const PRUNE_REPLAYS: &str = "DELETE FROM replays WHERE rowid IN (SELECT rowid FROM replays ORDER BY at DESC, rowid DESC LIMIT -1 OFFSET ?)";
 
 /// The statements that apply `u`, in order.
@@ -419,6 +443,7 @@ pub fn update_statements(u: &RepoUpdate) -> Vec<Stmt> {
     }
     if let Some(a) = &u.acted {
         out.push(Stmt { sql: UPSERT_ACTED, args: vec![a.pr.into(), a.merged.into(), a.findings.into(), a.addressed.into(), p.updated_at.into()] });
+        out.push(Stmt { sql: UPSERT_REACTIONS, args: vec![a.pr.into(), a.liked.into(), a.disliked.into(), p.updated_at.into()] });
     }
     out
 }
@@ -430,6 +455,7 @@ pub fn prune_statements() -> Vec<Stmt> {
         Stmt { sql: PRUNE_PRS, args: vec![u64::from(MAX_SETTLED_PRS).into()] },
         Stmt { sql: PRUNE_REPLAYS, args: vec![u64::from(MAX_REPLAYS).into()] },
         Stmt { sql: PRUNE_ACTED, args: vec![u64::from(MAX_ACTED).into()] },
+        Stmt { sql: PRUNE_REACTIONS, args: vec![u64::from(MAX_ACTED).into()] },
     ]
 }
 
@@ -580,6 +606,11 @@ pub struct ActedTotals {
     pub prs: u64,
     pub findings: u64,
     pub addressed: u64,
+    /// Findings people gave a 👍, and a 👎.
+    #[serde(default)]
+    pub liked: u64,
+    #[serde(default)]
+    pub disliked: u64,
 }
 
 impl ActedTotals {
@@ -587,9 +618,17 @@ impl ActedTotals {
     pub fn percent(&self) -> Option<u64> {
         (self.findings > 0).then(|| (self.addressed * 100 + self.findings / 2) / self.findings)
     }
+
+    /// The acceptance rate: of the findings people reacted to with 👍 or 👎,
+    /// the share with a 👍, in whole percent; `None` before any reaction.
+    pub fn acceptance(&self) -> Option<u64> {
+        let rated = self.liked + self.disliked;
+        (rated > 0).then(|| (self.liked * 100 + rated / 2) / rated)
+    }
 }
 
-pub const ACTED_SQL: &str = "SELECT COUNT(*) AS prs, COALESCE(SUM(findings), 0) AS findings, COALESCE(SUM(addressed), 0) AS addressed
+pub const ACTED_SQL: &str = "SELECT COUNT(*) AS prs, COALESCE(SUM(findings), 0) AS findings, COALESCE(SUM(addressed), 0) AS addressed,
+       COALESCE((SELECT SUM(liked) FROM reactions), 0) AS liked, COALESCE((SELECT SUM(disliked) FROM reactions), 0) AS disliked
      FROM acted WHERE findings > 0";
 
 /// Everything the repository page lists.

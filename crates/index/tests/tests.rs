@@ -206,7 +206,7 @@ fn closed_prs_findings_sum_into_the_repositorys_acted_on_rate() {
     assert_eq!(overview(&c).acted, ActedTotals::default());
     assert_eq!(ActedTotals::default().percent(), None);
     let mut counts = Vec::new();
-    for (number, findings, addressed) in [(1, 3, 1), (2, 2, 2), (3, 0, 0)] {
+    for (number, findings, addressed, liked, disliked) in [(1, 3, 1, 2, 1), (2, 2, 2, 1, 0), (3, 0, 0, 0, 0)] {
         let mut pr = Pr::new(number);
         pr.review("h1", findings);
         pr.send(Event::Inbound(Inbound {
@@ -218,15 +218,18 @@ fn closed_prs_findings_sum_into_the_repositorys_acted_on_rate() {
         }));
         // Before the count arrives the PR has none; the count is idempotent.
         assert_eq!(pr.update().acted, None);
-        pr.send(Event::Acted(ActedOn { merged: true, findings, addressed }));
+        pr.send(Event::Acted(ActedOn { merged: true, findings, addressed, liked, disliked }));
         run(&c, &update_statements(&pr.update()));
         run(&c, &update_statements(&pr.update()));
         counts.push(pr);
     }
     let acted = overview(&c).acted;
     // A PR without findings does not count toward the rate.
-    assert_eq!(acted, ActedTotals { prs: 2, findings: 5, addressed: 3 });
+    assert_eq!(acted, ActedTotals { prs: 2, findings: 5, addressed: 3, liked: 3, disliked: 1 });
     assert_eq!(acted.percent(), Some(60));
+    // 👍 on 3 of the 4 findings people reacted to.
+    assert_eq!(acted.acceptance(), Some(75));
+    assert_eq!(ActedTotals::default().acceptance(), None);
     // A late, older update of the first PR never wins over the newer count.
     let mut old = counts[0].update();
     old.pr.updated_at = 1;
@@ -235,6 +238,7 @@ fn closed_prs_findings_sum_into_the_repositorys_acted_on_rate() {
     assert_eq!(overview(&c).acted.addressed, 3);
     run(&c, &prune_statements());
     assert_eq!(count(&c, "acted"), 3);
+    assert_eq!(count(&c, "reactions"), 3);
 }
 
 #[test]

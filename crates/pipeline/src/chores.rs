@@ -3,14 +3,83 @@
 //! author may give it (write access, as GitHub defines it).
 
 use crate::platform::Platform;
-use crate::ports::ConfigSource;
+use crate::ports::{ConfigSource, LogEvent, PipelineLog};
 use crate::service::ReviewService;
 use crate::stage::gh_err;
 use argus_coordinator::protocol::ActedOn;
 use argus_coordinator::{Chores, PipelineError, ReplyOutcome};
+use argus_core::http::Clock;
+use argus_core::ids::PrRef;
 use argus_core::job::{LearningsJob, Notify, OutcomeJob, ReplyJob, VerifyCommand};
+use argus_core::learning::Learning;
+use argus_github::{ReactionKind, ReactionRollup, ReviewComment};
 use argus_review::learnings;
 use std::collections::HashSet;
+
+/// Findings whose 👎 is looked into per closed pull request, at most (each
+/// costs a reactions read and, per reactor, a permission read).
+const MAX_DISLIKES_READ: usize = 5;
+
+impl<P: Platform> ReviewService<P> {
+    /// A 👎 on ArgusAI's finding from someone with write access teaches the
+    /// repository not to report it again, as a reply saying "intended" does.
+    /// GitHub sends no event for reactions, so the closed pull request's
+    /// comments' reaction counts are read; a finding a learning already covers
+    /// (its comment, or the same title) costs nothing. Returns how many were learned.
+    async fn learn_from_dislikes(&self, o: &OutcomeJob, roots: &[&ReviewComment]) -> u32 {
+        let inst = self.github.installation(o.installation);
+        let known = self.config_source.learnings(&o.pr.repo).await;
+        // A writer who replied "intended" and gave the 👎 taught it once, from the reply.
+        let same_title = |t: &str| known.iter().any(|l| l.title.as_deref().is_some_and(|k| k.trim().eq_ignore_ascii_case(t.trim())));
+        let candidates = roots
+            .iter()
+            .filter(|c| c.reactions.as_ref().is_some_and(|r| r.minus_one > 0))
+            .filter(|c| !known.iter().any(|l| l.source_comment == c.id))
+            .filter_map(|c| Some((*c, learnings::finding_heading(&c.body)?)))
+            .filter(|(_, (_, title))| !same_title(title))
+            .take(MAX_DISLIKES_READ);
+        let mut learned = 0;
+        for (c, (category, title)) in candidates {
+            let Ok(reactions) = inst.review_comment_reactions(&o.pr.repo, c.id).await else { continue };
+            let reactors = reactions
+                .iter()
+                .filter(|r| r.kind() == Some(ReactionKind::MinusOne))
+                .filter_map(|r| r.user.as_ref().map(|u| u.login.clone()))
+                .filter(|login| !login.ends_with("[bot]"));
+            for login in reactors.take(2) {
+                if !inst.has_write(&o.pr.repo, &login).await.unwrap_or(false) {
+                    continue;
+                }
+                let l = Learning {
+                    rule: learnings::rejection_rule(&category, &title),
+                    category: Some(category.clone()),
+                    title: Some(title.clone()),
+                    source_pr: o.pr.number.0,
+                    source_comment: c.id,
+                    author: login,
+                    created_at: self.clock.now().0,
+                    ..Learning::default()
+                };
+                if self.config_source.learn(&o.pr.repo, &l).await.is_some() {
+                    learned += 1;
+                }
+                break;
+            }
+        }
+        learned
+    }
+
+    fn log_chore(&self, pr: &PrRef, step: &'static str, detail: serde_json::Value) {
+        self.log.event(LogEvent {
+            step,
+            job_id: format!("outcome-{}", pr.number.0),
+            pr: pr.to_string(),
+            deliveries: Vec::new(),
+            at_ms: self.clock.now().0,
+            detail,
+        });
+    }
+}
 
 impl<P: Platform> Chores for ReviewService<P> {
     async fn notify(&self, n: &Notify) -> Result<(), PipelineError> {
@@ -41,7 +110,7 @@ impl<P: Platform> Chores for ReviewService<P> {
         let own = inst.own_review_comments(&o.pr).await.map_err(|e| gh_err("listing ArgusAI's comments", e))?;
         let roots: Vec<_> = own.iter().filter(|c| c.in_reply_to_id.is_none()).collect();
         if roots.is_empty() {
-            return Ok(ActedOn { merged: o.merged, findings: 0, addressed: 0 });
+            return Ok(ActedOn { merged: o.merged, ..ActedOn::default() });
         }
         let resolved: HashSet<u64> = match inst.review_threads(&o.pr).await {
             Ok(threads) => threads.iter().filter(|t| t.is_resolved).filter_map(|t| t.root().map(|c| c.database_id)).collect(),
@@ -49,7 +118,15 @@ impl<P: Platform> Chores for ReviewService<P> {
             Err(e) => return Err(gh_err("reading the review threads", e)),
         };
         let addressed = roots.iter().filter(|c| c.line.is_none() || resolved.contains(&c.id)).count();
-        Ok(ActedOn { merged: o.merged, findings: roots.len() as u32, addressed: addressed as u32 })
+        let count = |f: fn(&ReactionRollup) -> u32| roots.iter().filter(|c| c.reactions.as_ref().is_some_and(|r| f(r) > 0)).count() as u32;
+        let (liked, disliked) = (count(|r| r.plus_one), count(|r| r.minus_one));
+        if disliked > 0 {
+            let learned = self.learn_from_dislikes(o, &roots).await;
+            if learned > 0 {
+                self.log_chore(&o.pr, "learned_from_reactions", serde_json::json!({ "learnings": learned }));
+            }
+        }
+        Ok(ActedOn { merged: o.merged, findings: roots.len() as u32, addressed: addressed as u32, liked, disliked })
     }
 
     /// Lists or forgets; the note carries a marker naming the command's comment,

@@ -64,6 +64,10 @@ fn reactions_on_review_and_issue_comments_come_with_their_users() {
     assert_eq!(rows, vec![(Some(ReactionKind::MinusOne), "mona"), (Some(ReactionKind::Eyes), "argusai[bot]")]);
     let on_issue = block_on(inst.issue_comment_reactions(&repo, ids[0])).unwrap();
     assert_eq!(on_issue.iter().map(|r| r.content.as_str()).collect::<Vec<_>>(), vec!["+1"]);
+    // The listed comments carry the review comment's reaction counts (GitHub's reaction-rollup).
+    let own = block_on(inst.own_review_comments(&pr_ref())).unwrap();
+    let rollup = own.iter().find(|c| c.id == ids[0]).and_then(|c| c.reactions).unwrap();
+    assert_eq!(rollup, argus_github::ReactionRollup { total_count: 2, plus_one: 0, minus_one: 1 });
 }
 
 #[test]
