@@ -41,6 +41,10 @@ pub struct Config {
     /// Quiet time in a review thread before it is answered: a burst of replies gets one answer
     /// (`REPLY_DEBOUNCE_SECONDS`, default 5 s).
     pub reply_debounce_ms: u64,
+    /// A due review waits for the answers in flight, up to this long after the
+    /// newest was queued (one answer's model call and posting; a lost answer's
+    /// report must not hold reviews back for its whole time-to-live).
+    pub reply_hold_ms: u64,
     /// Answers per PR and per hour until the repository's `[replies]` is known (its defaults).
     pub replies_max_per_pr: u32,
     pub replies_max_per_hour: u32,
@@ -75,6 +79,7 @@ impl Config {
             command_verify_ttl_ms: 3_600_000,
             pending_commands_len: 20,
             reply_debounce_ms: 5_000,
+            reply_hold_ms: 120_000,
             replies_max_per_pr: 20,
             replies_max_per_hour: 10,
             pending_replies_len: 20,

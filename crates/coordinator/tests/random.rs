@@ -30,6 +30,9 @@ enum Op {
     Fail(u8, u8),
     DeadLetter(u8),
     EnqueueFailed(u8),
+    /// A reply in thread n (of 3), and the consumer's report on the n-th answer queued.
+    Reply(u8),
+    ReplyDone(u8, bool),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -45,6 +48,8 @@ fn op() -> impl Strategy<Value = Op> {
         (any::<u8>(), 0u8..3).prop_map(|(j, c)| Op::Fail(j, c)),
         any::<u8>().prop_map(Op::DeadLetter),
         any::<u8>().prop_map(Op::EnqueueFailed),
+        (0u8..3).prop_map(Op::Reply),
+        (any::<u8>(), any::<bool>()).prop_map(|(n, a)| Op::ReplyDone(n, a)),
     ]
 }
 
@@ -87,7 +92,15 @@ proptest! {
                 },
                 Op::DeadLetter(n) => match pick(&s, n) { Some(j) => Event::DeadLettered(DeadLettered { job_id: j.job_id, reason: "r".into() }), None => continue },
                 Op::EnqueueFailed(n) => match pick(&s, n) { Some(j) => Event::EnqueueFailed { job_id: j.job_id, reason: "r".into() }, None => continue },
+                Op::Reply(t) => thread_reply(&format!("reply{}-{t}", s.now), s.now, 100 + u64::from(t), argus_core::signal::ReplyIntent::Plain),
+                Op::ReplyDone(n, answered) => {
+                    if s.replies.is_empty() { continue; }
+                    let id = s.replies[n as usize % s.replies.len()].reply_id;
+                    s.reply_done(id, answered);
+                    continue;
+                }
             };
+            let (jobs_before, replies_before) = (s.queue.len(), s.replies.len());
             let before = s.m.state().clone();
             let reply = s.send(event);
             match &reply {
@@ -103,6 +116,16 @@ proptest! {
                 prop_assert_eq!(&b, s.m.state());
             }
             let st = s.m.state();
+            // Serialized both ways: a review starts only when no answer queued
+            // within the hold is in flight, and an answer only while no review runs.
+            if s.queue.len() > jobs_before && s.queue.last().is_some_and(|j| j.attempt == 1) {
+                prop_assert!(st.replies_in_flight.iter().all(|r| r.at.0 + Config::default().reply_hold_ms <= s.now));
+            }
+            if s.replies.len() > replies_before {
+                prop_assert!(st.job.is_none());
+            }
+            // The coordinator never asks to be woken for nothing: no alarm in the past.
+            prop_assert!(st.alarm_at.is_none_or(|a| a.0 > s.now), "alarm at {:?}, now {}", st.alarm_at, s.now);
             // Only a posted review moves the reviewed head.
             if st.last_reviewed_sha != before.last_reviewed_sha {
                 prop_assert_eq!(st.history.back().map(|h| h.outcome), Some(argus_coordinator::machine::Outcome::Posted));

@@ -67,6 +67,44 @@ fn a_thread_waits_for_its_answer_in_flight_and_for_a_running_review() {
 }
 
 #[test]
+fn a_due_review_waits_for_the_answer_in_flight_and_answers_due_meanwhile_wait_for_the_review() {
+    let mut s = sim();
+    assert_eq!(reply_and_wait(&mut s, "d1", 11, 10, Plain), 1);
+    let id = s.replies[0].reply_id;
+    // A push while the answer is being written: its review is due after the debounce, but waits.
+    s.send(review("push", Synchronize, "h1"));
+    s.advance(30_000);
+    assert!(s.queue.is_empty(), "no review while an answer is in flight");
+    // A reply in another thread, due meanwhile, waits for that review.
+    s.send(thread_reply("d2", 21, 20, Plain));
+    s.advance(10_000);
+    assert_eq!(s.replies.len(), 1);
+    // The answer is done: the review starts at once, and the other answer after it.
+    s.reply_done(id, true);
+    assert_eq!(s.queue.len(), 1);
+    assert_eq!(s.replies.len(), 1, "the review goes first");
+    let job = s.last_job();
+    s.run_job(&job);
+    assert_eq!(s.replies.len(), 2);
+    assert_eq!(s.replies[1].root_id, 20);
+}
+
+#[test]
+fn an_answer_whose_report_never_comes_holds_a_review_back_for_reply_hold_ms_only() {
+    let mut s = sim();
+    let hold = Config::default().reply_hold_ms;
+    assert_eq!(reply_and_wait(&mut s, "d1", 11, 10, Plain), 1);
+    // Queued when the thread's debounce ended.
+    let sent = s.now - 60_000 + Config::default().reply_debounce_ms;
+    s.send(review("push", Synchronize, "h1"));
+    s.advance(sent + hold - s.now - 1);
+    assert!(s.queue.is_empty());
+    assert_eq!(s.alarm, Some(sent + hold), "the coordinator wakes when the hold ends");
+    s.advance(1);
+    assert_eq!(s.queue.len(), 1, "the review starts when the hold ends");
+}
+
+#[test]
 fn the_per_pr_bound_is_noted_once_and_counts_only_posted_answers() {
     let mut s = Sim::new(Config { replies_max_per_pr: 2, ..Config::default() });
     for (i, answered) in [(1u64, false), (2, true), (3, true)] {

@@ -299,6 +299,10 @@ impl<L: DeliveryLog> Coordinator<L> {
         if self.st.job.is_some() || self.st.archived {
             return;
         }
+        // Serialized both ways: a due review waits for the answers in flight (bounded).
+        if self.replies_hold_until().is_some_and(|t| t > now) {
+            return;
+        }
         let due = self.st.pending.as_ref().is_some_and(|p| p.due_at <= now);
         if !due {
             return;

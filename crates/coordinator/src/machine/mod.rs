@@ -228,10 +228,15 @@ impl<L: DeliveryLog> Coordinator<L> {
     }
 
     /// When the coordinator next needs to wake: the pending review's due time
-    /// (only when nothing runs: it waits for the job otherwise) or the job's deadline.
+    /// (only when nothing runs: it waits for the job otherwise, and for the
+    /// answers in flight up to their hold) or the job's deadline.
     pub fn next_wakeup(&self) -> Option<UnixMillis> {
         let lease = self.st.job.as_ref().map(|j| self.job_deadline(j));
-        let pending = if self.st.job.is_none() && !self.st.archived { self.st.pending.as_ref().map(|p| p.due_at) } else { None };
+        let pending = if self.st.job.is_none() && !self.st.archived {
+            self.st.pending.as_ref().map(|p| self.replies_hold_until().map_or(p.due_at, |h| h.max(p.due_at)))
+        } else {
+            None
+        };
         [lease, pending, self.replies_wakeup()].into_iter().flatten().min()
     }
 

@@ -1,8 +1,10 @@
 //! Answers in review threads. A comment in a thread waits a few seconds
 //! (`Config::reply_debounce_ms`), so a burst in one thread gets one answer, for
 //! the newest comment; it goes on the queue only while no review job is in
-//! flight and no answer in the same thread is (serialized with reviews, one
-//! answer per thread at a time). Bounds: answers per PR and per hour (the
+//! flight and no answer in the same thread is (one answer per thread at a
+//! time). Serialized with reviews both ways: a due review waits for the
+//! answers in flight, up to `Config::reply_hold_ms` after the newest was
+//! queued, and answers due no sooner than a pending review wait for it. Bounds: answers per PR and per hour (the
 //! repository's `[replies]`, its defaults until a review has read them),
 //! counted when the consumer reports an answer posted; when a bound is
 //! reached the thread gets one note instead, once per PR (or once per hourly
@@ -101,7 +103,10 @@ impl<L: DeliveryLog> Coordinator<L> {
         }
         let Some(installation) = self.st.installation else { return };
         let Some(pr) = self.st.pr.clone() else { return };
-        while let Some(i) = self.st.pending_replies.iter().position(|p| p.due_at <= now && !self.thread_busy(p.root_id)) {
+        let review_at = self.review_at();
+        while let Some(i) =
+            self.st.pending_replies.iter().position(|p| p.due_at <= now && !self.thread_busy(p.root_id) && review_at.is_none_or(|r| p.due_at < r))
+        {
             let p = self.st.pending_replies.remove(i).expect("position found");
             out.dirty = true;
             let in_flight = self.st.replies_in_flight.len() as u32;
@@ -142,17 +147,33 @@ impl<L: DeliveryLog> Coordinator<L> {
         }
     }
 
+    /// When the pending review is due. Answers due no sooner wait for it
+    /// (even while it waits for the answers in flight), so a stream of
+    /// replies cannot starve a review.
+    fn review_at(&self) -> Option<UnixMillis> {
+        self.st.pending.as_ref().filter(|_| !self.st.archived).map(|p| p.due_at)
+    }
+
+    /// Until when the answers in flight hold a due review back: the newest
+    /// one's queueing plus `reply_hold_ms`; `None` without any.
+    pub(super) fn replies_hold_until(&self) -> Option<UnixMillis> {
+        self.st.replies_in_flight.iter().map(|r| r.at.plus_millis(self.cfg.reply_hold_ms)).max()
+    }
+
     fn thread_busy(&self, root_id: u64) -> bool {
         self.st.replies_in_flight.iter().any(|r| r.root_id == root_id)
     }
 
     /// When a waiting answer next needs the coordinator: its due time, or the
     /// expiry of the in-flight answer its thread waits for. Nothing while a
-    /// review job is in flight: its end runs the pump.
+    /// review job is in flight (its end runs the pump), nor for an answer due
+    /// no sooner than the pending review (that review goes first; its start
+    /// and end run the pump).
     pub(super) fn replies_wakeup(&self) -> Option<UnixMillis> {
         if self.st.job.is_some() {
             return None;
         }
+        let review_at = self.review_at();
         let ttl = self.in_flight_ttl();
         self.st
             .pending_replies
@@ -161,6 +182,7 @@ impl<L: DeliveryLog> Coordinator<L> {
                 Some(r) => r.at.plus_millis(ttl).max(p.due_at),
                 None => p.due_at,
             })
+            .filter(|at| review_at.is_none_or(|r| *at < r))
             .min()
     }
 }
