@@ -204,6 +204,7 @@ test("@argusai resolve in ArgusAI's thread resolves it at once, without the mode
     return a.length ? a : null;
   }, { timeoutMs: 20000, what: "the resolution reply" });
   assert.match(reply.body, /Resolved at the request of `octocat`\./);
+  assert.doesNotMatch(reply.body, /will not be posted again/, "a resolve that says it was fixed teaches nothing");
   assert.ok(reply.body.trimEnd().endsWith(`<!-- argus-review:v1 reply=${first.comment.id} -->`), reply.body);
   const thread = stack.github.reviewThreads(pr.owner, pr.repo, pr.number).find((t) => t.comments[0].databaseId === root.id);
   assert.equal(thread.isResolved, true);
@@ -211,6 +212,24 @@ test("@argusai resolve in ArgusAI's thread resolves it at once, without the mode
   await sendEvent(stack, "pull_request_review_comment", first.event, first.delivery);
   await settle();
   assert.equal(answersIn(pr, root).length, 1);
+});
+
+test("a dismissal that says why (\"intended … @argusai resolve\") resolves the thread and teaches a learning, without the model", async () => {
+  const repo = "dismissed";
+  const { pr, root } = await reviewedPr(repo);
+  const asked = answerRequests().length;
+  await replyInThread(pr, root, "This is intended, the binding documents the default. @argusai resolve");
+  const [reply] = await eventually(() => {
+    const a = answersIn(pr, root);
+    return a.length ? a : null;
+  }, { timeoutMs: 20000, what: "the resolution reply" });
+  assert.match(reply.body, /will not be posted again in this repository/);
+  assert.match(reply.body, /Resolved at the request of `octocat`\./);
+  assert.equal(stack.github.reviewThreads(pr.owner, pr.repo, pr.number).find((t) => t.comments[0].databaseId === root.id).isResolved, true);
+  assert.equal(answerRequests().length, asked, "no model call");
+  // The repository's next pull request with the same finding: not posted.
+  await reviewedPr(repo, { number: 2, expectFinding: false });
+  assert.equal(comments({ owner: OWNER, repo, number: 2 }).filter((c) => c.user.login === BOT).length, 0);
 });
 
 test("over the repository's hourly bound: one note in the thread while the hour lasts", async () => {

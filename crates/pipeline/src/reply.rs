@@ -72,9 +72,6 @@ impl<P: Platform> ReviewService<P> {
         if thread.iter().any(|c| app.authored(c.user.as_ref()) && render::replied_to(&c.body) == Some(r.comment_id)) {
             return Ok(ReplyOutcome::Skipped("already answered".into()));
         }
-        if r.intent == ReplyIntent::Resolve {
-            return self.resolve_on_request(r, ours, root.origin().unwrap_or_default()).await;
-        }
         let body = comments.iter().find(|c| c.id == r.comment_id).map_or("", |c| c.body.as_str());
         let heading = if ours { learnings::finding_heading(&root.body) } else { None };
         let source = |rule: String, title: Option<String>| Learning {
@@ -102,9 +99,11 @@ impl<P: Platform> ReviewService<P> {
             return Ok(ReplyOutcome::Answered);
         }
         // A writer rejecting ArgusAI's finding ("intended", "false positive", or a 👎
-        // on it from them) teaches the repository not to report it again.
+        // on it from them) teaches the repository not to report it again; so does
+        // a dismissal (`@argusai resolve`) that says so. A bare resolve does not:
+        // "fixed in the next commit" is no rejection.
         let rejected = ours
-            && r.intent == ReplyIntent::Plain
+            && matches!(r.intent, ReplyIntent::Plain | ReplyIntent::Resolve)
             && heading.is_some()
             && (learnings::rejects(body)
                 || inst.review_comment_reactions(&r.pr.repo, r.root_id).await.is_ok_and(|rs| {
@@ -116,6 +115,10 @@ impl<P: Platform> ReviewService<P> {
         // usable line, the rule names the finding.
         let rejected_finding = heading.as_ref().filter(|_| rejected);
         let template = |(category, title): &(String, String)| learnings::rejection_rule(category, title);
+        if r.intent == ReplyIntent::Resolve {
+            let dismissal = rejected_finding.map(|f| source(template(f), Some(f.1.clone())));
+            return self.resolve_on_request(r, ours, root.origin().unwrap_or_default(), dismissal).await;
+        }
         if let (Some(f), Some(_)) = (rejected_finding, r.limit) {
             self.config_source.learn(&r.pr.repo, &source(template(f), Some(f.1.clone()))).await;
         }
@@ -241,7 +244,9 @@ impl<P: Platform> ReviewService<P> {
     /// `@argusai resolve` in ArgusAI's own thread: the thread is resolved at once
     /// (GraphQL `resolveReviewThread`), no model is asked, and one reply says who
     /// asked. Another's thread, or one already resolved, is left as it is.
-    async fn resolve_on_request(&self, r: &ReplyJob, ours: bool, commit: &str) -> Result<ReplyOutcome, PipelineError> {
+    /// `dismissal`: the learning a rejecting resolve teaches, stored before the
+    /// reply (once per comment, so a retry stores nothing twice) and named in it.
+    async fn resolve_on_request(&self, r: &ReplyJob, ours: bool, commit: &str, dismissal: Option<Learning>) -> Result<ReplyOutcome, PipelineError> {
         if !ours {
             return Ok(ReplyOutcome::Skipped("only ArgusAI's own threads are resolved on request".into()));
         }
@@ -253,13 +258,19 @@ impl<P: Platform> ReviewService<P> {
         if !thread.is_resolved {
             inst.resolve_review_thread(&thread.id).await.map_err(|e| gh_err("resolving the thread", e))?;
         }
-        inst.reply_to_review_comment(&r.pr, r.root_id, &render::resolved_on_request(&r.author, r.comment_id, commit))
-            .await
-            .map_err(|e| gh_err("posting the resolution", e))?;
+        let learned = match &dismissal {
+            Some(l) => self.config_source.learn(&r.pr.repo, l).await,
+            None => None,
+        };
+        let mut text = render::resolved_on_request(&r.author, r.comment_id, commit);
+        if let Some(l) = &learned {
+            text = format!("{}\n\n{text}", learnings::learned_line(l));
+        }
+        inst.reply_to_review_comment(&r.pr, r.root_id, &text).await.map_err(|e| gh_err("posting the resolution", e))?;
         self.log_reply(
             r,
             "resolved_on_request",
-            serde_json::json!({ "comment": r.comment_id, "root": r.root_id, "was_resolved": thread.is_resolved }),
+            serde_json::json!({ "comment": r.comment_id, "root": r.root_id, "was_resolved": thread.is_resolved, "learning": learned.map(|l| l.id) }),
         );
         Ok(ReplyOutcome::Answered)
     }
