@@ -241,6 +241,8 @@ test("an 'intended' reply teaches a learning: listed by @argusai learnings with 
   const repo = "learned";
   const { pr, root } = await reviewedPr(repo);
   answerWith(pr, "Understood, thanks for explaining.\nRule: Do not report unused bindings that document a default.");
+  // The issue's scenario: a 👎 on the finding, then the reply saying why.
+  stack.github.addReactionBy({ user: "octocat", owner: OWNER, repo, target: "review", commentId: root.id, content: "-1" });
   await replyInThread(pr, root, "This is intended: the binding documents the default.");
   const [answer] = await eventually(() => {
     const a = answersIn(pr, root);
