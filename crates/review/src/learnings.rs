@@ -7,7 +7,7 @@
 use crate::contract::Finding;
 use crate::render::{MAX_BODY, code_span, fence_for, sanitize_inline, truncate};
 use argus_core::learning::{Learning, MAX_RULE_CHARS};
-use globset::{GlobBuilder, GlobMatcher};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use std::fmt::Write;
 
 /// Rules in one prompt, at most, and their characters.
@@ -71,20 +71,22 @@ fn words(s: &str) -> Vec<String> {
     s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
 }
 
-/// A learning's path scope: `None` is the whole repository. Globs follow
-/// `.github/argusai.toml`'s rule (argus-config's `glob_of`): `*` stays within
-/// a directory and a pattern without `/` matches at any depth.
-fn scope_matcher(path: Option<&str>) -> Result<Option<GlobMatcher>, ()> {
-    let Some(p) = path else { return Ok(None) };
+/// A learning's path scope as a glob, following `.github/argusai.toml`'s rule
+/// (argus-config's `glob_of`): `*` stays within a directory and a pattern
+/// without `/` matches at any depth.
+fn scope_glob(p: &str) -> Option<globset::Glob> {
     let full = if p.contains('/') { p.to_string() } else { format!("**/{p}") };
-    GlobBuilder::new(&full).literal_separator(true).build().map(|g| Some(g.compile_matcher())).map_err(|_| ())
+    GlobBuilder::new(&full).literal_separator(true).build().ok()
 }
 
 /// The learnings a review applies: the team's `[[learnings]]` from the
-/// configuration and those ArgusAI learned in threads, with their scopes
-/// compiled once. A learning whose scope is not a glob applies nowhere.
+/// configuration and those ArgusAI learned in threads, their path scopes
+/// compiled once into one glob set. A learning whose scope is not a glob
+/// applies nowhere.
 pub struct Rules<'a> {
-    all: Vec<(&'a Learning, Option<GlobMatcher>)>,
+    /// Each learning and its scope's index in `scopes` (`None`: the repository).
+    all: Vec<(&'a Learning, Option<usize>)>,
+    scopes: GlobSet,
 }
 
 impl<'a> Rules<'a> {
@@ -99,12 +101,24 @@ impl<'a> Rules<'a> {
                 && a.title.as_deref().map(words) == b.title.as_deref().map(words)
         };
         let mut all = Vec::new();
+        let mut builder = GlobSetBuilder::new();
+        let mut n = 0;
         for l in committed.iter().chain(learned.iter().filter(|l| !committed.iter().any(|c| same(c, l)))) {
-            if let Ok(m) = scope_matcher(l.path.as_deref()) {
-                all.push((l, m));
+            match l.path.as_deref() {
+                None => all.push((l, None)),
+                Some(p) => {
+                    if let Some(g) = scope_glob(p) {
+                        builder.add(g);
+                        all.push((l, Some(n)));
+                        n += 1;
+                    }
+                }
             }
         }
-        Rules { all }
+        // Each glob compiled on its own above, so the set builds; if it somehow
+        // does not, scoped learnings apply nowhere rather than everywhere.
+        let scopes = builder.build().unwrap_or_else(|_| GlobSet::empty());
+        Rules { all, scopes }
     }
 
     pub fn len(&self) -> usize {
@@ -117,18 +131,21 @@ impl<'a> Rules<'a> {
 
     /// Whether a learning suppresses a finding: it rejected a finding with the
     /// same title (compared word by word, case aside), in the same category when
-    /// it names one, on a path in its scope.
-    fn suppresses(l: &Learning, scope: Option<&GlobMatcher>, f: &Finding) -> bool {
+    /// it names one, on a path in its scope (`in_scope`: the scopes matching the path).
+    fn suppresses(l: &Learning, scope: Option<usize>, in_scope: &[usize], f: &Finding) -> bool {
         let Some(title) = &l.title else { return false };
         let same_title = !words(title).is_empty() && words(title) == words(&f.title);
         let same_category = l.category.as_deref().is_none_or(|c| c.eq_ignore_ascii_case(f.category.as_str()));
-        same_title && same_category && scope.is_none_or(|m| m.is_match(&f.path))
+        same_title && same_category && scope.is_none_or(|i| in_scope.contains(&i))
     }
 
     /// Drops the findings the learnings suppress; returns how many.
     pub fn suppress(&self, findings: &mut Vec<Finding>) -> usize {
         let before = findings.len();
-        findings.retain(|f| !self.all.iter().any(|(l, m)| Self::suppresses(l, m.as_ref(), f)));
+        findings.retain(|f| {
+            let in_scope = self.scopes.matches(&f.path);
+            !self.all.iter().any(|(l, scope)| Self::suppresses(l, *scope, &in_scope, f))
+        });
         before - findings.len()
     }
 
@@ -137,12 +154,13 @@ impl<'a> Rules<'a> {
     /// then the rest (newest first within each; the team's file before what was
     /// learned); bounded. Empty without any.
     pub fn prompt_section(&self, paths: &[&str]) -> String {
+        let covered: std::collections::HashSet<usize> = paths.iter().flat_map(|p| self.scopes.matches(p)).collect();
         let mut ranked: Vec<(u8, usize, &Learning)> = self
             .all
             .iter()
             .enumerate()
-            .filter_map(|(i, (l, m))| match m {
-                Some(m) if paths.iter().any(|p| m.is_match(p)) => Some((0, i, *l)),
+            .filter_map(|(i, (l, scope))| match scope {
+                Some(s) if covered.contains(s) => Some((0, i, *l)),
                 Some(_) => None,
                 None => Some((if l.category.is_some() { 1 } else { 2 }, i, *l)),
             })
