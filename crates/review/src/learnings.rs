@@ -90,20 +90,20 @@ pub struct Rules<'a> {
 }
 
 impl<'a> Rules<'a> {
-    /// `committed` first (the team's file), then `learned`; a learned one equal
-    /// in rule, scope, category and title to a committed one (an export the
-    /// team pasted) counts once.
+    /// `committed` first (the team's file), then `learned`; learnings equal in
+    /// rule, scope, category and title (compared word by word, case aside)
+    /// count once, the first kept: an export the team pasted, or a finding
+    /// rejected twice, does not repeat its rule in the prompt.
     pub fn new(committed: &'a [Learning], learned: &'a [Learning]) -> Self {
-        let same = |a: &Learning, b: &Learning| {
-            words(&a.rule) == words(&b.rule)
-                && a.path == b.path
-                && a.category == b.category
-                && a.title.as_deref().map(words) == b.title.as_deref().map(words)
-        };
+        let mut seen = std::collections::HashSet::new();
         let mut all = Vec::new();
         let mut builder = GlobSetBuilder::new();
         let mut n = 0;
-        for l in committed.iter().chain(learned.iter().filter(|l| !committed.iter().any(|c| same(c, l)))) {
+        for l in committed.iter().chain(learned) {
+            let key = (words(&l.rule), l.path.as_deref(), l.category.as_deref(), l.title.as_deref().map(words));
+            if !seen.insert(key) {
+                continue;
+            }
             match l.path.as_deref() {
                 None => all.push((l, None)),
                 Some(p) => {
@@ -369,10 +369,10 @@ mod tests {
     }
 
     #[test]
-    fn a_learned_rule_equal_to_a_committed_one_counts_once() {
+    fn equal_learnings_count_once() {
         let committed = [Learning { id: 0, source_pr: 0, ..learning(Some("Unused variable"), Some("src/**"), Some("bug")) }];
-        let learned = [learning(Some("unused  VARIABLE"), Some("src/**"), Some("bug")), learning(None, None, None)];
-        assert_eq!(Rules::new(&committed, &learned).len(), 2);
+        let learned = [learning(Some("unused  VARIABLE"), Some("src/**"), Some("bug")), learning(None, None, None), learning(None, None, None)];
+        assert_eq!(Rules::new(&committed, &learned).len(), 2, "the pasted one and the repeated one count once");
     }
 
     #[test]
