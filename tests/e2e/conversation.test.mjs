@@ -283,4 +283,6 @@ test("an 'intended' reply teaches a learning: listed by @argusai learnings with 
   await reviewedPr(repo, { number: 6, expectFinding: false, baseFiles: { ".github/argusai.toml": toml } });
   assert.equal(comments({ owner: OWNER, repo, number: 6 }).filter((c) => c.user.login === BOT).length, 0, "the committed learning suppresses it");
   assert.match(summary(6), /1 finding suppressed by learnings/);
+  // The list says what the file holds too.
+  assert.match((await command(6, "@argusai learnings")).body, /learned nothing[\s\S]*1 more rule applies from `\.github\/argusai\.toml` on the base branch/);
 });

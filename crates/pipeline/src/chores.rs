@@ -5,6 +5,7 @@
 use crate::platform::Platform;
 use crate::ports::{ConfigSource, LogEvent, PipelineLog};
 use crate::service::ReviewService;
+use crate::stage::configure::config_job;
 use crate::stage::gh_err;
 use argus_coordinator::protocol::ActedOn;
 use argus_coordinator::{Chores, PipelineError, ReplyOutcome};
@@ -67,6 +68,16 @@ impl<P: Platform> ReviewService<P> {
             }
         }
         learned
+    }
+
+    /// How many `[[learnings]]` the repository's configuration holds, read as
+    /// a review of this PR reads it (base branch); 0 when it cannot be read (the
+    /// list of stored learnings matters more than this count).
+    async fn committed_learnings(&self, job: &LearningsJob) -> usize {
+        let inst = self.github.installation(job.installation);
+        let Ok(pr) = inst.pull_request(&job.pr).await else { return 0 };
+        let as_job = config_job(format!("learnings-{}", job.comment_id), &job.pr, job.installation, &pr, Vec::new(), self.clock.now());
+        self.configure(&as_job, &pr).await.map(|c| c.config.learnings.len()).unwrap_or(0)
     }
 
     fn log_chore(&self, pr: &PrRef, step: &'static str, detail: serde_json::Value) {
@@ -140,7 +151,7 @@ impl<P: Platform> Chores for ReviewService<P> {
         }
         let all = self.config_source.learnings(&job.pr.repo).await;
         let note = match job.forget {
-            None => learnings::learnings_note(&all),
+            None => learnings::learnings_note(&all, self.committed_learnings(job).await),
             Some(n) => {
                 let target = all.get((n as usize).saturating_sub(1));
                 let gone = match target {

@@ -13,12 +13,12 @@ use crate::platform::{ByRef, Platform};
 use crate::ports::ConfigSource;
 use crate::ports::{LogEvent, PipelineLog};
 use crate::service::ReviewService;
+use crate::stage::configure::config_job;
 use crate::stage::gh_err;
 use argus_coordinator::{PipelineError, ReplyOutcome, ReviewPipeline};
 use argus_core::error::Classify;
 use argus_core::http::Clock;
-use argus_core::ids::CommitSha;
-use argus_core::job::{JobTrigger, ReplyJob, ReviewJob, ReviewMode};
+use argus_core::job::ReplyJob;
 use argus_core::learning::Learning;
 use argus_core::signal::ReplyIntent;
 use argus_diff::tokens;
@@ -132,20 +132,7 @@ impl<P: Platform> ReviewService<P> {
         let pr = inst.pull_request(&r.pr).await.map_err(|e| gh_err("reading the pull request", e))?;
         // The repository's configuration, exactly as a review of this PR reads it
         // (base branch only): the model chain and the language apply to answers too.
-        let as_job = ReviewJob {
-            job_id: format!("reply-{}", r.reply_id),
-            pr: r.pr.clone(),
-            installation: r.installation,
-            head_sha: CommitSha(pr.head.sha.as_str().to_string()),
-            base_sha: CommitSha(pr.base.sha.as_str().to_string()),
-            since_sha: None,
-            mode: ReviewMode::Full,
-            trigger: JobTrigger::Command,
-            actions: Vec::new(),
-            attempt: 1,
-            deliveries: vec![r.delivery.clone()],
-            enqueued_at: started,
-        };
+        let as_job = config_job(format!("reply-{}", r.reply_id), &r.pr, r.installation, &pr, vec![r.delivery.clone()], started);
         let config = self.configure(&as_job, &pr).await?.config;
         // The file at the PR's head around the thread's lines (not when they left the diff).
         let head_text = match (root.line, root.side) {

@@ -225,13 +225,20 @@ const NOTE_BUDGET: usize = MAX_BODY - 1_000;
 
 /// The note `@argusai learnings` posts: the list, numbered, then the same
 /// learnings as `[[learnings]]` TOML to commit into `.github/argusai.toml`
-/// (collapsed). Within GitHub's comment limit: past it, the list and the TOML
-/// say how many they left out.
-pub fn learnings_note(learnings: &[Learning]) -> String {
+/// (collapsed), and how many rules that file already holds (`committed`).
+/// Within GitHub's comment limit: past it, the list and the TOML say how many
+/// they left out.
+pub fn learnings_note(learnings: &[Learning], committed: usize) -> String {
+    let from_file = match committed {
+        0 => String::new(),
+        1 => "\n\n1 more rule applies from `.github/argusai.toml` on the base branch (`[[learnings]]`).".into(),
+        n => format!("\n\n{n} more rules apply from `.github/argusai.toml` on the base branch (`[[learnings]]`)."),
+    };
     if learnings.is_empty() {
-        return "ArgusAI has learned nothing in this repository yet. Reply to a finding saying it is a false positive \
-                or intended (or `@argusai learn: <rule>` in its thread), and it will remember."
-            .into();
+        return format!(
+            "ArgusAI has learned nothing in this repository's threads yet. Reply to a finding saying it is a false positive \
+             or intended (or `@argusai learn: <rule>` in its thread), and it will remember.{from_file}"
+        );
     }
     let mut out = format!("**What ArgusAI has learned in this repository** ({}):\n\n", learnings.len());
     for (i, l) in learnings.iter().enumerate() {
@@ -244,6 +251,7 @@ pub fn learnings_note(learnings: &[Learning]) -> String {
         out.push_str(&line);
     }
     out.push_str("\n`@argusai forget N` removes one.");
+    out.push_str(&from_file);
     let mut toml = String::new();
     let mut kept = 0;
     for l in learnings {
@@ -396,9 +404,11 @@ mod tests {
     #[test]
     fn notes_list_number_and_never_mention() {
         let l = Learning { rule: "Ask @octocat first".into(), ..learning(Some("t"), Some("src/**"), None) };
-        let note = learnings_note(std::slice::from_ref(&l));
+        let note = learnings_note(std::slice::from_ref(&l), 0);
         assert!(note.contains("1. Ask `@octocat` first · in `src/**` · from #1 by `a`"), "{note}");
-        assert!(learnings_note(&[]).contains("learned nothing"));
+        assert!(learnings_note(&[], 0).contains("learned nothing"));
+        assert!(learnings_note(&[], 2).ends_with("2 more rules apply from `.github/argusai.toml` on the base branch (`[[learnings]]`)."));
+        assert!(learnings_note(std::slice::from_ref(&l), 1).contains("removes one.\n\n1 more rule applies from"));
         assert_eq!(forgot_note(2, None), "There is no learning 2; `@argusai learnings` lists them.");
         assert!(forgot_note(1, Some(&l)).starts_with("Forgot learning 1: Ask `@octocat` first"));
         assert!(learned_line(&l).contains("\"t\""));
@@ -418,12 +428,12 @@ mod tests {
         );
         let many: Vec<Learning> =
             (0..200).map(|i| Learning { id: i, rule: format!("{i} {}", "r".repeat(290)), ..learning(Some("t"), None, None) }).collect();
-        let note = learnings_note(&many);
+        let note = learnings_note(&many, 100);
         assert!(note.encode_utf16().count() <= NOTE_BUDGET, "{}", note.len());
         assert!(note.contains("more (the dashboard lists them all)") && note.contains("(the first "), "{note}");
         // A rule with a fence in it cannot close the export's block.
         let fenced = [Learning { rule: "```\n</details> @x".into(), ..learning(None, None, None) }];
-        let note = learnings_note(&fenced);
+        let note = learnings_note(&fenced, 0);
         assert!(note.contains("````toml"), "{note}");
     }
 }

@@ -15,6 +15,7 @@ use argus_config::{Config, Sources};
 use argus_coordinator::PipelineError;
 use argus_core::error::{Classify, ErrorClass};
 use argus_core::event::PrAction;
+use argus_core::ids::{CommitSha, DeliveryId, InstallationId, PrRef, UnixMillis};
 use argus_core::job::{JobTrigger, ReviewJob, ReviewMode};
 use argus_github::ops::CONFIG_PATH;
 use argus_github::{BlobRequest, BlobResult, ContentLimits, PullRequest};
@@ -31,6 +32,32 @@ pub struct Configured {
     pub problems: Vec<String>,
     /// The repository's guidance for the model (trusted: base branch only).
     pub guidance: String,
+}
+
+/// A job that reads the configuration outside a review (thread answers, the
+/// learnings list) exactly as a review of `pr` would: base branch, command trigger.
+pub(crate) fn config_job(
+    job_id: String,
+    pr_ref: &PrRef,
+    installation: InstallationId,
+    pr: &PullRequest,
+    deliveries: Vec<DeliveryId>,
+    now: UnixMillis,
+) -> ReviewJob {
+    ReviewJob {
+        job_id,
+        pr: pr_ref.clone(),
+        installation,
+        head_sha: CommitSha(pr.head.sha.as_str().to_string()),
+        base_sha: CommitSha(pr.base.sha.as_str().to_string()),
+        since_sha: None,
+        mode: ReviewMode::Full,
+        trigger: JobTrigger::Command,
+        actions: Vec::new(),
+        attempt: 1,
+        deliveries,
+        enqueued_at: now,
+    }
 }
 
 impl<P: Platform> ReviewService<P> {
