@@ -58,6 +58,10 @@ const comments = (pr) => stack.github.reviewComments(pr.owner, pr.repo, pr.numbe
 /** ArgusAI's answers in the thread of `root`. */
 const answersIn = (pr, root) => comments(pr).filter((c) => c.in_reply_to_id === root.id && c.user.login === BOT);
 
+/** ArgusAI's first answer in the thread of `root`, once it is there. */
+const firstAnswer = (pr, root, what) =>
+  eventually(() => answersIn(pr, root)[0] ?? null, { timeoutMs: 20000, what });
+
 /** A person replies in the thread on GitHub, and GitHub delivers the webhook. */
 async function replyInThread(pr, root, body, { login = "octocat", association = "OWNER", delivery = randomUUID(), type = "User" } = {}) {
   const c = stack.github.addReplyBy({ user: login, owner: pr.owner, repo: pr.repo, number: pr.number, inReplyTo: root.id, body });
@@ -81,10 +85,7 @@ test("a reply in an ArgusAI thread gets exactly one answer there; the same deliv
   answerWith(pr, "The value is never read afterwards, so the binding is dead code; remove it or use it. Thanks for asking @octocat, see [docs](https://evil.example).");
   const first = await replyInThread(pr, root, "Why is this a problem?");
   assert.equal(first.answer.status, "accepted", JSON.stringify(first.answer));
-  const [answer] = await eventually(() => {
-    const a = answersIn(pr, root);
-    return a.length ? a : null;
-  }, { timeoutMs: 20000, what: "ArgusAI's answer in the thread" });
+  const answer = await firstAnswer(pr, root, "ArgusAI's answer in the thread");
   assert.match(answer.body, /binding is dead code/);
   assert.ok(answer.body.includes(`<!-- argus-review:v1 reply=${first.comment.id} -->`), answer.body);
   assert.ok(answer.body.includes("`@octocat`") && !answer.body.includes("https://evil.example"), `sanitized: ${answer.body}`);
@@ -134,10 +135,7 @@ test("@argusai fix answers with a committable suggestion for the thread's line",
   const { pr, root } = await reviewedPr("fixed");
   answerWith(pr, `Declare it as a constant.\n\n\`\`\`suggestion\n    const ${pr.ident.toUpperCase()}: i32 = 1;\n\`\`\`\n`);
   const { comment } = await replyInThread(pr, root, "@argusai fix");
-  const [answer] = await eventually(() => {
-    const a = answersIn(pr, root);
-    return a.length ? a : null;
-  }, { timeoutMs: 20000, what: "the fix" });
+  const answer = await firstAnswer(pr, root, "the fix");
   assert.ok(answer.body.includes(`\`\`\`suggestion\n    const ${pr.ident.toUpperCase()}: i32 = 1;\n\`\`\``), answer.body);
   assert.ok(answer.body.includes(`reply=${comment.id}`));
   const req = answerRequests().find((r) => r.prompt.includes(pr.file));
@@ -183,10 +181,7 @@ test("@argusai with a question on a diff line, in a thread a person starts, is a
   const theirs = comments(pr).find((c) => c.body === "@argusai is this thread-safe?");
   const event = reviewCommentEvent({ owner: pr.owner, repo: pr.repo, number: pr.number, commentId: theirs.id, body: theirs.body, path: pr.file, line: root.line });
   assert.equal((await sendEvent(stack, "pull_request_review_comment", event)).status, "accepted");
-  const [answer] = await eventually(() => {
-    const a = answersIn(pr, theirs);
-    return a.length ? a : null;
-  }, { timeoutMs: 20000, what: "the answer in the person's thread" });
+  const answer = await firstAnswer(pr, theirs, "the answer in the person's thread");
   assert.match(answer.body, /never shared between threads/);
   assert.ok(answer.body.includes(`reply=${theirs.id}`));
   assert.equal(answersIn(pr, root).length, 0, "nothing in ArgusAI's own thread");
@@ -199,10 +194,7 @@ test("@argusai resolve in ArgusAI's thread resolves it at once, without the mode
   const { pr, root } = await reviewedPr("resolved-on-request");
   const asked = answerRequests().length;
   const first = await replyInThread(pr, root, "Fixed in the next commit, thanks. @argusai resolve");
-  const [reply] = await eventually(() => {
-    const a = answersIn(pr, root);
-    return a.length ? a : null;
-  }, { timeoutMs: 20000, what: "the resolution reply" });
+  const reply = await firstAnswer(pr, root, "the resolution reply");
   assert.match(reply.body, /Resolved at the request of `octocat`\./);
   assert.doesNotMatch(reply.body, /will not be posted again/, "a resolve that says it was fixed teaches nothing");
   assert.ok(reply.body.trimEnd().endsWith(`<!-- argus-review:v1 reply=${first.comment.id} -->`), reply.body);
@@ -219,10 +211,7 @@ test("a dismissal that says why (\"intended … @argusai resolve\") resolves the
   const { pr, root } = await reviewedPr(repo);
   const asked = answerRequests().length;
   await replyInThread(pr, root, "This is intended, the binding documents the default. @argusai resolve");
-  const [reply] = await eventually(() => {
-    const a = answersIn(pr, root);
-    return a.length ? a : null;
-  }, { timeoutMs: 20000, what: "the resolution reply" });
+  const reply = await firstAnswer(pr, root, "the resolution reply");
   assert.match(reply.body, /will not be posted again in this repository/);
   assert.match(reply.body, /Resolved at the request of `octocat`\./);
   assert.equal(stack.github.reviewThreads(pr.owner, pr.repo, pr.number).find((t) => t.comments[0].databaseId === root.id).isResolved, true);
@@ -244,10 +233,7 @@ test("an 'intended' reply teaches a learning: listed by @argusai learnings with 
   // The issue's scenario: a 👎 on the finding, then the reply saying why.
   stack.github.addReactionBy({ user: "octocat", owner: OWNER, repo, target: "review", commentId: root.id, content: "-1" });
   await replyInThread(pr, root, "This is intended: the binding documents the default.");
-  const [answer] = await eventually(() => {
-    const a = answersIn(pr, root);
-    return a.length ? a : null;
-  }, { timeoutMs: 20000, what: "the answer" });
+  const answer = await firstAnswer(pr, root, "the answer");
   assert.match(answer.body, /will not be posted again in this repository/);
   assert.doesNotMatch(answer.body, /Rule:/, "the rule line is the learning's, not the answer's");
   assert.match(answerRequests().find((r) => r.prompt.includes(pr.file)).system, /starts with `Rule:`/);

@@ -164,15 +164,19 @@ pub(crate) fn apply_layer(config: &mut Config, raw: RawConfig, layer: Layer, pro
     extend(&mut config.skip_title_keywords, skip_title_keywords);
     extend(&mut config.skip_authors, skip_authors);
     extend(&mut config.skip_base_branches, skip_base_branches);
+    // An entry past a list's limit in the merged configuration is dropped, and said.
+    let mut past_limit = |key: String, limit: usize, what: &str| {
+        problems.push(Problem {
+            layer,
+            key,
+            line: None,
+            message: format!("is past the limit of {limit} {what} in the merged configuration"),
+            effect: Effect::EntryIgnored,
+        });
+    };
     for (i, pi) in path_instructions.unwrap_or_default().into_iter().enumerate() {
         if config.path_instructions.len() == limits::PATH_INSTRUCTIONS {
-            problems.push(Problem {
-                layer,
-                key: format!("path_instructions[{i}]"),
-                line: None,
-                message: format!("is past the limit of {} path instructions in the merged configuration", limits::PATH_INSTRUCTIONS),
-                effect: Effect::EntryIgnored,
-            });
+            past_limit(format!("path_instructions[{i}]"), limits::PATH_INSTRUCTIONS, "path instructions");
             continue;
         }
         let pi = PathInstruction { path: pi.path, instructions: pi.instructions };
@@ -182,13 +186,7 @@ pub(crate) fn apply_layer(config: &mut Config, raw: RawConfig, layer: Layer, pro
     }
     for (i, l) in learnings.unwrap_or_default().into_iter().enumerate() {
         if config.learnings.len() == limits::LEARNINGS {
-            problems.push(Problem {
-                layer,
-                key: format!("learnings[{i}]"),
-                line: None,
-                message: format!("is past the limit of {} learnings in the merged configuration", limits::LEARNINGS),
-                effect: Effect::EntryIgnored,
-            });
+            past_limit(format!("learnings[{i}]"), limits::LEARNINGS, "learnings");
             continue;
         }
         let l = Learning {

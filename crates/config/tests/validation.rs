@@ -164,4 +164,13 @@ fn learnings_entries_are_checked_one_by_one_and_extend_lower_layers() {
     let rules: Vec<&str> = r.config.learnings.iter().map(|l| l.rule.as_str()).collect();
     assert_eq!(rules, ["Keep it", "Operator rule"]);
     assert_eq!(r.config.learnings[0].category.as_deref(), Some("bug"));
+    // At most 100 in the merged configuration; the rest are dropped and said.
+    let many: String = (0..101).map(|i| format!("[[learnings]]\nrule = \"rule {i}\"\n")).collect();
+    let r = resolve_all(&[], None, None, Some(&many));
+    assert_eq!(r.config.learnings.len(), 100);
+    assert_eq!(r.problems.len(), 1);
+    assert_eq!(
+        (r.problems[0].key.as_str(), r.problems[0].message.as_str()),
+        ("learnings[100]", "is past the limit of 100 learnings in the merged configuration")
+    );
 }
