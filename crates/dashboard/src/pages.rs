@@ -278,6 +278,13 @@ pub fn repo(v: &RepoView, viewer: &Viewer<'_>) -> String {
                 let _ = write!(b, "<li>{}{scope} <span class=\"muted\">· from #{} by {}</span></li>", esc(&l.rule), l.source_pr, esc(&l.author));
             }
             b.push_str("</ol><p class=\"muted\">Remove one with <code>@argusai forget N</code> on any pull request.</p>");
+            // The same learnings as TOML, for a team that keeps its rules in the repository.
+            let toml: Vec<String> = items.iter().map(|l| l.toml_entry()).collect();
+            let _ = write!(
+                b,
+                "<details><summary>As <code>[[learnings]]</code> for <code>.github/argusai.toml</code></summary><pre><code>{}</code></pre></details>",
+                esc(toml.join("\n").trim_end())
+            );
         }
         Some(_) => b.push_str("<p class=\"muted\">No learnings recorded for this repository yet.</p>"),
         None => b.push_str("<p class=\"muted\">The learnings could not be read.</p>"),

@@ -172,7 +172,7 @@ fn the_learnings_export_is_a_valid_learnings_table_that_round_trips() {
             ..Default::default()
         },
     ];
-    let toml: String = learned.iter().map(|l| argus_review::learnings::toml_entry(l) + "\n").collect();
+    let toml: String = learned.iter().map(|l| l.toml_entry() + "\n").collect();
     let r = argus_config::resolve(&argus_config::Sources { env: &[], kv_global_defaults: None, kv_repo: None, base_branch_toml: Some(&toml) });
     assert!(r.problems.is_empty(), "{:?}\n{toml}", r.problems);
     // What a team commits comes back as it was learned (the source is the TOML's comment).

@@ -182,44 +182,6 @@ impl<'a> Rules<'a> {
     }
 }
 
-/// A TOML basic string: quotes, backslashes and control characters escaped.
-fn toml_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04X}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// One `[[learnings]]` table of `.github/argusai.toml`, with a comment naming
-/// where it was learned.
-pub fn toml_entry(l: &Learning) -> String {
-    let mut out = String::new();
-    if l.source_pr > 0 {
-        let author: String = l.author.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '[' | ']')).collect();
-        let _ = writeln!(out, "# learned in #{} from {author}", l.source_pr);
-    }
-    let _ = writeln!(out, "[[learnings]]\nrule = {}", toml_string(&l.rule));
-    for (key, value) in [("path", &l.path), ("category", &l.category), ("title", &l.title)] {
-        if let Some(v) = value {
-            let _ = writeln!(out, "{key} = {}", toml_string(v));
-        }
-    }
-    out
-}
-
 /// The room a learnings note takes at most, leaving space for the marker.
 const NOTE_BUDGET: usize = MAX_BODY - 1_000;
 
@@ -255,7 +217,7 @@ pub fn learnings_note(learnings: &[Learning], committed: usize) -> String {
     let mut toml = String::new();
     let mut kept = 0;
     for l in learnings {
-        let entry = toml_entry(l);
+        let entry = l.toml_entry();
         if out.len() + toml.len() + entry.len() + 300 > NOTE_BUDGET {
             break;
         }
@@ -423,7 +385,7 @@ mod tests {
         let l =
             Learning { rule: "say \"no\" \\ then\nstop\u{7}".into(), author: "ev\nil\"".into(), ..learning(Some("t"), Some("src/**"), Some("bug")) };
         assert_eq!(
-            toml_entry(&l),
+            l.toml_entry(),
             "# learned in #1 from evil\n[[learnings]]\nrule = \"say \\\"no\\\" \\\\ then\\nstop\\u0007\"\npath = \"src/**\"\ncategory = \"bug\"\ntitle = \"t\"\n"
         );
         let many: Vec<Learning> =
