@@ -14,6 +14,7 @@ pub mod learning;
 pub mod ratelimit;
 pub mod secret;
 pub mod severity;
+pub mod side;
 pub mod signal;
 pub mod signature;
 pub mod subrequests;

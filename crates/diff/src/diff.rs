@@ -54,16 +54,9 @@ macro_rules! line_number {
 line_number!(OldLine);
 line_number!(NewLine);
 
-/// GitHub's name for the two sides of a diff in review comments
-/// (<https://docs.github.com/en/rest/pulls/comments#create-a-review-comment-for-a-pull-request>).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Side {
-    /// The old file: removed and context lines, numbered by [`OldLine`].
-    Left,
-    /// The new file: added and context lines, numbered by [`NewLine`].
-    Right,
-}
+/// GitHub's name for the two sides of a diff in review comments: `Left` is
+/// the old file (numbered by [`OldLine`]), `Right` the new one ([`NewLine`]).
+pub use argus_core::side::Side;
 
 /// A position in a file's diff that a review comment can point at: the side
 /// and the number are tied together, so they cannot be mixed up.

@@ -263,15 +263,8 @@ impl ReviewComment {
     }
 }
 
-/// Which side of the diff a line number counts on: LEFT is the base (deleted and
-/// context lines, old numbering), RIGHT the head (added and context lines, new
-/// numbering). The two are different number spaces.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Side {
-    Left,
-    Right,
-}
+/// Which side of the diff a line number counts on (shared with the diff engine and the findings).
+pub use argus_core::side::Side;
 
 /// A 1-based line on one side of the diff.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

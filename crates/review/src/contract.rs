@@ -10,24 +10,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use std::fmt;
 
-/// Which version of a file a finding's line numbers refer to, as GitHub's review API
-/// spells it: `RIGHT` is the new file (added and context lines), `LEFT` the old file.
-/// <https://docs.github.com/en/rest/pulls/comments#create-a-review-comment-for-a-pull-request>
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Side {
-    Left,
-    Right,
-}
-
-impl Side {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Side::Left => "LEFT",
-            Side::Right => "RIGHT",
-        }
-    }
-}
+/// Which version of a file a finding's line numbers refer to (shared with the
+/// diff engine and the GitHub client).
+pub use argus_core::side::Side;
 
 /// How much a finding matters (shared with the configuration's threshold).
 pub use argus_core::severity::Severity;

@@ -15,7 +15,6 @@ use argus_core::ids::CommitSha;
 use argus_core::job::ReviewJob;
 use argus_core::keys::{KvKey, ReviewCacheKey};
 use argus_github::{CheckConclusion, InlineComment, ReviewOutcome};
-use argus_review::contract::Side;
 use argus_review::render::{self, NotPlaced, Review, ReviewComment};
 
 impl<P: Platform> ReviewService<P> {
@@ -112,10 +111,7 @@ impl<P: Platform> ReviewService<P> {
 }
 
 fn to_inline(c: &ReviewComment) -> InlineComment {
-    let side = match c.side {
-        Side::Left => argus_github::Side::Left,
-        Side::Right => argus_github::Side::Right,
-    };
+    let side = c.side;
     match c.start_line {
         Some(s) => {
             InlineComment::range(c.path.clone(), argus_github::Anchor { line: s, side }, argus_github::Anchor { line: c.line, side }, c.body.clone())
