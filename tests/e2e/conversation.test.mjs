@@ -221,6 +221,24 @@ test("a dismissal that says why (\"intended … @argusai resolve\") resolves the
   assert.equal(comments({ owner: OWNER, repo, number: 2 }).filter((c) => c.user.login === BOT).length, 0);
 });
 
+test("a writer's 👎 alone, with no reply, teaches from the PR's next review: the repository's next PR does not get that finding", async () => {
+  const repo = "thumbs-down";
+  const { pr, root } = await reviewedPr(repo);
+  stack.github.setPermission({ owner: OWNER, repo, login: "passerby", permission: "read" });
+  stack.github.addReactionBy({ user: "passerby", owner: OWNER, repo, target: "review", commentId: root.id, content: "-1" });
+  // A reader's 👎 teaches nothing: the next review of another PR still gets the finding.
+  await sendEvent(stack, "issue_comment", commentEvent({ owner: OWNER, repo, number: pr.number, body: "@argusai full review", commentId: 9101 }));
+  await waitForHistory(stack, OWNER, repo, pr.number, 2);
+  const { root: still } = await reviewedPr(repo, { number: 10 });
+  assert.ok(still, "a 👎 from someone without write access teaches nothing");
+  // A writer's 👎 does, at the next review of the PR it is on.
+  stack.github.addReactionBy({ user: "octocat", owner: OWNER, repo, target: "review", commentId: root.id, content: "-1" });
+  await sendEvent(stack, "issue_comment", commentEvent({ owner: OWNER, repo, number: pr.number, body: "@argusai full review", commentId: 9102 }));
+  await waitForHistory(stack, OWNER, repo, pr.number, 3);
+  await reviewedPr(repo, { number: 11, expectFinding: false });
+  assert.equal(comments({ owner: OWNER, repo, number: 11 }).filter((c) => c.user.login === BOT).length, 0, "the finding the writer gave a 👎 is not posted again");
+});
+
 test("over the repository's hourly bound: one note in the thread while the hour lasts", async () => {
   const pr = await overTheBound("hourly", "max_per_hour", /answered 1 comments on this pull request in the last hour/);
   assert.equal((await status(stack, pr.owner, pr.repo, pr.number)).replies.answered_last_hour, 1);

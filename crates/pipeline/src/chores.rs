@@ -10,7 +10,7 @@ use crate::stage::gh_err;
 use argus_coordinator::protocol::ActedOn;
 use argus_coordinator::{Chores, PipelineError, ReplyOutcome};
 use argus_core::http::Clock;
-use argus_core::ids::PrRef;
+use argus_core::ids::{InstallationId, PrRef};
 use argus_core::job::{LearningsJob, Notify, OutcomeJob, ReplyJob, VerifyCommand};
 use argus_core::learning::Learning;
 use argus_github::{ReactionKind, ReactionRollup, ReviewComment};
@@ -24,44 +24,52 @@ const MAX_DISLIKES_READ: usize = 5;
 impl<P: Platform> ReviewService<P> {
     /// A 👎 on ArgusAI's finding from someone with write access teaches the
     /// repository not to report it again, as a reply saying "intended" does.
-    /// GitHub sends no event for reactions, so the closed pull request's
-    /// comments' reaction counts are read; a finding a learning already covers
-    /// (its comment, or the same title) costs nothing. Returns how many were learned.
-    async fn learn_from_dislikes(&self, o: &OutcomeJob, roots: &[&ReviewComment]) -> u32 {
-        let inst = self.github.installation(o.installation);
-        let known = self.config_source.learnings(&o.pr.repo).await;
+    /// GitHub sends no event for reactions, so the reaction counts that come
+    /// with ArgusAI's comments (`roots`) are read, by every review of the PR and
+    /// when it closes; a finding a learning already covers (`known`: its
+    /// comment, or the same title) costs nothing. At most `max` findings are
+    /// looked into. Returns how many were learned.
+    pub(crate) async fn learn_from_dislikes(
+        &self,
+        installation: InstallationId,
+        pr: &PrRef,
+        roots: &[&ReviewComment],
+        known: &[Learning],
+        max: usize,
+    ) -> u32 {
+        let inst = self.github.installation(installation);
         // A writer who replied "intended" and gave the 👎 taught it once, from the reply.
         let same_title = |t: &str| known.iter().any(|l| l.title.as_deref().is_some_and(|k| k.trim().eq_ignore_ascii_case(t.trim())));
         let candidates = roots
             .iter()
-            .filter(|c| c.reactions.as_ref().is_some_and(|r| r.minus_one > 0))
+            .filter(|c| c.in_reply_to_id.is_none() && c.reactions.as_ref().is_some_and(|r| r.minus_one > 0))
             .filter(|c| !known.iter().any(|l| l.source_comment == c.id))
             .filter_map(|c| Some((*c, learnings::finding_heading(&c.body)?)))
             .filter(|(_, (_, title))| !same_title(title))
-            .take(MAX_DISLIKES_READ);
+            .take(max);
         let mut learned = 0;
         for (c, (category, title)) in candidates {
-            let Ok(reactions) = inst.review_comment_reactions(&o.pr.repo, c.id).await else { continue };
+            let Ok(reactions) = inst.review_comment_reactions(&pr.repo, c.id).await else { continue };
             let reactors = reactions
                 .iter()
                 .filter(|r| r.kind() == Some(ReactionKind::MinusOne))
                 .filter_map(|r| r.user.as_ref().map(|u| u.login.clone()))
                 .filter(|login| !login.ends_with("[bot]"));
             for login in reactors.take(2) {
-                if !inst.has_write(&o.pr.repo, &login).await.unwrap_or(false) {
+                if !inst.has_write(&pr.repo, &login).await.unwrap_or(false) {
                     continue;
                 }
                 let l = Learning {
                     rule: learnings::rejection_rule(&category, &title),
                     category: Some(category.clone()),
                     title: Some(title.clone()),
-                    source_pr: o.pr.number.0,
+                    source_pr: pr.number.0,
                     source_comment: c.id,
                     author: login,
                     created_at: self.clock.now().0,
                     ..Learning::default()
                 };
-                if self.config_source.learn(&o.pr.repo, &l).await.is_some() {
+                if self.config_source.learn(&pr.repo, &l).await.is_some() {
                     learned += 1;
                 }
                 break;
@@ -132,7 +140,8 @@ impl<P: Platform> Chores for ReviewService<P> {
         let count = |f: fn(&ReactionRollup) -> u32| roots.iter().filter(|c| c.reactions.as_ref().is_some_and(|r| f(r) > 0)).count() as u32;
         let (liked, disliked) = (count(|r| r.plus_one), count(|r| r.minus_one));
         if disliked > 0 {
-            let learned = self.learn_from_dislikes(o, &roots).await;
+            let known = self.config_source.learnings(&o.pr.repo).await;
+            let learned = self.learn_from_dislikes(o.installation, &o.pr, &roots, &known, MAX_DISLIKES_READ).await;
             if learned > 0 {
                 self.log_chore(&o.pr, "learned_from_reactions", serde_json::json!({ "learnings": learned }));
             }

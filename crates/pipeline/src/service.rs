@@ -33,6 +33,10 @@ use argus_diff::risk::trivial_change;
 use argus_github::{CheckConclusion, GitHub};
 use argus_review::render::{self, CheckNote};
 
+/// Earlier findings with a 👎 a review looks into, at most: each costs a
+/// reactions read and a permission read of the subrequest budget.
+const MAX_DISLIKES_PER_REVIEW: usize = 2;
+
 pub struct ReviewService<P: Platform> {
     pub github: GitHub<P::Http, P::GitHubClock, P::Signer, P::Tokens>,
     pub llm: LlmParts<P::Llm, P::Breakers>,
@@ -186,6 +190,12 @@ impl<P: Platform> ReviewService<P> {
         let own_bodies =
             reviews.iter().filter_map(|r| r.body.as_deref()).filter(|b| argus_github::marker::review_marker_head(b).is_some_and(|h| h != head));
         let earlier = render::parse_markers(own_comments.chain(own_bodies)).keys;
+        // A writer's 👎 on an earlier finding teaches from the next review on (a few per review).
+        let roots: Vec<_> = own.iter().filter(|c| c.in_reply_to_id.is_none()).collect();
+        let taught = self.learn_from_dislikes(job.installation, &job.pr, &roots, &learned, MAX_DISLIKES_PER_REVIEW).await;
+        if taught > 0 {
+            self.log(job, "learned_from_reactions", serde_json::json!({ "learnings": taught }));
+        }
         // Threads of earlier findings this push fixed (resolved when publishing).
         let fixed = self.find_fixed(job, started, &plan, &scoped, &own, &mut thought).await;
 
