@@ -4,7 +4,8 @@
 //! flight and no answer in the same thread is (one answer per thread at a
 //! time). Serialized with reviews both ways: a due review waits for the
 //! answers in flight, up to `Config::reply_hold_ms` after the newest was
-//! queued, and answers due no sooner than a pending review wait for it. Bounds: answers per PR and per hour (the
+//! queued, and answers due no sooner than a pending review wait for it.
+//! Bounds: answers per PR and per hour (the
 //! repository's `[replies]`, its defaults until a review has read them),
 //! counted when the consumer reports an answer posted; when a bound is
 //! reached the thread gets one note instead, once per PR (or once per hourly
