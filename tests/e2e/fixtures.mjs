@@ -74,34 +74,34 @@ export function prEvent({ owner, repo, number, head, base, action = "opened", dr
   return JSON.stringify(p);
 }
 
-/** An `issue_comment` webhook body on a PR. */
-export function commentEvent({ owner, repo, number, body, association = "OWNER", login = "octocat", commentId = Math.floor(Math.random() * 1e9) }) {
-  const p = JSON.parse(corpusPayload("issue_comment.created.0.json"));
+/** A corpus payload (action `created`) moved to `owner/repo`, sent by `login` through the test installation. */
+function createdIn(name, { owner, repo, login, type = "User" }) {
+  const p = JSON.parse(corpusPayload(name));
   p.action = "created";
   p.repository.full_name = `${owner}/${repo}`;
   p.repository.name = repo;
   p.repository.owner.login = owner;
+  p.installation = { id: INSTALLATION, node_id: "MDIz" };
+  p.sender = { login, type, id: 1 };
+  return p;
+}
+
+/** An `issue_comment` webhook body on a PR. */
+export function commentEvent({ owner, repo, number, body, association = "OWNER", login = "octocat", commentId = Math.floor(Math.random() * 1e9) }) {
+  const p = createdIn("issue_comment.created.0.json", { owner, repo, login });
   p.issue.number = number;
   p.issue.pull_request = { url: `https://api.github.com/repos/${owner}/${repo}/pulls/${number}` };
   Object.assign(p.comment, { id: commentId, body, author_association: association, user: { login, type: "User", id: 1 } });
-  p.installation = { id: INSTALLATION, node_id: "MDIz" };
-  p.sender = { login, type: "User", id: 1 };
   return JSON.stringify(p);
 }
 
 /** A `pull_request_review_comment` (created) webhook body: a comment on a diff line, or a reply in a thread (`inReplyTo`). */
 export function reviewCommentEvent({ owner, repo, number, commentId, inReplyTo = null, body, association = "OWNER", login = "octocat", type = "User", path = "README.md", line = 1 }) {
-  const p = JSON.parse(corpusPayload("pull_request_review_comment.created.0.json"));
-  p.action = "created";
-  p.repository.full_name = `${owner}/${repo}`;
-  p.repository.name = repo;
-  p.repository.owner.login = owner;
+  const p = createdIn("pull_request_review_comment.created.0.json", { owner, repo, login, type });
   p.pull_request.number = number;
   Object.assign(p.comment, { id: commentId, body, author_association: association, user: { login, type, id: 1 }, path, line });
   if (inReplyTo === null) delete p.comment.in_reply_to_id;
   else p.comment.in_reply_to_id = inReplyTo;
-  p.installation = { id: INSTALLATION, node_id: "MDIz" };
-  p.sender = { login, type, id: 1 };
   return JSON.stringify(p);
 }
 

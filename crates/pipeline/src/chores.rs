@@ -25,26 +25,26 @@ impl<P: Platform> ReviewService<P> {
     /// A 👎 on ArgusAI's finding from someone with write access teaches the
     /// repository not to report it again, as a reply saying "intended" does.
     /// GitHub sends no event for reactions, so the reaction counts that come
-    /// with ArgusAI's comments (`roots`) are read, by every review of the PR and
-    /// when it closes; a finding a learning already covers (`known`: its
+    /// with ArgusAI's comments (`own`: its findings and its replies) are read,
+    /// by every review of the PR and when it closes; a finding a learning already covers (`known`: its
     /// comment, or the same title) costs nothing. At most `max` findings are
     /// looked into. Returns how many were learned.
     pub(crate) async fn learn_from_dislikes(
         &self,
         installation: InstallationId,
         pr: &PrRef,
-        roots: &[&ReviewComment],
+        own: &[ReviewComment],
         known: &[Learning],
         max: usize,
     ) -> u32 {
         let inst = self.github.installation(installation);
         // A writer who replied "intended" and gave the 👎 taught it once, from the reply.
-        let same_title = |t: &str| known.iter().any(|l| l.title.as_deref().is_some_and(|k| k.trim().eq_ignore_ascii_case(t.trim())));
-        let candidates = roots
+        let same_title = |t: &str| known.iter().any(|l| l.title.as_deref().is_some_and(|k| learnings::same_title(k, t)));
+        let candidates = own
             .iter()
             .filter(|c| c.in_reply_to_id.is_none() && c.reactions.as_ref().is_some_and(|r| r.minus_one > 0))
             .filter(|c| !known.iter().any(|l| l.source_comment == c.id))
-            .filter_map(|c| Some((*c, learnings::finding_heading(&c.body)?)))
+            .filter_map(|c| Some((c, learnings::finding_heading(&c.body)?)))
             .filter(|(_, (_, title))| !same_title(title))
             .take(max);
         let mut learned = 0;
@@ -141,7 +141,7 @@ impl<P: Platform> Chores for ReviewService<P> {
         let (liked, disliked) = (count(|r| r.plus_one), count(|r| r.minus_one));
         if disliked > 0 {
             let known = self.config_source.learnings(&o.pr.repo).await;
-            let learned = self.learn_from_dislikes(o.installation, &o.pr, &roots, &known, MAX_DISLIKES_READ).await;
+            let learned = self.learn_from_dislikes(o.installation, &o.pr, &own, &known, MAX_DISLIKES_READ).await;
             if learned > 0 {
                 self.log_chore(&o.pr, "learned_from_reactions", serde_json::json!({ "learnings": learned }));
             }

@@ -191,8 +191,7 @@ impl<P: Platform> ReviewService<P> {
             reviews.iter().filter_map(|r| r.body.as_deref()).filter(|b| argus_github::marker::review_marker_head(b).is_some_and(|h| h != head));
         let earlier = render::parse_markers(own_comments.chain(own_bodies)).keys;
         // A writer's 👎 on an earlier finding teaches from the next review on (a few per review).
-        let roots: Vec<_> = own.iter().filter(|c| c.in_reply_to_id.is_none()).collect();
-        let taught = self.learn_from_dislikes(job.installation, &job.pr, &roots, &learned, MAX_DISLIKES_PER_REVIEW).await;
+        let taught = self.learn_from_dislikes(job.installation, &job.pr, &own, &learned, MAX_DISLIKES_PER_REVIEW).await;
         if taught > 0 {
             self.log(job, "learned_from_reactions", serde_json::json!({ "learnings": taught }));
         }

@@ -71,6 +71,13 @@ fn words(s: &str) -> Vec<String> {
     s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
 }
 
+/// Whether two finding titles are the same for learnings: word by word, case
+/// and punctuation aside (an empty title matches nothing).
+pub fn same_title(a: &str, b: &str) -> bool {
+    let a = words(a);
+    !a.is_empty() && a == words(b)
+}
+
 /// A learning's path scope as a glob, following `.github/argusai.toml`'s rule
 /// (argus-config's `glob_of`): `*` stays within a directory and a pattern
 /// without `/` matches at any depth.
@@ -134,7 +141,7 @@ impl<'a> Rules<'a> {
     /// it names one, on a path in its scope (`in_scope`: the scopes matching the path).
     fn suppresses(l: &Learning, scope: Option<usize>, in_scope: &[usize], f: &Finding) -> bool {
         let Some(title) = &l.title else { return false };
-        let same_title = !words(title).is_empty() && words(title) == words(&f.title);
+        let same_title = same_title(title, &f.title);
         let same_category = l.category.as_deref().is_none_or(|c| c.eq_ignore_ascii_case(f.category.as_str()));
         same_title && same_category && scope.is_none_or(|i| in_scope.contains(&i))
     }
