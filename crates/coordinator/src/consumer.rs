@@ -338,13 +338,19 @@ async fn notify<L: CoordinatorLink, C: Chores>(link: &L, chores: &C, n: &Notify,
         }
         Err(e) => {
             say("notify_failed", e.message.clone());
-            match e.class {
-                // The runtime does not expose the attempt count here; the first step of
-                // the schedule (at least Retry-After) is enough for a note.
-                ErrorClass::Retryable { after_secs } => Decision::Retry { delay_secs: ctx.policy.delay_secs(1, after_secs, ctx.seed) },
-                _ => Decision::Ack,
-            }
+            chore_retry(e.class, ctx)
         }
+    }
+}
+
+/// What a failed chore (notes, learnings, outcome) asks of the queue: a
+/// retryable failure comes back after the schedule's first step (at least
+/// Retry-After; the runtime does not expose the attempt count here), anything
+/// else is dropped.
+fn chore_retry(class: ErrorClass, ctx: &MessageCtx<'_>) -> Decision {
+    match class {
+        ErrorClass::Retryable { after_secs } => Decision::Retry { delay_secs: ctx.policy.delay_secs(1, after_secs, ctx.seed) },
+        _ => Decision::Ack,
     }
 }
 
@@ -357,20 +363,14 @@ async fn learnings<C: Chores>(chores: &C, l: &LearningsJob, ctx: &MessageCtx<'_>
         }
         Err(e) => {
             say("learnings_failed", e.message.clone());
-            match e.class {
-                ErrorClass::Retryable { after_secs } => Decision::Retry { delay_secs: ctx.policy.delay_secs(1, after_secs, ctx.seed) },
-                _ => Decision::Ack,
-            }
+            chore_retry(e.class, ctx)
         }
     }
 }
 
 /// Counts what became of ArgusAI's findings on a merged or closed PR, and tells the coordinator.
 async fn outcome<L: CoordinatorLink, C: Chores>(link: &L, chores: &C, o: &OutcomeJob, ctx: &MessageCtx<'_>, say: Say<'_>) -> Decision {
-    let retry = |class: ErrorClass| match class {
-        ErrorClass::Retryable { after_secs } => Decision::Retry { delay_secs: ctx.policy.delay_secs(1, after_secs, ctx.seed) },
-        _ => Decision::Ack,
-    };
+    let retry = |class: ErrorClass| chore_retry(class, ctx);
     let acted = match chores.acted_on(o).await {
         Ok(a) => a,
         Err(e) => {
