@@ -4,7 +4,7 @@
 
 use crate::model::{ContextMode, Profile, ReviewEvent, Severity};
 use argus_core::learning::Learning;
-use globset::{GlobSet, GlobSetBuilder};
+use argus_glob::GlobSet;
 use serde::Serialize;
 
 /// The one configuration a review runs under. Field names equal the TOML keys
@@ -118,18 +118,17 @@ impl Config {
 
     /// The path instructions compiled once, for matching every file of a review.
     pub fn path_instruction_matcher(&self) -> PathInstructionMatcher {
-        let mut builder = GlobSetBuilder::new();
+        let mut globs = Vec::new();
         let mut instructions = Vec::new();
         for pi in &self.path_instructions {
             // Globs were validated during resolution; one that somehow fails
             // to compile is left out rather than failing the review.
             if let Ok(glob) = crate::validate::glob_of(&pi.path) {
-                builder.add(glob);
+                globs.push(glob);
                 instructions.push(pi.instructions.clone());
             }
         }
-        let set = builder.build().unwrap_or_else(|_| GlobSet::empty());
-        PathInstructionMatcher { set, instructions }
+        PathInstructionMatcher { set: GlobSet::new(globs), instructions }
     }
 
     /// The path instructions whose glob matches `path`, in configuration order.

@@ -1,12 +1,12 @@
 //! Checks on values that parsed but may still be unusable: globs that do not
-//! compile (the `globset` crate, as the diff engine uses it), numbers out of
+//! compile (`argus-glob`, globset's syntax, as the diff engine uses it), numbers out of
 //! range, oversized instructions, odd model names. A bad key is removed from
 //! its layer (the layers below then decide it); a bad list entry is removed
 //! from its list. Nothing here panics or stops a review.
 
 use crate::problem::{Effect, Layer, Problem, code};
 use crate::raw::{RawConfig, RawLearning, RawPathInstruction};
-use globset::{Glob, GlobBuilder, GlobMatcher};
+use argus_glob::{Glob, GlobBuilder};
 use std::collections::HashMap;
 
 /// Bounds enforced on every layer. Public so callers and docs can cite them.
@@ -49,15 +49,15 @@ pub mod limits {
 /// Parses a path glob the way the diff engine does: `*` stays within one
 /// directory (like .gitignore), and a pattern without `/` matches at any depth.
 /// Validation only parses (`Glob`); matching compiles once into a `GlobSet`.
-pub fn glob_of(pattern: &str) -> Result<Glob, globset::Error> {
+pub fn glob_of(pattern: &str) -> Result<Glob, argus_glob::Error> {
     let full = if pattern.contains('/') { pattern.to_string() } else { format!("**/{pattern}") };
     GlobBuilder::new(&full).literal_separator(true).build()
 }
 
 /// Compiles a base-branch glob: matched against the whole branch name, `*`
 /// not crossing `/` (so `release/*` matches `release/1.2` but not `main`).
-pub fn branch_glob(pattern: &str) -> Result<GlobMatcher, globset::Error> {
-    GlobBuilder::new(pattern).literal_separator(true).build().map(|g| g.compile_matcher())
+pub fn branch_glob(pattern: &str) -> Result<Glob, argus_glob::Error> {
+    GlobBuilder::new(pattern).literal_separator(true).build()
 }
 
 /// Collects problems of one layer, with line numbers when the parser knew them.
@@ -119,8 +119,8 @@ fn glob_entry(pattern: &str) -> Result<(), String> {
     glob_of(pattern).map(|_| ()).map_err(|e| format!("{} is not a valid glob: {}", code(pattern), glob_reason(&e)))
 }
 
-/// globset's message without the pattern it repeats.
-fn glob_reason(e: &globset::Error) -> String {
+/// The parser's message without the pattern it repeats.
+fn glob_reason(e: &argus_glob::Error) -> String {
     e.kind().to_string()
 }
 

@@ -18,7 +18,7 @@
 
 use crate::diff::{FileDiff, FileStatus, LineKind};
 use crate::select::{IgnoreCategory, expanded_defaults};
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use argus_glob::{GlobBuilder, GlobSet};
 use serde::Serialize;
 
 /// Why one file is trivial.
@@ -92,7 +92,7 @@ struct KindGlobs {
 }
 
 fn kind_globs() -> KindGlobs {
-    let mut b = GlobSetBuilder::new();
+    let mut globs = Vec::new();
     let mut kinds = Vec::new();
     for (i, glob) in expanded_defaults() {
         let kind = match crate::select::DEFAULT_IGNORES[i].1 {
@@ -102,11 +102,11 @@ fn kind_globs() -> KindGlobs {
         };
         // The default globs are constants known to compile (select.rs tests them).
         if let Ok(g) = GlobBuilder::new(&glob).case_insensitive(true).literal_separator(true).build() {
-            b.add(g);
+            globs.push(g);
             kinds.push(kind);
         }
     }
-    KindGlobs { set: b.build().unwrap_or_else(|_| GlobSet::empty()), kinds }
+    KindGlobs { set: GlobSet::new(globs), kinds }
 }
 
 fn file_kind(f: &FileDiff<'_>, globs: &KindGlobs, docs_are_trivial: bool) -> Option<TrivialKind> {
@@ -114,7 +114,7 @@ fn file_kind(f: &FileDiff<'_>, globs: &KindGlobs, docs_are_trivial: bool) -> Opt
     if docs_are_trivial && is_docs(path) {
         return Some(TrivialKind::Docs);
     }
-    if let Some(&i) = globs.set.matches(path).first() {
+    if let Some(i) = globs.set.first_match(path) {
         return Some(globs.kinds[i]);
     }
     if f.binary {

@@ -1,11 +1,11 @@
 //! File selection: which files of a diff are worth the model's tokens. Include
-//! and ignore globs (the `globset` crate), a default ignore set (lockfiles,
+//! and ignore globs (`argus-glob`, globset's syntax), a default ignore set (lockfiles,
 //! minified, generated, vendored, binaries, images), a cap on files per review
 //! and on changed lines per file, and language detection by path. Every file
 //! left out is reported with a machine-readable reason and a human sentence.
 
 use crate::diff::{FileDiff, FileStatus};
-use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+use argus_glob::{Glob, GlobBuilder, GlobSet};
 use serde::Serialize;
 
 /// Default cap on files reviewed in one pull request. Beyond it files are
@@ -392,7 +392,7 @@ pub struct Selection {
 pub struct SelectError {
     pub pattern: String,
     #[source]
-    pub source: globset::Error,
+    pub source: argus_glob::Error,
 }
 
 impl argus_core::error::Classify for SelectError {
@@ -413,7 +413,7 @@ pub struct Selector {
 }
 
 fn build(patterns: impl IntoIterator<Item = (String, bool)>) -> Result<GlobSet, SelectError> {
-    let mut b = GlobSetBuilder::new();
+    let mut globs = Vec::new();
     for (p, builtin) in patterns {
         let glob = if builtin {
             // A default pattern: lowercase, matched against the lowercased path.
@@ -424,9 +424,9 @@ fn build(patterns: impl IntoIterator<Item = (String, bool)>) -> Result<GlobSet, 
             let full = if p.contains('/') { p.clone() } else { format!("**/{p}") };
             GlobBuilder::new(&full).literal_separator(true).build().or_else(|_| Glob::new(&p))
         };
-        b.add(glob.map_err(|source| SelectError { pattern: p.clone(), source })?);
+        globs.push(glob.map_err(|source| SelectError { pattern: p.clone(), source })?);
     }
-    b.build().map_err(|source| SelectError { pattern: String::new(), source })
+    Ok(GlobSet::new(globs))
 }
 
 impl Selector {
@@ -435,15 +435,11 @@ impl Selector {
         Ok(Self {
             include: build(config.include.iter().map(|p| (p.clone(), false)))?,
             ignore: build(config.ignore.iter().map(|p| (p.clone(), false)))?,
-            // Matched against the lowercased path: the patterns are all
-            // lowercase, and globset's case-insensitive mode would push every
-            // pattern into its slowest (regex) strategy, where a
-            // case-sensitive set answers most of them with one hash lookup of
-            // the extension or file name. For the same reason `{a,b}`
-            // alternatives are expanded into one glob each: globset sends
-            // any glob with alternatives to the regex set, whose lazy DFA is
-            // built anew for every review (the first 6000 paths cost 50 ms in
-            // wasm with them, see bench/wasm).
+            // Matched against the lowercased path (the patterns are all
+            // lowercase), with `{a,b}` alternatives expanded into one glob
+            // each: every default then ends in a literal (`.lock`,
+            // `/package-lock.json`) that rejects most paths with one
+            // comparison, before any automaton runs (see bench/wasm).
             defaults: build(expanded_defaults().map(|(_, p)| (p, true)))?,
             default_of: expanded_defaults().map(|(i, _)| i).collect(),
             config: config.clone(),
@@ -502,7 +498,7 @@ impl Selector {
         if f.hunks.is_empty() || f.hunks.iter().all(|h| h.lines.is_empty()) {
             return Some(SkipReason::NoTextChanges);
         }
-        if let Some(i) = first_match(&self.ignore, path) {
+        if let Some(i) = self.ignore.first_match(path) {
             return Some(SkipReason::ConfigIgnore { pattern: self.config.ignore[i].clone() });
         }
         if !self.config.include.is_empty() && !self.include.is_match(path) {
@@ -513,7 +509,7 @@ impl Selector {
         let explicitly_included = !self.config.include.is_empty();
         if self.config.default_ignores
             && !explicitly_included
-            && let Some(i) = first_match(&self.defaults, &lowercase(path)).and_then(|g| self.default_of.get(g).copied())
+            && let Some(i) = self.defaults.first_match(&lowercase(path)).and_then(|g| self.default_of.get(g).copied())
         {
             let (pattern, category) = DEFAULT_IGNORES[i];
             return Some(SkipReason::DefaultIgnore { category, pattern: pattern.to_owned() });
@@ -540,15 +536,6 @@ fn expand_braces(p: &str) -> Vec<String> {
     let (head, alts, tail) = (&p[..open], &p[open + 1..open + len], &p[open + len + 1..]);
     let rests = expand_braces(tail);
     alts.split(',').flat_map(|a| rests.iter().map(move |r| format!("{head}{a}{r}"))).collect()
-}
-
-/// Index of the first pattern of `set` matching `path`. Most paths match
-/// nothing: `is_match` answers that without `matches`' allocation.
-fn first_match(set: &GlobSet, path: &str) -> Option<usize> {
-    if set.is_empty() || !set.is_match(path) {
-        return None;
-    }
-    set.matches(path).first().copied()
 }
 
 /// `path` lowercased for the default ignores (ASCII fast path).

@@ -7,7 +7,7 @@
 use crate::contract::Finding;
 use crate::render::{MAX_BODY, code_span, fence_for, sanitize_inline, truncate};
 use argus_core::learning::{Learning, MAX_RULE_CHARS};
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use argus_glob::{Glob, GlobBuilder, GlobSet};
 use std::fmt::Write;
 
 /// Rules in one prompt, at most, and their characters.
@@ -81,7 +81,7 @@ pub fn same_title(a: &str, b: &str) -> bool {
 /// A learning's path scope as a glob, following `.github/argusai.toml`'s rule
 /// (argus-config's `glob_of`): `*` stays within a directory and a pattern
 /// without `/` matches at any depth.
-fn scope_glob(p: &str) -> Option<globset::Glob> {
+fn scope_glob(p: &str) -> Option<Glob> {
     let full = if p.contains('/') { p.to_string() } else { format!("**/{p}") };
     GlobBuilder::new(&full).literal_separator(true).build().ok()
 }
@@ -104,7 +104,7 @@ impl<'a> Rules<'a> {
     pub fn new(committed: &'a [Learning], learned: &'a [Learning]) -> Self {
         let mut seen = std::collections::HashSet::new();
         let mut all = Vec::new();
-        let mut builder = GlobSetBuilder::new();
+        let mut scopes = Vec::new();
         let mut n = 0;
         for l in committed.iter().chain(learned) {
             let key = (words(&l.rule), l.path.as_deref(), l.category.as_deref(), l.title.as_deref().map(words));
@@ -115,17 +115,14 @@ impl<'a> Rules<'a> {
                 None => all.push((l, None)),
                 Some(p) => {
                     if let Some(g) = scope_glob(p) {
-                        builder.add(g);
+                        scopes.push(g);
                         all.push((l, Some(n)));
                         n += 1;
                     }
                 }
             }
         }
-        // Each glob compiled on its own above, so the set builds; if it somehow
-        // does not, scoped learnings apply nowhere rather than everywhere.
-        let scopes = builder.build().unwrap_or_else(|_| GlobSet::empty());
-        Rules { all, scopes }
+        Rules { all, scopes: GlobSet::new(scopes) }
     }
 
     pub fn len(&self) -> usize {
