@@ -12,7 +12,7 @@ use crate::fingerprint::{FindingKey, Fingerprint};
 use crate::redact::RedactionReport;
 use argus_core::ids::CommitSha;
 use argus_core::subrequests::SubrequestCounts;
-use regex::Regex;
+use regex_lite::Regex;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt::Write;
@@ -71,11 +71,11 @@ fn inert_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         re(concat!(
-            r"(?i-u:(?:https?|ftp)://|www\.|mailto:)[^\s<>`]+",
+            r"(?i:(?:https?|ftp)://|www\.|mailto:)[^\s<>`]+",
             r"|[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}",
             r"|@[A-Za-z0-9][A-Za-z0-9\-]*(?:/[A-Za-z0-9_.\-]+)?",
             r"|[A-Za-z0-9_.\-]+/[A-Za-z0-9_.\-]+#[0-9]+",
-            r"|(?:(?-u:\b)GH-|#)[0-9]+(?-u:\b)",
+            r"|(?:\bGH-|#)[0-9]+\b",
         ))
     })
 }

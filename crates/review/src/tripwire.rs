@@ -29,7 +29,7 @@ mod phrases;
 use crate::contract::{Category, Finding, Severity, Side};
 use argus_diff::diff::{FileDiff, LineKind};
 use phrases::{CharPhrase, Phrases};
-use regex::bytes::Regex;
+use regex_lite::Regex;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::ops::RangeInclusive;
@@ -946,7 +946,7 @@ const OUT_PHRASES: &[(Steering, &str)] = &[
 
 /// Download-and-run, on ASCII-lowercased raw text (shell syntax, so no normalization).
 const OUT_RUN: &str = concat!(
-    r"(?-u)(?:curl|wget|iwr|invoke-webrequest)[ \t]+[^ \t\n]+[^\n|]*\|[ \t]*(?:sudo[ \t]+)?(?:sh|bash|zsh|iex|python3?|perl|node)(?:[^a-z0-9_]|$)",
+    r"(?:curl|wget|iwr|invoke-webrequest)[ \t]+[^ \t\n]+[^\n|]*\|[ \t]*(?:sudo[ \t]+)?(?:sh|bash|zsh|iex|python3?|perl|node)(?:[^a-z0-9_]|$)",
     r"|(?:bash|sh|zsh)[ \t]+<\([ \t]*(?:curl|wget)|powershell(?:\.exe)?[ \t]+-(?:e|enc|encodedcommand)[ \t]|base64[ \t]+(?:-d|--decode)[^\n|]*\|[ \t]*(?:sh|bash)",
 );
 
@@ -1026,7 +1026,7 @@ fn strip_mentions(s: &str) -> String {
 /// Why `text` (a finding's title and body, or a summary) carries instructions back, if it does.
 pub fn steering(text: &str) -> Option<Steering> {
     let op = out_patterns();
-    if op.run.is_match(text.to_ascii_lowercase().as_bytes()) {
+    if op.run.is_match(&text.to_ascii_lowercase()) {
         return Some(Steering::RunCommand);
     }
     let said = strip_mentions(text);
@@ -1057,7 +1057,7 @@ pub fn screen_output(findings: &mut Vec<Finding>, summaries: &mut Vec<String>) -
         // A replacement is code: only text addressed to AI reviewers or download-and-run
         // in it counts (words like "approve" are ordinary identifiers there).
         let code_steers = f.replacement.as_deref().is_some_and(|r| {
-            out_patterns().run.is_match(r.to_ascii_lowercase().as_bytes())
+            out_patterns().run.is_match(&r.to_ascii_lowercase())
                 || detect(&Normalized::of(&[(1, r)]), false)
                     .iter()
                     .any(|h| h.intents.iter().any(|i| matches!(i, Intent::IgnoreInstructions | Intent::AddressedToAi | Intent::RolePlay)))
