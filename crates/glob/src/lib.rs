@@ -138,7 +138,10 @@ impl<'a> GlobBuilder<'a> {
         let error = |kind| Error { glob: self.pattern.to_string(), kind };
         let prog = Compiler::compile(&tokens, self.opts).map_err(error)?;
         let (prefix, suffix) = literal_ends(&tokens);
-        Ok(Glob { pattern: self.pattern.to_string(), prog, prefix, suffix, case_insensitive: self.opts.case_insensitive })
+        // Case-insensitive globs (few, and with literal ends) skip the substring check.
+        let inner = if self.opts.case_insensitive { String::new() } else { longest_literal(&tokens) };
+        let closures = closures(&prog);
+        Ok(Glob { pattern: self.pattern.to_string(), prog, closures, prefix, suffix, inner, case_insensitive: self.opts.case_insensitive })
     }
 }
 
@@ -147,9 +150,15 @@ impl<'a> GlobBuilder<'a> {
 pub struct Glob {
     pattern: String,
     prog: Vec<Inst>,
+    /// For a program of at most 128 instructions (any glob a person writes),
+    /// each instruction's epsilon closure as a bit set, so a match runs on two
+    /// words of state without allocating. Empty for longer programs.
+    closures: Vec<u128>,
     /// Bytes every match starts with / ends with (the pattern's literal ends).
     prefix: Vec<u8>,
     suffix: Vec<u8>,
+    /// The longest literal run every match contains (`vendor` of `**/vendor/**`).
+    inner: String,
     case_insensitive: bool,
 }
 
@@ -172,14 +181,18 @@ impl Glob {
 
     pub fn is_match(&self, path: &str) -> bool {
         let s = path.as_bytes();
-        let eq = |a: &[u8], b: &[u8]| if self.case_insensitive { a.eq_ignore_ascii_case(b) } else { a == b };
+        // Byte loops, the suffix compared from its end: a set tries every glob
+        // on every path, and most differ in the last byte (a call to memcmp
+        // per glob cost more than the match).
+        let same = |a: &u8, b: &u8| a == b || (self.case_insensitive && a.eq_ignore_ascii_case(b));
         if s.len() < self.prefix.len().max(self.suffix.len())
-            || !eq(&s[..self.prefix.len()], &self.prefix)
-            || !eq(&s[s.len() - self.suffix.len()..], &self.suffix)
+            || !s.iter().zip(&self.prefix).all(|(a, b)| same(a, b))
+            || !s.iter().rev().zip(self.suffix.iter().rev()).all(|(a, b)| same(a, b))
+            || !path.contains(self.inner.as_str())
         {
             return false;
         }
-        run(&self.prog, s)
+        if self.closures.is_empty() { run(&self.prog, s) } else { run_small(&self.prog, &self.closures, s) }
     }
 }
 
@@ -449,6 +462,23 @@ fn literal_ends(tokens: &[Token]) -> (Vec<u8>, Vec<u8>) {
     (prefix.into_bytes(), suffix.into_iter().collect::<String>().into_bytes())
 }
 
+/// The longest run of literal tokens outside groups: every match contains it.
+fn longest_literal(tokens: &[Token]) -> String {
+    let mut best = String::new();
+    let mut run = String::new();
+    for t in tokens {
+        if let Token::Literal(c) = t {
+            run.push(*c);
+            if run.len() > best.len() {
+                best.clone_from(&run);
+            }
+        } else {
+            run.clear();
+        }
+    }
+    best
+}
+
 /// A set of bytes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Bytes([u64; 4]);
@@ -645,6 +675,49 @@ fn class_bytes(negated: bool, ranges: &[(char, char)], opts: Options) -> Result<
         }
     }
     Ok(set)
+}
+
+/// Each instruction's epsilon closure (the `Byte` and `Match` instructions it
+/// reaches without consuming input) as a bit set, for programs of at most 128
+/// instructions; empty otherwise.
+fn closures(prog: &[Inst]) -> Vec<u128> {
+    if prog.len() > 128 {
+        return Vec::new();
+    }
+    let mut seen = vec![0u32; prog.len()];
+    let (mut live, mut stack) = (Vec::new(), Vec::new());
+    (0..prog.len())
+        .map(|pc| {
+            live.clear();
+            let generation = u32::try_from(pc + 1).expect("at most 128");
+            follow(prog, generation - 1, &mut live, &mut seen, generation, &mut stack);
+            live.iter().fold(0u128, |set, &pc| set | 1 << pc)
+        })
+        .collect()
+}
+
+/// [`run`] on bit sets: `closures` from [`closures`].
+fn run_small(prog: &[Inst], closures: &[u128], s: &[u8]) -> bool {
+    let mut live = closures[0];
+    for &b in s {
+        let mut next = 0u128;
+        let mut rest = live;
+        while rest != 0 {
+            let pc = rest.trailing_zeros() as usize;
+            rest &= rest - 1;
+            if let Inst::Byte(set) = prog[pc]
+                && set.has(b)
+            {
+                next |= closures[pc + 1];
+            }
+        }
+        if next == 0 {
+            return false;
+        }
+        live = next;
+    }
+    let last = prog.len() - 1;
+    live & (1 << last) != 0
 }
 
 /// Whether `prog` matches all of `s`: the set of live instructions advanced one byte at a time.

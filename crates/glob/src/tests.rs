@@ -129,6 +129,11 @@ fn pattern() -> impl Strategy<Value = String> {
     prop::collection::vec(prop::sample::select(PIECES), 0..7).prop_map(|v| v.concat())
 }
 
+/// Patterns long enough for programs past 128 instructions (the unbounded runner).
+fn long_pattern() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(PIECES), 20..60).prop_map(|v| v.concat())
+}
+
 fn path() -> impl Strategy<Value = String> {
     prop::collection::vec(prop::sample::select(PATH_PIECES), 0..9).prop_map(|v| v.concat())
 }
@@ -178,6 +183,19 @@ proptest! {
             }
             (Err(ours), Err(theirs)) => prop_assert_eq!(ours.kind().to_string(), theirs.kind().to_string(), "{:?}", p),
             (ours, theirs) => prop_assert!(false, "{:?}: ours {:?}, globset {:?}", p, ours.map(|_| ()), theirs.map(|_| ())),
+        }
+    }
+
+    #[test]
+    fn both_runners_agree(p in long_pattern(), paths in prop::collection::vec(path(), 1..6), choices in prop::collection::vec(any::<u8>(), 1..8)) {
+        if let Ok(g) = GlobBuilder::new(&p).literal_separator(true).build() {
+            for path in paths.iter().cloned().chain([near(&p, &choices)]) {
+                let s = path.as_bytes();
+                let small = (g.prog.len() <= 128).then(|| run_small(&g.prog, &closures(&g.prog), s));
+                prop_assert!(small.is_none_or(|m| m == run(&g.prog, s)), "{:?} on {:?}", p, path);
+                let theirs = globset::GlobBuilder::new(&p).literal_separator(true).build().unwrap().compile_matcher();
+                prop_assert_eq!(g.is_match(&path), theirs.is_match(&path), "{:?} on {:?}", p, path);
+            }
         }
     }
 }

@@ -204,9 +204,13 @@ fn sanitize_text(text: &str, out: &mut String) {
     if text.is_empty() {
         return;
     }
-    let text = link_re().replace_all(text, "$1");
+    // Each pattern runs only where its literals appear (an exact check: a link
+    // needs `[`; a URL, address, mention or reference one of `: @ #`, `www.` or
+    // `GH-`): regex-lite runs a PikeVM over all the text it is given.
+    let text = if text.contains('[') { link_re().replace_all(text, "$1") } else { std::borrow::Cow::Borrowed(text) };
+    let inert = text.contains([':', '@', '#']) || text.contains("GH-") || text.to_ascii_lowercase().contains("www.");
     let mut last = 0;
-    for m in inert_re().find_iter(&text) {
+    for m in inert.then(|| inert_re().find_iter(&text)).into_iter().flatten() {
         let before = &text[..m.start()];
         // `a@b` inside a word is not a mention; leave it to the e-mail rule or as text.
         if m.as_str().starts_with('@') && before.chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_') {

@@ -971,6 +971,17 @@ fn out_patterns() -> &'static OutPatterns {
     })
 }
 
+/// Whether `text` pipes a download into a shell ([`OUT_RUN`]). The words each
+/// branch of the pattern needs are checked first: regex-lite runs a PikeVM
+/// over the whole text, and most text names no downloader at all.
+fn runs_download(op: &OutPatterns, text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    let has = |w: &str| lower.contains(w);
+    let fetch = ["curl", "wget", "iwr", "invoke-webrequest"].into_iter().any(has);
+    let possible = (fetch && (has("|") || has("<("))) || has("powershell") || (has("base64") && has("|"));
+    possible && op.run.is_match(&lower)
+}
+
 /// Removes what model text mentions rather than says: fenced code blocks, code spans and
 /// quoted strings ("…", '…', “…”, «…», „…“, 「…」). Text that quotes an injection to
 /// report it stays legitimate.
@@ -1026,7 +1037,7 @@ fn strip_mentions(s: &str) -> String {
 /// Why `text` (a finding's title and body, or a summary) carries instructions back, if it does.
 pub fn steering(text: &str) -> Option<Steering> {
     let op = out_patterns();
-    if op.run.is_match(&text.to_ascii_lowercase()) {
+    if runs_download(op, text) {
         return Some(Steering::RunCommand);
     }
     let said = strip_mentions(text);
@@ -1057,7 +1068,7 @@ pub fn screen_output(findings: &mut Vec<Finding>, summaries: &mut Vec<String>) -
         // A replacement is code: only text addressed to AI reviewers or download-and-run
         // in it counts (words like "approve" are ordinary identifiers there).
         let code_steers = f.replacement.as_deref().is_some_and(|r| {
-            out_patterns().run.is_match(&r.to_ascii_lowercase())
+            runs_download(out_patterns(), r)
                 || detect(&Normalized::of(&[(1, r)]), false)
                     .iter()
                     .any(|h| h.intents.iter().any(|i| matches!(i, Intent::IgnoreInstructions | Intent::AddressedToAi | Intent::RolePlay)))
