@@ -148,6 +148,6 @@ pub(crate) fn env_layer(vars: &[(String, String)], problems: &mut Vec<Problem>) 
         let name = &key[..key.find('[').unwrap_or(key.len())];
         ENV_VARS.iter().position(|v| v.name == name).unwrap_or(usize::MAX)
     };
-    problems[first..].sort_by_key(|p| rank(&p.key));
+    argus_core::sort::sort_by_key(&mut problems[first..], |p| rank(&p.key));
     raw
 }

@@ -107,7 +107,7 @@ pub(crate) fn toml_layer(text: &str, layer: Layer, problems: &mut Vec<Problem>) 
     };
     let mut entries: Vec<(String, toml::Value)> = table.into_iter().collect();
     // Report in file order, which is how a user reads the file.
-    entries.sort_by_key(|(k, _)| lines.get(k).copied().unwrap_or(usize::MAX));
+    argus_core::sort::sort_by_key(&mut entries, |(k, _)| lines.get(k).copied().unwrap_or(usize::MAX));
     keys(entries, layer, &lines, problems)
 }
 
@@ -176,7 +176,7 @@ fn keys<V: LayerValue>(entries: Vec<(String, V)>, layer: Layer, lines: &HashMap<
     validate::layer(&mut raw, &mut sink);
     // Report in file order (parse and validation problems interleaved), as a
     // user reads the file; the sort is stable, so a line keeps its key order.
-    problems[first..].sort_by_key(|p| p.line.unwrap_or(usize::MAX));
+    argus_core::sort::sort_by_key(&mut problems[first..], |p| p.line.unwrap_or(usize::MAX));
     raw
 }
 

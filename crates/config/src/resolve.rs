@@ -148,7 +148,7 @@ pub(crate) fn apply_layer(config: &mut Config, raw: RawConfig, layer: Layer, pro
 
     // Lists that replace.
     if let Some(mut events) = events {
-        events.sort();
+        argus_core::sort::sort(&mut events);
         events.dedup();
         config.events = events;
     }

@@ -618,7 +618,7 @@ pub fn render_chunk(p: &Prepared<'_>, chunk: &Chunk, budget: u32, map: Option<&s
             if let Some(pl) = plan {
                 let v = version(p, pl.file, pl.side).expect("planned sides exist");
                 let mut sorted = pl.above.clone();
-                sorted.sort_unstable();
+                argus_core::sort::sort(&mut sorted);
                 sorted.dedup();
                 let mut prev: Option<u32> = None;
                 for &n in &sorted {
@@ -639,7 +639,7 @@ pub fn render_chunk(p: &Prepared<'_>, chunk: &Chunk, budget: u32, map: Option<&s
             if let Some(pl) = plan {
                 let v = version(p, pl.file, pl.side).expect("planned sides exist");
                 let mut sorted = pl.below.clone();
-                sorted.sort_unstable();
+                argus_core::sort::sort(&mut sorted);
                 for n in sorted {
                     ctx_tokens += push_context(&mut out, v.lines.line(v.text, n));
                 }
@@ -784,7 +784,9 @@ fn pick_definitions<'p>(p: &'p Prepared<'_>, chunk: &Chunk, plans: &[SegPlan], h
         }
     }
     let mut v: Vec<DefChoice<'p>> = choices.into_values().collect();
-    v.sort_by(|a, b| b.score.cmp(&a.score).then(a.order.cmp(&b.order)).then(a.def.file.cmp(&b.def.file)).then(a.def.line.cmp(&b.def.line)));
+    argus_core::sort::sort_by(&mut v, |a, b| {
+        b.score.cmp(&a.score).then(a.order.cmp(&b.order)).then(a.def.file.cmp(&b.def.file)).then(a.def.line.cmp(&b.def.line))
+    });
     v.into_iter().take(p.options.max_definitions).map(|c| c.def).collect()
 }
 

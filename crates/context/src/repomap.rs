@@ -71,7 +71,7 @@ pub fn manifests_wanted(tree: &[TreeEntry]) -> Vec<String> {
             manifest_rank(name).map(|r| (depth, r, e.path.as_str()))
         })
         .collect();
-    found.sort();
+    argus_core::sort::sort(&mut found);
     found.into_iter().take(MAX_MANIFESTS).map(|(_, _, p)| p.to_string()).collect()
 }
 
@@ -96,7 +96,7 @@ pub fn repo_map(tree: &[TreeEntry], manifests: &[(&str, &str)], max_tokens: u32)
         }
     }
     let mut langs: Vec<(&str, u32)> = langs.into_iter().collect();
-    langs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    argus_core::sort::sort_by(&mut langs, |a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     if !langs.is_empty() {
         let list: Vec<String> = langs.iter().take(6).map(|(l, n)| format!("{l} {n}")).collect();
         lines.push(format!("~languages: {}", list.join(", ")));
@@ -120,7 +120,7 @@ pub fn repo_map(tree: &[TreeEntry], manifests: &[(&str, &str)], max_tokens: u32)
         }
     }
     let mut top: Vec<(&str, (u32, Vec<&str>))> = top.into_iter().collect();
-    top.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(b.0)));
+    argus_core::sort::sort_by(&mut top, |a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(b.0)));
     if !top.is_empty() {
         let list: Vec<String> = top
             .iter()
@@ -131,7 +131,7 @@ pub fn repo_map(tree: &[TreeEntry], manifests: &[(&str, &str)], max_tokens: u32)
                     s.push_str(" tests");
                 } else if (2..=8).contains(&subs.len()) {
                     let mut subs = subs.clone();
-                    subs.sort_unstable();
+                    argus_core::sort::sort(&mut subs);
                     s.push_str(&format!(" [{}]", subs.join(", ")));
                 }
                 s
@@ -169,7 +169,7 @@ pub fn repo_map(tree: &[TreeEntry], manifests: &[(&str, &str)], max_tokens: u32)
             }
         }
     }
-    test_dirs.sort_by(|a, b| a.matches('/').count().cmp(&b.matches('/').count()).then(a.cmp(b)));
+    argus_core::sort::sort_by(&mut test_dirs, |a, b| a.matches('/').count().cmp(&b.matches('/').count()).then(a.cmp(b)));
     if test_files > 0 || !test_dirs.is_empty() {
         let shown: Vec<String> = test_dirs.iter().take(5).map(|d| format!("{d}/")).collect();
         let more = if test_dirs.len() > 5 { format!(" +{} more", test_dirs.len() - 5) } else { String::new() };

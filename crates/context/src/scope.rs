@@ -148,7 +148,7 @@ impl ScopeTree {
             s.end = s.end.max(s.header_end);
             s.name_line = s.name_line.clamp(s.start, s.end);
         }
-        scopes.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+        argus_core::sort::sort_by(&mut scopes, |a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
         let mut stack: Vec<usize> = Vec::new();
         for i in 0..scopes.len() {
             while let Some(&top) = stack.last() {

@@ -17,4 +17,5 @@ pub mod severity;
 pub mod side;
 pub mod signal;
 pub mod signature;
+pub mod sort;
 pub mod subrequests;

@@ -129,7 +129,7 @@ impl RateMemory {
         if self.windows.len() >= Self::CAPACITY {
             // Still full of live windows: drop the ones read longest ago.
             let mut by_age: Vec<(u64, String)> = self.windows.iter().map(|(k, s)| (s.read_at, k.clone())).collect();
-            by_age.sort();
+            crate::sort::sort(&mut by_age);
             for (_, k) in by_age.into_iter().take(Self::CAPACITY / 4) {
                 self.windows.remove(&k);
             }

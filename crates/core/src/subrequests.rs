@@ -168,7 +168,7 @@ impl Subrequests {
     pub fn families(&self, kind: SubrequestKind) -> Vec<(String, u32)> {
         let mut out: Vec<(String, u32)> =
             self.inner.families.borrow().iter().filter(|((k, _), _)| *k == kind).map(|((_, family), n)| (family.clone(), *n)).collect();
-        out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        crate::sort::sort_by(&mut out, |a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         out
     }
 

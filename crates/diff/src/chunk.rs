@@ -233,7 +233,7 @@ fn file_units(
 /// First-fit decreasing: near the fewest bins, fast. Returns bins of unit indices.
 fn ffd(sizes: &[u32], available: u32) -> Vec<(u32, Vec<usize>)> {
     let mut order: Vec<usize> = (0..sizes.len()).collect();
-    order.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
+    argus_core::sort::sort_by(&mut order, |&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
     let mut bins: Vec<(u32, Vec<usize>)> = Vec::new();
     for i in order {
         match bins.iter_mut().find(|(used, _)| used + sizes[i] <= available) {
@@ -291,13 +291,13 @@ fn pack_with_limit(
     let mut chunks: Vec<(usize, Chunk)> = bins
         .into_iter()
         .map(|(used, mut idx)| {
-            idx.sort_unstable();
+            argus_core::sort::sort(&mut idx);
             let best = idx.first().map_or(usize::MAX, |&i| units[i].as_ref().map_or(usize::MAX, |u| u.rank));
             let files = idx.into_iter().filter_map(|i| units[i].take().map(|u| u.part)).collect();
             (best, Chunk { files, tokens: used })
         })
         .collect();
-    chunks.sort_by_key(|(best, _)| *best);
+    argus_core::sort::sort_by_key(&mut chunks, |(best, _)| *best);
     chunks.into_iter().map(|(_, c)| c).collect()
 }
 

@@ -296,8 +296,8 @@ impl<'a> FileDiff<'a> {
                 }
             }
         }
-        c.right.sort_unstable();
-        c.left.sort_unstable();
+        argus_core::sort::sort(&mut c.right);
+        argus_core::sort::sort(&mut c.left);
         c
     }
 }

@@ -61,7 +61,7 @@ impl Trivial {
                 None => kinds.push((*k, 1)),
             }
         }
-        kinds.sort();
+        argus_core::sort::sort(&mut kinds);
         let parts: Vec<String> = kinds.iter().map(|(k, n)| format!("{} ({n})", k.noun())).collect();
         let list = match parts.as_slice() {
             [] => String::new(),

@@ -483,7 +483,7 @@ impl Selector {
                     reason: SkipReason::TooManyFiles { max: self.config.max_files },
                 });
             }
-            sel.skipped.sort_by_key(|s| s.index);
+            argus_core::sort::sort_by_key(&mut sel.skipped, |s| s.index);
         }
         sel
     }

@@ -86,7 +86,7 @@ impl Bisector {
     /// Indices of the comments found bad so far, ascending.
     pub fn bad(&self) -> Vec<usize> {
         let mut bad = self.bad.clone();
-        bad.sort_unstable();
+        argus_core::sort::sort(&mut bad);
         bad
     }
 

@@ -207,7 +207,7 @@ fn expected_bytes(size: u64) -> u64 {
 /// expected bytes. Pure, so the pipeline can test its choices.
 pub fn plan_contents(requests: &[BlobRequest], limits: &ContentLimits, transport: Transport, budget: u32) -> ContentPlan {
     let mut order: Vec<usize> = (0..requests.len()).collect();
-    order.sort_by_key(|&i| (requests[i].priority, i));
+    argus_core::sort::sort_by_key(&mut order, |&i| (requests[i].priority, i));
     let mut plan = ContentPlan::default();
     let mut loads: Vec<u64> = Vec::new();
     let max_files = limits.max_batch_files.max(1);

@@ -22,6 +22,6 @@ where
         .buffer_unordered(concurrency.max(1))
         .collect()
         .await;
-    out.sort_by_key(|(i, _)| *i);
+    argus_core::sort::sort_by_key(&mut out, |(i, _)| *i);
     out.into_iter().map(|(_, r)| r).collect()
 }

@@ -99,7 +99,7 @@ pub fn apply_limits(placement: &mut Placement, threshold: Severity, max_inline: 
     let dropped = before - placement.placed.len() - placement.unplaced.len();
     if placement.placed.len() > max_inline {
         // A stable sort by severity keeps the model's order within a severity.
-        placement.placed.sort_by_key(|p| p.finding.severity);
+        argus_core::sort::sort_by_key(&mut placement.placed, |p| p.finding.severity);
         for p in placement.placed.drain(max_inline..) {
             placement.unplaced.push(Unplaced { finding: p.finding, reason: UnplacedReason::OverInlineLimit { max: max_inline }, key: p.key });
         }

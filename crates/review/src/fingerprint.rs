@@ -204,7 +204,7 @@ pub fn title_words(title: &str, path: &str) -> Vec<u16> {
     };
     let in_path = stems(path);
     let mut out: Vec<u16> = stems(title).into_iter().filter(|w| !in_path.contains(w)).collect();
-    out.sort_unstable();
+    argus_core::sort::sort(&mut out);
     out.dedup();
     out.truncate(8);
     out

@@ -170,7 +170,7 @@ impl<'a> Rules<'a> {
             })
             .collect();
         // Committed entries (id 0) keep file order, before learned ones, newest first.
-        ranked.sort_by_key(|(r, i, l)| (*r, l.id != 0, std::cmp::Reverse(l.id), *i));
+        argus_core::sort::sort_by_key(&mut ranked, |(r, i, l)| (*r, l.id != 0, std::cmp::Reverse(l.id), *i));
         let mut out = String::new();
         for (_, _, l) in ranked.into_iter().take(MAX_PROMPT_RULES) {
             let line = format!("- {}\n", sanitize_inline(&l.rule));

@@ -271,7 +271,7 @@ fn find_secrets_with(text: &str, scans: &[AhoCorasick]) -> Vec<Secret> {
     }
     // Context rules last: a token or key block inside an assignment is reported as what
     // it is, and the assignment around it is not reported again.
-    hits.sort_by_key(|(r, _)| (r.start, r.end));
+    argus_core::sort::sort_by_key(&mut hits, |(r, _)| (r.start, r.end));
     hits.dedup_by(|a, b| a.0 == b.0);
     let mut done_name = 0..0;
     for (hit, what) in hits {
@@ -303,7 +303,7 @@ fn find_secrets_with(text: &str, scans: &[AhoCorasick]) -> Vec<Secret> {
         }
     }
     let mut secrets = found.secrets;
-    secrets.sort_by_key(|s| s.ranges[0].start);
+    argus_core::sort::sort_by_key(&mut secrets, |s| s.ranges[0].start);
     // Line numbers, counted once across the text.
     let (mut line, mut at) = (0, 0);
     for s in &mut secrets {
@@ -434,7 +434,7 @@ fn trigger(lit: &str) -> Trigger {
     let sorted = SORTED.get_or_init(|| {
         let mut v = stem_literals();
         v.extend(context_literals());
-        v.sort_by(|a, b| a.0.cmp(&b.0));
+        argus_core::sort::sort_by(&mut v, |a, b| a.0.cmp(&b.0));
         v
     });
     match sorted.binary_search_by(|(l, _)| l.as_str().cmp(lit)) {
@@ -655,7 +655,7 @@ pub fn shape(v: &str) -> String {
         }
     }
     let mut punct: Vec<char> = v.chars().filter(|c| !c.is_ascii_alphanumeric()).collect();
-    punct.sort_unstable();
+    argus_core::sort::sort(&mut punct);
     punct.dedup();
     if !punct.is_empty() {
         classes.push(punct.into_iter().collect());

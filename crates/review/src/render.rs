@@ -752,7 +752,7 @@ pub fn summary(r: &Review) -> String {
 
     if !r.unplaced.is_empty() {
         let mut sorted: Vec<&Unplaced> = r.unplaced.iter().collect();
-        sorted.sort_by_key(|u| u.finding.severity);
+        argus_core::sort::sort_by_key(&mut sorted, |u| u.finding.severity);
         let items = sorted.into_iter().map(|u| other_finding_item(&u.finding, &u.reason.to_string())).collect();
         push_section(&mut out, &mut budget, "### Other findings\nThese could not be attached to a line of the diff.\n\n", items);
         out.push('\n');

@@ -254,7 +254,7 @@ struct Raw {
 
 /// Overlapping raws, and raws on adjacent lines, become one hit; intents in a fixed order.
 fn merge(mut raws: Vec<Raw>, source: TextSource) -> Vec<Hit> {
-    raws.sort_by_key(|r| (*r.lines.start(), *r.lines.end()));
+    argus_core::sort::sort_by_key(&mut raws, |r| (*r.lines.start(), *r.lines.end()));
     let mut out: Vec<Hit> = Vec::new();
     for r in raws {
         match out.last_mut() {
@@ -269,7 +269,7 @@ fn merge(mut raws: Vec<Raw>, source: TextSource) -> Vec<Hit> {
         }
     }
     for h in &mut out {
-        h.intents.sort();
+        argus_core::sort::sort(&mut h.intents);
         h.intents.dedup();
         // "Addressed to AI reviewers" says nothing more when a specific ask is known.
         if h.intents.len() > 1 {

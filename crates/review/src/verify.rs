@@ -203,7 +203,7 @@ pub(crate) fn parse_judgements(reply: &str, claims: usize, list: &str, flag: &st
     if found.truncated {
         out.problems.push(format!("the {what} reply was cut off"));
     }
-    out.problems.sort();
+    argus_core::sort::sort(&mut out.problems);
     out.problems.dedup();
     Ok(out)
 }
