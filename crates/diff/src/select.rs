@@ -437,9 +437,10 @@ impl Selector {
             ignore: build(config.ignore.iter().map(|p| (p.clone(), false)))?,
             // Matched against the lowercased path (the patterns are all
             // lowercase), with `{a,b}` alternatives expanded into one glob
-            // each: every default then ends in a literal (`.lock`,
-            // `/package-lock.json`) that rejects most paths with one
-            // comparison, before any automaton runs (see bench/wasm).
+            // each: every default then carries a literal end or run
+            // (`.lock`, `package-lock.json`, `vendor`) that rejects most
+            // paths with one comparison before any automaton runs (see
+            // bench/wasm).
             defaults: build(expanded_defaults().map(|(_, p)| (p, true)))?,
             default_of: expanded_defaults().map(|(i, _)| i).collect(),
             config: config.clone(),
