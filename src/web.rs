@@ -70,3 +70,26 @@ pub fn bearer(req: &Request) -> Result<Option<String>> {
     };
     Ok(scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    /// The `url` crate's IDNA back end is the `idna_adapter` 1.0 stub (see
+    /// Cargo.toml), which rejects non-ASCII host names. The only URLs parsed in
+    /// Rust are the requests' own, which the runtime hands over in ASCII (an
+    /// international domain as `xn--`); outgoing fetches take their URL as text
+    /// and the runtime parses it.
+    #[test]
+    fn request_urls_parse_with_the_idna_stub() {
+        let cases = [
+            ("https://xn--bcher-kva.example/webhooks/github", "https://xn--bcher-kva.example"),
+            ("https://Argus.Example.COM/setup?step=2", "https://argus.example.com"),
+            ("http://127.0.0.1:8787/health", "http://127.0.0.1:8787"),
+            ("https://argus.example:8443/dashboard", "https://argus.example:8443"),
+        ];
+        for (url, origin) in cases {
+            let parsed = worker::Url::parse(url).unwrap_or_else(|e| panic!("{url}: {e}"));
+            assert_eq!(parsed.origin().ascii_serialization(), origin);
+        }
+        assert!(worker::Url::parse("https://bücher.example/").is_err(), "the stub refuses Unicode hosts");
+    }
+}
