@@ -123,7 +123,7 @@ impl Config {
         for pi in &self.path_instructions {
             // Globs were validated during resolution; one that somehow fails
             // to compile is left out rather than failing the review.
-            if let Ok(glob) = crate::validate::glob_of(&pi.path) {
+            if let Ok(glob) = argus_glob::path_glob(&pi.path) {
                 globs.push(glob);
                 instructions.push(pi.instructions.clone());
             }

@@ -6,7 +6,7 @@
 
 use crate::problem::{Effect, Layer, Problem, code};
 use crate::raw::{RawConfig, RawLearning, RawPathInstruction};
-use argus_glob::{Glob, GlobBuilder};
+use argus_glob::{Glob, GlobBuilder, path_glob};
 use std::collections::HashMap;
 
 /// Bounds enforced on every layer. Public so callers and docs can cite them.
@@ -44,14 +44,6 @@ pub mod limits {
     pub const MODEL_CHARS: usize = 100;
     /// One label, keyword, login or glob.
     pub const LIST_ENTRY_CHARS: usize = 200;
-}
-
-/// Parses a path glob the way the diff engine does: `*` stays within one
-/// directory (like .gitignore), and a pattern without `/` matches at any depth.
-/// Validation only parses (`Glob`); matching compiles once into a `GlobSet`.
-pub fn glob_of(pattern: &str) -> Result<Glob, argus_glob::Error> {
-    let full = if pattern.contains('/') { pattern.to_string() } else { format!("**/{pattern}") };
-    GlobBuilder::new(&full).literal_separator(true).build()
 }
 
 /// Compiles a base-branch glob: matched against the whole branch name, `*`
@@ -115,13 +107,14 @@ fn entries(sink: &mut Sink<'_>, key: &str, list: &mut Option<Vec<String>>, check
     *list = Some(kept);
 }
 
+/// Checks a path glob (`argus_glob::path_glob`, as the diff engine reads it).
 fn glob_entry(pattern: &str) -> Result<(), String> {
-    glob_of(pattern).map(|_| ()).map_err(|e| format!("{} is not a valid glob: {}", code(pattern), glob_reason(&e)))
+    path_glob(pattern).map(|_| ()).map_err(|e| invalid_glob(pattern, &e))
 }
 
-/// The parser's message without the pattern it repeats.
-fn glob_reason(e: &argus_glob::Error) -> String {
-    e.kind().to_string()
+/// Why a glob is refused: the parser's message without the pattern it repeats.
+fn invalid_glob(pattern: &str, e: &argus_glob::Error) -> String {
+    format!("{} is not a valid glob: {}", code(pattern), e.kind())
 }
 
 fn model_name(name: &str) -> Result<(), String> {
@@ -161,9 +154,7 @@ pub(crate) fn layer(raw: &mut RawConfig, sink: &mut Sink<'_>) {
             Err(format!("{} is not a GitHub login", code(login)))
         }
     });
-    entries(sink, "skip_base_branches", &mut raw.skip_base_branches, |p| {
-        GlobBuilder::new(p).literal_separator(true).build().map(|_| ()).map_err(|e| format!("{} is not a valid glob: {}", code(p), glob_reason(&e)))
-    });
+    entries(sink, "skip_base_branches", &mut raw.skip_base_branches, |p| branch_glob(p).map(|_| ()).map_err(|e| invalid_glob(p, &e)));
     entries(sink, "include", &mut raw.include, glob_entry);
     entries(sink, "ignore", &mut raw.ignore, glob_entry);
 
@@ -226,7 +217,7 @@ pub(crate) fn path_instruction(pi: &RawPathInstruction) -> Result<(), (&'static 
     if pi.path.trim().is_empty() {
         return Err(("path", "is empty".into()));
     }
-    glob_of(&pi.path).map_err(|e| ("path", format!("{} is not a valid glob: {}", code(&pi.path), glob_reason(&e))))?;
+    glob_entry(&pi.path).map_err(|why| ("path", why))?;
     let n = pi.instructions.chars().count();
     if pi.instructions.trim().is_empty() {
         return Err(("instructions", "is empty".into()));
@@ -254,7 +245,7 @@ pub(crate) fn learning(l: &RawLearning) -> Result<(), (&'static str, String)> {
         if path.trim().is_empty() {
             return Err(("path", "is empty".into()));
         }
-        glob_of(path).map_err(|e| ("path", format!("{} is not a valid glob: {}", code(path), glob_reason(&e))))?;
+        glob_entry(path).map_err(|why| ("path", why))?;
     }
     if let Some(category) = &l.category
         && !CATEGORIES.contains(&category.to_ascii_lowercase().as_str())

@@ -419,10 +419,9 @@ fn build(patterns: impl IntoIterator<Item = (String, bool)>) -> Result<GlobSet, 
             // A default pattern: lowercase, matched against the lowercased path.
             GlobBuilder::new(&p).literal_separator(true).build()
         } else {
-            // `*` stays within one directory, like .gitignore; a pattern
-            // without `/` matches at any depth (`*.snap` = `**/*.snap`).
-            let full = if p.contains('/') { p.clone() } else { format!("**/{p}") };
-            GlobBuilder::new(&full).literal_separator(true).build().or_else(|_| Glob::new(&p))
+            // `.github/argusai.toml`'s rule: `*` within one directory, and a
+            // pattern without `/` at any depth.
+            argus_glob::path_glob(&p).or_else(|_| Glob::new(&p))
         };
         globs.push(glob.map_err(|source| SelectError { pattern: p.clone(), source })?);
     }

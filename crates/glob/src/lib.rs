@@ -196,6 +196,18 @@ impl Glob {
     }
 }
 
+/// A path glob as `.github/argusai.toml` reads one (`include`, `ignore`,
+/// `path_instructions`, learnings' scopes): `*` and `?` stay within one
+/// directory, like .gitignore, and a pattern without `/` matches at any depth
+/// (`*.snap` is `**/*.snap`).
+pub fn path_glob(pattern: &str) -> Result<Glob, Error> {
+    if pattern.contains('/') {
+        GlobBuilder::new(pattern).literal_separator(true).build()
+    } else {
+        GlobBuilder::new(&format!("**/{pattern}")).literal_separator(true).build()
+    }
+}
+
 /// Several globs, matched together; indices are in the order given.
 #[derive(Clone, Debug, Default)]
 pub struct GlobSet {

@@ -42,6 +42,10 @@ fn the_documented_rules() {
         assert_eq!(sep(pattern).is_match(path), want, "{pattern} on {path}");
     }
     assert!(Glob::new("*.rs").unwrap().is_match("src/main.rs"), "without literal_separator * crosses /");
+    let snap = path_glob("*.snap").unwrap();
+    assert!(snap.is_match("a.snap") && snap.is_match("tests/snapshots/a.snap"), "no `/`: any depth");
+    let src = path_glob("src/*.rs").unwrap();
+    assert!(src.is_match("src/a.rs") && !src.is_match("src/x/a.rs") && !src.is_match("lib/src/a.rs"));
     let folded = GlobBuilder::new("**/*.LOCK").case_insensitive(true).literal_separator(true).build().unwrap();
     assert!(folded.is_match("a/yarn.lock") && folded.is_match("Cargo.Lock"));
 }

@@ -7,7 +7,7 @@
 use crate::contract::Finding;
 use crate::render::{MAX_BODY, code_span, fence_for, sanitize_inline, truncate};
 use argus_core::learning::{Learning, MAX_RULE_CHARS};
-use argus_glob::{Glob, GlobBuilder, GlobSet};
+use argus_glob::GlobSet;
 use std::fmt::Write;
 
 /// Rules in one prompt, at most, and their characters.
@@ -78,14 +78,6 @@ pub fn same_title(a: &str, b: &str) -> bool {
     !a.is_empty() && a == words(b)
 }
 
-/// A learning's path scope as a glob, following `.github/argusai.toml`'s rule
-/// (argus-config's `glob_of`): `*` stays within a directory and a pattern
-/// without `/` matches at any depth.
-fn scope_glob(p: &str) -> Option<Glob> {
-    let full = if p.contains('/') { p.to_string() } else { format!("**/{p}") };
-    GlobBuilder::new(&full).literal_separator(true).build().ok()
-}
-
 /// The learnings a review applies: the team's `[[learnings]]` from the
 /// configuration and those ArgusAI learned in threads, their path scopes
 /// compiled once into one glob set. A learning whose scope is not a glob
@@ -114,7 +106,7 @@ impl<'a> Rules<'a> {
             match l.path.as_deref() {
                 None => all.push((l, None)),
                 Some(p) => {
-                    if let Some(g) = scope_glob(p) {
+                    if let Ok(g) = argus_glob::path_glob(p) {
                         scopes.push(g);
                         all.push((l, Some(n)));
                         n += 1;
