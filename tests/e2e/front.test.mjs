@@ -130,6 +130,10 @@ test("wrong methods and unknown paths", async () => {
 test("a repository over its rate gets 429 with Retry-After, nothing forwarded", async () => {
   // RATE_LIMIT_PER_REPO is 30 in this suite. KV counts are eventually consistent
   // in production; locally they are immediate, so the 31st is refused.
+  // Windows are fixed minutes (RATE_LIMIT_WINDOW_SECONDS = 60): start where the
+  // 31 requests (about a second) cannot cross into the next one.
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < 5_000) await new Promise((res) => setTimeout(res, left + 100));
   const statuses = [];
   for (let i = 0; i < 31; i++) {
     const body = prPayload("pull_request.synchronize.22.json", { repo: "front-rate", number: 100 + i });
