@@ -120,5 +120,9 @@ console.log(`\ncode by crate (KiB, share of ${kib(code).trim()} KiB of code)`);
 for (const [c, s] of [...perCrate].sort((x, y) => y[1] - x[1]).slice(0, topCrates)) {
   console.log(`${kib(s)}  ${((100 * s) / code).toFixed(1).padStart(5)} %  ${c}`);
 }
+// serde's code is compiled per type and per input or output format, so it
+// lands in many crates; this line sums it wherever it landed.
+const serdeCode = functions.filter(([, n]) => /serde|Serializ|Deserializ|toml/.test(n)).reduce((a, [s]) => a + s, 0);
+console.log(`${kib(serdeCode)}  ${((100 * serdeCode) / code).toFixed(1).padStart(5)} %  of it (de)serialization, in any crate (names with serde, Serialize, Deserialize or toml)`);
 console.log("\nlargest functions (KiB)");
 for (const [s, n] of functions.sort((x, y) => y[0] - x[0]).slice(0, topFunctions)) console.log(`${kib(s)}  ${n.replace(/::h[0-9a-f]{16}$/, "").slice(0, 110)}`);
