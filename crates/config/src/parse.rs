@@ -14,55 +14,31 @@ use crate::raw::RawConfig;
 use crate::validate::{self, Sink};
 use std::collections::HashMap;
 
-/// A parsed value of either format that can be deserialized one key at a time.
-trait LayerValue: Sized {
-    /// Deserializes `{ key = value }` as a [`RawConfig`].
-    fn single(key: &str, value: Self) -> Result<RawConfig, String>;
-    /// The items, when the value is an array.
-    fn into_items(self) -> Result<Vec<Self>, Self>;
-    /// Deserializes one entry of an array of tables (`[[path_instructions]]`, `[[learnings]]`).
-    fn entry<T: serde::de::DeserializeOwned>(self) -> Result<T, String>;
-    fn is_str(&self) -> bool;
+/// A TOML value as JSON, so both formats go through one decoder: serde
+/// compiles each type's decoder once per input type, and the TOML copy of the
+/// configuration's was 67 KiB of the Worker. Date-times become their text, as
+/// toml's own decoder hands them to string fields; only the floats JSON cannot
+/// hold (`nan`, `inf`) fail, and no key takes a float.
+fn json_of(value: toml::Value) -> Result<serde_json::Value, String> {
+    use serde_json::Value as J;
+    Ok(match value {
+        toml::Value::String(s) => J::String(s),
+        toml::Value::Integer(i) => J::from(i),
+        toml::Value::Float(f) => {
+            serde_json::Number::from_f64(f).map(J::Number).ok_or_else(|| format!("is the floating point `{f}`, which no key takes"))?
+        }
+        toml::Value::Boolean(b) => J::Bool(b),
+        toml::Value::Datetime(d) => J::String(d.to_string()),
+        toml::Value::Array(items) => J::Array(items.into_iter().map(json_of).collect::<Result<_, _>>()?),
+        toml::Value::Table(t) => J::Object(t.into_iter().map(|(k, v)| Ok((k, json_of(v)?))).collect::<Result<_, String>>()?),
+    })
 }
 
-impl LayerValue for toml::Value {
-    fn single(key: &str, value: Self) -> Result<RawConfig, String> {
-        let mut t = toml::Table::new();
-        t.insert(key.to_string(), value);
-        toml::Value::Table(t).try_into().map_err(|e: toml::de::Error| serde_message(e.message()))
-    }
-    fn into_items(self) -> Result<Vec<Self>, Self> {
-        match self {
-            toml::Value::Array(a) => Ok(a),
-            other => Err(other),
-        }
-    }
-    fn entry<T: serde::de::DeserializeOwned>(self) -> Result<T, String> {
-        self.try_into().map_err(|e: toml::de::Error| serde_message(e.message()))
-    }
-    fn is_str(&self) -> bool {
-        self.is_str()
-    }
-}
-
-impl LayerValue for serde_json::Value {
-    fn single(key: &str, value: Self) -> Result<RawConfig, String> {
-        let mut m = serde_json::Map::new();
-        m.insert(key.to_string(), value);
-        serde_json::from_value(serde_json::Value::Object(m)).map_err(|e| serde_message(&e.to_string()))
-    }
-    fn into_items(self) -> Result<Vec<Self>, Self> {
-        match self {
-            serde_json::Value::Array(a) => Ok(a),
-            other => Err(other),
-        }
-    }
-    fn entry<T: serde::de::DeserializeOwned>(self) -> Result<T, String> {
-        serde_json::from_value(self).map_err(|e| serde_message(&e.to_string()))
-    }
-    fn is_str(&self) -> bool {
-        self.is_string()
-    }
+/// `{ key = value }` as a [`RawConfig`].
+fn single(key: &str, value: serde_json::Value) -> Result<RawConfig, String> {
+    let mut m = serde_json::Map::new();
+    m.insert(key.to_string(), value);
+    serde_json::from_value(serde_json::Value::Object(m)).map_err(|e| serde_message(&e.to_string()))
 }
 
 /// Parses the text of a `.github/argusai.toml`: TOML only.
@@ -105,7 +81,7 @@ pub(crate) fn toml_layer(text: &str, layer: Layer, problems: &mut Vec<Problem>) 
             return RawConfig::default();
         }
     };
-    let mut entries: Vec<(String, toml::Value)> = table.into_iter().collect();
+    let mut entries: Vec<(String, Result<serde_json::Value, String>)> = table.into_iter().map(|(k, v)| (k, json_of(v))).collect();
     // Report in file order, which is how a user reads the file.
     argus_core::sort::sort_by_key(&mut entries, |(k, _)| lines.get(k).copied().unwrap_or(usize::MAX));
     keys(entries, layer, &lines, problems)
@@ -133,25 +109,22 @@ pub(crate) fn kv_layer(text: &str, layer: Layer, problems: &mut Vec<Problem>) ->
         }
     };
     // serde_json's map is sorted by key; without line numbers that is as good an order as any.
-    keys(map.into_iter().collect(), layer, &HashMap::new(), problems)
+    keys(map.into_iter().map(|(k, v)| (k, Ok(v))).collect(), layer, &HashMap::new(), problems)
 }
 
 /// The key-by-key part shared by both formats, followed by validation.
-fn keys<V: LayerValue>(entries: Vec<(String, V)>, layer: Layer, lines: &HashMap<String, usize>, problems: &mut Vec<Problem>) -> RawConfig {
+fn keys(
+    entries: Vec<(String, Result<serde_json::Value, String>)>,
+    layer: Layer,
+    lines: &HashMap<String, usize>,
+    problems: &mut Vec<Problem>,
+) -> RawConfig {
     let mut raw = RawConfig::default();
     let first = problems.len();
     let mut sink = Sink { layer, lines, problems };
     for (key, value) in entries {
         if !RawConfig::KEYS.contains(&key.as_str()) {
             sink.push(&key, unknown_key(&key), Effect::KeyIgnored);
-            continue;
-        }
-        if key == "path_instructions" {
-            raw.path_instructions = table_entries(&key, value, &mut sink, validate::path_instruction);
-            continue;
-        }
-        if key == "learnings" {
-            raw.learnings = table_entries(&key, value, &mut sink, validate::learning);
             continue;
         }
         // A number where a named choice belongs gets serde's least helpful
@@ -163,12 +136,27 @@ fn keys<V: LayerValue>(entries: Vec<(String, V)>, layer: Layer, lines: &HashMap<
             _ => None,
         };
         if let Some(choices) = choices
-            && !value.is_str()
+            && !matches!(&value, Ok(v) if v.is_string())
         {
             sink.push(&key, format!("is not a string, expected one of `{choices}`"), Effect::KeyIgnored);
             continue;
         }
-        match V::single(&key, value) {
+        let value = match value {
+            Ok(v) => v,
+            Err(why) => {
+                sink.push(&key, why, Effect::KeyIgnored);
+                continue;
+            }
+        };
+        if key == "path_instructions" {
+            raw.path_instructions = table_entries(&key, value, &mut sink, validate::path_instruction);
+            continue;
+        }
+        if key == "learnings" {
+            raw.learnings = table_entries(&key, value, &mut sink, validate::learning);
+            continue;
+        }
+        match single(&key, value) {
             Ok(one) => raw.overlay(one),
             Err(why) => sink.push(&key, why, Effect::KeyIgnored),
         }
@@ -183,18 +171,18 @@ fn keys<V: LayerValue>(entries: Vec<(String, V)>, layer: Layer, lines: &HashMap<
 /// The entries of an array of tables, each deserialized and checked on its
 /// own: a bad entry is dropped with a problem naming it (`learnings[2].path`).
 /// `None` (the key ignored) when the value is not an array.
-fn table_entries<V: LayerValue, T: serde::de::DeserializeOwned>(
+fn table_entries<T: serde::de::DeserializeOwned>(
     key: &str,
-    value: V,
+    value: serde_json::Value,
     sink: &mut Sink<'_>,
     check: impl Fn(&T) -> Result<(), (&'static str, String)>,
 ) -> Option<Vec<T>> {
-    match value.into_items() {
-        Ok(items) => {
+    match value {
+        serde_json::Value::Array(items) => {
             let mut kept = Vec::new();
             for (i, item) in items.into_iter().enumerate() {
                 let at = format!("{key}[{i}]");
-                match item.entry::<T>() {
+                match serde_json::from_value::<T>(item).map_err(|e| serde_message(&e.to_string())) {
                     Err(why) => sink.push(&at, why, Effect::EntryIgnored),
                     Ok(entry) => match check(&entry) {
                         Err((field, why)) => sink.push(&format!("{at}.{field}"), why, Effect::EntryIgnored),
@@ -204,9 +192,9 @@ fn table_entries<V: LayerValue, T: serde::de::DeserializeOwned>(
             }
             Some(kept)
         }
-        Err(other) => {
+        other => {
             // Let serde word the type error the same way as for other keys.
-            let why = V::single(key, other).err().unwrap_or_else(|| "expected an array of tables".into());
+            let why = single(key, other).err().unwrap_or_else(|| "expected an array of tables".into());
             sink.push(key, why, Effect::KeyIgnored);
             None
         }
