@@ -16,16 +16,17 @@ use std::collections::HashMap;
 
 /// A TOML value as JSON, so both formats go through one decoder: serde
 /// compiles each type's decoder once per input type, and the TOML copy of the
-/// configuration's was 67 KiB of the Worker. Date-times become their text, as
+/// configuration's was 66 KiB of the Worker. Date-times become their text, as
 /// toml's own decoder hands them to string fields; only the floats JSON cannot
-/// hold (`nan`, `inf`) fail, and no key takes a float.
+/// hold (`nan`, `inf`) fail, and no setting takes a float (one inside a list
+/// of tables makes the whole key ignored, not only its entry).
 fn json_of(value: toml::Value) -> Result<serde_json::Value, String> {
     use serde_json::Value as J;
     Ok(match value {
         toml::Value::String(s) => J::String(s),
         toml::Value::Integer(i) => J::from(i),
         toml::Value::Float(f) => {
-            serde_json::Number::from_f64(f).map(J::Number).ok_or_else(|| format!("is the floating point `{f}`, which no key takes"))?
+            serde_json::Number::from_f64(f).map(J::Number).ok_or_else(|| format!("holds the floating point `{f}`, which no setting takes"))?
         }
         toml::Value::Boolean(b) => J::Bool(b),
         toml::Value::Datetime(d) => J::String(d.to_string()),
